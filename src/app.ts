@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import type { Redis } from 'ioredis';
+import { AppError } from './errors.ts';
+import { createEventsRoutes } from './http/events.routes.ts';
+import { createHealthRoutes } from './http/health.routes.ts';
+import { createErrorHandler, problemResponse } from './http/problem.ts';
+import type { Logger } from './logger.ts';
+import type { Relay } from './publishing/relay.ts';
+import type { AppendQueue } from './store/append-queue.ts';
+import type { Database } from './store/database.ts';
+
+export interface AppDeps {
+  database: Database;
+  appendQueue: AppendQueue;
+  redis: Redis;
+  relay: Relay;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/** The HTTP application, without a server: tests call app.request(). */
+export function createApp(deps: AppDeps) {
+  // strict: false serves /events and /events/ alike (the seed's curl examples use the slash).
+  const app = new Hono({ strict: false });
+  app.route('/events', createEventsRoutes(deps));
+  app.route('/health', createHealthRoutes(deps));
+  app.notFound((c) => {
+    const known = ['/events', '/events/batch', '/health'].includes(c.req.path.replace(/\/$/, '')) || /^\/events\/[^/]+\/?$/.test(c.req.path);
+    return known
+      ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
+      : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));
+  });
+  app.onError(createErrorHandler(deps.logger));
+  return app;
+}

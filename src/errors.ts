@@ -1,0 +1,43 @@
+// The closed set of errors the service reports. HTTP maps each code to a status (http/problem.ts);
+// nothing below http/ knows status codes.
+export const errorCodes = [
+  'malformed_json',
+  'malformed_request',
+  'validation_failed',
+  'not_found',
+  'method_not_allowed',
+  'sequence_conflict',
+  'id_conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'storage_unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** One problem with one field, addressed by JSON Pointer (RFC 6901). */
+export interface FieldError {
+  pointer: string;
+  detail: string;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(detail, options);
+  }
+}
+
+export function validationFailed(errors: FieldError[], detail = 'the request breaks a rule') {
+  return new AppError('validation_failed', detail, { errors });
+}
+
+export function toPointer(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p) => '/' + String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { type FieldError, toPointer, validationFailed } from '../errors.ts';
+import type { NewEvent } from './event.ts';
+import { aggregateTypeOf, EVENT_TYPE_PATTERN, NAME_PATTERN, NIL_UUID, UUID_PATTERN } from './names.ts';
+
+export const MAX_BATCH_EVENTS = 1000;
+
+const uuid = (what: string) =>
+  z
+    .string()
+    .regex(UUID_PATTERN, `must be a UUID (8-4-4-4-12 hex digits)`)
+    .refine((s) => s !== NIL_UUID, `the nil UUID is not a valid ${what}`);
+
+// Checked without copying: zod's record/object parsers rebuild objects and drop "__proto__".
+const jsonObject = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'must be a JSON object',
+);
+
+const eventInput = z
+  .strictObject({
+    id: uuid('event id').optional(),
+    event_type: z
+      .string()
+      .regex(EVENT_TYPE_PATTERN, 'must be <aggregate>.<verb>, each part matching [a-z][a-z0-9_-]{0,63}'),
+    aggregate_type: z.string().regex(NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,63}').optional(),
+    aggregate_id: uuid('aggregate id'),
+    payload: jsonObject.optional(),
+    metadata: jsonObject.optional(),
+    version: z.number().int('must be an integer').min(1).max(2_147_483_647).optional(),
+    expected_sequence: z.number().int('must be an integer').min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.aggregate_type !== undefined && EVENT_TYPE_PATTERN.test(e.event_type)) {
+      const prefix = aggregateTypeOf(e.event_type);
+      if (prefix !== e.aggregate_type) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['aggregate_type'],
+          message: `must equal the part of event_type before the dot ("${prefix}")`,
+        });
+      }
+    }
+  });
+
+const batchInput = z.strictObject({
+  events: z.array(eventInput).min(1, 'must hold at least one event').max(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
+});
+
+type EventInput = z.infer<typeof eventInput>;
+
+function toNewEvent(e: EventInput): NewEvent {
+  return {
+    id: (e.id ?? randomUUID()).toLowerCase(),
+    eventType: e.event_type,
+    aggregateType: aggregateTypeOf(e.event_type),
+    aggregateId: e.aggregate_id.toLowerCase(),
+    payload: e.payload ?? {},
+    metadata: e.metadata ?? {},
+    version: e.version ?? 1,
+    expectedSequence: e.expected_sequence ?? null,
+  };
+}
+
+function issuesOf(error: z.ZodError): FieldError[] {
+  return error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message }));
+}
+
+/** Validates the body of POST /events. Throws a 422 AppError naming each bad field. */
+export function parseAppendBody(body: unknown): NewEvent {
+  const r = eventInput.safeParse(body);
+  if (!r.success) throw validationFailed(issuesOf(r.error));
+  return toNewEvent(r.data);
+}
+
+/** Validates the body of POST /events/batch. */
+export function parseBatchBody(body: unknown): NewEvent[] {
+  const r = batchInput.safeParse(body);
+  if (!r.success) throw validationFailed(issuesOf(r.error));
+  const events = r.data.events.map(toNewEvent);
+  const seen = new Map<string, number>();
+  const errors: FieldError[] = [];
+  events.forEach((e, i) => {
+    const first = seen.get(e.id);
+    if (first !== undefined) errors.push({ pointer: `/events/${i}/id`, detail: `repeats the id of /events/${first}` });
+    else seen.set(e.id, i);
+  });
+  if (errors.length > 0) throw validationFailed(errors);
+  return events;
+}
+

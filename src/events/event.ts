@@ -1,0 +1,26 @@
+/** An event as a client asks to append it, after validation and defaults (SPEC §2, §3). */
+export interface NewEvent {
+  id: string;
+  eventType: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  version: number;
+  /** null: no expectation; 0: the aggregate must not exist yet. */
+  expectedSequence: number | null;
+}
+
+/** A stored event, the JSON shape every read returns and every Redis message carries. */
+export interface StoredEvent {
+  id: string;
+  event_type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  sequence: number;
+  position: number;
+  payload: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  version: number;
+  created_at: string;
+}

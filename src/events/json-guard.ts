@@ -1,0 +1,193 @@
+import type { FieldError } from '../errors.ts';
+import { toPointer } from '../errors.ts';
+
+export interface JsonGuardOptions {
+  maxDepth: number;
+  maxIssues?: number;
+}
+
+/**
+ * Finds what JSON allows but the store must refuse rather than silently change or fail on
+ * (PostgreSQL jsonb rejects NUL and lone surrogates; JavaScript rounds numbers beyond double
+ * precision and turns 1e400 into null; JSON.parse keeps only the last of duplicate keys; a
+ * "__proto__" key is a prototype-poisoning vector). Scans the raw text of a document that
+ * JSON.parse has already accepted, so syntax is known to be valid. Recursion stops at
+ * maxDepth, so deep nesting cannot exhaust the stack.
+ */
+export function findUnstorableJson(text: string, options: JsonGuardOptions): FieldError[] {
+  const scanner = new Scanner(text, options.maxDepth, options.maxIssues ?? 20);
+  try {
+    scanner.value(0);
+  } catch (e) {
+    if (e !== STOP) throw e;
+  }
+  return scanner.issues;
+}
+
+const STOP = Symbol('stop');
+const STRING_SPECIAL = /["\\]/g;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const WHITESPACE = /[ \t\n\r]*/y;
+
+class Scanner {
+  readonly issues: FieldError[] = [];
+  private i = 0;
+  private readonly path: (string | number)[] = [];
+
+  constructor(
+    private readonly s: string,
+    private readonly maxDepth: number,
+    private readonly maxIssues: number,
+  ) {
+    if (s.charCodeAt(0) === 0xfeff) this.i = 1;
+  }
+
+  value(depth: number): void {
+    this.ws();
+    const c = this.s[this.i];
+    if (c === '{' || c === '[') {
+      if (depth >= this.maxDepth) {
+        this.report(`nesting is deeper than ${this.maxDepth} levels`);
+        throw STOP;
+      }
+      if (c === '{') this.object(depth + 1);
+      else this.array(depth + 1);
+    } else if (c === '"') {
+      this.string();
+    } else if (c === 't' || c === 'n') {
+      this.i += 4;
+    } else if (c === 'f') {
+      this.i += 5;
+    } else {
+      this.number();
+    }
+  }
+
+  private object(depth: number) {
+    this.i++;
+    const keys = new Set<string>();
+    this.ws();
+    if (this.s[this.i] === '}') return void this.i++;
+    for (;;) {
+      this.ws();
+      const before = this.issues.length;
+      const key = this.string(true);
+      this.path.push(key);
+      // problems inside the key itself were found before the key was known: address them to it
+      for (let n = before; n < this.issues.length; n++) this.issues[n]!.pointer = toPointer(this.path);
+      if (key === '__proto__') this.report('the key "__proto__" is not allowed');
+      if (keys.has(key)) this.report(`duplicate key "${key}"`);
+      keys.add(key);
+      this.ws();
+      this.i++; // ':'
+      this.value(depth);
+      this.path.pop();
+      this.ws();
+      if (this.s[this.i++] === '}') return;
+    }
+  }
+
+  private array(depth: number) {
+    this.i++;
+    this.ws();
+    if (this.s[this.i] === ']') return void this.i++;
+    for (let index = 0; ; index++) {
+      this.path.push(index);
+      this.value(depth);
+      this.path.pop();
+      this.ws();
+      if (this.s[this.i++] === ']') return;
+    }
+  }
+
+  /** Consumes a string token; returns its decoded value when asked (object keys). */
+  private string(decode = false): string {
+    const start = this.i;
+    let escaped = false;
+    let j = start + 1;
+    for (;;) {
+      STRING_SPECIAL.lastIndex = j;
+      STRING_SPECIAL.exec(this.s);
+      const k = STRING_SPECIAL.lastIndex - 1;
+      if (this.s[k] === '"') {
+        this.i = k + 1;
+        break;
+      }
+      escaped = true;
+      if (this.s[k + 1] === 'u') {
+        j = k + this.unicodeEscape(k);
+      } else {
+        j = k + 2;
+      }
+    }
+    if (!decode) return '';
+    return escaped ? (JSON.parse(this.s.slice(start, this.i)) as string) : this.s.slice(start + 1, this.i - 1);
+  }
+
+  // \uXXXX at k; returns the length consumed. NUL cannot be stored in jsonb, and a surrogate
+  // must come as a high-low pair (consumed together).
+  private unicodeEscape(k: number): number {
+    const code = parseInt(this.s.slice(k + 2, k + 6), 16);
+    if (code === 0) {
+      this.report('the character U+0000 cannot be stored');
+    } else if (code >= 0xd800 && code <= 0xdbff) {
+      const next = this.s.slice(k + 6, k + 12);
+      const low = /^\\u[dD][c-fC-F][0-9a-fA-F]{2}$/.test(next);
+      if (low) return 12;
+      this.report(`lone UTF-16 surrogate \\u${this.s.slice(k + 2, k + 6)}`);
+    } else if (code >= 0xdc00 && code <= 0xdfff) {
+      this.report(`lone UTF-16 surrogate \\u${this.s.slice(k + 2, k + 6)}`);
+    }
+    return 6;
+  }
+
+  private number() {
+    NUMBER.lastIndex = this.i;
+    const m = NUMBER.exec(this.s);
+    const token = m ? m[0] : '';
+    this.i += Math.max(token.length, 1);
+    if (!isExactDouble(token)) {
+      this.report(`the number ${token.length > 40 ? token.slice(0, 40) + '…' : token} cannot be kept exactly (beyond double precision); send it as a string`);
+    }
+  }
+
+  private ws() {
+    WHITESPACE.lastIndex = this.i;
+    WHITESPACE.exec(this.s);
+    this.i = WHITESPACE.lastIndex;
+  }
+
+  private report(detail: string) {
+    this.issues.push({ pointer: toPointer(this.path), detail });
+    if (this.issues.length >= this.maxIssues) throw STOP;
+  }
+}
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** Normalised decimal: sign, significant digits without leading/trailing zeros, exponent. */
+function normalise(s: string): string | null {
+  const m = DECIMAL.exec(s);
+  if (!m) return null;
+  let digits = m[2]! + (m[3] ?? '');
+  let exp = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0);
+  digits = digits.replace(/^0+/, '');
+  if (digits === '') return '0';
+  const trimmed = digits.replace(/0+$/, '');
+  exp += digits.length - trimmed.length;
+  return `${m[1]}${trimmed}e${exp}`;
+}
+
+/**
+ * True when the decimal number in `token` is exactly the value JavaScript will hold and write
+ * back: finite, and equal to the shortest round-trip form of its double.
+ */
+export function isExactDouble(token: string): boolean {
+  const n = Number(token);
+  if (!Number.isFinite(n)) return false;
+  // Up to 15 significant digits always survive a round trip through a double.
+  if (token.length <= 15 && !/[eE]/.test(token)) return true;
+  const a = normalise(token);
+  const b = normalise(Math.abs(n) === 0 ? '0' : n.toString().replace('e+', 'e'));
+  return a !== null && (a === b || (a === '0' && b === '0') || (a === '-0' && b === '0'));
+}

@@ -1,0 +1,29 @@
+// ISO 8601 / RFC 3339 instants as accepted by the from/to filters. A missing offset means UTC.
+// A '+' in a query string decodes to a space, so " 02:00" is read as "+02:00".
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+\- ]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Parses an instant and returns it in a form PostgreSQL reads exactly (microseconds kept),
+ * or null if it is not a real instant (2026-02-30 is refused, not rolled over).
+ */
+export function parseInstant(text: string): string | null {
+  const m = INSTANT.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac, zone] = m;
+  const year = Number(y), month = Number(mo), day = Number(d);
+  const hour = Number(h), minute = Number(mi), second = Number(s);
+  if (year < 1 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
+  const date = new Date(Date.UTC(2000, month - 1, day));
+  date.setUTCFullYear(year);
+  if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1) return null;
+  let offset = '+00:00';
+  if (zone && zone !== 'Z' && zone !== 'z') {
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2));
+    if (oh > 23 || om > 59) return null;
+    offset = `${zone[0] === '-' ? '-' : '+'}${digits.slice(0, 2)}:${digits.slice(2)}`;
+  }
+  const micros = (frac ?? '').slice(0, 6).padEnd(6, '0');
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}.${micros}${offset}`;
+}

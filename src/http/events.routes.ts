@@ -1,0 +1,61 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { AppError } from '../errors.ts';
+import { parseAppendBody, parseBatchBody } from '../events/append-input.ts';
+import type { NewEvent } from '../events/event.ts';
+import { isUuid } from '../events/names.ts';
+import { parseEventQuery } from '../events/query-input.ts';
+import type { AppendQueue } from '../store/append-queue.ts';
+import type { Database } from '../store/database.ts';
+import { getEvent, queryEvents } from '../store/event-store.ts';
+import { readJsonBody } from './json-body.ts';
+
+export interface EventsRoutesDeps {
+  database: Database;
+  appendQueue: AppendQueue;
+  maxBodyBytes: number;
+}
+
+const json = (c: Context, body: string, status: 200 | 201, headers: Record<string, string> = {}) =>
+  c.newResponse(body, status, { 'content-type': 'application/json', ...headers });
+
+/** /events: append one, append a batch, get one, query. */
+export function createEventsRoutes({ database, appendQueue, maxBodyBytes }: EventsRoutesDeps) {
+  const limit = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw new AppError('payload_too_large', `the request body is larger than ${maxBodyBytes} bytes`, { limit_bytes: maxBodyBytes });
+    },
+  });
+
+  async function append(events: NewEvent[]) {
+    const outcome = await appendQueue.append(events);
+    if (!outcome.ok) throw outcome.error;
+    return { records: outcome.events, created: outcome.events.some((e) => e.created) };
+  }
+
+  return new Hono()
+    .post('/', limit, async (c) => {
+      const event = parseAppendBody(await readJsonBody(c));
+      const { records, created } = await append([event]);
+      // 201 for a new event; 200 with the stored original for an idempotent resend.
+      return json(c, records[0]!.json, created ? 201 : 200, created ? { location: `/events/${event.id}` } : {});
+    })
+    .post('/batch', limit, async (c) => {
+      const events = parseBatchBody(await readJsonBody(c));
+      const { records, created } = await append(events);
+      return json(c, `{"events":[${records.map((r) => r.json).join(',')}]}`, created ? 201 : 200);
+    })
+    .get('/', async (c) => {
+      const query = parseEventQuery(c.req.queries());
+      const page = await queryEvents(database.db, query);
+      return json(c, `{"events":[${page.events.join(',')}],"next_after":${page.nextAfter}}`, 200);
+    })
+    .get('/:id', async (c) => {
+      const id = c.req.param('id');
+      if (!isUuid(id)) throw new AppError('malformed_request', 'the event id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
+      const event = await getEvent(database.db, id.toLowerCase());
+      if (!event) throw new AppError('not_found', `no event with id ${id}`);
+      return json(c, event, 200);
+    });
+}

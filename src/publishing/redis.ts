@@ -1,0 +1,28 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+
+/**
+ * The publishing connection. No offline queue and one try per command: while Redis is away a
+ * publish fails at once instead of piling up in memory or being reordered by ioredis; the
+ * relay owns retries and restarts from its checkpoint (at least once, in order).
+ */
+export function createPublisherConnection(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 5_000,
+    connectTimeout: 5_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    lazyConnect: false,
+  });
+  let down = false;
+  redis.on('error', (error) => {
+    if (!down) logger.warn({ err: error.message }, 'redis unavailable; appends continue, publication waits');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info('redis reachable again; publication resumes');
+    down = false;
+  });
+  return redis;
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import postgres from 'postgres';
+import type { Logger } from '../logger.ts';
+import type { EventRecord } from '../store/event-store.ts';
+import { eventsChannel } from './channels.ts';
+
+export interface RelayOptions {
+  databaseUrl: string;
+  redis: Redis;
+  channelPrefix: string;
+  batchSize: number;
+  pollIntervalMs: number;
+  logger: Logger;
+  /** Checkpoint row in relay_checkpoints. */
+  name?: string;
+  /** How long a lease lasts; a dead owner is replaced after about this long. */
+  leaseMs?: number;
+}
+
+export type RelayState = 'starting' | 'running' | 'standby' | 'redis_unavailable' | 'database_unavailable' | 'stopped';
+
+export interface RelayStatus {
+  state: RelayState;
+  /** Highest position published (and acknowledged by Redis). */
+  publishedPosition: number;
+  /** Highest committed position this relay knows of. */
+  knownPosition: number;
+}
+
+export interface Relay {
+  start(): void;
+  /** Wake-up hint after a local commit; the records may be published straight from memory. */
+  notify(created: EventRecord[]): void;
+  status(): RelayStatus;
+  /** Finishes the batch in flight, saves the checkpoint and stops. */
+  stop(): Promise<void>;
+}
+
+const CHECKPOINT_EVERY_MS = 100;
+const MAX_BUFFERED = 10_000;
+const STANDBY_POLL_MS = 1_000;
+
+/**
+ * Transactional outbox relay: the events table is the outbox. Reads committed events after its
+ * checkpoint in position order (= commit order, see append_events()), publishes each on
+ * events:<aggregate_type>, and only then advances the checkpoint kept in PostgreSQL.
+ * Guarantees: at least once (a crash or Redis failure re-publishes from the checkpoint),
+ * in position order (so per aggregate in sequence order), never an uncommitted event.
+ *
+ * With several instances on one database, one holds a lease on the checkpoint row and
+ * publishes; the others stand by and take over when the lease runs out. The holder publishes
+ * only while its lease is valid by its own monotonic clock, measured from before the renewal
+ * was sent, so two instances never publish at once unless a clock runs fast.
+ */
+export function createRelay(options: RelayOptions): Relay {
+  const name = options.name ?? 'redis';
+  const leaseMs = options.leaseMs ?? 5_000;
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const log = options.logger.child({ component: 'relay' });
+  // Its own connection: checkpoint writes may commit asynchronously (a lost checkpoint only
+  // means re-publishing, which at-least-once allows) and never wait behind appends.
+  const sql = postgres(options.databaseUrl, {
+    max: 1,
+    connect_timeout: 5,
+    onnotice: () => {},
+    connection: { application_name: 'event-service-relay', synchronous_commit: 'off' },
+  });
+
+  let state: RelayState = 'starting';
+  let published = 0;
+  let known = 0;
+  let savedAt = 0;
+  let saved = 0;
+  let stopping = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  let buffer: EventRecord[] = [];
+  let leaseValidUntil = 0; // performance.now() time until which this relay may publish
+
+  const leader = () => performance.now() < leaseValidUntil;
+
+  // Takes or renews the lease; on taking it, continues from the stored checkpoint.
+  async function lease(): Promise<boolean> {
+    const sentAt = performance.now();
+    const wasLeader = leader();
+    const rows = await sql<{ position: string }[]>`
+      update relay_checkpoints
+      set owner = ${owner}, lease_until = now() + ${leaseMs} * interval '1 millisecond'
+      where name = ${name} and (owner = ${owner} or owner is null or lease_until < now())
+      returning position`;
+    if (rows.length === 0) {
+      leaseValidUntil = 0;
+      const [row] = await sql<{ position: string }[]>`select position from relay_checkpoints where name = ${name}`;
+      published = Number(row?.position ?? 0);
+      return false;
+    }
+    if (!wasLeader) {
+      published = saved = Number(rows[0]!.position);
+      buffer = [];
+      log.info({ published }, 'relay lease taken; publishing');
+    }
+    leaseValidUntil = sentAt + leaseMs * 0.8;
+    return true;
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  async function next(): Promise<EventRecord[]> {
+    // Fast path: the local commit that woke us continues exactly where we are.
+    if (buffer.length > 0 && buffer[0]!.position === published + 1) {
+      const batch = buffer.slice(0, options.batchSize);
+      buffer = buffer.slice(batch.length);
+      return batch;
+    }
+    buffer = [];
+    const rows = await sql<{ position: string; aggregate_type: string; json: string }[]>`
+      select e.position, e.aggregate_type, event_json(e) as json from events e
+      where e.position > ${published} order by e.position limit ${options.batchSize}`;
+    return rows.map((r) => ({ position: Number(r.position), aggregateType: r.aggregate_type, json: r.json }));
+  }
+
+  // Publishes in order; returns how many Redis acknowledged before the first failure.
+  async function publish(batch: EventRecord[]): Promise<number> {
+    const pipeline = options.redis.pipeline();
+    for (const e of batch) pipeline.publish(eventsChannel(options.channelPrefix, e.aggregateType), e.json);
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.findIndex(([err]) => err);
+    return failed < 0 ? batch.length : failed;
+  }
+
+  async function saveCheckpoint(force: boolean) {
+    if (published === saved || (!force && Date.now() - savedAt < CHECKPOINT_EVERY_MS)) return;
+    const position = published;
+    await sql`update relay_checkpoints set position = ${position}, updated_at = now() where name = ${name} and owner = ${owner} and position < ${position}`;
+    saved = position;
+    savedAt = Date.now();
+  }
+
+  async function run() {
+    let backoff = 100;
+    while (!stopping) {
+      try {
+        // Renew well before the lease runs out; stand by while another instance holds it.
+        if (performance.now() > leaseValidUntil - leaseMs * 0.4) {
+          if (!(await lease())) {
+            state = 'standby';
+            await sleep(STANDBY_POLL_MS);
+            continue;
+          }
+          if (state === 'starting' || state === 'standby') state = 'running';
+        }
+        const batch = await next();
+        if (batch.length === 0) {
+          state = 'running';
+          await saveCheckpoint(true);
+          await sleep(options.pollIntervalMs);
+          continue;
+        }
+        known = Math.max(known, batch[batch.length - 1]!.position);
+        if (!leader()) continue;
+        let sent: number;
+        try {
+          sent = await publish(batch);
+        } catch {
+          sent = 0;
+        }
+        if (sent > 0) published = batch[sent - 1]!.position;
+        if (sent < batch.length) {
+          if (state !== 'redis_unavailable') log.warn({ published }, 'publish failed; retrying from the checkpoint');
+          state = 'redis_unavailable';
+          buffer = [];
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, 2_000);
+          continue;
+        }
+        if (state !== 'running') log.info({ published }, 'relay publishing');
+        state = 'running';
+        backoff = 100;
+        await saveCheckpoint(false);
+      } catch (error) {
+        if (state === 'running') log.warn({ err: (error as Error).message }, 'relay cannot reach the store; retrying');
+        if (state !== 'starting') state = 'database_unavailable';
+        buffer = [];
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 2_000);
+      }
+    }
+  }
+
+  return {
+    start() {
+      loop ??= run();
+    },
+    notify(created) {
+      known = Math.max(known, created[created.length - 1]?.position ?? 0);
+      if (!leader()) return;
+      // Keep records in memory only while they extend what is buffered and the relay keeps up;
+      // otherwise it reads from the store.
+      const extends_ = buffer.length === 0 || buffer[buffer.length - 1]!.position + 1 === created[0]?.position;
+      if (state === 'running' && extends_ && buffer.length + created.length <= MAX_BUFFERED) buffer.push(...created);
+      else buffer = [];
+      wake?.();
+    },
+    status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published, knownPosition: Math.max(known, published) }),
+    async stop() {
+      stopping = true;
+      wake?.();
+      await loop;
+      await saveCheckpoint(true).catch(() => {});
+      // Hand over at once instead of letting the lease run out.
+      await sql`update relay_checkpoints set owner = null, lease_until = null where name = ${name} and owner = ${owner}`.catch(() => {});
+      leaseValidUntil = 0;
+      state = 'stopped';
+      await sql.end({ timeout: 2 });
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { createApp } from './app.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import { createRelay } from './publishing/relay.ts';
+import { createPublisherConnection } from './publishing/redis.ts';
+import { createAppendQueue } from './store/append-queue.ts';
+import { createDatabase } from './store/database.ts';
+
+export type Service = ReturnType<typeof createService>;
+
+/**
+ * Builds every dependency once and wires them: HTTP appends go to the store, the store's
+ * committed events are relayed to Redis. main.ts serves it; tests build the same graph with
+ * their own database and channel prefix. Migrations are applied before this (runMigrations).
+ */
+export function createService(config: Config, logger: Logger) {
+  const database = createDatabase(config.database);
+  const redis = createPublisherConnection(config.redis.url, logger);
+  const relay = createRelay({
+    databaseUrl: config.database.url,
+    redis,
+    channelPrefix: config.redis.channelPrefix,
+    batchSize: config.relay.batchSize,
+    pollIntervalMs: config.relay.pollIntervalMs,
+    leaseMs: config.relay.leaseMs,
+    logger,
+  });
+  const appendQueue = createAppendQueue({
+    sql: database.sql,
+    maxBatchEvents: config.append.maxBatchEvents,
+    onCommitted: (created) => relay.notify(created),
+  });
+  const app = createApp({ database, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes });
+  relay.start();
+
+  return {
+    app,
+    database,
+    appendQueue,
+    relay,
+    redis,
+    /** Stops in dependency order: appends in flight finish, the relay saves its checkpoint. */
+    async close() {
+      await appendQueue.drain();
+      await relay.stop();
+      redis.disconnect();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+// Names as in SPEC §2; the same pattern is enforced by zod in src/events/names.ts.
+const NAME = `[a-z][a-z0-9_-]{0,63}`;
+
+export const events = pgTable(
+  'events',
+  {
+    // Global order. Assigned inside append_events() while the events_head row is locked,
+    // so positions are gapless and become visible in position order (see drizzle/0001_*.sql).
+    position: bigint('position', { mode: 'number' }).primaryKey(),
+    id: uuid('id').notNull(),
+    eventType: text('event_type').notNull(),
+    aggregateType: text('aggregate_type').notNull(),
+    aggregateId: uuid('aggregate_id').notNull(),
+    sequence: bigint('sequence', { mode: 'number' }).notNull(),
+    payload: jsonb('payload').notNull(),
+    metadata: jsonb('metadata').notNull(),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull(),
+  },
+  (t) => [
+    unique('events_id_key').on(t.id),
+    // The real per-aggregate concurrency backstop: two rows can never share a sequence.
+    unique('events_aggregate_sequence_key').on(t.aggregateType, t.aggregateId, t.sequence),
+    index('events_aggregate_id_position_idx').on(t.aggregateId, t.position),
+    index('events_aggregate_type_position_idx').on(t.aggregateType, t.position),
+    index('events_event_type_position_idx').on(t.eventType, t.position),
+    index('events_correlation_id_position_idx')
+      .on(sql`(${t.metadata} ->> 'correlation_id')`, t.position)
+      .where(sql`(${t.metadata} ->> 'correlation_id') IS NOT NULL`),
+    // created_at never decreases along position (append_events() guarantees it), so a time
+    // bound becomes a position bound with one probe of this index.
+    index('events_created_at_position_idx').on(t.createdAt, t.position),
+    check('events_aggregate_type_check', sql`${t.aggregateType} ~ '^${sql.raw(NAME)}$'`),
+    check(
+      'events_event_type_check',
+      sql`${t.eventType} ~ '^${sql.raw(NAME)}\\.${sql.raw(NAME)}$' AND split_part(${t.eventType}, '.', 1) = ${t.aggregateType}`,
+    ),
+    check('events_sequence_check', sql`${t.sequence} >= 1`),
+    check('events_position_check', sql`${t.position} >= 1`),
+    check('events_version_check', sql`${t.version} >= 1`),
+    check('events_payload_check', sql`jsonb_typeof(${t.payload}) = 'object'`),
+    check('events_metadata_check', sql`jsonb_typeof(${t.metadata}) = 'object'`),
+  ],
+);
+
+// One row: the last assigned position and created_at. Locking it serialises appends so that
+// commits happen in position order; see append_events().
+export const eventsHead = pgTable(
+  'events_head',
+  {
+    singleton: boolean('singleton').primaryKey().default(true),
+    lastPosition: bigint('last_position', { mode: 'number' }).notNull(),
+    lastCreatedAt: timestamp('last_created_at', { withTimezone: true, precision: 6 }).notNull(),
+  },
+  (t) => [check('events_head_singleton_check', sql`${t.singleton}`)],
+);
+
+// Where each relay has published up to (the events table is the outbox), and which service
+// instance holds the lease to publish.
+export const relayCheckpoints = pgTable('relay_checkpoints', {
+  name: text('name').primaryKey(),
+  position: bigint('position', { mode: 'number' }).notNull(),
+  owner: text('owner'),
+  leaseUntil: timestamp('lease_until', { withTimezone: true, precision: 6 }),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+});

@@ -1,0 +1,258 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentCreated, get, newId, postJson } from '../support/http.ts';
+import { startTestService, subscribeAll, type TestService } from '../support/service.ts';
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService();
+});
+afterAll(() => t.close());
+
+const count = async () => Number((await t.sql`select count(*) from events`)[0]!.count);
+
+describe('POST /events', () => {
+  it('stores the seed curl example and answers 201 with Location and the stored event', async () => {
+    const body = agentCreated();
+    const res = await postJson(t.app, '/events/', body);
+    expect(res.status).toBe(201);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('location')).toBe(`/events/${res.body.id}`);
+    expect(res.body).toMatchObject({
+      event_type: 'agent.created',
+      aggregate_type: 'agent',
+      aggregate_id: body.aggregate_id,
+      sequence: 1,
+      payload: body.payload,
+      metadata: body.metadata,
+      version: 1,
+    });
+    expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body.position).toBeGreaterThan(0);
+    expect(res.body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+    expect(Object.keys(res.body)).toEqual([
+      'id', 'event_type', 'aggregate_type', 'aggregate_id', 'sequence', 'position', 'payload', 'metadata', 'version', 'created_at',
+    ]);
+  });
+
+  it('accepts /events without the trailing slash, defaults payload, metadata and version, and derives aggregate_type', async () => {
+    const res = await postJson(t.app, '/events', { event_type: 'task.completed', aggregate_id: newId() });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ aggregate_type: 'task', payload: {}, metadata: {}, version: 1, sequence: 1 });
+  });
+
+  it('answers GET /events/{id} with exactly the JSON the append returned', async () => {
+    const created = await postJson(t.app, '/events', agentCreated());
+    const fetched = await get(t.app, `/events/${created.body.id}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.text).toBe(created.text);
+  });
+
+  it('gives consecutive sequences to successive events of one aggregate', async () => {
+    const aggregateId = newId();
+    const seqs = [];
+    for (const verb of ['created', 'started', 'completed']) {
+      const res = await postJson(t.app, '/events', { event_type: `task.${verb}`, aggregate_id: aggregateId });
+      seqs.push(res.body.sequence);
+    }
+    expect(seqs).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the client id, and stores uppercase UUIDs in canonical lower case', async () => {
+    const id = newId().toUpperCase();
+    const aggregateId = newId().toUpperCase();
+    const res = await postJson(t.app, '/events', { ...agentCreated(aggregateId), id });
+    expect(res.status).toBe(201);
+    expect(res.body.id).toBe(id.toLowerCase());
+    expect(res.body.aggregate_id).toBe(aggregateId.toLowerCase());
+  });
+});
+
+describe('idempotency by client id', () => {
+  it('answers an identical resend with 200 and the original event, appending and publishing nothing', async () => {
+    const sub = await subscribeAll(t.channelPrefix);
+    const body = { ...agentCreated(), id: newId() };
+    const first = await postJson(t.app, '/events', body);
+    expect(first.status).toBe(201);
+    await sub.waitFor(1);
+    const before = await count();
+
+    const again = await postJson(t.app, '/events', body);
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('location')).toBeNull();
+    expect(await count()).toBe(before);
+
+    // A marker event published after the resend proves the relay went past it.
+    const marker = await postJson(t.app, '/events', agentCreated());
+    await sub.waitFor(2);
+    sub.close();
+    expect(sub.messages.map((m) => m.event.id)).toEqual([first.body.id, marker.body.id]);
+  });
+
+  it('treats a resend as identical when only key order or omitted defaults differ', async () => {
+    const id = newId();
+    const aggregateId = newId();
+    const first = await postJson(t.app, '/events', { id, event_type: 'agent.created', aggregate_id: aggregateId, payload: { a: 1, b: 2 } });
+    const again = await postJson(t.app, '/events', { payload: { b: 2, a: 1 }, aggregate_id: aggregateId, event_type: 'agent.created', id, aggregate_type: 'agent', metadata: {}, version: 1 });
+    expect(again.status).toBe(200);
+    expect(again.body.position).toBe(first.body.position);
+  });
+
+  it('answers 409 when the id is reused with a different body, and keeps the original', async () => {
+    const body = { ...agentCreated(), id: newId() };
+    const first = await postJson(t.app, '/events', body);
+    const res = await postJson(t.app, '/events', { ...body, payload: { name: 'other' } });
+    expect(res.status).toBe(409);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.body).toMatchObject({ type: '/problems/id-conflict', status: 409, id: body.id });
+    expect((await get(t.app, `/events/${body.id}`)).text).toBe(first.text);
+  });
+
+  it('answers a resend with 200 even though its expected_sequence is no longer current', async () => {
+    const body = { ...agentCreated(), id: newId(), expected_sequence: 0 };
+    expect((await postJson(t.app, '/events', body)).status).toBe(201);
+    expect((await postJson(t.app, '/events', body)).status).toBe(200);
+  });
+});
+
+describe('expected_sequence', () => {
+  it('appends when it matches, and answers 409 with current_sequence when stale', async () => {
+    const aggregateId = newId();
+    expect((await postJson(t.app, '/events', agentCreated(aggregateId, { expected_sequence: 0 }))).status).toBe(201);
+    expect((await postJson(t.app, '/events', { event_type: 'agent.renamed', aggregate_id: aggregateId, expected_sequence: 1 })).status).toBe(201);
+    const stale = await postJson(t.app, '/events', { event_type: 'agent.renamed', aggregate_id: aggregateId, expected_sequence: 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({
+      type: '/problems/sequence-conflict',
+      status: 409,
+      current_sequence: 2,
+      expected_sequence: 1,
+      aggregate_id: aggregateId,
+    });
+  });
+
+  it('refuses expected_sequence 0 once the aggregate exists, and a future sequence', async () => {
+    const aggregateId = newId();
+    await postJson(t.app, '/events', agentCreated(aggregateId));
+    expect((await postJson(t.app, '/events', agentCreated(aggregateId, { expected_sequence: 0 }))).body.current_sequence).toBe(1);
+    expect((await postJson(t.app, '/events', agentCreated(aggregateId, { expected_sequence: 5 }))).status).toBe(409);
+  });
+
+  it('lets exactly one of 10 racing expected_sequence 0 appends win', async () => {
+    const aggregateId = newId();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => postJson(t.app, '/events', agentCreated(aggregateId, { expected_sequence: 0 }))),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, ...Array(9).fill(409)]);
+    const stored = await get(t.app, `/events?aggregate_id=${aggregateId}`);
+    expect(stored.body.events).toHaveLength(1);
+  });
+
+  it('gives 50 concurrent appends to one aggregate the sequences 1..50', async () => {
+    const aggregateId = newId();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => postJson(t.app, '/events', { event_type: 'task.progressed', aggregate_id: aggregateId, payload: { i } })),
+    );
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    expect(results.map((r) => r.body.sequence).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+});
+
+describe('POST /events/batch', () => {
+  it('stores all events in order with consecutive sequences per aggregate', async () => {
+    const a = newId();
+    const b = newId();
+    const res = await postJson(t.app, '/events/batch', {
+      events: [
+        { event_type: 'task.created', aggregate_id: a },
+        { event_type: 'agent.created', aggregate_id: b },
+        { event_type: 'task.started', aggregate_id: a, expected_sequence: 1 },
+        { event_type: 'task.completed', aggregate_id: a, expected_sequence: 2 },
+      ],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.events.map((e: any) => [e.event_type, e.sequence])).toEqual([
+      ['task.created', 1], ['agent.created', 1], ['task.started', 2], ['task.completed', 3],
+    ]);
+    const positions = res.body.events.map((e: any) => e.position);
+    expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    expect(positions[3] - positions[0]).toBe(3);
+  });
+
+  it('stores nothing when one event conflicts, and names the failing item', async () => {
+    const a = newId();
+    await postJson(t.app, '/events', { event_type: 'task.created', aggregate_id: a });
+    const before = await count();
+    const res = await postJson(t.app, '/events/batch', {
+      events: [
+        { event_type: 'agent.created', aggregate_id: newId() },
+        { event_type: 'task.started', aggregate_id: a, expected_sequence: 0 },
+      ],
+    });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ current_sequence: 1, index: 1 });
+    expect(await count()).toBe(before);
+  });
+
+  it('answers a resent batch with 200 and the stored events', async () => {
+    const events = [
+      { id: newId(), event_type: 'task.created', aggregate_id: newId() },
+      { id: newId(), event_type: 'task.created', aggregate_id: newId() },
+    ];
+    const first = await postJson(t.app, '/events/batch', { events });
+    const again = await postJson(t.app, '/events/batch', { events });
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+  });
+
+  it('refuses an empty batch, more than 1000 events and repeated ids with 422', async () => {
+    expect((await postJson(t.app, '/events/batch', { events: [] })).status).toBe(422);
+    const many = Array.from({ length: 1001 }, () => ({ event_type: 'task.created', aggregate_id: newId() }));
+    expect((await postJson(t.app, '/events/batch', { events: many })).status).toBe(422);
+    const id = newId();
+    const dup = await postJson(t.app, '/events/batch', {
+      events: [
+        { id, event_type: 'task.created', aggregate_id: newId() },
+        { id, event_type: 'task.created', aggregate_id: newId() },
+      ],
+    });
+    expect(dup.status).toBe(422);
+    expect(dup.body.errors[0].pointer).toBe('/events/1/id');
+  });
+
+  it('accepts exactly 1000 events', async () => {
+    const events = Array.from({ length: 1000 }, (_, i) => ({ event_type: 'task.created', aggregate_id: newId(), payload: { i } }));
+    const res = await postJson(t.app, '/events/batch', { events });
+    expect(res.status).toBe(201);
+    expect(res.body.events).toHaveLength(1000);
+  });
+});
+
+describe('publishing to Redis', () => {
+  it('publishes every acknowledged event on events:<aggregate_type>, per aggregate in sequence order, as the GET JSON', async () => {
+    const sub = await subscribeAll(t.channelPrefix);
+    const aggregates = Array.from({ length: 5 }, () => newId());
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        postJson(t.app, '/events', { event_type: i % 2 ? 'task.progressed' : 'agent.progressed', aggregate_id: aggregates[i % 5], payload: { i } }),
+      ),
+    );
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    const ids = new Set(results.map((r) => r.body.id));
+    await sub.waitFor(200);
+    sub.close();
+    const mine = sub.messages.filter((m) => ids.has(m.event.id));
+    expect(new Set(mine.map((m) => m.event.id)).size).toBe(200);
+
+    for (const m of mine) expect(m.channel).toBe(`${t.channelPrefix}events:${m.event.aggregate_type}`);
+    for (const aggregateId of aggregates) {
+      const seqs = mine.filter((m) => m.event.aggregate_id === aggregateId).map((m) => m.event.sequence);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    }
+    const positions = mine.map((m) => m.event.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    const one = results[17]!;
+    expect(mine.find((m) => m.event.id === one.body.id)!.body).toBe((await get(t.app, `/events/${one.body.id}`)).text);
+  });
+});

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
+import { newId } from '../support/http.ts';
+import { freePort } from '../support/private-redis.ts';
+import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
+import { newChannelPrefix, subscribeAll } from '../support/service.ts';
+
+// An empty database (not the migrated template): the service must migrate it itself.
+let url: string;
+let sql: postgres.Sql;
+const channelPrefix = newChannelPrefix();
+const running: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  url = databaseUrl(name);
+  sql = postgres(url, { max: 2, onnotice: () => {} });
+});
+afterAll(async () => {
+  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await sql.end();
+});
+
+const start = async (env: Record<string, string> = {}) => {
+  const p = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix, ...env }, await freePort());
+  running.push(p);
+  return p;
+};
+
+const post = (base: string, path: string, body: unknown) =>
+  fetch(base + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('the service as a process', () => {
+  it('migrates an empty database at start, serves the seed curl examples over HTTP and publishes them', async () => {
+    const p = await start();
+    const sub = await subscribeAll(channelPrefix);
+    const agent = '550e8400-e29b-41d4-a716-446655440000';
+    const created = await post(p.url, '/events/', {
+      event_type: 'agent.created', aggregate_type: 'agent', aggregate_id: agent,
+      payload: { name: 'explore-agent', agent_type: 'exploration' },
+      metadata: { session_id: 'session-123', correlation_id: 'corr-456' }, version: 1,
+    });
+    expect(created.status).toBe(201);
+    const event = (await created.json()) as any;
+    expect((await post(p.url, '/events/', {
+      event_type: 'task.completed', aggregate_type: 'task', aggregate_id: '660e8400-e29b-41d4-a716-446655440001',
+      payload: { status: 'success', duration_ms: 1250, output_lines: 42 }, metadata: { agent_id: agent }, version: 1,
+    })).status).toBe(201);
+    expect((await post(p.url, '/events/', {
+      event_type: 'plan.executed', aggregate_type: 'plan', aggregate_id: '770e8400-e29b-41d4-a716-446655440002',
+      payload: { steps_completed: 5, steps_total: 5, success: true }, metadata: { executor: 'orchestrator-1' }, version: 1,
+    })).status).toBe(201);
+
+    for (const q of [`?aggregate_type=agent&aggregate_id=${agent}`, '?event_type=task.completed&limit=50', `?aggregate_id=${agent}`, '?aggregate_type=agent', '?event_type=agent.created', '?limit=10&offset=20']) {
+      const res = await fetch(`${p.url}/events/${q}`);
+      expect(res.status).toBe(200);
+    }
+    expect(((await (await fetch(`${p.url}/events/?aggregate_id=${agent}`)).json()) as any).events[0].id).toBe(event.id);
+    expect((await fetch(`${p.url}/events/${event.id}`)).status).toBe(200);
+    expect((await fetch(`${p.url}/events/880e8400-e29b-41d4-a716-446655440003`)).status).toBe(404);
+    expect((await fetch(`${p.url}/health`)).status).toBe(200);
+
+    await sub.waitFor(3);
+    sub.close();
+    expect(sub.messages.map((m) => m.channel)).toEqual([`${channelPrefix}events:agent`, `${channelPrefix}events:task`, `${channelPrefix}events:plan`]);
+  });
+
+  it('refuses a body over 1 MiB with 413 over the network', async () => {
+    const p = running[0]!;
+    const res = await post(p.url, '/events', { event_type: 'agent.created', aggregate_id: newId(), payload: { pad: 'x'.repeat(1024 * 1024) } });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('on SIGTERM finishes the appends in flight, loses none it acknowledged, and exits 0', async () => {
+    const p = running[0]!;
+    const aggregateId = newId();
+    const inflight = Array.from({ length: 100 }, (_, i) =>
+      post(p.url, '/events', { event_type: 'task.progressed', aggregate_id: aggregateId, payload: { i } })
+        .then(async (r) => ({ status: r.status, body: (r.status === 201 ? await r.json() : null) as any }))
+        .catch(() => ({ status: 0, body: null })),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    p.child.kill('SIGTERM');
+    const results = await Promise.all(inflight);
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toContain('"msg":"stopped"');
+
+    const acked = results.filter((r) => r.status === 201).map((r) => r.body.id);
+    expect(acked.length).toBeGreaterThan(0);
+    expect(results.every((r) => r.status === 201 || r.status === 0)).toBe(true);
+    const stored = await sql`select id from events where aggregate_id = ${aggregateId}`;
+    expect(new Set(stored.map((r) => r.id))).toEqual(new Set(acked));
+  });
+
+  it('starts again on the same database, with nothing left to migrate, and keeps what was stored', async () => {
+    const before = Number((await sql`select count(*) from events`)[0]!.count);
+    const p = await start();
+    const res = await fetch(`${p.url}/events?limit=1000`);
+    expect(((await res.json()) as any).events).toHaveLength(before);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('when the instance that publishes is killed with SIGKILL, another takes over publishing', async () => {
+    const [p1, p2] = await Promise.all([start({ RELAY_LEASE_MS: '1000' }), start({ RELAY_LEASE_MS: '1000' })]);
+    const relayOf = async (p: ServiceProcess) => ((await (await fetch(`${p.url}/health`)).json()) as any).relay;
+    let owner: ServiceProcess | undefined;
+    for (let i = 0; i < 100 && !owner; i++) {
+      const [r1, r2] = [await relayOf(p1), await relayOf(p2)];
+      owner = r1 === 'running' && r2 === 'standby' ? p1 : r2 === 'running' && r1 === 'standby' ? p2 : undefined;
+      if (!owner) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(owner).toBeDefined();
+    const survivor = owner === p1 ? p2 : p1;
+    const sub = await subscribeAll(channelPrefix);
+    owner!.child.kill('SIGKILL');
+    await owner!.exited;
+    const killedAt = Date.now();
+    const res = await post(survivor.url, '/events', { event_type: 'task.created', aggregate_id: newId() });
+    const id = ((await res.json()) as any).id;
+    await sub.waitFor(1, 10_000);
+    sub.close();
+    expect(sub.messages.map((m) => m.event.id)).toEqual([id]);
+    expect(Date.now() - killedAt).toBeLessThan(5000);
+    survivor.child.kill('SIGTERM');
+    expect(await survivor.exited).toBe(0);
+  });
+});

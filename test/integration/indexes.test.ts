@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEventQuery } from '../../src/events/query-input.ts';
+import { buildEventQuery } from '../../src/store/event-store.ts';
+import { newId, postJson } from '../support/http.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService();
+  const types = ['agent', 'task', 'plan', 'run'];
+  for (let b = 0; b < 4; b++) {
+    const events = Array.from({ length: 500 }, (_, i) => ({
+      event_type: `${types[i % 4]}.happened`, aggregate_id: newId(), metadata: i % 3 ? { correlation_id: `c-${i}` } : {},
+    }));
+    expect((await postJson(t.app, '/events/batch', { events })).status).toBe(201);
+  }
+  // Rare values, so that an index is clearly the better plan for them.
+  for (const event_type of ['audit.logged', 'plan.approved', 'audit.logged']) {
+    expect((await postJson(t.app, '/events', { event_type, aggregate_id: newId() })).status).toBe(201);
+  }
+  await t.sql`analyze events`;
+});
+afterAll(() => t.close());
+
+/** The plan of GET /events for a query string, with sequential scans ruled out. */
+async function plan(qs: string): Promise<string> {
+  const q = parseEventQuery(Object.fromEntries([...new URLSearchParams(qs)].map(([k, v]) => [k, [v]])));
+  const { sql, params } = buildEventQuery(t.service.database.db, q).toSQL();
+  return t.sql.begin(async (tx) => {
+    await tx`set local enable_seqscan = off`;
+    const rows = await tx.unsafe(`explain ${sql}`, params as never[]);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
+}
+
+describe('every filter of GET /events is served by an index', () => {
+  it.each([
+    ['aggregate_type=audit', 'events_aggregate_type_position_idx'],
+    [`aggregate_id=${newId()}`, 'events_aggregate_id_position_idx'],
+    ['event_type=plan.approved', 'events_event_type_position_idx'],
+    ['correlation_id=c-7', 'events_correlation_id_position_idx'],
+    ['from=2026-01-01T00:00:00Z', 'events_created_at_position_idx'],
+    ['to=2026-01-01T00:00:00Z', 'events_created_at_position_idx'],
+    ['after=1500', 'events_pkey'],
+    ['order=desc&limit=10', 'events_pkey'],
+  ])('%s uses %s', async (qs, index) => {
+    const p = await plan(qs);
+    expect(p).toContain(index);
+    expect(p).not.toMatch(/Seq Scan/);
+  });
+});

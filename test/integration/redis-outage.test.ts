@@ -1,0 +1,50 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { get, newId, postJson } from '../support/http.ts';
+import { freePort, hasRedisServer, privateRedis } from '../support/private-redis.ts';
+import { startTestService, subscribeAll, type TestService } from '../support/service.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f();
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+describe.skipIf(!hasRedisServer)('Redis away', () => {
+  it('never blocks or fails appends; their publication waits and goes out in order once Redis is back', async () => {
+    const redis = privateRedis(await freePort());
+    cleanup.push(() => redis.stop());
+    // Redis is not running yet: the service must start and take appends regardless.
+    const t: TestService = await startTestService({ REDIS_URL: redis.url });
+    cleanup.push(() => t.close());
+
+    const aggregateId = newId();
+    const started = Date.now();
+    const acked = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await postJson(t.app, '/events', { event_type: 'task.progressed', aggregate_id: aggregateId, payload: { i } });
+      expect(res.status).toBe(201);
+      acked.push(res.body);
+    }
+    expect(Date.now() - started).toBeLessThan(5000);
+    const health = (await get(t.app, '/health')).body;
+    expect(health).toMatchObject({ status: 'ok', redis: 'unavailable', publish_lag: 20 });
+
+    // Subscribe before the service can reach Redis, so the test sees every publication.
+    await redis.start({ locked: true });
+    const sub = await subscribeAll(t.channelPrefix, redis.lockedUrl);
+    cleanup.push(async () => sub.close());
+    redis.unlock();
+    await sub.waitFor(20, 15_000);
+    expect(sub.messages.map((m) => m.event.id)).toEqual(acked.map((e) => e.id));
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0, 5000)).toBe(true);
+    expect((await get(t.app, '/health')).body.redis).toBe('ok');
+  });
+});

@@ -1,0 +1,46 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { get, newId, postJson } from '../support/http.ts';
+import { newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
+
+const open: TestService[] = [];
+afterAll(async () => {
+  for (const s of open) await s.close().catch(() => {});
+});
+
+async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+describe('relay with several instances on one database', () => {
+  it('publishes each event once, and another instance takes over when the owner stops', async () => {
+    const prefix = newChannelPrefix();
+    const a = await startTestService({ REDIS_CHANNEL_PREFIX: prefix, RELAY_LEASE_MS: '1000' });
+    const b = await startTestService({ REDIS_CHANNEL_PREFIX: prefix, RELAY_LEASE_MS: '1000' }, a.databaseUrl);
+    open.push(a, b);
+    const sub = await subscribeAll(prefix);
+
+    const states = async () => [(await get(a.app, '/health')).body.relay, (await get(b.app, '/health')).body.relay].sort();
+    expect(await waitUntil(async () => JSON.stringify(await states()) === '["running","standby"]', 5000)).toBe(true);
+
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await postJson((i % 2 ? a : b).app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body.id);
+    await sub.waitFor(20);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.messages.map((m) => m.event.id)).toEqual(ids);
+
+    const owner = (await get(a.app, '/health')).body.relay === 'running' ? a : b;
+    const other = owner === a ? b : a;
+    await owner.close();
+    open.splice(open.indexOf(owner), 1);
+    const later = (await postJson(other.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body.id;
+    await sub.waitFor(21, 5000);
+    sub.close();
+    expect(sub.messages.map((m) => m.event.id)).toEqual([...ids, later]);
+    expect((await get(other.app, '/health')).body).toMatchObject({ relay: 'running', publish_lag: 0 });
+  });
+});

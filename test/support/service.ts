@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { allEventsPattern } from '../../src/publishing/channels.ts';
+import { createService, type Service } from '../../src/service.ts';
+import { adminDatabaseUrl, databaseUrl, testRedisUrl } from './env.ts';
+
+/** A fresh database copied from the migrated template; dropped by the global teardown. */
+export async function createTestDatabase(): Promise<string> {
+  const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
+  } finally {
+    await admin.end();
+  }
+  return databaseUrl(name);
+}
+
+export const newChannelPrefix = () => `t-${inject('runId')}-${randomBytes(3).toString('hex')}:`;
+
+export interface TestService {
+  service: Service;
+  app: Service['app'];
+  databaseUrl: string;
+  channelPrefix: string;
+  /** A direct connection to the service's database, for checks behind the API. */
+  sql: postgres.Sql;
+  close(): Promise<void>;
+}
+
+/** The service as main.ts builds it, on its own database and channel prefix. */
+export async function startTestService(env: Record<string, string> = {}, dbUrl?: string): Promise<TestService> {
+  const url = dbUrl ?? (await createTestDatabase());
+  const channelPrefix = env.REDIS_CHANNEL_PREFIX ?? newChannelPrefix();
+  const config = parseConfig({
+    DATABASE_URL: url,
+    REDIS_URL: testRedisUrl,
+    REDIS_CHANNEL_PREFIX: channelPrefix,
+    LOG_LEVEL: 'silent',
+    RELAY_POLL_INTERVAL_MS: '50',
+    ...env,
+  });
+  const service = createService(config, createLogger(config.logLevel));
+  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  return {
+    service,
+    app: service.app,
+    databaseUrl: url,
+    channelPrefix,
+    sql,
+    async close() {
+      await service.close();
+      await sql.end();
+    },
+  };
+}
+
+export interface ReceivedMessage {
+  channel: string;
+  body: string;
+  event: { id: string; aggregate_id: string; aggregate_type: string; sequence: number; position: number };
+}
+
+/** PSUBSCRIBEs to every event channel under a prefix; resolves once subscribed. */
+export async function subscribeAll(prefix: string, redisUrl = testRedisUrl) {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  redis.on('error', () => {});
+  const messages: ReceivedMessage[] = [];
+  redis.on('pmessage', (_pattern: string, channel: string, body: string) => {
+    messages.push({ channel, body, event: JSON.parse(body) });
+  });
+  await redis.connect();
+  await redis.psubscribe(allEventsPattern(prefix));
+  return {
+    messages,
+    async waitFor(count: number, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return messages;
+    },
+    close: () => redis.disconnect(),
+  };
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
+import { AppError } from '../../src/errors.ts';
+import { parseAppendBody } from '../../src/events/append-input.ts';
+import { parseEventQuery } from '../../src/events/query-input.ts';
+import { parseInstant } from '../../src/events/timestamp.ts';
+
+describe('parseInstant', () => {
+  it.each([
+    ['2026-11-23', '2026-11-23T00:00:00.000000+00:00'],
+    ['2026-11-23T01:44:44.123456Z', '2026-11-23T01:44:44.123456+00:00'],
+    ['2026-11-23T01:44:44.1234567Z', '2026-11-23T01:44:44.123456+00:00'],
+    ['2026-11-23T01:44', '2026-11-23T01:44:00.000000+00:00'],
+    ['2026-11-23 01:44:44+02:00', '2026-11-23T01:44:44.000000+02:00'],
+    ['2026-11-23T01:44:44 02:00', '2026-11-23T01:44:44.000000+02:00'],
+    ['2026-11-23T01:44:44-0530', '2026-11-23T01:44:44.000000-05:30'],
+    ['2024-02-29', '2024-02-29T00:00:00.000000+00:00'],
+  ])('%s → %s', (input, output) => expect(parseInstant(input)).toBe(output));
+
+  it.each(['2026-02-30', '2025-02-29', '2026-13-01', '2026-11-23T24:00:00Z', '2026-11-23T01:60Z', 'now', '', '2026-11-23T01:44:44+25:00', '1700000000'])(
+    'refuses %s',
+    (input) => expect(parseInstant(input)).toBeNull(),
+  );
+});
+
+describe('parseEventQuery', () => {
+  it('applies defaults', () => {
+    expect(parseEventQuery({})).toEqual({ limit: 100, offset: 0, order: 'asc' });
+  });
+
+  it('names every bad parameter', () => {
+    try {
+      parseEventQuery({ limit: ['0'], order: ['sideways'], nope: ['1'] });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(AppError);
+      expect((e as AppError).extensions.errors).toHaveLength(3);
+    }
+  });
+
+  it('does not treat inherited object keys as parameters', () => {
+    expect(() => parseEventQuery({ constructor: ['x'] })).toThrow(AppError);
+    expect(() => parseEventQuery({ __proto__: ['x'] } as never)).not.toThrow();
+  });
+});
+
+describe('parseAppendBody', () => {
+  it('derives aggregate_type, generates an id and applies defaults', () => {
+    const e = parseAppendBody({ event_type: 'agent.created', aggregate_id: '550E8400-E29B-41D4-A716-446655440000' });
+    expect(e).toMatchObject({ aggregateType: 'agent', aggregateId: '550e8400-e29b-41d4-a716-446655440000', payload: {}, metadata: {}, version: 1, expectedSequence: null });
+    expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps payload objects as sent, without copying', () => {
+    const payload = JSON.parse('{"a":{"b":[1,{"c":null}]}}');
+    expect(parseAppendBody({ event_type: 'agent.created', aggregate_id: '550e8400-e29b-41d4-a716-446655440000', payload }).payload).toBe(payload);
+  });
+});
+
+describe('parseConfig', () => {
+  it('uses the documented defaults', () => {
+    const c = parseConfig({});
+    expect(c.http).toEqual({ port: 8011, host: '0.0.0.0', maxBodyBytes: 1048576 });
+    expect(c.database.url).toBe('postgres://postgres@127.0.0.1:5432/postgres');
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', channelPrefix: '' });
+  });
+
+  it('reads PORT and refuses nonsense with a message naming the variable', () => {
+    expect(parseConfig({ PORT: '9000' }).http.port).toBe(9000);
+    expect(() => parseConfig({ PORT: 'abc' })).toThrow(/PORT/);
+    expect(() => parseConfig({ REDIS_CHANNEL_PREFIX: 'a*' })).toThrow(/REDIS_CHANNEL_PREFIX/);
+    expect(() => parseConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+  });
+});
