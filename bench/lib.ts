@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { runMigrations } from '../src/store/migrate.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** One measured figure. `ratio` compares it with a baseline measured in the same run. */
+export interface BenchRow {
+  suite: string;
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: string;
+  ratio?: number;
+  note?: string;
+}
+
+export interface HttpLoad {
+  connections: number;
+  durationSec?: number;
+  amount?: number;
+  method?: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  /** A fresh body per request (e.g. a new aggregate id). */
+  makeBody?: () => string;
+  overallRate?: number;
+}
+
+export interface HttpResult { rps: number; p50: number; p99: number; errors: number; non2xx: number; total: number }
+
+const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+const created: string[] = [];
+const stops: (() => Promise<void>)[] = [];
+
+export function databaseUrl(name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A fresh database for one measurement, migrated unless asked not to; dropped at the end. */
+export async function createDatabase(migrated = true): Promise<string> {
+  const name = `evb_${runId}_${created.length}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  created.push(name);
+  const url = databaseUrl(name);
+  if (migrated) await runMigrations(url);
+  return url;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The service as `npm start` runs it, in its own process. */
+export async function startService(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `bench-${runId}:`, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('service did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  stops.push(stop);
+  return { url, stop };
+}
+
+/** HTTP load with autocannon from this (separate) process. Latencies in ms. */
+export async function httpLoad(baseUrl: string, load: HttpLoad): Promise<HttpResult> {
+  const headers = { 'content-type': 'application/json' };
+  const result = await autocannon({
+    url: baseUrl + load.path,
+    connections: load.connections,
+    duration: load.amount ? undefined : (load.durationSec ?? 5),
+    amount: load.amount,
+    overallRate: load.overallRate,
+    method: load.method ?? 'GET',
+    headers,
+    body: load.body,
+    requests: load.makeBody ? [{ method: load.method ?? 'POST', path: load.path, headers, setupRequest: (req) => ({ ...req, body: load.makeBody!() }) }] : undefined,
+  });
+  return {
+    rps: result.requests.total / (result.duration || 1),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+/** Stops services and drops the databases this run created. */
+export async function cleanup() {
+  for (const stop of stops) await stop().catch(() => {});
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  for (const name of created) await admin.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {});
+  await admin.end();
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}

@@ -1,0 +1,11 @@
+import type { BenchRow } from '../lib.ts';
+import appends from './appends.ts';
+
+export interface Suite {
+  name: string;
+  description: string;
+  run(record: (row: BenchRow) => void): Promise<void>;
+}
+
+// Every suite of `npm run bench`, in the order they run.
+export const suites: Suite[] = [appends];
