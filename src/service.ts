@@ -28,6 +28,7 @@ export function createService(config: Config, logger: Logger) {
   const appendQueue = createAppendQueue({
     sql: database.sql,
     maxBatchEvents: config.append.maxBatchEvents,
+    maxInFlight: config.append.maxInFlight,
     onCommitted: (created) => relay.notify(created),
   });
   const app = createApp({ database, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes });

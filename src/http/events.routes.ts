@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../errors.ts';
 import { parseAppendBody, parseBatchBody } from '../events/append-input.ts';
 import type { NewEvent } from '../events/event.ts';
@@ -21,13 +20,6 @@ const json = (c: Context, body: string, status: 200 | 201, headers: Record<strin
 
 /** /events: append one, append a batch, get one, query. */
 export function createEventsRoutes({ database, appendQueue, maxBodyBytes }: EventsRoutesDeps) {
-  const limit = bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: () => {
-      throw new AppError('payload_too_large', `the request body is larger than ${maxBodyBytes} bytes`, { limit_bytes: maxBodyBytes });
-    },
-  });
-
   async function append(events: NewEvent[]) {
     const outcome = await appendQueue.append(events);
     if (!outcome.ok) throw outcome.error;
@@ -35,14 +27,14 @@ export function createEventsRoutes({ database, appendQueue, maxBodyBytes }: Even
   }
 
   return new Hono()
-    .post('/', limit, async (c) => {
-      const event = parseAppendBody(await readJsonBody(c));
+    .post('/', async (c) => {
+      const event = parseAppendBody(await readJsonBody(c, maxBodyBytes));
       const { records, created } = await append([event]);
       // 201 for a new event; 200 with the stored original for an idempotent resend.
       return json(c, records[0]!.json, created ? 201 : 200, created ? { location: `/events/${event.id}` } : {});
     })
-    .post('/batch', limit, async (c) => {
-      const events = parseBatchBody(await readJsonBody(c));
+    .post('/batch', async (c) => {
+      const events = parseBatchBody(await readJsonBody(c, maxBodyBytes));
       const { records, created } = await append(events);
       return json(c, `{"events":[${records.map((r) => r.json).join(',')}]}`, created ? 201 : 200);
     })

@@ -42,6 +42,8 @@ export interface Relay {
 const CHECKPOINT_EVERY_MS = 100;
 const MAX_BUFFERED = 10_000;
 const STANDBY_POLL_MS = 1_000;
+// On stop, how long the relay keeps publishing what is already committed before it exits.
+const DRAIN_MS = 2_000;
 
 /**
  * Transactional outbox relay: the events table is the outbox. Reads committed events after its
@@ -75,6 +77,7 @@ export function createRelay(options: RelayOptions): Relay {
   let savedAt = 0;
   let saved = 0;
   let stopping = false;
+  let stopDeadline = Infinity;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
   let buffer: EventRecord[] = [];
@@ -118,13 +121,13 @@ export function createRelay(options: RelayOptions): Relay {
     });
 
   async function next(): Promise<EventRecord[]> {
-    // Fast path: the local commit that woke us continues exactly where we are.
+    // Fast path: what local commits handed over continues exactly where we are.
+    while (buffer.length > 0 && buffer[0]!.position <= published) buffer.shift();
     if (buffer.length > 0 && buffer[0]!.position === published + 1) {
-      const batch = buffer.slice(0, options.batchSize);
-      buffer = buffer.slice(batch.length);
-      return batch;
+      let n = 1;
+      while (n < buffer.length && n < options.batchSize && buffer[n]!.position === buffer[n - 1]!.position + 1) n++;
+      return buffer.splice(0, n);
     }
-    buffer = [];
     const rows = await sql<{ position: string; aggregate_type: string; json: string }[]>`
       select e.position, e.aggregate_type, event_json(e) as json from events e
       where e.position > ${published} order by e.position limit ${options.batchSize}`;
@@ -150,12 +153,15 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function run() {
     let backoff = 100;
-    while (!stopping) {
+    // Once stopping, it goes on until caught up (or DRAIN_MS), so a restart does not leave
+    // committed events waiting for the next owner; any failure while stopping ends it.
+    while (!(stopping && performance.now() > stopDeadline)) {
       try {
         // Renew well before the lease runs out; stand by while another instance holds it.
         if (performance.now() > leaseValidUntil - leaseMs * 0.4) {
           if (!(await lease())) {
             state = 'standby';
+            if (stopping) return;
             await sleep(STANDBY_POLL_MS);
             continue;
           }
@@ -165,6 +171,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (batch.length === 0) {
           state = 'running';
           await saveCheckpoint(true);
+          if (stopping) return;
           await sleep(options.pollIntervalMs);
           continue;
         }
@@ -181,6 +188,7 @@ export function createRelay(options: RelayOptions): Relay {
           if (state !== 'redis_unavailable') log.warn({ published }, 'publish failed; retrying from the checkpoint');
           state = 'redis_unavailable';
           buffer = [];
+          if (stopping) return;
           await sleep(backoff);
           backoff = Math.min(backoff * 2, 2_000);
           continue;
@@ -193,6 +201,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (state === 'running') log.warn({ err: (error as Error).message }, 'relay cannot reach the store; retrying');
         if (state !== 'starting') state = 'database_unavailable';
         buffer = [];
+        if (stopping) return;
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 2_000);
       }
@@ -206,16 +215,21 @@ export function createRelay(options: RelayOptions): Relay {
     notify(created) {
       known = Math.max(known, created[created.length - 1]?.position ?? 0);
       if (!leader()) return;
-      // Keep records in memory only while they extend what is buffered and the relay keeps up;
-      // otherwise it reads from the store.
-      const extends_ = buffer.length === 0 || buffer[buffer.length - 1]!.position + 1 === created[0]?.position;
-      if (state === 'running' && extends_ && buffer.length + created.length <= MAX_BUFFERED) buffer.push(...created);
-      else buffer = [];
+      // Keep records in memory only while the relay keeps up; otherwise it reads from the
+      // store. Commits handed over out of order (several transactions in flight) are merged.
+      if (state !== 'running' || buffer.length + created.length > MAX_BUFFERED) {
+        buffer = [];
+      } else if (buffer.length === 0 || buffer[buffer.length - 1]!.position < created[0]!.position) {
+        buffer.push(...created);
+      } else {
+        buffer = [...buffer, ...created].sort((a, b) => a.position - b.position);
+      }
       wake?.();
     },
     status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published, knownPosition: Math.max(known, published) }),
     async stop() {
       stopping = true;
+      stopDeadline = performance.now() + DRAIN_MS;
       wake?.();
       await loop;
       await saveCheckpoint(true).catch(() => {});

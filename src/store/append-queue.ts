@@ -7,6 +7,11 @@ export interface AppendQueueOptions {
   sql: Database['sql'];
   /** Most events one transaction takes; a single larger request still goes alone. */
   maxBatchEvents: number;
+  /**
+   * Transactions in flight at once. They still commit one by one (the store's lock), but the
+   * next one is already waiting in PostgreSQL when the previous commits.
+   */
+  maxInFlight?: number;
   /** Called after each commit with the events it created, in position order. */
   onCommitted?: (created: EventRecord[]) => void;
 }
@@ -30,18 +35,35 @@ export interface AppendQueue {
  * latency. One transaction at a time matches the store, which commits appends one by one.
  */
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
+  const maxInFlight = options.maxInFlight ?? 1;
   const queue: Pending[] = [];
-  let running: Promise<void> | null = null;
+  let inFlight = 0;
+  let scheduled = false;
+  let idle: Promise<void> = Promise.resolve();
+  let markIdle: () => void = () => {};
 
   function append(events: NewEvent[]): Promise<AppendOutcome> {
     return new Promise((resolve, reject) => {
       queue.push({ events, resolve, reject });
-      running ??= new Promise<void>((r) => setImmediate(r)).then(run).finally(() => (running = null));
+      if (inFlight === 0 && !scheduled) idle = new Promise((r) => (markIdle = r));
+      // After the current I/O turn, so requests that arrived together go together.
+      if (!scheduled && inFlight < maxInFlight) {
+        scheduled = true;
+        setImmediate(pump);
+      }
     });
   }
 
-  async function run(): Promise<void> {
-    while (queue.length > 0) await commit(takeBatch());
+  function pump() {
+    scheduled = false;
+    while (queue.length > 0 && inFlight < maxInFlight) {
+      inFlight++;
+      void commit(takeBatch()).finally(() => {
+        inFlight--;
+        if (queue.length > 0) pump();
+        else if (inFlight === 0) markIdle();
+      });
+    }
   }
 
   // FIFO, bounded by maxBatchEvents. A request sharing an id with one already taken waits for
@@ -97,7 +119,7 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   return {
     append,
     drain: async () => {
-      while (running) await running;
+      while (inFlight > 0 || scheduled || queue.length > 0) await Promise.race([idle, new Promise((r) => setTimeout(r, 10))]);
     },
   };
 }

@@ -73,7 +73,7 @@ describe('idempotency by client id', () => {
     const body = { ...agentCreated(), id: newId() };
     const first = await postJson(t.app, '/events', body);
     expect(first.status).toBe(201);
-    await sub.waitFor(1);
+    await sub.waitForIds([first.body.id]);
     const before = await count();
 
     const again = await postJson(t.app, '/events', body);
@@ -84,9 +84,10 @@ describe('idempotency by client id', () => {
 
     // A marker event published after the resend proves the relay went past it.
     const marker = await postJson(t.app, '/events', agentCreated());
-    await sub.waitFor(2);
+    await sub.waitForIds([marker.body.id]);
     sub.close();
-    expect(sub.messages.map((m) => m.event.id)).toEqual([first.body.id, marker.body.id]);
+    const mine = sub.messages.filter((m) => m.event.aggregate_id === body.aggregate_id || m.event.id === marker.body.id);
+    expect(mine.map((m) => m.event.id)).toEqual([first.body.id, marker.body.id]);
   });
 
   it('treats a resend as identical when only key order or omitted defaults differ', async () => {
@@ -240,9 +241,8 @@ describe('publishing to Redis', () => {
     );
     expect(results.every((r) => r.status === 201)).toBe(true);
     const ids = new Set(results.map((r) => r.body.id));
-    await sub.waitFor(200);
+    const mine = await sub.waitForIds(ids);
     sub.close();
-    const mine = sub.messages.filter((m) => ids.has(m.event.id));
     expect(new Set(mine.map((m) => m.event.id)).size).toBe(200);
 
     for (const m of mine) expect(m.channel).toBe(`${t.channelPrefix}events:${m.event.aggregate_type}`);

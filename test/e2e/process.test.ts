@@ -78,8 +78,9 @@ describe('the service as a process', () => {
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 
-  it('on SIGTERM finishes the appends in flight, loses none it acknowledged, and exits 0', async () => {
+  it('on SIGTERM finishes the appends in flight, loses none it acknowledged, publishes them, and exits 0', async () => {
     const p = running[0]!;
+    const sub = await subscribeAll(channelPrefix);
     const aggregateId = newId();
     const inflight = Array.from({ length: 100 }, (_, i) =>
       post(p.url, '/events', { event_type: 'task.progressed', aggregate_id: aggregateId, payload: { i } })
@@ -97,6 +98,10 @@ describe('the service as a process', () => {
     expect(results.every((r) => r.status === 201 || r.status === 0)).toBe(true);
     const stored = await sql`select id from events where aggregate_id = ${aggregateId}`;
     expect(new Set(stored.map((r) => r.id))).toEqual(new Set(acked));
+    // The relay drained before exit: every acknowledged event was already published.
+    const published = await sub.waitForIds(acked, 500);
+    sub.close();
+    expect(new Set(published.map((m) => m.event.id)).size).toBe(acked.length);
   });
 
   it('starts again on the same database, with nothing left to migrate, and keeps what was stored', async () => {
@@ -125,9 +130,9 @@ describe('the service as a process', () => {
     const killedAt = Date.now();
     const res = await post(survivor.url, '/events', { event_type: 'task.created', aggregate_id: newId() });
     const id = ((await res.json()) as any).id;
-    await sub.waitFor(1, 10_000);
+    const got = await sub.waitForIds([id], 10_000);
     sub.close();
-    expect(sub.messages.map((m) => m.event.id)).toEqual([id]);
+    expect(got.map((m) => m.event.id)).toEqual([id]);
     expect(Date.now() - killedAt).toBeLessThan(5000);
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toBe(0);

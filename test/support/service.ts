@@ -82,6 +82,14 @@ export async function subscribeAll(prefix: string, redisUrl = testRedisUrl) {
       while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       return messages;
     },
+    /** Waits until every id has arrived; returns the messages of those ids, in arrival order. */
+    async waitForIds(ids: Iterable<string>, timeoutMs = 10_000) {
+      const wanted = new Set(ids);
+      const mine = () => messages.filter((m) => wanted.has(m.event.id));
+      const deadline = Date.now() + timeoutMs;
+      while (new Set(mine().map((m) => m.event.id)).size < wanted.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return mine();
+    },
     close: () => redis.disconnect(),
   };
 }
