@@ -9,6 +9,14 @@ import { runMigrations } from '../src/store/migrate.ts';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Seconds per measurement, and rounds per comparison (medians are reported). */
+export const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+export const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
 
 /** One measured figure. `ratio` compares it with a baseline measured in the same run. */
 export interface BenchRow {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type FieldError, toPointer, validationFailed } from '../errors.ts';
 import type { NewEvent } from './event.ts';
+import { uuidv7 } from './uuid.ts';
 import { aggregateTypeOf, EVENT_TYPE_PATTERN, NAME_PATTERN, NIL_UUID, UUID_PATTERN } from './names.ts';
 
 export const MAX_BATCH_EVENTS = 1000;
@@ -52,7 +52,7 @@ type EventInput = z.infer<typeof eventInput>;
 
 function toNewEvent(e: EventInput): NewEvent {
   return {
-    id: (e.id ?? randomUUID()).toLowerCase(),
+    id: (e.id ?? uuidv7()).toLowerCase(),
     eventType: e.event_type,
     aggregateType: aggregateTypeOf(e.event_type),
     aggregateId: e.aggregate_id.toLowerCase(),

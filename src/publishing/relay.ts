@@ -224,7 +224,9 @@ export function createRelay(options: RelayOptions): Relay {
       } else {
         buffer = [...buffer, ...created].sort((a, b) => a.position - b.position);
       }
-      wake?.();
+      // Only an idle relay is woken: one backing off from a failure keeps its pace, or every
+      // append during a Redis outage would trigger a futile read and publish attempt.
+      if (state === 'running') wake?.();
     },
     status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published, knownPosition: Math.max(known, published) }),
     async stop() {

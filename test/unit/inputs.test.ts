@@ -72,3 +72,15 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
   });
 });
+
+describe('uuidv7', () => {
+  it('makes version 7, RFC variant UUIDs that increase, also within one millisecond', async () => {
+    const { uuidv7 } = await import('../../src/events/uuid.ts');
+    const ids = Array.from({ length: 5000 }, () => uuidv7());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    const embedded = Number.parseInt(uuidv7().replaceAll('-', '').slice(0, 12), 16);
+    expect(Math.abs(embedded - Date.now())).toBeLessThan(60_000);
+  });
+});
