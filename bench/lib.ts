@@ -111,9 +111,8 @@ export async function httpLoad(baseUrl: string, load: HttpLoad): Promise<HttpRes
   const result = await autocannon({
     url: baseUrl + load.path,
     connections: load.connections,
-    duration: load.amount ? undefined : (load.durationSec ?? 5),
-    amount: load.amount,
-    overallRate: load.overallRate,
+    ...(load.amount ? { amount: load.amount } : { duration: load.durationSec ?? 5 }),
+    ...(load.overallRate ? { overallRate: load.overallRate } : {}),
     method: load.method ?? 'GET',
     headers,
     body: load.body,
@@ -140,4 +139,63 @@ export async function cleanup() {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export interface PacedResult { p50: number; p99: number; sent: number; failed: number; latencies: number[] }
+
+/**
+ * Precise latencies (ms, microsecond resolution) for requests started at a fixed rate over
+ * keep-alive connections, each request timed from its scheduled start (so a slow server
+ * cannot hide queueing: coordinated omission is avoided). autocannon rounds to whole ms.
+ */
+export async function pacedHttp(
+  baseUrl: string,
+  opts: { rate: number; durationSec: number; method?: 'GET' | 'POST'; path: string; makeBody?: () => string; connections?: number },
+): Promise<PacedResult> {
+  const { request, Agent } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.connections ?? 64 });
+  const url = new URL(opts.path, baseUrl);
+  const total = Math.round(opts.rate * opts.durationSec);
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const one = (scheduled: number) =>
+    new Promise<void>((resolve) => {
+      const body = opts.makeBody?.();
+      const req = request(url, { method: opts.method ?? 'GET', agent, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode! >= 300) failed++;
+          latencies.push(performance.now() - scheduled);
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        failed++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const scheduled = started + (i * 1000) / opts.rate;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(one(scheduled));
+  }
+  await Promise.all(inflight);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), sent: total, failed, latencies };
+}
+
+/** Waits until the service's relay has published everything committed (publish_lag 0). */
+export async function waitForRelay(baseUrl: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const health = (await (await fetch(`${baseUrl}/health`)).json()) as { publish_lag: number };
+    if (health.publish_lag === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('relay did not catch up');
 }

@@ -1,5 +1,6 @@
 import type { BenchRow } from '../lib.ts';
 import appends from './appends.ts';
+import latency from './latency.ts';
 
 export interface Suite {
   name: string;
@@ -8,4 +9,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends];
+export const suites: Suite[] = [appends, latency];

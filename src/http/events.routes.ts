@@ -40,13 +40,13 @@ export function createEventsRoutes({ database, appendQueue, maxBodyBytes }: Even
     })
     .get('/', async (c) => {
       const query = parseEventQuery(c.req.queries());
-      const page = await queryEvents(database.db, query);
+      const page = await queryEvents(database.sql, query);
       return json(c, `{"events":[${page.events.join(',')}],"next_after":${page.nextAfter}}`, 200);
     })
     .get('/:id', async (c) => {
       const id = c.req.param('id');
       if (!isUuid(id)) throw new AppError('malformed_request', 'the event id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
-      const event = await getEvent(database.db, id.toLowerCase());
+      const event = await getEvent(database.sql, id.toLowerCase());
       if (!event) throw new AppError('not_found', `no event with id ${id}`);
       return json(c, event, 200);
     });

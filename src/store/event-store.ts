@@ -1,9 +1,7 @@
-import { and, asc, desc, eq, gt, lt, sql as dsql, type SQL } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import type { NewEvent } from '../events/event.ts';
 import type { EventQuery } from '../events/query-input.ts';
-import type { Database } from './database.ts';
-import { events } from './schema.ts';
+import type { Database, Sql } from './database.ts';
 
 /** A stored event as the store hands it out: its canonical JSON (see event_json()) plus keys. */
 export interface EventRecord {
@@ -77,52 +75,48 @@ function failure(events: NewEvent[], index: number, row: AppendRow, inBatch: boo
   );
 }
 
-const eventJson = dsql<string>`event_json(${events})`;
+// Reads use postgres.js directly: its statements are prepared once per connection, while a
+// query built by drizzle is parsed and planned on every call (measured: +0.5 ms per GET).
 
-export async function getEvent(db: Database['db'], id: string): Promise<string | undefined> {
-  const rows = await db.select({ json: eventJson }).from(events).where(eq(events.id, id));
+export async function getEvent(sql: Sql, id: string): Promise<string | undefined> {
+  const rows = await sql<{ json: string }[]>`select event_json(e) as json from events e where e.id = ${id}`;
   return rows[0]?.json;
 }
-
-// Largest bigint: an upper position bound that excludes nothing.
-const NO_BOUND = dsql`9223372036854775807`;
 
 /**
  * Runs GET /events. Events are returned in position order, which is commit order, so paging
  * with `after` never skips one. A time bound is also turned into a position bound because
  * created_at never decreases along position; that lets the position indexes serve it.
  */
-export async function queryEvents(db: Database['db'], q: EventQuery): Promise<{ events: string[]; nextAfter: number | null }> {
-  const rows = await buildEventQuery(db, q);
+export async function queryEvents(sql: Sql, q: EventQuery): Promise<{ events: string[]; nextAfter: number | null }> {
+  const rows = await eventQuery(sql, q);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
-  return { events: page.map((r) => r.json), nextAfter: more ? page[page.length - 1]!.position : null };
+  return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
 }
 
 /** The SQL of GET /events (exported so tests can EXPLAIN it). Fetches limit + 1 rows. */
-export function buildEventQuery(db: Database['db'], q: EventQuery) {
-  const where: SQL[] = [];
-  if (q.aggregateType) where.push(eq(events.aggregateType, q.aggregateType));
-  if (q.aggregateId) where.push(eq(events.aggregateId, q.aggregateId));
-  if (q.eventType) where.push(eq(events.eventType, q.eventType));
-  if (q.correlationId) where.push(dsql`(${events.metadata} ->> 'correlation_id') = ${q.correlationId}`);
-  if (q.from) {
-    where.push(dsql`${events.createdAt} >= ${q.from}::timestamptz`);
-    where.push(dsql`${events.position} >= coalesce((select s.position from events s where s.created_at >= ${q.from}::timestamptz order by s.created_at, s.position limit 1), ${NO_BOUND})`);
-  }
-  if (q.to) {
-    where.push(dsql`${events.createdAt} < ${q.to}::timestamptz`);
-    where.push(dsql`${events.position} < coalesce((select s.position from events s where s.created_at >= ${q.to}::timestamptz order by s.created_at, s.position limit 1), ${NO_BOUND})`);
-  }
-  if (q.after !== undefined) where.push(q.order === 'asc' ? gt(events.position, q.after) : lt(events.position, q.after));
+export function eventQuery(sql: Sql, q: EventQuery) {
+  const where = [];
+  if (q.aggregateType) where.push(sql`e.aggregate_type = ${q.aggregateType}`);
+  if (q.aggregateId) where.push(sql`e.aggregate_id = ${q.aggregateId}`);
+  if (q.eventType) where.push(sql`e.event_type = ${q.eventType}`);
+  if (q.correlationId) where.push(sql`(e.metadata ->> 'correlation_id') = ${q.correlationId}`);
+  if (q.from) where.push(sql`e.created_at >= ${q.from}::timestamptz and e.position >= ${firstPositionFrom(sql, q.from)}`);
+  if (q.to) where.push(sql`e.created_at < ${q.to}::timestamptz and e.position < ${firstPositionFrom(sql, q.to)}`);
+  if (q.after !== undefined) where.push(q.order === 'asc' ? sql`e.position > ${q.after}` : sql`e.position < ${q.after}`);
+  const condition = where.length === 0 ? sql`true` : where.reduce((all, c) => sql`${all} and ${c}`);
+  return sql<{ json: string; position: string }[]>`
+    select event_json(e) as json, e.position from events e
+    where ${condition}
+    order by e.position ${q.order === 'asc' ? sql`asc` : sql`desc`}
+    limit ${q.limit + 1} offset ${q.offset}`;
+}
 
-  return db
-    .select({ json: eventJson, position: events.position })
-    .from(events)
-    .where(and(...where))
-    .orderBy(q.order === 'asc' ? asc(events.position) : desc(events.position))
-    .limit(q.limit + 1)
-    .offset(q.offset);
+// The first position at or after an instant, or the largest bigint if there is none.
+function firstPositionFrom(sql: Sql, instant: string) {
+  return sql`coalesce((select s.position from events s where s.created_at >= ${instant}::timestamptz
+    order by s.created_at, s.position limit 1), 9223372036854775807)`;
 }
 
 /** The newest committed position (0 for an empty store). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEventQuery } from '../../src/events/query-input.ts';
-import { buildEventQuery } from '../../src/store/event-store.ts';
+import { eventQuery } from '../../src/store/event-store.ts';
 import { newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
@@ -25,10 +25,9 @@ afterAll(() => t.close());
 /** The plan of GET /events for a query string, with sequential scans ruled out. */
 async function plan(qs: string): Promise<string> {
   const q = parseEventQuery(Object.fromEntries([...new URLSearchParams(qs)].map(([k, v]) => [k, [v]])));
-  const { sql, params } = buildEventQuery(t.service.database.db, q).toSQL();
   return t.sql.begin(async (tx) => {
     await tx`set local enable_seqscan = off`;
-    const rows = await tx.unsafe(`explain ${sql}`, params as never[]);
+    const rows = await tx`explain ${eventQuery(tx as never, q)}`;
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   });
 }

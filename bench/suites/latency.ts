@@ -1,0 +1,110 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { createDatabase, DURATION_S, pacedHttp, percentile, startService, waitForRelay } from '../lib.ts';
+import type { Suite } from './index.ts';
+
+const payload = { name: 'explore-agent', agent_type: 'exploration' };
+const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
+const RATE = 1000;
+
+/** Latencies (ms) of `n` sequential runs of `op`. */
+async function latencies(n: number, op: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await op();
+    out.push(performance.now() - t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** pgbench's own per-transaction latencies for single-row INSERTs at a fixed rate. */
+function pgbenchAtRate(url: string, rate: number, seconds: number): number[] | null {
+  if (spawnSync('pgbench', ['--version']).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'evbench-'));
+  const script = join(dir, 'insert.sql');
+  writeFileSync(script, `insert into events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at)
+values (nextval('pgbench_position'), gen_random_uuid(), 'agent.created', 'agent', gen_random_uuid(), 1, '${JSON.stringify(payload)}', '${JSON.stringify(metadata)}', 1, now());\n`);
+  const u = new URL(url);
+  execFileSync('pgbench', ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres'), '-n', '-f', script, '-c', '16', '-j', '2', '-R', String(rate), '-T', String(seconds), '-l', '--log-prefix', join(dir, 'log'), u.pathname.slice(1)], { stdio: 'ignore', env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) } });
+  const lat: number[] = [];
+  for (const f of readdirSync(dir).filter((f) => f.startsWith('log'))) {
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+      const cols = line.split(' ');
+      if (cols.length >= 3) lat.push(Number(cols[2]) / 1000); // microseconds
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return lat;
+}
+
+const suite: Suite = {
+  name: 'latency',
+  description: `read latency vs the raw query; append latency at ${RATE}/s vs pgbench at the same rate`,
+  async run(record) {
+    const url = await createDatabase();
+    const service = await startService({ DATABASE_URL: url });
+    const sql = postgres(url, { max: 2, onnotice: () => {} });
+
+    // History: one aggregate with 100 events among 20,000 others.
+    const aggregateId = randomUUID();
+    for (let b = 0; b < 20; b++) {
+      const events = Array.from({ length: 1000 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: i % 200 === 0 ? aggregateId : randomUUID(), payload }));
+      const res = await fetch(`${service.url}/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+      if (res.status !== 201) throw new Error(`seeding failed: ${res.status}`);
+    }
+    await sql`analyze events`;
+    await waitForRelay(service.url);
+    const middle = Number((await sql<{ position: string }[]>`select position from events order by position offset 10000 limit 1`)[0]!.position);
+
+    const cases = [
+      { name: 'aggregate history (100 events)', path: `/events?aggregate_id=${aggregateId}`, raw: () => sql`select event_json(e) from events e where aggregate_id = ${aggregateId} order by position limit 101` },
+      { name: 'keyset page (after=, limit=100)', path: `/events?after=${middle}&limit=100`, raw: () => sql`select event_json(e) from events e where position > ${middle} order by position limit 101` },
+    ];
+    for (const c of cases) {
+      await latencies(200, c.raw); // warm up
+      const raw = await latencies(2000, c.raw);
+      await pacedHttp(service.url, { rate: 200, durationSec: 2, path: c.path });
+      const http = await pacedHttp(service.url, { rate: 200, durationSec: 10, path: c.path });
+      record({ suite: 'latency', name: `raw query: ${c.name} p50`, value: percentile(raw, 50), unit: 'ms', note: `p99 ${percentile(raw, 99).toFixed(2)} ms` });
+      record({ suite: 'latency', name: `GET ${c.name} p50`, value: http.p50, unit: 'ms', baseline: 'raw query', ratio: http.p50 / percentile(raw, 50), note: `p99 ${http.p99.toFixed(2)} ms` });
+    }
+
+    // Appends at a fixed rate: ours over HTTP against pgbench's single-row INSERTs.
+    // Both get a warm-up at the same rate first (new connections, plan caches), not measured;
+    // then alternating 2 s slices, so the disk's commit stalls hit both alike.
+    await sql`create sequence pgbench_position start 100000000`;
+    const append = {
+      rate: RATE, method: 'POST' as const, path: '/events',
+      makeBody: () => JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata }),
+    };
+    const hasPgbench = pgbenchAtRate(url, RATE, 3) !== null;
+    await pacedHttp(service.url, { ...append, durationSec: 3 });
+    const baseLat: number[] = [];
+    const oursLat: number[] = [];
+    for (let slice = 0; slice < DURATION_S; slice++) {
+      if (hasPgbench) baseLat.push(...pgbenchAtRate(url, RATE, 2)!);
+      const r = await pacedHttp(service.url, { ...append, durationSec: 2 });
+      if (r.failed > 0) throw new Error(`${r.failed} appends failed`);
+      oursLat.push(...r.latencies);
+    }
+    baseLat.sort((a, b) => a - b);
+    oursLat.sort((a, b) => a - b);
+    const base = hasPgbench ? { p50: percentile(baseLat, 50), p99: percentile(baseLat, 99) } : null;
+    const ours = { p50: percentile(oursLat, 50), p99: percentile(oursLat, 99) };
+    if (base) {
+      record({ suite: 'latency', name: `pgbench INSERT at ${RATE}/s p50`, value: base.p50, unit: 'ms', note: `p99 ${base.p99.toFixed(2)} ms` });
+      record({ suite: 'latency', name: `POST /events at ${RATE}/s p50`, value: ours.p50, unit: 'ms', baseline: 'pgbench p50', ratio: ours.p50 / base.p50 });
+      record({ suite: 'latency', name: `POST /events at ${RATE}/s p99`, value: ours.p99, unit: 'ms', baseline: 'pgbench p99', ratio: ours.p99 / base.p99, note: `difference ${(ours.p99 - base.p99).toFixed(2)} ms` });
+    } else {
+      record({ suite: 'latency', name: `POST /events at ${RATE}/s p50`, value: ours.p50, unit: 'ms', note: `p99 ${ours.p99.toFixed(2)} ms; pgbench not installed, no baseline` });
+    }
+    await sql.end();
+    await service.stop();
+  },
+};
+export default suite;
