@@ -7,7 +7,7 @@ import { suites } from './suites/index.ts';
 // npm run bench [suite ...]: runs the named suites (all by default), prints one table and
 // writes bench/results/latest.json. Every ratio compares figures measured in this run.
 const wanted = process.argv.slice(2);
-const chosen = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites;
+const chosen = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites.filter((s) => !s.heavy);
 if (wanted.length && chosen.length !== wanted.length) {
   console.error(`unknown suite; known: ${suites.map((s) => s.name).join(', ')}`);
   process.exit(2);

@@ -1,12 +1,15 @@
 import type { BenchRow } from '../lib.ts';
 import appends from './appends.ts';
 import latency from './latency.ts';
+import scale from './scale.ts';
 
 export interface Suite {
   name: string;
   description: string;
+  /** Runs only when named (`npm run bench scale`): it takes minutes. */
+  heavy?: boolean;
   run(record: (row: BenchRow) => void): Promise<void>;
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency];
+export const suites: Suite[] = [appends, latency, scale];
