@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { appendsChart } from './chart.ts';
 import { type BenchRow, cleanup, ROOT } from './lib.ts';
 import { suites } from './suites/index.ts';
 
@@ -34,4 +35,9 @@ mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 const out = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, rows };
 writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(out, null, 2) + '\n');
 console.log(`\nwrote bench/results/latest.json (${rows.length} figures)`);
+const chart = appendsChart(rows);
+if (chart) {
+  writeFileSync(join(ROOT, 'bench/results/appends.svg'), chart + '\n');
+  console.log('wrote bench/results/appends.svg');
+}
 process.exit(0);
