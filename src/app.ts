@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
+import type { AggregateDefinition } from './aggregates/aggregate.ts';
+import type { EventTypeRegistry } from './aggregates/event-types.ts';
 import { AppError } from './errors.ts';
+import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createHealthRoutes } from './http/health.routes.ts';
 import { createErrorHandler, problemResponse } from './http/problem.ts';
@@ -16,6 +19,9 @@ export interface AppDeps {
   relay: Relay;
   logger: Logger;
   maxBodyBytes: number;
+  aggregates: ReadonlyMap<string, AggregateDefinition<unknown>>;
+  eventTypes: EventTypeRegistry;
+  rejectUnregisteredEventTypes: boolean;
 }
 
 /** The HTTP application, without a server: tests call app.request(). */
@@ -24,8 +30,11 @@ export function createApp(deps: AppDeps) {
   const app = new Hono({ strict: false });
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
+  app.route('/aggregates', createAggregatesRoutes(deps));
+  app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.notFound((c) => {
-    const known = ['/events', '/events/batch', '/health'].includes(c.req.path.replace(/\/$/, '')) || /^\/events\/[^/]+\/?$/.test(c.req.path);
+    const path = c.req.path.replace(/\/$/, '');
+    const known = ['/events', '/events/batch', '/health', '/schemas'].includes(path) || /^\/events\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
     return known
       ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));

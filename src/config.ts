@@ -20,6 +20,8 @@ const envSchema = z.object({
   RELAY_POLL_INTERVAL_MS: int(10, 60_000).default(250),
   RELAY_LEASE_MS: int(500, 600_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  // What happens to an append of an event type with no registered payload schema.
+  UNREGISTERED_EVENT_TYPES: z.enum(['accept', 'reject']).default('accept'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -50,6 +52,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     append: { maxBatchEvents: e.APPEND_MAX_BATCH_EVENTS, maxInFlight: e.APPEND_MAX_IN_FLIGHT },
     relay: { batchSize: e.RELAY_BATCH_SIZE, pollIntervalMs: e.RELAY_POLL_INTERVAL_MS, leaseMs: e.RELAY_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    eventTypes: { rejectUnregistered: e.UNREGISTERED_EVENT_TYPES === 'reject' },
     logLevel: e.LOG_LEVEL,
   };
 }

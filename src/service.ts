@@ -1,3 +1,5 @@
+import type { AggregateDefinition } from './aggregates/aggregate.ts';
+import { emptyEventTypes, type EventTypeRegistry } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -8,12 +10,24 @@ import { createDatabase } from './store/database.ts';
 
 export type Service = ReturnType<typeof createService>;
 
+/** What a team serves: its aggregate definitions and event type registry. */
+export interface ServiceDefinitions {
+  aggregates?: AggregateDefinition<any>[];
+  eventTypes?: EventTypeRegistry;
+}
+
 /**
  * Builds every dependency once and wires them: HTTP appends go to the store, the store's
  * committed events are relayed to Redis. main.ts serves it; tests build the same graph with
  * their own database and channel prefix. Migrations are applied before this (runMigrations).
  */
-export function createService(config: Config, logger: Logger) {
+export function createService(config: Config, logger: Logger, definitions: ServiceDefinitions = {}) {
+  const aggregates = new Map<string, AggregateDefinition<unknown>>();
+  for (const a of definitions.aggregates ?? []) {
+    if (aggregates.has(a.type)) throw new Error(`aggregate type ${a.type} is defined twice`);
+    aggregates.set(a.type, a);
+  }
+  const eventTypes = definitions.eventTypes ?? emptyEventTypes;
   const database = createDatabase(config.database);
   const redis = createPublisherConnection(config.redis.url, logger);
   const relay = createRelay({
@@ -31,12 +45,17 @@ export function createService(config: Config, logger: Logger) {
     maxInFlight: config.append.maxInFlight,
     onCommitted: (created) => relay.notify(created),
   });
-  const app = createApp({ database, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes });
+  const app = createApp({
+    database, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
+    aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
+  });
   relay.start();
 
   return {
     app,
     database,
+    aggregates,
+    eventTypes,
     appendQueue,
     relay,
     redis,

@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
-import { AppError } from '../errors.ts';
+import type { EventTypeRegistry } from '../aggregates/event-types.ts';
+import { validatePayloads } from '../aggregates/payload-validation.ts';
+import { AppError, validationFailed } from '../errors.ts';
 import { parseAppendBody, parseBatchBody } from '../events/append-input.ts';
 import type { NewEvent } from '../events/event.ts';
 import { isUuid } from '../events/names.ts';
@@ -13,13 +15,22 @@ export interface EventsRoutesDeps {
   database: Database;
   appendQueue: AppendQueue;
   maxBodyBytes: number;
+  eventTypes: EventTypeRegistry;
+  rejectUnregisteredEventTypes: boolean;
 }
 
 const json = (c: Context, body: string, status: 200 | 201, headers: Record<string, string> = {}) =>
   c.newResponse(body, status, { 'content-type': 'application/json', ...headers });
 
 /** /events: append one, append a batch, get one, query. */
-export function createEventsRoutes({ database, appendQueue, maxBodyBytes }: EventsRoutesDeps) {
+export function createEventsRoutes({ database, appendQueue, maxBodyBytes, eventTypes, rejectUnregisteredEventTypes }: EventsRoutesDeps) {
+  // Payloads are checked before an event joins the group-commit queue, so one client's invalid
+  // payload never fails another client's transaction.
+  function checkPayloads(events: NewEvent[], prefix: (i: number) => string) {
+    const errors = validatePayloads(eventTypes, events, rejectUnregisteredEventTypes, prefix);
+    if (errors.length > 0) throw validationFailed(errors, 'the payload does not match its registered schema');
+  }
+
   async function append(events: NewEvent[]) {
     const outcome = await appendQueue.append(events);
     if (!outcome.ok) throw outcome.error;
@@ -29,12 +40,14 @@ export function createEventsRoutes({ database, appendQueue, maxBodyBytes }: Even
   return new Hono()
     .post('/', async (c) => {
       const event = parseAppendBody(await readJsonBody(c, maxBodyBytes));
+      checkPayloads([event], () => '');
       const { records, created } = await append([event]);
       // 201 for a new event; 200 with the stored original for an idempotent resend.
       return json(c, records[0]!.json, created ? 201 : 200, created ? { location: `/events/${event.id}` } : {});
     })
     .post('/batch', async (c) => {
       const events = parseBatchBody(await readJsonBody(c, maxBodyBytes));
+      checkPayloads(events, (i) => `/events/${i}`);
       const { records, created } = await append(events);
       return json(c, `{"events":[${records.map((r) => r.json).join(',')}]}`, created ? 201 : 200);
     })

@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -79,3 +80,22 @@ export const relayCheckpoints = pgTable('relay_checkpoints', {
   leaseUntil: timestamp('lease_until', { withTimezone: true, precision: 6 }),
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
 });
+
+// The latest snapshot of an aggregate per fold schema version (a cache: dropping it only costs
+// a full replay). `sequence` is the last event folded into `state`.
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    aggregateType: text('aggregate_type').notNull(),
+    aggregateId: uuid('aggregate_id').notNull(),
+    schemaVersion: integer('schema_version').notNull(),
+    sequence: bigint('sequence', { mode: 'number' }).notNull(),
+    state: jsonb('state').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'snapshots_pkey', columns: [t.aggregateType, t.aggregateId, t.schemaVersion] }),
+    check('snapshots_sequence_check', sql`${t.sequence} >= 1`),
+    check('snapshots_schema_version_check', sql`${t.schemaVersion} >= 1`),
+  ],
+);

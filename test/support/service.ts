@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { allEventsPattern } from '../../src/publishing/channels.ts';
-import { createService, type Service } from '../../src/service.ts';
+import { createService, type Service, type ServiceDefinitions } from '../../src/service.ts';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from './env.ts';
 
 /** A fresh database copied from the migrated template; dropped by the global teardown. */
@@ -33,7 +33,7 @@ export interface TestService {
 }
 
 /** The service as main.ts builds it, on its own database and channel prefix. */
-export async function startTestService(env: Record<string, string> = {}, dbUrl?: string): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, dbUrl?: string, definitions: ServiceDefinitions = {}): Promise<TestService> {
   const url = dbUrl ?? (await createTestDatabase());
   const channelPrefix = env.REDIS_CHANNEL_PREFIX ?? newChannelPrefix();
   const config = parseConfig({
@@ -44,7 +44,7 @@ export async function startTestService(env: Record<string, string> = {}, dbUrl?:
     RELAY_POLL_INTERVAL_MS: '50',
     ...env,
   });
-  const service = createService(config, createLogger(config.logLevel));
+  const service = createService(config, createLogger(config.logLevel), definitions);
   const sql = postgres(url, { max: 4, onnotice: () => {} });
   return {
     service,

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { type FieldError, toPointer } from '../errors.ts';
+import type { StoredEvent } from '../events/event.ts';
+
+type Payload = Record<string, unknown>;
+
+/** One version of one event type's payload. */
+export interface EventTypeVersion {
+  type: string;
+  version: number;
+  schema: z.ZodType;
+  /** Turns a payload of version - 1 into this version (required for version > 1). */
+  upcast?: (previous: Payload) => Payload;
+}
+
+export interface EventTypeRegistry {
+  /** Registered versions, by type then version. */
+  readonly types: ReadonlyMap<string, ReadonlyMap<number, EventTypeVersion>>;
+  isRegistered(type: string): boolean;
+  /** Problems with a payload to be appended, as JSON Pointers relative to the payload. */
+  validate(type: string, version: number, payload: unknown): FieldError[] | 'unregistered-type' | 'unregistered-version';
+  /** The event at the newest registered version of its type (stored events never change). */
+  upcast<E extends Pick<StoredEvent, 'event_type' | 'version' | 'payload'>>(event: E): E;
+  /** Every registered (type, version) as JSON Schema. */
+  jsonSchemas(): { event_type: string; version: number; schema: unknown }[];
+}
+
+export class EventTypeError extends Error {
+  override name = 'EventTypeError';
+}
+
+/**
+ * Typed events: zod payload schemas per (event_type, version), with upcasters from each version
+ * to the next. Versions of a type must be 1..n without holes, each after the first with an
+ * upcaster, so every stored version has a path to the newest.
+ */
+export function defineEventTypes(versions: EventTypeVersion[]): EventTypeRegistry {
+  const types = new Map<string, Map<number, EventTypeVersion>>();
+  for (const v of versions) {
+    if (!Number.isInteger(v.version) || v.version < 1) throw new EventTypeError(`${v.type}: version must be an integer >= 1`);
+    const byVersion = types.get(v.type) ?? new Map<number, EventTypeVersion>();
+    if (byVersion.has(v.version)) throw new EventTypeError(`${v.type} version ${v.version} is registered twice`);
+    byVersion.set(v.version, v);
+    types.set(v.type, byVersion);
+  }
+  const latest = new Map<string, number>();
+  for (const [type, byVersion] of types) {
+    const max = Math.max(...byVersion.keys());
+    for (let v = 1; v <= max; v++) {
+      const entry = byVersion.get(v);
+      if (!entry) throw new EventTypeError(`${type}: version ${v} is missing (versions must be 1..${max})`);
+      if (v > 1 && !entry.upcast) throw new EventTypeError(`${type} version ${v} needs an upcast from version ${v - 1}`);
+    }
+    latest.set(type, max);
+  }
+
+  return {
+    types,
+    isRegistered: (type) => types.has(type),
+    validate(type, version, payload) {
+      const byVersion = types.get(type);
+      if (!byVersion) return 'unregistered-type';
+      const entry = byVersion.get(version);
+      if (!entry) return 'unregistered-version';
+      const r = entry.schema.safeParse(payload);
+      return r.success ? [] : r.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message }));
+    },
+    upcast(event) {
+      const target = latest.get(event.event_type);
+      if (target === undefined || event.version >= target) return event;
+      let payload = event.payload as Payload;
+      for (let v = event.version + 1; v <= target; v++) payload = types.get(event.event_type)!.get(v)!.upcast!(payload);
+      return { ...event, version: target, payload };
+    },
+    jsonSchemas() {
+      return [...types.values()].flatMap((byVersion) =>
+        [...byVersion.values()]
+          .sort((a, b) => a.version - b.version)
+          .map((v) => ({ event_type: v.type, version: v.version, schema: z.toJSONSchema(v.schema, { unrepresentable: 'any' }) })),
+      );
+    },
+  };
+}
+
+export const emptyEventTypes = defineEventTypes([]);

@@ -1,0 +1,69 @@
+import type { Sql } from '../store/database.ts';
+
+export interface Snapshot {
+  aggregate_type: string;
+  aggregate_id: string;
+  schema_version: number;
+  sequence: number;
+  state: unknown;
+  created_at: string;
+}
+
+interface SnapshotRow {
+  aggregate_type: string;
+  aggregate_id: string;
+  schema_version: number;
+  sequence: string;
+  state: string;
+  created_at: string;
+}
+
+const columns = (sql: Sql) => sql`aggregate_type, aggregate_id::text, schema_version, sequence,
+  state::text as state, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at`;
+
+function toSnapshot(r: SnapshotRow): Snapshot {
+  return { ...r, sequence: Number(r.sequence), state: JSON.parse(r.state) };
+}
+
+/** The latest snapshot of an aggregate for a fold schema version (or of any version). */
+export async function readSnapshot(sql: Sql, aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined> {
+  const rows = await sql<SnapshotRow[]>`
+    select ${columns(sql)} from snapshots
+    where aggregate_type = ${aggregateType} and aggregate_id = ${aggregateId}
+      ${schemaVersion === undefined ? sql`` : sql`and schema_version = ${schemaVersion}`}
+    order by created_at desc limit 1`;
+  return rows[0] && toSnapshot(rows[0]);
+}
+
+export type WriteSnapshotResult =
+  | { ok: true; stored: boolean; snapshot: Snapshot }
+  | { ok: false; reason: 'beyond_current'; currentSequence: number };
+
+/**
+ * Stores a snapshot unless it would move backwards: an older or equal sequence leaves the kept
+ * one in place (and returns it). A sequence beyond the aggregate's current one is refused;
+ * since sequences only grow, that check cannot go stale.
+ */
+export async function writeSnapshot(
+  sql: Sql,
+  s: { aggregateType: string; aggregateId: string; schemaVersion: number; sequence: number; state: unknown },
+  /** A stored snapshot found unusable: replace it even at the same or a lower sequence. */
+  replacing?: Snapshot,
+): Promise<WriteSnapshotResult> {
+  const [current] = await sql<{ current: string }[]>`
+    select coalesce(max(sequence), 0) as current from events
+    where aggregate_type = ${s.aggregateType} and aggregate_id = ${s.aggregateId}`;
+  const currentSequence = Number(current!.current);
+  if (s.sequence > currentSequence) return { ok: false, reason: 'beyond_current', currentSequence };
+  const written = await sql<SnapshotRow[]>`
+    insert into snapshots (aggregate_type, aggregate_id, schema_version, sequence, state)
+    values (${s.aggregateType}, ${s.aggregateId}, ${s.schemaVersion}, ${s.sequence}, ${JSON.stringify(s.state)}::text::jsonb)
+    on conflict (aggregate_type, aggregate_id, schema_version) do update
+      set sequence = excluded.sequence, state = excluded.state, created_at = now()
+      where snapshots.sequence < excluded.sequence
+        ${replacing ? sql`or (snapshots.sequence = ${replacing.sequence} and snapshots.state = ${JSON.stringify(replacing.state)}::text::jsonb)` : sql``}
+    returning ${columns(sql)}`;
+  if (written[0]) return { ok: true, stored: true, snapshot: toSnapshot(written[0]) };
+  const kept = await readSnapshot(sql, s.aggregateType, s.aggregateId, s.schemaVersion);
+  return { ok: true, stored: false, snapshot: kept! };
+}

@@ -1,0 +1,67 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { parseConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createService, type ServiceDefinitions } from './service.ts';
+import { runMigrations } from './store/migrate.ts';
+
+export interface EventServiceOptions extends ServiceDefinitions {
+  /** Where configuration is read from (default: process.env); see README "Configuration". */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+}
+
+/**
+ * The service as a library: parses the configuration, applies pending migrations and builds
+ * the app with a team's own aggregate definitions and event types. `listen()` serves it;
+ * `close()` stops in order (no new connections, requests in flight finish, the relay hands
+ * over, pools close).
+ */
+export async function createEventService(options: EventServiceOptions = {}) {
+  const config = parseConfig(options.env ?? process.env);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const where = new URL(config.database.url);
+  logger.info({ database: `${where.host}${where.pathname}` }, 'applying migrations');
+  await runMigrations(config.database.url);
+  const service = createService(config, logger, options);
+  let server: ServerType | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function stop() {
+    if (server) {
+      const s = server;
+      const force = setTimeout(() => {
+        logger.warn('shutdown timeout: closing remaining connections');
+        if ('closeAllConnections' in s) s.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      force.unref();
+      // Keep-alive connections whose last response finishes after close() would otherwise
+      // stay open until their idle timeout.
+      const reaper = setInterval(() => 'closeIdleConnections' in s && s.closeIdleConnections(), 50);
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+      clearInterval(reaper);
+      clearTimeout(force);
+    }
+    await service.close();
+    logger.info('stopped');
+  }
+
+  return {
+    config,
+    logger,
+    service,
+    app: service.app,
+    /** Serves on the configured host and port; resolves once listening. */
+    listen(): Promise<{ port: number }> {
+      return new Promise((resolve) => {
+        server = serve({ fetch: service.app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {
+          logger.info({ port: info.port, host: config.http.host }, 'event service listening');
+          resolve({ port: info.port });
+        });
+      });
+    },
+    close(): Promise<void> {
+      closing ??= stop();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AggregateDefinition } from '../aggregates/aggregate.ts';
+import type { EventTypeRegistry } from '../aggregates/event-types.ts';
+import { loadAggregate } from '../aggregates/load-aggregate.ts';
+import { readSnapshot, writeSnapshot } from '../aggregates/snapshot-store.ts';
+import { AppError, type FieldError, toPointer, validationFailed } from '../errors.ts';
+import { isUuid, NAME_PATTERN } from '../events/names.ts';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../store/database.ts';
+import { readJsonBody } from './json-body.ts';
+
+export interface AggregatesRoutesDeps {
+  database: Database;
+  aggregates: ReadonlyMap<string, AggregateDefinition<unknown>>;
+  eventTypes: EventTypeRegistry;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+const snapshotBody = z.strictObject({
+  sequence: z.number().int('must be an integer').min(1).max(Number.MAX_SAFE_INTEGER),
+  schema_version: z.number().int('must be an integer').min(1).max(2_147_483_647),
+  state: z.custom<unknown>((v) => v !== undefined, 'is required'),
+});
+
+function aggregateKey(type: string, id: string) {
+  const errors: FieldError[] = [];
+  if (!NAME_PATTERN.test(type)) errors.push({ pointer: '/type', detail: 'must match [a-z][a-z0-9_-]{0,63}' });
+  if (!isUuid(id)) errors.push({ pointer: '/id', detail: 'must be a UUID' });
+  if (errors.length > 0) throw new AppError('malformed_request', 'invalid aggregate address', { errors });
+  return { type, id: id.toLowerCase() };
+}
+
+function snapshotQuery(query: Record<string, string[]>): number | undefined {
+  const errors: FieldError[] = [];
+  let version: number | undefined;
+  for (const [name, values] of Object.entries(query)) {
+    if (name !== 'schema_version') errors.push({ pointer: `/${name}`, detail: 'unknown parameter; known: schema_version' });
+    else if (values.length !== 1 || !/^[1-9]\d{0,9}$/.test(values[0]!) || Number(values[0]) > 2_147_483_647) errors.push({ pointer: '/schema_version', detail: 'must be an integer >= 1, given once' });
+    else version = Number(values[0]);
+  }
+  if (errors.length > 0) throw new AppError('malformed_request', 'invalid query parameters', { errors });
+  return version;
+}
+
+/** /aggregates/{type}/{id}: current state (when a definition is registered) and snapshots. */
+export function createAggregatesRoutes({ database, aggregates, eventTypes, logger, maxBodyBytes }: AggregatesRoutesDeps) {
+  const { sql } = database;
+  return new Hono()
+    .get('/:type/:id', async (c) => {
+      const key = aggregateKey(c.req.param('type'), c.req.param('id'));
+      const definition = aggregates.get(key.type);
+      let body: Record<string, unknown>;
+      if (definition) {
+        const loaded = await loadAggregate(sql, definition, key.id, { eventTypes, logger });
+        body = { aggregate_type: key.type, aggregate_id: key.id, sequence: loaded.sequence, state: loaded.state };
+      } else {
+        const [row] = await sql<{ sequence: string }[]>`
+          select coalesce(max(sequence), 0) as sequence from events where aggregate_type = ${key.type} and aggregate_id = ${key.id}`;
+        body = { aggregate_type: key.type, aggregate_id: key.id, sequence: Number(row!.sequence) };
+      }
+      if (body.sequence === 0) throw new AppError('not_found', `aggregate ${key.type} ${key.id} has no events`);
+      return c.json(body);
+    })
+    .get('/:type/:id/snapshot', async (c) => {
+      const key = aggregateKey(c.req.param('type'), c.req.param('id'));
+      const version = snapshotQuery(c.req.queries());
+      const snapshot = await readSnapshot(sql, key.type, key.id, version);
+      if (!snapshot) throw new AppError('not_found', `no snapshot of ${key.type} ${key.id}${version ? ` at schema_version ${version}` : ''}`);
+      return c.json(snapshot);
+    })
+    .put('/:type/:id/snapshot', async (c) => {
+      const key = aggregateKey(c.req.param('type'), c.req.param('id'));
+      const parsed = snapshotBody.safeParse(await readJsonBody(c, maxBodyBytes));
+      if (!parsed.success) throw validationFailed(parsed.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })));
+      const b = parsed.data;
+      const result = await writeSnapshot(sql, { aggregateType: key.type, aggregateId: key.id, schemaVersion: b.schema_version, sequence: b.sequence, state: b.state });
+      if (!result.ok) {
+        throw new AppError('validation_failed', `sequence ${b.sequence} is beyond the aggregate's current sequence ${result.currentSequence}`, {
+          current_sequence: result.currentSequence,
+          errors: [{ pointer: '/sequence', detail: `must not exceed the current sequence ${result.currentSequence}` }],
+        });
+      }
+      // The snapshot kept: this one, or a newer one already stored.
+      return c.json({ ...result.snapshot, stored: result.stored });
+    });
+}
+
+/** GET /schemas: the registered event types as JSON Schema. */
+export function createSchemasRoutes(eventTypes: EventTypeRegistry) {
+  return new Hono().get('/', (c) => c.json({ schemas: eventTypes.jsonSchemas() }));
+}

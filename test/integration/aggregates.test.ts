@@ -1,0 +1,138 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { foldEvents, type AggregateEvent } from '../../src/aggregates/aggregate.ts';
+import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
+import { readSnapshot, writeSnapshot } from '../../src/aggregates/snapshot-store.ts';
+import { agentAggregate, agentEventTypes, initialAgent, type AgentState } from '../support/agent-aggregate.ts';
+import { newId, postJson } from '../support/http.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService({}, undefined, { aggregates: [agentAggregate()], eventTypes: agentEventTypes });
+});
+afterAll(() => t.close());
+
+type Step = { event_type: string; version?: number; payload: Record<string, unknown> };
+const step = fc.oneof(
+  fc.record({ event_type: fc.constant('agent.renamed'), payload: fc.record({ name: fc.string({ minLength: 1, maxLength: 8 }) }) }),
+  fc.record({ event_type: fc.constant('agent.noted'), payload: fc.record({ note: fc.string({ maxLength: 8 }) }) }),
+);
+const history = fc.array(step, { minLength: 1, maxLength: 40 }).map((steps): Step[] => [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, ...steps]);
+
+async function append(aggregateId: string, steps: Step[]) {
+  const res = await postJson(t.app, '/events/batch', { events: steps.map((s) => ({ ...s, aggregate_id: aggregateId })) });
+  expect(res.status).toBe(201);
+  return res.body.events as unknown as AggregateEvent[];
+}
+
+const fold = (events: AggregateEvent[]) => foldEvents(agentAggregate(), initialAgent, events.map((e) => agentEventTypes.upcast(e)));
+
+describe('loadAggregate', () => {
+  it('from any snapshot point equals folding from the start (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(history, fc.nat(), async (steps, at) => {
+        const id = newId();
+        const stored = await append(id, steps);
+        const k = 1 + (at % stored.length);
+        const definition = agentAggregate();
+        await writeSnapshot(t.sql, { aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: k, state: fold(stored.slice(0, k)) });
+        const loaded = await loadAggregate(t.sql, definition, id, { eventTypes: agentEventTypes, pageSize: 7 });
+        expect(loaded).toEqual({ state: fold(stored), sequence: stored.length, fromSnapshot: true });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('reads a long history page by page', async () => {
+    const id = newId();
+    const steps: Step[] = [{ event_type: 'agent.created', version: 1, payload: { name: 'x' } }, ...Array.from({ length: 2499 }, (_, i) => ({ event_type: 'agent.noted', payload: { note: String(i % 10) } }))];
+    const stored = [...(await append(id, steps.slice(0, 1000))), ...(await append(id, steps.slice(1000, 2000))), ...(await append(id, steps.slice(2000)))];
+    const loaded = await loadAggregate(t.sql, agentAggregate(), id, { eventTypes: agentEventTypes });
+    expect(loaded.sequence).toBe(2500);
+    expect(loaded.state).toEqual(fold(stored));
+  });
+
+  it('upcasts v1 and v2 events to v3 before the fold sees them', async () => {
+    const id = newId();
+    await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'old' } }]);
+    const id2 = newId();
+    await append(id2, [{ event_type: 'agent.created', version: 2, payload: { name: 'mid', kind: 'scout' } }]);
+    const id3 = newId();
+    await append(id3, [{ event_type: 'agent.created', version: 3, payload: { display_name: 'new', kind: 'scout' } }]);
+    const load = (x: string) => loadAggregate(t.sql, agentAggregate(), x, { eventTypes: agentEventTypes }).then((l) => l.state);
+    expect(await load(id)).toMatchObject({ name: 'old', kind: 'general' });
+    expect(await load(id2)).toMatchObject({ name: 'mid', kind: 'scout' });
+    expect(await load(id3)).toMatchObject({ name: 'new', kind: 'scout' });
+    // Stored events never change.
+    const [row] = await t.sql`select version, payload from events where aggregate_id = ${id}`;
+    expect(row).toEqual({ version: 1, payload: { name: 'old' } });
+  });
+
+  it('ignores snapshots of another schema version and writes its own', async () => {
+    const id = newId();
+    const stored = await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, ...Array.from({ length: 9 }, () => ({ event_type: 'agent.renamed', payload: { name: 'b' } }))]);
+    await writeSnapshot(t.sql, { aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: 10, state: { ...initialAgent, name: 'stale' } });
+    const v2 = agentAggregate({ schemaVersion: 2, snapshotEvery: 5 });
+    const loaded = await loadAggregate(t.sql, v2, id, { eventTypes: agentEventTypes });
+    expect(loaded).toEqual({ state: fold(stored), sequence: 10, fromSnapshot: false });
+    expect((await readSnapshot(t.sql, 'agent', id, 2))?.state).toEqual(fold(stored));
+    expect((await readSnapshot(t.sql, 'agent', id, 1))?.state).toMatchObject({ name: 'stale' });
+    expect((await loadAggregate(t.sql, v2, id, { eventTypes: agentEventTypes })).fromSnapshot).toBe(true);
+  });
+
+  it('falls back to a full replay when a snapshot no longer parses, and replaces it', async () => {
+    const id = newId();
+    const stored = await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, { event_type: 'agent.noted', payload: { note: 'n' } }]);
+    await writeSnapshot(t.sql, { aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: 2, state: { corrupt: true } });
+    const loaded = await loadAggregate(t.sql, agentAggregate(), id, { eventTypes: agentEventTypes });
+    expect(loaded).toEqual({ state: fold(stored), sequence: 2, fromSnapshot: false });
+    expect((await readSnapshot(t.sql, 'agent', id, 1))?.state).toEqual(fold(stored));
+  });
+
+  it('keeps snapshots consistent with the events while appends run concurrently', async () => {
+    const id = newId();
+    await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }]);
+    const definition = agentAggregate({ snapshotEvery: 3 });
+    let appending = true;
+    const writer = (async () => {
+      for (let i = 0; i < 60; i++) await append(id, [{ event_type: 'agent.noted', payload: { note: String(i) } }]);
+      appending = false;
+    })();
+    const snapshots: { sequence: number; state: unknown }[] = [];
+    while (appending) {
+      await loadAggregate(t.sql, definition, id, { eventTypes: agentEventTypes });
+      const s = await readSnapshot(t.sql, 'agent', id, 1);
+      if (s) snapshots.push(s);
+    }
+    await writer;
+    const all = (await t.sql`select event_json(e) as json from events e where aggregate_id = ${id} order by sequence`).map((r) => JSON.parse(r.json));
+    expect(snapshots.length).toBeGreaterThan(3);
+    for (const s of snapshots) expect(s.state).toEqual(fold(all.slice(0, s.sequence)));
+    expect((await loadAggregate(t.sql, definition, id, { eventTypes: agentEventTypes })).state).toEqual(fold(all));
+  });
+});
+
+describe('writeSnapshot', () => {
+  it('never moves a snapshot backwards, and refuses a sequence beyond the current one', async () => {
+    const id = newId();
+    await append(id, Array.from({ length: 5 }, (_, i) => (i === 0 ? { event_type: 'agent.created', version: 1, payload: { name: 'a' } } : { event_type: 'agent.noted', payload: { note: 'x' } })));
+    const w = (sequence: number, state: unknown) => writeSnapshot(t.sql, { aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence, state });
+    expect(await w(4, 'four')).toMatchObject({ ok: true, stored: true, snapshot: { sequence: 4, state: 'four' } });
+    expect(await w(2, 'two')).toMatchObject({ ok: true, stored: false, snapshot: { sequence: 4, state: 'four' } });
+    expect(await w(4, 'again')).toMatchObject({ ok: true, stored: false, snapshot: { state: 'four' } });
+    expect(await w(6, 'six')).toEqual({ ok: false, reason: 'beyond_current', currentSequence: 5 });
+    expect(await w(5, 'five')).toMatchObject({ ok: true, stored: true, snapshot: { sequence: 5 } });
+  });
+});
+
+describe('foldEvents', () => {
+  it('is pure: folding twice from the same state gives equal results and leaves the input alone', () => {
+    const start: AgentState = structuredClone(initialAgent);
+    const events = [{ event_type: 'agent.renamed', version: 1, sequence: 1, payload: { name: 'z' } }] as unknown as AggregateEvent[];
+    const a = foldEvents(agentAggregate(), start, events);
+    const b = foldEvents(agentAggregate(), start, events);
+    expect(a).toEqual(b);
+    expect(start).toEqual(initialAgent);
+  });
+});
