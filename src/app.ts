@@ -6,10 +6,14 @@ import { AppError } from './errors.ts';
 import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createHealthRoutes } from './http/health.routes.ts';
+import { createReplaysRoutes } from './http/replays.routes.ts';
+import { createStreamRoutes } from './http/stream.routes.ts';
 import { createErrorHandler, problemResponse } from './http/problem.ts';
 import type { Logger } from './logger.ts';
 import type { Relay } from './publishing/relay.ts';
+import type { ReplayRunner } from './publishing/replays.ts';
 import type { AppendQueue } from './store/append-queue.ts';
+import type { CommitSignal } from './store/commit-signal.ts';
 import type { Database } from './store/database.ts';
 
 export interface AppDeps {
@@ -22,19 +26,25 @@ export interface AppDeps {
   aggregates: ReadonlyMap<string, AggregateDefinition<unknown>>;
   eventTypes: EventTypeRegistry;
   rejectUnregisteredEventTypes: boolean;
+  commits: CommitSignal;
+  sseHeartbeatMs: number;
+  replays: ReplayRunner;
 }
 
 /** The HTTP application, without a server: tests call app.request(). */
 export function createApp(deps: AppDeps) {
   // strict: false serves /events and /events/ alike (the seed's curl examples use the slash).
   const app = new Hono({ strict: false });
+  // Before /events, whose /:id would otherwise take "stream".
+  app.route('/events/stream', createStreamRoutes({ database: deps.database, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs }));
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
+  app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
   app.notFound((c) => {
     const path = c.req.path.replace(/\/$/, '');
-    const known = ['/events', '/events/batch', '/health', '/schemas'].includes(path) || /^\/events\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
+    const known = ['/events', '/events/batch', '/health', '/schemas', '/replays'].includes(path) || /^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
     return known
       ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));

@@ -20,6 +20,9 @@ const envSchema = z.object({
   RELAY_POLL_INTERVAL_MS: int(10, 60_000).default(250),
   RELAY_LEASE_MS: int(500, 600_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  REPLAY_BATCH_SIZE: int(1, 10_000).default(500),
+  REPLAY_PAUSE_MS: int(0, 60_000).default(5),
   // What happens to an append of an event type with no registered payload schema.
   UNREGISTERED_EVENT_TYPES: z.enum(['accept', 'reject']).default('accept'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -52,6 +55,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     append: { maxBatchEvents: e.APPEND_MAX_BATCH_EVENTS, maxInFlight: e.APPEND_MAX_IN_FLIGHT },
     relay: { batchSize: e.RELAY_BATCH_SIZE, pollIntervalMs: e.RELAY_POLL_INTERVAL_MS, leaseMs: e.RELAY_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
+    replays: { batchSize: e.REPLAY_BATCH_SIZE, pauseMs: e.REPLAY_PAUSE_MS },
     eventTypes: { rejectUnregistered: e.UNREGISTERED_EVENT_TYPES === 'reject' },
     logLevel: e.LOG_LEVEL,
   };

@@ -7,3 +7,5 @@ export { loadAggregate, type LoadedAggregate, type LoadOptions } from './aggrega
 export { readSnapshot, writeSnapshot, type Snapshot } from './aggregates/snapshot-store.ts';
 export { createDatabase, type Database, type DatabaseOptions } from './store/database.ts';
 export type { StoredEvent } from './events/event.ts';
+export { subscribe, httpEventReader, type Checkpoint, type EventReader, type SubscribeOptions, type Subscription } from './subscriber/subscribe.ts';
+export { storeEventReader } from './subscriber/store-reader.ts';

@@ -4,8 +4,10 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createRelay } from './publishing/relay.ts';
+import { createReplayRunner } from './publishing/replays.ts';
 import { createPublisherConnection } from './publishing/redis.ts';
 import { createAppendQueue } from './store/append-queue.ts';
+import { createCommitSignal } from './store/commit-signal.ts';
 import { createDatabase } from './store/database.ts';
 
 export type Service = ReturnType<typeof createService>;
@@ -39,15 +41,24 @@ export function createService(config: Config, logger: Logger, definitions: Servi
     leaseMs: config.relay.leaseMs,
     logger,
   });
+  const commits = createCommitSignal(database.sql, config.relay.pollIntervalMs);
+  const replays = createReplayRunner({
+    sql: database.sql, redisUrl: config.redis.url, channelPrefix: config.redis.channelPrefix,
+    batchSize: config.replays.batchSize, pauseMs: config.replays.pauseMs, logger,
+  });
   const appendQueue = createAppendQueue({
     sql: database.sql,
     maxBatchEvents: config.append.maxBatchEvents,
     maxInFlight: config.append.maxInFlight,
-    onCommitted: (created) => relay.notify(created),
+    onCommitted: (created) => {
+      relay.notify(created);
+      commits.notify(created[created.length - 1]!.position);
+    },
   });
   const app = createApp({
     database, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, replays,
   });
   relay.start();
 
@@ -56,12 +67,15 @@ export function createService(config: Config, logger: Logger, definitions: Servi
     database,
     aggregates,
     eventTypes,
+    replays,
     appendQueue,
     relay,
     redis,
     /** Stops in dependency order: appends in flight finish, the relay saves its checkpoint. */
     async close() {
       await appendQueue.drain();
+      commits.stop();
+      await replays.stop();
       await relay.stop();
       redis.disconnect();
       await database.close();

@@ -1,5 +1,6 @@
 import type { BenchRow } from '../lib.ts';
 import appends from './appends.ts';
+import delivery from './delivery.ts';
 import latency from './latency.ts';
 import scale from './scale.ts';
 
@@ -12,4 +13,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, scale];
+export const suites: Suite[] = [appends, latency, delivery, scale];

@@ -99,3 +99,23 @@ export const snapshots = pgTable(
     check('snapshots_schema_version_check', sql`${t.schemaVersion} >= 1`),
   ],
 );
+
+// Replays of stored events to Redis (POST /replays). The events themselves never change.
+export const replays = pgTable(
+  'replays',
+  {
+    id: uuid('id').primaryKey(),
+    filter: jsonb('filter').notNull(),
+    // null: the live events:<aggregate_type> channels
+    channel: text('channel'),
+    status: text('status').notNull(),
+    // the replay covers events up to this position: the head when it started
+    upTo: bigint('up_to', { mode: 'number' }).notNull(),
+    lastPosition: bigint('last_position', { mode: 'number' }).notNull().default(0),
+    published: bigint('published', { mode: 'number' }).notNull().default(0),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  },
+  (t) => [check('replays_status_check', sql`${t.status} in ('running', 'completed', 'failed', 'cancelled')`)],
+);

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { createDatabase, pacedHttp, percentile, redisUrl, startService, waitForRelay } from '../lib.ts';
+import { seedEvents } from '../seed.ts';
+import type { Suite } from './index.ts';
+
+const RATE = 1000;
+const BACKLOG = Number(process.env.BENCH_RELAY_EVENTS ?? 100_000);
+const now = () => (performance.timeOrigin + performance.now()) * 1000; // microseconds
+
+const suite: Suite = {
+  name: 'delivery',
+  description: `commit->subscriber latency at ${RATE} appends/s; relay catch-up rate against raw pipelined PUBLISH`,
+  async run(record) {
+    // Latency: from the event's created_at (taken inside the committing transaction) to its
+    // arrival at a Redis subscriber in this process. Same machine, same clock.
+    const url = await createDatabase();
+    const prefix = `bench-${randomUUID().slice(0, 8)}:`;
+    const service = await startService({ DATABASE_URL: url, REDIS_CHANNEL_PREFIX: prefix });
+    const sub = new Redis(redisUrl);
+    const latencies: number[] = [];
+    let measuring = false;
+    sub.on('pmessage', (_p: string, _c: string, body: string) => {
+      if (!measuring) return;
+      const createdAt = /"created_at":"([^"]+)"/.exec(body)![1]!;
+      const micros = Date.parse(createdAt.slice(0, 23) + 'Z') * 1000 + Number(createdAt.slice(23, 26));
+      latencies.push((now() - micros) / 1000);
+    });
+    await sub.psubscribe(`${prefix}events:*`);
+    const append = { rate: RATE, method: 'POST' as const, path: '/events', makeBody: () => JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID() }) };
+    await pacedHttp(service.url, { ...append, durationSec: 2 }); // warm-up
+    measuring = true;
+    await pacedHttp(service.url, { ...append, durationSec: 10 });
+    await waitForRelay(service.url);
+    measuring = false;
+    sub.disconnect();
+    await service.stop();
+    latencies.sort((a, b) => a - b);
+    record({ suite: 'delivery', name: `commit->subscriber at ${RATE}/s p50`, value: percentile(latencies, 50), unit: 'ms', note: `p99 ${percentile(latencies, 99).toFixed(2)} ms, ${latencies.length} messages` });
+
+    // Relay rate: a backlog of stored events, published from the checkpoint by a fresh service.
+    const backlog = await createDatabase();
+    await seedEvents(backlog, BACKLOG);
+    const sql = postgres(backlog, { max: 1, onnotice: () => {} });
+    await sql`update relay_checkpoints set position = 0`;
+    const [{ size }] = (await sql<{ size: number }[]>`select avg(length(event_json(e)))::int as size from events e`) as unknown as [{ size: number }];
+    await sql.end();
+    const relaying = await startService({ DATABASE_URL: backlog, REDIS_CHANNEL_PREFIX: prefix, RELAY_BATCH_SIZE: '1000' });
+    // Measured from the moment the service answers; what it published before counts out.
+    const started = performance.now();
+    const before = ((await (await fetch(`${relaying.url}/health`)).json()) as { published_position: number }).published_position;
+    await waitForRelay(relaying.url, 300_000);
+    const relayRate = (BACKLOG - before) / ((performance.now() - started) / 1000);
+    await relaying.stop();
+
+    // Baseline: the same number of messages of the same size, PUBLISHed in pipelines of 1000.
+    const raw = new Redis(redisUrl);
+    const message = 'x'.repeat(size);
+    const t0 = performance.now();
+    for (let i = 0; i < BACKLOG; i += 1000) {
+      const p = raw.pipeline();
+      for (let j = 0; j < 1000; j++) p.publish(`${prefix}events:raw`, message);
+      await p.exec();
+    }
+    const rawRate = BACKLOG / ((performance.now() - t0) / 1000);
+    raw.disconnect();
+    record({ suite: 'delivery', name: 'raw pipelined PUBLISH', value: rawRate, unit: 'msgs/s', note: `${size}-byte messages` });
+    record({ suite: 'delivery', name: `relay catch-up of a ${BACKLOG.toLocaleString()}-event backlog`, value: relayRate, unit: 'events/s', baseline: 'raw PUBLISH', ratio: relayRate / rawRate });
+  },
+};
+export default suite;

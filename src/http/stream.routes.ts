@@ -1,0 +1,66 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { AppError } from '../errors.ts';
+import { type EventQuery, parseEventQuery } from '../events/query-input.ts';
+import type { CommitSignal } from '../store/commit-signal.ts';
+import type { Database } from '../store/database.ts';
+import { headPosition, queryEvents } from '../store/event-store.ts';
+
+export interface StreamRoutesDeps {
+  database: Database;
+  commits: CommitSignal;
+  heartbeatMs: number;
+}
+
+const PAGE = 100;
+
+/**
+ * GET /events/stream: Server-Sent Events with the filters of GET /events. Catches up from
+ * `after=` or the Last-Event-ID header (a reconnecting EventSource sends it), then stays live.
+ * Without either it starts at the current head (new events only). Each message's `id` is the
+ * event's position and its `data` the event JSON. Pages are read only when the previous one
+ * has been written to the client, so a slow client holds at most one page in memory.
+ */
+export function createStreamRoutes({ database, commits, heartbeatMs }: StreamRoutesDeps) {
+  return new Hono().get('/', async (c) => {
+    const query = c.req.queries();
+    const { limit, offset, order, ...rest } = query;
+    if (limit || offset || order) {
+      throw new AppError('malformed_request', 'the stream takes the filters of GET /events and after, not limit, offset or order', {
+        errors: Object.keys({ limit, offset, order }).filter((k) => query[k]).map((k) => ({ pointer: `/${k}`, detail: 'not supported on the stream' })),
+      });
+    }
+    const filters: EventQuery = parseEventQuery(rest);
+    const lastEventId = c.req.header('last-event-id');
+    if (lastEventId !== undefined && !/^(0|[1-9]\d{0,15})$/.test(lastEventId.trim())) {
+      throw new AppError('malformed_request', 'Last-Event-ID must be a position', { errors: [{ pointer: '/Last-Event-ID', detail: 'must be an integer >= 0' }] });
+    }
+    let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? (await headPosition(database.sql)));
+
+    return streamSSE(c, async (stream) => {
+      const abort = new AbortController();
+      stream.onAbort(() => abort.abort());
+      let lastWrite = Date.now();
+      await stream.write(': connected\n\n');
+      while (!stream.aborted && !stream.closed) {
+        const headBefore = commits.head;
+        const page = await queryEvents(database.sql, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
+        for (const json of page.events) {
+          const position = Number(/"position":(\d+)/.exec(json)![1]);
+          await stream.writeSSE({ id: String(position), data: json });
+          cursor = position;
+          lastWrite = Date.now();
+          if (stream.aborted) return;
+        }
+        if (page.nextAfter !== null) continue;
+        // Nothing more matches up to the head read before the query: skip past it.
+        cursor = Math.max(cursor, headBefore);
+        await commits.waitBeyond(cursor, Math.max(0, heartbeatMs - (Date.now() - lastWrite)), abort.signal);
+        if (Date.now() - lastWrite >= heartbeatMs && !stream.aborted) {
+          await stream.write(': heartbeat\n\n');
+          lastWrite = Date.now();
+        }
+      }
+    });
+  });
+}

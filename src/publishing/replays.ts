@@ -1,0 +1,138 @@
+import { Redis } from 'ioredis';
+import type { EventQuery } from '../events/query-input.ts';
+import { uuidv7 } from '../events/uuid.ts';
+import type { Logger } from '../logger.ts';
+import type { Sql } from '../store/database.ts';
+import { headPosition, queryEvents } from '../store/event-store.ts';
+import { eventsChannel } from './channels.ts';
+
+export type ReplayFilter = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
+
+export interface ReplayStatus {
+  id: string;
+  channel: string | null;
+  status: 'running' | 'completed' | 'failed' | 'cancelled';
+  filter: ReplayFilter;
+  up_to: number;
+  last_position: number;
+  published: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ReplayRunnerOptions {
+  sql: Sql;
+  redisUrl: string;
+  channelPrefix: string;
+  batchSize: number;
+  /** Pause between batches, so a replay of millions never starves live publishing. */
+  pauseMs: number;
+  logger: Logger;
+}
+
+// A running replay whose instance stopped renewing it for this long is reported as failed.
+const STALE_AFTER_S = 30;
+
+/**
+ * Replays stored events to Redis (seeds 003/004 "Event Replay"): in position order, in batches,
+ * up to the head at the time the replay starts, to `channel` or to the live
+ * events:<aggregate_type> channels. Each message is the event JSON with metadata.replay = true
+ * and metadata.replay_id; stored events never change. Progress is kept in the replays table
+ * after every batch; a cancel (from any instance) is seen before the next batch.
+ */
+export function createReplayRunner(options: ReplayRunnerOptions) {
+  const { sql, logger } = options;
+  const log = logger.child({ component: 'replays' });
+  const running = new Map<string, Promise<void>>();
+  let redis: Redis | null = null;
+  let stopping = false;
+
+  const connection = () => {
+    if (!redis) {
+      redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000, retryStrategy: (n) => Math.min(n * 200, 2_000) });
+      redis.on('error', () => {});
+    }
+    return redis;
+  };
+
+  async function run(id: string, filter: ReplayFilter, channel: string | null, upTo: number) {
+    let cursor = filter.after ?? 0;
+    let backoff = 100;
+    while (!stopping) {
+      const page = await queryEvents(sql, { ...filter, after: cursor, limit: options.batchSize, offset: 0, order: 'asc' });
+      const batch = page.events
+        .map((json) => JSON.parse(json) as { position: number; aggregate_type: string; metadata: Record<string, unknown> })
+        .filter((e) => e.position <= upTo);
+      if (batch.length > 0) {
+        try {
+          const pipeline = connection().pipeline();
+          for (const e of batch) {
+            e.metadata = { ...e.metadata, replay: true, replay_id: id };
+            pipeline.publish(options.channelPrefix + (channel ?? eventsChannel('', e.aggregate_type)), JSON.stringify(e));
+          }
+          const results = (await pipeline.exec()) ?? [];
+          const failed = results.find(([err]) => err);
+          if (failed) throw failed[0];
+          backoff = 100;
+        } catch (error) {
+          // Redis away: keep the replay alive and retry the same batch.
+          await sql`update replays set updated_at = now(), error = ${`retrying: ${(error as Error).message}`} where id = ${id} and status = 'running'`;
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 2_000);
+          continue;
+        }
+        cursor = batch[batch.length - 1]!.position;
+      }
+      const done = page.nextAfter === null || batch.length < page.events.length || cursor >= upTo;
+      const [row] = await sql<{ status: string }[]>`
+        update replays set last_position = ${cursor}, published = published + ${batch.length}, error = null,
+          status = ${done ? 'completed' : 'running'}, updated_at = now()
+        where id = ${id} and status = 'running' returning status`;
+      if (!row || done) return; // cancelled, or finished
+      await new Promise((r) => setTimeout(r, options.pauseMs));
+    }
+    await sql`update replays set status = 'failed', error = 'the service stopped during the replay', updated_at = now() where id = ${id} and status = 'running'`;
+  }
+
+  return {
+    async start(filter: ReplayFilter, channel: string | null): Promise<ReplayStatus> {
+      const id = uuidv7();
+      const upTo = await headPosition(sql);
+      await sql`insert into replays (id, filter, channel, status, up_to, last_position)
+        values (${id}, ${JSON.stringify(filter)}::text::jsonb, ${channel}, 'running', ${upTo}, ${filter.after ?? 0})`;
+      const task = run(id, filter, channel, upTo)
+        .catch(async (error) => {
+          log.error({ err: (error as Error).message, replay: id }, 'replay failed');
+          await sql`update replays set status = 'failed', error = ${(error as Error).message}, updated_at = now() where id = ${id} and status = 'running'`.catch(() => {});
+        })
+        .finally(() => running.delete(id));
+      running.set(id, task);
+      return (await this.get(id))!;
+    },
+    async get(id: string): Promise<ReplayStatus | undefined> {
+      const [row] = await sql<(Omit<ReplayStatus, 'filter' | 'up_to' | 'last_position' | 'published'> & { filter: string; up_to: string; last_position: string; published: string })[]>`
+        select id, channel, filter::text as filter, up_to, last_position, published, error,
+          case when status = 'running' and updated_at < now() - ${STALE_AFTER_S} * interval '1 second' then 'failed' else status end as status,
+          case when status = 'running' and updated_at < now() - ${STALE_AFTER_S} * interval '1 second' then 'the replaying instance stopped renewing it' else error end as error,
+          to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
+          to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_at
+        from replays where id = ${id}`;
+      if (!row) return undefined;
+      return { ...row, filter: JSON.parse(row.filter), up_to: Number(row.up_to), last_position: Number(row.last_position), published: Number(row.published) };
+    },
+    /** Cancels a running replay; a finished one is returned as it is. */
+    async cancel(id: string): Promise<ReplayStatus | undefined> {
+      await sql`update replays set status = 'cancelled', updated_at = now() where id = ${id} and status = 'running'`;
+      await running.get(id);
+      return this.get(id);
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all(running.values());
+      redis?.disconnect();
+    },
+  };
+}
+
+export type ReplayRunner = ReturnType<typeof createReplayRunner>;

@@ -1,0 +1,168 @@
+import { Redis } from 'ioredis';
+import type { StoredEvent } from '../events/event.ts';
+import { allEventsPattern, eventsChannel } from '../publishing/channels.ts';
+
+/** Reads stored events after a position, in position order (GET /events, or the store). */
+export type EventReader = (after: number, limit: number) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
+
+export interface Checkpoint {
+  /** The position of the last event handled, or undefined to start from `after`. */
+  load(): Promise<number | undefined>;
+  save(position: number): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  redisUrl: string;
+  /** Same as the service's REDIS_CHANNEL_PREFIX. */
+  channelPrefix?: string;
+  /** Only these aggregate types (default: all). */
+  aggregateTypes?: string[];
+  /** Catch-up reads; see httpEventReader and storeEventReader. */
+  reader: EventReader;
+  /** Start after this position when the checkpoint has none (default 0: from the beginning). */
+  after?: number;
+  checkpoint?: Checkpoint;
+  /** Called once per event, in position order; the next waits until it resolves. */
+  onEvent(event: StoredEvent): Promise<void> | void;
+  /** Errors of the reader or the handler; the subscription retries after a pause. */
+  onError?(error: unknown): void;
+  pageSize?: number;
+}
+
+export interface Subscription {
+  /** The position of the last event handed to onEvent. */
+  readonly position: number;
+  close(): Promise<void>;
+}
+
+const MAX_TRACKED_AGGREGATES = 100_000;
+
+/**
+ * Every event exactly once, in position order, although Redis pub/sub alone delivers at most
+ * once. The subscriber catches up from the store after its checkpoint, then follows Redis:
+ * duplicates (the relay publishes at least once) are dropped by position; a (re)connect, or a
+ * per-aggregate sequence gap, or (without a type filter) a position gap makes it read the
+ * store again from its position. Redis messages are only a fast path: the store decides.
+ */
+export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
+  const prefix = options.channelPrefix ?? '';
+  const types = options.aggregateTypes && options.aggregateTypes.length > 0 ? new Set(options.aggregateTypes) : null;
+  const pageSize = options.pageSize ?? 1000;
+  let position = (await options.checkpoint?.load()) ?? options.after ?? 0;
+  const lastSequence = new Map<string, number>();
+  let live: StoredEvent[] = [];
+  let needCatchUp = true;
+  let closed = false;
+  let running: Promise<void> | null = null;
+
+  const redis = new Redis(options.redisUrl, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 2000) });
+  redis.on('error', () => {}); // reconnects by itself; 'ready' triggers a catch-up
+  const onMessage = (_channel: string, body: string) => {
+    try {
+      live.push(JSON.parse(body) as StoredEvent);
+    } catch {
+      return;
+    }
+    kick();
+  };
+  redis.on('message', onMessage);
+  redis.on('pmessage', (_pattern: string, channel: string, body: string) => onMessage(channel, body));
+  redis.on('ready', () => {
+    // Subscribe first, then catch up: nothing published in between can be missed.
+    const subscribed = types ? redis.subscribe(...[...types].map((t) => eventsChannel(prefix, t))) : redis.psubscribe(allEventsPattern(prefix));
+    subscribed.then(
+      () => {
+        needCatchUp = true;
+        kick();
+      },
+      () => {},
+    );
+  });
+
+  function kick() {
+    running ??= work().finally(() => {
+      running = null;
+      if (!closed && (needCatchUp || live.length > 0)) kick();
+    });
+  }
+
+  async function deliver(event: StoredEvent) {
+    if (event.position <= position || (types && !types.has(event.aggregate_type))) return;
+    await options.onEvent(event);
+    position = event.position;
+    if (lastSequence.size >= MAX_TRACKED_AGGREGATES) lastSequence.clear();
+    lastSequence.set(event.aggregate_id, event.sequence);
+    await options.checkpoint?.save(position);
+  }
+
+  function gapBefore(event: StoredEvent): boolean {
+    if (!types && event.position > position + 1) return true;
+    const seen = lastSequence.get(event.aggregate_id);
+    return seen !== undefined && event.sequence > seen + 1;
+  }
+
+  async function work() {
+    try {
+      while (!closed && (needCatchUp || live.length > 0)) {
+        if (needCatchUp) {
+          needCatchUp = false;
+          // The reader may return other aggregate types too: page on what was read, not on
+          // what was delivered.
+          let cursor = position;
+          for (;;) {
+            const page = await options.reader(cursor, pageSize);
+            for (const e of page.events) {
+              if (closed) return;
+              await deliver(e);
+              cursor = Math.max(cursor, e.position);
+            }
+            if (page.nextAfter === null) break;
+          }
+          continue;
+        }
+        const batch = live;
+        live = [];
+        for (let i = 0; i < batch.length && !closed; i++) {
+          const e = batch[i]!;
+          if (e.position <= position) continue;
+          if (gapBefore(e)) {
+            // Something was lost: the store has it. Keep the rest for after the catch-up.
+            needCatchUp = true;
+            live = [...batch.slice(i), ...live];
+            break;
+          }
+          await deliver(e);
+        }
+      }
+    } catch (error) {
+      options.onError?.(error);
+      needCatchUp = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  await redis.connect();
+  return {
+    get position() {
+      return position;
+    },
+    async close() {
+      closed = true;
+      redis.disconnect();
+      await running;
+    },
+  };
+}
+
+/** Catch-up over HTTP: GET {baseUrl}/events?after=…, with the type filter when there is one. */
+export function httpEventReader(baseUrl: string, options: { aggregateType?: string; fetch?: typeof fetch } = {}): EventReader {
+  const get = options.fetch ?? fetch;
+  return async (after, limit) => {
+    const qs = new URLSearchParams({ after: String(after), limit: String(Math.min(limit, 1000)) });
+    if (options.aggregateType) qs.set('aggregate_type', options.aggregateType);
+    const res = await get(`${baseUrl.replace(/\/$/, '')}/events?${qs}`);
+    if (!res.ok) throw new Error(`GET /events answered ${res.status}`);
+    const body = (await res.json()) as { events: StoredEvent[]; next_after: number | null };
+    return { events: body.events, nextAfter: body.next_after };
+  };
+}

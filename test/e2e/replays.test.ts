@@ -1,0 +1,107 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get, newId, postJson } from '../support/http.ts';
+import { testRedisUrl } from '../support/env.ts';
+import { startTestService, subscribeAll, type TestService } from '../support/service.ts';
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService({ REPLAY_BATCH_SIZE: '50' });
+});
+afterAll(() => t.close());
+
+async function listen(channel: string) {
+  const redis = new Redis(testRedisUrl);
+  const got: any[] = [];
+  redis.on('message', (_c: string, body: string) => got.push(JSON.parse(body)));
+  await redis.subscribe(channel);
+  return { got, close: () => redis.disconnect() };
+}
+
+async function waitStatus(id: string, status: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = (await get(t.app, `/replays/${id}`)).body;
+    if (r.status === status || Date.now() > deadline) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+describe('replays', () => {
+  it('republishes the filtered events in position order, marked, to a replay channel; stored events unchanged', async () => {
+    const aggregateId = newId();
+    const events = Array.from({ length: 120 }, (_, i) => ({ event_type: i % 3 ? 'task.progressed' : 'agent.noted', aggregate_id: aggregateId, payload: { i } }));
+    const stored = (await postJson(t.app, '/events/batch', { events })).body.events.filter((e: any) => e.aggregate_type === 'task');
+    const sub = await listen(`${t.channelPrefix}replay:audit-1`);
+    const res = await postJson(t.app, '/replays', { filter: { aggregate_type: 'task', aggregate_id: aggregateId }, channel: 'replay:audit-1' });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('location')).toBe(`/replays/${res.body.id}`);
+    expect(res.body).toEqual({ id: expect.any(String), channel: 'replay:audit-1', status: 'running' });
+    const done = await waitStatus(res.body.id, 'completed');
+    expect(done).toMatchObject({ status: 'completed', published: stored.length, last_position: stored[stored.length - 1].position });
+    await new Promise((r) => setTimeout(r, 100));
+    sub.close();
+    expect(sub.got.map((e) => e.id)).toEqual(stored.map((e: any) => e.id));
+    expect(sub.got.every((e) => e.metadata.replay === true && e.metadata.replay_id === res.body.id)).toBe(true);
+    const again = (await get(t.app, `/events/${stored[0].id}`)).body;
+    expect(again.metadata).toEqual({});
+  });
+
+  it('without a channel, republishes to the live events:<aggregate_type> channels', async () => {
+    const aggregateId = newId();
+    const e = (await postJson(t.app, '/events', { event_type: 'plan.approved', aggregate_id: aggregateId })).body;
+    const sub = await subscribeAll(t.channelPrefix);
+    const res = await postJson(t.app, '/replays', { filter: { aggregate_id: aggregateId } });
+    expect(res.body.channel).toBeNull();
+    await waitStatus(res.body.id, 'completed');
+    const got = await sub.waitForIds([e.id]);
+    sub.close();
+    expect(got.map((m) => m.channel)).toContain(`${t.channelPrefix}events:plan`);
+    expect(JSON.parse(got.find((m) => JSON.parse(m.body).metadata.replay)!.body).metadata.replay_id).toBe(res.body.id);
+  });
+
+  it('covers only events committed before it started', async () => {
+    const aggregateId = newId();
+    await postJson(t.app, '/events/batch', { events: Array.from({ length: 5 }, () => ({ event_type: 'run.stepped', aggregate_id: aggregateId })) });
+    const res = await postJson(t.app, '/replays', { filter: { aggregate_id: aggregateId }, channel: 'replay:bounded' });
+    await postJson(t.app, '/events', { event_type: 'run.stepped', aggregate_id: aggregateId });
+    const done = await waitStatus(res.body.id, 'completed');
+    expect(done.published).toBe(5);
+  });
+
+  it('can be cancelled, and then stops publishing', async () => {
+    await postJson(t.app, '/events/batch', { events: Array.from({ length: 1000 }, () => ({ event_type: 'run.stepped', aggregate_id: newId() })) });
+    const slow = await startTestService({ REPLAY_BATCH_SIZE: '10', REPLAY_PAUSE_MS: '50' }, t.databaseUrl);
+    const res = await postJson(slow.app, '/replays', { filter: { event_type: 'run.stepped' }, channel: 'replay:cancel-me' });
+    await new Promise((r) => setTimeout(r, 150));
+    const del = await slow.app.request(`/replays/${res.body.id}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    const cancelled = (await del.json()) as any;
+    expect(cancelled.status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 200));
+    const later = (await get(slow.app, `/replays/${res.body.id}`)).body;
+    expect(later.published).toBe(cancelled.published);
+    expect(later.published).toBeLessThan(1000);
+    await slow.close();
+  });
+
+  it.each([
+    [{ channel: 'events:agent' }, '/channel'],
+    [{ channel: 'replay:*' }, '/channel'],
+    [{ filter: { aggregate_type: 'A' } }, '/filter/aggregate_type'],
+    [{ filter: { limit: 5 } }, '/filter/limit'],
+    [{ filter: { from: 'yesterday' } }, '/filter/from'],
+    [{ filter: [] }, '/filter'],
+    [{ other: 1 }, '/other'],
+  ])('refuses %j with 422', async (body, pointer) => {
+    const res = await postJson(t.app, '/replays', body);
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: any) => e.pointer)).toContain(pointer);
+  });
+
+  it('answers 404 for an unknown replay and 400 for a bad id', async () => {
+    expect((await get(t.app, `/replays/${newId()}`)).status).toBe(404);
+    expect((await get(t.app, '/replays/nope')).status).toBe(400);
+    expect((await t.app.request(`/replays/${newId()}`, { method: 'DELETE' })).status).toBe(404);
+  });
+});

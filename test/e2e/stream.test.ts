@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get, newId, postJson } from '../support/http.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { readSse } from '../support/sse.ts';
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService({ SSE_HEARTBEAT_MS: '300' });
+});
+afterAll(() => t.close());
+
+const append = async (event_type: string, aggregate_id = newId()) => (await postJson(t.app, '/events', { event_type, aggregate_id })).body;
+const open = (qs: string, headers: Record<string, string> = {}) => t.app.request(`/events/stream${qs}`, { headers });
+
+describe('GET /events/stream', () => {
+  it('catches up from after=, then delivers new events live, with id = position', async () => {
+    const before = (await get(t.app, '/health')).body.head_position;
+    const a = await append('agent.created');
+    const b = await append('task.created');
+    const res = await open(`?after=${before}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const sse = readSse(res);
+    expect(await sse.waitFor(() => sse.messages().length === 2)).toBe(true);
+    const c = await append('agent.updated');
+    expect(await sse.waitFor(() => sse.messages().length === 3)).toBe(true);
+    await sse.close();
+    expect(sse.messages().map((m) => m.id)).toEqual([a.position, b.position, c.position]);
+    expect(sse.messages().map((m) => m.event.id)).toEqual([a.id, b.id, c.id]);
+    expect(JSON.stringify(sse.messages()[2]!.event)).toBe((await get(t.app, `/events/${c.id}`)).text);
+  });
+
+  it('resumes after the Last-Event-ID header', async () => {
+    const a = await append('agent.created');
+    const b = await append('agent.created');
+    const sse = readSse(await open('', { 'last-event-id': String(a.position) }));
+    expect(await sse.waitFor(() => sse.messages().length >= 1)).toBe(true);
+    await sse.close();
+    expect(sse.messages()[0]!.event.id).toBe(b.id);
+  });
+
+  it('starts at the current head without after=, and applies the filters of GET /events', async () => {
+    await append('agent.created');
+    const aggregateId = newId();
+    const sse = readSse(await open(`?aggregate_type=task&aggregate_id=${aggregateId}`));
+    await new Promise((r) => setTimeout(r, 100));
+    await append('task.created');
+    const mine = await append('task.created', aggregateId);
+    await append('agent.created', aggregateId);
+    const mine2 = await append('task.completed', aggregateId);
+    expect(await sse.waitFor(() => sse.messages().length === 2)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    await sse.close();
+    expect(sse.messages().map((m) => m.event.id)).toEqual([mine.id, mine2.id]);
+  });
+
+  it('sends heartbeats while idle', async () => {
+    const sse = readSse(await open(''));
+    expect(await sse.waitFor(() => sse.events.some((e) => e.comment === 'heartbeat'), 3000)).toBe(true);
+    await sse.close();
+  });
+
+  it('pages through a long catch-up in order', async () => {
+    const before = (await get(t.app, '/health')).body.head_position;
+    const events = Array.from({ length: 350 }, () => ({ event_type: 'run.stepped', aggregate_id: newId() }));
+    const stored = (await postJson(t.app, '/events/batch', { events })).body.events;
+    const sse = readSse(await open(`?after=${before}&event_type=run.stepped`));
+    expect(await sse.waitFor(() => sse.messages().length === 350)).toBe(true);
+    await sse.close();
+    expect(sse.messages().map((m) => m.event.id)).toEqual(stored.map((e: { id: string }) => e.id));
+  });
+
+  it('refuses bad filters, a bad Last-Event-ID and paging parameters with 400', async () => {
+    for (const qs of ['?aggregate_type=*', '?limit=5', '?order=desc', '?after=x', '?nope=1']) {
+      const res = await open(qs);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
+    expect((await open('', { 'last-event-id': 'abc' })).status).toBe(400);
+  });
+});
