@@ -6,7 +6,10 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const envSchema = z.object({
   PORT: int(0, 65535).default(8011),
   HOST: z.string().min(1).default('0.0.0.0'),
-  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR (see src/store/embedded-postgres.ts).
+  DATABASE_URL: z.url().optional(),
+  EMBEDDED_POSTGRES_DIR: z.string().min(1).default('./.data/postgres'),
+  EMBEDDED_POSTGRES_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('postgres'),
   DATABASE_POOL_MAX: int(1, 500).default(10),
   DATABASE_CONNECT_TIMEOUT_S: int(1, 600).default(5),
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
@@ -30,6 +33,13 @@ const envSchema = z.object({
 
 export type Config = ReturnType<typeof parseConfig>;
 
+/** A configuration whose database is known (DATABASE_URL, or the embedded server's URL). */
+export type ResolvedConfig = Config & { database: Config['database'] & { url: string } };
+
+export function withDatabaseUrl(config: Config, url: string): ResolvedConfig {
+  return { ...config, database: { ...config.database, url } };
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -47,6 +57,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
     database: {
       url: e.DATABASE_URL,
+      embedded: { dataDir: e.EMBEDDED_POSTGRES_DIR, user: e.EMBEDDED_POSTGRES_USER },
       poolMax: e.DATABASE_POOL_MAX,
       connectTimeoutSeconds: e.DATABASE_CONNECT_TIMEOUT_S,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,

@@ -1,5 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { parseConfig } from './config.ts';
+import { once } from 'node:events';
+import { parseConfig, withDatabaseUrl } from './config.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-postgres.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createService, type ServiceDefinitions } from './service.ts';
 import { runMigrations } from './store/migrate.ts';
@@ -17,12 +19,36 @@ export interface EventServiceOptions extends ServiceDefinitions {
  * over, pools close).
  */
 export async function createEventService(options: EventServiceOptions = {}) {
-  const config = parseConfig(options.env ?? process.env);
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const where = new URL(config.database.url);
-  logger.info({ database: `${where.host}${where.pathname}` }, 'applying migrations');
-  await runMigrations(config.database.url);
+  const parsed = parseConfig(options.env ?? process.env);
+  const logger = options.logger ?? createLogger(parsed.logLevel);
+  let embedded: EmbeddedPostgres | undefined;
+  if (!parsed.database.url) {
+    embedded = await startEmbeddedPostgres({ ...parsed.database.embedded, logger });
+    logger.info(
+      { dataDir: embedded.dataDir },
+      `no DATABASE_URL: using an embedded PostgreSQL with its data in ${embedded.dataDir}; set DATABASE_URL to use your own PostgreSQL server instead`,
+    );
+  }
+  const config = withDatabaseUrl(parsed, parsed.database.url ?? embedded!.url);
+  try {
+    const where = new URL(config.database.url);
+    logger.info({ database: `${where.host}${where.pathname}` }, 'applying migrations');
+    await runMigrations(config.database.url);
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
   const service = createService(config, logger, options);
+  // Redis is optional: say so once, clearly, without delaying the start by more than a second.
+  if (service.redis.status !== 'ready') {
+    const ready = await Promise.race([once(service.redis, 'ready').then(() => true), new Promise((r) => setTimeout(() => r(false), 1000))]);
+    if (!ready) {
+      logger.warn(
+        { redis: config.redis.url },
+        'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.',
+      );
+    }
+  }
   let server: ServerType | undefined;
   let closing: Promise<void> | undefined;
 
@@ -42,6 +68,7 @@ export async function createEventService(options: EventServiceOptions = {}) {
       clearTimeout(force);
     }
     await service.close();
+    await embedded?.stop();
     logger.info('stopped');
   }
 

@@ -1,7 +1,7 @@
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import { emptyEventTypes, type EventTypeRegistry } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
-import type { Config } from './config.ts';
+import type { ResolvedConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
@@ -23,7 +23,7 @@ export interface ServiceDefinitions {
  * committed events are relayed to Redis. main.ts serves it; tests build the same graph with
  * their own database and channel prefix. Migrations are applied before this (runMigrations).
  */
-export function createService(config: Config, logger: Logger, definitions: ServiceDefinitions = {}) {
+export function createService(config: ResolvedConfig, logger: Logger, definitions: ServiceDefinitions = {}) {
   const aggregates = new Map<string, AggregateDefinition<unknown>>();
   for (const a of definitions.aggregates ?? []) {
     if (aggregates.has(a.type)) throw new Error(`aggregate type ${a.type} is defined twice`);

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 async function freshDatabase() {
   const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
   await admin.end();
   return databaseUrl(name);

@@ -16,7 +16,7 @@ const running: ServiceProcess[] = [];
 
 beforeAll(async () => {
   const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
   await admin.end();
   url = databaseUrl(name);

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { createLogger } from '../../src/logger.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/store/embedded-postgres.ts';
 import { runMigrations } from '../../src/store/migrate.ts';
-import { adminDatabaseUrl, databaseUrl, testRedisUrl } from './env.ts';
+import { adminDatabaseUrl, DEFAULT_DATABASE_URL, databaseUrl, testRedisUrl } from './env.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,20 +39,38 @@ async function checkRedis() {
  * Once per run: checks the services, builds a template database from the real migrations
  * (each test file then copies it, which is fast), and drops this run's databases afterwards.
  */
+async function reachable(url: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 3 });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end();
+  }
+}
+
 export default async function setup(project: TestProject) {
-  const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  await checkRedis();
+  // No TEST_DATABASE_URL and nothing at the local default: an embedded server for this run.
+  let embedded: EmbeddedPostgres | undefined;
+  if (!process.env.TEST_DATABASE_URL && !(await reachable(DEFAULT_DATABASE_URL))) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(tmpdir(), `evt-embedded-${runId}`), user: 'postgres', logger: createLogger('silent') });
+    process.env.TEST_DATABASE_URL = embedded.url; // the test workers inherit it
+  }
+  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
     await admin`select 1`;
   } catch (error) {
     await admin.end();
     throw new Error(
-      `The tests need PostgreSQL at ${adminDatabaseUrl} (${(error as Error).message}). ` +
+      `The tests need PostgreSQL at ${adminDatabaseUrl()} (${(error as Error).message}). ` +
         `Start one with "docker compose up -d postgres", or set TEST_DATABASE_URL.`,
     );
   }
-  await checkRedis();
 
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const template = `evt_${runId}_tpl`;
 
   // Databases left by runs that were killed before their teardown.
@@ -66,5 +89,10 @@ export default async function setup(project: TestProject) {
     const mine = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${`evt_${runId}_%`}`;
     for (const { datname } of mine) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
     await admin.end();
+    if (embedded) {
+      await embedded.stop();
+      await rm(embedded.dataDir, { recursive: true, force: true });
+      await rm(`${embedded.dataDir}.password`, { force: true });
+    }
   };
 }

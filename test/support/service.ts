@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { parseConfig } from '../../src/config.ts';
+import { parseConfig, withDatabaseUrl } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { allEventsPattern } from '../../src/publishing/channels.ts';
 import { createService, type Service, type ServiceDefinitions } from '../../src/service.ts';
@@ -11,7 +11,7 @@ import { adminDatabaseUrl, databaseUrl, testRedisUrl } from './env.ts';
 /** A fresh database copied from the migrated template; dropped by the global teardown. */
 export async function createTestDatabase(): Promise<string> {
   const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
   } finally {
@@ -44,7 +44,7 @@ export async function startTestService(env: Record<string, string> = {}, dbUrl?:
     RELAY_POLL_INTERVAL_MS: '50',
     ...env,
   });
-  const service = createService(config, createLogger(config.logLevel), definitions);
+  const service = createService(withDatabaseUrl(config, url), createLogger(config.logLevel), definitions);
   const sql = postgres(url, { max: 4, onnotice: () => {} });
   return {
     service,

@@ -61,7 +61,8 @@ describe('parseConfig', () => {
   it('uses the documented defaults', () => {
     const c = parseConfig({});
     expect(c.http).toEqual({ port: 8011, host: '0.0.0.0', maxBodyBytes: 1048576 });
-    expect(c.database.url).toBe('postgres://postgres@127.0.0.1:5432/postgres');
+    expect(c.database.url).toBeUndefined(); // embedded PostgreSQL
+    expect(c.database.embedded).toEqual({ dataDir: './.data/postgres', user: 'postgres' });
     expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', channelPrefix: '' });
   });
 
