@@ -5,11 +5,15 @@ import type { EventTypeRegistry } from './aggregates/event-types.ts';
 import { AppError } from './errors.ts';
 import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
-import { createHealthRoutes } from './http/health.routes.ts';
+import { createAuth } from './http/auth.ts';
+import { createHealthRoutes, createReadyRoutes } from './http/health.routes.ts';
+import { requestContext } from './http/request-context.ts';
 import { createReplaysRoutes } from './http/replays.routes.ts';
 import { createStreamRoutes } from './http/stream.routes.ts';
 import { createErrorHandler, problemResponse } from './http/problem.ts';
+import type { ApiKey } from './config.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './observability/metrics.ts';
 import type { Relay } from './publishing/relay.ts';
 import type { ReplayRunner } from './publishing/replays.ts';
 import type { AppendQueue } from './store/append-queue.ts';
@@ -29,22 +33,34 @@ export interface AppDeps {
   commits: CommitSignal;
   sseHeartbeatMs: number;
   replays: ReplayRunner;
+  metrics: Metrics;
+  apiKeys: ApiKey[];
+  ratePerSecond: number;
+  maxBatchEvents: number;
+  maxQueryLimit: number;
+  requestTimeoutMs: number;
+  logRequests: boolean;
+  expectedMigrations: number;
 }
 
 /** The HTTP application, without a server: tests call app.request(). */
 export function createApp(deps: AppDeps) {
   // strict: false serves /events and /events/ alike (the seed's curl examples use the slash).
   const app = new Hono({ strict: false });
+  app.use('*', requestContext({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.logRequests, timeoutMs: deps.requestTimeoutMs }));
+  app.use('*', createAuth({ keys: deps.apiKeys, ratePerSecond: deps.ratePerSecond }));
   // Before /events, whose /:id would otherwise take "stream".
-  app.route('/events/stream', createStreamRoutes({ database: deps.database, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs }));
+  app.route('/events/stream', createStreamRoutes({ database: deps.database, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, maxQueryLimit: deps.maxQueryLimit }));
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
+  app.route('/ready', createReadyRoutes(deps));
+  app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
   app.notFound((c) => {
     const path = c.req.path.replace(/\/$/, '');
-    const known = ['/events', '/events/batch', '/health', '/schemas', '/replays'].includes(path) || /^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
+    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays'].includes(path) || /^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
     return known
       ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));

@@ -29,7 +29,44 @@ const envSchema = z.object({
   // What happens to an append of an event type with no registered payload schema.
   UNREGISTERED_EVENT_TYPES: z.enum(['accept', 'reject']).default('accept'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_REQUESTS: z.enum(['true', 'false']).default('false'),
+  // "secret:scopes,…", scopes joined by "+" from read, write, admin (admin implies the others).
+  API_KEYS: z.string().optional(),
+  AUTH: z.enum(['enabled', 'disabled']).default('enabled'),
+  NODE_ENV: z.string().optional(),
+  MAX_BATCH_EVENTS: int(1, 100_000).default(1000),
+  MAX_QUERY_LIMIT: int(1, 100_000).default(1000),
+  REQUEST_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
+  // Requests per second per API key (0: no limit), with a burst of twice that.
+  RATE_LIMIT_PER_SECOND: int(0, 1_000_000).default(0),
 });
+
+export type Scope = 'read' | 'write' | 'admin';
+export interface ApiKey {
+  secret: string;
+  scopes: ReadonlySet<Scope>;
+  /** A short, non-secret label for logs and metrics. */
+  label: string;
+}
+
+const KEY_SECRET = /^[A-Za-z0-9._~+/-]+=*$/;
+
+function parseApiKeys(raw: string | undefined): ApiKey[] {
+  if (!raw) return [];
+  return raw.split(',').map((entry, i) => {
+    const at = entry.lastIndexOf(':');
+    const secret = entry.slice(0, at).trim();
+    const scopeList = entry.slice(at + 1).trim().split('+');
+    if (at <= 0 || !KEY_SECRET.test(secret)) throw new ConfigError(`API_KEYS entry ${i + 1}: expected <secret>:<scopes> with a secret of [A-Za-z0-9._~+/-]`);
+    const scopes = new Set<Scope>();
+    for (const s of scopeList) {
+      if (s !== 'read' && s !== 'write' && s !== 'admin') throw new ConfigError(`API_KEYS entry ${i + 1}: unknown scope "${s}" (read, write, admin)`);
+      scopes.add(s);
+    }
+    if (scopes.has('admin')) scopes.add('read').add('write');
+    return { secret, scopes, label: `key${i + 1}` };
+  });
+}
 
 export type Config = ReturnType<typeof parseConfig>;
 
@@ -53,6 +90,10 @@ export function parseConfig(env: Record<string, string | undefined>) {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  const keys = parseApiKeys(e.API_KEYS);
+  if (keys.length === 0 && e.NODE_ENV === 'production' && e.AUTH !== 'disabled') {
+    throw new ConfigError('NODE_ENV=production and no API_KEYS: refusing to start an open service. Set API_KEYS, or AUTH=disabled to run open on purpose.');
+  }
   return {
     http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
     database: {
@@ -70,5 +111,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     replays: { batchSize: e.REPLAY_BATCH_SIZE, pauseMs: e.REPLAY_PAUSE_MS },
     eventTypes: { rejectUnregistered: e.UNREGISTERED_EVENT_TYPES === 'reject' },
     logLevel: e.LOG_LEVEL,
+    logRequests: e.LOG_REQUESTS === 'true',
+    auth: { keys: e.AUTH === 'disabled' ? [] : keys, disabled: e.AUTH === 'disabled' },
+    limits: { maxBatchEvents: e.MAX_BATCH_EVENTS, maxQueryLimit: e.MAX_QUERY_LIMIT, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, ratePerSecond: e.RATE_LIMIT_PER_SECOND },
   };
 }

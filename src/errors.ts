@@ -11,6 +11,10 @@ export const errorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'storage_unavailable',
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
+  'timeout',
   'internal',
 ] as const;
 
@@ -28,10 +32,13 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(detail, options);
+    this.headers = options?.headers ?? {};
   }
+  /** Response headers the problem needs (WWW-Authenticate, Retry-After). */
+  readonly headers: Record<string, string>;
 }
 
 export function validationFailed(errors: FieldError[], detail = 'the request breaks a rule') {

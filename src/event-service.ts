@@ -38,6 +38,11 @@ export async function createEventService(options: EventServiceOptions = {}) {
     await embedded?.stop();
     throw error;
   }
+  if (config.auth.keys.length === 0) {
+    logger.warn(
+      config.auth.disabled ? 'AUTH=disabled: the API is open to anyone who can reach it' : 'no API_KEYS: the API is open to anyone who can reach it; set API_KEYS="<secret>:read+write,…" to require keys',
+    );
+  }
   const service = createService(config, logger, options);
   // Redis is optional: say so once, clearly, without delaying the start by more than a second.
   if (service.redis.status !== 'ready') {

@@ -6,7 +6,10 @@ import type { Logger } from './logger.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
 import { createPublisherConnection } from './publishing/redis.ts';
+import { createMetrics, registerStoreGauges } from './observability/metrics.ts';
 import { createAppendQueue } from './store/append-queue.ts';
+import { headPosition } from './store/event-store.ts';
+import { knownMigrations } from './store/migrate.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
 import { createDatabase } from './store/database.ts';
 
@@ -46,10 +49,12 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     sql: database.sql, redisUrl: config.redis.url, channelPrefix: config.redis.channelPrefix,
     batchSize: config.replays.batchSize, pauseMs: config.replays.pauseMs, logger,
   });
+  const metrics = createMetrics();
   const appendQueue = createAppendQueue({
     sql: database.sql,
     maxBatchEvents: config.append.maxBatchEvents,
     maxInFlight: config.append.maxInFlight,
+    onBatch: (events) => metrics.batchSize.observe(events),
     onCommitted: (created) => {
       relay.notify(created);
       commits.notify(created[created.length - 1]!.position);
@@ -59,6 +64,16 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     database, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
     commits, sseHeartbeatMs: config.sse.heartbeatMs, replays,
+    metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
+    maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
+    requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
+    expectedMigrations: knownMigrations(),
+  });
+  registerStoreGauges(metrics, {
+    headPosition: () => headPosition(database.sql),
+    relay: () => relay.status(),
+    appendsInFlight: () => appendQueue.inFlight(),
+    poolMax: config.database.poolMax,
   });
   relay.start();
 

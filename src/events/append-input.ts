@@ -4,6 +4,7 @@ import type { NewEvent } from './event.ts';
 import { uuidv7 } from './uuid.ts';
 import { aggregateTypeOf, EVENT_TYPE_PATTERN, NAME_PATTERN, NIL_UUID, UUID_PATTERN } from './names.ts';
 
+/** Default most events per POST /events/batch (MAX_BATCH_EVENTS). */
 export const MAX_BATCH_EVENTS = 1000;
 
 const uuid = (what: string) =>
@@ -44,9 +45,15 @@ const eventInput = z
     }
   });
 
-const batchInput = z.strictObject({
-  events: z.array(eventInput).min(1, 'must hold at least one event').max(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
-});
+const batchInputs = new Map<number, z.ZodType<{ events: EventInput[] }>>();
+const batchInput = (max: number) => {
+  let schema = batchInputs.get(max);
+  if (!schema) {
+    schema = z.strictObject({ events: z.array(eventInput).min(1, 'must hold at least one event').max(max, `must hold at most ${max} events`) });
+    batchInputs.set(max, schema);
+  }
+  return schema;
+};
 
 type EventInput = z.infer<typeof eventInput>;
 
@@ -75,8 +82,8 @@ export function parseAppendBody(body: unknown): NewEvent {
 }
 
 /** Validates the body of POST /events/batch. */
-export function parseBatchBody(body: unknown): NewEvent[] {
-  const r = batchInput.safeParse(body);
+export function parseBatchBody(body: unknown, maxEvents = MAX_BATCH_EVENTS): NewEvent[] {
+  const r = batchInput(maxEvents).safeParse(body);
   if (!r.success) throw validationFailed(issuesOf(r.error));
   const events = r.data.events.map(toNewEvent);
   const seen = new Map<string, number>();

@@ -2,6 +2,7 @@ import { AppError, type FieldError } from '../errors.ts';
 import { EVENT_TYPE_PATTERN, NAME_PATTERN, UUID_PATTERN } from './names.ts';
 import { parseInstant } from './timestamp.ts';
 
+/** Default largest `limit` (MAX_QUERY_LIMIT). */
 export const MAX_QUERY_LIMIT = 1000;
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_OFFSET = 100_000;
@@ -43,7 +44,7 @@ const params: Record<string, { key: keyof EventQuery; parse: Parser; expect: str
   from: { key: 'from', parse: (v) => parseInstant(v) ?? undefined, expect: 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z' },
   to: { key: 'to', parse: (v) => parseInstant(v) ?? undefined, expect: 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z' },
   after: { key: 'after', parse: int(0, Number.MAX_SAFE_INTEGER), expect: 'a position (integer >= 0)' },
-  limit: { key: 'limit', parse: int(1, MAX_QUERY_LIMIT), expect: `an integer from 1 to ${MAX_QUERY_LIMIT}` },
+  limit: { key: 'limit', parse: int(1, Number.MAX_SAFE_INTEGER), expect: 'an integer from 1' },
   offset: { key: 'offset', parse: int(0, MAX_QUERY_OFFSET), expect: `an integer from 0 to ${MAX_QUERY_OFFSET}` },
   order: { key: 'order', parse: (v) => (v === 'asc' || v === 'desc' ? v : undefined), expect: '"asc" or "desc"' },
 };
@@ -52,7 +53,7 @@ const params: Record<string, { key: keyof EventQuery; parse: Parser; expect: str
  * Validates the query string of GET /events. Unknown or repeated parameters are refused, so a
  * typo (aggregateId=…) never silently widens a query to every event.
  */
-export function parseEventQuery(query: Record<string, string[]>): EventQuery {
+export function parseEventQuery(query: Record<string, string[]>, maxLimit = MAX_QUERY_LIMIT): EventQuery {
   const out: Record<string, unknown> = { limit: DEFAULT_QUERY_LIMIT, offset: 0, order: 'asc' };
   const errors: FieldError[] = [];
   for (const [name, values] of Object.entries(query)) {
@@ -63,8 +64,9 @@ export function parseEventQuery(query: Record<string, string[]>): EventQuery {
       errors.push({ pointer: `/${name}`, detail: 'given more than once' });
     } else {
       const value = spec.parse(values[0]!);
-      if (value === undefined) errors.push({ pointer: `/${name}`, detail: `must be ${spec.expect}` });
-      else out[spec.key] = value;
+      if (value === undefined || (spec.key === 'limit' && (value as number) > maxLimit)) {
+        errors.push({ pointer: `/${name}`, detail: spec.key === 'limit' ? `must be an integer from 1 to ${maxLimit}` : `must be ${spec.expect}` });
+      } else out[spec.key] = value;
     }
   }
   if (errors.length === 0 && out.from !== undefined && out.to !== undefined && Date.parse(out.from as string) > Date.parse(out.to as string)) {

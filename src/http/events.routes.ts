@@ -6,6 +6,7 @@ import { parseAppendBody, parseBatchBody } from '../events/append-input.ts';
 import type { NewEvent } from '../events/event.ts';
 import { isUuid } from '../events/names.ts';
 import { parseEventQuery } from '../events/query-input.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
 import type { Database } from '../store/database.ts';
 import { getEvent, queryEvents } from '../store/event-store.ts';
@@ -17,13 +18,17 @@ export interface EventsRoutesDeps {
   maxBodyBytes: number;
   eventTypes: EventTypeRegistry;
   rejectUnregisteredEventTypes: boolean;
+  maxBatchEvents: number;
+  maxQueryLimit: number;
+  metrics: Metrics;
 }
 
 const json = (c: Context, body: string, status: 200 | 201, headers: Record<string, string> = {}) =>
   c.newResponse(body, status, { 'content-type': 'application/json', ...headers });
 
 /** /events: append one, append a batch, get one, query. */
-export function createEventsRoutes({ database, appendQueue, maxBodyBytes, eventTypes, rejectUnregisteredEventTypes }: EventsRoutesDeps) {
+export function createEventsRoutes(deps: EventsRoutesDeps) {
+  const { database, appendQueue, maxBodyBytes, eventTypes, rejectUnregisteredEventTypes, metrics } = deps;
   // Payloads are checked before an event joins the group-commit queue, so one client's invalid
   // payload never fails another client's transaction.
   function checkPayloads(events: NewEvent[], prefix: (i: number) => string) {
@@ -31,28 +36,45 @@ export function createEventsRoutes({ database, appendQueue, maxBodyBytes, eventT
     if (errors.length > 0) throw validationFailed(errors, 'the payload does not match its registered schema');
   }
 
-  async function append(events: NewEvent[]) {
-    const outcome = await appendQueue.append(events);
-    if (!outcome.ok) throw outcome.error;
-    return { records: outcome.events, created: outcome.events.some((e) => e.created) };
+  // The X-Correlation-Id header fills metadata.correlation_id where the body has none.
+  function withCorrelation(c: Context, events: NewEvent[]): NewEvent[] {
+    const correlationId = c.get('correlationId' as never) as string | undefined;
+    if (!correlationId) return events;
+    return events.map((e) => (e.metadata.correlation_id === undefined ? { ...e, metadata: { ...e.metadata, correlation_id: correlationId } } : e));
+  }
+
+  async function append(events: NewEvent[], route: string) {
+    const stop = metrics.appendDuration.startTimer({ route });
+    try {
+      const outcome = await appendQueue.append(events);
+      if (!outcome.ok) {
+        const kind = outcome.error.code === 'sequence_conflict' || outcome.error.code === 'id_conflict' ? 'conflict' : 'refused';
+        for (const e of events) metrics.appends.inc({ event_type: e.eventType, outcome: kind });
+        throw outcome.error;
+      }
+      outcome.events.forEach((r, i) => metrics.appends.inc({ event_type: events[i]!.eventType, outcome: r.created ? 'created' : 'duplicate' }));
+      return { records: outcome.events, created: outcome.events.some((e) => e.created) };
+    } finally {
+      stop();
+    }
   }
 
   return new Hono()
     .post('/', async (c) => {
-      const event = parseAppendBody(await readJsonBody(c, maxBodyBytes));
+      const [event] = withCorrelation(c, [parseAppendBody(await readJsonBody(c, maxBodyBytes))]) as [NewEvent];
       checkPayloads([event], () => '');
-      const { records, created } = await append([event]);
+      const { records, created } = await append([event], 'single');
       // 201 for a new event; 200 with the stored original for an idempotent resend.
       return json(c, records[0]!.json, created ? 201 : 200, created ? { location: `/events/${event.id}` } : {});
     })
     .post('/batch', async (c) => {
-      const events = parseBatchBody(await readJsonBody(c, maxBodyBytes));
+      const events = withCorrelation(c, parseBatchBody(await readJsonBody(c, maxBodyBytes), deps.maxBatchEvents));
       checkPayloads(events, (i) => `/events/${i}`);
-      const { records, created } = await append(events);
+      const { records, created } = await append(events, 'batch');
       return json(c, `{"events":[${records.map((r) => r.json).join(',')}]}`, created ? 201 : 200);
     })
     .get('/', async (c) => {
-      const query = parseEventQuery(c.req.queries());
+      const query = parseEventQuery(c.req.queries(), deps.maxQueryLimit);
       const page = await queryEvents(database.sql, query);
       return json(c, `{"events":[${page.events.join(',')}],"next_after":${page.nextAfter}}`, 200);
     })

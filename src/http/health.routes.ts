@@ -35,3 +35,31 @@ export function createHealthRoutes({ database, redis, relay }: HealthDeps) {
     return c.json(body, head === null ? 503 : 200);
   });
 }
+
+export interface ReadyDeps extends HealthDeps {
+  /** Migrations this build knows (drizzle journal entries). */
+  expectedMigrations: number;
+}
+
+/**
+ * GET /ready: 200 when this instance can serve (PostgreSQL answers and every migration is
+ * applied), else 503. Redis is reported but does not make the service unready: appends and
+ * reads work without it, and publication catches up when it returns.
+ */
+export function createReadyRoutes({ database, redis, expectedMigrations }: ReadyDeps) {
+  return new Hono().get('/', async (c) => {
+    let postgres = 'ok';
+    let migrations: string;
+    try {
+      const [row] = await database.sql<{ n: string }[]>`select count(*) as n from drizzle.__drizzle_migrations`;
+      const applied = Number(row!.n);
+      migrations = applied >= expectedMigrations ? 'ok' : `pending (${applied} of ${expectedMigrations} applied)`;
+    } catch {
+      postgres = 'unavailable';
+      migrations = 'unknown';
+    }
+    const ready = postgres === 'ok' && migrations === 'ok';
+    const body = { status: ready ? 'ready' : 'not_ready', postgres, migrations, redis: redis.status === 'ready' ? 'ok' : 'unavailable' };
+    return c.json(body, ready ? 200 : 503);
+  });
+}

@@ -17,6 +17,10 @@ const problems: Record<ErrorCode, { status: ContentfulStatusCode; title: string 
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   storage_unavailable: { status: 503, title: 'Storage unavailable' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  timeout: { status: 503, title: 'Request timed out' },
   internal: { status: 500, title: 'Internal server error' },
 };
 
@@ -25,16 +29,19 @@ export const statusOf = (code: ErrorCode) => problems[code].status;
 /** RFC 9457 body for an AppError. `type` is a relative URI naming the error code. */
 export function problemResponse(c: Context, error: AppError): Response {
   const { status, title } = problems[error.code];
+  const requestId = c.get('requestId' as never) as string | undefined;
   const body = {
     type: `/problems/${error.code.replaceAll('_', '-')}`,
     title,
     status,
     detail: error.detail,
     instance: c.req.path,
+    ...(requestId ? { request_id: requestId } : {}),
     ...error.extensions,
   };
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (status === 503) headers['retry-after'] = '1';
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json', ...error.headers };
+  if (requestId) headers['x-request-id'] = requestId;
+  if (status === 503) headers['retry-after'] ??= '1';
   return c.newResponse(JSON.stringify(body), status, headers);
 }
 

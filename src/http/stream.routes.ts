@@ -10,6 +10,7 @@ export interface StreamRoutesDeps {
   database: Database;
   commits: CommitSignal;
   heartbeatMs: number;
+  maxQueryLimit: number;
 }
 
 const PAGE = 100;
@@ -21,7 +22,7 @@ const PAGE = 100;
  * event's position and its `data` the event JSON. Pages are read only when the previous one
  * has been written to the client, so a slow client holds at most one page in memory.
  */
-export function createStreamRoutes({ database, commits, heartbeatMs }: StreamRoutesDeps) {
+export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLimit }: StreamRoutesDeps) {
   return new Hono().get('/', async (c) => {
     const query = c.req.queries();
     const { limit, offset, order, ...rest } = query;
@@ -30,7 +31,7 @@ export function createStreamRoutes({ database, commits, heartbeatMs }: StreamRou
         errors: Object.keys({ limit, offset, order }).filter((k) => query[k]).map((k) => ({ pointer: `/${k}`, detail: 'not supported on the stream' })),
       });
     }
-    const filters: EventQuery = parseEventQuery(rest);
+    const filters: EventQuery = parseEventQuery(rest, maxQueryLimit);
     const lastEventId = c.req.header('last-event-id');
     if (lastEventId !== undefined && !/^(0|[1-9]\d{0,15})$/.test(lastEventId.trim())) {
       throw new AppError('malformed_request', 'Last-Event-ID must be a position', { errors: [{ pointer: '/Last-Event-ID', detail: 'must be an integer >= 0' }] });

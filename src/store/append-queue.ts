@@ -14,6 +14,8 @@ export interface AppendQueueOptions {
   maxInFlight?: number;
   /** Called after each commit with the events it created, in position order. */
   onCommitted?: (created: EventRecord[]) => void;
+  /** Called for each transaction sent, with its number of events. */
+  onBatch?: (events: number) => void;
 }
 
 interface Pending {
@@ -26,6 +28,8 @@ export interface AppendQueue {
   append(events: NewEvent[]): Promise<AppendOutcome>;
   /** Resolves once every append accepted so far has finished. */
   drain(): Promise<void>;
+  /** Transactions sent and not yet answered. */
+  inFlight(): number;
 }
 
 /**
@@ -89,6 +93,7 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   }
 
   async function commit(batch: Pending[]): Promise<void> {
+    options.onBatch?.(batch.reduce((n, p) => n + p.events.length, 0));
     try {
       const outcomes = await appendRequests(options.sql, batch.map((p) => p.events));
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
@@ -118,6 +123,7 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
 
   return {
     append,
+    inFlight: () => inFlight,
     drain: async () => {
       while (inFlight > 0 || scheduled || queue.length > 0) await Promise.race([idle, new Promise((r) => setTimeout(r, 10))]);
     },

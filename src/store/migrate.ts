@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
@@ -17,4 +18,10 @@ export async function runMigrations(url: string): Promise<void> {
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/** How many migrations this build ships (the drizzle journal's entries). */
+export function knownMigrations(): number {
+  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+  return journal.entries.length;
 }

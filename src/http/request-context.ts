@@ -1,0 +1,65 @@
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { AppError } from '../errors.ts';
+import { uuidv7 } from '../events/uuid.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
+
+export interface RequestContextOptions {
+  logger: Logger;
+  metrics: Metrics;
+  logRequests: boolean;
+  timeoutMs: number;
+}
+
+/**
+ * Per request: an X-Request-Id (the client's, if it is a sane token, else a new UUIDv7),
+ * echoed with X-Correlation-Id; a time limit (except for the SSE stream); the request counter;
+ * and, with LOG_REQUESTS, one JSON log line. The Authorization header is never logged.
+ */
+export function requestContext({ logger, metrics, logRequests, timeoutMs }: RequestContextOptions): MiddlewareHandler {
+  return async function context(c, next) {
+    const started = performance.now();
+    const given = c.req.header('x-request-id');
+    const requestId = given && HEADER_VALUE.test(given) ? given : uuidv7();
+    const correlationId = c.req.header('x-correlation-id');
+    c.set('requestId' as never, requestId as never);
+    if (correlationId && HEADER_VALUE.test(correlationId)) c.set('correlationId' as never, correlationId as never);
+    try {
+      if (timeoutMs > 0 && !c.req.path.startsWith('/events/stream')) {
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new AppError('timeout', `no answer within ${timeoutMs} ms; the outcome is unknown: resend with the same id`)),
+            timeoutMs,
+          );
+        });
+        try {
+          await Promise.race([next(), limit]);
+        } finally {
+          clearTimeout(timer);
+        }
+      } else {
+        await next();
+      }
+    } finally {
+      c.header('x-request-id', requestId);
+      if (correlationId && HEADER_VALUE.test(correlationId)) c.header('x-correlation-id', correlationId);
+      const route = safeRoute(c);
+      metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+      if (logRequests) {
+        logger.info({ request_id: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, key: c.get('apiKey' as never) }, 'request');
+      }
+    }
+  };
+}
+
+function safeRoute(c: Parameters<MiddlewareHandler>[0]): string {
+  try {
+    return routePath(c, -1) || 'unknown'; // the last matched route: the handler's pattern
+  } catch {
+    return 'unknown';
+  }
+}

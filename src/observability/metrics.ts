@@ -1,0 +1,105 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics, in a registry of its own (no global state: tests build
+ * their own). Gauges that need the store (head, lag, relay) are filled by a collect callback
+ * at scrape time, see createMetrics' `sources`.
+ */
+export interface MetricSources {
+  headPosition(): Promise<number>;
+  relay(): { state: string; publishedPosition: number };
+  appendsInFlight(): number;
+  poolMax: number;
+}
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = {
+    registry,
+    appends: new Counter({
+      name: 'events_appended_total',
+      help: 'Events in append requests, by event type and outcome (created, duplicate, conflict, refused)',
+      labelNames: ['event_type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    appendDuration: new Histogram({
+      name: 'append_request_duration_seconds',
+      help: 'Time to answer POST /events and POST /events/batch',
+      labelNames: ['route'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'append_transaction_events',
+      help: 'Events per append transaction (group commit)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
+      registers: [registry],
+    }),
+    requests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Scrape-time gauges: head, published position, lag, relay state, append transactions. */
+export function registerStoreGauges(metrics: Metrics, sources: MetricSources) {
+  const { registry } = metrics;
+  new Gauge({
+    name: 'events_head_position',
+    help: 'Newest committed position',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.headPosition().catch(() => NaN));
+    },
+  });
+  new Gauge({
+    name: 'relay_published_position',
+    help: 'Newest position this instance has published to Redis',
+    registers: [registry],
+    collect() {
+      this.set(sources.relay().publishedPosition);
+    },
+  });
+  new Gauge({
+    name: 'relay_publish_lag',
+    help: 'Newest committed position minus newest published (as seen by this instance)',
+    registers: [registry],
+    async collect() {
+      const head = await sources.headPosition().catch(() => NaN);
+      this.set(Math.max(0, head - sources.relay().publishedPosition));
+    },
+  });
+  new Gauge({
+    name: 'relay_state',
+    help: 'The relay state of this instance (1 for the current one)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ state: sources.relay().state }, 1);
+    },
+  });
+  new Gauge({
+    name: 'append_transactions_in_flight',
+    help: 'Append transactions sent to PostgreSQL and not yet answered',
+    registers: [registry],
+    collect() {
+      this.set(sources.appendsInFlight());
+    },
+  });
+  new Gauge({
+    name: 'database_pool_max',
+    help: 'Connections the service may open to PostgreSQL',
+    registers: [registry],
+    collect() {
+      this.set(sources.poolMax);
+    },
+  });
+}
