@@ -1,0 +1,123 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
+import { newId } from '../support/http.ts';
+import { freePort } from '../support/private-redis.ts';
+import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
+import { createTestDatabase, newChannelPrefix } from '../support/service.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin/events-service.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'evt-cli-'));
+const running: ServiceProcess[] = [];
+let a: ServiceProcess;
+let b: ServiceProcess;
+let sqlB: postgres.Sql;
+
+const start = async (url: string) => {
+  const p = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix() }, await freePort());
+  running.push(p);
+  return p;
+};
+const cli = (args: string[], io: { stdin?: string; stdout?: string } = {}) =>
+  spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    stdio: [io.stdin ? openSync(io.stdin, 'r') : 'ignore', io.stdout ? openSync(io.stdout, 'w') : 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+beforeAll(async () => {
+  a = await start(await createTestDatabase());
+  const urlB = await createTestDatabase();
+  b = await start(urlB);
+  sqlB = postgres(urlB, { max: 1, onnotice: () => {} });
+  for (let i = 0; i < 3; i++) {
+    const events = Array.from({ length: i < 2 ? 1000 : 500 }, (_, j) => ({ event_type: j % 4 ? 'task.progressed' : 'agent.noted', aggregate_id: newId(), payload: { i, j, s: 'ü😀' }, metadata: { correlation_id: `c${j % 7}` } }));
+    const res = await fetch(`${a.url}/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    expect(res.status).toBe(201);
+  }
+});
+afterAll(async () => {
+  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await sqlB.end();
+});
+
+describe('events-service CLI', () => {
+  it('export writes every event as NDJSON in position order, with a progress line on stderr', () => {
+    const file = join(dir, 'all.ndjson');
+    const r = cli(['export', '--url', a.url], { stdout: file });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('exported 2,500 events');
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2500);
+    expect(lines.map((e) => e.position)).toEqual(lines.map((e) => e.position).sort((x, y) => x - y));
+  });
+
+  it('export applies filters', () => {
+    const file = join(dir, 'agent.ndjson');
+    expect(cli(['export', '--url', a.url, '--aggregate_type', 'agent'], { stdout: file }).status).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(625);
+    expect(lines.every((e) => e.aggregate_type === 'agent')).toBe(true);
+  });
+
+  it('an export imports into a fresh database with the same events, and importing again adds nothing', async () => {
+    const file = join(dir, 'all.ndjson');
+    const r = cli(['import', '--url', b.url], { stdin: file });
+    expect(r.status, r.stderr).toBe(0);
+    const exported = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const count = async () => (await sqlB`select count(*)::int as n from events`)[0]!.n;
+    expect(await count()).toBe(2500);
+    const rows = await sqlB`select id::text, payload, metadata from events order by position`;
+    expect(rows.map((r) => r.id)).toEqual(exported.map((e) => e.id));
+    expect(rows.map((r) => r.payload)).toEqual(exported.map((e) => e.payload));
+    expect(cli(['import', '--url', b.url], { stdin: file }).status).toBe(0);
+    expect(await count()).toBe(2500);
+  });
+
+  it('tail prints new events of one aggregate type as they are appended', async () => {
+    const child = spawn(process.execPath, [BIN, 'tail', 'agent', '--url', a.url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    const post = (event_type: string) => fetch(`${a.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event_type, aggregate_id: newId() }) }).then((r) => r.json() as Promise<{ id: string }>);
+    const task = await post('task.created');
+    const agent = await post('agent.created');
+    for (let i = 0; i < 50 && !out.includes(agent.id); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.id)).toEqual([agent.id]);
+    expect(out).not.toContain(task.id);
+  });
+
+  it('migrate applies the migrations to an empty database', async () => {
+    const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
+    const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database "${name}"`);
+    await admin.end();
+    const r = spawnSync(process.execPath, [BIN, 'migrate'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl(name) }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const sql = postgres(databaseUrl(name), { max: 1, onnotice: () => {} });
+    expect((await sql`select count(*)::int as n from events_head`)[0]!.n).toBe(1);
+    await sql.end();
+  });
+
+  it('serve refuses to start open in production', () => {
+    const r = spawnSync(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', API_KEYS: '', DATABASE_URL: 'postgres://127.0.0.1:1/x' }, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('refusing to start an open service');
+  });
+
+  it('prints usage and exits 2 for an unknown command', () => {
+    const r = cli(['frobnicate']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('usage: events-service');
+  });
+});
