@@ -7,6 +7,7 @@ import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.r
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createAuth } from './http/auth.ts';
 import { createHealthRoutes, createReadyRoutes } from './http/health.routes.ts';
+import { createOpenApi, docsPage } from './http/openapi.ts';
 import { requestContext } from './http/request-context.ts';
 import { createReplaysRoutes } from './http/replays.routes.ts';
 import { createStreamRoutes } from './http/stream.routes.ts';
@@ -54,13 +55,16 @@ export function createApp(deps: AppDeps) {
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
   app.route('/ready', createReadyRoutes(deps));
+  const openapi = createOpenApi({ maxBatchEvents: deps.maxBatchEvents, maxQueryLimit: deps.maxQueryLimit, authEnabled: deps.apiKeys.length > 0 }).document;
+  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/docs', (c) => c.html(docsPage));
   app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
   app.notFound((c) => {
     const path = c.req.path.replace(/\/$/, '');
-    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays'].includes(path) || /^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
+    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/openapi.json', '/docs'].includes(path) || /^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
     return known
       ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));

@@ -9,3 +9,4 @@ export { createDatabase, type Database, type DatabaseOptions } from './store/dat
 export type { StoredEvent } from './events/event.ts';
 export { subscribe, httpEventReader, type Checkpoint, type EventReader, type SubscribeOptions, type Subscription } from './subscriber/subscribe.ts';
 export { storeEventReader } from './subscriber/store-reader.ts';
+export { createEventClient, EventServiceError, type AppendInput, type EventClient, type EventFilters, type Problem, type QueryOptions } from './client/client.ts';

@@ -19,7 +19,7 @@ const jsonObject = z.custom<Record<string, unknown>>(
   'must be a JSON object',
 );
 
-const eventInput = z
+export const eventInput = z
   .strictObject({
     id: uuid('event id').optional(),
     event_type: z
@@ -46,7 +46,7 @@ const eventInput = z
   });
 
 const batchInputs = new Map<number, z.ZodType<{ events: EventInput[] }>>();
-const batchInput = (max: number) => {
+export const batchInput = (max: number) => {
   let schema = batchInputs.get(max);
   if (!schema) {
     schema = z.strictObject({ events: z.array(eventInput).min(1, 'must hold at least one event').max(max, `must hold at most ${max} events`) });

@@ -18,7 +18,7 @@ export interface AggregatesRoutesDeps {
   maxBodyBytes: number;
 }
 
-const snapshotBody = z.strictObject({
+export const snapshotBody = z.strictObject({
   sequence: z.number().int('must be an integer').min(1).max(Number.MAX_SAFE_INTEGER),
   schema_version: z.number().int('must be an integer').min(1).max(2_147_483_647),
   state: z.custom<unknown>((v) => v !== undefined, 'is required'),
