@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
+import { freePort } from '../src/free-port.ts';
 import { runMigrations } from '../src/store/migrate.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -63,17 +63,6 @@ export async function createDatabase(migrated = true): Promise<string> {
   const url = databaseUrl(name);
   if (migrated) await runMigrations(url);
   return url;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The service as `npm start` runs it, in its own process. */

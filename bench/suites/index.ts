@@ -1,4 +1,5 @@
 import type { BenchRow } from '../lib.ts';
+import aggregates from './aggregates.ts';
 import appends from './appends.ts';
 import delivery from './delivery.ts';
 import latency from './latency.ts';
@@ -13,4 +14,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, delivery, scale];
+export const suites: Suite[] = [appends, latency, delivery, aggregates, scale];

@@ -69,8 +69,9 @@ export function createErrorHandler(logger: Logger) {
       const mapped = mapStoreError(error);
       appError = mapped instanceof AppError ? mapped : new AppError('internal', 'an unexpected error occurred');
     }
-    if (appError.code === 'internal') logger.error({ err: error, path: c.req.path }, 'unhandled error');
-    else if (appError.code === 'storage_unavailable') logger.warn({ err: error.message, path: c.req.path }, 'storage unavailable');
+    const requestId = c.get('requestId' as never) as string | undefined;
+    if (appError.code === 'internal') logger.error({ err: error, path: c.req.path, request_id: requestId }, 'unhandled error');
+    else if (appError.code === 'storage_unavailable') logger.warn({ err: error.message, path: c.req.path, request_id: requestId }, 'storage unavailable');
     return problemResponse(c, appError);
   };
 }
