@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger.ts';
 import { startEmbeddedPostgres } from '../../src/store/embedded-postgres.ts';
 import { newId } from '../support/http.ts';
 import { freePort } from '../support/private-redis.ts';
-import { startServiceProcess, type ServiceProcess, type SpawnOptions } from '../support/process.ts';
+import { spawnServiceProcess, startServiceProcess, type ServiceProcess, type SpawnOptions } from '../support/process.ts';
 import { newChannelPrefix } from '../support/service.ts';
 
 // `npm start` with no DATABASE_URL: an embedded PostgreSQL in a data directory of its own.
@@ -142,6 +142,20 @@ describe('the embedded server and its data directory', () => {
     await expect(startIn(dataDir)).rejects.toThrow(/in use by another event service \(pid \d+\)/);
     expect((await post(first, newId())).status).toBe(201);
     await stop(first);
+  });
+
+  it('SIGTERM during start-up stops the embedded server that was already started, and exits 0', async () => {
+    const dataDir = await freshDataDir();
+    const p = spawnServiceProcess(env(dataDir), await freePort());
+    running.push(p);
+    // initdb's bootstrap writes a negative pid into the file first
+    const deadline = Date.now() + 20_000;
+    while (!((serverPid(dataDir) ?? 0) > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const server = serverPid(dataDir)!;
+    expect(server).toBeGreaterThan(0);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(isRunning(server)).toBe(false);
   });
 
   it('Ctrl-C in a terminal (SIGINT to the whole process group) lets the appends in flight commit before the server stops', async () => {
