@@ -138,6 +138,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (!password) throw new Error(`${passwordFile} is missing: delete ${dataDir} to start over, or set DATABASE_URL`);
   await chmod(dataDir, 0o700).catch(() => {});
 
+  // Before the server exists, so that a service starting beside this one sees it as in use.
+  await recordOwner(dataDir);
   const port = await freePort();
   // TCP only (the service connects over 127.0.0.1): a Unix socket path is limited to ~100
   // bytes, which a data directory deep in a project tree can exceed. Its own process group, so
@@ -175,7 +177,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     child.once('error', fail);
     child.once('exit', (code) => fail(new Error(`embedded PostgreSQL exited (${code}) while starting:\n${tail.join('\n')}`)));
   });
-  await recordOwner(dataDir);
 
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
