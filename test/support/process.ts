@@ -10,21 +10,36 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  /**
+   * Its own process group, as a shell gives a foreground command: `process.kill(-pid, 'SIGINT')`
+   * then does what Ctrl-C in a terminal does.
+   */
+  processGroup?: boolean;
+}
+
 /** Runs the service the way `npm start` does, in its own process, and waits until it listens. */
-export async function startServiceProcess(env: Record<string, string>, port: number): Promise<ServiceProcess> {
+export async function startServiceProcess(env: Record<string, string>, port: number, options: SpawnOptions = {}): Promise<ServiceProcess> {
+  const p = spawnServiceProcess(env, port, options);
+  const deadline = Date.now() + 20_000;
+  while (!p.output().includes('event service listening')) {
+    if (p.child.exitCode !== null || Date.now() > deadline) throw new Error(`service did not start:\n${p.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return p;
+}
+
+/** The service process, without waiting for anything. */
+export function spawnServiceProcess(env: Record<string, string>, port: number, options: SpawnOptions = {}): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup ?? false,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  while (!out.includes('event service listening')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`service did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
   return { child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
 }

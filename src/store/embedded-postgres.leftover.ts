@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../logger.ts';
+
+/** Beside the data directory, like its password: the pid of the service whose server runs on it. */
+const ownerFile = (dataDir: string) => `${dataDir}.owner`;
+export const recordOwner = (dataDir: string) => writeFile(ownerFile(dataDir), `${process.pid}\n`);
+export const clearOwner = (dataDir: string) => rm(ownerFile(dataDir), { force: true });
+
+/**
+ * Before starting on a data directory whose postmaster.pid is still there. That file names the
+ * server that ran on it, which is one of:
+ * - gone (the machine or the server crashed). Its pid may since belong to an unrelated process,
+ *   which must not be signalled: the file is stale and removed (PostgreSQL itself would refuse
+ *   to start while the pid is alive);
+ * - alive, and its service (the recorded owner, still its parent) too: the directory is in use
+ *   and this start is refused;
+ * - alive, its service gone (killed with SIGKILL, the server ran on): stopped cleanly, so that
+ *   this start can take the directory over.
+ */
+export async function releaseLeftover(dataDir: string, log: Logger): Promise<void> {
+  const lockFile = join(dataDir, 'postmaster.pid');
+  const lock = await readFile(lockFile, 'utf8').catch(() => null);
+  if (lock === null) return;
+  const pid = Number(lock.split('\n')[0]);
+  const isOurServer = () => describeProcess(pid)?.args.join(' ').includes(`-D ${dataDir} `) ?? false;
+  if (!isOurServer()) {
+    await rm(lockFile, { force: true });
+    log.warn({ pid, dataDir }, 'removed a stale postmaster.pid: the PostgreSQL server that wrote it is gone');
+    return;
+  }
+  const owner = Number((await readFile(ownerFile(dataDir), 'utf8').catch(() => '')).trim());
+  if (owner > 0 && owner !== process.pid && describeProcess(pid)?.ppid === owner && describeProcess(owner)) {
+    throw new Error(
+      `the embedded PostgreSQL in ${dataDir} is in use by another event service (pid ${owner}). ` +
+        'Stop that one first, or give this one its own EMBEDDED_POSTGRES_DIR.',
+    );
+  }
+  log.warn({ pid, dataDir }, 'a PostgreSQL server left running on the data directory by a service that was killed; stopping it');
+  // SIGINT is PostgreSQL's fast shutdown (sessions end, a checkpoint is written); SIGQUIT its
+  // immediate one (crash recovery at the next start). SIGKILL would leave its backends behind.
+  process.kill(pid, 'SIGINT');
+  if (await waitUntil(() => !isOurServer(), 15_000)) return;
+  process.kill(pid, 'SIGQUIT');
+  if (!(await waitUntil(() => !isOurServer(), 10_000))) throw new Error(`cannot stop the PostgreSQL server (pid ${pid}) on ${dataDir}`);
+}
+
+interface ProcessInfo {
+  ppid: number;
+  /** The command line; without /proc, split on spaces (enough to find a path in it). */
+  args: string[];
+}
+
+/** A live (not zombie) process, from /proc where there is one, else from `ps`; or null. */
+function describeProcess(pid: number): ProcessInfo | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state === 'Z' || state === 'X') return null;
+    return { ppid: Number(ppid), args: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean) };
+  } catch {
+    if (process.platform === 'linux') return null;
+  }
+  try {
+    const line = execFileSync('ps', ['-o', 'ppid=,state=,args=', '-p', String(pid)], { encoding: 'utf8', stdio: 'pipe' }).trim();
+    const [ppid, state, ...args] = line.split(/\s+/);
+    return !line || state!.startsWith('Z') ? null : { ppid: Number(ppid), args };
+  } catch {
+    return null; // ps exits 1 when there is no such process
+  }
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
