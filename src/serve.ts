@@ -1,10 +1,22 @@
 import { ConfigError } from './config.ts';
 import { createEventService } from './event-service.ts';
+import { isUnavailable } from './store/pg-errors.ts';
 
 /** Runs the service until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function serve(): Promise<void> {
   const starting = createEventService().then(async (events) => {
     await events.listen();
+    // A connection reset the drivers did not route to a caller (seen once when the embedded
+    // PostgreSQL was killed under load) must not bring the service down: every request and the
+    // relay already handle their own connection failures. Anything else is a bug: exit.
+    process.on('unhandledRejection', (reason) => {
+      if (isUnavailable(reason)) {
+        events.logger.warn({ err: (reason as Error)?.message }, 'a connection failed outside any request; the service carries on');
+        return;
+      }
+      events.logger.fatal({ err: reason }, 'unhandled rejection');
+      process.exit(1);
+    });
     return events;
   });
   // Installed before anything starts: a signal during start-up waits for it to settle and then
