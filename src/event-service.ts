@@ -1,5 +1,4 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { once } from 'node:events';
 import { parseConfig, withDatabaseUrl } from './config.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-postgres.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -46,7 +45,17 @@ export async function createEventService(options: EventServiceOptions = {}) {
   const service = createService(config, logger, options);
   // Redis is optional: say so once, clearly, without delaying the start by more than a second.
   if (service.redis.status !== 'ready') {
-    const ready = await Promise.race([once(service.redis, 'ready').then(() => true), new Promise((r) => setTimeout(() => r(false), 1000))]);
+    // Not events.once(): it rejects on the first 'error', and a refused connection is one.
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), 1000);
+      const onReady = () => done(true);
+      function done(value: boolean) {
+        clearTimeout(timer);
+        service.redis.off('ready', onReady);
+        resolve(value);
+      }
+      service.redis.once('ready', onReady);
+    });
     if (!ready) {
       logger.warn(
         { redis: config.redis.url },

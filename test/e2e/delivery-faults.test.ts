@@ -136,4 +136,31 @@ describe.skipIf(!hasRedisServer)('delivery under faults', () => {
     expect(acked.filter((id) => !stored.has(id))).toEqual([]);
     expect(await until(() => acked.every((id) => published.has(id)), 15_000)).toBe(true);
   });
+
+  it('starts while Redis is down, accepts appends, and publishes them once Redis comes up', async () => {
+    const redis = privateRedis(await freePort());
+    cleanup.push(() => redis.stop());
+    const prefix = newChannelPrefix();
+    const svc = await startServiceProcess({ DATABASE_URL: await freshDatabase(), REDIS_URL: redis.url, REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: '50' }, await freePort());
+    cleanup.push(async () => svc.child.kill('SIGKILL'));
+    expect(svc.output()).toContain('Redis is not reachable');
+
+    const appended = await fetch(`${svc.url}/events`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event_type: 'task.created', aggregate_id: newId() }),
+    });
+    expect(appended.status).toBe(201);
+    const { id } = (await appended.json()) as { id: string };
+    expect(((await (await fetch(`${svc.url}/health`)).json()) as { redis: string }).redis).toBe('unavailable');
+
+    // Redis comes up refusing the service until a listener has subscribed.
+    await redis.start({ locked: true });
+    const listener = new Redis(redis.lockedUrl);
+    cleanup.push(async () => listener.disconnect());
+    const published = new Set<string>();
+    listener.on('pmessage', (_p: string, _c: string, body: string) => published.add(JSON.parse(body).id));
+    await listener.psubscribe(`${prefix}events:*`);
+    redis.unlock();
+    expect(await until(() => published.has(id), 10_000)).toBe(true);
+  });
 });
