@@ -25,8 +25,16 @@ export function requestContext({ logger, metrics, logRequests, timeoutMs }: Requ
     const given = c.req.header('x-request-id');
     const requestId = given && HEADER_VALUE.test(given) ? given : uuidv7();
     const correlationId = c.req.header('x-correlation-id');
+    const saneCorrelationId = correlationId && HEADER_VALUE.test(correlationId) ? correlationId : undefined;
     c.set('requestId' as never, requestId as never);
-    if (correlationId && HEADER_VALUE.test(correlationId)) c.set('correlationId' as never, correlationId as never);
+    // Set before the handler runs, so every response built through the context carries them.
+    // Setting a header on a finished response makes Hono rebuild it around a body stream,
+    // which cost more than the whole handler of a GET.
+    c.header('x-request-id', requestId);
+    if (saneCorrelationId) {
+      c.set('correlationId' as never, saneCorrelationId as never);
+      c.header('x-correlation-id', saneCorrelationId);
+    }
     try {
       if (timeoutMs > 0 && !c.req.path.startsWith('/events/stream')) {
         let timer: NodeJS.Timeout | undefined;
@@ -45,8 +53,6 @@ export function requestContext({ logger, metrics, logRequests, timeoutMs }: Requ
         await next();
       }
     } finally {
-      c.header('x-request-id', requestId);
-      if (correlationId && HEADER_VALUE.test(correlationId)) c.header('x-correlation-id', correlationId);
       const route = safeRoute(c);
       metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
       if (logRequests) {

@@ -127,6 +127,26 @@ describe('request and correlation ids', () => {
     expect(((await made.json()) as { request_id: string }).request_id).toBe(made.headers.get('x-request-id'));
   });
 
+  it('puts X-Request-Id and X-Correlation-Id on every kind of response', async () => {
+    const ids = { 'x-request-id': 'req-every', 'x-correlation-id': 'corr-every' };
+    const responses = [
+      await req('POST', '/events', WRITE, { event_type: 'task.created', aggregate_id: newId() }, ids), // 201
+      await req('GET', '/events?limit=1', READ, undefined, ids), // 200
+      await req('GET', `/events/${newId()}`, READ, undefined, ids), // 404 problem
+      await req('GET', '/no-such-route', READ, undefined, ids), // 404 from notFound
+      await req('DELETE', '/events', ADMIN, undefined, ids), // 405
+      await req('GET', '/events?limit=1', undefined, undefined, ids), // 401 from auth
+      await req('GET', '/metrics', READ, undefined, ids), // text
+      await req('GET', '/openapi.json', undefined, undefined, ids), // c.json
+    ];
+    expect(responses.map((r) => r.status)).toEqual([201, 200, 404, 404, 405, 401, 200, 200]);
+    for (const r of responses) {
+      expect(r.headers.get('x-request-id')).toBe('req-every');
+      expect(r.headers.get('x-correlation-id')).toBe('corr-every');
+      await r.arrayBuffer();
+    }
+  });
+
   it('fills metadata.correlation_id from X-Correlation-Id when the body has none', async () => {
     const filled = await req('POST', '/events', WRITE, { event_type: 'task.created', aggregate_id: newId() }, { 'x-correlation-id': 'corr-from-header' });
     expect(((await filled.json()) as { metadata: Record<string, unknown> }).metadata).toEqual({ correlation_id: 'corr-from-header' });
