@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 let lastMs = 0;
 let counter = 0;
@@ -8,21 +8,21 @@ let counter = 0;
  * event ids use it because ids that grow with time land on the rightmost page of the unique
  * index instead of a random one, which keeps index inserts and WAL small. Within one
  * millisecond a 12-bit counter keeps them increasing.
+ *
+ * The random bits come from crypto.randomUUID(), which draws on a pooled entropy buffer (one
+ * call to the system's generator per 128 ids instead of one per id); its variant bits are
+ * already the RFC's.
  */
 export function uuidv7(now = Date.now()): string {
+  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx, V in 8..b
   if (now <= lastMs) {
     counter = (counter + 1) & 0xfff;
     if (counter === 0) lastMs++;
     now = lastMs;
   } else {
     lastMs = now;
-    counter = randomBytes(2).readUInt16BE() & 0x7ff;
+    counter = parseInt(random.slice(15, 18), 16) & 0x7ff; // start low, leaving room to count
   }
-  const b = randomBytes(16);
-  b.writeUIntBE(now, 0, 6);
-  b[6] = 0x70 | (counter >> 8);
-  b[7] = counter & 0xff;
-  b[8] = 0x80 | (b[8]! & 0x3f);
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const time = now.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.toString(16).padStart(3, '0')}${random.slice(18)}`;
 }

@@ -84,4 +84,12 @@ describe('uuidv7', () => {
     const embedded = Number.parseInt(uuidv7().replaceAll('-', '').slice(0, 12), 16);
     expect(Math.abs(embedded - Date.now())).toBeLessThan(60_000);
   });
+
+  it('keeps increasing past 4,096 ids in one millisecond and when the clock goes back', async () => {
+    const { uuidv7 } = await import('../../src/events/uuid.ts');
+    const now = Date.now() + 10_000;
+    const ids = [...Array.from({ length: 9000 }, () => uuidv7(now)), ...Array.from({ length: 10 }, () => uuidv7(now - 5_000))];
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
