@@ -83,14 +83,16 @@ describe('events-service CLI', () => {
   });
 
   it('tail prints new events of one aggregate type as they are appended', async () => {
-    const child = spawn(process.execPath, [BIN, 'tail', 'agent', '--url', a.url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // From the current head, so events appended before the CLI has connected still count.
+    const newest = (await (await fetch(`${a.url}/events?order=desc&limit=1`)).json()) as { events: { position: number }[] };
+    const head = String(newest.events[0]?.position ?? 0);
+    const child = spawn(process.execPath, [BIN, 'tail', 'agent', '--after', head, '--url', a.url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    await new Promise((r) => setTimeout(r, 1500));
     const post = (event_type: string) => fetch(`${a.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event_type, aggregate_id: newId() }) }).then((r) => r.json() as Promise<{ id: string }>);
     const task = await post('task.created');
     const agent = await post('agent.created');
-    for (let i = 0; i < 50 && !out.includes(agent.id); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 150 && !out.includes(agent.id); i++) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     const lines = out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((e) => e.id)).toEqual([agent.id]);
