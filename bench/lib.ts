@@ -117,9 +117,13 @@ export async function httpLoad(baseUrl: string, load: HttpLoad): Promise<HttpRes
   };
 }
 
-/** Stops services and drops the databases this run created. */
+/** Stops services and drops the databases this run created (kept with BENCH_KEEP_DATABASES=1). */
 export async function cleanup() {
   for (const stop of stops) await stop().catch(() => {});
+  if (process.env.BENCH_KEEP_DATABASES === '1') {
+    console.log(`kept databases: ${created.join(', ')}`);
+    return;
+  }
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   for (const name of created) await admin.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {});
   await admin.end();
