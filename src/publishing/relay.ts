@@ -84,6 +84,9 @@ export function createRelay(options: RelayOptions): Relay {
   let leaseValidUntil = 0; // performance.now() time until which this relay may publish
 
   const leader = () => performance.now() < leaseValidUntil;
+  // Renewal is due at 0.4 x lease after it was sent, leaving the holder as long again to get an
+  // answer before its own 0.8 x lease validity runs out.
+  const untilRenewal = () => Math.max(0, leaseValidUntil - leaseMs * 0.4 - performance.now());
 
   // Takes or renews the lease; on taking it, continues from the stored checkpoint.
   async function lease(): Promise<boolean> {
@@ -158,7 +161,7 @@ export function createRelay(options: RelayOptions): Relay {
     while (!(stopping && performance.now() > stopDeadline)) {
       try {
         // Renew well before the lease runs out; stand by while another instance holds it.
-        if (performance.now() > leaseValidUntil - leaseMs * 0.4) {
+        if (untilRenewal() === 0) {
           if (!(await lease())) {
             state = 'standby';
             if (stopping) return;
@@ -172,7 +175,9 @@ export function createRelay(options: RelayOptions): Relay {
           state = 'running';
           await saveCheckpoint(true);
           if (stopping) return;
-          await sleep(options.pollIntervalMs);
+          // Never sleep past the renewal: a lapsed lease would stop local commits from waking
+          // this relay (notify() buffers only for a leader) and could pass to another instance.
+          await sleep(Math.min(options.pollIntervalMs, untilRenewal()));
           continue;
         }
         known = Math.max(known, batch[batch.length - 1]!.position);
@@ -214,10 +219,10 @@ export function createRelay(options: RelayOptions): Relay {
     },
     notify(created) {
       known = Math.max(known, created[created.length - 1]?.position ?? 0);
-      if (!leader()) return;
-      // Keep records in memory only while the relay keeps up; otherwise it reads from the
-      // store. Commits handed over out of order (several transactions in flight) are merged.
-      if (state !== 'running' || buffer.length + created.length > MAX_BUFFERED) {
+      // Keep records in memory only while the relay holds the lease and keeps up; otherwise it
+      // reads from the store. Commits handed over out of order (several transactions in
+      // flight) are merged.
+      if (!leader() || state !== 'running' || buffer.length + created.length > MAX_BUFFERED) {
         buffer = [];
       } else if (buffer.length === 0 || buffer[buffer.length - 1]!.position < created[0]!.position) {
         buffer.push(...created);
@@ -225,7 +230,8 @@ export function createRelay(options: RelayOptions): Relay {
         buffer = [...buffer, ...created].sort((a, b) => a.position - b.position);
       }
       // Only an idle relay is woken: one backing off from a failure keeps its pace, or every
-      // append during a Redis outage would trigger a futile read and publish attempt.
+      // append during a Redis outage would trigger a futile read and publish attempt. A running
+      // relay whose lease has just lapsed is woken too: it renews the lease, then reads.
       if (state === 'running') wake?.();
     },
     status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published, knownPosition: Math.max(known, published) }),
