@@ -34,6 +34,8 @@ export interface Relay {
   start(): void;
   /** Wake-up hint after a local commit; the records may be published straight from memory. */
   notify(created: EventRecord[]): void;
+  /** Wake-up hint from any instance (a PostgreSQL notification): `position` is committed. */
+  notifyCommitted(position: number): void;
   status(): RelayStatus;
   /** Finishes the batch in flight, saves the checkpoint and stops. */
   stop(): Promise<void>;
@@ -233,6 +235,12 @@ export function createRelay(options: RelayOptions): Relay {
       // append during a Redis outage would trigger a futile read and publish attempt. A running
       // relay whose lease has just lapsed is woken too: it renews the lease, then reads.
       if (state === 'running') wake?.();
+    },
+    notifyCommitted(position) {
+      known = Math.max(known, position);
+      // Its own commits arrive here too, usually already published; and as in notify(), a
+      // relay backing off from a failure or standing by is not woken.
+      if (state === 'running' && position > published) wake?.();
     },
     status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published, knownPosition: Math.max(known, published) }),
     async stop() {
