@@ -60,6 +60,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     batchSize: config.replays.batchSize, pauseMs: config.replays.pauseMs, logger,
   });
   const metrics = createMetrics();
+  const shutdown = new AbortController();
   const appendQueue = createAppendQueue({
     sql: database.sql,
     maxBatchEvents: config.append.maxBatchEvents,
@@ -75,7 +76,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
   const app = createApp({
     database, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
-    commits, sseHeartbeatMs: config.sse.heartbeatMs, replays,
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: shutdown.signal, replays,
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
@@ -98,8 +99,13 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     appendQueue,
     relay,
     redis,
+    /** Ends open SSE streams, so that closing the server does not wait for their clients. */
+    endStreams() {
+      shutdown.abort();
+    },
     /** Stops in dependency order: appends in flight finish, the relay saves its checkpoint. */
     async close() {
+      shutdown.abort();
       await appendQueue.drain();
       await notifications.stop();
       commits.stop();
