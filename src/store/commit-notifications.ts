@@ -54,7 +54,8 @@ export function createCommitNotifications(options: CommitNotificationsOptions): 
     }
   }
 
-  const subscription = sql
+  let unlisten: (() => Promise<void>) | null = null;
+  void sql
     .listen(
       COMMITS_CHANNEL,
       (payload) => received(Number(payload)),
@@ -63,11 +64,15 @@ export function createCommitNotifications(options: CommitNotificationsOptions): 
         void headPosition(sql).then(received, () => {});
       },
     )
-    .catch((error: Error) => {
-      // postgres.js goes on trying; until it succeeds, polling finds other instances' commits.
-      log.warn({ err: error.message }, 'cannot LISTEN for commits of other instances yet; polling finds them meanwhile');
-      return null;
-    });
+    .then(
+      (subscription) => {
+        unlisten = subscription.unlisten;
+      },
+      (error: Error) => {
+        // postgres.js goes on trying; until it succeeds, polling finds other instances' commits.
+        if (!stopped) log.warn({ err: error.message }, 'cannot LISTEN for commits of other instances yet; polling finds them meanwhile');
+      },
+    );
 
   function send() {
     timer = null;
@@ -104,7 +109,7 @@ export function createCommitNotifications(options: CommitNotificationsOptions): 
       if (timer) clearTimeout(timer);
       await sending;
       // Unlisten first: postgres.js would otherwise re-LISTEN when the connection closes.
-      await (await subscription)?.unlisten().catch(() => {});
+      await unlisten?.().catch(() => {});
       await sql.end({ timeout: 1 });
     },
   };
