@@ -107,7 +107,15 @@ export function createCommitNotifications(options: CommitNotificationsOptions): 
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await sending;
+      timer = null;
+      // The last commits are still announced, but a database that does not answer must not
+      // hold the shutdown for long: the others' polling finds those commits anyway.
+      const flush = async () => {
+        await sending;
+        if (pending > sent) send();
+        await sending;
+      };
+      await Promise.race([flush(), new Promise((r) => setTimeout(r, 1_000).unref())]);
       // Unlisten first: postgres.js would otherwise re-LISTEN when the connection closes.
       await unlisten?.().catch(() => {});
       await sql.end({ timeout: 1 });

@@ -110,4 +110,31 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
       await Promise.all([...listeners, sender].map((n) => n.stop()));
     }
   });
+
+  it('a burst of commits is announced by a few notifications carrying the newest head, the last one even when stopping at once', async () => {
+    const logger = createLogger('silent');
+    const databaseUrl = await createTestDatabase();
+    const seen: number[] = [];
+    const listener = createCommitNotifications({ databaseUrl, logger, onCommitted: (p) => seen.push(p) });
+    const sender = createCommitNotifications({ databaseUrl, logger, onCommitted: () => {} });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const started = performance.now();
+      for (let position = 1; position <= 50; position++) {
+        sender.announce(position);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      // 51 goes out at once or joins a pending one; 52, in the same tick, can only be pending.
+      sender.announce(51);
+      sender.announce(52);
+      await sender.stop();
+      const elapsed = performance.now() - started;
+      expect(await waitUntil(() => seen.includes(52), 2000)).toBe(true);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+      // At most one NOTIFY per 10 ms (plus the first, sent at once, and the last two, on stop).
+      expect(seen.length).toBeLessThanOrEqual(Math.floor(elapsed / 10) + 3);
+    } finally {
+      await Promise.all([listener.stop(), sender.stop()]);
+    }
+  });
 });
