@@ -33,6 +33,8 @@ export interface AppDeps {
   rejectUnregisteredEventTypes: boolean;
   commits: CommitSignal;
   sseHeartbeatMs: number;
+  /** Aborted when the service begins to shut down: open SSE streams end. */
+  shutdown?: AbortSignal;
   replays: ReplayRunner;
   metrics: Metrics;
   apiKeys: ApiKey[];
@@ -51,7 +53,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestContext({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.logRequests, timeoutMs: deps.requestTimeoutMs }));
   app.use('*', createAuth({ keys: deps.apiKeys, ratePerSecond: deps.ratePerSecond }));
   // Before /events, whose /:id would otherwise take "stream".
-  app.route('/events/stream', createStreamRoutes({ database: deps.database, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, maxQueryLimit: deps.maxQueryLimit }));
+  app.route('/events/stream', createStreamRoutes({ database: deps.database, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, maxQueryLimit: deps.maxQueryLimit, shutdown: deps.shutdown }));
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
   app.route('/ready', createReadyRoutes(deps));

@@ -77,7 +77,10 @@ export async function createEventService(options: EventServiceOptions = {}) {
       // Keep-alive connections whose last response finishes after close() would otherwise
       // stay open until their idle timeout.
       const reaper = setInterval(() => 'closeIdleConnections' in s && s.closeIdleConnections(), 50);
-      await new Promise<void>((resolve) => s.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+      // SSE streams never finish by themselves: end them, their clients reconnect elsewhere.
+      service.endStreams();
+      await closed;
       clearInterval(reaper);
       clearTimeout(force);
     }

@@ -10,6 +10,7 @@ import { createMetrics, registerStoreGauges } from './observability/metrics.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { headPosition } from './store/event-store.ts';
 import { knownMigrations } from './store/migrate.ts';
+import { createCommitNotifications } from './store/commit-notifications.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
 import { createDatabase } from './store/database.ts';
 
@@ -45,25 +46,37 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     logger,
   });
   const commits = createCommitSignal(database.sql, config.relay.pollIntervalMs);
+  // Commits of other instances wake the relay and SSE streams at once; polling stays the fallback.
+  const notifications = createCommitNotifications({
+    databaseUrl: config.database.url,
+    logger,
+    onCommitted: (position) => {
+      relay.notifyCommitted(position);
+      commits.notify(position);
+    },
+  });
   const replays = createReplayRunner({
     sql: database.sql, redisUrl: config.redis.url, channelPrefix: config.redis.channelPrefix,
     batchSize: config.replays.batchSize, pauseMs: config.replays.pauseMs, logger,
   });
   const metrics = createMetrics();
+  const shutdown = new AbortController();
   const appendQueue = createAppendQueue({
     sql: database.sql,
     maxBatchEvents: config.append.maxBatchEvents,
     maxInFlight: config.append.maxInFlight,
     onBatch: (events) => metrics.batchSize.observe(events),
     onCommitted: (created) => {
+      const head = created[created.length - 1]!.position;
       relay.notify(created);
-      commits.notify(created[created.length - 1]!.position);
+      commits.notify(head);
+      notifications.announce(head);
     },
   });
   const app = createApp({
     database, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
-    commits, sseHeartbeatMs: config.sse.heartbeatMs, replays,
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: shutdown.signal, replays,
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
@@ -86,9 +99,15 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     appendQueue,
     relay,
     redis,
+    /** Ends open SSE streams, so that closing the server does not wait for their clients. */
+    endStreams() {
+      shutdown.abort();
+    },
     /** Stops in dependency order: appends in flight finish, the relay saves its checkpoint. */
     async close() {
+      shutdown.abort();
       await appendQueue.drain();
+      await notifications.stop();
       commits.stop();
       await replays.stop();
       await relay.stop();

@@ -11,6 +11,8 @@ export interface StreamRoutesDeps {
   commits: CommitSignal;
   heartbeatMs: number;
   maxQueryLimit: number;
+  /** Ends every open stream (the client reconnects with Last-Event-ID, elsewhere or later). */
+  shutdown?: AbortSignal;
 }
 
 const PAGE = 100;
@@ -22,7 +24,7 @@ const PAGE = 100;
  * event's position and its `data` the event JSON. Pages are read only when the previous one
  * has been written to the client, so a slow client holds at most one page in memory.
  */
-export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLimit }: StreamRoutesDeps) {
+export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLimit, shutdown }: StreamRoutesDeps) {
   return new Hono().get('/', async (c) => {
     const query = c.req.queries();
     const { limit, offset, order, ...rest } = query;
@@ -39,28 +41,37 @@ export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLim
     let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? (await headPosition(database.sql)));
 
     return streamSSE(c, async (stream) => {
+      // Ends the stream when the client goes away or the service shuts down.
       const abort = new AbortController();
-      stream.onAbort(() => abort.abort());
-      let lastWrite = Date.now();
-      await stream.write(': connected\n\n');
-      while (!stream.aborted && !stream.closed) {
-        const headBefore = commits.head;
-        const page = await queryEvents(database.sql, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
-        for (const json of page.events) {
-          const position = Number(/"position":(\d+)/.exec(json)![1]);
-          await stream.writeSSE({ id: String(position), data: json });
-          cursor = position;
-          lastWrite = Date.now();
-          if (stream.aborted) return;
+      const end = () => abort.abort();
+      stream.onAbort(end);
+      shutdown?.addEventListener('abort', end, { once: true });
+      if (shutdown?.aborted) end();
+      const ended = () => stream.aborted || stream.closed || abort.signal.aborted;
+      try {
+        let lastWrite = Date.now();
+        await stream.write(': connected\n\n');
+        while (!ended()) {
+          const headBefore = commits.head;
+          const page = await queryEvents(database.sql, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
+          for (const json of page.events) {
+            const position = Number(/"position":(\d+)/.exec(json)![1]);
+            await stream.writeSSE({ id: String(position), data: json });
+            cursor = position;
+            lastWrite = Date.now();
+            if (ended()) return;
+          }
+          if (page.nextAfter !== null) continue;
+          // Nothing more matches up to the head read before the query: skip past it.
+          cursor = Math.max(cursor, headBefore);
+          await commits.waitBeyond(cursor, Math.max(0, heartbeatMs - (Date.now() - lastWrite)), abort.signal);
+          if (Date.now() - lastWrite >= heartbeatMs && !ended()) {
+            await stream.write(': heartbeat\n\n');
+            lastWrite = Date.now();
+          }
         }
-        if (page.nextAfter !== null) continue;
-        // Nothing more matches up to the head read before the query: skip past it.
-        cursor = Math.max(cursor, headBefore);
-        await commits.waitBeyond(cursor, Math.max(0, heartbeatMs - (Date.now() - lastWrite)), abort.signal);
-        if (Date.now() - lastWrite >= heartbeatMs && !stream.aborted) {
-          await stream.write(': heartbeat\n\n');
-          lastWrite = Date.now();
-        }
+      } finally {
+        shutdown?.removeEventListener('abort', end);
       }
     });
   });

@@ -34,6 +34,8 @@ export interface Relay {
   start(): void;
   /** Wake-up hint after a local commit; the records may be published straight from memory. */
   notify(created: EventRecord[]): void;
+  /** Wake-up hint from any instance (a PostgreSQL notification): `position` is committed. */
+  notifyCommitted(position: number): void;
   status(): RelayStatus;
   /** Finishes the batch in flight, saves the checkpoint and stops. */
   stop(): Promise<void>;
@@ -84,6 +86,9 @@ export function createRelay(options: RelayOptions): Relay {
   let leaseValidUntil = 0; // performance.now() time until which this relay may publish
 
   const leader = () => performance.now() < leaseValidUntil;
+  // Renewal is due at 0.4 x lease after it was sent, leaving the holder as long again to get an
+  // answer before its own 0.8 x lease validity runs out.
+  const untilRenewal = () => Math.max(0, leaseValidUntil - leaseMs * 0.4 - performance.now());
 
   // Takes or renews the lease; on taking it, continues from the stored checkpoint.
   async function lease(): Promise<boolean> {
@@ -158,7 +163,7 @@ export function createRelay(options: RelayOptions): Relay {
     while (!(stopping && performance.now() > stopDeadline)) {
       try {
         // Renew well before the lease runs out; stand by while another instance holds it.
-        if (performance.now() > leaseValidUntil - leaseMs * 0.4) {
+        if (untilRenewal() === 0) {
           if (!(await lease())) {
             state = 'standby';
             if (stopping) return;
@@ -172,7 +177,9 @@ export function createRelay(options: RelayOptions): Relay {
           state = 'running';
           await saveCheckpoint(true);
           if (stopping) return;
-          await sleep(options.pollIntervalMs);
+          // Never sleep past the renewal: a lapsed lease would stop local commits from waking
+          // this relay (notify() buffers only for a leader) and could pass to another instance.
+          await sleep(Math.min(options.pollIntervalMs, untilRenewal()));
           continue;
         }
         known = Math.max(known, batch[batch.length - 1]!.position);
@@ -214,10 +221,10 @@ export function createRelay(options: RelayOptions): Relay {
     },
     notify(created) {
       known = Math.max(known, created[created.length - 1]?.position ?? 0);
-      if (!leader()) return;
-      // Keep records in memory only while the relay keeps up; otherwise it reads from the
-      // store. Commits handed over out of order (several transactions in flight) are merged.
-      if (state !== 'running' || buffer.length + created.length > MAX_BUFFERED) {
+      // Keep records in memory only while the relay holds the lease and keeps up; otherwise it
+      // reads from the store. Commits handed over out of order (several transactions in
+      // flight) are merged.
+      if (!leader() || state !== 'running' || buffer.length + created.length > MAX_BUFFERED) {
         buffer = [];
       } else if (buffer.length === 0 || buffer[buffer.length - 1]!.position < created[0]!.position) {
         buffer.push(...created);
@@ -225,8 +232,15 @@ export function createRelay(options: RelayOptions): Relay {
         buffer = [...buffer, ...created].sort((a, b) => a.position - b.position);
       }
       // Only an idle relay is woken: one backing off from a failure keeps its pace, or every
-      // append during a Redis outage would trigger a futile read and publish attempt.
+      // append during a Redis outage would trigger a futile read and publish attempt. A running
+      // relay whose lease has just lapsed is woken too: it renews the lease, then reads.
       if (state === 'running') wake?.();
+    },
+    notifyCommitted(position) {
+      known = Math.max(known, position);
+      // Its own commits arrive here too, usually already published; and as in notify(), a
+      // relay backing off from a failure or standing by is not woken.
+      if (state === 'running' && position > published) wake?.();
     },
     status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published, knownPosition: Math.max(known, published) }),
     async stop() {

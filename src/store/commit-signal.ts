@@ -4,7 +4,7 @@ import { headPosition } from './event-store.ts';
 export interface CommitSignal {
   /** The highest position known to be committed. */
   readonly head: number;
-  /** A local commit reached `position`. */
+  /** A commit reached `position` (one of this instance, or one another instance announced). */
   notify(position: number): void;
   /** Resolves once the head passes `position`, or after `timeoutMs`, or when aborted. */
   waitBeyond(position: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
@@ -13,8 +13,9 @@ export interface CommitSignal {
 
 /**
  * Tells long-lived readers (SSE streams) that new events are committed: at once for commits of
- * this instance, and by reading the head row every `pollIntervalMs` for commits of other
- * instances, once per instance however many readers wait, and only while someone waits.
+ * this instance and for those other instances announce (commit-notifications.ts), and, as the
+ * safety net for lost announcements, by reading the head row every `pollIntervalMs`, once per
+ * instance however many readers wait, and only while someone waits.
  */
 export function createCommitSignal(sql: Sql, pollIntervalMs: number): CommitSignal {
   let head = 0;

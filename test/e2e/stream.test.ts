@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventService } from '../../src/event-service.ts';
+import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { freePort } from '../support/private-redis.ts';
+import { createTestDatabase, newChannelPrefix, startTestService, type TestService } from '../support/service.ts';
 import { readSse } from '../support/sse.ts';
 
 let t: TestService;
@@ -77,5 +80,25 @@ describe('GET /events/stream', () => {
       expect(res.headers.get('content-type')).toBe('application/problem+json');
     }
     expect((await open('', { 'last-event-id': 'abc' })).status).toBe(400);
+  });
+});
+
+describe('GET /events/stream on a graceful shutdown', () => {
+  it('open streams end at once, so stopping does not wait SHUTDOWN_TIMEOUT_MS for their clients', async () => {
+    const events = await createEventService({
+      env: {
+        DATABASE_URL: await createTestDatabase(), REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(),
+        HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '10000',
+      },
+    });
+    const { port } = await events.listen();
+    const streams = await Promise.all(['?after=0', ''].map(async (qs) => readSse(await fetch(`http://127.0.0.1:${port}/events/stream${qs}`))));
+    for (const s of streams) expect(await s.waitFor(() => s.events.some((e) => e.comment === 'connected'))).toBe(true);
+
+    const started = Date.now();
+    await events.close();
+    const took = Date.now() - started;
+    for (const s of streams) expect(await s.waitFor(() => s.ended, 1000)).toBe(true);
+    expect(took).toBeLessThan(3000);
   });
 });

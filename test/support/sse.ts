@@ -32,6 +32,10 @@ export function readSse(res: Response) {
   })();
   return {
     events,
+    /** The server ended the stream (or it was cancelled). */
+    get ended() {
+      return done;
+    },
     messages: () => events.filter((e) => e.data !== undefined).map((e) => ({ id: Number(e.id), event: JSON.parse(e.data!) })),
     async waitFor(check: () => boolean, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,124 @@
+import { performance } from 'node:perf_hooks';
+import postgres from 'postgres';
+import type { Logger } from '../logger.ts';
+import { headPosition } from './event-store.ts';
+
+/** NOTIFY channel; PostgreSQL scopes it to the database, so it names no database itself. */
+export const COMMITS_CHANNEL = 'events_committed';
+const MIN_INTERVAL_MS = 10;
+
+export interface CommitNotificationsOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** Some instance (this one included) committed up to `position`. */
+  onCommitted(position: number): void;
+}
+
+export interface CommitNotifications {
+  /** A local commit reached `position`: tell every instance. Coalesced; never awaited. */
+  announce(position: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Cross-instance wake-ups: after a local commit, `NOTIFY events_committed, '<head position>'`,
+ * sent on a connection of its own outside the append transaction (so the serialised commit
+ * carries no extra work), with `synchronous_commit = off` (the NOTIFY's own commit waits for no
+ * WAL flush) and at most one per MIN_INTERVAL_MS. Every instance LISTENs on a dedicated
+ * connection (postgres.js re-LISTENs after it drops) and hands each head on. A hint only:
+ * polling stays the safety net, so a lost notification or a dropped LISTEN costs latency, never
+ * an event. After each (re)LISTEN the head is read once, to cover what a gap may have missed.
+ */
+export function createCommitNotifications(options: CommitNotificationsOptions): CommitNotifications {
+  const log = options.logger.child({ component: 'commit-notifications' });
+  const sql = postgres(options.databaseUrl, {
+    max: 1,
+    connect_timeout: 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: { application_name: 'event-service-notify', synchronous_commit: 'off' },
+  });
+  let stopped = false;
+  let pending = 0; // highest position announced locally
+  let sent = 0; // highest position a NOTIFY was sent for
+  let lastSentAt = -Infinity;
+  let timer: NodeJS.Timeout | null = null;
+  let sending: Promise<void> | null = null;
+
+  function received(position: number) {
+    if (stopped || !Number.isSafeInteger(position) || position <= 0) return;
+    try {
+      options.onCommitted(position);
+    } catch (error) {
+      log.error({ err: (error as Error).message }, 'commit notification handler failed');
+    }
+  }
+
+  let unlisten: (() => Promise<void>) | null = null;
+  void sql
+    .listen(
+      COMMITS_CHANNEL,
+      (payload) => received(Number(payload)),
+      () => {
+        log.debug('listening for commits of other instances');
+        void headPosition(sql).then(received, () => {});
+      },
+    )
+    .then(
+      (subscription) => {
+        unlisten = subscription.unlisten;
+      },
+      (error: Error) => {
+        // postgres.js goes on trying; until it succeeds, polling finds other instances' commits.
+        if (!stopped) log.warn({ err: error.message }, 'cannot LISTEN for commits of other instances yet; polling finds them meanwhile');
+      },
+    );
+
+  function send() {
+    timer = null;
+    const position = pending;
+    sent = position;
+    lastSentAt = performance.now();
+    sending = sql
+      .notify(COMMITS_CHANNEL, String(position))
+      .then(
+        () => {},
+        (error: Error) => log.debug({ err: error.message }, 'NOTIFY failed; other instances poll'),
+      )
+      .finally(() => {
+        sending = null;
+        schedule();
+      });
+  }
+
+  function schedule() {
+    if (stopped || timer || sending || pending <= sent) return;
+    const wait = lastSentAt + MIN_INTERVAL_MS - performance.now();
+    if (wait <= 0) send();
+    else timer = setTimeout(send, wait);
+  }
+
+  return {
+    announce(position) {
+      if (position <= pending) return;
+      pending = position;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      // The last commits are still announced, but a database that does not answer must not
+      // hold the shutdown for long: the others' polling finds those commits anyway.
+      const flush = async () => {
+        await sending;
+        if (pending > sent) send();
+        await sending;
+      };
+      await Promise.race([flush(), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      // Unlisten first: postgres.js would otherwise re-LISTEN when the connection closes.
+      await unlisten?.().catch(() => {});
+      await sql.end({ timeout: 1 });
+    },
+  };
+}

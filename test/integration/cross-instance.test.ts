@@ -1,0 +1,140 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import { createCommitNotifications } from '../../src/store/commit-notifications.ts';
+import { get, newId, postJson } from '../support/http.ts';
+import { createTestDatabase, newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
+import { readSse } from '../support/sse.ts';
+
+const open: TestService[] = [];
+afterAll(async () => {
+  for (const s of open) await s.close().catch(() => {});
+});
+
+async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+// Polling alone would take up to RELAY_POLL_INTERVAL_MS (and the idle relay's lease renewal,
+// 0.4 x RELAY_LEASE_MS); both are far beyond this.
+const PROMPTLY_MS = 750;
+
+describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
+  it('an append through the standby instance is published by the lease holder, and streamed by both, well under the poll interval', async () => {
+    const prefix = newChannelPrefix();
+    const env = { REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: '5000', RELAY_LEASE_MS: '30000' };
+    const a = await startTestService(env);
+    const b = await startTestService(env, a.databaseUrl);
+    open.push(a, b);
+    const sub = await subscribeAll(prefix);
+    const relayOf = async (t: TestService) => (await get(t.app, '/health')).body.relay;
+    expect(await waitUntil(async () => [await relayOf(a), await relayOf(b)].sort().join() === 'running,standby', 5000)).toBe(true);
+    const owner = (await relayOf(a)) === 'running' ? a : b;
+    const standby = owner === a ? b : a;
+
+    const streams = await Promise.all([owner, standby].map(async (t) => readSse(await t.app.request('/events/stream'))));
+    for (const s of streams) expect(await s.waitFor(() => s.events.some((e) => e.comment === 'connected'))).toBe(true);
+    // Let both instances settle into their idle waits, where only a wake-up or a poll ends them.
+    await new Promise((r) => setTimeout(r, 300));
+
+    for (const [round, via] of [standby, owner, standby].entries()) {
+      const started = Date.now();
+      const { id } = (await postJson(via.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body;
+      const streamed = await Promise.all(streams.map((s) => s.waitFor(() => s.messages().some((m) => m.event.id === id), 4000).then(() => Date.now() - started)));
+      const [published] = await sub.waitForIds([id], 4000);
+      const publishedAfter = Date.now() - started;
+      expect(published?.event.id, `round ${round}`).toBe(id);
+      expect(Math.max(publishedAfter, ...streamed), `round ${round}: published after ${publishedAfter} ms, streamed after ${streamed} ms`).toBeLessThan(PROMPTLY_MS);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    sub.close();
+    for (const s of streams) await s.close();
+  });
+
+  it('when the LISTEN connections drop, no event is lost, and wake-ups resume once they are back', async () => {
+    const prefix = newChannelPrefix();
+    const env = { REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: '2000', RELAY_LEASE_MS: '30000' };
+    const a = await startTestService(env);
+    const b = await startTestService(env, a.databaseUrl);
+    open.push(a, b);
+    const sub = await subscribeAll(prefix);
+    const relayOf = async (t: TestService) => (await get(t.app, '/health')).body.relay;
+    expect(await waitUntil(async () => [await relayOf(a), await relayOf(b)].sort().join() === 'running,standby', 5000)).toBe(true);
+    const standby = (await relayOf(a)) === 'running' ? b : a;
+    const listeners = () => a.sql<{ pid: number }[]>`
+      select pid from pg_stat_activity
+      where datname = current_database() and application_name = 'event-service-notify' and query ilike 'listen%'`;
+    expect(await waitUntil(async () => (await listeners()).length === 2, 3000)).toBe(true);
+
+    const dropped = await listeners();
+    await a.sql`select pg_terminate_backend(pid) from pg_stat_activity where pid in ${a.sql(dropped.map((l) => l.pid))}`;
+    const during = (await postJson(standby.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body.id;
+    expect((await sub.waitForIds([during], 5000)).map((m) => m.event.id)).toEqual([during]);
+
+    const back = async () => {
+      const now = (await listeners()).map((l) => l.pid);
+      return now.length === 2 && now.every((pid) => !dropped.some((d) => d.pid === pid));
+    };
+    expect(await waitUntil(back, 5000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    const after = (await postJson(standby.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body.id;
+    expect((await sub.waitForIds([after], 4000)).map((m) => m.event.id)).toEqual([after]);
+    expect(Date.now() - started).toBeLessThan(PROMPTLY_MS);
+    sub.close();
+  });
+
+  it('a notification reaches only listeners on the same database', async () => {
+    const logger = createLogger('silent');
+    const [one, other] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    const seen: Record<string, number[]> = { one: [], other: [], oneSender: [] };
+    const listeners = [
+      createCommitNotifications({ databaseUrl: one, logger, onCommitted: (p) => seen.one!.push(p) }),
+      createCommitNotifications({ databaseUrl: other, logger, onCommitted: (p) => seen.other!.push(p) }),
+    ];
+    const sender = createCommitNotifications({ databaseUrl: one, logger, onCommitted: (p) => seen.oneSender!.push(p) });
+    try {
+      // A fresh database's head is 0, so nothing is received until something is announced.
+      await new Promise((r) => setTimeout(r, 300));
+      sender.announce(41);
+      sender.announce(42);
+      expect(await waitUntil(() => seen.one!.includes(42), 2000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.other).toEqual([]);
+      expect(seen.oneSender).toContain(42);
+    } finally {
+      await Promise.all([...listeners, sender].map((n) => n.stop()));
+    }
+  });
+
+  it('a burst of commits is announced by a few notifications carrying the newest head, the last one even when stopping at once', async () => {
+    const logger = createLogger('silent');
+    const databaseUrl = await createTestDatabase();
+    const seen: number[] = [];
+    const listener = createCommitNotifications({ databaseUrl, logger, onCommitted: (p) => seen.push(p) });
+    const sender = createCommitNotifications({ databaseUrl, logger, onCommitted: () => {} });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const started = performance.now();
+      for (let position = 1; position <= 50; position++) {
+        sender.announce(position);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      // 51 goes out at once or joins a pending one; 52, in the same tick, can only be pending.
+      sender.announce(51);
+      sender.announce(52);
+      await sender.stop();
+      const elapsed = performance.now() - started;
+      expect(await waitUntil(() => seen.includes(52), 2000)).toBe(true);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+      // At most one NOTIFY per 10 ms (plus the first, sent at once, and the last two, on stop).
+      expect(seen.length).toBeLessThanOrEqual(Math.floor(elapsed / 10) + 3);
+    } finally {
+      await Promise.all([listener.stop(), sender.stop()]);
+    }
+  });
+});
