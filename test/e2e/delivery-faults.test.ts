@@ -11,6 +11,7 @@ import { newId } from '../support/http.ts';
 import { freePort, hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { newChannelPrefix } from '../support/service.ts';
+import { waitUntil as until } from '../support/wait.ts';
 
 // Faults against the service as a process, with a redis-server of the test's own.
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -24,15 +25,6 @@ async function freshDatabase() {
   await admin.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
   await admin.end();
   return databaseUrl(name);
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
 }
 
 /** Steady appends from `writers` loops over `aggregates`; records what was acknowledged. */

@@ -4,37 +4,34 @@ import { createCommitNotifications } from '../../src/store/commit-notifications.
 import { get, newId, postJson } from '../support/http.ts';
 import { createTestDatabase, newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { readSse } from '../support/sse.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const open: TestService[] = [];
 afterAll(async () => {
   for (const s of open) await s.close().catch(() => {});
 });
 
-async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
-
 // Polling alone would take up to RELAY_POLL_INTERVAL_MS (and the idle relay's lease renewal,
 // 0.4 x RELAY_LEASE_MS); both are far beyond this.
 const PROMPTLY_MS = 750;
 
+/** Two instances on one database with a long poll interval, once one holds the relay lease. */
+async function twoInstances(pollIntervalMs: string) {
+  const prefix = newChannelPrefix();
+  const env = { REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: pollIntervalMs, RELAY_LEASE_MS: '30000' };
+  const a = await startTestService(env);
+  const b = await startTestService(env, a.databaseUrl);
+  open.push(a, b);
+  const sub = await subscribeAll(prefix);
+  const relayOf = async (t: TestService) => (await get(t.app, '/health')).body.relay;
+  expect(await waitUntil(async () => [await relayOf(a), await relayOf(b)].sort().join() === 'running,standby', 5000)).toBe(true);
+  const owner = (await relayOf(a)) === 'running' ? a : b;
+  return { a, b, sub, owner, standby: owner === a ? b : a };
+}
+
 describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
   it('an append through the standby instance is published by the lease holder, and streamed by both, well under the poll interval', async () => {
-    const prefix = newChannelPrefix();
-    const env = { REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: '5000', RELAY_LEASE_MS: '30000' };
-    const a = await startTestService(env);
-    const b = await startTestService(env, a.databaseUrl);
-    open.push(a, b);
-    const sub = await subscribeAll(prefix);
-    const relayOf = async (t: TestService) => (await get(t.app, '/health')).body.relay;
-    expect(await waitUntil(async () => [await relayOf(a), await relayOf(b)].sort().join() === 'running,standby', 5000)).toBe(true);
-    const owner = (await relayOf(a)) === 'running' ? a : b;
-    const standby = owner === a ? b : a;
+    const { sub, owner, standby } = await twoInstances('5000');
 
     const streams = await Promise.all([owner, standby].map(async (t) => readSse(await t.app.request('/events/stream'))));
     for (const s of streams) expect(await s.waitFor(() => s.events.some((e) => e.comment === 'connected'))).toBe(true);
@@ -56,15 +53,7 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
   });
 
   it('when the LISTEN connections drop, no event is lost, and wake-ups resume once they are back', async () => {
-    const prefix = newChannelPrefix();
-    const env = { REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: '2000', RELAY_LEASE_MS: '30000' };
-    const a = await startTestService(env);
-    const b = await startTestService(env, a.databaseUrl);
-    open.push(a, b);
-    const sub = await subscribeAll(prefix);
-    const relayOf = async (t: TestService) => (await get(t.app, '/health')).body.relay;
-    expect(await waitUntil(async () => [await relayOf(a), await relayOf(b)].sort().join() === 'running,standby', 5000)).toBe(true);
-    const standby = (await relayOf(a)) === 'running' ? b : a;
+    const { a, sub, standby } = await twoInstances('2000');
     const listeners = () => a.sql<{ pid: number }[]>`
       select pid from pg_stat_activity
       where datname = current_database() and application_name = 'event-service-notify' and query ilike 'listen%'`;

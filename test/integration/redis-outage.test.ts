@@ -2,20 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { freePort, hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startTestService, subscribeAll, type TestService } from '../support/service.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const f of cleanup.reverse()) await f();
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
 
 describe.skipIf(!hasRedisServer)('Redis away', () => {
   it('never blocks or fails appends; their publication waits and goes out in order once Redis is back', async () => {

@@ -1,20 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const open: TestService[] = [];
 afterAll(async () => {
   for (const s of open) await s.close().catch(() => {});
 });
-
-async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
 
 describe('relay with several instances on one database', () => {
   it('publishes each event once, and another instance takes over when the owner stops', async () => {
@@ -66,5 +58,29 @@ describe('relay lease while idle', () => {
     sub.close();
     expect(message?.event.id).toBe(id);
     expect(elapsed).toBeLessThan(500);
+  });
+});
+
+describe('relay catching up', () => {
+  it('publishes a backlog of several batches at once, not one batch per poll interval', async () => {
+    // A first instance whose Redis is unreachable stores events it cannot publish.
+    const offline = await startTestService({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const ids: string[] = [];
+    for (let b = 0; b < 5; b++) {
+      const events = Array.from({ length: 50 }, () => ({ event_type: 'task.progressed', aggregate_id: newId() }));
+      ids.push(...(await postJson(offline.app, '/events/batch', { events })).body.events.map((e: { id: string }) => e.id));
+    }
+    await offline.close();
+
+    const prefix = newChannelPrefix();
+    const sub = await subscribeAll(prefix);
+    const started = Date.now();
+    const t = await startTestService({ REDIS_CHANNEL_PREFIX: prefix, RELAY_BATCH_SIZE: '100', RELAY_POLL_INTERVAL_MS: '5000' }, offline.databaseUrl);
+    open.push(t);
+    const received = await sub.waitForIds(ids, 4000);
+    const elapsed = Date.now() - started;
+    sub.close();
+    expect(received.map((m) => m.event.id)).toEqual(ids);
+    expect(elapsed).toBeLessThan(4000); // three batches; one per poll interval would take 10 s
   });
 });

@@ -6,17 +6,12 @@ import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { freePort, hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { waitUntil as until } from '../support/wait.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const f of cleanup.reverse()) await f().catch(() => {});
 });
-
-async function until(check: () => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  return check();
-}
 
 function collector() {
   const seen: StoredEvent[] = [];
