@@ -84,6 +84,11 @@ export function createRelay(options: RelayOptions): Relay {
   let wake: (() => void) | null = null;
   let buffer: EventRecord[] = [];
   let leaseValidUntil = 0; // performance.now() time until which this relay may publish
+  // When the store was last read for events after `published`. While every commit this relay
+  // knows of is published, it reads the store only every pollIntervalMs (for commits whose
+  // wake-up was lost), not after each publish: at low rates that read, and the checkpoint
+  // write that followed it, cost more than the publish itself.
+  let polledAt = -Infinity;
 
   const leader = () => performance.now() < leaseValidUntil;
   // Renewal is due at 0.4 x lease after it was sent, leaving the holder as long again to get an
@@ -107,6 +112,7 @@ export function createRelay(options: RelayOptions): Relay {
     }
     if (!wasLeader) {
       published = saved = Number(rows[0]!.position);
+      polledAt = -Infinity;
       buffer = [];
       log.info({ published }, 'relay lease taken; publishing');
     }
@@ -133,9 +139,14 @@ export function createRelay(options: RelayOptions): Relay {
       while (n < buffer.length && n < options.batchSize && buffer[n]!.position === buffer[n - 1]!.position + 1) n++;
       return buffer.splice(0, n);
     }
+    const pollDue = performance.now() - polledAt >= options.pollIntervalMs;
+    if (published >= known && !pollDue && !stopping) return [];
+    polledAt = performance.now();
     const rows = await sql<{ position: string; aggregate_type: string; json: string }[]>`
       select e.position, e.aggregate_type, event_json(e) as json from events e
       where e.position > ${published} order by e.position limit ${options.batchSize}`;
+    // A full batch may have more behind it: read again at once.
+    if (rows.length === options.batchSize) polledAt = -Infinity;
     return rows.map((r) => ({ position: Number(r.position), aggregateType: r.aggregate_type, json: r.json }));
   }
 
@@ -175,11 +186,14 @@ export function createRelay(options: RelayOptions): Relay {
         const batch = await next();
         if (batch.length === 0) {
           state = 'running';
-          await saveCheckpoint(true);
           if (stopping) return;
+          await saveCheckpoint(false);
           // Never sleep past the renewal: a lapsed lease would stop local commits from waking
           // this relay (notify() buffers only for a leader) and could pass to another instance.
-          await sleep(Math.min(options.pollIntervalMs, untilRenewal()));
+          // Nor past the next poll, nor past the moment a checkpoint not yet saved is due.
+          const checkpointDue = published === saved ? Infinity : Math.max(0, CHECKPOINT_EVERY_MS - (Date.now() - savedAt));
+          const pollDue = Math.max(0, polledAt + options.pollIntervalMs - performance.now());
+          await sleep(Math.min(pollDue, untilRenewal(), checkpointDue));
           continue;
         }
         known = Math.max(known, batch[batch.length - 1]!.position);
@@ -195,6 +209,7 @@ export function createRelay(options: RelayOptions): Relay {
           if (state !== 'redis_unavailable') log.warn({ published }, 'publish failed; retrying from the checkpoint');
           state = 'redis_unavailable';
           buffer = [];
+          polledAt = -Infinity;
           if (stopping) return;
           await sleep(backoff);
           backoff = Math.min(backoff * 2, 2_000);
@@ -208,6 +223,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (state === 'running') log.warn({ err: (error as Error).message }, 'relay cannot reach the store; retrying');
         if (state !== 'starting') state = 'database_unavailable';
         buffer = [];
+        polledAt = -Infinity;
         if (stopping) return;
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 2_000);
