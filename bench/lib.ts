@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
@@ -145,7 +146,6 @@ export async function pacedHttp(
   baseUrl: string,
   opts: { rate: number; durationSec: number; method?: 'GET' | 'POST'; path: string; makeBody?: () => string; connections?: number },
 ): Promise<PacedResult> {
-  const { request, Agent } = await import('node:http');
   const agent = new Agent({ keepAlive: true, maxSockets: opts.connections ?? 64 });
   const url = new URL(opts.path, baseUrl);
   const total = Math.round(opts.rate * opts.durationSec);
@@ -180,6 +180,28 @@ export async function pacedHttp(
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), sent: total, failed, latencies };
+}
+
+/**
+ * One request at a time over one keep-alive connection (node:http, lighter than fetch): each
+ * call resolves with the status once the whole body has arrived. For latencies measured the
+ * same way as a query on one warm database connection.
+ */
+export function keepAliveClient(baseUrl: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return {
+    request: (method: 'GET' | 'POST', path: string, body?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+        const req = request(new URL(path, baseUrl), { method, agent, headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
 }
 
 /** Waits until the service's relay has published everything committed (publish_lag 0). */

@@ -3,9 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import postgres from 'postgres';
-import { createDatabase, DURATION_S, pacedHttp, percentile, startService, waitForRelay } from '../lib.ts';
+import { createDatabase, DURATION_S, keepAliveClient, pacedHttp, percentile, startService, waitForRelay } from '../lib.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
@@ -21,21 +20,6 @@ async function latencies(n: number, op: () => Promise<unknown>): Promise<number[
     out.push(performance.now() - t);
   }
   return out.sort((a, b) => a - b);
-}
-
-/** GET over one keep-alive connection; resolves when the whole body has arrived. */
-function keepAliveGet(baseUrl: string) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const get = (path: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(new URL(path, baseUrl), { agent }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  return Object.assign(get, { close: () => agent.destroy() });
 }
 
 /** pgbench's own per-transaction latencies for single-row INSERTs at a fixed rate. */
@@ -86,7 +70,8 @@ const suite: Suite = {
     // alternating slices so noise from the rest of the machine falls on both. (The paced client
     // is not used here: at these sub-millisecond times its timer's lateness would be counted
     // against HTTP only.)
-    const get = keepAliveGet(service.url);
+    const client = keepAliveClient(service.url);
+    const get = (path: string) => client.request('GET', path);
     for (const c of cases) {
       await latencies(300, c.raw); // warm up
       await latencies(300, () => get(c.path));
@@ -105,7 +90,7 @@ const suite: Suite = {
     await latencies(300, () => get('/no-such-route'));
     const floor = await latencies(2000, () => get('/no-such-route'));
     record({ suite: 'latency', name: 'HTTP floor (404, no query) p50', value: percentile(floor, 50), unit: 'ms', note: `p99 ${percentile(floor, 99).toFixed(2)} ms` });
-    get.close();
+    client.close();
 
     // Appends at a fixed rate: ours over HTTP against pgbench's single-row INSERTs.
     // Both get a warm-up at the same rate first (new connections, plan caches), not measured;
