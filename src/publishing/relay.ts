@@ -94,6 +94,13 @@ export function createRelay(options: RelayOptions): Relay {
   // Renewal is due at 0.4 x lease after it was sent, leaving the holder as long again to get an
   // answer before its own 0.8 x lease validity runs out.
   const untilRenewal = () => Math.max(0, leaseValidUntil - leaseMs * 0.4 - performance.now());
+  const untilPoll = () => Math.max(0, polledAt + options.pollIntervalMs - performance.now());
+  // After a new lease or a failure, memory is no guide: drop what local commits handed over and
+  // read the store next.
+  const readFromStore = () => {
+    buffer = [];
+    polledAt = -Infinity;
+  };
 
   // Takes or renews the lease; on taking it, continues from the stored checkpoint.
   async function lease(): Promise<boolean> {
@@ -112,8 +119,7 @@ export function createRelay(options: RelayOptions): Relay {
     }
     if (!wasLeader) {
       published = saved = Number(rows[0]!.position);
-      polledAt = -Infinity;
-      buffer = [];
+      readFromStore();
       log.info({ published }, 'relay lease taken; publishing');
     }
     leaseValidUntil = sentAt + leaseMs * 0.8;
@@ -139,8 +145,7 @@ export function createRelay(options: RelayOptions): Relay {
       while (n < buffer.length && n < options.batchSize && buffer[n]!.position === buffer[n - 1]!.position + 1) n++;
       return buffer.splice(0, n);
     }
-    const pollDue = performance.now() - polledAt >= options.pollIntervalMs;
-    if (published >= known && !pollDue && !stopping) return [];
+    if (published >= known && untilPoll() > 0 && !stopping) return [];
     polledAt = performance.now();
     const rows = await sql<{ position: string; aggregate_type: string; json: string }[]>`
       select e.position, e.aggregate_type, event_json(e) as json from events e
@@ -192,8 +197,7 @@ export function createRelay(options: RelayOptions): Relay {
           // this relay (notify() buffers only for a leader) and could pass to another instance.
           // Nor past the next poll, nor past the moment a checkpoint not yet saved is due.
           const checkpointDue = published === saved ? Infinity : Math.max(0, CHECKPOINT_EVERY_MS - (Date.now() - savedAt));
-          const pollDue = Math.max(0, polledAt + options.pollIntervalMs - performance.now());
-          await sleep(Math.min(pollDue, untilRenewal(), checkpointDue));
+          await sleep(Math.min(untilPoll(), untilRenewal(), checkpointDue));
           continue;
         }
         known = Math.max(known, batch[batch.length - 1]!.position);
@@ -208,8 +212,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (sent < batch.length) {
           if (state !== 'redis_unavailable') log.warn({ published }, 'publish failed; retrying from the checkpoint');
           state = 'redis_unavailable';
-          buffer = [];
-          polledAt = -Infinity;
+          readFromStore();
           if (stopping) return;
           await sleep(backoff);
           backoff = Math.min(backoff * 2, 2_000);
@@ -222,8 +225,7 @@ export function createRelay(options: RelayOptions): Relay {
       } catch (error) {
         if (state === 'running') log.warn({ err: (error as Error).message }, 'relay cannot reach the store; retrying');
         if (state !== 'starting') state = 'database_unavailable';
-        buffer = [];
-        polledAt = -Infinity;
+        readFromStore();
         if (stopping) return;
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 2_000);
