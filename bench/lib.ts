@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -202,6 +202,38 @@ export function keepAliveClient(baseUrl: string) {
       }),
     close: () => agent.destroy(),
   };
+}
+
+/** Latencies (ms) of `n` sequential runs of `op`, sorted. */
+export async function latencies(n: number, op: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await op();
+    out.push(performance.now() - t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * The read benchmarks' history: through the service, one aggregate of 100 events among 20,000
+ * others (every 200th event of twenty 1,000-event batches), then ANALYZE and a caught-up relay.
+ * Returns the aggregate's id.
+ */
+export async function seedAggregateHistory(baseUrl: string, databaseUrl: string): Promise<string> {
+  const aggregateId = randomUUID();
+  const payload = { name: 'explore-agent', agent_type: 'exploration' };
+  for (let b = 0; b < 20; b++) {
+    const events = Array.from({ length: 1000 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: i % 200 === 0 ? aggregateId : randomUUID(), payload }));
+    const res = await fetch(`${baseUrl}/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    if (res.status !== 201) throw new Error(`seeding failed: ${res.status}`);
+    await res.arrayBuffer();
+  }
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  await sql`analyze events`;
+  await sql.end();
+  await waitForRelay(baseUrl);
+  return aggregateId;
 }
 
 /** Waits until the service's relay has published everything committed (publish_lag 0). */

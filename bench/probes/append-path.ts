@@ -10,7 +10,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createService } from '../../src/service.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
 import { appendRequests } from '../../src/store/event-store.ts';
-import { cleanup, createDatabase, percentile, redisUrl } from '../lib.ts';
+import { cleanup, createDatabase, latencies, percentile, redisUrl } from '../lib.ts';
 
 const url = await createDatabase();
 const config = withDatabaseUrl(parseConfig({ DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `probe-${randomUUID()}:`, LOG_LEVEL: 'silent' }), url);
@@ -21,15 +21,7 @@ const event = (): NewEvent => ({
   payload: { name: 'explore-agent', agent_type: 'exploration' }, metadata: {}, version: 1, expectedSequence: null,
 });
 
-async function p50(op: () => Promise<unknown>, n = 400): Promise<string> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await op();
-    times.push(performance.now() - started);
-  }
-  return percentile(times.sort((a, b) => a - b), 50).toFixed(3);
-}
+const p50 = async (op: () => Promise<unknown>) => percentile(await latencies(400, op), 50).toFixed(3);
 
 const rows: [string, () => Promise<unknown>][] = [
   ['append_events() direct', () => appendRequests(service.database.sql, [[event()]])],

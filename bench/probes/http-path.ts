@@ -1,13 +1,13 @@
 // One client, one request at a time, over HTTP against the service as `npm start` runs it:
 // what a read and an append cost beyond the database.
 //   npx tsx bench/probes/http-path.ts
-// Rows (p50 in ms, 500 requests each, three rounds; the first warms up): the aggregate query
+// Rows (p50 in ms, 500 requests each, three rounds or ROUNDS; the first warms up): the aggregate query
 // run directly by postgres.js (100 and 1 events), GET /events?aggregate_id= of 100, 10 and 1
 // events, a 404 (the HTTP floor), POST /events (201), and POST /events refused with 422
 // before it reaches the store (body read, parsed and checked; no database).
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { cleanup, createDatabase, keepAliveClient, percentile, startService, waitForRelay } from '../lib.ts';
+import { cleanup, createDatabase, keepAliveClient, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
 
 const url = await createDatabase();
 const service = await startService({ DATABASE_URL: url });
@@ -15,14 +15,7 @@ const sql = postgres(url, { max: 1, onnotice: () => {} });
 const client = keepAliveClient(service.url);
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
 try {
-  // One aggregate of 100 events among 20,000 others, as in the latency suite.
-  const aggregateId = randomUUID();
-  for (let b = 0; b < 20; b++) {
-    const events = Array.from({ length: 1000 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: i % 200 === 0 ? aggregateId : randomUUID(), payload }));
-    if ((await client.request('POST', '/events/batch', JSON.stringify({ events }))) !== 201) throw new Error('seeding failed');
-  }
-  await sql`analyze events`;
-  await waitForRelay(service.url);
+  const aggregateId = await seedAggregateHistory(service.url, url); // as in the latency suite
 
   const expect = (status: number) => (got: number) => {
     if (got !== status) throw new Error(`expected ${status}, got ${got}`);
@@ -40,15 +33,7 @@ try {
   ];
   for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {
     const out: string[] = [];
-    for (const [name, op] of rows) {
-      const times: number[] = [];
-      for (let i = 0; i < 500; i++) {
-        const started = performance.now();
-        await op();
-        times.push(performance.now() - started);
-      }
-      out.push(`${name} ${percentile(times.sort((a, b) => a - b), 50).toFixed(3)}`);
-    }
+    for (const [name, op] of rows) out.push(`${name} ${percentile(await latencies(500, op), 50).toFixed(3)}`);
     console.log(out.join(' | '));
   }
 } finally {

@@ -4,23 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { createDatabase, DURATION_S, keepAliveClient, pacedHttp, percentile, startService, waitForRelay } from '../lib.ts';
+import { createDatabase, DURATION_S, keepAliveClient, latencies, pacedHttp, percentile, seedAggregateHistory, startService } from '../lib.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
 const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
 const RATE = 1000;
-
-/** Latencies (ms) of `n` sequential runs of `op`. */
-async function latencies(n: number, op: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await op();
-    out.push(performance.now() - t);
-  }
-  return out.sort((a, b) => a - b);
-}
 
 /** pgbench's own per-transaction latencies for single-row INSERTs at a fixed rate. */
 function pgbenchAtRate(url: string, rate: number, seconds: number): number[] | null {
@@ -50,15 +39,7 @@ const suite: Suite = {
     const service = await startService({ DATABASE_URL: url });
     const sql = postgres(url, { max: 2, onnotice: () => {} });
 
-    // History: one aggregate with 100 events among 20,000 others.
-    const aggregateId = randomUUID();
-    for (let b = 0; b < 20; b++) {
-      const events = Array.from({ length: 1000 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: i % 200 === 0 ? aggregateId : randomUUID(), payload }));
-      const res = await fetch(`${service.url}/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
-      if (res.status !== 201) throw new Error(`seeding failed: ${res.status}`);
-    }
-    await sql`analyze events`;
-    await waitForRelay(service.url);
+    const aggregateId = await seedAggregateHistory(service.url, url);
     const middle = Number((await sql<{ position: string }[]>`select position from events order by position offset 10000 limit 1`)[0]!.position);
 
     const cases = [
