@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { Logger } from '../logger.ts';
-import type { EventRecord } from '../store/event-store.ts';
+import { rowCountLiteral, type EventRecord } from '../store/event-store.ts';
 import { eventsChannel } from './channels.ts';
 
 export interface RelayOptions {
@@ -72,6 +72,11 @@ export function createRelay(options: RelayOptions): Relay {
     onnotice: () => {},
     connection: { application_name: 'event-service-relay', synchronous_commit: 'off' },
   });
+
+  // The batch size is in the text, not a parameter: PostgreSQL then keeps one plan for the
+  // statement instead of planning every read (see eventQuery()).
+  const readBatch = `select e.position, e.aggregate_type, event_json(e) as json from events e
+    where e.position > $1 order by e.position limit ${rowCountLiteral(options.batchSize)}`;
 
   let state: RelayState = 'starting';
   let published = 0;
@@ -147,9 +152,7 @@ export function createRelay(options: RelayOptions): Relay {
     }
     if (published >= known && untilPoll() > 0 && !stopping) return [];
     polledAt = performance.now();
-    const rows = await sql<{ position: string; aggregate_type: string; json: string }[]>`
-      select e.position, e.aggregate_type, event_json(e) as json from events e
-      where e.position > ${published} order by e.position limit ${options.batchSize}`;
+    const rows = await sql.unsafe<{ position: string; aggregate_type: string; json: string }[]>(readBatch, [published], { prepare: true });
     // A full batch may have more behind it: read again at once.
     if (rows.length === options.batchSize) polledAt = -Infinity;
     return rows.map((r) => ({ position: Number(r.position), aggregateType: r.aggregate_type, json: r.json }));

@@ -27,7 +27,8 @@ async function plan(qs: string): Promise<string> {
   const q = parseEventQuery(Object.fromEntries([...new URLSearchParams(qs)].map(([k, v]) => [k, [v]])));
   return t.sql.begin(async (tx) => {
     await tx`set local enable_seqscan = off`;
-    const rows = await tx`explain ${eventQuery(tx as never, q)}`;
+    const { text, params } = eventQuery(q);
+    const rows = await tx.unsafe(`explain ${text}`, params);
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   });
 }
@@ -46,5 +47,31 @@ describe('every filter of GET /events is served by an index', () => {
     const p = await plan(qs);
     expect(p).toContain(index);
     expect(p).not.toMatch(/Seq Scan/);
+  });
+});
+
+describe('prepared plans of GET /events', () => {
+  /** Runs the statement of each query string on one connection; returns PostgreSQL's plan counts for it. */
+  async function planCounts(queries: string[]): Promise<{ generic: number; custom: number }> {
+    const statements = queries.map((qs) => eventQuery(parseEventQuery(Object.fromEntries([...new URLSearchParams(qs)].map(([k, v]) => [k, [v]])))));
+    expect(new Set(statements.map((s) => s.text)).size).toBe(1);
+    const connection = await t.sql.reserve();
+    try {
+      for (const { text, params } of statements) await connection.unsafe(text, params, { prepare: true });
+      const [row] = await connection<{ generic_plans: string; custom_plans: string }[]>`
+        select generic_plans, custom_plans from pg_prepared_statements where statement = ${statements[0]!.text}`;
+      return { generic: Number(row!.generic_plans), custom: Number(row!.custom_plans) };
+    } finally {
+      connection.release();
+    }
+  }
+
+  // PostgreSQL plans the first five executions for their values, then keeps the generic plan
+  // if it is no dearer. LIMIT and OFFSET sent as parameters made it plan every keyset page.
+  it('reuses one plan for keyset pages and aggregate histories', async () => {
+    const keyset = await planCounts(Array.from({ length: 10 }, (_, i) => `after=${100 * i}&limit=50`));
+    expect(keyset.generic).toBeGreaterThanOrEqual(5);
+    const history = await planCounts(Array.from({ length: 10 }, () => `aggregate_id=${newId()}`));
+    expect(history.generic).toBeGreaterThanOrEqual(5);
   });
 });
