@@ -50,12 +50,15 @@ const suite: Suite = {
     // HTTP, a prepared statement for the raw query), timed from send to last byte, in
     // alternating slices so noise from the rest of the machine falls on both. (The paced client
     // is not used here: at these sub-millisecond times its timer's lateness would be counted
-    // against HTTP only.)
+    // against HTTP only.) Warm means steady: a fresh service's GET p50 kept falling for its
+    // first 3,000-4,000 requests (1.75 -> 0.56 ms over 500-request rounds; the raw query is
+    // steady after ~500), so each side first runs WARMUP requests.
+    const WARMUP = 4000;
     const client = keepAliveClient(service.url);
     const get = (path: string) => client.request('GET', path);
     for (const c of cases) {
-      await latencies(300, c.raw); // warm up
-      await latencies(300, () => get(c.path));
+      await latencies(WARMUP, c.raw);
+      await latencies(WARMUP, () => get(c.path));
       const raw: number[] = [];
       const http: number[] = [];
       for (let slice = 0; slice < 8; slice++) {
@@ -68,7 +71,7 @@ const suite: Suite = {
       record({ suite: 'latency', name: `GET ${c.name} p50`, value: percentile(http, 50), unit: 'ms', baseline: 'raw query', ratio: percentile(http, 50) / percentile(raw, 50), note: `p99 ${percentile(http, 99).toFixed(2)} ms` });
     }
     // What HTTP alone costs on this machine: a 404 through the same client, server and middleware.
-    await latencies(300, () => get('/no-such-route'));
+    await latencies(WARMUP, () => get('/no-such-route'));
     const floor = await latencies(2000, () => get('/no-such-route'));
     record({ suite: 'latency', name: 'HTTP floor (404, no query) p50', value: percentile(floor, 50), unit: 'ms', note: `p99 ${percentile(floor, 99).toFixed(2)} ms` });
     client.close();
