@@ -9,7 +9,7 @@ import { parseEventQuery } from '../events/query-input.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
 import type { Database } from '../store/database.ts';
-import { getEvent, queryEvents } from '../store/event-store.ts';
+import { getEvent, queryEventsPage } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
 
 export interface EventsRoutesDeps {
@@ -23,7 +23,7 @@ export interface EventsRoutesDeps {
   metrics: Metrics;
 }
 
-const json = (c: Context, body: string, status: 200 | 201, headers: Record<string, string> = {}) =>
+const json = (c: Context, body: string | Uint8Array<ArrayBuffer>, status: 200 | 201, headers: Record<string, string> = {}) =>
   c.newResponse(body, status, { 'content-type': 'application/json', ...headers });
 
 /** /events: append one, append a batch, get one, query. */
@@ -75,8 +75,7 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     })
     .get('/', async (c) => {
       const query = parseEventQuery(c.req.queries(), deps.maxQueryLimit);
-      const page = await queryEvents(database.sql, query);
-      return json(c, `{"events":[${page.events.join(',')}],"next_after":${page.nextAfter}}`, 200);
+      return json(c, await queryEventsPage(database.sql, query), 200);
     })
     .get('/:id', async (c) => {
       const id = c.req.param('id');

@@ -95,6 +95,26 @@ export async function queryEvents(sql: Sql, q: EventQuery): Promise<{ events: st
   return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
 }
 
+const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLOSE = Buffer.from('],"next_after":');
+
+/**
+ * GET /events' response body, built from the events' bytes as PostgreSQL sent them: no string
+ * per event, no join, no re-encoding.
+ */
+export async function queryEventsPage(sql: Sql, q: EventQuery): Promise<Buffer<ArrayBuffer>> {
+  const { text, params } = eventQuery(q);
+  const rows = (await sql.unsafe(text, params, { prepare: true }).raw()) as unknown as [Buffer, Buffer][];
+  const more = rows.length > q.limit;
+  const n = more ? q.limit : rows.length;
+  const parts: Buffer[] = [PAGE_OPEN];
+  for (let i = 0; i < n; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(rows[i]![0]);
+  }
+  parts.push(PAGE_CLOSE, Buffer.from(more ? `${rows[n - 1]![1].toString()}}` : 'null}'));
+  return Buffer.concat(parts);
+}
+
 /** A statement as SQL text and its parameters ($1, $2, ...). */
 export interface Statement {
   text: string;
