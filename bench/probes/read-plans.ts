@@ -1,27 +1,44 @@
 // What plan caching does to a read: the statements of GET /events as eventQuery() builds them
 // against the same SQL with LIMIT and OFFSET as parameters (the form before 2026-12-01), on one
 // connection, in alternating slices.
-//   npx tsx bench/probes/read-plans.ts
+//   npx tsx bench/probes/read-plans.ts             # a fresh 20,000-event database
+//   npx tsx bench/probes/read-plans.ts <database>  # the scale suite's queries on a database it
+//                                                  # kept (BENCH_KEEP_DATABASES=1 npm run bench scale)
 // Rows: p50 in ms over 6 x 300 runs after a warm-up slice, and PostgreSQL's count of generic
-// and custom plans for each prepared statement (pg_prepared_statements).
+// and custom plans for each prepared statement (pg_prepared_statements); on a kept database
+// also what the limit in the text would cost an event_type query for a type with no events.
 import postgres from 'postgres';
 import { parseEventQuery } from '../../src/events/query-input.ts';
 import { eventQuery } from '../../src/store/event-store.ts';
-import { cleanup, createDatabase, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
+import { queries } from '../suites/scale.ts';
+import { cleanup, createDatabase, databaseUrl, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
 
-const url = await createDatabase();
-const service = await startService({ DATABASE_URL: url });
-const aggregateId = await seedAggregateHistory(service.url, url);
-await service.stop();
+const kept = process.argv[2];
+let url: string;
+let shapes: [string, Record<string, string[]>][];
+if (kept) {
+  url = databaseUrl(kept);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const total = (await sql<{ total: number }[]>`select count(*)::int as total from events`)[0]!.total;
+  const id = (await sql<{ id: string }[]>`select md5('aggregate-' || ${Math.floor(total / 200)})::uuid::text as id`)[0]!.id;
+  await sql.end();
+  shapes = queries(total).map((q) => [q.name, Object.fromEntries([...new URLSearchParams(q.qs.replace('@agg', id))].map(([k, v]) => [k, [v]]))]);
+} else {
+  url = await createDatabase();
+  const service = await startService({ DATABASE_URL: url });
+  const aggregateId = await seedAggregateHistory(service.url, url);
+  await service.stop();
+  shapes = [['aggregate history', { aggregate_id: [aggregateId] }], ['keyset page', { after: ['10000'], limit: ['100'] }]];
+}
 const sql = postgres(url, { max: 1, onnotice: () => {} });
-const shapes = { 'aggregate history': { aggregate_id: [aggregateId] }, 'keyset page': { after: ['10000'], limit: ['100'] } };
 try {
-  for (const [name, qs] of Object.entries(shapes)) {
+  for (const [name, qs] of shapes) {
     const q = parseEventQuery(qs);
     const now = eventQuery(q);
     // The same statement with the page size and offset as parameters.
-    const before = { text: now.text.replace(/limit \d+$/, `limit $${now.params.length + 1} offset $${now.params.length + 2}`), params: [...now.params, q.limit + 1, q.offset] };
-    const forms = { 'limit in the text': now, 'limit and offset as parameters': before };
+    const n = now.params.length;
+    const before = { text: now.text.replace(/limit (\d+|\$\d+ offset \$\d+)$/, `limit $${n + 1} offset $${n + 2}`), params: [...now.params, q.limit + 1, q.offset] };
+    const forms = now.text === before.text || /offset \$\d+$/.test(now.text) ? { 'as built (parameters)': now } : { 'limit in the text': now, 'limit and offset as parameters': before };
     const runs: Record<string, number[]> = {};
     for (let slice = 0; slice < 7; slice++) {
       for (const [form, s] of slice % 2 ? Object.entries(forms) : Object.entries(forms).reverse()) {
@@ -34,7 +51,16 @@ try {
       console.log(`${name}, ${form}: p50 ${percentile(runs[form]!.sort((a, b) => a - b), 50).toFixed(3)} ms, ${plans!.generic_plans} generic / ${plans!.custom_plans} custom plans`);
     }
   }
+  if (kept) {
+    // Why an event_type filter keeps its limit a parameter: with the limit in the text,
+    // PostgreSQL keeps the plan it made for a common type and runs it for a type with no events.
+    const text = 'select event_json(e) as json, e.position from events e where e.event_type = $1 order by e.position asc limit 101';
+    for (let i = 0; i < 6; i++) await sql.unsafe(text, ['plan.completed'], { prepare: true });
+    const t = performance.now();
+    await sql.unsafe(text, ['no.such-type'], { prepare: true });
+    console.log(`event_type with the limit in the text, a type with no events after six common ones: ${(performance.now() - t).toFixed(1)} ms`);
+  }
 } finally {
   await sql.end();
-  await cleanup();
+  if (!kept) await cleanup();
 }

@@ -10,7 +10,7 @@ const LARGE = Number(process.env.BENCH_SCALE_EVENTS ?? 10_000_000);
 const SMALL = 100_000;
 
 /** GET /events query strings measured at both sizes; each names data the seed guarantees. */
-const queries = (total: number) => {
+export const queries = (total: number) => {
   const start = Date.parse('2026-01-01T00:00:00Z');
   const at = (position: number) => new Date(start + position).toISOString();
   return [
