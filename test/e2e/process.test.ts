@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
-import { freePort } from '../support/private-redis.ts';
+import { freePort } from '../../src/free-port.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { newChannelPrefix, subscribeAll } from '../support/service.ts';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { startEmbeddedPostgres } from '../../src/store/embedded-postgres.ts';
 import { newId } from '../support/http.ts';
-import { freePort } from '../support/private-redis.ts';
+import { freePort } from '../../src/free-port.ts';
 import { spawnServiceProcess, startServiceProcess, type ServiceProcess, type SpawnOptions } from '../support/process.ts';
 import { newChannelPrefix } from '../support/service.ts';
 

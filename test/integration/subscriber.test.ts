@@ -4,7 +4,8 @@ import { storeEventReader } from '../../src/subscriber/store-reader.ts';
 import { subscribe, type Checkpoint } from '../../src/subscriber/subscribe.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
-import { freePort, hasRedisServer, privateRedis } from '../support/private-redis.ts';
+import { freePort } from '../../src/free-port.ts';
+import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { waitUntil as until } from '../support/wait.ts';
 

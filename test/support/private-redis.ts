@@ -2,8 +2,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 
-export { freePort } from '../../src/free-port.ts';
-
 /**
  * A redis-server of the test's own on a spare port, for tests that stop Redis: the shared
  * one is never touched.

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.ts';
 import { allEventsPattern } from '../../src/publishing/channels.ts';
 import { createService, type Service, type ServiceDefinitions } from '../../src/service.ts';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from './env.ts';
+import { waitUntil } from './wait.ts';
 
 /** A fresh database copied from the migrated template; dropped by the global teardown. */
 export async function createTestDatabase(): Promise<string> {
@@ -86,8 +87,7 @@ export async function subscribeAll(prefix: string, redisUrl = testRedisUrl) {
     async waitForIds(ids: Iterable<string>, timeoutMs = 10_000) {
       const wanted = new Set(ids);
       const mine = () => messages.filter((m) => wanted.has(m.event.id));
-      const deadline = Date.now() + timeoutMs;
-      while (new Set(mine().map((m) => m.event.id)).size < wanted.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(() => new Set(mine().map((m) => m.event.id)).size >= wanted.size, timeoutMs, 20);
       return mine();
     },
     close: () => redis.disconnect(),

@@ -1,3 +1,5 @@
+import { waitUntil } from './wait.ts';
+
 /** Reads Server-Sent Events from a streaming response body. */
 export function readSse(res: Response) {
   const reader = res.body!.getReader();
@@ -37,9 +39,9 @@ export function readSse(res: Response) {
       return done;
     },
     messages: () => events.filter((e) => e.data !== undefined).map((e) => ({ id: Number(e.id), event: JSON.parse(e.data!) })),
+    /** Waits until `check` holds, the stream ends or `timeoutMs` passes; returns `check()`. */
     async waitFor(check: () => boolean, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!check() && !done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await waitUntil(() => check() || done, timeoutMs, 10);
       return check();
     },
     async close() {
