@@ -133,15 +133,16 @@ const literalLimits = new Set<number>();
  * Plan caching decides its cost. PostgreSQL keeps a prepared statement's generic plan only if
  * that plan is estimated no dearer than one made for the actual values, and it costs a LIMIT
  * or OFFSET given as a parameter as a tenth of the rows: with `limit $n offset $m` every keyset
- * page, correlation-id and time-range query was planned anew (at 10M events: 0.53 against
- * 0.12 ms for a correlation id, 1.16 against 0.51 ms for a time range; bench/README.md). So the
- * limit is part of the text, and OFFSET left out when it is zero, wherever the best plan is the
- * same for every value: an aggregate id or a correlation id (each walks its own index in
- * position order), a time range (its bounds are looked up when the query runs) and the
- * position order alone. Only an event_type or aggregate_type filter without those keeps limit
- * and offset as parameters: the plan PostgreSQL would keep for a common type (the position
- * index, filtered) read all 10M rows, 3.6–4.1 s, for a type with no events, which the type's own
- * index answers at once; as parameters, each call is planned for its own value.
+ * page, correlation-id and time-range query was planned anew (at 10M events, read-plans.ts in
+ * bench/probes: 0.37 against 0.09 ms for a correlation id, 0.79 against 0.46 ms for a time
+ * range; bench/README.md). So the limit is part of the text, and OFFSET left out when it is
+ * zero, wherever the best plan is the same for every value: an aggregate id or a correlation
+ * id (each walks its own index in position order), a time range (its bounds are looked up when
+ * the query runs) and the position order alone. Only an event_type or aggregate_type filter
+ * without those keeps limit and offset as parameters: the plan PostgreSQL would keep for a
+ * common type (the position index, filtered) read all 10M rows, 3.6–4.1 s, for a type with no
+ * events, which the type's own index answers at once; as parameters, each call is planned for
+ * its own value.
  */
 export function eventQuery(q: EventQuery): Statement {
   const params: (string | number)[] = [];
