@@ -144,7 +144,11 @@ export interface PacedResult { p50: number; p99: number; sent: number; failed: n
  */
 export async function pacedHttp(
   baseUrl: string,
-  opts: { rate: number; durationSec: number; method?: 'GET' | 'POST'; path: string; makeBody?: () => string; connections?: number },
+  opts: {
+    rate: number; durationSec: number; method?: 'GET' | 'POST'; path: string; makeBody?: () => string; connections?: number;
+    /** Called with each request's body once its response has arrived in full. */
+    onResponse?: (body: string | undefined) => void;
+  },
 ): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: opts.connections ?? 64 });
   const url = new URL(opts.path, baseUrl);
@@ -160,6 +164,7 @@ export async function pacedHttp(
         res.on('end', () => {
           if (res.statusCode! >= 300) failed++;
           latencies.push(performance.now() - scheduled);
+          opts.onResponse?.(body);
           resolve();
         });
       });

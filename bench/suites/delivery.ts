@@ -14,21 +14,33 @@ const suite: Suite = {
   description: `commit->subscriber latency at ${RATE} appends/s; relay catch-up rate against raw pipelined PUBLISH`,
   async run(record) {
     // Latency: from the event's created_at (taken inside the committing transaction) to its
-    // arrival at a Redis subscriber in this process. Same machine, same clock.
+    // arrival at a Redis subscriber in this process. Same machine, same clock. That includes the
+    // commit's own WAL flush, so beside it: from the appender's response (which PostgreSQL's
+    // commit acknowledgement precedes) to the subscriber, what publishing adds after a commit.
     const url = await createDatabase();
     const prefix = `bench-${randomUUID().slice(0, 8)}:`;
     const service = await startService({ DATABASE_URL: url, REDIS_CHANNEL_PREFIX: prefix });
     const sub = new Redis(redisUrl);
     const latencies: number[] = [];
+    const arrived = new Map<string, number>();
+    const responded = new Map<string, number>();
     let measuring = false;
     sub.on('pmessage', (_p: string, _c: string, body: string) => {
       if (!measuring) return;
+      const at = now();
       const createdAt = /"created_at":"([^"]+)"/.exec(body)![1]!;
       const micros = Date.parse(createdAt.slice(0, 23) + 'Z') * 1000 + Number(createdAt.slice(23, 26));
-      latencies.push((now() - micros) / 1000);
+      latencies.push((at - micros) / 1000);
+      arrived.set(/"id":"([^"]+)"/.exec(body)![1]!, at);
     });
     await sub.psubscribe(`${prefix}events:*`);
-    const append = { rate: RATE, method: 'POST' as const, path: '/events', makeBody: () => JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID() }) };
+    const append = {
+      rate: RATE, method: 'POST' as const, path: '/events',
+      makeBody: () => JSON.stringify({ id: randomUUID(), event_type: 'agent.created', aggregate_id: randomUUID() }),
+      onResponse: (body: string | undefined) => {
+        if (measuring) responded.set((JSON.parse(body!) as { id: string }).id, now());
+      },
+    };
     await pacedHttp(service.url, { ...append, durationSec: 2 }); // warm-up
     measuring = true;
     await pacedHttp(service.url, { ...append, durationSec: 10 });
@@ -38,6 +50,9 @@ const suite: Suite = {
     await service.stop();
     latencies.sort((a, b) => a - b);
     record({ suite: 'delivery', name: `commit->subscriber at ${RATE}/s p50`, value: percentile(latencies, 50), unit: 'ms', note: `p99 ${percentile(latencies, 99).toFixed(2)} ms, ${latencies.length} messages` });
+    // Negative where the subscriber had the event before the appender had its response.
+    const lag = [...arrived].filter(([id]) => responded.has(id)).map(([id, at]) => (at - responded.get(id)!) / 1000).sort((a, b) => a - b);
+    record({ suite: 'delivery', name: `appender's response->subscriber at ${RATE}/s p50`, value: percentile(lag, 50), unit: 'ms', note: `p90 ${percentile(lag, 90).toFixed(2)} ms, p99 ${percentile(lag, 99).toFixed(2)} ms` });
 
     // Relay rate: a backlog of stored events, published from the checkpoint by a fresh service.
     const backlog = await createDatabase();
