@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { parseEventQuery } from '../../src/events/query-input.ts';
+import { parseEventQueryString } from '../../src/events/query-input.ts';
 import { eventQuery } from '../../src/store/event-store.ts';
 import { createDatabase, databaseUrl, DURATION_S, httpLoad, percentile, startService } from '../lib.ts';
 import { seedEvents } from '../seed.ts';
@@ -32,8 +32,8 @@ async function measureBoth(smallUrl: string, largeUrl: string): Promise<[Measure
   const sides = await Promise.all([{ url: smallUrl, total: SMALL }, { url: largeUrl, total: LARGE }].map(async ({ url, total }) => {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     const id = (await sql<{ id: string }[]>`select md5('aggregate-' || ${Math.floor(total / 200)})::uuid::text as id`)[0]!.id;
-    const parsed = queries(total).map((q) => parseEventQuery(Object.fromEntries([...new URLSearchParams(q.qs.replace('@agg', id))].map(([k, v]) => [k, [v]]))));
-    return { sql, parsed, out: [] as Measured[] };
+    const statements = queries(total).map((q) => eventQuery(parseEventQueryString(q.qs.replace('@agg', id))));
+    return { sql, statements, out: [] as Measured[] };
   }));
   const names = queries(SMALL).map((q) => q.name);
   for (let q = 0; q < names.length; q++) {
@@ -42,8 +42,8 @@ async function measureBoth(smallUrl: string, largeUrl: string): Promise<[Measure
     const rows = [0, 0];
     for (let slice = 0; slice < 7; slice++) {
       for (let side = 0; side < 2; side++) {
-        const { sql, parsed } = sides[side]!;
-        const { text, params } = eventQuery(parsed[q]!);
+        const { sql, statements } = sides[side]!;
+        const { text, params } = statements[q]!;
         for (let i = 0; i < 50; i++) {
           const t = performance.now();
           rows[side] = (await sql.unsafe(text, params, { prepare: true })).length;
@@ -58,10 +58,10 @@ async function measureBoth(smallUrl: string, largeUrl: string): Promise<[Measure
       }
     }
     for (let side = 0; side < 2; side++) {
-      const { sql, parsed, out } = sides[side]!;
+      const { sql, statements, out } = sides[side]!;
       const l = lat[side]!.sort((a, b) => a - b);
       const exec = server[side]!.sort((a, b) => a - b);
-      const { text, params } = eventQuery(parsed[q]!);
+      const { text, params } = statements[q]!;
       const plan = (await sql.unsafe(`explain (analyze, costs off, timing off, summary off) ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
       out.push({ name: names[q]!, p50: percentile(l, 50), p99: percentile(l, 99), server: percentile(exec, 50), rows: rows[side]!, plan });
     }

@@ -75,3 +75,10 @@ export function parseEventQuery(query: Record<string, string[]>, maxLimit = MAX_
   if (errors.length > 0) throw new AppError('malformed_request', 'invalid query parameters', { errors });
   return out as unknown as EventQuery;
 }
+
+/** parseEventQuery() for a query string (`aggregate_id=…&limit=10`), as tools and tests write one. */
+export function parseEventQueryString(qs: string, maxLimit = MAX_QUERY_LIMIT): EventQuery {
+  const query: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(qs)) (query[name] ??= []).push(value);
+  return parseEventQuery(query, maxLimit);
+}

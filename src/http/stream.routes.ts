@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import { type EventQuery, parseEventQuery } from '../events/query-input.ts';
 import type { CommitSignal } from '../store/commit-signal.ts';
 import type { Database } from '../store/database.ts';
-import { headPosition, queryEvents } from '../store/event-store.ts';
+import { headPosition, positionOf, queryEvents } from '../store/event-store.ts';
 
 export interface StreamRoutesDeps {
   database: Database;
@@ -55,7 +55,7 @@ export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLim
           const headBefore = commits.head;
           const page = await queryEvents(database.sql, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
           for (const json of page.events) {
-            const position = Number(/"position":(\d+)/.exec(json)![1]);
+            const position = positionOf(json);
             await stream.writeSSE({ id: String(position), data: json });
             cursor = position;
             lastWrite = Date.now();

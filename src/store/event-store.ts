@@ -24,8 +24,12 @@ interface AppendRow {
 
 // The JSON text carries position and aggregate_type; reading them back avoids a second parse.
 const POSITION = /"position":(\d+)/;
+/** The position of an event given as its canonical JSON (event_json()). */
+export function positionOf(json: string): number {
+  return Number(POSITION.exec(json)![1]);
+}
 function recordOf(json: string, aggregateType: string): EventRecord {
-  return { json, aggregateType, position: Number(POSITION.exec(json)![1]) };
+  return { json, aggregateType, position: positionOf(json) };
 }
 
 /**
@@ -88,8 +92,7 @@ export async function getEvent(sql: Sql, id: string): Promise<string | undefined
  * with `after` never skips one.
  */
 export async function queryEvents(sql: Sql, q: EventQuery): Promise<{ events: string[]; nextAfter: number | null }> {
-  const { text, params } = eventQuery(q);
-  const rows = await sql.unsafe<{ json: string; position: string }[]>(text, params, { prepare: true });
+  const rows = await runEventQuery(sql, q);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
@@ -102,8 +105,7 @@ const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLO
  * per event, no join, no re-encoding.
  */
 export async function queryEventsPage(sql: Sql, q: EventQuery): Promise<Buffer<ArrayBuffer>> {
-  const { text, params } = eventQuery(q);
-  const rows = (await sql.unsafe(text, params, { prepare: true }).raw()) as unknown as [Buffer, Buffer][];
+  const rows = (await runEventQuery(sql, q).raw()) as unknown as [Buffer, Buffer][];
   const more = rows.length > q.limit;
   const n = more ? q.limit : rows.length;
   const parts: Buffer[] = [PAGE_OPEN];
@@ -113,6 +115,12 @@ export async function queryEventsPage(sql: Sql, q: EventQuery): Promise<Buffer<A
   }
   parts.push(PAGE_CLOSE, Buffer.from(more ? `${rows[n - 1]![1].toString()}}` : 'null}'));
   return Buffer.concat(parts);
+}
+
+/** The statement of GET /events, prepared once per connection; rows are { json, position }. */
+function runEventQuery(sql: Sql, q: EventQuery) {
+  const { text, params } = eventQuery(q);
+  return sql.unsafe<{ json: string; position: string }[]>(text, params, { prepare: true });
 }
 
 /** A statement as SQL text and its parameters ($1, $2, ...). */
@@ -126,6 +134,10 @@ export interface Statement {
 // statement per value. Others go as a parameter.
 const MAX_LITERAL_LIMITS = 8;
 const literalLimits = new Set<number>();
+function admitLiteralLimit(n: number): boolean {
+  if (!literalLimits.has(n) && literalLimits.size < MAX_LITERAL_LIMITS && Number.isSafeInteger(n)) literalLimits.add(n);
+  return literalLimits.has(n);
+}
 
 /**
  * The SQL of GET /events (exported so tests can EXPLAIN it). Fetches limit + 1 rows.
@@ -163,8 +175,7 @@ export function eventQuery(q: EventQuery): Statement {
 
   const planDependsOnValues = !q.aggregateId && !q.correlationId && Boolean(q.aggregateType || q.eventType);
   const fetch = q.limit + 1;
-  if (!planDependsOnValues && Number.isSafeInteger(fetch) && !literalLimits.has(fetch) && literalLimits.size < MAX_LITERAL_LIMITS) literalLimits.add(fetch);
-  const page = !planDependsOnValues && literalLimits.has(fetch)
+  const page = !planDependsOnValues && admitLiteralLimit(fetch)
     ? `limit ${rowCountLiteral(fetch)}${q.offset > 0 ? ` offset ${param(q.offset)}` : ''}`
     : `limit ${param(fetch)} offset ${param(q.offset)}`;
   const text = `select event_json(e) as json, e.position from events e

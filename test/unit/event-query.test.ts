@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseEventQuery } from '../../src/events/query-input.ts';
+import { AppError } from '../../src/errors.ts';
+import { parseEventQueryString } from '../../src/events/query-input.ts';
 import { eventQuery, rowCountLiteral } from '../../src/store/event-store.ts';
 
-const statement = (qs: string) => eventQuery(parseEventQuery(Object.fromEntries([...new URLSearchParams(qs)].map(([k, v]) => [k, [v]]))));
+const statement = (qs: string) => eventQuery(parseEventQueryString(qs));
 const flat = (text: string) => text.replace(/\s+/g, ' ');
+
+describe('parseEventQueryString', () => {
+  it('keeps a repeated parameter repeated, so it is refused as in the HTTP route', () => {
+    expect(parseEventQueryString('aggregate_type=a&limit=5')).toMatchObject({ aggregateType: 'a', limit: 5 });
+    expect(() => parseEventQueryString('limit=1&limit=2')).toThrow(AppError);
+  });
+});
 
 describe('eventQuery', () => {
   it('writes the limit into the text where the plan does not depend on the values, and sends every value as a parameter', () => {
