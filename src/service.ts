@@ -34,7 +34,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     aggregates.set(a.type, a);
   }
   const eventTypes = definitions.eventTypes ?? emptyEventTypes;
-  const database = createDatabase(config.database);
+  const database = createDatabase({ ...config.database, appendConnections: config.append.maxInFlight });
   const redis = createPublisherConnection(config.redis.url, logger);
   const relay = createRelay({
     databaseUrl: config.database.url,
@@ -62,9 +62,8 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
   const metrics = createMetrics();
   const shutdown = new AbortController();
   const appendQueue = createAppendQueue({
-    sql: database.sql,
+    connections: database.appendSql,
     maxBatchEvents: config.append.maxBatchEvents,
-    maxInFlight: config.append.maxInFlight,
     onBatch: (events) => metrics.batchSize.observe(events),
     onCommitted: (created) => {
       const head = created[created.length - 1]!.position;

@@ -62,11 +62,11 @@ async function emmett(concurrency: number): Promise<number> {
   return perSecond;
 }
 
-/** Ours in-process: the append queue (group commit) over the service's default pool. */
+/** Ours in-process: the append queue (group commit) on its own connections, as in the service. */
 async function inProcess(concurrency: number): Promise<number> {
   const url = await createDatabase();
-  const database = connect({ url, poolMax: 10, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
-  const queue = createAppendQueue({ sql: database.sql, maxBatchEvents: 2000, maxInFlight: 2 });
+  const database = connect({ url, poolMax: 10, appendConnections: 2, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
+  const queue = createAppendQueue({ connections: database.appendSql, maxBatchEvents: 2000 });
   const event = (): NewEvent => ({
     id: randomUUID(), eventType: 'agent.created', aggregateType: 'agent', aggregateId: randomUUID(), payload, metadata, version: 1, expectedSequence: 0,
   });

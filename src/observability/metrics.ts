@@ -96,7 +96,7 @@ export function registerStoreGauges(metrics: Metrics, sources: MetricSources) {
   });
   new Gauge({
     name: 'database_pool_max',
-    help: 'Connections the service may open to PostgreSQL',
+    help: 'Connections of the pool for reads (DATABASE_POOL_MAX); appends use APPEND_MAX_IN_FLIGHT more',
     registers: [registry],
     collect() {
       this.set(sources.poolMax);

@@ -1,17 +1,18 @@
 import type { NewEvent } from '../events/event.ts';
-import type { Database } from './database.ts';
+import type { Sql } from './database.ts';
 import { appendRequests, type AppendOutcome, type EventRecord } from './event-store.ts';
 import { isUnavailable, mapStoreError } from './pg-errors.ts';
 
 export interface AppendQueueOptions {
-  sql: Database['sql'];
+  /**
+   * One client of a single connection per transaction in flight (Database['appendSql']). With
+   * two or more, transactions still commit one by one (the store's lock), but the next one is
+   * already waiting in PostgreSQL when the previous commits. A transaction takes the first free
+   * connection, so at low rates every append runs on the same backend.
+   */
+  connections: Sql[];
   /** Most events one transaction takes; a single larger request still goes alone. */
   maxBatchEvents: number;
-  /**
-   * Transactions in flight at once. They still commit one by one (the store's lock), but the
-   * next one is already waiting in PostgreSQL when the previous commits.
-   */
-  maxInFlight?: number;
   /** Called after each commit with the events it created, in position order. */
   onCommitted?: (created: EventRecord[]) => void;
   /** Called for each transaction sent, with its number of events. */
@@ -39,7 +40,10 @@ export interface AppendQueue {
  * latency. One transaction at a time matches the store, which commits appends one by one.
  */
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
-  const maxInFlight = options.maxInFlight ?? 1;
+  const { connections } = options;
+  const maxInFlight = connections.length;
+  if (maxInFlight === 0) throw new Error('the append queue needs at least one connection');
+  const busy = connections.map(() => false);
   const queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;
@@ -62,7 +66,10 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     scheduled = false;
     while (queue.length > 0 && inFlight < maxInFlight) {
       inFlight++;
-      void commit(takeBatch()).finally(() => {
+      const slot = busy.indexOf(false);
+      busy[slot] = true;
+      void commit(connections[slot]!, takeBatch()).finally(() => {
+        busy[slot] = false;
         inFlight--;
         if (queue.length > 0) pump();
         else if (inFlight === 0) markIdle();
@@ -92,10 +99,10 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     return batch;
   }
 
-  async function commit(batch: Pending[]): Promise<void> {
+  async function commit(sql: Sql, batch: Pending[]): Promise<void> {
     options.onBatch?.(batch.reduce((n, p) => n + p.events.length, 0));
     try {
-      const outcomes = await appendRequests(options.sql, batch.map((p) => p.events));
+      const outcomes = await appendRequests(sql, batch.map((p) => p.events));
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
       notify(outcomes);
     } catch (error) {
@@ -106,7 +113,7 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
       }
       // Something in one request made the whole transaction fail: run them one by one so
       // only that request fails.
-      for (const p of batch) await commit([p]);
+      for (const p of batch) await commit(sql, [p]);
     }
   }
 

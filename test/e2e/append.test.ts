@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCreated, get, newId, postJson } from '../support/http.ts';
 import { startTestService, subscribeAll, type TestService } from '../support/service.ts';
+import { waitUntil } from '../support/wait.ts';
 
 let t: TestService;
 beforeAll(async () => {
@@ -254,5 +255,46 @@ describe('publishing to Redis', () => {
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     const one = results[17]!;
     expect(mine.find((m) => m.event.id === one.body.id)!.body).toBe((await get(t.app, `/events/${one.body.id}`)).text);
+  });
+});
+
+describe('connections of the append path', () => {
+  it('commits appends while every pool connection is busy with a slow read', async () => {
+    const s = await startTestService({ DATABASE_POOL_MAX: '2' });
+    try {
+      let readsDone = false;
+      const slow = [0, 1].map(() => s.service.database.sql`select pg_sleep(30)`);
+      void Promise.allSettled(slow).then(() => (readsDone = true));
+      await waitUntil(async () => Number((await s.sql`select count(*) from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'`)[0]!.count) === 2);
+      const res = await postJson(s.app, '/events', agentCreated(newId()));
+      expect(res.status).toBe(201);
+      expect(readsDone).toBe(false);
+      for (const q of slow) await q.cancel();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("runs one client's appends on one connection, and concurrent ones on APPEND_MAX_IN_FLIGHT of their own", async () => {
+    const appendSessions = (where = t.sql`true`) => t.sql<{ pid: number; wait_event_type: string | null }[]>`
+      select pid, wait_event_type from pg_stat_activity
+      where datname = current_database() and application_name = 'event-service-append' and ${where}`;
+    // Two transactions in flight: the first waits for the append lock held here, the second for the first.
+    const lock = await t.sql.reserve();
+    await lock`begin`;
+    await lock`select 1 from events_head for update`;
+    const first = postJson(t.app, '/events', agentCreated(newId()));
+    expect(await waitUntil(async () => (await appendSessions(t.sql`wait_event_type = 'Lock'`)).length === 1)).toBe(true);
+    const second = postJson(t.app, '/events', agentCreated(newId()));
+    expect(await waitUntil(async () => (await appendSessions(t.sql`wait_event_type = 'Lock'`)).length === 2)).toBe(true);
+    await lock`rollback`;
+    lock.release();
+    expect((await first).status).toBe(201);
+    expect((await second).status).toBe(201);
+    expect(await appendSessions()).toHaveLength(2);
+
+    const since = (await t.sql<{ since: Date }[]>`select clock_timestamp() as since`)[0]!.since;
+    for (let i = 0; i < 20; i++) expect((await postJson(t.app, '/events', agentCreated(newId()))).status).toBe(201);
+    expect(await appendSessions(t.sql`state_change > ${since}`)).toHaveLength(1);
   });
 });
