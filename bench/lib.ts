@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -67,7 +68,7 @@ export async function createDatabase(migrated = true): Promise<string> {
 }
 
 /** The service as `npm start` runs it, in its own process. */
-export async function startService(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startService(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
@@ -92,7 +93,18 @@ export async function startService(env: Record<string, string>): Promise<{ url: 
     await exited;
   };
   stops.push(stop);
-  return { url, stop };
+  return { url, pid: child.pid!, stop };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuTimeMs(pid: number): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 /** HTTP load with autocannon from this (separate) process. Latencies in ms. */

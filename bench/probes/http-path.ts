@@ -4,10 +4,14 @@
 // Rows (p50 in ms, 500 requests each, three rounds or ROUNDS; the first warms up): the aggregate query
 // run directly by postgres.js (100 and 1 events), GET /events?aggregate_id= of 100, 10 and 1
 // events, a 404 (the HTTP floor), POST /events (201), and POST /events refused with 422
-// before it reaches the store (body read, parsed and checked; no database).
+// before it reaches the store (body read, parsed and checked; no database). For each HTTP row,
+// also the CPU time the service process used per request (Linux /proc; relay and publishing
+// included), the figure that decides how much such load two shared cores can take. A last
+// round follows a burst of 64 concurrent GETs, which leaves every pool connection open: from
+// then on postgres.js hands sequential reads to each open connection in turn.
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { cleanup, createDatabase, keepAliveClient, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
+import { cleanup, cpuTimeMs, createDatabase, keepAliveClient, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
 
 const url = await createDatabase();
 const service = await startService({ DATABASE_URL: url });
@@ -31,11 +35,19 @@ try {
     ['POST 201', () => client.request('POST', '/events', JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID(), payload })).then(expect(201))],
     ['POST 422', () => client.request('POST', '/events', JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID(), payload: { bad: '\u0000' } })).then(expect(422))],
   ];
-  for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {
+  const round = async (label = '') => {
     const out: string[] = [];
-    for (const [name, op] of rows) out.push(`${name} ${percentile(await latencies(500, op), 50).toFixed(3)}`);
-    console.log(out.join(' | '));
-  }
+    for (const [name, op] of rows) {
+      const cpuBefore = cpuTimeMs(service.pid);
+      const p50 = percentile(await latencies(500, op), 50).toFixed(3);
+      const cpu = name.startsWith('query') ? '' : ` (cpu ${((cpuTimeMs(service.pid) - cpuBefore) / 500).toFixed(2)})`;
+      out.push(`${name} ${p50}${cpu}`);
+    }
+    console.log(label + out.join(' | '));
+  };
+  for (let r = 0; r < Number(process.env.ROUNDS ?? 3); r++) await round();
+  await Promise.all(Array.from({ length: 64 }, () => fetch(`${service.url}/events?aggregate_id=${aggregateId}`).then((res) => res.text())));
+  await round('after a burst: ');
 } finally {
   client.close();
   await sql.end();
