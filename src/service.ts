@@ -86,6 +86,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     relay: () => relay.status(),
     appendsInFlight: () => appendQueue.inFlight(),
     poolMax: config.database.poolMax,
+    reads: () => database.readStats(),
   });
   relay.start();
 

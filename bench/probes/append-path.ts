@@ -1,11 +1,13 @@
 // One client, one append at a time, in process: where the time of a single append goes.
 //   npx tsx bench/probes/append-path.ts
 // Rows: append_events() called directly on one connection; through a bare append queue on its
-// own connection; the same queue over the read pool with all its connections open (as after
-// any burst: postgres.js then hands each append to the next connection in turn); through the
+// own connection; the same queue over a postgres.js pool of 10 with all its connections open
+// (as a burst leaves them: postgres.js then hands each append to the next one in turn, which is
+// how the service ran appends before they had connections of their own); through the
 // service's queue (which hands each commit to the relay, the SSE signal and NOTIFY); the same
 // with the relay stopped. p50 in ms, 400 appends per row, three rounds (the first warms up).
 import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
 import { parseConfig, withDatabaseUrl } from '../../src/config.ts';
 import type { NewEvent } from '../../src/events/event.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -20,9 +22,9 @@ const config = withDatabaseUrl(parseConfig({ DATABASE_URL: url, REDIS_URL: redis
 const service = createService(config, createLogger('silent'));
 const own = connect({ url, poolMax: 1, appendConnections: 1, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
 const bare = createAppendQueue({ connections: own.appendSql, maxBatchEvents: config.append.maxBatchEvents });
-const overPool = createAppendQueue({ connections: [service.database.sql], maxBatchEvents: config.append.maxBatchEvents });
-// Every pool connection open, as a burst of concurrent requests leaves them.
-await Promise.all(Array.from({ length: config.database.poolMax }, () => service.database.sql`select pg_sleep(0.05)`));
+const pool = postgres(url, { max: 10, onnotice: () => {} });
+const overPool = createAppendQueue({ connections: [pool], maxBatchEvents: config.append.maxBatchEvents });
+await Promise.all(Array.from({ length: 10 }, () => pool`select pg_sleep(0.05)`));
 const event = (): NewEvent => ({
   id: randomUUID(), eventType: 'agent.created', aggregateType: 'agent', aggregateId: randomUUID(),
   payload: { name: 'explore-agent', agent_type: 'exploration' }, metadata: {}, version: 1, expectedSequence: null,
@@ -33,7 +35,7 @@ const p50 = async (op: () => Promise<unknown>) => percentile(await latencies(400
 const rows: [string, () => Promise<unknown>][] = [
   ['append_events() direct', () => appendRequests(own.appendSql[0]!, [[event()]])],
   ['bare append queue', () => bare.append([event()])],
-  [`bare queue over the pool (${config.database.poolMax} open)`, () => overPool.append([event()])],
+  ['bare queue over a pool (10 open)', () => overPool.append([event()])],
   ["service's append queue", () => service.appendQueue.append([event()])],
 ];
 try {
@@ -45,6 +47,7 @@ try {
   await service.relay.stop();
   for (let round = 0; round < 2; round++) console.log(`service's append queue, relay stopped ${await p50(() => service.appendQueue.append([event()]))}`);
 } finally {
+  await pool.end();
   await own.close();
   await service.close();
   await cleanup();

@@ -7,8 +7,8 @@
 // before it reaches the store (body read, parsed and checked; no database). For each HTTP row,
 // also the CPU time the service process used per request (Linux /proc; relay and publishing
 // included), the figure that decides how much such load two shared cores can take. A last
-// round follows a burst of 64 concurrent GETs, which leaves every pool connection open: from
-// then on postgres.js hands sequential reads to each open connection in turn.
+// round follows a burst of 64 concurrent GETs, which leaves every read connection open (through
+// postgres.js's own pool, sequential reads then went to each open connection in turn).
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { cleanup, cpuTimeMs, createDatabase, keepAliveClient, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';

@@ -10,6 +10,7 @@ export interface MetricSources {
   relay(): { state: string; publishedPosition: number };
   appendsInFlight(): number;
   poolMax: number;
+  reads(): { inUse: number; waiting: number };
 }
 
 export function createMetrics() {
@@ -96,10 +97,26 @@ export function registerStoreGauges(metrics: Metrics, sources: MetricSources) {
   });
   new Gauge({
     name: 'database_pool_max',
-    help: 'Connections of the pool for reads (DATABASE_POOL_MAX); appends use APPEND_MAX_IN_FLIGHT more',
+    help: "Connections for requests' reads (DATABASE_POOL_MAX); appends use APPEND_MAX_IN_FLIGHT more",
     registers: [registry],
     collect() {
       this.set(sources.poolMax);
+    },
+  });
+  new Gauge({
+    name: 'database_read_connections_in_use',
+    help: "Connections for requests' reads in use",
+    registers: [registry],
+    collect() {
+      this.set(sources.reads().inUse);
+    },
+  });
+  new Gauge({
+    name: 'database_reads_waiting',
+    help: 'Reads waiting for a connection (all DATABASE_POOL_MAX in use)',
+    registers: [registry],
+    collect() {
+      this.set(sources.reads().waiting);
     },
   });
 }

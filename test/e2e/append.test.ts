@@ -259,17 +259,20 @@ describe('publishing to Redis', () => {
 });
 
 describe('connections of the append path', () => {
-  it('commits appends while every pool connection is busy with a slow read', async () => {
+  it('commits appends while every read and background connection is busy with a slow query', async () => {
     const s = await startTestService({ DATABASE_POOL_MAX: '2' });
     try {
+      const { database } = s.service;
+      const slow = [0, 1].flatMap(() => [database.sql`select pg_sleep(30)`, database.read((sql) => sql`select pg_sleep(30)`)]);
       let readsDone = false;
-      const slow = [0, 1].map(() => s.service.database.sql`select pg_sleep(30)`);
       void Promise.allSettled(slow).then(() => (readsDone = true));
-      await waitUntil(async () => Number((await s.sql`select count(*) from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'`)[0]!.count) === 2);
+      expect(await waitUntil(async () => Number((await s.sql`select count(*) from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'`)[0]!.count) === 4)).toBe(true);
+      expect(database.readStats()).toEqual({ inUse: 2, waiting: 0 });
       const res = await postJson(s.app, '/events', agentCreated(newId()));
       expect(res.status).toBe(201);
       expect(readsDone).toBe(false);
-      for (const q of slow) await q.cancel();
+      await s.sql`select pg_cancel_backend(pid) from pg_stat_activity where query = 'select pg_sleep(30)'`;
+      await Promise.allSettled(slow);
     } finally {
       await s.close();
     }

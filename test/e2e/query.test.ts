@@ -149,3 +149,19 @@ describe('GET /health', () => {
     expect(res.body.publish_lag).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('connections of the read path', () => {
+  it("runs one client's reads on one connection, though a burst opened several", async () => {
+    const readSessions = (where = t.sql`true`) => t.sql<{ pid: number }[]>`
+      select pid from pg_stat_activity
+      where datname = current_database() and application_name = 'event-service-read' and ${where}`;
+    const burst = await Promise.all(Array.from({ length: 30 }, () => get(t.app, `/events?aggregate_id=${agentA}`)));
+    expect(burst.every((r) => r.status === 200)).toBe(true);
+    expect((await readSessions()).length).toBeGreaterThan(1);
+
+    const since = (await t.sql<{ since: Date }[]>`select clock_timestamp() as since`)[0]!.since;
+    for (let i = 0; i < 20; i++) expect((await get(t.app, `/events?aggregate_id=${agentA}`)).status).toBe(200);
+    expect(await readSessions(t.sql`state_change > ${since}`)).toHaveLength(1);
+    expect(t.service.database.readStats()).toEqual({ inUse: 0, waiting: 0 });
+  });
+});
