@@ -168,6 +168,9 @@ describe('metrics and readiness', () => {
     expect(text).toMatch(/relay_publish_lag \d+/);
     expect(text).toMatch(/relay_state\{state="[a-z_]+"\} 1/);
     expect(text).toMatch(/http_requests_total\{method="POST",route="\/events",status="201"\}/);
+    expect(text).toMatch(/database_pool_max 10/);
+    expect(text).toMatch(/database_read_connections_in_use 0/);
+    expect(text).toMatch(/database_reads_waiting 0/);
     expect(text).toMatch(/process_cpu_seconds_total/);
   });
 
