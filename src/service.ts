@@ -62,7 +62,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
   const metrics = createMetrics();
   const shutdown = new AbortController();
   const appendQueue = createAppendQueue({
-    connections: database.appendSql,
+    connections: database.appends,
     maxBatchEvents: config.append.maxBatchEvents,
     onBatch: (events) => metrics.batchSize.observe(events),
     onCommitted: (created) => {
@@ -86,7 +86,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     relay: () => relay.status(),
     appendsInFlight: () => appendQueue.inFlight(),
     poolMax: config.database.poolMax,
-    reads: () => database.readStats(),
+    reads: () => database.reads.stats(),
   });
   relay.start();
 

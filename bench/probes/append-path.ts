@@ -21,9 +21,10 @@ const url = await createDatabase();
 const config = withDatabaseUrl(parseConfig({ DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `probe-${randomUUID()}:`, LOG_LEVEL: 'silent' }), url);
 const service = createService(config, createLogger('silent'));
 const own = connect({ url, poolMax: 1, appendConnections: 1, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
-const bare = createAppendQueue({ connections: own.appendSql, maxBatchEvents: config.append.maxBatchEvents });
+const bare = createAppendQueue({ connections: own.appends, maxBatchEvents: config.append.maxBatchEvents });
 const pool = postgres(url, { max: 10, onnotice: () => {} });
-const overPool = createAppendQueue({ connections: [pool], maxBatchEvents: config.append.maxBatchEvents });
+// One transaction in flight, each on whichever connection postgres.js hands it.
+const overPool = createAppendQueue({ connections: { size: 1, use: (fn) => fn(pool), stats: () => ({ inUse: 0, waiting: 0 }) }, maxBatchEvents: config.append.maxBatchEvents });
 await Promise.all(Array.from({ length: 10 }, () => pool`select pg_sleep(0.05)`));
 const event = (): NewEvent => ({
   id: randomUUID(), eventType: 'agent.created', aggregateType: 'agent', aggregateId: randomUUID(),
@@ -33,7 +34,7 @@ const event = (): NewEvent => ({
 const p50 = async (op: () => Promise<unknown>) => percentile(await latencies(400, op), 50).toFixed(3);
 
 const rows: [string, () => Promise<unknown>][] = [
-  ['append_events() direct', () => appendRequests(own.appendSql[0]!, [[event()]])],
+  ['append_events() direct', () => own.appends.use((sql) => appendRequests(sql, [[event()]]))],
   ['bare append queue', () => bare.append([event()])],
   ['bare queue over a pool (10 open)', () => overPool.append([event()])],
   ["service's append queue", () => service.appendQueue.append([event()])],

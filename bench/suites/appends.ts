@@ -66,7 +66,7 @@ async function emmett(concurrency: number): Promise<number> {
 async function inProcess(concurrency: number): Promise<number> {
   const url = await createDatabase();
   const database = connect({ url, poolMax: 10, appendConnections: 2, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
-  const queue = createAppendQueue({ connections: database.appendSql, maxBatchEvents: 2000 });
+  const queue = createAppendQueue({ connections: database.appends, maxBatchEvents: 2000 });
   const event = (): NewEvent => ({
     id: randomUUID(), eventType: 'agent.created', aggregateType: 'agent', aggregateId: randomUUID(), payload, metadata, version: 1, expectedSequence: 0,
   });

@@ -46,17 +46,17 @@ function snapshotQuery(query: Record<string, string[]>): number | undefined {
 
 /** /aggregates/{type}/{id}: current state (when a definition is registered) and snapshots. */
 export function createAggregatesRoutes({ database, aggregates, eventTypes, logger, maxBodyBytes }: AggregatesRoutesDeps) {
-  const { read } = database;
+  const { reads } = database;
   return new Hono()
     .get('/:type/:id', async (c) => {
       const key = aggregateKey(c.req.param('type'), c.req.param('id'));
       const definition = aggregates.get(key.type);
       let body: Record<string, unknown>;
       if (definition) {
-        const loaded = await read((sql) => loadAggregate(sql, definition, key.id, { eventTypes, logger }));
+        const loaded = await reads.use((sql) => loadAggregate(sql, definition, key.id, { eventTypes, logger }));
         body = { aggregate_type: key.type, aggregate_id: key.id, sequence: loaded.sequence, state: loaded.state };
       } else {
-        const [row] = await read((sql) => sql<{ sequence: string }[]>`
+        const [row] = await reads.use((sql) => sql<{ sequence: string }[]>`
           select coalesce(max(sequence), 0) as sequence from events where aggregate_type = ${key.type} and aggregate_id = ${key.id}`);
         body = { aggregate_type: key.type, aggregate_id: key.id, sequence: Number(row!.sequence) };
       }
@@ -66,7 +66,7 @@ export function createAggregatesRoutes({ database, aggregates, eventTypes, logge
     .get('/:type/:id/snapshot', async (c) => {
       const key = aggregateKey(c.req.param('type'), c.req.param('id'));
       const version = snapshotQuery(c.req.queries());
-      const snapshot = await read((sql) => readSnapshot(sql, key.type, key.id, version));
+      const snapshot = await reads.use((sql) => readSnapshot(sql, key.type, key.id, version));
       if (!snapshot) throw new AppError('not_found', `no snapshot of ${key.type} ${key.id}${version ? ` at schema_version ${version}` : ''}`);
       return c.json(snapshot);
     })
@@ -75,7 +75,7 @@ export function createAggregatesRoutes({ database, aggregates, eventTypes, logge
       const parsed = snapshotBody.safeParse(await readJsonBody(c, maxBodyBytes));
       if (!parsed.success) throw validationFailed(parsed.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })));
       const b = parsed.data;
-      const result = await read((sql) => writeSnapshot(sql, { aggregateType: key.type, aggregateId: key.id, schemaVersion: b.schema_version, sequence: b.sequence, state: b.state }));
+      const result = await reads.use((sql) => writeSnapshot(sql, { aggregateType: key.type, aggregateId: key.id, schemaVersion: b.schema_version, sequence: b.sequence, state: b.state }));
       if (!result.ok) {
         throw new AppError('validation_failed', `sequence ${b.sequence} is beyond the aggregate's current sequence ${result.currentSequence}`, {
           current_sequence: result.currentSequence,

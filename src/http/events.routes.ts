@@ -75,12 +75,12 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     })
     .get('/', async (c) => {
       const query = parseEventQuery(c.req.queries(), deps.maxQueryLimit);
-      return json(c, await database.read((sql) => queryEventsPage(sql, query)), 200);
+      return json(c, await database.reads.use((sql) => queryEventsPage(sql, query)), 200);
     })
     .get('/:id', async (c) => {
       const id = c.req.param('id');
       if (!isUuid(id)) throw new AppError('malformed_request', 'the event id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
-      const event = await database.read((sql) => getEvent(sql, id.toLowerCase()));
+      const event = await database.reads.use((sql) => getEvent(sql, id.toLowerCase()));
       if (!event) throw new AppError('not_found', `no event with id ${id}`);
       return json(c, event, 200);
     });

@@ -38,7 +38,7 @@ export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLim
     if (lastEventId !== undefined && !/^(0|[1-9]\d{0,15})$/.test(lastEventId.trim())) {
       throw new AppError('malformed_request', 'Last-Event-ID must be a position', { errors: [{ pointer: '/Last-Event-ID', detail: 'must be an integer >= 0' }] });
     }
-    let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? (await database.read(headPosition)));
+    let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? (await database.reads.use(headPosition)));
 
     return streamSSE(c, async (stream) => {
       // Ends the stream when the client goes away or the service shuts down.
@@ -53,7 +53,7 @@ export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLim
         await stream.write(': connected\n\n');
         while (!ended()) {
           const headBefore = commits.head;
-          const page = await database.read((sql) => queryEvents(sql, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' }));
+          const page = await database.reads.use((sql) => queryEvents(sql, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' }));
           for (const json of page.events) {
             const position = positionOf(json);
             await stream.writeSSE({ id: String(position), data: json });

@@ -1,16 +1,15 @@
 import type { NewEvent } from '../events/event.ts';
-import type { Sql } from './database.ts';
+import type { Connections, Sql } from './database.ts';
 import { appendRequests, type AppendOutcome, type EventRecord } from './event-store.ts';
 import { isUnavailable, mapStoreError } from './pg-errors.ts';
 
 export interface AppendQueueOptions {
   /**
-   * One client of a single connection per transaction in flight (Database['appendSql']). With
-   * two or more, transactions still commit one by one (the store's lock), but the next one is
-   * already waiting in PostgreSQL when the previous commits. A transaction takes the first free
-   * connection, so at low rates every append runs on the same backend.
+   * Database['appends']: one connection per transaction in flight. With two or more,
+   * transactions still commit one by one (the store's lock), but the next one is already
+   * waiting in PostgreSQL when the previous commits.
    */
-  connections: Sql[];
+  connections: Connections;
   /** Most events one transaction takes; a single larger request still goes alone. */
   maxBatchEvents: number;
   /** Called after each commit with the events it created, in position order. */
@@ -41,9 +40,8 @@ export interface AppendQueue {
  */
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   const { connections } = options;
-  const maxInFlight = connections.length;
+  const maxInFlight = connections.size;
   if (maxInFlight === 0) throw new Error('the append queue needs at least one connection');
-  const busy = connections.map(() => false);
   const queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;
@@ -66,10 +64,8 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     scheduled = false;
     while (queue.length > 0 && inFlight < maxInFlight) {
       inFlight++;
-      const slot = busy.indexOf(false);
-      busy[slot] = true;
-      void commit(connections[slot]!, takeBatch()).finally(() => {
-        busy[slot] = false;
+      const batch = takeBatch();
+      void connections.use((sql) => commit(sql, batch)).finally(() => {
         inFlight--;
         if (queue.length > 0) pump();
         else if (inFlight === 0) markIdle();

@@ -263,11 +263,11 @@ describe('connections of the append path', () => {
     const s = await startTestService({ DATABASE_POOL_MAX: '2' });
     try {
       const { database } = s.service;
-      const slow = [0, 1].flatMap(() => [database.sql`select pg_sleep(30)`, database.read((sql) => sql`select pg_sleep(30)`)]);
+      const slow = [0, 1].flatMap(() => [database.sql`select pg_sleep(30)`, database.reads.use((sql) => sql`select pg_sleep(30)`)]);
       let readsDone = false;
       void Promise.allSettled(slow).then(() => (readsDone = true));
       expect(await waitUntil(async () => Number((await s.sql`select count(*) from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'`)[0]!.count) === 4)).toBe(true);
-      expect(database.readStats()).toEqual({ inUse: 2, waiting: 0 });
+      expect(database.reads.stats()).toEqual({ inUse: 2, waiting: 0 });
       const res = await postJson(s.app, '/events', agentCreated(newId()));
       expect(res.status).toBe(201);
       expect(readsDone).toBe(false);

@@ -162,6 +162,6 @@ describe('connections of the read path', () => {
     const since = (await t.sql<{ since: Date }[]>`select clock_timestamp() as since`)[0]!.since;
     for (let i = 0; i < 20; i++) expect((await get(t.app, `/events?aggregate_id=${agentA}`)).status).toBe(200);
     expect(await readSessions(t.sql`state_change > ${since}`)).toHaveLength(1);
-    expect(t.service.database.readStats()).toEqual({ inUse: 0, waiting: 0 });
+    expect(t.service.database.reads.stats()).toEqual({ inUse: 0, waiting: 0 });
   });
 });
