@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { waitUntil } from '../support/wait.ts';
 
 // One store with a known history: 2 agents, 1 task, 2 correlation ids, 3 time slices.
 let t: TestService;
@@ -163,5 +164,27 @@ describe('connections of the read path', () => {
     for (let i = 0; i < 20; i++) expect((await get(t.app, `/events?aggregate_id=${agentA}`)).status).toBe(200);
     expect(await readSessions(t.sql`state_change > ${since}`)).toHaveLength(1);
     expect(t.service.database.reads.stats()).toEqual({ inUse: 0, waiting: 0 });
+  });
+
+  it('makes a read wait in line while every read connection is in use, and frees one that failed', async () => {
+    const s = await startTestService({ DATABASE_POOL_MAX: '1' });
+    try {
+      const { reads } = s.service.database;
+      await expect(reads.use((sql) => sql`select 1 / 0`)).rejects.toThrow(/division by zero/);
+      expect(reads.stats()).toEqual({ inUse: 0, waiting: 0 });
+
+      const slow = reads.use((sql) => sql`select pg_sleep(30)`).then(() => 'finished', (error: Error) => error.message);
+      const read = get(s.app, `/events?aggregate_id=${newId()}`);
+      expect(await waitUntil(() => reads.stats().waiting === 1)).toBe(true);
+      expect(reads.stats().inUse).toBe(1);
+      await s.sql`select pg_cancel_backend(pid) from pg_stat_activity where query = 'select pg_sleep(30)'`;
+      expect(await slow).toMatch(/cancel/);
+      const res = await read;
+      expect(res.status).toBe(200);
+      expect(res.body.events).toEqual([]);
+      expect(reads.stats()).toEqual({ inUse: 0, waiting: 0 });
+    } finally {
+      await s.close();
+    }
   });
 });
