@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { Logger } from '../logger.ts';
-import { rowCountLiteral, type EventRecord } from '../store/event-store.ts';
+import { eventRecord, queryEvents, type EventRecord } from '../store/event-store.ts';
 import { eventsChannel } from './channels.ts';
 
 export interface RelayOptions {
@@ -72,11 +72,6 @@ export function createRelay(options: RelayOptions): Relay {
     onnotice: () => {},
     connection: { application_name: 'event-service-relay', synchronous_commit: 'off' },
   });
-
-  // The batch size is in the text, not a parameter: PostgreSQL then keeps one plan for the
-  // statement instead of planning every read (see eventQuery()).
-  const readBatch = `select e.position, e.aggregate_type, event_json(e) as json from events e
-    where e.position > $1 order by e.position limit ${rowCountLiteral(options.batchSize)}`;
 
   let state: RelayState = 'starting';
   let published = 0;
@@ -152,10 +147,11 @@ export function createRelay(options: RelayOptions): Relay {
     }
     if (published >= known && untilPoll() > 0 && !stopping) return [];
     polledAt = performance.now();
-    const rows = await sql.unsafe<{ position: string; aggregate_type: string; json: string }[]>(readBatch, [published], { prepare: true });
-    // A full batch may have more behind it: read again at once.
-    if (rows.length === options.batchSize) polledAt = -Infinity;
-    return rows.map((r) => ({ position: Number(r.position), aggregateType: r.aggregate_type, json: r.json }));
+    // GET /events' statement for `after=` alone (one generic plan, see eventQuery()).
+    const page = await queryEvents(sql, { after: published, limit: options.batchSize, offset: 0, order: 'asc' });
+    // More behind this batch: read again at once.
+    if (page.nextAfter !== null) polledAt = -Infinity;
+    return page.events.map(eventRecord);
   }
 
   // Publishes in order; returns how many Redis acknowledged before the first failure.

@@ -23,13 +23,16 @@ interface AppendRow {
 }
 
 // The JSON text carries position and aggregate_type; reading them back avoids a second parse.
+// Both come before payload and metadata in event_json(), so the first match is the event's own.
 const POSITION = /"position":(\d+)/;
+const AGGREGATE_TYPE = /"aggregate_type":"([^"]+)"/;
 /** The position of an event given as its canonical JSON (event_json()). */
 export function positionOf(json: string): number {
   return Number(POSITION.exec(json)![1]);
 }
-function recordOf(json: string, aggregateType: string): EventRecord {
-  return { json, aggregateType, position: positionOf(json) };
+/** An event given as its canonical JSON, with the keys publishing needs. */
+export function eventRecord(json: string): EventRecord {
+  return { json, aggregateType: AGGREGATE_TYPE.exec(json)![1]!, position: positionOf(json) };
 }
 
 /**
@@ -60,7 +63,7 @@ export async function appendRequests(sql: Database['sql'], requests: NewEvent[][
     if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!, events.length > 1) };
     return {
       ok: true,
-      events: mine.map((r, i) => ({ ...recordOf(r.r_event!, events[i]!.aggregateType), created: r.r_status === 'created' })),
+      events: mine.map((r) => ({ ...eventRecord(r.r_event!), created: r.r_status === 'created' })),
     };
   });
 }
