@@ -85,7 +85,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     headPosition: () => headPosition(database.sql),
     relay: () => relay.status(),
     appendsInFlight: () => appendQueue.inFlight(),
-    poolMax: config.database.poolMax,
+    poolMax: database.reads.size,
     reads: () => database.reads.stats(),
   });
   relay.start();

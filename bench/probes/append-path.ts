@@ -13,7 +13,7 @@ import type { NewEvent } from '../../src/events/event.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createService } from '../../src/service.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
-import { createDatabase as connect } from '../../src/store/database.ts';
+import { createDatabase as connect, createConnections } from '../../src/store/database.ts';
 import { appendRequests } from '../../src/store/event-store.ts';
 import { cleanup, createDatabase, latencies, percentile, redisUrl } from '../lib.ts';
 
@@ -24,7 +24,7 @@ const own = connect({ url, poolMax: 1, appendConnections: 1, connectTimeoutSecon
 const bare = createAppendQueue({ connections: own.appends, maxBatchEvents: config.append.maxBatchEvents });
 const pool = postgres(url, { max: 10, onnotice: () => {} });
 // One transaction in flight, each on whichever connection postgres.js hands it.
-const overPool = createAppendQueue({ connections: { size: 1, use: (fn) => fn(pool), stats: () => ({ inUse: 0, waiting: 0 }) }, maxBatchEvents: config.append.maxBatchEvents });
+const overPool = createAppendQueue({ connections: createConnections([pool]), maxBatchEvents: config.append.maxBatchEvents });
 await Promise.all(Array.from({ length: 10 }, () => pool`select pg_sleep(0.05)`));
 const event = (): NewEvent => ({
   id: randomUUID(), eventType: 'agent.created', aggregateType: 'agent', aggregateId: randomUUID(),

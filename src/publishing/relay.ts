@@ -151,7 +151,7 @@ export function createRelay(options: RelayOptions): Relay {
     const page = await queryEvents(sql, { after: published, limit: options.batchSize, offset: 0, order: 'asc' });
     // More behind this batch: read again at once.
     if (page.nextAfter !== null) polledAt = -Infinity;
-    return page.events.map(eventRecord);
+    return page.events.map((json) => eventRecord(json));
   }
 
   // Publishes in order; returns how many Redis acknowledged before the first failure.

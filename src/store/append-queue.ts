@@ -5,9 +5,10 @@ import { isUnavailable, mapStoreError } from './pg-errors.ts';
 
 export interface AppendQueueOptions {
   /**
-   * Database['appends']: one connection per transaction in flight. With two or more,
-   * transactions still commit one by one (the store's lock), but the next one is already
-   * waiting in PostgreSQL when the previous commits.
+   * Database['appends'], the queue's alone: one connection per transaction in flight, so its
+   * connections in use are the transactions in flight. With two or more, transactions still
+   * commit one by one (the store's lock), but the next one is already waiting in PostgreSQL
+   * when the previous commits.
    */
   connections: Connections;
   /** Most events one transaction takes; a single larger request still goes alone. */
@@ -40,10 +41,9 @@ export interface AppendQueue {
  */
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   const { connections } = options;
-  const maxInFlight = connections.size;
-  if (maxInFlight === 0) throw new Error('the append queue needs at least one connection');
+  if (connections.size === 0) throw new Error('the append queue needs at least one connection');
+  const inFlight = () => connections.stats().inUse;
   const queue: Pending[] = [];
-  let inFlight = 0;
   let scheduled = false;
   let idle: Promise<void> = Promise.resolve();
   let markIdle: () => void = () => {};
@@ -51,9 +51,9 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   function append(events: NewEvent[]): Promise<AppendOutcome> {
     return new Promise((resolve, reject) => {
       queue.push({ events, resolve, reject });
-      if (inFlight === 0 && !scheduled) idle = new Promise((r) => (markIdle = r));
+      if (inFlight() === 0 && !scheduled) idle = new Promise((r) => (markIdle = r));
       // After the current I/O turn, so requests that arrived together go together.
-      if (!scheduled && inFlight < maxInFlight) {
+      if (!scheduled && inFlight() < connections.size) {
         scheduled = true;
         setImmediate(pump);
       }
@@ -62,13 +62,12 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
 
   function pump() {
     scheduled = false;
-    while (queue.length > 0 && inFlight < maxInFlight) {
-      inFlight++;
+    // use() takes a free connection at once, so the count is current on the next check.
+    while (queue.length > 0 && inFlight() < connections.size) {
       const batch = takeBatch();
       void connections.use((sql) => commit(sql, batch)).finally(() => {
-        inFlight--;
         if (queue.length > 0) pump();
-        else if (inFlight === 0) markIdle();
+        else if (inFlight() === 0) markIdle();
       });
     }
   }
@@ -126,9 +125,9 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
 
   return {
     append,
-    inFlight: () => inFlight,
+    inFlight,
     drain: async () => {
-      while (inFlight > 0 || scheduled || queue.length > 0) await Promise.race([idle, new Promise((r) => setTimeout(r, 10))]);
+      while (inFlight() > 0 || scheduled || queue.length > 0) await Promise.race([idle, new Promise((r) => setTimeout(r, 10))]);
     },
   };
 }

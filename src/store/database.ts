@@ -1,6 +1,4 @@
-import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import * as schema from './schema.ts';
 
 export interface DatabaseOptions {
   url: string;
@@ -13,11 +11,6 @@ export interface DatabaseOptions {
 }
 
 export type Sql = postgres.Sql;
-export type Db = ReturnType<typeof createDb>;
-
-function createDb(sql: Sql) {
-  return drizzle({ client: sql, schema });
-}
 
 /**
  * Clients of exactly one connection each, handed out to one user at a time, the most recently
@@ -30,7 +23,10 @@ function createDb(sql: Sql) {
  */
 export interface Connections {
   readonly size: number;
-  /** Runs `fn` on a connection of its own for as long as `fn` runs. */
+  /**
+   * Runs `fn` on a connection of its own for as long as `fn` runs. A free connection is taken
+   * before use() returns and given back before its promise settles, so stats() is current.
+   */
   use<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Connections in use, and users waiting for one. */
   stats(): { inUse: number; waiting: number };
@@ -43,7 +39,6 @@ export interface Database {
   appends: Connections;
   /** A small postgres.js pool for background work: replays, polling, health, metrics. */
   sql: Sql;
-  db: Db;
   close(timeoutSeconds?: number): Promise<void>;
 }
 
@@ -72,14 +67,14 @@ export function createDatabase(options: DatabaseOptions): Database {
     reads: createConnections(readClients),
     appends: createConnections(appendClients),
     sql,
-    db: createDb(sql),
     close: async (timeoutSeconds = 5) => {
       await Promise.all([sql, ...readClients, ...appendClients].map((s) => s.end({ timeout: timeoutSeconds })));
     },
   };
 }
 
-function createConnections(clients: Sql[]): Connections {
+/** Connections over the given clients (each should hold one connection). */
+export function createConnections(clients: Sql[]): Connections {
   const idle = [...clients].reverse(); // the first client on top
   const waiters: ((sql: Sql) => void)[] = [];
   const release = (sql: Sql) => {

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { NewEvent } from '../events/event.ts';
 import type { EventQuery } from '../events/query-input.ts';
-import type { Database, Sql } from './database.ts';
+import type { Sql } from './database.ts';
 
 /** A stored event as the store hands it out: its canonical JSON (see event_json()) plus keys. */
 export interface EventRecord {
@@ -31,8 +31,8 @@ export function positionOf(json: string): number {
   return Number(POSITION.exec(json)![1]);
 }
 /** An event given as its canonical JSON, with the keys publishing needs. */
-export function eventRecord(json: string): EventRecord {
-  return { json, aggregateType: AGGREGATE_TYPE.exec(json)![1]!, position: positionOf(json) };
+export function eventRecord(json: string, aggregateType = AGGREGATE_TYPE.exec(json)![1]!): EventRecord {
+  return { json, aggregateType, position: positionOf(json) };
 }
 
 /**
@@ -40,7 +40,7 @@ export function eventRecord(json: string): EventRecord {
  * drizzle/0001_append_function.sql for the concurrency contract). Each request is all or
  * nothing and gets its own outcome. Ids must be unique across all requests.
  */
-export async function appendRequests(sql: Database['sql'], requests: NewEvent[][]): Promise<AppendOutcome[]> {
+export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<AppendOutcome[]> {
   const items: unknown[] = [];
   requests.forEach((events, grp) => {
     for (const e of events) {
@@ -63,7 +63,8 @@ export async function appendRequests(sql: Database['sql'], requests: NewEvent[][
     if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!, events.length > 1) };
     return {
       ok: true,
-      events: mine.map((r) => ({ ...eventRecord(r.r_event!), created: r.r_status === 'created' })),
+      // The request knows each event's aggregate type: no search of the JSON for it.
+      events: mine.map((r, i) => ({ ...eventRecord(r.r_event!, events[i]!.aggregateType), created: r.r_status === 'created' })),
     };
   });
 }
@@ -204,7 +205,7 @@ function firstPositionFrom(instant: string): string {
 }
 
 /** The newest committed position (0 for an empty store). */
-export async function headPosition(sql: Database['sql']): Promise<number> {
+export async function headPosition(sql: Sql): Promise<number> {
   const [row] = await sql<{ last_position: string }[]>`select last_position from events_head`;
   return Number(row?.last_position ?? 0);
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCreated, get, newId, postJson } from '../support/http.ts';
 import { startTestService, subscribeAll, type TestService } from '../support/service.ts';
+import { databaseNow, sessionsOf } from '../support/sessions.ts';
 import { waitUntil } from '../support/wait.ts';
 
 let t: TestService;
@@ -279,9 +280,7 @@ describe('connections of the append path', () => {
   });
 
   it("runs one client's appends on one connection, and concurrent ones on APPEND_MAX_IN_FLIGHT of their own", async () => {
-    const appendSessions = (where = t.sql`true`) => t.sql<{ pid: number; wait_event_type: string | null }[]>`
-      select pid, wait_event_type from pg_stat_activity
-      where datname = current_database() and application_name = 'event-service-append' and ${where}`;
+    const appendSessions = (where?: Parameters<typeof sessionsOf>[2]) => sessionsOf(t.sql, 'event-service-append', where);
     // Two transactions in flight: the first waits for the append lock held here, the second for the first.
     const lock = await t.sql.reserve();
     await lock`begin`;
@@ -296,7 +295,7 @@ describe('connections of the append path', () => {
     expect((await second).status).toBe(201);
     expect(await appendSessions()).toHaveLength(2);
 
-    const since = (await t.sql<{ since: Date }[]>`select clock_timestamp() as since`)[0]!.since;
+    const since = await databaseNow(t.sql);
     for (let i = 0; i < 20; i++) expect((await postJson(t.app, '/events', agentCreated(newId()))).status).toBe(201);
     expect(await appendSessions(t.sql`state_change > ${since}`)).toHaveLength(1);
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { databaseNow, sessionsOf } from '../support/sessions.ts';
 import { waitUntil } from '../support/wait.ts';
 
 // One store with a known history: 2 agents, 1 task, 2 correlation ids, 3 time slices.
@@ -153,14 +154,12 @@ describe('GET /health', () => {
 
 describe('connections of the read path', () => {
   it("runs one client's reads on one connection, though a burst opened several", async () => {
-    const readSessions = (where = t.sql`true`) => t.sql<{ pid: number }[]>`
-      select pid from pg_stat_activity
-      where datname = current_database() and application_name = 'event-service-read' and ${where}`;
+    const readSessions = (where?: Parameters<typeof sessionsOf>[2]) => sessionsOf(t.sql, 'event-service-read', where);
     const burst = await Promise.all(Array.from({ length: 30 }, () => get(t.app, `/events?aggregate_id=${agentA}`)));
     expect(burst.every((r) => r.status === 200)).toBe(true);
     expect((await readSessions()).length).toBeGreaterThan(1);
 
-    const since = (await t.sql<{ since: Date }[]>`select clock_timestamp() as since`)[0]!.since;
+    const since = await databaseNow(t.sql);
     for (let i = 0; i < 20; i++) expect((await get(t.app, `/events?aggregate_id=${agentA}`)).status).toBe(200);
     expect(await readSessions(t.sql`state_change > ${since}`)).toHaveLength(1);
     expect(t.service.database.reads.stats()).toEqual({ inUse: 0, waiting: 0 });
