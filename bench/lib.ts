@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { freePort } from '../src/free-port.ts';
 import { runMigrations } from '../src/store/migrate.ts';
+import { withDatabaseName } from '../src/store/postgres-url.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -50,9 +51,7 @@ const created: string[] = [];
 const stops: (() => Promise<void>)[] = [];
 
 export function databaseUrl(name: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return withDatabaseName(adminUrl, name);
 }
 
 /** A fresh database for one measurement, migrated unless asked not to; dropped at the end. */

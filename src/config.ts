@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPostgresUrl } from './store/postgres-url.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -7,7 +8,9 @@ const envSchema = z.object({
   PORT: int(0, 65535).default(8011),
   HOST: z.string().min(1).default('0.0.0.0'),
   // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR (see src/store/embedded-postgres.ts).
-  DATABASE_URL: z.url().optional(),
+  // postgres:// or postgresql://, with a host or a Unix socket as libpq takes them
+  // (src/store/postgres-url.ts).
+  DATABASE_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default('./.data/postgres'),
   EMBEDDED_POSTGRES_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('postgres'),
   DATABASE_POOL_MAX: int(1, 500).default(10),

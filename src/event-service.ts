@@ -4,6 +4,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-p
 import { createLogger, type Logger } from './logger.ts';
 import { createService, type ServiceDefinitions } from './service.ts';
 import { runMigrations } from './store/migrate.ts';
+import { postgresTarget } from './store/postgres-url.ts';
 
 export interface EventServiceOptions extends ServiceDefinitions {
   /** Where configuration is read from (default: process.env); see README "Configuration". */
@@ -30,8 +31,7 @@ export async function createEventService(options: EventServiceOptions = {}) {
   }
   const config = withDatabaseUrl(parsed, parsed.database.url ?? embedded!.url);
   try {
-    const where = new URL(config.database.url);
-    logger.info({ database: `${where.host}${where.pathname}` }, 'applying migrations');
+    logger.info({ database: postgresTarget(config.database.url).where }, 'applying migrations');
     await runMigrations(config.database.url);
   } catch (error) {
     await embedded?.stop();

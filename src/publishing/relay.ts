@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
-import postgres from 'postgres';
 import type { Logger } from '../logger.ts';
 import { eventRecord, queryEvents, type EventRecord } from '../store/event-store.ts';
+import { connectPostgres } from '../store/postgres-url.ts';
 import { eventsChannel } from './channels.ts';
 
 export interface RelayOptions {
@@ -66,7 +66,7 @@ export function createRelay(options: RelayOptions): Relay {
   const log = options.logger.child({ component: 'relay' });
   // Its own connection: checkpoint writes may commit asynchronously (a lost checkpoint only
   // means re-publishing, which at-least-once allows) and never wait behind appends.
-  const sql = postgres(options.databaseUrl, {
+  const sql = connectPostgres(options.databaseUrl, {
     max: 1,
     connect_timeout: 5,
     onnotice: () => {},

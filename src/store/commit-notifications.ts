@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import postgres from 'postgres';
 import type { Logger } from '../logger.ts';
 import { headPosition } from './event-store.ts';
+import { connectPostgres } from './postgres-url.ts';
 
 /** NOTIFY channel; PostgreSQL scopes it to the database, so it names no database itself. */
 export const COMMITS_CHANNEL = 'events_committed';
@@ -31,7 +31,7 @@ export interface CommitNotifications {
  */
 export function createCommitNotifications(options: CommitNotificationsOptions): CommitNotifications {
   const log = options.logger.child({ component: 'commit-notifications' });
-  const sql = postgres(options.databaseUrl, {
+  const sql = connectPostgres(options.databaseUrl, {
     max: 1,
     connect_timeout: 5,
     idle_timeout: 60,

@@ -1,4 +1,5 @@
-import postgres from 'postgres';
+import type postgres from 'postgres';
+import { connectPostgres } from './postgres-url.ts';
 
 export interface DatabaseOptions {
   url: string;
@@ -47,7 +48,7 @@ const BACKGROUND_CONNECTIONS = 2;
 
 export function createDatabase(options: DatabaseOptions): Database {
   const client = (max: number, applicationName: string) =>
-    postgres(options.url, {
+    connectPostgres(options.url, {
       max,
       connect_timeout: options.connectTimeoutSeconds,
       idle_timeout: 60,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -109,6 +110,31 @@ describe('the service as a process', () => {
     const p = await start();
     const res = await fetch(`${p.url}/events?limit=1000`);
     expect(((await res.json()) as any).events).toHaveLength(before);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('connects over a Unix socket given the way libpq takes it (a user, no host, ?host=<directory>)', async (ctx) => {
+    const [{ dirs }] = (await sql<{ dirs: string }[]>`select current_setting('unix_socket_directories') as dirs`) as unknown as [{ dirs: string }];
+    const dir = dirs.split(',')[0]!.trim();
+    const { username, port, pathname } = new URL(url);
+    if (!dir || !existsSync(`${dir}/.s.PGSQL.${port || 5432}`)) ctx.skip(); // a server without a socket here
+    const socketUrl = `postgresql://${username || 'postgres'}@${pathname}?host=${dir}&port=${port || 5432}`;
+    const p = await start({ DATABASE_URL: socketUrl });
+    expect(p.output()).toContain(`${dir}/.s.PGSQL.${port || 5432}${pathname}`); // where it says it migrates
+    const sub = await subscribeAll(channelPrefix);
+    const res = await post(p.url, '/events', { event_type: 'task.created', aggregate_id: newId() });
+    expect(res.status).toBe(201);
+    const id = ((await res.json()) as any).id;
+    expect((await fetch(`${p.url}/events/${id}`)).status).toBe(200);
+    expect((await sub.waitForIds([id], 10_000)).map((m) => m.event.id)).toEqual([id]);
+    sub.close();
+    // Every connection of this process is on the socket: no client address.
+    const sessions = await sql<{ application_name: string; client_addr: string | null }[]>`
+      select application_name, client_addr from pg_stat_activity where datname = current_database() and application_name like 'event-service%'`;
+    const names = new Set(sessions.map((s) => s.application_name));
+    for (const name of ['event-service-append', 'event-service-read', 'event-service-relay', 'event-service-notify']) expect(names).toContain(name);
+    expect(sessions.filter((s) => s.client_addr !== null)).toEqual([]);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });

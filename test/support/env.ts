@@ -1,3 +1,5 @@
+import { withDatabaseName } from '../../src/store/postgres-url.ts';
+
 // Where the suite finds PostgreSQL and Redis: TEST_DATABASE_URL / TEST_REDIS_URL, else the
 // local defaults, else (PostgreSQL only) an embedded server the global setup starts for the run
 // and publishes as TEST_DATABASE_URL. The database URL names a database the suite can connect
@@ -7,7 +9,5 @@ export const adminDatabaseUrl = () => process.env.TEST_DATABASE_URL ?? DEFAULT_D
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function databaseUrl(name: string): string {
-  const url = new URL(adminDatabaseUrl());
-  url.pathname = `/${name}`;
-  return url.toString();
+  return withDatabaseName(adminDatabaseUrl(), name);
 }
