@@ -96,9 +96,7 @@ export async function getEvent(sql: Sql, id: string): Promise<string | undefined
  * with `after` never skips one.
  */
 export async function queryEvents(sql: Sql, q: EventQuery): Promise<{ events: string[]; nextAfter: number | null }> {
-  const rows = await runEventQuery(sql, q);
-  const more = rows.length > q.limit;
-  const page = more ? rows.slice(0, q.limit) : rows;
+  const { page, more } = splitPage(await runEventQuery(sql, q), q.limit);
   return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
 }
 
@@ -110,15 +108,19 @@ const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLO
  */
 export async function queryEventsPage(sql: Sql, q: EventQuery): Promise<Buffer<ArrayBuffer>> {
   const rows = (await runEventQuery(sql, q).raw()) as unknown as [Buffer, Buffer][];
-  const more = rows.length > q.limit;
-  const n = more ? q.limit : rows.length;
+  const { page, more } = splitPage(rows, q.limit);
   const parts: Buffer[] = [PAGE_OPEN];
-  for (let i = 0; i < n; i++) {
+  page.forEach(([json], i) => {
     if (i > 0) parts.push(COMMA);
-    parts.push(rows[i]![0]);
-  }
-  parts.push(PAGE_CLOSE, Buffer.from(more ? `${rows[n - 1]![1].toString()}}` : 'null}'));
+    parts.push(json);
+  });
+  parts.push(PAGE_CLOSE, Buffer.from(more ? `${page[page.length - 1]![1].toString()}}` : 'null}'));
   return Buffer.concat(parts);
+}
+
+/** The statement fetches limit + 1 rows: the extra one only says that more follow. */
+function splitPage<T>(rows: T[], limit: number): { page: T[]; more: boolean } {
+  return rows.length > limit ? { page: rows.slice(0, limit), more: true } : { page: rows, more: false };
 }
 
 /** The statement of GET /events, prepared once per connection; rows are { json, position }. */
