@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { freePort } from '../src/free-port.ts';
+import { parseEventQueryString } from '../src/events/query-input.ts';
+import { eventQuery } from '../src/store/event-store.ts';
 import { runMigrations } from '../src/store/migrate.ts';
 import { withDatabaseName } from '../src/store/postgres-url.ts';
 
@@ -250,6 +252,15 @@ export async function seedAggregateHistory(baseUrl: string, databaseUrl: string)
   await sql.end();
   await waitForRelay(baseUrl);
   return aggregateId;
+}
+
+/**
+ * The raw baseline of a read: the very statement GET /events runs for this path's query string
+ * (eventQuery()), prepared, run by postgres.js in this process with no HTTP.
+ */
+export function rawEventQuery(sql: postgres.Sql, path: string): () => Promise<unknown> {
+  const { text, params } = eventQuery(parseEventQueryString(path.slice(path.indexOf('?') + 1)));
+  return () => sql.unsafe(text, params, { prepare: true });
 }
 
 /** Waits until the service's relay has published everything committed (publish_lag 0). */

@@ -11,7 +11,7 @@
 // postgres.js's own pool, sequential reads then went to each open connection in turn).
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { cleanup, cpuTimeMs, createDatabase, keepAliveClient, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
+import { cleanup, cpuTimeMs, createDatabase, keepAliveClient, latencies, percentile, rawEventQuery, seedAggregateHistory, startService } from '../lib.ts';
 
 const url = await createDatabase();
 const service = await startService({ DATABASE_URL: url });
@@ -26,8 +26,8 @@ try {
   };
   const get = (path: string, status = 200) => () => client.request('GET', path).then(expect(status));
   const rows: [string, () => Promise<unknown>][] = [
-    ['query 100', () => sql`select event_json(e) as json, e.position from events e where e.aggregate_id = ${aggregateId} order by e.position limit 101`],
-    ['query 1', () => sql`select event_json(e) as json, e.position from events e where e.aggregate_id = ${aggregateId} order by e.position limit 2`],
+    ['query 100', rawEventQuery(sql, `/events?aggregate_id=${aggregateId}`)],
+    ['query 1', rawEventQuery(sql, `/events?aggregate_id=${aggregateId}&limit=1`)],
     ['GET 100', get(`/events?aggregate_id=${aggregateId}`)],
     ['GET 10', get(`/events?aggregate_id=${aggregateId}&limit=10`)],
     ['GET 1', get(`/events?aggregate_id=${aggregateId}&limit=1`)],

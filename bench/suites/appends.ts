@@ -103,16 +103,22 @@ const suite: Suite = {
   async run(record) {
     for (const c of CONCURRENCIES) {
       const raw: number[] = [], peer: number[] = [], ours: number[] = [], web: number[] = [], naive: number[] = [], p50: number[] = [], p99: number[] = [];
-      // Alternating A/B rounds so that machine noise hits every contender alike.
+      const steps = [
+        async () => raw.push(await rawInsert(c)),
+        async () => peer.push(await emmett(c)),
+        async () => ours.push(await inProcess(c)),
+        async () => {
+          const h = await http(c);
+          web.push(h.rps);
+          p50.push(h.p50);
+          p99.push(h.p99);
+        },
+        async () => naive.push((await http(c, NAIVE)).rps),
+      ];
+      // Rounds so that machine noise hits every contender alike, every other one in reverse
+      // order: whoever runs right after another tends to differ from it by order alone.
       for (let round = 0; round < REPEAT; round++) {
-        raw.push(await rawInsert(c));
-        peer.push(await emmett(c));
-        ours.push(await inProcess(c));
-        const h = await http(c);
-        web.push(h.rps);
-        p50.push(h.p50);
-        p99.push(h.p99);
-        naive.push((await http(c, NAIVE)).rps);
+        for (const step of round % 2 === 0 ? steps : [...steps].reverse()) await step();
       }
       const [r, e, o, w, n] = [median(raw), median(peer), median(ours), median(web), median(naive)];
       record({ suite: 'appends', name: `raw INSERT (1 row/tx), c=${c}`, value: r, unit: 'events/s' });

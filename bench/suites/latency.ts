@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { createDatabase, DURATION_S, keepAliveClient, latencies, pacedHttp, percentile, seedAggregateHistory, startService } from '../lib.ts';
+import { createDatabase, DURATION_S, keepAliveClient, latencies, pacedHttp, percentile, rawEventQuery, seedAggregateHistory, startService } from '../lib.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
@@ -43,9 +43,9 @@ const suite: Suite = {
     const middle = Number((await sql<{ position: string }[]>`select position from events order by position offset 10000 limit 1`)[0]!.position);
 
     const cases = [
-      { name: 'aggregate history (100 events)', path: `/events?aggregate_id=${aggregateId}`, raw: () => sql`select event_json(e) from events e where aggregate_id = ${aggregateId} order by position limit 101` },
-      { name: 'keyset page (after=, limit=100)', path: `/events?after=${middle}&limit=100`, raw: () => sql`select event_json(e) from events e where position > ${middle} order by position limit 101` },
-    ];
+      { name: 'aggregate history (100 events)', path: `/events?aggregate_id=${aggregateId}` },
+      { name: 'keyset page (after=, limit=100)', path: `/events?after=${middle}&limit=100` },
+    ].map((c) => ({ ...c, raw: rawEventQuery(sql, c.path) }));
     // Both sides measured alike: one request at a time on one warm connection (keep-alive for
     // HTTP, a prepared statement for the raw query), timed from send to last byte, in
     // alternating slices so noise from the rest of the machine falls on both. (The paced client
