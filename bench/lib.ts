@@ -263,6 +263,28 @@ export function rawEventQuery(sql: postgres.Sql, path: string): () => Promise<un
   return () => sql.unsafe(text, params, { prepare: true });
 }
 
+/**
+ * Quantiles of a Prometheus histogram over the window between two scrapes of /metrics,
+ * interpolated linearly within a bucket (as PromQL's histogram_quantile() does).
+ */
+export function histogramQuantiles(before: string, after: string, name: string, qs: number[]): number[] & { count: number } {
+  const buckets = (text: string) =>
+    [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map((m) => ({ le: Number(m[1]), n: Number(m[2]) }));
+  const b0 = buckets(before);
+  const window = buckets(after).map((b, i) => ({ le: b.le, n: b.n - (b0[i]?.n ?? 0) }));
+  const total = window[window.length - 1]?.n ?? 0;
+  const result = qs.map((q) => {
+    const rank = q * total;
+    const i = window.findIndex((b) => b.n >= rank);
+    if (i < 0 || total === 0) return NaN;
+    const lower = i === 0 ? 0 : window[i - 1]!.le, below = i === 0 ? 0 : window[i - 1]!.n;
+    const upper = window[i]!.le;
+    if (!Number.isFinite(upper)) return lower;
+    return lower + ((upper - lower) * (rank - below)) / Math.max(1, window[i]!.n - below);
+  });
+  return Object.assign(result, { count: total });
+}
+
 /** Waits until the service's relay has published everything committed (publish_lag 0). */
 export async function waitForRelay(baseUrl: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -36,6 +36,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
   const eventTypes = definitions.eventTypes ?? emptyEventTypes;
   const database = createDatabase({ ...config.database, appendConnections: config.append.maxInFlight });
   const redis = createPublisherConnection(config.redis.url, logger);
+  const metrics = createMetrics();
   const relay = createRelay({
     databaseUrl: config.database.url,
     redis,
@@ -44,6 +45,7 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     pollIntervalMs: config.relay.pollIntervalMs,
     leaseMs: config.relay.leaseMs,
     logger,
+    onCommitPublished: (seconds) => metrics.publishDelay.observe(seconds),
   });
   const commits = createCommitSignal(database.sql, config.relay.pollIntervalMs);
   // Commits of other instances wake the relay and SSE streams at once; polling stays the fallback.
@@ -59,7 +61,6 @@ export function createService(config: ResolvedConfig, logger: Logger, definition
     sql: database.sql, redisUrl: config.redis.url, channelPrefix: config.redis.channelPrefix,
     batchSize: config.replays.batchSize, pauseMs: config.replays.pauseMs, logger,
   });
-  const metrics = createMetrics();
   const shutdown = new AbortController();
   const appendQueue = createAppendQueue({
     connections: database.appends,

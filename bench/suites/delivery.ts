@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { createDatabase, pacedHttp, percentile, redisUrl, startService, waitForRelay } from '../lib.ts';
+import { createDatabase, histogramQuantiles, pacedHttp, percentile, redisUrl, startService, waitForRelay } from '../lib.ts';
 import { seedEvents } from '../seed.ts';
 import type { Suite } from './index.ts';
 
@@ -42,14 +42,21 @@ const suite: Suite = {
       },
     };
     await pacedHttp(service.url, { ...append, durationSec: 2 }); // warm-up
+    await waitForRelay(service.url);
+    const scrapeBefore = await (await fetch(`${service.url}/metrics`)).text();
     measuring = true;
     await pacedHttp(service.url, { ...append, durationSec: 10 });
     await waitForRelay(service.url);
     measuring = false;
+    const scrapeAfter = await (await fetch(`${service.url}/metrics`)).text();
     sub.disconnect();
     await service.stop();
     latencies.sort((a, b) => a - b);
     record({ suite: 'delivery', name: `commit->subscriber at ${RATE}/s p50`, value: percentile(latencies, 50), unit: 'ms', note: `p99 ${percentile(latencies, 99).toFixed(2)} ms, ${latencies.length} messages` });
+    // The service's own account (relay_publish_delay_seconds): from each commit's result
+    // reaching the relay to Redis acknowledging the publication, per commit, over the same window.
+    const delay = histogramQuantiles(scrapeBefore, scrapeAfter, 'relay_publish_delay_seconds', [0.5, 0.99]);
+    record({ suite: 'delivery', name: `commit result->published (service's histogram) at ${RATE}/s p50`, value: delay[0]! * 1000, unit: 'ms', note: `p99 ${(delay[1]! * 1000).toFixed(2)} ms, interpolated within buckets, ${delay.count} commits` });
     // Negative where the subscriber had the event before the appender had its response.
     const lag = [...arrived].filter(([id]) => responded.has(id)).map(([id, at]) => (at - responded.get(id)!) / 1000).sort((a, b) => a - b);
     record({ suite: 'delivery', name: `appender's response->subscriber at ${RATE}/s p50`, value: percentile(lag, 50), unit: 'ms', note: `p90 ${percentile(lag, 90).toFixed(2)} ms, p99 ${percentile(lag, 99).toFixed(2)} ms` });

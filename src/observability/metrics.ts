@@ -37,6 +37,12 @@ export function createMetrics() {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
       registers: [registry],
     }),
+    publishDelay: new Histogram({
+      name: 'relay_publish_delay_seconds',
+      help: "From a commit of this instance's result to Redis acknowledging the publication of its last event",
+      buckets: [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     requests: new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests by method, route and status',

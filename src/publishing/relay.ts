@@ -18,6 +18,11 @@ export interface RelayOptions {
   name?: string;
   /** How long a lease lasts; a dead owner is replaced after about this long. */
   leaseMs?: number;
+  /**
+   * Called once Redis has acknowledged the last event of a commit of this instance, with the
+   * seconds since the commit's result reached notify(): what publishing adds after a commit.
+   */
+  onCommitPublished?: (seconds: number) => void;
 }
 
 export type RelayState = 'starting' | 'running' | 'standby' | 'redis_unavailable' | 'database_unavailable' | 'stopped';
@@ -83,6 +88,9 @@ export function createRelay(options: RelayOptions): Relay {
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
   let buffer: EventRecord[] = [];
+  // This instance's commits not yet published: each one's last position and when it was handed
+  // over. Kept only while this relay holds the lease (so it is the one that publishes them).
+  let unpublished: { position: number; at: number }[] = [];
   let leaseValidUntil = 0; // performance.now() time until which this relay may publish
   // When the store was last read for events after `published`. While every commit this relay
   // knows of is published, it reads the store only every pollIntervalMs (for commits whose
@@ -113,6 +121,7 @@ export function createRelay(options: RelayOptions): Relay {
       returning position`;
     if (rows.length === 0) {
       leaseValidUntil = 0;
+      unpublished = [];
       const [row] = await sql<{ position: string }[]>`select position from relay_checkpoints where name = ${name}`;
       published = Number(row?.position ?? 0);
       return false;
@@ -163,6 +172,16 @@ export function createRelay(options: RelayOptions): Relay {
     return failed < 0 ? batch.length : failed;
   }
 
+  function commitsPublished() {
+    if (unpublished.length === 0) return;
+    const now = performance.now();
+    unpublished = unpublished.filter((c) => {
+      if (c.position > published) return true;
+      options.onCommitPublished?.((now - c.at) / 1000);
+      return false;
+    });
+  }
+
   async function saveCheckpoint(force: boolean) {
     if (published === saved || (!force && Date.now() - savedAt < CHECKPOINT_EVERY_MS)) return;
     const position = published;
@@ -207,7 +226,10 @@ export function createRelay(options: RelayOptions): Relay {
         } catch {
           sent = 0;
         }
-        if (sent > 0) published = batch[sent - 1]!.position;
+        if (sent > 0) {
+          published = batch[sent - 1]!.position;
+          commitsPublished();
+        }
         if (sent < batch.length) {
           if (state !== 'redis_unavailable') log.warn({ published }, 'publish failed; retrying from the checkpoint');
           state = 'redis_unavailable';
@@ -238,6 +260,9 @@ export function createRelay(options: RelayOptions): Relay {
     },
     notify(created) {
       known = Math.max(known, created[created.length - 1]?.position ?? 0);
+      if (options.onCommitPublished && created.length > 0 && leader() && unpublished.length < MAX_BUFFERED) {
+        unpublished.push({ position: created[created.length - 1]!.position, at: performance.now() });
+      }
       // Keep records in memory only while the relay holds the lease and keeps up; otherwise it
       // reads from the store. Commits handed over out of order (several transactions in
       // flight) are merged.

@@ -167,6 +167,7 @@ describe('metrics and readiness', () => {
     expect(text).toMatch(/append_transaction_events_count \d+/);
     expect(text).toMatch(/relay_publish_lag \d+/);
     expect(text).toMatch(/relay_state\{state="[a-z_]+"\} 1/);
+    expect(text).toMatch(/relay_publish_delay_seconds_bucket\{le="0.001"\} \d+/);
     expect(text).toMatch(/http_requests_total\{method="POST",route="\/events",status="201"\}/);
     expect(text).toMatch(/database_pool_max 10/);
     expect(text).toMatch(/database_read_connections_in_use 0/);

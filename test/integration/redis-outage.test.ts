@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { freePort } from '../../src/free-port.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
-import { startTestService, subscribeAll, type TestService } from '../support/service.ts';
+import { metricValue, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -27,17 +27,23 @@ describe.skipIf(!hasRedisServer)('Redis away', () => {
       acked.push(res.body);
     }
     expect(Date.now() - started).toBeLessThan(5000);
+    const lastAckAt = Date.now();
     const health = (await get(t.app, '/health')).body;
     expect(health).toMatchObject({ status: 'ok', redis: 'unavailable', publish_lag: 20 });
+    expect(await metricValue(t, 'relay_publish_delay_seconds_count')).toBe(0);
 
     // Subscribe before the service can reach Redis, so the test sees every publication.
     await redis.start({ locked: true });
     const sub = await subscribeAll(t.channelPrefix, redis.lockedUrl);
     cleanup.push(async () => sub.close());
+    const unlockedAt = Date.now();
     redis.unlock();
     await sub.waitFor(20, 15_000);
     expect(sub.messages.map((m) => m.event.id)).toEqual(acked.map((e) => e.id));
     expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0, 5000)).toBe(true);
     expect((await get(t.app, '/health')).body.redis).toBe('ok');
+    // The publish delay of each commit spans the outage: at least from the last ack to Redis's return.
+    expect(await metricValue(t, 'relay_publish_delay_seconds_count')).toBe(20);
+    expect(await metricValue(t, 'relay_publish_delay_seconds_sum')).toBeGreaterThanOrEqual((20 * (unlockedAt - lastAckAt)) / 1000);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
-import { newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
+import { metricValue, newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const open: TestService[] = [];
@@ -82,5 +82,40 @@ describe('relay catching up', () => {
     sub.close();
     expect(received.map((m) => m.event.id)).toEqual(ids);
     expect(elapsed).toBeLessThan(4000); // three batches; one per poll interval would take 10 s
+  });
+});
+
+describe('publish delay metric', () => {
+  const delays = async (t: TestService) => ({
+    count: await metricValue(t, 'relay_publish_delay_seconds_count'),
+    sum: await metricValue(t, 'relay_publish_delay_seconds_sum'),
+  });
+
+  it('observes each commit of the publishing instance once Redis has it, and none of another instance', async () => {
+    const prefix = newChannelPrefix();
+    const a = await startTestService({ REDIS_CHANNEL_PREFIX: prefix, RELAY_LEASE_MS: '1000' });
+    const b = await startTestService({ REDIS_CHANNEL_PREFIX: prefix, RELAY_LEASE_MS: '1000' }, a.databaseUrl);
+    open.push(a, b);
+    const relayOf = async (t: TestService) => (await get(t.app, '/health')).body.relay;
+    expect(await waitUntil(async () => [await relayOf(a), await relayOf(b)].sort().join() === 'running,standby', 5000)).toBe(true);
+    const [leader, standby] = (await relayOf(a)) === 'running' ? [a, b] : [b, a];
+    const sub = await subscribeAll(prefix);
+
+    // One event, then three in one commit: two commits of the leader.
+    const one = (await postJson(leader.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body.id;
+    const batch = (await postJson(leader.app, '/events/batch', { events: [1, 2, 3].map(() => ({ event_type: 'task.progressed', aggregate_id: newId() })) })).body.events.map((e: { id: string }) => e.id);
+    await sub.waitForIds([one, ...batch], 5000);
+    expect(await waitUntil(async () => (await delays(leader)).count === 2, 2000)).toBe(true);
+    const { sum } = await delays(leader);
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThan(5);
+
+    // A commit of the standby is published by the leader, which did not see it committed.
+    const other = (await postJson(standby.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body.id;
+    await sub.waitForIds([other], 5000);
+    sub.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await delays(leader)).count).toBe(2);
+    expect((await delays(standby)).count).toBe(0);
   });
 });

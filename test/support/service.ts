@@ -21,6 +21,12 @@ export async function createTestDatabase(): Promise<string> {
   return databaseUrl(name);
 }
 
+/** One sample of the service's /metrics, by its full name (e.g. `relay_publish_delay_seconds_count`). */
+export async function metricValue(t: TestService, name: string): Promise<number> {
+  const text = await (await t.app.request('/metrics')).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+}
+
 export const newChannelPrefix = () => `t-${inject('runId')}-${randomBytes(3).toString('hex')}:`;
 
 export interface TestService {
