@@ -1,5 +1,6 @@
 import { ConfigError } from './config.ts';
 import { createEventService } from './event-service.ts';
+import { DatabaseStartError } from './store/migrate.ts';
 import { isUnavailable } from './store/pg-errors.ts';
 
 /** Runs the service until SIGTERM or SIGINT, then stops it in order and exits 0. */
@@ -35,6 +36,10 @@ export async function serve(): Promise<void> {
     if (error instanceof ConfigError) {
       console.error(error.message);
       process.exit(2);
+    }
+    if (error instanceof DatabaseStartError) {
+      console.error(`event service failed to start: ${error.message}`);
+      process.exit(1);
     }
     throw error;
   }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import { connectPostgres } from './postgres-url.ts';
+import { isUnavailable, postgresErrorOf } from './pg-errors.ts';
+import { connectPostgres, postgresTarget } from './postgres-url.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -13,11 +14,34 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.m
 export async function runMigrations(url: string): Promise<void> {
   const sql = connectPostgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
-    await sql`select pg_advisory_lock(hashtext('event-service:migrations'))`;
+    await sql`select pg_advisory_lock(hashtext('event-service:migrations'))`.catch((error) => {
+      throw explainConnectFailure(error, postgresTarget(url).where);
+    });
     await migrate(drizzle({ client: sql }), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/** PostgreSQL could not be used at start; the message says where, what, and what to check. */
+export class DatabaseStartError extends Error {
+  override name = 'DatabaseStartError';
+}
+
+// The first statement of a start fails for one of a few reasons, each with its own remedy.
+function explainConnectFailure(error: unknown, where: string): unknown {
+  const detail = (error as Error).message;
+  const code = postgresErrorOf(error)?.code;
+  if (code === '28P01' || code === '28000') {
+    return new DatabaseStartError(`PostgreSQL at ${where} refused the login (${detail}); check the user and password in DATABASE_URL`, { cause: error });
+  }
+  if (code === '3D000') {
+    return new DatabaseStartError(`PostgreSQL at ${where}: ${detail}; create it (createdb) or name an existing database in DATABASE_URL`, { cause: error });
+  }
+  if (isUnavailable(error)) {
+    return new DatabaseStartError(`cannot reach PostgreSQL at ${where} (${detail}); is it running, and does DATABASE_URL point at it?`, { cause: error });
+  }
+  return error;
 }
 
 /** How many migrations this build ships (the drizzle journal's entries). */

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
 import { freePort } from '../../src/free-port.ts';
-import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
+import { spawnServiceProcess, startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { newChannelPrefix, subscribeAll } from '../support/service.ts';
 
 // An empty database (not the migrated template): the service must migrate it itself.
@@ -137,6 +137,21 @@ describe('the service as a process', () => {
     expect(sessions.filter((s) => s.client_addr !== null)).toEqual([]);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+
+  it('says in one line why it cannot start when PostgreSQL is not there, the database is missing or the login is refused', async () => {
+    const { username, host } = new URL(url);
+    const cases = [
+      { databaseUrl: 'postgres://postgres@127.0.0.1:1/x', says: 'cannot reach PostgreSQL at 127.0.0.1:1/x (connect ECONNREFUSED' },
+      { databaseUrl: `postgres://${username}@${host}/evt_no_such_database`, says: `PostgreSQL at ${host}/evt_no_such_database: database "evt_no_such_database" does not exist; create it` },
+      { databaseUrl: `postgres://evt_no_such_role@${host}/postgres`, says: `PostgreSQL at ${host}/postgres refused the login (role "evt_no_such_role" does not exist)` },
+    ];
+    for (const { databaseUrl, says } of cases) {
+      const p = spawnServiceProcess({ DATABASE_URL: databaseUrl, REDIS_URL: testRedisUrl }, await freePort());
+      expect(await p.exited).toBe(1);
+      expect(p.output()).toContain(`event service failed to start: ${says}`);
+      expect(p.output()).not.toMatch(/^\s+at /m); // no stack trace
+    }
   });
 
   it('when the instance that publishes is killed with SIGKILL, another takes over publishing', async () => {
