@@ -52,15 +52,15 @@ const TYPES = ['agent', 'task', 'plan', 'run'];
 const VERBS = ['created', 'updated', 'completed'];
 const EPOCH = Date.parse('2026-01-01T00:00:00Z');
 
-/** md5('aggregate-<n>')::uuid, as the scale suite and read-plans.ts look aggregates up. */
-function aggregateId(n: number): string {
+/** The id of the n-th seeded aggregate (md5('aggregate-<n>') as a UUID). */
+export function seededAggregateId(n: number): string {
   const h = createHash('md5').update(`aggregate-${n}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /** COPY text rows for positions 1..total, in chunks of about 64 kB. */
 function* seedRows(total: number, aggregates: number, log: (line: string) => void): Generator<string> {
-  const ids = Array.from({ length: aggregates }, (_, n) => aggregateId(n));
+  const ids = Array.from({ length: aggregates }, (_, n) => seededAggregateId(n));
   let chunk = '';
   for (let g = 1; g <= total; g++) {
     const n = (g - 1) % aggregates;

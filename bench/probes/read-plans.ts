@@ -20,9 +20,8 @@ if (kept) {
   url = databaseUrl(kept);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const total = (await sql<{ total: number }[]>`select count(*)::int as total from events`)[0]!.total;
-  const id = (await sql<{ id: string }[]>`select md5('aggregate-' || ${Math.floor(total / 200)})::uuid::text as id`)[0]!.id;
   await sql.end();
-  shapes = queries(total).map((q) => [q.name, q.qs.replace('@agg', id)]);
+  shapes = queries(total).map((q) => [q.name, q.qs]);
 } else {
   url = await createDatabase();
   const service = await startService({ DATABASE_URL: url });
