@@ -5,11 +5,11 @@ import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
-import { freePort } from '../src/free-port.ts';
+import { freePort } from '../src/postgres/free-port.ts';
 import { parseEventQueryString } from '../src/events/query-input.ts';
 import { eventQuery } from '../src/store/event-store.ts';
-import { runMigrations } from '../src/store/migrate.ts';
-import { withDatabaseName } from '../src/store/postgres-url.ts';
+import { runMigrations } from '../src/postgres/migrate.ts';
+import { withDatabaseName } from '../src/postgres/url.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -13,13 +13,13 @@ import { createReplaysRoutes } from './http/replays.routes.ts';
 import { createStreamRoutes } from './http/stream.routes.ts';
 import { createErrorHandler, problemResponse } from './http/problem.ts';
 import type { ApiKey } from './config.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { Relay } from './publishing/relay.ts';
 import type { ReplayRunner } from './publishing/replays.ts';
 import type { AppendQueue } from './store/append-queue.ts';
 import type { CommitSignal } from './store/commit-signal.ts';
-import type { Database } from './store/database.ts';
+import type { Database } from './postgres/database.ts';
 
 export interface AppDeps {
   database: Database;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isPostgresUrl } from './store/postgres-url.ts';
+import { isPostgresUrl } from './postgres/url.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 

@@ -1,10 +1,10 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { parseConfig, withDatabaseUrl } from './config.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-postgres.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './postgres/embedded.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
 import { createService, type ServiceDefinitions } from './service.ts';
-import { runMigrations } from './store/migrate.ts';
-import { postgresTarget } from './store/postgres-url.ts';
+import { runMigrations } from './postgres/migrate.ts';
+import { postgresTarget } from './postgres/url.ts';
 
 export interface EventServiceOptions extends ServiceDefinitions {
   /** Where configuration is read from (default: process.env); see README "Configuration". */

@@ -1,7 +1,7 @@
 import { ConfigError } from './config.ts';
 import { createEventService } from './event-service.ts';
-import { DatabaseStartError } from './store/migrate.ts';
-import { isUnavailable } from './store/pg-errors.ts';
+import { DatabaseStartError } from './postgres/migrate.ts';
+import { isUnavailable } from './postgres/errors.ts';
 
 /** Runs the service until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function serve(): Promise<void> {

@@ -2,17 +2,17 @@ import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import { emptyEventTypes, type EventTypeRegistry } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
 import type { ResolvedConfig } from './config.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from './observability/logger.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
 import { createPublisherConnection } from './publishing/redis.ts';
 import { createMetrics, registerStoreGauges } from './observability/metrics.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { headPosition } from './store/event-store.ts';
-import { knownMigrations } from './store/migrate.ts';
+import { knownMigrations } from './postgres/migrate.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
-import { createDatabase } from './store/database.ts';
+import { createDatabase } from './postgres/database.ts';
 
 export type Service = ReturnType<typeof createService>;
 

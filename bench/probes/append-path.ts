@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { parseConfig, withDatabaseUrl } from '../../src/config.ts';
 import type { NewEvent } from '../../src/events/event.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { createService } from '../../src/service.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
-import { createDatabase as connect, createConnections } from '../../src/store/database.ts';
+import { createDatabase as connect, createConnections } from '../../src/postgres/database.ts';
 import { appendRequests } from '../../src/store/event-store.ts';
 import { cleanup, createDatabase, latencies, percentile, redisUrl } from '../lib.ts';
 

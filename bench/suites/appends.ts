@@ -4,7 +4,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import type { NewEvent } from '../../src/events/event.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
-import { createDatabase as connect } from '../../src/store/database.ts';
+import { createDatabase as connect } from '../../src/postgres/database.ts';
 import { createDatabase, DURATION_S, httpLoad, median, REPEAT, startService } from '../lib.ts';
 import type { Suite } from './index.ts';
 

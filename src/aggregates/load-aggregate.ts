@@ -1,5 +1,5 @@
-import type { Logger } from '../logger.ts';
-import type { Sql } from '../store/database.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Sql } from '../postgres/database.ts';
 import type { AggregateDefinition, AggregateEvent } from './aggregate.ts';
 import { emptyEventTypes, type EventTypeRegistry } from './event-types.ts';
 import { readSnapshot, writeSnapshot } from './snapshot-store.ts';

@@ -1,4 +1,4 @@
-import type { Sql } from '../store/database.ts';
+import type { Sql } from '../postgres/database.ts';
 
 export interface Snapshot {
   aggregate_type: string;

@@ -1,8 +1,8 @@
 import { ConfigError, parseConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../observability/logger.ts';
 import { serve } from '../serve.ts';
-import { startEmbeddedPostgres } from '../store/embedded-postgres.ts';
-import { runMigrations } from '../store/migrate.ts';
+import { startEmbeddedPostgres } from '../postgres/embedded.ts';
+import { runMigrations } from '../postgres/migrate.ts';
 import { exportEvents } from './export.ts';
 import { target } from './http.ts';
 import { importEvents } from './import.ts';

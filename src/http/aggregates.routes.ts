@@ -6,8 +6,8 @@ import { loadAggregate } from '../aggregates/load-aggregate.ts';
 import { readSnapshot, writeSnapshot } from '../aggregates/snapshot-store.ts';
 import { AppError, type FieldError, toPointer, validationFailed } from '../errors.ts';
 import { isUuid, NAME_PATTERN } from '../events/names.ts';
-import type { Logger } from '../logger.ts';
-import type { Database } from '../store/database.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Database } from '../postgres/database.ts';
 import { readJsonBody } from './json-body.ts';
 
 export interface AggregatesRoutesDeps {

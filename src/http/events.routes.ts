@@ -8,7 +8,7 @@ import { isUuid } from '../events/names.ts';
 import { parseEventQuery } from '../events/query-input.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
-import type { Database } from '../store/database.ts';
+import type { Database } from '../postgres/database.ts';
 import { getEvent, queryEventsPage } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Relay } from '../publishing/relay.ts';
-import type { Database } from '../store/database.ts';
+import type { Database } from '../postgres/database.ts';
 import { headPosition } from '../store/event-store.ts';
 
 export interface HealthDeps {

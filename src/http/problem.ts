@@ -2,8 +2,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, type ErrorCode } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { mapStoreError } from '../store/pg-errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import { mapStoreError } from '../postgres/errors.ts';
 
 // The one status table; the compiler checks that every ErrorCode has an entry.
 const problems: Record<ErrorCode, { status: ContentfulStatusCode; title: string }> = {

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { AppError } from '../errors.ts';
 import { uuidv7 } from '../events/uuid.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;

@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import { AppError } from '../errors.ts';
 import { type EventQuery, parseEventQuery } from '../events/query-input.ts';
 import type { CommitSignal } from '../store/commit-signal.ts';
-import type { Database } from '../store/database.ts';
+import type { Database } from '../postgres/database.ts';
 import { headPosition, positionOf, queryEvents } from '../store/event-store.ts';
 
 export interface StreamRoutesDeps {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../observability/logger.ts';
 
 /**
  * The publishing connection. No offline queue and one try per command: while Redis is away a

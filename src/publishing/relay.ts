@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { eventRecord, queryEvents, type EventRecord } from '../store/event-store.ts';
-import { connectPostgres } from '../store/postgres-url.ts';
-import { eventsChannel } from './channels.ts';
+import { connectPostgres } from '../postgres/url.ts';
+import { eventsChannel } from '../events/channels.ts';
 
 export interface RelayOptions {
   databaseUrl: string;

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import type { EventQuery } from '../events/query-input.ts';
 import { uuidv7 } from '../events/uuid.ts';
-import type { Logger } from '../logger.ts';
-import type { Sql } from '../store/database.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Sql } from '../postgres/database.ts';
 import { headPosition, queryEvents } from '../store/event-store.ts';
-import { eventsChannel } from './channels.ts';
+import { eventsChannel } from '../events/channels.ts';
 
 export type ReplayFilter = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
 

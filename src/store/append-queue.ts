@@ -1,7 +1,7 @@
 import type { NewEvent } from '../events/event.ts';
-import type { Connections, Sql } from './database.ts';
+import type { Connections, Sql } from '../postgres/database.ts';
 import { appendRequests, type AppendOutcome, type EventRecord } from './event-store.ts';
-import { isUnavailable, mapStoreError } from './pg-errors.ts';
+import { isUnavailable, mapStoreError } from '../postgres/errors.ts';
 
 export interface AppendQueueOptions {
   /**

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { headPosition } from './event-store.ts';
-import { connectPostgres } from './postgres-url.ts';
+import { connectPostgres } from '../postgres/url.ts';
 
 /** NOTIFY channel; PostgreSQL scopes it to the database, so it names no database itself. */
 export const COMMITS_CHANNEL = 'events_committed';

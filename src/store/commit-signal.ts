@@ -1,4 +1,4 @@
-import type { Sql } from './database.ts';
+import type { Sql } from '../postgres/database.ts';
 import { headPosition } from './event-store.ts';
 
 export interface CommitSignal {

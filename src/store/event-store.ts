@@ -1,7 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { NewEvent } from '../events/event.ts';
 import type { EventQuery } from '../events/query-input.ts';
-import type { Sql } from './database.ts';
+import type { Sql } from '../postgres/database.ts';
 
 /** A stored event as the store hands it out: its canonical JSON (see event_json()) plus keys. */
 export interface EventRecord {

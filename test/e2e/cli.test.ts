@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { createTestDatabase, newChannelPrefix } from '../support/service.ts';
 

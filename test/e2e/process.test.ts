@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
 import { spawnServiceProcess, startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { newChannelPrefix, subscribeAll } from '../support/service.ts';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventService } from '../../src/event-service.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
 import { createTestDatabase, newChannelPrefix, startTestService, type TestService } from '../support/service.ts';
 import { readSse } from '../support/sse.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 // Nothing listens on this port: PostgreSQL is unreachable for this service instance.

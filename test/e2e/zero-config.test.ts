@@ -4,10 +4,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
-import { startEmbeddedPostgres } from '../../src/store/embedded-postgres.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { startEmbeddedPostgres } from '../../src/postgres/embedded.ts';
 import { newId } from '../support/http.ts';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
 import { spawnServiceProcess, startServiceProcess, type ServiceProcess, type SpawnOptions } from '../support/process.ts';
 import { newChannelPrefix } from '../support/service.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { createCommitNotifications } from '../../src/store/commit-notifications.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { createTestDatabase, newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';

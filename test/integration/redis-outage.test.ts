@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { metricValue, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';

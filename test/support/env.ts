@@ -1,4 +1,4 @@
-import { withDatabaseName } from '../../src/store/postgres-url.ts';
+import { withDatabaseName } from '../../src/postgres/url.ts';
 
 // Where the suite finds PostgreSQL and Redis: TEST_DATABASE_URL / TEST_REDIS_URL, else the
 // local defaults, else (PostgreSQL only) an embedded server the global setup starts for the run

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { createLogger } from '../../src/logger.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/store/embedded-postgres.ts';
-import { runMigrations } from '../../src/store/migrate.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/postgres/embedded.ts';
+import { runMigrations } from '../../src/postgres/migrate.ts';
 import { adminDatabaseUrl, DEFAULT_DATABASE_URL, databaseUrl, testRedisUrl } from './env.ts';
 
 declare module 'vitest' {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hydrateSymlinks } from '../../src/store/embedded-postgres.ts';
+import { hydrateSymlinks } from '../../src/postgres/embedded.ts';
 
 const roots: string[] = [];
 afterAll(async () => {

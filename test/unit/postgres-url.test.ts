@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
-import { isPostgresUrl, postgresTarget, withDatabaseName } from '../../src/store/postgres-url.ts';
+import { isPostgresUrl, postgresTarget, withDatabaseName } from '../../src/postgres/url.ts';
 
 describe('postgresTarget: DATABASE_URL as libpq takes it', () => {
   it('leaves a URL with a host to postgres.js as it is', () => {

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import { isUnavailable, postgresErrorOf } from './pg-errors.ts';
-import { connectPostgres, postgresTarget } from './postgres-url.ts';
+import { isUnavailable, postgresErrorOf } from './errors.ts';
+import { connectPostgres, postgresTarget } from './url.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../events/event.ts';
-import type { Sql } from '../store/database.ts';
-import { queryEvents } from '../store/event-store.ts';
-import type { EventReader } from './subscribe.ts';
+import type { Sql } from '../postgres/database.ts';
+import { queryEvents } from './event-store.ts';
+import type { EventReader } from '../client/subscribe.ts';
 
 /** Catch-up straight from the store, for TypeScript services that share the database. */
 export function storeEventReader(sql: Sql, options: { aggregateType?: string } = {}): EventReader {

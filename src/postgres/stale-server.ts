@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../observability/logger.ts';
 
 /** Beside the data directory, like its password: the pid of the service whose server runs on it. */
 const ownerFile = (dataDir: string) => `${dataDir}.owner`;

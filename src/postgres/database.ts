@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { connectPostgres } from './postgres-url.ts';
+import { connectPostgres } from './url.ts';
 
 export interface DatabaseOptions {
   url: string;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { StoredEvent } from '../events/event.ts';
-import { allEventsPattern, eventsChannel } from '../publishing/channels.ts';
+import { allEventsPattern, eventsChannel } from '../events/channels.ts';
 
 /** Reads stored events after a position, in position order (GET /events, or the store). */
 export type EventReader = (after: number, limit: number) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
