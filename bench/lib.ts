@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { freePort } from '../src/postgres/free-port.ts';
 import { parseEventQueryString } from '../src/events/query-input.ts';
-import { eventQuery } from '../src/store/event-store.ts';
+import { eventQuery } from '../src/store/event-query.ts';
 import { runMigrations } from '../src/postgres/migrate.ts';
 import { withDatabaseName } from '../src/postgres/url.ts';
 
@@ -71,7 +71,7 @@ export async function createDatabase(migrated = true): Promise<string> {
 /** The service as `npm start` runs it, in its own process. */
 export async function startService(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `bench-${runId}:`, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

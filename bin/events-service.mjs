@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The package's command line: runs src/cli/main.ts through tsx (no build step).
+// The package's command line: runs src/main.ts through tsx (no build step).
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli/main.ts');
+await import('../src/main.ts');

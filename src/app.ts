@@ -19,10 +19,13 @@ import type { Relay } from './publishing/relay.ts';
 import type { ReplayRunner } from './publishing/replays.ts';
 import type { AppendQueue } from './store/append-queue.ts';
 import type { CommitSignal } from './store/commit-signal.ts';
-import type { Database } from './postgres/database.ts';
+import type { EventStore } from './store/event-store.ts';
 
 export interface AppDeps {
-  database: Database;
+  /** The store on the requests' read connections. */
+  store: EventStore;
+  /** The store on the background connections (health, metrics). */
+  background: EventStore;
   appendQueue: AppendQueue;
   redis: Redis;
   relay: Relay;
@@ -44,6 +47,7 @@ export interface AppDeps {
   requestTimeoutMs: number;
   logRequests: boolean;
   expectedMigrations: number;
+  appliedMigrations(): Promise<number>;
 }
 
 /** The HTTP application, without a server: tests call app.request(). */
@@ -53,7 +57,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestContext({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.logRequests, timeoutMs: deps.requestTimeoutMs }));
   app.use('*', createAuth({ keys: deps.apiKeys, ratePerSecond: deps.ratePerSecond }));
   // Before /events, whose /:id would otherwise take "stream".
-  app.route('/events/stream', createStreamRoutes({ database: deps.database, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, maxQueryLimit: deps.maxQueryLimit, shutdown: deps.shutdown }));
+  app.route('/events/stream', createStreamRoutes({ store: deps.store, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, maxQueryLimit: deps.maxQueryLimit, shutdown: deps.shutdown }));
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
   app.route('/ready', createReadyRoutes(deps));

@@ -1,6 +1,8 @@
-import { serve } from './serve.ts';
+#!/usr/bin/env node
+// The process entry: the events-service command line (npm start runs `serve`).
+import { runCli } from './cli/commands.ts';
 
-serve().catch((error) => {
-  console.error('event service failed to start:', error);
-  process.exit(1);
-});
+const code = await runCli(process.argv.slice(2));
+// serve keeps the process alive until a signal; other commands exit with their code.
+if (process.argv[2] !== 'serve') process.exit(code);
+else if (code !== 0) process.exit(code);

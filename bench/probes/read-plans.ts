@@ -9,7 +9,7 @@
 // also what the limit in the text would cost an event_type query for a type with no events.
 import postgres from 'postgres';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
-import { eventQuery } from '../../src/store/event-store.ts';
+import { eventQuery } from '../../src/store/event-query.ts';
 import { queries } from '../suites/scale.ts';
 import { cleanup, createDatabase, databaseUrl, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
 

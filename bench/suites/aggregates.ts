@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { defineAggregate, foldEvents, type AggregateEvent } from '../../src/aggregates/aggregate.ts';
 import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
-import { writeSnapshot } from '../../src/aggregates/snapshot-store.ts';
+import { createEventStore } from '../../src/store/event-store.ts';
 import { createDatabase, median } from '../lib.ts';
 import type { Suite } from './index.ts';
 
@@ -49,7 +49,7 @@ const suite: Suite = {
       const full = await time(3, () => loadAggregate(sql, counter, id));
       // A snapshot 100 events before the end: the load must cost O(events since it).
       const events = (await sql<{ json: string }[]>`select event_json(e) as json from events e where e.sequence <= ${n - 100} order by e.sequence`).map((r) => JSON.parse(r.json) as AggregateEvent);
-      await writeSnapshot(sql, { aggregateType: 'meter', aggregateId: id, schemaVersion: 1, sequence: n - 100, state: foldEvents(counter, counter.initialState(), events) });
+      await createEventStore(sql).writeSnapshot({ aggregateType: 'meter', aggregateId: id, schemaVersion: 1, sequence: n - 100, state: foldEvents(counter, counter.initialState(), events) });
       const fromSnapshot = await time(5, () => loadAggregate(sql, counter, id));
       const check = await loadAggregate(sql, counter, id);
       if (!check.fromSnapshot || check.sequence !== n) throw new Error('snapshot not used');

@@ -4,6 +4,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import type { NewEvent } from '../../src/events/event.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
+import { createEventStore } from '../../src/store/event-store.ts';
 import { createDatabase as connect } from '../../src/postgres/database.ts';
 import { createDatabase, DURATION_S, httpLoad, median, REPEAT, startService } from '../lib.ts';
 import type { Suite } from './index.ts';
@@ -66,7 +67,7 @@ async function emmett(concurrency: number): Promise<number> {
 async function inProcess(concurrency: number): Promise<number> {
   const url = await createDatabase();
   const database = connect({ url, poolMax: 10, appendConnections: 2, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
-  const queue = createAppendQueue({ connections: database.appends, maxBatchEvents: 2000 });
+  const queue = createAppendQueue({ store: createEventStore(database.appends), maxInFlight: database.appends.size, maxBatchEvents: 2000 });
   const event = (): NewEvent => ({
     id: randomUUID(), eventType: 'agent.created', aggregateType: 'agent', aggregateId: randomUUID(), payload, metadata, version: 1, expectedSequence: 0,
   });

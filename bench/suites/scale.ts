@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
-import { eventQuery } from '../../src/store/event-store.ts';
+import { eventQuery } from '../../src/store/event-query.ts';
 import { createDatabase, databaseUrl, DURATION_S, httpLoad, percentile, startService } from '../lib.ts';
 import { seededAggregateId, seedEvents } from '../seed.ts';
 import type { Suite } from './index.ts';

@@ -1,33 +1,33 @@
-import { failOn, type Target, writeOut } from './http.ts';
+import { request, type Target, withRetries, writeOut } from './http.ts';
+import { createProgress } from './progress.ts';
 
-const FILTERS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'after'];
+export const EXPORT_FILTERS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'after'] as const;
 
 /**
- * events-service export [--aggregate_type X] [--event_type X] [--from T] [--to T] [--after P] …
- * Writes every matching event as one JSON line to stdout, in position order, page by page
- * (1000 at a time, the next page only once the previous is written); a progress line on stderr.
+ * Writes every matching event as one JSON line to stdout, in position order, a page at a time
+ * (the next page only once the previous is written). Pages that fail transiently are retried.
  */
-export async function exportEvents(t: Target, flags: Record<string, string>): Promise<number> {
-  const query = new URLSearchParams();
-  for (const [k, v] of Object.entries(flags)) if (FILTERS.includes(k)) query.set(k, v);
+export async function exportEvents(t: Target, filters: Partial<Record<(typeof EXPORT_FILTERS)[number], string>>, retries: number): Promise<number> {
+  const retry = <T>(fn: () => Promise<T>) => withRetries(fn, retries, (e, n) => process.stderr.write(`export: ${e.message}; retry ${n} of ${retries}\n`));
+  const health = await retry(() => request(`${t.url}/health`).then((r) => r.json() as Promise<{ head_position: number | null }>)).catch(() => ({ head_position: null }));
+  const progress = createProgress('exporting', 'positions', health.head_position ?? undefined);
+  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== undefined) as [string, string][]);
   let after = Number(query.get('after') ?? 0);
   let count = 0;
-  let shown = Date.now();
-  for (;;) {
-    query.set('after', String(after));
-    query.set('limit', '1000');
-    const res = await fetch(`${t.url}/events?${query}`, { headers: t.headers });
-    await failOn(res, 'GET /events');
-    const page = (await res.json()) as { events: { position: number }[]; next_after: number | null };
-    if (page.events.length > 0) await writeOut(page.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    count += page.events.length;
-    if (page.events.length > 0) after = page.events[page.events.length - 1]!.position;
-    if (Date.now() - shown > 1000) {
-      process.stderr.write(`\rexported ${count.toLocaleString()} events, up to position ${after}`);
-      shown = Date.now();
+  try {
+    for (;;) {
+      query.set('after', String(after));
+      query.set('limit', '1000');
+      const page = await retry(async () => (await request(`${t.url}/events?${query}`, { headers: t.headers })).json() as Promise<{ events: { position: number }[]; next_after: number | null }>);
+      if (page.events.length > 0) {
+        await writeOut(page.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+        after = page.events[page.events.length - 1]!.position;
+        count += page.events.length;
+      }
+      progress.update(after, count);
+      if (page.next_after === null) return count;
     }
-    if (page.next_after === null) break;
+  } finally {
+    progress.stop();
   }
-  process.stderr.write(`\rexported ${count.toLocaleString()} events${' '.repeat(30)}\n`);
-  return count;
 }

@@ -1,21 +1,52 @@
-/** The service the CLI talks to: --url or EVENTS_URL, and EVENTS_API_KEY if keys are on. */
+/** The service the CLI talks to: --url or EVENTS_URL, and --key or EVENTS_API_KEY if keys are on. */
 export interface Target {
   url: string;
   headers: Record<string, string>;
 }
 
-export function target(flags: Record<string, string>): Target {
-  const url = (flags.url ?? process.env.EVENTS_URL ?? 'http://localhost:8011').replace(/\/$/, '');
-  const key = flags.key ?? process.env.EVENTS_API_KEY;
+export function target(values: { url?: string; key?: string }): Target {
+  const url = (values.url ?? process.env.EVENTS_URL ?? 'http://localhost:8011').replace(/\/$/, '');
+  const key = values.key ?? process.env.EVENTS_API_KEY;
   return { url, headers: key ? { authorization: `Bearer ${key}` } : {} };
+}
+
+/** A failure worth trying again: the service unreachable, or answering 429 or 5xx. */
+export class TransientError extends Error {
+  override name = 'TransientError';
+}
+
+/** A request to the service that failed; the message names the URL and the cause. */
+export async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new TransientError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+  }
+  if (res.ok) return res;
+  const text = (await res.text()).slice(0, 500);
+  const message = `${init.method ?? 'GET'} ${url} answered ${res.status}: ${text}`;
+  throw res.status === 429 || res.status >= 500 ? new TransientError(message) : new Error(message);
+}
+
+/**
+ * Runs `fn` again after transient failures, with a growing pause, at most `retries` times
+ * (Infinity: until it succeeds); `onRetry` is told each failure. Other errors end it at once.
+ */
+export async function withRetries<T>(fn: () => Promise<T>, retries: number, onRetry: (error: Error, attempt: number) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof TransientError) || attempt > retries) throw error;
+      onRetry(error, attempt);
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** (attempt - 1), 5_000)));
+    }
+  }
 }
 
 /** Writes to stdout, waiting when the pipe is full (a slow reader never fills memory). */
 export async function writeOut(text: string): Promise<void> {
   if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
-}
-
-export async function failOn(res: Response, what: string): Promise<void> {
-  if (res.ok) return;
-  throw new Error(`${what}: ${res.status} ${await res.text()}`);
 }

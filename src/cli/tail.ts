@@ -1,42 +1,36 @@
-import { failOn, type Target, writeOut } from './http.ts';
+import { readSse } from '../client/sse.ts';
+import { request, type Target, TransientError, writeOut } from './http.ts';
 
 /**
- * events-service tail <aggregate_type> [--after P]
- * Follows GET /events/stream and prints each event as one JSON line; reconnects after errors
- * with Last-Event-ID, so nothing is missed or repeated.
+ * Follows GET /events/stream and prints each event as one JSON line; reconnects after a
+ * failure with Last-Event-ID, so nothing is missed or repeated. Gives up after `retries` failed
+ * reconnections in a row (Infinity with --follow).
  */
-export async function tail(t: Target, aggregateType: string | undefined, flags: Record<string, string>): Promise<void> {
-  let last: string | undefined = flags.after;
+export async function tail(t: Target, aggregateType: string | undefined, after: string | undefined, retries: number): Promise<void> {
+  let last = after;
+  let failures = 0;
+  const query = new URLSearchParams(aggregateType ? { aggregate_type: aggregateType } : {});
+  const url = `${t.url}/events/stream?${query}`;
   for (;;) {
     try {
-      const query = new URLSearchParams();
-      if (aggregateType) query.set('aggregate_type', aggregateType);
       const headers: Record<string, string> = { ...t.headers, accept: 'text/event-stream' };
       if (last !== undefined) headers['last-event-id'] = last;
-      const res = await fetch(`${t.url}/events/stream?${query}`, { headers });
-      await failOn(res, 'GET /events/stream');
-      const decoder = new TextDecoder();
-      let buffer = '';
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let id: string | undefined;
-          let data: string | undefined;
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) id = line.slice(4);
-            else if (line.startsWith('data: ')) data = line.slice(6);
-          }
-          if (data !== undefined) await writeOut(data + '\n');
-          if (id !== undefined) last = id;
+      const res = await request(url, { headers });
+      failures = 0;
+      try {
+        for await (const message of readSse(res.body!)) {
+          if (message.data !== undefined) await writeOut(message.data + '\n');
+          if (message.id !== undefined) last = message.id;
         }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw error; // our reader went away
+        throw new TransientError(`${url}: the stream broke (${(error as Error).message})`);
       }
+      throw new TransientError(`${url}: the stream ended`);
     } catch (error) {
-      if ((error as Error).message.startsWith('GET /events/stream: 4')) throw error;
-      process.stderr.write(`tail: ${(error as Error).message}; reconnecting\n`);
+      if (!(error instanceof TransientError) || ++failures > retries) throw error;
+      process.stderr.write(`tail: ${(error as Error).message}; reconnecting (${failures}${retries === Infinity ? '' : ` of ${retries}`})\n`);
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** failures, 5_000)));
   }
 }

@@ -153,16 +153,3 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     },
   };
 }
-
-/** Catch-up over HTTP: GET {baseUrl}/events?after=…, with the type filter when there is one. */
-export function httpEventReader(baseUrl: string, options: { aggregateType?: string; fetch?: typeof fetch } = {}): EventReader {
-  const get = options.fetch ?? fetch;
-  return async (after, limit) => {
-    const qs = new URLSearchParams({ after: String(after), limit: String(Math.min(limit, 1000)) });
-    if (options.aggregateType) qs.set('aggregate_type', options.aggregateType);
-    const res = await get(`${baseUrl.replace(/\/$/, '')}/events?${qs}`);
-    if (!res.ok) throw new Error(`GET /events answered ${res.status}`);
-    const body = (await res.json()) as { events: StoredEvent[]; next_after: number | null };
-    return { events: body.events, nextAfter: body.next_after };
-  };
-}

@@ -8,3 +8,11 @@ export function eventsChannel(prefix: string, aggregateType: string): string {
 export function allEventsPattern(prefix: string): string {
   return `${prefix}events:*`;
 }
+
+/**
+ * The Redis key in which the relay records the newest position it published on a channel.
+ * Its hash tag is the channel name, so in a Redis Cluster the key lives in the channel's slot.
+ */
+export function publishedMarkKey(prefix: string, aggregateType: string): string {
+  return `{${eventsChannel(prefix, aggregateType)}}:published`;
+}

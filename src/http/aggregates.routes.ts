@@ -3,15 +3,14 @@ import { z } from 'zod';
 import type { AggregateDefinition } from '../aggregates/aggregate.ts';
 import type { EventTypeRegistry } from '../aggregates/event-types.ts';
 import { loadAggregate } from '../aggregates/load-aggregate.ts';
-import { readSnapshot, writeSnapshot } from '../aggregates/snapshot-store.ts';
 import { AppError, type FieldError, toPointer, validationFailed } from '../errors.ts';
 import { isUuid, NAME_PATTERN } from '../events/names.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Database } from '../postgres/database.ts';
+import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
 
 export interface AggregatesRoutesDeps {
-  database: Database;
+  store: EventStore;
   aggregates: ReadonlyMap<string, AggregateDefinition<unknown>>;
   eventTypes: EventTypeRegistry;
   logger: Logger;
@@ -45,20 +44,17 @@ function snapshotQuery(query: Record<string, string[]>): number | undefined {
 }
 
 /** /aggregates/{type}/{id}: current state (when a definition is registered) and snapshots. */
-export function createAggregatesRoutes({ database, aggregates, eventTypes, logger, maxBodyBytes }: AggregatesRoutesDeps) {
-  const { reads } = database;
+export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, maxBodyBytes }: AggregatesRoutesDeps) {
   return new Hono()
     .get('/:type/:id', async (c) => {
       const key = aggregateKey(c.req.param('type'), c.req.param('id'));
       const definition = aggregates.get(key.type);
       let body: Record<string, unknown>;
       if (definition) {
-        const loaded = await reads.use((sql) => loadAggregate(sql, definition, key.id, { eventTypes, logger }));
+        const loaded = await loadAggregate(store, definition, key.id, { eventTypes, logger });
         body = { aggregate_type: key.type, aggregate_id: key.id, sequence: loaded.sequence, state: loaded.state };
       } else {
-        const [row] = await reads.use((sql) => sql<{ sequence: string }[]>`
-          select coalesce(max(sequence), 0) as sequence from events where aggregate_type = ${key.type} and aggregate_id = ${key.id}`);
-        body = { aggregate_type: key.type, aggregate_id: key.id, sequence: Number(row!.sequence) };
+        body = { aggregate_type: key.type, aggregate_id: key.id, sequence: await store.aggregateSequence(key.type, key.id) };
       }
       if (body.sequence === 0) throw new AppError('not_found', `aggregate ${key.type} ${key.id} has no events`);
       return c.json(body);
@@ -66,7 +62,7 @@ export function createAggregatesRoutes({ database, aggregates, eventTypes, logge
     .get('/:type/:id/snapshot', async (c) => {
       const key = aggregateKey(c.req.param('type'), c.req.param('id'));
       const version = snapshotQuery(c.req.queries());
-      const snapshot = await reads.use((sql) => readSnapshot(sql, key.type, key.id, version));
+      const snapshot = await store.readSnapshot(key.type, key.id, version);
       if (!snapshot) throw new AppError('not_found', `no snapshot of ${key.type} ${key.id}${version ? ` at schema_version ${version}` : ''}`);
       return c.json(snapshot);
     })
@@ -75,7 +71,7 @@ export function createAggregatesRoutes({ database, aggregates, eventTypes, logge
       const parsed = snapshotBody.safeParse(await readJsonBody(c, maxBodyBytes));
       if (!parsed.success) throw validationFailed(parsed.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })));
       const b = parsed.data;
-      const result = await reads.use((sql) => writeSnapshot(sql, { aggregateType: key.type, aggregateId: key.id, schemaVersion: b.schema_version, sequence: b.sequence, state: b.state }));
+      const result = await store.writeSnapshot({ aggregateType: key.type, aggregateId: key.id, schemaVersion: b.schema_version, sequence: b.sequence, state: b.state });
       if (!result.ok) {
         throw new AppError('validation_failed', `sequence ${b.sequence} is beyond the aggregate's current sequence ${result.currentSequence}`, {
           current_sequence: result.currentSequence,

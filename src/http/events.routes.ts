@@ -8,12 +8,11 @@ import { isUuid } from '../events/names.ts';
 import { parseEventQuery } from '../events/query-input.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
-import type { Database } from '../postgres/database.ts';
-import { getEvent, queryEventsPage } from '../store/event-store.ts';
+import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
 
 export interface EventsRoutesDeps {
-  database: Database;
+  store: EventStore;
   appendQueue: AppendQueue;
   maxBodyBytes: number;
   eventTypes: EventTypeRegistry;
@@ -28,7 +27,7 @@ const json = (c: Context, body: string | Uint8Array<ArrayBuffer>, status: 200 | 
 
 /** /events: append one, append a batch, get one, query. */
 export function createEventsRoutes(deps: EventsRoutesDeps) {
-  const { database, appendQueue, maxBodyBytes, eventTypes, rejectUnregisteredEventTypes, metrics } = deps;
+  const { store, appendQueue, maxBodyBytes, eventTypes, rejectUnregisteredEventTypes, metrics } = deps;
   // Payloads are checked before an event joins the group-commit queue, so one client's invalid
   // payload never fails another client's transaction.
   function checkPayloads(events: NewEvent[], prefix: (i: number) => string) {
@@ -75,12 +74,12 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     })
     .get('/', async (c) => {
       const query = parseEventQuery(c.req.queries(), deps.maxQueryLimit);
-      return json(c, await database.reads.use((sql) => queryEventsPage(sql, query)), 200);
+      return json(c, await store.queryBody(query), 200);
     })
     .get('/:id', async (c) => {
       const id = c.req.param('id');
       if (!isUuid(id)) throw new AppError('malformed_request', 'the event id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
-      const event = await database.reads.use((sql) => getEvent(sql, id.toLowerCase()));
+      const event = await store.getEvent(id.toLowerCase());
       if (!event) throw new AppError('not_found', `no event with id ${id}`);
       return json(c, event, 200);
     });

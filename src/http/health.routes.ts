@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Relay } from '../publishing/relay.ts';
-import type { Database } from '../postgres/database.ts';
-import { headPosition } from '../store/event-store.ts';
+import type { EventStore } from '../store/event-store.ts';
 
 export interface HealthDeps {
-  database: Database;
+  /** The store on the background connections: health never waits behind requests' reads. */
+  background: Pick<EventStore, 'headPosition'>;
   redis: Redis;
   relay: Relay;
 }
@@ -14,11 +14,11 @@ export interface HealthDeps {
  * GET /health: 200 while PostgreSQL answers (appends work), 503 otherwise. Redis being away
  * does not make the service unhealthy; it shows as redis "unavailable" and a growing lag.
  */
-export function createHealthRoutes({ database, redis, relay }: HealthDeps) {
+export function createHealthRoutes({ background, redis, relay }: HealthDeps) {
   return new Hono().get('/', async (c) => {
     let head: number | null = null;
     try {
-      head = await headPosition(database.sql);
+      head = await background.headPosition();
     } catch {
       head = null;
     }
@@ -39,6 +39,8 @@ export function createHealthRoutes({ database, redis, relay }: HealthDeps) {
 export interface ReadyDeps extends HealthDeps {
   /** Migrations this build knows (drizzle journal entries). */
   expectedMigrations: number;
+  /** Migrations applied to the database. */
+  appliedMigrations(): Promise<number>;
 }
 
 /**
@@ -46,13 +48,12 @@ export interface ReadyDeps extends HealthDeps {
  * applied), else 503. Redis is reported but does not make the service unready: appends and
  * reads work without it, and publication catches up when it returns.
  */
-export function createReadyRoutes({ database, redis, expectedMigrations }: ReadyDeps) {
+export function createReadyRoutes({ redis, expectedMigrations, appliedMigrations }: ReadyDeps) {
   return new Hono().get('/', async (c) => {
     let postgres = 'ok';
     let migrations: string;
     try {
-      const [row] = await database.sql<{ n: string }[]>`select count(*) as n from drizzle.__drizzle_migrations`;
-      const applied = Number(row!.n);
+      const applied = await appliedMigrations();
       migrations = applied >= expectedMigrations ? 'ok' : `pending (${applied} of ${expectedMigrations} applied)`;
     } catch {
       postgres = 'unavailable';

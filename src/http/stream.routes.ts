@@ -3,11 +3,11 @@ import { streamSSE } from 'hono/streaming';
 import { AppError } from '../errors.ts';
 import { type EventQuery, parseEventQuery } from '../events/query-input.ts';
 import type { CommitSignal } from '../store/commit-signal.ts';
-import type { Database } from '../postgres/database.ts';
-import { headPosition, positionOf, queryEvents } from '../store/event-store.ts';
+import { positionOf } from '../store/event-record.ts';
+import type { EventStore } from '../store/event-store.ts';
 
 export interface StreamRoutesDeps {
-  database: Database;
+  store: EventStore;
   commits: CommitSignal;
   heartbeatMs: number;
   maxQueryLimit: number;
@@ -24,7 +24,7 @@ const PAGE = 100;
  * event's position and its `data` the event JSON. Pages are read only when the previous one
  * has been written to the client, so a slow client holds at most one page in memory.
  */
-export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLimit, shutdown }: StreamRoutesDeps) {
+export function createStreamRoutes({ store, commits, heartbeatMs, maxQueryLimit, shutdown }: StreamRoutesDeps) {
   return new Hono().get('/', async (c) => {
     const query = c.req.queries();
     const { limit, offset, order, ...rest } = query;
@@ -38,7 +38,7 @@ export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLim
     if (lastEventId !== undefined && !/^(0|[1-9]\d{0,15})$/.test(lastEventId.trim())) {
       throw new AppError('malformed_request', 'Last-Event-ID must be a position', { errors: [{ pointer: '/Last-Event-ID', detail: 'must be an integer >= 0' }] });
     }
-    let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? (await database.reads.use(headPosition)));
+    let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? (await store.headPosition()));
 
     return streamSSE(c, async (stream) => {
       // Ends the stream when the client goes away or the service shuts down.
@@ -53,7 +53,7 @@ export function createStreamRoutes({ database, commits, heartbeatMs, maxQueryLim
         await stream.write(': connected\n\n');
         while (!ended()) {
           const headBefore = commits.head;
-          const page = await database.reads.use((sql) => queryEvents(sql, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' }));
+          const page = await store.query({ ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
           for (const json of page.events) {
             const position = positionOf(json);
             await stream.writeSSE({ id: String(position), data: json });

@@ -40,6 +40,11 @@ export interface Database {
   appends: Connections;
   /** A small postgres.js pool for background work: replays, polling, health, metrics. */
   sql: Sql;
+  /**
+   * A client of one connection for one component (the relay, commit notifications), with the
+   * service's settings plus `settings`; closed with the rest.
+   */
+  dedicated(component: string, settings?: Record<string, string>): Sql;
   close(timeoutSeconds?: number): Promise<void>;
 }
 
@@ -47,8 +52,9 @@ export interface Database {
 const BACKGROUND_CONNECTIONS = 2;
 
 export function createDatabase(options: DatabaseOptions): Database {
-  const client = (max: number, applicationName: string) =>
-    connectPostgres(options.url, {
+  const clients: Sql[] = [];
+  const client = (max: number, applicationName: string, settings: Record<string, string> = {}) => {
+    const sql = connectPostgres(options.url, {
       max,
       connect_timeout: options.connectTimeoutSeconds,
       idle_timeout: 60,
@@ -59,8 +65,12 @@ export function createDatabase(options: DatabaseOptions): Database {
         // A session that dies mid-transaction must not hold the append lock for long.
         idle_in_transaction_session_timeout: 60_000,
         TimeZone: 'UTC',
+        ...settings,
       },
     });
+    clients.push(sql);
+    return sql;
+  };
   const sql = client(BACKGROUND_CONNECTIONS, 'event-service');
   const readClients = Array.from({ length: options.poolMax }, () => client(1, 'event-service-read'));
   const appendClients = Array.from({ length: options.appendConnections ?? 1 }, () => client(1, 'event-service-append'));
@@ -68,10 +78,16 @@ export function createDatabase(options: DatabaseOptions): Database {
     reads: createConnections(readClients),
     appends: createConnections(appendClients),
     sql,
+    dedicated: (component, settings) => client(1, `event-service-${component}`, settings),
     close: async (timeoutSeconds = 5) => {
-      await Promise.all([sql, ...readClients, ...appendClients].map((s) => s.end({ timeout: timeoutSeconds })));
+      await Promise.all(clients.map((s) => s.end({ timeout: timeoutSeconds })));
     },
   };
+}
+
+/** A postgres.js client of the caller's own, used as it is (it pools by itself). */
+export function sqlConnections(sql: Sql): Connections {
+  return { size: Number.POSITIVE_INFINITY, use: (fn) => fn(sql), stats: () => ({ inUse: 0, waiting: 0 }) };
 }
 
 /** Connections over the given clients (each should hold one connection). */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { isUnavailable, postgresErrorOf } from './errors.ts';
+import type { Sql } from './database.ts';
 import { connectPostgres, postgresTarget } from './url.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -42,6 +43,12 @@ function explainConnectFailure(error: unknown, where: string): unknown {
     return new DatabaseStartError(`cannot reach PostgreSQL at ${where} (${detail}); is it running, and does DATABASE_URL point at it?`, { cause: error });
   }
   return error;
+}
+
+/** How many migrations the database has applied. */
+export async function appliedMigrations(sql: Sql): Promise<number> {
+  const [row] = await sql<{ n: string }[]>`select count(*) as n from drizzle.__drizzle_migrations`;
+  return Number(row!.n);
 }
 
 /** How many migrations this build ships (the drizzle journal's entries). */

@@ -26,3 +26,19 @@ export function createPublisherConnection(url: string, logger: Logger): Redis {
   });
   return redis;
 }
+
+/** Whether the connection is (or becomes) ready within `ms`. */
+export function whenReady(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  // Not events.once(): it rejects on the first 'error', and a refused connection is one.
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => done(false), ms);
+    const onReady = () => done(true);
+    function done(value: boolean) {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(value);
+    }
+    redis.once('ready', onReady);
+  });
+}

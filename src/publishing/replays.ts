@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
+import { eventsChannel } from '../events/channels.ts';
 import type { EventQuery } from '../events/query-input.ts';
 import { uuidv7 } from '../events/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Sql } from '../postgres/database.ts';
-import { headPosition, queryEvents } from '../store/event-store.ts';
-import { eventsChannel } from '../events/channels.ts';
+import type { EventStore } from '../store/event-store.ts';
+import { publishMessages } from './publisher.ts';
 
 export type ReplayFilter = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
 
@@ -22,6 +23,9 @@ export interface ReplayStatus {
 }
 
 export interface ReplayRunnerOptions {
+  /** The events, on background connections. */
+  store: Pick<EventStore, 'query' | 'headPosition'>;
+  /** The replays table's own connection pool. */
   sql: Sql;
   redisUrl: string;
   channelPrefix: string;
@@ -42,7 +46,7 @@ const STALE_AFTER_S = 30;
  * after every batch; a cancel (from any instance) is seen before the next batch.
  */
 export function createReplayRunner(options: ReplayRunnerOptions) {
-  const { sql, logger } = options;
+  const { store, sql, logger } = options;
   const log = logger.child({ component: 'replays' });
   const running = new Map<string, Promise<void>>();
   let redis: Redis | null = null;
@@ -60,20 +64,17 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
     let cursor = filter.after ?? 0;
     let backoff = 100;
     while (!stopping) {
-      const page = await queryEvents(sql, { ...filter, after: cursor, limit: options.batchSize, offset: 0, order: 'asc' });
+      const page = await store.query({ ...filter, after: cursor, limit: options.batchSize, offset: 0, order: 'asc' });
       const batch = page.events
         .map((json) => JSON.parse(json) as { position: number; aggregate_type: string; metadata: Record<string, unknown> })
         .filter((e) => e.position <= upTo);
       if (batch.length > 0) {
         try {
-          const pipeline = connection().pipeline();
-          for (const e of batch) {
-            e.metadata = { ...e.metadata, replay: true, replay_id: id };
-            pipeline.publish(options.channelPrefix + (channel ?? eventsChannel('', e.aggregate_type)), JSON.stringify(e));
-          }
-          const results = (await pipeline.exec()) ?? [];
-          const failed = results.find(([err]) => err);
-          if (failed) throw failed[0];
+          const messages = batch.map((e) => ({
+            channel: channel === null ? eventsChannel(options.channelPrefix, e.aggregate_type) : options.channelPrefix + channel,
+            body: JSON.stringify({ ...e, metadata: { ...e.metadata, replay: true, replay_id: id } }),
+          }));
+          if ((await publishMessages(connection(), messages)) < messages.length) throw new Error('Redis refused a publish');
           backoff = 100;
         } catch (error) {
           // Redis away: keep the replay alive and retry the same batch.
@@ -98,7 +99,7 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
   return {
     async start(filter: ReplayFilter, channel: string | null): Promise<ReplayStatus> {
       const id = uuidv7();
-      const upTo = await headPosition(sql);
+      const upTo = await store.headPosition();
       await sql`insert into replays (id, filter, channel, status, up_to, last_position)
         values (${id}, ${JSON.stringify(filter)}::text::jsonb, ${channel}, 'running', ${upTo}, ${filter.after ?? 0})`;
       const task = run(id, filter, channel, upTo)

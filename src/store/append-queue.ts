@@ -1,16 +1,18 @@
 import type { NewEvent } from '../events/event.ts';
-import type { Connections, Sql } from '../postgres/database.ts';
-import { appendRequests, type AppendOutcome, type EventRecord } from './event-store.ts';
 import { isUnavailable, mapStoreError } from '../postgres/errors.ts';
+import type { AppendOutcome } from './append.ts';
+import type { EventRecord } from './event-record.ts';
+import type { EventStore } from './event-store.ts';
 
 export interface AppendQueueOptions {
+  /** The store over the queue's own connections (Database['appends']). */
+  store: Pick<EventStore, 'append'>;
   /**
-   * Database['appends'], the queue's alone: one connection per transaction in flight, so its
-   * connections in use are the transactions in flight. With two or more, transactions still
+   * Transactions sent at once: the number of those connections. With two or more, they still
    * commit one by one (the store's lock), but the next one is already waiting in PostgreSQL
    * when the previous commits.
    */
-  connections: Connections;
+  maxInFlight: number;
   /** Most events one transaction takes; a single larger request still goes alone. */
   maxBatchEvents: number;
   /** Called after each commit with the events it created, in position order. */
@@ -40,9 +42,10 @@ export interface AppendQueue {
  * latency. One transaction at a time matches the store, which commits appends one by one.
  */
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
-  const { connections } = options;
-  if (connections.size === 0) throw new Error('the append queue needs at least one connection');
-  const inFlight = () => connections.stats().inUse;
+  const { maxInFlight } = options;
+  if (!(maxInFlight >= 1)) throw new Error('the append queue needs at least one transaction in flight');
+  let running = 0;
+  const inFlight = () => running;
   const queue: Pending[] = [];
   let scheduled = false;
   let idle: Promise<void> = Promise.resolve();
@@ -53,7 +56,7 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
       queue.push({ events, resolve, reject });
       if (inFlight() === 0 && !scheduled) idle = new Promise((r) => (markIdle = r));
       // After the current I/O turn, so requests that arrived together go together.
-      if (!scheduled && inFlight() < connections.size) {
+      if (!scheduled && inFlight() < maxInFlight) {
         scheduled = true;
         setImmediate(pump);
       }
@@ -62,10 +65,11 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
 
   function pump() {
     scheduled = false;
-    // use() takes a free connection at once, so the count is current on the next check.
-    while (queue.length > 0 && inFlight() < connections.size) {
+    while (queue.length > 0 && inFlight() < maxInFlight) {
       const batch = takeBatch();
-      void connections.use((sql) => commit(sql, batch)).finally(() => {
+      running++;
+      void commit(batch).finally(() => {
+        running--;
         if (queue.length > 0) pump();
         else if (inFlight() === 0) markIdle();
       });
@@ -94,10 +98,10 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     return batch;
   }
 
-  async function commit(sql: Sql, batch: Pending[]): Promise<void> {
+  async function commit(batch: Pending[]): Promise<void> {
     options.onBatch?.(batch.reduce((n, p) => n + p.events.length, 0));
     try {
-      const outcomes = await appendRequests(sql, batch.map((p) => p.events));
+      const outcomes = await options.store.append(batch.map((p) => p.events));
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
       notify(outcomes);
     } catch (error) {
@@ -108,7 +112,7 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
       }
       // Something in one request made the whole transaction fail: run them one by one so
       // only that request fails.
-      for (const p of batch) await commit(sql, [p]);
+      for (const p of batch) await commit([p]);
     }
   }
 

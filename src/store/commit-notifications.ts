@@ -1,14 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../observability/logger.ts';
+import type { Sql } from '../postgres/database.ts';
 import { headPosition } from './event-store.ts';
-import { connectPostgres } from '../postgres/url.ts';
 
 /** NOTIFY channel; PostgreSQL scopes it to the database, so it names no database itself. */
 export const COMMITS_CHANNEL = 'events_committed';
 const MIN_INTERVAL_MS = 10;
 
 export interface CommitNotificationsOptions {
-  databaseUrl: string;
+  /** A client of its own (with synchronous_commit off: a NOTIFY's commit need not wait for a flush). */
+  sql: Sql;
   logger: Logger;
   /** Some instance (this one included) committed up to `position`. */
   onCommitted(position: number): void;
@@ -31,13 +32,7 @@ export interface CommitNotifications {
  */
 export function createCommitNotifications(options: CommitNotificationsOptions): CommitNotifications {
   const log = options.logger.child({ component: 'commit-notifications' });
-  const sql = connectPostgres(options.databaseUrl, {
-    max: 1,
-    connect_timeout: 5,
-    idle_timeout: 60,
-    onnotice: () => {},
-    connection: { application_name: 'event-service-notify', synchronous_commit: 'off' },
-  });
+  const { sql } = options;
   let stopped = false;
   let pending = 0; // highest position announced locally
   let sent = 0; // highest position a NOTIFY was sent for
@@ -118,7 +113,6 @@ export function createCommitNotifications(options: CommitNotificationsOptions): 
       await Promise.race([flush(), new Promise((r) => setTimeout(r, 1_000).unref())]);
       // Unlisten first: postgres.js would otherwise re-LISTEN when the connection closes.
       await unlisten?.().catch(() => {});
-      await sql.end({ timeout: 1 });
     },
   };
 }

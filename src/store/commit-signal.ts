@@ -1,5 +1,4 @@
-import type { Sql } from '../postgres/database.ts';
-import { headPosition } from './event-store.ts';
+import type { EventStore } from './event-store.ts';
 
 export interface CommitSignal {
   /** The highest position known to be committed. */
@@ -17,7 +16,7 @@ export interface CommitSignal {
  * safety net for lost announcements, by reading the head row every `pollIntervalMs`, once per
  * instance however many readers wait, and only while someone waits.
  */
-export function createCommitSignal(sql: Sql, pollIntervalMs: number): CommitSignal {
+export function createCommitSignal(store: Pick<EventStore, 'headPosition'>, pollIntervalMs: number): CommitSignal {
   let head = 0;
   const waiters = new Set<{ position: number; wake: () => void }>();
   let timer: NodeJS.Timeout | null = null;
@@ -32,7 +31,8 @@ export function createCommitSignal(sql: Sql, pollIntervalMs: number): CommitSign
   function poll() {
     timer = null;
     if (stopped || waiters.size === 0) return;
-    headPosition(sql)
+    store
+      .headPosition()
       .then(advance, () => {})
       .finally(() => {
         if (!stopped && waiters.size > 0) timer ??= setTimeout(poll, pollIntervalMs);

@@ -1,12 +1,13 @@
+import type { EventReader } from '../client/subscribe.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { Sql } from '../postgres/database.ts';
-import { queryEvents } from './event-store.ts';
-import type { EventReader } from '../client/subscribe.ts';
+import { createEventStore, type EventStore } from './event-store.ts';
 
-/** Catch-up straight from the store, for TypeScript services that share the database. */
-export function storeEventReader(sql: Sql, options: { aggregateType?: string } = {}): EventReader {
+/** The subscriber's catch-up straight from the store, for TypeScript services that share the database. */
+export function storeEventReader(source: Pick<EventStore, 'query'> | Sql, options: { aggregateType?: string } = {}): EventReader {
+  const store = typeof source === 'function' ? createEventStore(source) : source;
   return async (after, limit) => {
-    const page = await queryEvents(sql, { after, limit: Math.min(limit, 1000), offset: 0, order: 'asc', aggregateType: options.aggregateType });
+    const page = await store.query({ after, limit: Math.min(limit, 1000), offset: 0, order: 'asc', aggregateType: options.aggregateType });
     return { events: page.events.map((json) => JSON.parse(json) as StoredEvent), nextAfter: page.nextAfter };
   };
 }

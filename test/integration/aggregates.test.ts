@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldEvents, type AggregateEvent } from '../../src/aggregates/aggregate.ts';
 import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
-import { readSnapshot, writeSnapshot } from '../../src/aggregates/snapshot-store.ts';
+import { createEventStore } from '../../src/store/event-store.ts';
 import { agentAggregate, agentEventTypes, initialAgent, type AgentState } from '../support/agent-aggregate.ts';
 import { newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -36,7 +36,7 @@ describe('loadAggregate', () => {
         const stored = await append(id, steps);
         const k = 1 + (at % stored.length);
         const definition = agentAggregate();
-        await writeSnapshot(t.sql, { aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: k, state: fold(stored.slice(0, k)) });
+        await createEventStore(t.sql).writeSnapshot({ aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: k, state: fold(stored.slice(0, k)) });
         const loaded = await loadAggregate(t.sql, definition, id, { eventTypes: agentEventTypes, pageSize: 7 });
         expect(loaded).toEqual({ state: fold(stored), sequence: stored.length, fromSnapshot: true });
       }),
@@ -72,22 +72,22 @@ describe('loadAggregate', () => {
   it('ignores snapshots of another schema version and writes its own', async () => {
     const id = newId();
     const stored = await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, ...Array.from({ length: 9 }, () => ({ event_type: 'agent.renamed', payload: { name: 'b' } }))]);
-    await writeSnapshot(t.sql, { aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: 10, state: { ...initialAgent, name: 'stale' } });
+    await createEventStore(t.sql).writeSnapshot({ aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: 10, state: { ...initialAgent, name: 'stale' } });
     const v2 = agentAggregate({ schemaVersion: 2, snapshotEvery: 5 });
     const loaded = await loadAggregate(t.sql, v2, id, { eventTypes: agentEventTypes });
     expect(loaded).toEqual({ state: fold(stored), sequence: 10, fromSnapshot: false });
-    expect((await readSnapshot(t.sql, 'agent', id, 2))?.state).toEqual(fold(stored));
-    expect((await readSnapshot(t.sql, 'agent', id, 1))?.state).toMatchObject({ name: 'stale' });
+    expect((await createEventStore(t.sql).readSnapshot('agent', id, 2))?.state).toEqual(fold(stored));
+    expect((await createEventStore(t.sql).readSnapshot('agent', id, 1))?.state).toMatchObject({ name: 'stale' });
     expect((await loadAggregate(t.sql, v2, id, { eventTypes: agentEventTypes })).fromSnapshot).toBe(true);
   });
 
   it('falls back to a full replay when a snapshot no longer parses, and replaces it', async () => {
     const id = newId();
     const stored = await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, { event_type: 'agent.noted', payload: { note: 'n' } }]);
-    await writeSnapshot(t.sql, { aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: 2, state: { corrupt: true } });
+    await createEventStore(t.sql).writeSnapshot({ aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: 2, state: { corrupt: true } });
     const loaded = await loadAggregate(t.sql, agentAggregate(), id, { eventTypes: agentEventTypes });
     expect(loaded).toEqual({ state: fold(stored), sequence: 2, fromSnapshot: false });
-    expect((await readSnapshot(t.sql, 'agent', id, 1))?.state).toEqual(fold(stored));
+    expect((await createEventStore(t.sql).readSnapshot('agent', id, 1))?.state).toEqual(fold(stored));
   });
 
   it('keeps snapshots consistent with the events while appends run concurrently', async () => {
@@ -102,7 +102,7 @@ describe('loadAggregate', () => {
     const snapshots: { sequence: number; state: unknown }[] = [];
     while (appending) {
       await loadAggregate(t.sql, definition, id, { eventTypes: agentEventTypes });
-      const s = await readSnapshot(t.sql, 'agent', id, 1);
+      const s = await createEventStore(t.sql).readSnapshot('agent', id, 1);
       if (s) snapshots.push(s);
     }
     await writer;
@@ -117,7 +117,7 @@ describe('writeSnapshot', () => {
   it('never moves a snapshot backwards, and refuses a sequence beyond the current one', async () => {
     const id = newId();
     await append(id, Array.from({ length: 5 }, (_, i) => (i === 0 ? { event_type: 'agent.created', version: 1, payload: { name: 'a' } } : { event_type: 'agent.noted', payload: { note: 'x' } })));
-    const w = (sequence: number, state: unknown) => writeSnapshot(t.sql, { aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence, state });
+    const w = (sequence: number, state: unknown) => createEventStore(t.sql).writeSnapshot({ aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence, state });
     expect(await w(4, 'four')).toMatchObject({ ok: true, stored: true, snapshot: { sequence: 4, state: 'four' } });
     expect(await w(2, 'two')).toMatchObject({ ok: true, stored: false, snapshot: { sequence: 4, state: 'four' } });
     expect(await w(4, 'again')).toMatchObject({ ok: true, stored: false, snapshot: { state: 'four' } });

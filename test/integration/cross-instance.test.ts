@@ -1,10 +1,18 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createCommitNotifications } from '../../src/store/commit-notifications.ts';
+import postgres from 'postgres';
+import { createCommitNotifications, type CommitNotificationsOptions } from '../../src/store/commit-notifications.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { createTestDatabase, newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { readSse } from '../support/sse.ts';
 import { waitUntil } from '../support/wait.ts';
+
+/** Commit notifications on a client of their own, closed with them. */
+function notifications({ url, ...options }: Omit<CommitNotificationsOptions, 'sql'> & { url: string }) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const n = createCommitNotifications({ ...options, sql });
+  return { ...n, stop: () => n.stop().then(() => sql.end()) };
+}
 
 const open: TestService[] = [];
 afterAll(async () => {
@@ -82,10 +90,10 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
     const [one, other] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     const seen: Record<string, number[]> = { one: [], other: [], oneSender: [] };
     const listeners = [
-      createCommitNotifications({ databaseUrl: one, logger, onCommitted: (p) => seen.one!.push(p) }),
-      createCommitNotifications({ databaseUrl: other, logger, onCommitted: (p) => seen.other!.push(p) }),
+      notifications({ url: one, logger, onCommitted: (p) => seen.one!.push(p) }),
+      notifications({ url: other, logger, onCommitted: (p) => seen.other!.push(p) }),
     ];
-    const sender = createCommitNotifications({ databaseUrl: one, logger, onCommitted: (p) => seen.oneSender!.push(p) });
+    const sender = notifications({ url: one, logger, onCommitted: (p) => seen.oneSender!.push(p) });
     try {
       // A fresh database's head is 0, so nothing is received until something is announced.
       await new Promise((r) => setTimeout(r, 300));
@@ -104,8 +112,8 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
     const logger = createLogger('silent');
     const databaseUrl = await createTestDatabase();
     const seen: number[] = [];
-    const listener = createCommitNotifications({ databaseUrl, logger, onCommitted: (p) => seen.push(p) });
-    const sender = createCommitNotifications({ databaseUrl, logger, onCommitted: () => {} });
+    const listener = notifications({ url: databaseUrl, logger, onCommitted: (p) => seen.push(p) });
+    const sender = notifications({ url: databaseUrl, logger, onCommitted: () => {} });
     try {
       await new Promise((r) => setTimeout(r, 300));
       const started = performance.now();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
-import { eventQuery } from '../../src/store/event-store.ts';
+import { eventQuery } from '../../src/store/event-query.ts';
 import { newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 

@@ -31,7 +31,7 @@ export async function startServiceProcess(env: Record<string, string>, port: num
 
 /** The service process, without waiting for anything. */
 export function spawnServiceProcess(env: Record<string, string>, port: number, options: SpawnOptions = {}): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { parseConfig, withDatabaseUrl } from '../../src/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { allEventsPattern } from '../../src/events/channels.ts';
-import { createService, type Service, type ServiceDefinitions } from '../../src/service.ts';
+import { createEventService, type EventService, type EventServiceOptions } from '../../src/start.ts';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from './env.ts';
 import { waitUntil } from './wait.ts';
 
@@ -30,8 +28,8 @@ export async function metricValue(t: TestService, name: string): Promise<number>
 export const newChannelPrefix = () => `t-${inject('runId')}-${randomBytes(3).toString('hex')}:`;
 
 export interface TestService {
-  service: Service;
-  app: Service['app'];
+  service: EventService;
+  app: EventService['app'];
   databaseUrl: string;
   channelPrefix: string;
   /** A direct connection to the service's database, for checks behind the API. */
@@ -40,18 +38,15 @@ export interface TestService {
 }
 
 /** The service as main.ts builds it, on its own database and channel prefix. */
-export async function startTestService(env: Record<string, string> = {}, dbUrl?: string, definitions: ServiceDefinitions = {}): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, dbUrl?: string, definitions: Omit<EventServiceOptions, 'env'> = {}): Promise<TestService> {
   const url = dbUrl ?? (await createTestDatabase());
   const channelPrefix = env.REDIS_CHANNEL_PREFIX ?? newChannelPrefix();
-  const config = parseConfig({
-    DATABASE_URL: url,
-    REDIS_URL: testRedisUrl,
-    REDIS_CHANNEL_PREFIX: channelPrefix,
-    LOG_LEVEL: 'silent',
-    RELAY_POLL_INTERVAL_MS: '50',
-    ...env,
+  // The template database is migrated already; a service on an unreachable database still starts.
+  const service = await createEventService({
+    migrate: false,
+    ...definitions,
+    env: { DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix, LOG_LEVEL: 'silent', RELAY_POLL_INTERVAL_MS: '50', ...env },
   });
-  const service = createService(withDatabaseUrl(config, url), createLogger(config.logLevel), definitions);
   const sql = postgres(url, { max: 4, onnotice: () => {} });
   return {
     service,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
-import { eventQuery, rowCountLiteral } from '../../src/store/event-store.ts';
+import { eventQuery, rowCountLiteral } from '../../src/store/event-query.ts';
 
 const statement = (qs: string) => eventQuery(parseEventQueryString(qs));
 const flat = (text: string) => text.replace(/\s+/g, ' ');

@@ -9,23 +9,28 @@ export interface Snapshot {
   created_at: string;
 }
 
-interface SnapshotRow {
-  aggregate_type: string;
-  aggregate_id: string;
-  schema_version: number;
+export interface SnapshotWrite {
+  aggregateType: string;
+  aggregateId: string;
+  schemaVersion: number;
+  sequence: number;
+  state: unknown;
+}
+
+export type WriteSnapshotResult =
+  | { ok: true; stored: boolean; snapshot: Snapshot }
+  | { ok: false; reason: 'beyond_current'; currentSequence: number };
+
+interface SnapshotRow extends Omit<Snapshot, 'sequence' | 'state'> {
   sequence: string;
   state: string;
-  created_at: string;
 }
 
 const columns = (sql: Sql) => sql`aggregate_type, aggregate_id::text, schema_version, sequence,
   state::text as state, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at`;
 
-function toSnapshot(r: SnapshotRow): Snapshot {
-  return { ...r, sequence: Number(r.sequence), state: JSON.parse(r.state) };
-}
+const toSnapshot = (r: SnapshotRow): Snapshot => ({ ...r, sequence: Number(r.sequence), state: JSON.parse(r.state) });
 
-/** The latest snapshot of an aggregate for a fold schema version (or of any version). */
 export async function readSnapshot(sql: Sql, aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined> {
   const rows = await sql<SnapshotRow[]>`
     select ${columns(sql)} from snapshots
@@ -35,25 +40,13 @@ export async function readSnapshot(sql: Sql, aggregateType: string, aggregateId:
   return rows[0] && toSnapshot(rows[0]);
 }
 
-export type WriteSnapshotResult =
-  | { ok: true; stored: boolean; snapshot: Snapshot }
-  | { ok: false; reason: 'beyond_current'; currentSequence: number };
-
 /**
  * Stores a snapshot unless it would move backwards: an older or equal sequence leaves the kept
  * one in place (and returns it). A sequence beyond the aggregate's current one is refused;
- * since sequences only grow, that check cannot go stale.
+ * since sequences only grow, that check cannot go stale. `replacing`: a stored snapshot found
+ * unusable, replaced even at the same or a lower sequence.
  */
-export async function writeSnapshot(
-  sql: Sql,
-  s: { aggregateType: string; aggregateId: string; schemaVersion: number; sequence: number; state: unknown },
-  /** A stored snapshot found unusable: replace it even at the same or a lower sequence. */
-  replacing?: Snapshot,
-): Promise<WriteSnapshotResult> {
-  const [current] = await sql<{ current: string }[]>`
-    select coalesce(max(sequence), 0) as current from events
-    where aggregate_type = ${s.aggregateType} and aggregate_id = ${s.aggregateId}`;
-  const currentSequence = Number(current!.current);
+export async function writeSnapshot(sql: Sql, s: SnapshotWrite, currentSequence: number, replacing?: Snapshot): Promise<WriteSnapshotResult> {
   if (s.sequence > currentSequence) return { ok: false, reason: 'beyond_current', currentSequence };
   const written = await sql<SnapshotRow[]>`
     insert into snapshots (aggregate_type, aggregate_id, schema_version, sequence, state)

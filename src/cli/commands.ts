@@ -1,0 +1,130 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '../config.ts';
+import { createLogger } from '../observability/logger.ts';
+import { startEmbeddedPostgres } from '../postgres/embedded.ts';
+import { runMigrations } from '../postgres/migrate.ts';
+import { EXPORT_FILTERS, exportEvents } from './export.ts';
+import { target } from './http.ts';
+import { importEvents } from './import.ts';
+import { serve } from './serve.ts';
+import { tail } from './tail.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Options;
+  positionals?: number;
+  run(values: Values, positionals: string[]): Promise<void>;
+}
+
+const CONNECTION: Options = {
+  url: { type: 'string', default: undefined },
+  key: { type: 'string' },
+  retries: { type: 'string' },
+};
+const CONNECTION_HELP = `  --url URL        the service (default: EVENTS_URL, else http://localhost:8011)
+  --key KEY        an API key when the service requires one (default: EVENTS_API_KEY)
+  --retries N      attempts after a failure to reach the service, or a 429/5xx (default 5)`;
+
+const retriesOf = (values: Values, fallback = 5): number => {
+  const raw = values.retries as string | undefined;
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,6}$/.test(raw)) throw new UsageError(`--retries must be a whole number, got "${raw}"`);
+  return Number(raw);
+};
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const commands: Record<string, Command> = {
+  serve: {
+    summary: 'run the service (as npm start; configuration from the environment, see README)',
+    usage: 'serve',
+    options: {},
+    run: () => serve(),
+  },
+  migrate: {
+    summary: 'apply pending migrations to DATABASE_URL (or the embedded PostgreSQL) and exit',
+    usage: 'migrate',
+    options: {},
+    async run() {
+      const config = parseConfig(process.env);
+      const logger = createLogger(config.logLevel);
+      const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ ...config.database.embedded, logger });
+      try {
+        await runMigrations(config.database.url ?? embedded!.url);
+        logger.info('migrations applied');
+      } finally {
+        await embedded?.stop();
+      }
+    },
+  },
+  tail: {
+    summary: 'print events as they are appended, one JSON line each',
+    usage: `tail [AGGREGATE_TYPE] [--after POSITION] [--follow]\n${CONNECTION_HELP}\n  --after P        start after this position (default: new events only)\n  --follow         reconnect forever instead of giving up after --retries`,
+    options: { ...CONNECTION, after: { type: 'string' }, follow: { type: 'boolean' } },
+    positionals: 1,
+    run: (values, [type]) => tail(target(values), type, values.after as string | undefined, values.follow ? Infinity : retriesOf(values)),
+  },
+  export: {
+    summary: 'print stored events as NDJSON, in position order',
+    usage: `export [--aggregate_type T] [--aggregate_id ID] [--event_type T] [--correlation_id C] [--from TIME] [--to TIME] [--after P]\n${CONNECTION_HELP}\n  filters as in GET /events`,
+    options: { ...CONNECTION, ...Object.fromEntries(EXPORT_FILTERS.map((f) => [f, { type: 'string' }])) },
+    async run(values) {
+      await exportEvents(target(values), Object.fromEntries(EXPORT_FILTERS.map((f) => [f, values[f] as string | undefined])), retriesOf(values));
+    },
+  },
+  import: {
+    summary: 'append NDJSON events from stdin (ids kept: safe to run again)',
+    usage: `import < events.ndjson\n${CONNECTION_HELP}`,
+    options: CONNECTION,
+    async run(values) {
+      await importEvents(target(values), retriesOf(values));
+    },
+  },
+};
+
+export const USAGE = `usage: events-service <command> [options]   (events-service <command> --help)
+
+${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join('\n')}
+
+Exit codes: 0 done; 1 failed (the message says why); 2 a usage or configuration error.`;
+
+/** Parses one command's arguments strictly: an unknown flag or a missing value is an error naming it. */
+export function parseCommand(command: Command, args: string[]): { values: Values; positionals: string[]; help: boolean } {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (positionals.length > (command.positionals ?? 0)) throw new UsageError(`unexpected argument "${positionals[command.positionals ?? 0]}"`);
+    return { values, positionals, help: values.help === true };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+}
+
+/** Runs the command line; resolves with the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return print(USAGE, 0);
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) return print(`events-service: unknown command "${name}"\n\n${USAGE}`, 2);
+  try {
+    const { values, positionals, help } = parseCommand(command, args);
+    if (help) return print(`usage: events-service ${command.usage}\n\n${command.summary}`, 0);
+    await command.run(values, positionals);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) return print(`events-service ${name}: ${error.message}\nusage: events-service ${command.usage.split('\n')[0]}`, 2);
+    if (error instanceof ConfigError) return print(error.message, 2);
+    return print(`events-service ${name}: ${(error as Error).message}`, 1);
+  }
+}
+
+function print(text: string, code: number): number {
+  (code === 0 ? process.stdout : process.stderr).write(text + '\n');
+  return code;
+}

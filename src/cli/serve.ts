@@ -1,0 +1,46 @@
+import { ConfigError } from '../config.ts';
+import { isUnavailable } from '../postgres/errors.ts';
+import { DatabaseStartError } from '../postgres/migrate.ts';
+import { createEventService, type EventService } from '../start.ts';
+
+/** Runs the service until SIGTERM or SIGINT, then stops it in order and exits 0. */
+export async function serve(): Promise<void> {
+  const starting: Promise<EventService> = createEventService().then(async (service) => {
+    await service.listen();
+    // A connection reset the drivers did not route to a caller must not bring the service
+    // down: requests and the relay handle their own connection failures. Anything else is a
+    // bug: exit.
+    process.on('unhandledRejection', (reason) => {
+      if (isUnavailable(reason)) {
+        service.logger.warn({ err: (reason as Error)?.message }, 'a connection failed outside any request; the service carries on');
+        return;
+      }
+      service.logger.fatal({ err: reason }, 'unhandled rejection');
+      process.exit(1);
+    });
+    return service;
+  });
+  // Installed before anything starts: a signal during start-up waits for it to settle and then
+  // stops whatever was started (the embedded PostgreSQL above all) instead of leaving it running.
+  const shutdown = (signal: string) =>
+    void starting.then(async (service) => {
+      service.logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+      await service.close();
+      service.logger.info('stopped');
+      process.exit(0);
+    }, () => {}); // a failed start is reported below
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await starting;
+  } catch (error) {
+    if (error instanceof ConfigError) exit(2, error.message);
+    if (error instanceof DatabaseStartError) exit(1, `event service failed to start: ${error.message}`);
+    throw error;
+  }
+}
+
+function exit(code: number, message: string): never {
+  console.error(message);
+  process.exit(code);
+}

@@ -1,0 +1,7 @@
+// `event-service/client`: everything a service needs to talk to the event service over HTTP
+// and Redis. It loads no PostgreSQL driver, logger or embedded PostgreSQL.
+export { createEventClient, EventServiceError, type AppendInput, type ClientOptions, type EventClient, type EventFilters, type Problem, type QueryOptions } from './client.ts';
+export { subscribe, type Checkpoint, type EventReader, type SubscribeOptions, type Subscription } from './subscribe.ts';
+export { httpEventReader } from './http-reader.ts';
+export { readSse, type SseMessage } from './sse.ts';
+export type { StoredEvent } from '../events/event.ts';

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { serve, type ServerType } from '@hono/node-server';
+import type { AggregateDefinition } from './aggregates/aggregate.ts';
+import { emptyEventTypes, type EventTypeRegistry } from './aggregates/event-types.ts';
+import { createApp } from './app.ts';
+import { parseConfig, type ResolvedConfig, withDatabaseUrl } from './config.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createMetrics, registerStoreGauges } from './observability/metrics.ts';
+import { createDatabase } from './postgres/database.ts';
+import { startEmbeddedPostgres } from './postgres/embedded.ts';
+import { appliedMigrations, knownMigrations, runMigrations } from './postgres/migrate.ts';
+import { postgresTarget } from './postgres/url.ts';
+import { createCheckpoint } from './publishing/checkpoint.ts';
+import { createLease } from './publishing/lease.ts';
+import { createPublisher } from './publishing/publisher.ts';
+import { createPublisherConnection, whenReady } from './publishing/redis.ts';
+import { createRelay } from './publishing/relay.ts';
+import { createReplayRunner } from './publishing/replays.ts';
+import { createShutdown } from './shutdown.ts';
+import { createAppendQueue } from './store/append-queue.ts';
+import { createCommitNotifications } from './store/commit-notifications.ts';
+import { createCommitSignal } from './store/commit-signal.ts';
+import { createEventStore } from './store/event-store.ts';
+
+export interface EventServiceOptions {
+  /** Where configuration is read from (default: process.env); see README "Configuration". */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  /** Aggregate definitions served by GET /aggregates/{type}/{id}. */
+  aggregates?: AggregateDefinition<any>[];
+  /** Payload schemas checked on append, and upcasters applied on load. */
+  eventTypes?: EventTypeRegistry;
+  /** Apply pending migrations at start (default true; `events-service migrate` does it alone). */
+  migrate?: boolean;
+}
+
+export type EventService = Awaited<ReturnType<typeof createEventService>>;
+
+/**
+ * The composition root: configuration, then PostgreSQL (embedded when there is no
+ * DATABASE_URL; pending migrations applied), the event store, the relay to Redis, and the HTTP
+ * app. `listen()` serves it; `close()` stops everything in the reverse order it was built.
+ */
+export async function createEventService(options: EventServiceOptions = {}) {
+  const parsed = parseConfig(options.env ?? process.env);
+  const logger = options.logger ?? createLogger(parsed.logLevel);
+  const shutdown = createShutdown(logger);
+  try {
+    const config = await openDatabase(parsed, logger, options.migrate ?? true, (stop) => shutdown.add('embedded PostgreSQL', stop));
+    return { ...wire(config, logger, options, shutdown), config, logger, close: shutdown.run };
+  } catch (error) {
+    await shutdown.run();
+    throw error;
+  }
+}
+
+async function openDatabase(config: ReturnType<typeof parseConfig>, logger: Logger, migrate: boolean, onStarted: (stop: () => Promise<void>) => void): Promise<ResolvedConfig> {
+  let url = config.database.url;
+  if (!url) {
+    const embedded = await startEmbeddedPostgres({ ...config.database.embedded, logger });
+    onStarted(() => embedded.stop());
+    logger.info({ dataDir: embedded.dataDir }, `no DATABASE_URL: using an embedded PostgreSQL with its data in ${embedded.dataDir}; set DATABASE_URL to use your own PostgreSQL server instead`);
+    url = embedded.url;
+  }
+  if (migrate) {
+    logger.info({ database: postgresTarget(url).where }, 'applying migrations');
+    await runMigrations(url);
+  }
+  return withDatabaseUrl(config, url);
+}
+
+function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptions, shutdown: ReturnType<typeof createShutdown>) {
+  const aggregates = new Map<string, AggregateDefinition<unknown>>();
+  for (const a of options.aggregates ?? []) {
+    if (aggregates.has(a.type)) throw new Error(`aggregate type ${a.type} is defined twice`);
+    aggregates.set(a.type, a);
+  }
+  const eventTypes = options.eventTypes ?? emptyEventTypes;
+  if (config.auth.keys.length === 0) {
+    logger.warn(config.auth.disabled ? 'AUTH=disabled: the API is open to anyone who can reach it' : 'no API_KEYS: the API is open to anyone who can reach it; set API_KEYS="<secret>:read+write,…" to require keys');
+  }
+
+  const database = createDatabase({ ...config.database, appendConnections: config.append.maxInFlight });
+  shutdown.add('PostgreSQL connections', () => database.close());
+  const store = createEventStore(database.reads);
+  const background = createEventStore(database.sql);
+  const redis = createPublisherConnection(config.redis.url, logger);
+  shutdown.add('Redis connection', () => redis.disconnect());
+  const metrics = createMetrics();
+
+  // The relay's connection: checkpoint writes need not wait for a WAL flush (a lost one only
+  // means re-publishing) and never wait behind appends.
+  const relaySql = database.dedicated('relay', { synchronous_commit: 'off' });
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const relay = createRelay({
+    store: createEventStore(relaySql),
+    lease: createLease({ sql: relaySql, name: 'redis', owner, leaseMs: config.relay.leaseMs }),
+    checkpoint: createCheckpoint({ sql: relaySql, name: 'redis', owner }),
+    publisher: createPublisher(redis, config.redis.channelPrefix),
+    batchSize: config.relay.batchSize,
+    pollIntervalMs: config.relay.pollIntervalMs,
+    logger,
+    onCommitPublished: (seconds) => metrics.publishDelay.observe(seconds),
+  });
+  shutdown.add('relay', () => relay.stop());
+
+  const replays = createReplayRunner({
+    store: background, sql: database.sql, redisUrl: config.redis.url, channelPrefix: config.redis.channelPrefix,
+    batchSize: config.replays.batchSize, pauseMs: config.replays.pauseMs, logger,
+  });
+  shutdown.add('replays', () => replays.stop());
+  const commits = createCommitSignal(background, config.relay.pollIntervalMs);
+  shutdown.add('commit signal', () => commits.stop());
+  // Commits of other instances wake the relay and SSE streams at once; polling stays the fallback.
+  const notifications = createCommitNotifications({
+    sql: database.dedicated('notify', { synchronous_commit: 'off' }),
+    logger,
+    onCommitted: (position) => {
+      relay.notifyCommitted(position);
+      commits.notify(position);
+    },
+  });
+  shutdown.add('commit notifications', () => notifications.stop());
+
+  const appendQueue = createAppendQueue({
+    store: createEventStore(database.appends),
+    maxInFlight: database.appends.size,
+    maxBatchEvents: config.append.maxBatchEvents,
+    onBatch: (events) => metrics.batchSize.observe(events),
+    onCommitted: (created) => {
+      const head = created[created.length - 1]!.position;
+      relay.notify(created);
+      commits.notify(head);
+      notifications.announce(head);
+    },
+  });
+  shutdown.add('appends in flight', () => appendQueue.drain());
+
+  const streams = new AbortController();
+  const app = createApp({
+    store, background, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
+    aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays,
+    metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
+    maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
+    requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
+    expectedMigrations: knownMigrations(), appliedMigrations: () => appliedMigrations(database.sql),
+  });
+  registerStoreGauges(metrics, {
+    headPosition: () => background.headPosition(),
+    relay: () => relay.status(),
+    appendsInFlight: () => appendQueue.inFlight(),
+    poolMax: database.reads.size,
+    reads: () => database.reads.stats(),
+  });
+  relay.start();
+
+  let server: ServerType | undefined;
+  // Registered last, so it runs first: no new connections, SSE streams end (their clients
+  // reconnect elsewhere), requests in flight finish.
+  shutdown.add('HTTP server', async () => {
+    streams.abort();
+    if (server) await closeServer(server, config.shutdownTimeoutMs, logger);
+  });
+
+  return {
+    app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes,
+    /** Serves on the configured host and port; resolves once listening. */
+    async listen(): Promise<{ port: number }> {
+      // Redis is optional: say so once, clearly, without delaying the start by more than a second.
+      const redisReady = whenReady(redis, 1_000);
+      const port = await new Promise<number>((resolve) => {
+        server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => resolve(info.port));
+      });
+      if (!(await redisReady)) {
+        logger.warn({ redis: config.redis.url }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
+      }
+      logger.info({ port, host: config.http.host }, 'event service listening');
+      return { port };
+    },
+  };
+}
+
+async function closeServer(server: ServerType, timeoutMs: number, logger: Logger) {
+  const force = setTimeout(() => {
+    logger.warn('shutdown timeout: closing remaining connections');
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  }, timeoutMs);
+  force.unref();
+  // Keep-alive connections whose last response finishes after close() would otherwise stay
+  // open until their idle timeout.
+  const reaper = setInterval(() => 'closeIdleConnections' in server && server.closeIdleConnections(), 50);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  clearInterval(reaper);
+  clearTimeout(force);
+}

@@ -1,0 +1,63 @@
+import { AppError } from '../errors.ts';
+import type { NewEvent } from '../events/event.ts';
+import type { Sql } from '../postgres/database.ts';
+import { eventRecord, type EventRecord } from './event-record.ts';
+
+/** What one append request (a single event or a batch) came to. */
+export type AppendOutcome =
+  | { ok: true; events: (EventRecord & { created: boolean })[] }
+  | { ok: false; error: AppError };
+
+interface AppendRow {
+  r_idx: number;
+  r_status: 'created' | 'duplicate' | 'conflict' | 'id_conflict' | 'skipped';
+  r_current_sequence: string | null;
+  r_event: string | null;
+}
+
+/**
+ * Appends the events of several requests in one call of append_events() (docs/ordering.md has
+ * its concurrency contract). Each request is all or nothing and gets its own outcome. Ids must
+ * be unique across all requests.
+ */
+export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<AppendOutcome[]> {
+  const items: unknown[] = [];
+  requests.forEach((events, grp) => {
+    for (const e of events) {
+      items.push({
+        idx: items.length, grp, id: e.id, event_type: e.eventType, aggregate_type: e.aggregateType,
+        aggregate_id: e.aggregateId, payload: e.payload, metadata: e.metadata, version: e.version,
+        expected_sequence: e.expectedSequence,
+      });
+    }
+  });
+  // Sent as text and cast in SQL: the driver's own jsonb serialiser would encode it twice.
+  const rows = await sql<AppendRow[]>`
+    select r_idx, r_status, r_current_sequence, r_event from append_events(${JSON.stringify(items)}::text::jsonb)`;
+
+  let offset = 0;
+  return requests.map((events) => {
+    const mine = rows.slice(offset, offset + events.length);
+    offset += events.length;
+    const failed = mine.findIndex((r) => r.r_status === 'conflict' || r.r_status === 'id_conflict');
+    if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!, events.length > 1) };
+    return {
+      ok: true,
+      events: mine.map((r, i) => ({ ...eventRecord(r.r_event!, events[i]!.aggregateType), created: r.r_status === 'created' })),
+    };
+  });
+}
+
+function failure(events: NewEvent[], index: number, row: AppendRow, inBatch: boolean): AppError {
+  const e = events[index]!;
+  const where = inBatch ? { index } : {};
+  if (row.r_status === 'id_conflict') {
+    return new AppError('id_conflict', `an event with id ${e.id} is already stored with a different body`, { id: e.id, ...where });
+  }
+  const current = Number(row.r_current_sequence);
+  return new AppError(
+    'sequence_conflict',
+    `expected_sequence ${e.expectedSequence} but ${e.aggregateType} ${e.aggregateId} is at sequence ${current}`,
+    { aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, expected_sequence: e.expectedSequence, current_sequence: current, ...where },
+  );
+}
