@@ -80,7 +80,7 @@ function renderNav() {
   const path = location.pathname.replace(/\/$/, '');
   nav.replaceChildren(...views.filter((v) => v.nav && (!v.available || v.available(capabilities))).map((v) => {
     const href = /** @type {{ href: string }} */ (v.nav).href;
-    const active = path === href || path.startsWith(`${href}/`) || (href === '/admin' && path === '/admin');
+    const active = href === '/admin' ? path === '/admin' : path === href || path.startsWith(`${href}/`);
     return h('a', { href, 'aria-current': active ? 'page' : false }, /** @type {{ label: string }} */ (v.nav).label);
   }));
 }

@@ -27,7 +27,9 @@ function offset(us) {
 function lanes(events, focusId) {
   const keys = [...new Set(events.map((e) => `${e.aggregate_type} ${e.aggregate_id}`))];
   const laneH = 28;
-  const width = 100 + Math.max(events.length - 1, 1) * 40;
+  const step = 36;
+  const left = 150;
+  const width = left + (events.length - 1) * step + 20;
   const height = keys.length * laneH + 8;
   /** @param {string} tag @param {Record<string, string | number>} attrs */
   const el = (tag, attrs) => {
@@ -35,16 +37,16 @@ function lanes(events, focusId) {
     for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
     return node;
   };
-  const svg = el('svg', { viewBox: `0 0 ${width + 20} ${height}`, class: 'lanes', 'aria-hidden': 'true', focusable: 'false' });
+  const svg = el('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'lanes', 'aria-hidden': 'true', focusable: 'false' });
   keys.forEach((key, i) => {
     const y = 4 + i * laneH + laneH / 2;
-    svg.append(el('line', { x1: 90, x2: width + 10, y1: y, y2: y, class: 'lane' }));
+    svg.append(el('line', { x1: left - 10, x2: width - 10, y1: y, y2: y, class: 'lane' }));
     const label = el('text', { x: 0, y: y + 4, class: 'lane-label' });
     const [type, id] = key.split(' ');
     label.textContent = `${type} ${shortId(id ?? '')}`;
     svg.append(label);
   });
-  const points = events.map((e, i) => ({ e, x: 100 + i * 40, y: 4 + keys.indexOf(`${e.aggregate_type} ${e.aggregate_id}`) * laneH + laneH / 2 }));
+  const points = events.map((e, i) => ({ e, x: left + i * step, y: 4 + keys.indexOf(`${e.aggregate_type} ${e.aggregate_id}`) * laneH + laneH / 2 }));
   svg.append(el('polyline', { points: points.map((p) => `${p.x},${p.y}`).join(' '), class: 'flow' }));
   for (const p of points) svg.append(el('circle', { cx: p.x, cy: p.y, r: p.e.id === focusId ? 7 : 5, class: p.e.id === focusId ? 'dot current' : 'dot' }));
   return h('div', { class: 'lanes-wrap' }, svg);

@@ -41,7 +41,7 @@ export const eventView = {
         h('dt', {}, 'Aggregate'), h('dd', {}, h('a', { href: aggregateHref(event.aggregate_type, event.aggregate_id) }, `${event.aggregate_type} ${event.aggregate_id}`), ` · sequence ${event.sequence}`),
         h('dt', {}, 'Created'), h('dd', {}, formatTime(event.created_at)),
         h('dt', {}, 'Version'), h('dd', {}, event.version),
-        typeof correlationId === 'string' ? [h('dt', {}, 'Correlation'), h('dd', {}, h('code', {}, correlationId))] : null),
+        typeof correlationId === 'string' ? [h('dt', {}, 'Correlation'), h('dd', {}, h('a', { href: `/admin/events?${new URLSearchParams({ correlation_id: correlationId })}` }, h('code', {}, correlationId)))] : null),
       h('div', { class: 'actions' },
         h('button', { type: 'button', onclick: () => void copy(json, pre, status) }, 'Copy JSON'),
         h('a', { class: 'button secondary', href: `/admin/events?${new URLSearchParams({ event_type: event.event_type })}` }, 'Events of this type'),

@@ -111,8 +111,8 @@ export const eventsView = {
       void load();
     });
 
-    // The previous page: the other order from the first event shown, reversed. A short answer
-    // means the start was reached, so the first page is shown instead.
+    // The previous page: the other order from the first event shown, reversed. One event more
+    // than a page is asked for: without it, the start was reached and the first page is shown.
     prev.addEventListener('click', async () => {
       const first = shown[0];
       const base = new URLSearchParams(q);
@@ -123,15 +123,18 @@ export const eventsView = {
       }
       const desc = q.get('order') === 'desc';
       const lookBack = apiQuery(base);
+      const limit = Number(lookBack.get('limit'));
       lookBack.set('order', desc ? 'asc' : 'desc');
       lookBack.set('after', String(first.position));
+      const asked = Math.min(limit + 1, Number(LIMITS.at(-1)));
+      lookBack.set('limit', String(asked));
       try {
         const page = await api.get('/events', { query: lookBack, signal });
         /** @type {import('../lib/event-table.js').StoredEvent[]} */
-        const events = page.events.reverse();
-        const limit = Number(lookBack.get('limit'));
+        const events = page.events.slice(0, limit).reverse();
         const top = events[0];
-        if (events.length < limit || !top) {
+        const atStart = asked > limit ? page.events.length <= limit : page.events.length < limit;
+        if (atStart || !top) {
           setUrl(base);
           return void load();
         }
