@@ -14,7 +14,7 @@ const keyForm = /** @type {HTMLFormElement} */ (byId('key-form'));
 const keyInput = /** @type {HTMLInputElement} */ (byId('key-input'));
 const keyError = byId('key-error');
 
-const session = createSession(sessionStorage);
+const session = createSession(sessionStorage, () => renderKeyStatus());
 /** @type {AbortController | undefined} */
 let current;
 let capabilities = readCapabilities(null);

@@ -5,8 +5,9 @@ const ADMIN = 'event-service.admin.key-is-admin';
  * The API key of this tab, in sessionStorage (gone when the tab closes), and what the console
  * has learnt about its scope: a 403 on a managing action marks it as lacking admin.
  * @param {Storage} storage
+ * @param {() => void} [onChange] called when the key or what is known of its scope changes
  */
-export function createSession(storage) {
+export function createSession(storage, onChange = () => {}) {
   return {
     /** @returns {string | null} */
     get key() {
@@ -16,10 +17,12 @@ export function createSession(storage) {
     setKey(key) {
       storage.setItem(KEY, key);
       storage.removeItem(ADMIN);
+      onChange();
     },
     forget() {
       storage.removeItem(KEY);
       storage.removeItem(ADMIN);
+      onChange();
     },
     /** @returns {boolean | null} null while unknown */
     get admin() {
@@ -29,6 +32,7 @@ export function createSession(storage) {
     /** @param {boolean} yes */
     setAdmin(yes) {
       storage.setItem(ADMIN, yes ? 'yes' : 'no');
+      onChange();
     },
     /**
      * Small lists kept for this tab (e.g. the replays started here).

@@ -101,12 +101,13 @@ export const replayView = {
 
     /** @param {Replay} r */
     function show(r) {
+      // Progress along positions: the replay reads up to the head it started at (up_to).
       const start = typeof r.filter.after === 'number' ? r.filter.after : 0;
       const total = Math.max(r.up_to - start, 0);
-      const done = Math.min(Math.max(r.last_position - start, 0), total);
+      const done = r.status === 'completed' ? total : Math.min(Math.max(r.last_position - start, 0), total);
       body.replaceChildren(
         h('p', {}, h('span', { class: `badge ${r.status}`, id: 'replay-status' }, r.status), ` ${formatNumber(r.published)} events published`),
-        h('label', { for: 'replay-progress' }, `Position ${formatNumber(r.last_position)} of ${formatNumber(r.up_to)}`),
+        h('label', { for: 'replay-progress' }, r.status === 'completed' ? `Read up to position ${formatNumber(r.up_to)}` : `Last event published at position ${formatNumber(r.last_position)}; reads up to position ${formatNumber(r.up_to)}`),
         h('progress', { id: 'replay-progress', max: total || 1, value: total ? done : r.status === 'completed' ? 1 : 0 }),
         h('dl', { class: 'facts' },
           h('dt', {}, 'Channel'), h('dd', {}, r.channel ?? 'the live events:<aggregate_type> channels'),
