@@ -26,7 +26,8 @@ function sample(m, counts) {
     for (const type of counts.keys()) {
       if (!m.types.includes(type)) {
         m.types.push(type);
-        m.rates.set(type, m.at.slice(0, -1).map(() => null));
+        // A type not counted before had appended nothing.
+        m.rates.set(type, m.at.slice(0, -1).map(() => 0));
       }
     }
     for (const type of m.types) {

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentAggregate, agentEventTypes } from '../support/agent-aggregate.ts';
 import { type ConsolePage, launchBrowser, openConsolePage, overflowsHorizontally, screenshot, serveApp } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
+import { newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 let t: TestService;
@@ -47,6 +48,14 @@ describe('admin console: browsing', () => {
     await page.locator('#appends-by-type').getByRole('row', { name: /task\.progressed/ }).waitFor();
     expect(await page.locator('#appends-by-type').innerText()).toMatch(/task\.progressed\s+60/);
     await page.locator('#panel-metrics canvas').waitFor({ timeout: 10_000 });
+    // It refreshes: appends made while it is open show in the counts (and the chart's rates).
+    const table = page.locator('#appends-by-type');
+    const sensor = newId();
+    for (const [type, count, shown] of [['sensor.read', 20, /sensor\.read\s+20\s/], ['sensor.read', 40, /sensor\.read\s+60\s/], ['sensor.calibrated', 30, /sensor\.calibrated\s+30\s/]] as const) {
+      const events = Array.from({ length: count }, () => ({ event_type: type, aggregate_id: sensor }));
+      expect((await postJson(t.app, '/events/batch', { events })).status).toBe(201);
+      await expect.poll(() => table.innerText(), { timeout: 10_000 }).toMatch(shown);
+    }
     await screenshot(page, 'overview');
   });
 
