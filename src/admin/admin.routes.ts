@@ -20,9 +20,9 @@ function send(c: Context, asset: ConsoleAsset, extra: Record<string, string> = {
 
 /**
  * GET /admin: the admin console, a single page that uses only the public HTTP API. The shell
- * and its assets need no key (they hold no data); every data call the page makes does. Any
- * other path under /admin is a view of the page (e.g. /admin/events?event_type=…), so it gets
- * the shell and the page routes it.
+ * and its assets need no key (they hold no data); every data call the page makes does. Every
+ * path under /admin but its assets is a view of the page (e.g. /admin/events?event_type=…), so
+ * it gets the shell and the page routes it.
  */
 export function createAdminRoutes(options: AdminRoutesOptions = {}) {
   let assets: Map<string, ConsoleAsset> | undefined;
@@ -35,6 +35,5 @@ export function createAdminRoutes(options: AdminRoutesOptions = {}) {
       if (!asset) throw new AppError('not_found', `the console has no asset ${name}`);
       return send(c, asset);
     })
-    .get('/', shell)
     .get('/*', shell);
 }
