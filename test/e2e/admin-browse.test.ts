@@ -171,14 +171,16 @@ describe('admin console: browsing', () => {
       ['/admin/events?event_type=task.progressed', '#results tbody tr'],
       [`/admin/events/${data.correlated[1]!.id}`, '.timeline li'],
       [`/admin/aggregates/agent/${data.agent}`, 'table.events tbody tr'],
-      ['/admin/aggregates', 'form'],
+      ['/admin/aggregates', 'main form'],
       ['/admin/tail', '#tail-status'],
-      ['/admin/replays', 'form'],
+      ['/admin/replays', 'main form'],
     ];
     for (const width of [390, 1280]) {
-      const page = await open(views[0]![0], width);
+      const page = await open('/admin/aggregates', width);
+      await page.locator('main form').waitFor();
       for (const [path, ready] of views) {
-        await page.goto(server.url + path);
+        // In-page navigation (as a link click does): the modules are not fetched again.
+        await page.evaluate(`history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`);
         await page.locator(ready).first().waitFor();
         expect({ path, width, sideways: await overflowsHorizontally(page) }).toEqual({ path, width, sideways: false });
       }
@@ -186,6 +188,20 @@ describe('admin console: browsing', () => {
       await cp!.close();
       cp = undefined;
       expect(problems).toEqual([]);
+    }
+  });
+
+  it('the harness catches what would fail a test: a request leaving 127.0.0.1, a console error', async () => {
+    const harness = await openConsolePage(browser);
+    try {
+      await harness.page.goto('about:blank');
+      await harness.page.evaluate("fetch('http://192.0.2.1/x').catch(() => {}); console.error('boom')");
+      await expect.poll(() => harness.problems()).toEqual(expect.arrayContaining([
+        'request left 127.0.0.1: http://192.0.2.1/x',
+        expect.stringContaining('console error: boom'),
+      ]));
+    } finally {
+      await harness.close();
     }
   });
 });
