@@ -23,6 +23,27 @@ export const aggregateLookupView = {
   },
 };
 
+/**
+ * @param {NonNullable<ReturnType<typeof createAggregateHistory>>} history
+ * @param {number} current
+ */
+function stateAtForm(history, current) {
+  const out = h('div');
+  const form = h('form', { class: 'inline', 'aria-label': 'State at a sequence' },
+    field('at_sequence', 'State at sequence', '', { type: 'number', min: 1, max: current, required: true }),
+    h('button', { type: 'submit', class: 'secondary' }, 'Show'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const n = Number(new FormData(form).get('at_sequence'));
+    try {
+      out.replaceChildren(h('pre', { class: 'json', tabindex: 0, 'aria-label': `State at sequence ${n}` }, JSON.stringify(await history.stateAt(n), null, 2)));
+    } catch (error) {
+      out.replaceChildren(problemView(error));
+    }
+  });
+  return h('div', {}, form, out);
+}
+
 /** @type {import('../lib/view.js').View} */
 export const aggregateView = {
   route: /^aggregates\/([^/]+)\/([^/]+)$/,
@@ -47,6 +68,7 @@ export const aggregateView = {
       else stateBox.append(h('p', { class: 'note' }, `No aggregate definition is registered for the type "${type}" in this service, so it cannot fold these events into a state. The events below are all there is; a service that registers a definition for "${type}" answers with its state here.`));
     }
     const history = aggregate && 'state' in aggregate ? createAggregateHistory(api, capabilities, type, id, signal) : null;
+    if (history) stateBox.append(stateAtForm(history, aggregate.sequence));
 
     const tableBox = h('div');
     const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');

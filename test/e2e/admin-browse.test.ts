@@ -1,5 +1,7 @@
+import { Hono } from 'hono';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defineAggregate, foldEvents } from '../../src/aggregates/aggregate.ts';
 import { agentAggregate, agentEventTypes } from '../support/agent-aggregate.ts';
 import { type ConsolePage, launchBrowser, openConsolePage, overflowsHorizontally, screenshot, serveApp } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
@@ -12,9 +14,42 @@ let server: Awaited<ReturnType<typeof serveApp>>;
 let data: Awaited<ReturnType<typeof seedConsoleData>>;
 let cp: ConsolePage | undefined;
 
+interface Counter { total: number; labels: string[] }
+const counter = defineAggregate<Counter>({
+  type: 'counter',
+  initialState: { total: 0, labels: [] },
+  handlers: {
+    'counter.incremented': (s, e) => ({ ...s, total: s.total + (e.payload.by as number) }),
+    'counter.labelled': (s, e) => ({ ...s, labels: [...s.labels, e.payload.label as string] }),
+  },
+});
+
+/**
+ * Stands in for the server of a later phase: the service's API, plus `at_sequence` on
+ * GET /aggregates/counter/{id} (documented in its OpenAPI), folded from the real events.
+ */
+function withStateAtSequence(app: TestService['app']) {
+  const standIn = new Hono();
+  standIn.get('/openapi.json', async (c) => {
+    const doc = (await (await app.request('/openapi.json')).json()) as any;
+    const op = doc.paths['/aggregates/{type}/{id}'].get;
+    op.parameters = [...(op.parameters ?? []), { name: 'at_sequence', in: 'query', schema: { type: 'integer', minimum: 1 } }];
+    return c.json(doc);
+  });
+  standIn.get('/aggregates/counter/:id', async (c) => {
+    const n = Number(c.req.query('at_sequence'));
+    if (!n) return app.fetch(c.req.raw);
+    const page = (await (await app.request(`/events?aggregate_type=counter&aggregate_id=${c.req.param('id')}&limit=1000`)).json()) as { events: any[] };
+    const events = page.events.filter((e: { sequence: number }) => e.sequence <= n);
+    return c.json({ aggregate_type: 'counter', aggregate_id: c.req.param('id'), sequence: n, state: foldEvents(counter, counter.initialState(), events) });
+  });
+  standIn.all('*', (c) => app.fetch(c.req.raw));
+  return standIn;
+}
+
 beforeAll(async () => {
   [t, browser] = await Promise.all([
-    startTestService({}, undefined, { aggregates: [agentAggregate()], eventTypes: agentEventTypes }),
+    startTestService({}, undefined, { aggregates: [agentAggregate(), counter], eventTypes: agentEventTypes }),
     launchBrowser(),
   ]);
   server = await serveApp(t.app);
@@ -202,6 +237,37 @@ describe('admin console: browsing', () => {
       ]));
     } finally {
       await harness.close();
+    }
+  });
+
+  it('where the service offers at_sequence, the aggregate view shows what each event changed and the state at a sequence', async () => {
+    const id = newId();
+    for (const e of [{ event_type: 'counter.incremented', payload: { by: 2 } }, { event_type: 'counter.labelled', payload: { label: 'hot' } }, { event_type: 'counter.incremented', payload: { by: 5 } }]) {
+      expect((await postJson(t.app, '/events', { ...e, aggregate_id: id })).status).toBe(201);
+    }
+    const later = await serveApp(withStateAtSequence(t.app));
+    try {
+      cp = await openConsolePage(browser);
+      const page = cp.page;
+      await page.goto(`${later.url}/admin/aggregates/counter/${id}`);
+      const buttons = page.getByRole('button', { name: 'Show changes' });
+      await expect.poll(() => buttons.count()).toBe(3);
+      await buttons.nth(0).click();
+      await buttons.nth(1).click();
+      await buttons.nth(2).click();
+      const changes = page.locator('ul.diff');
+      await expect.poll(() => changes.count()).toBe(3);
+      expect(await changes.allInnerTexts()).toEqual([
+        '(whole state) added to {"total":2,"labels":[]}',
+        '/labels/0 added to "hot"',
+        '/total changed from 2 to 7',
+      ]);
+      await page.getByLabel('State at sequence').fill('2');
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      expect(JSON.parse(await page.getByLabel('State at sequence 2').innerText())).toEqual({ total: 2, labels: ['hot'] });
+      await screenshot(page, 'aggregate-history');
+    } finally {
+      await later.close();
     }
   });
 });
