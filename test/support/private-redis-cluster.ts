@@ -96,6 +96,24 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     }, settleTimeoutMs).catch((error: Error) => error.message);
     if (why !== null) throw new Error(`redis-server on ${m.port} did not start (${why}):\n${await logTail(m)}`);
   };
+  // A port free a moment ago can be taken before redis-server binds it (this machine is
+  // shared): such a node starts over on other ports, which is possible until the cluster forms.
+  const launchOnFreePorts = async (m: Member) => {
+    for (let attempt = 1; ; attempt++) {
+      const taken = new Set(members.flatMap((x) => [x.port, x.busPort]));
+      do m.port = await freePort(); while (taken.has(m.port));
+      do m.busPort = await freePort(); while (taken.has(m.busPort) || m.busPort === m.port);
+      try {
+        return await launch(m);
+      } catch (error) {
+        if (attempt === 5 || !(error as Error).message.includes('Address already in use')) throw error;
+        clients.get(m.port)?.disconnect();
+        clients.delete(m.port);
+        await rm(m.dir, { recursive: true, force: true });
+        await mkdir(m.dir);
+      }
+    }
+  };
   const kill = async (m: Member) => {
     if (!m.child) return;
     m.child.kill('SIGKILL');
@@ -134,6 +152,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     if (!m) throw new Error('no node of the cluster is running');
     return parseClusterNodes(await ask(m.port, 'cluster', 'nodes'));
   };
+  const stopAll = async () => {
+    process.off('exit', onExit);
+    await Promise.all(members.map(kill));
+    for (const client of clients.values()) client.disconnect();
+    await rm(root, { recursive: true, force: true });
+  };
   const nodeAt = async (port: number) => (await topology()).find((n) => n.port === port)!;
 
   try {
@@ -141,9 +165,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     for (let i = 0; i < total; i++) {
       const dir = join(root, String(i));
       await mkdir(dir);
-      members.push({ port: await freePort(), busPort: await freePort(), dir, child: null, exited: Promise.resolve() });
+      members.push({ port: 0, busPort: 0, dir, child: null, exited: Promise.resolve() });
     }
-    await Promise.all(members.map(launch));
+    await Promise.all(members.map(launchOnFreePorts));
     const addresses = members.map((m) => `127.0.0.1:${m.port}`);
     await redisCli(['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
     await settle('forming', (view) => {
@@ -171,7 +195,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         const before = await topology();
         const target = before.find((n) => n.port === port);
         if (target?.role !== 'master') throw new Error(`${port} is not a master`);
-        const replicas = before.filter((n) => n.masterId === target.id).map((n) => n.id);
+        const replicas = before.filter((n) => n.masterId === target.id && !n.failed).map((n) => n.id);
+        if (replicas.length === 0) throw new Error(`${port} has no replica to take over`);
         await kill(member(port));
         let promoted: ClusterNode | undefined;
         await settle(`promotion of a replica of ${port}`, (view) => {
@@ -187,18 +212,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         await settle(`rejoining of ${port}`);
         return nodeAt(port);
       },
-      async stop() {
-        process.off('exit', onExit);
-        await Promise.all(members.map(kill));
-        for (const client of clients.values()) client.disconnect();
-        await rm(root, { recursive: true, force: true });
-      },
+      stop: stopAll,
     };
   } catch (error) {
-    process.off('exit', onExit);
-    await Promise.all(members.map(kill));
-    for (const client of clients.values()) client.disconnect();
-    await rm(root, { recursive: true, force: true });
+    await stopAll();
     throw error;
   }
 }
