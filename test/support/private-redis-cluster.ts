@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/free-port.ts';
+import { GaveUp, poll } from './poll.ts';
 import { type ClusterNode, coveredSlots, describeView, parseClusterNodes } from './redis-cluster-topology.ts';
 
 export type { ClusterNode } from './redis-cluster-topology.ts';
@@ -217,24 +218,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   } catch (error) {
     await stopAll();
     throw error;
-  }
-}
-
-class GaveUp extends Error {}
-
-/** Polls until `pending` answers null; resolves to null, or to its last answer at the deadline. */
-async function poll(pending: () => Promise<string | null>, timeoutMs: number): Promise<string | null> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let why: string | null;
-    try {
-      why = await pending();
-    } catch (error) {
-      if (error instanceof GaveUp) throw error;
-      why = (error as Error).message; // a node that is still starting or just killed
-    }
-    if (why === null || Date.now() >= deadline) return why;
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
