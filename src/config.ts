@@ -7,9 +7,9 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const envSchema = z.object({
   PORT: int(0, 65535).default(8011),
   HOST: z.string().min(1).default('0.0.0.0'),
-  // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR (see src/store/embedded-postgres.ts).
+  // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR (see src/postgres/embedded.ts).
   // postgres:// or postgresql://, with a host or a Unix socket as libpq takes them
-  // (src/store/postgres-url.ts).
+  // (src/postgres/url.ts).
   DATABASE_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default('./.data/postgres'),
   EMBEDDED_POSTGRES_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('postgres'),

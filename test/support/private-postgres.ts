@@ -3,7 +3,7 @@ import { appendFile, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
 import { type PostgresProcess, postgresProcess, runAs, runPg, type StopMode } from './postgres-process.ts';
 
 export interface PrivatePostgres {

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
 import { GaveUp, poll } from './poll.ts';
 import { type ClusterNode, coveredSlots, describeView, parseClusterNodes } from './redis-cluster-topology.ts';
 
