@@ -20,7 +20,10 @@ const envSchema = z.object({
   // Put in front of every channel name (e.g. "staging:" gives "staging:events:agent").
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default(''),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
-  APPEND_MAX_BATCH_EVENTS: int(1, 100_000).default(2000),
+  // Most events group commit puts into one transaction (not to be confused with MAX_BATCH_EVENTS,
+  // the limit of one POST /events/batch). APPEND_MAX_BATCH_EVENTS is its former name.
+  GROUP_COMMIT_MAX_EVENTS: int(1, 100_000).optional(),
+  APPEND_MAX_BATCH_EVENTS: int(1, 100_000).optional(),
   APPEND_MAX_IN_FLIGHT: int(1, 16).default(2),
   RELAY_BATCH_SIZE: int(1, 10_000).default(500),
   RELAY_POLL_INTERVAL_MS: int(10, 60_000).default(250),
@@ -107,7 +110,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
     redis: { url: e.REDIS_URL, channelPrefix: e.REDIS_CHANNEL_PREFIX },
-    append: { maxBatchEvents: e.APPEND_MAX_BATCH_EVENTS, maxInFlight: e.APPEND_MAX_IN_FLIGHT },
+    append: { maxTransactionEvents: e.GROUP_COMMIT_MAX_EVENTS ?? e.APPEND_MAX_BATCH_EVENTS ?? 2000, maxInFlight: e.APPEND_MAX_IN_FLIGHT },
     relay: { batchSize: e.RELAY_BATCH_SIZE, pollIntervalMs: e.RELAY_POLL_INTERVAL_MS, leaseMs: e.RELAY_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },

@@ -116,7 +116,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const appendQueue = createAppendQueue({
     store: createEventStore(database.appends),
     maxInFlight: database.appends.size,
-    maxBatchEvents: config.append.maxBatchEvents,
+    maxBatchEvents: config.append.maxTransactionEvents,
     onBatch: (events) => metrics.batchSize.observe(events),
     onCommitted: (created) => {
       const head = created[created.length - 1]!.position;
