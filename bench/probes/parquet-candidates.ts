@@ -29,7 +29,8 @@ const fromColumns = (n: number, get: (k: keyof ProbeRow, i: number) => unknown):
 
 const hyparquet: Candidate = {
   name: 'hyparquet',
-  packages: ['hyparquet', 'hyparquet-writer'],
+  // hyparquet at the version hyparquet-writer pins, as package.json has it: one copy.
+  packages: ['hyparquet@1.31.5', 'hyparquet-writer'],
   codecs: ['SNAPPY'],
   async encode(lib, rows, codec, rowGroup) {
     const utf8 = { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type: 'REQUIRED' };
@@ -68,7 +69,7 @@ const hyparquet: Candidate = {
 const hyparquetZstd: Candidate = {
   ...hyparquet,
   name: 'hyparquet + zstd-wasm',
-  packages: ['hyparquet', 'hyparquet-writer', 'hyparquet-compressors', '@bokuweb/zstd-wasm'],
+  packages: ['hyparquet@1.31.5', 'hyparquet-writer', 'hyparquet-compressors', '@bokuweb/zstd-wasm'],
   codecs: ['ZSTD'],
   async encode(lib, rows, codec, rowGroup) {
     await lib.p3.init();

@@ -6,13 +6,17 @@
 // Each candidate is installed alone into a scratch directory (footprint = du of that
 // node_modules, dependencies = the packages npm put there), so the project keeps only the
 // chosen one. Times are the median of 3 runs after a warm-up; the PostgreSQL row is
-// pg_total_relation_size('events') / count over the same rows in a scratch database.
+// pg_total_relation_size('events') / count over the same rows in a scratch database. A second
+// table shows the chosen format, as src/lifecycle writes it, by row group size.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
+import { encodeSegment } from '../../src/lifecycle/segment-format.ts';
+import { openSegment } from '../../src/lifecycle/segment-reader.ts';
+import { createdAtFromMicros, type SegmentRow } from '../../src/lifecycle/segment-row.ts';
 import { cleanup, createDatabase, median } from '../lib.ts';
 import { candidates, type Candidate } from './parquet-candidates.ts';
 import { probeEvents, type ProbeRow } from './parquet-events.ts';
@@ -28,20 +32,12 @@ async function install(c: Candidate): Promise<{ lib: any; bytes: number; package
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `probe-${c.name}`, private: true }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...c.packages], { cwd: dir, stdio: 'inherit' });
   }
-  writeFileSync(join(dir, 'entry.mjs'), c.packages.map((p, i) => `export * as p${i} from '${p}';`).join('\n'));
+  const importName = (spec: string) => spec.replace(/(?<=.)@.*$/, '');
+  writeFileSync(join(dir, 'entry.mjs'), c.packages.map((p, i) => `export * as p${i} from '${importName(p)}';`).join('\n'));
   const lib = await import(pathToFileURL(join(dir, 'entry.mjs')).href);
   const bytes = Number(execFileSync('du', ['-sb', join(dir, 'node_modules')]).toString().split('\t')[0]);
-  return { lib, bytes, packages: countPackages(join(dir, 'node_modules')) };
-}
-
-function countPackages(dir: string): number {
-  let n = 0;
-  for (const name of readdirSync(dir)) {
-    if (name.startsWith('.')) continue;
-    if (name.startsWith('@')) n += readdirSync(join(dir, name)).length;
-    else n++;
-  }
-  return n;
+  const installed = execFileSync('npm', ['ls', '--all', '--parseable'], { cwd: dir }).toString().trim().split('\n');
+  return { lib, bytes, packages: installed.length - 1 };
 }
 
 async function timed(runs: number, op: () => Promise<unknown>): Promise<number> {
@@ -103,8 +99,27 @@ for (const c of candidates.filter((c) => only.length === 0 || only.includes(c.na
   }
 }
 await Promise.all(candidates.map((c) => c.close?.()));
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-for (const r of [header, widths.map((w) => '-'.repeat(w)), ...table]) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join(' | '));
+print(header, table);
+
+// The chosen format as src/lifecycle wraps it: what the row group size costs a point read
+// (one position, decoded from bytes in memory) against the file size.
+const segmentRows: SegmentRow[] = rows.map((r) => ({ ...r, created_at: createdAtFromMicros(r.created_at) }));
+const sizes: string[][] = [];
+for (const rowGroupSize of [1_000, 5_000, 10_000, 50_000]) {
+  const file = encodeSegment(segmentRows, { rowGroupSize });
+  const segment = await openSegment(file);
+  const encodeMs = await timed(3, async () => encodeSegment(segmentRows, { rowGroupSize }));
+  const pointMs = await timed(5, () => segment.readPositions([TOTAL / 2]));
+  const rangeMs = await timed(3, () => segment.readPositionRange(1, TOTAL));
+  sizes.push([String(rowGroupSize), (file.byteLength / TOTAL).toFixed(1), fmt(TOTAL / (encodeMs / 1000)), fmt(TOTAL / (rangeMs / 1000)), pointMs.toFixed(1)]);
+}
+console.log('\nsrc/lifecycle/segment-format.ts by row group size');
+print(['rows per group', 'B/event', 'encode ev/s', 'decode all ev/s', 'one position ms'], sizes);
+
+function print(head: string[], body: string[][]) {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  for (const r of [head, widths.map((w) => '-'.repeat(w)), ...body]) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join(' | '));
+}
 
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
