@@ -36,7 +36,7 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
     region: options.region ?? regionFromChain(endpoint !== undefined),
     credentials: options.credentials,
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 3_000, socketTimeout: options.idleTimeoutMs ?? 30_000 },
+    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 3_000, socketTimeout: options.idleTimeoutMs ?? 15_000 },
     // Many S3-compatible servers reject the SDK's default CRC32 checksum headers; a segment is
     // verified by reading it back, so only what S3 requires is sent.
     ...(endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
