@@ -3,8 +3,9 @@ import type { MiddlewareHandler } from 'hono';
 import type { ApiKey, Scope } from '../config.ts';
 import { AppError } from '../errors.ts';
 
-// Open to everyone: liveness/readiness and the API description.
+// Open to everyone: liveness/readiness and the API description (with its page's assets).
 const OPEN = new Set(['/health', '/ready', '/openapi.json', '/docs']);
+const OPEN_PREFIX = '/docs/';
 
 /**
  * The scope a request needs: reads (GET/HEAD) need read, appends need write, everything else
@@ -12,7 +13,7 @@ const OPEN = new Set(['/health', '/ready', '/openapi.json', '/docs']);
  */
 export function requiredScope(method: string, path: string): Scope | null {
   const p = path.length > 1 ? path.replace(/\/$/, '') : path;
-  if (OPEN.has(p)) return null;
+  if (OPEN.has(p) || p.startsWith(OPEN_PREFIX)) return null;
   if (method === 'GET' || method === 'HEAD') return 'read';
   if (method === 'POST' && (p === '/events' || p === '/events/batch')) return 'write';
   return 'admin';
