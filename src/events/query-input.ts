@@ -122,7 +122,7 @@ export function parseEventFilters(query: Record<string, string[]>): EventFilters
 
 /** parseEventQuery() for a query string (`aggregate_id=…&limit=10`), as tools and tests write one. */
 export function parseEventQueryString(qs: string, maxLimit = MAX_QUERY_LIMIT): EventQuery {
-  const query: Record<string, string[]> = {};
+  const query: Record<string, string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(qs)) (query[name] ??= []).push(value);
   return parseEventQuery(query, maxLimit);
 }

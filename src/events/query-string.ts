@@ -25,7 +25,13 @@ export function queryStringSchema(parameters: z.ZodObject) {
 
 /** Hono's `c.req.queries()` as a schema reads it: one value as a string, a repeated one as an array. */
 function queryRecord(query: Record<string, string[]>): Record<string, string | string[]> {
-  return Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values.length === 1 ? values[0]! : values]));
+  // No prototype: a parameter named __proto__ is a key like any other (and refused as unknown).
+  const record: Record<string, string | string[]> = Object.create(null);
+  for (const name of Object.keys(query)) {
+    const values = query[name]!;
+    record[name] = values.length === 1 ? values[0]! : values;
+  }
+  return record;
 }
 
 export type QueryReader<T = Record<string, unknown>> = (query: Record<string, string[]>) => T;
