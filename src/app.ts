@@ -8,7 +8,9 @@ import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.r
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createAuth } from './http/auth.ts';
 import { createHealthRoutes, createReadyRoutes } from './http/health.routes.ts';
-import { createOpenApi, docsPage } from './http/openapi.ts';
+import { createDocsRoutes } from './http/docs.routes.ts';
+import { createOpenApi } from './http/openapi/document.ts';
+import { createPathIndex } from './http/openapi/path-index.ts';
 import { requestContext } from './http/request-context.ts';
 import { createReplaysRoutes } from './http/replays.routes.ts';
 import { createStreamRoutes } from './http/stream.routes.ts';
@@ -58,23 +60,27 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestContext({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.logRequests, timeoutMs: deps.requestTimeoutMs }));
   app.use('*', createAuth({ keys: deps.apiKeys, ratePerSecond: deps.ratePerSecond }));
   // Before /events, whose /:id would otherwise take "stream".
-  app.route('/events/stream', createStreamRoutes({ store: deps.store, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, maxQueryLimit: deps.maxQueryLimit, shutdown: deps.shutdown }));
+  app.route('/events/stream', createStreamRoutes({ store: deps.store, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, shutdown: deps.shutdown }));
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
   app.route('/ready', createReadyRoutes(deps));
-  const openapi = createOpenApi({ maxBatchEvents: deps.maxBatchEvents, maxQueryLimit: deps.maxQueryLimit, authEnabled: deps.apiKeys.length > 0 }).document;
-  app.get('/openapi.json', (c) => c.json(openapi));
-  app.get('/docs', (c) => c.html(docsPage));
+  const openapi = createOpenApi({ maxBatchEvents: deps.maxBatchEvents, maxQueryLimit: deps.maxQueryLimit, authEnabled: deps.apiKeys.length > 0 });
+  const openapiJson = JSON.stringify(openapi);
+  app.get('/openapi.json', (c) => c.newResponse(openapiJson, 200, { 'content-type': 'application/json' }));
+  app.route('/docs', createDocsRoutes());
   app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
   app.route('/admin', createAdminRoutes());
+  // The document knows every path: a path it has answers 405 to a method it lacks. The console's
+  // pages are not API operations, so they are not in it.
+  const methodsAt = createPathIndex(openapi.paths);
   app.notFound((c) => {
-    const path = c.req.path.replace(/\/$/, '');
-    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/openapi.json', '/docs'].includes(path) || /^\/admin(\/.*)?$|^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
-    return known
-      ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
+    const path = c.req.path.length > 1 ? c.req.path.replace(/\/$/, '') : c.req.path;
+    const allowed = methodsAt(path) ?? (/^\/admin(\/.*)?$/.test(path) ? ['GET', 'HEAD'] : undefined);
+    return allowed
+      ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`, {}, { headers: { allow: allowed.join(', ') } }))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));
   });
   app.onError(createErrorHandler(deps.logger));

@@ -14,10 +14,10 @@ const uuid = (what: string) =>
     .refine((s) => s !== NIL_UUID, `the nil UUID is not a valid ${what}`);
 
 // Checked without copying: zod's record/object parsers rebuild objects and drop "__proto__".
-const jsonObject = z.custom<Record<string, unknown>>(
-  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  'must be a JSON object',
-);
+// Its JSON Schema, which zod cannot derive from a custom check, is given as metadata.
+const jsonObject = z
+  .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object')
+  .meta({ type: 'object', additionalProperties: {}, description: 'any JSON object (default {})' });
 
 export const eventInput = z
   .strictObject({

@@ -1,6 +1,7 @@
-import { AppError, type FieldError } from '../errors.ts';
+import { z } from 'zod';
 import { EVENT_TYPE_PATTERN, NAME_PATTERN, UUID_PATTERN } from './names.ts';
-import { parseInstant } from './timestamp.ts';
+import { createQueryReader, type QueryReader } from './query-string.ts';
+import { INSTANT_PATTERN, parseInstant } from './timestamp.ts';
 
 /** Default largest `limit` (MAX_QUERY_LIMIT). */
 export const MAX_QUERY_LIMIT = 1000;
@@ -21,64 +22,107 @@ export interface EventQuery {
   order: 'asc' | 'desc';
 }
 
-const INTEGER = /^(0|[1-9]\d{0,15})$/;
+export type EventFilters = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
 
-type Parser = (value: string) => string | number | undefined;
+const matching = (pattern: RegExp, expect: string) => z.string({ error: `must be ${expect}` }).regex(pattern, `must be ${expect}`);
+const integer = (min: number, max: number, message: string) =>
+  z.number({ error: message }).int({ error: message, abort: true }).min(min, message).max(max, message);
 
-const int = (min: number, max: number): Parser => (v) => {
-  if (!INTEGER.test(v)) return undefined;
-  const n = Number(v);
-  return n >= min && n <= max ? n : undefined;
+const INSTANT = 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z';
+const instant = (description: string) =>
+  matching(INSTANT_PATTERN, INSTANT)
+    .transform((v, ctx) => parseInstant(v) ?? (ctx.addIssue({ code: 'custom', message: `must be ${INSTANT}` }), z.NEVER))
+    .describe(`${description}; a date alone is midnight, no offset means UTC`);
+
+const correlationMessage = 'must be a non-empty string of at most 1024 characters';
+
+/** Each filter as a JSON value: the query parameters of GET /events and the filter of POST /replays. */
+const filterShape = {
+  aggregate_type: matching(NAME_PATTERN, 'an aggregate type matching [a-z][a-z0-9_-]{0,63}').describe('exact match').optional(),
+  aggregate_id: matching(UUID_PATTERN, 'a UUID').transform((v) => v.toLowerCase()).describe('exact match').optional(),
+  event_type: matching(EVENT_TYPE_PATTERN, 'an event type <aggregate>.<verb>').describe('exact match').optional(),
+  correlation_id: z
+    .string({ error: correlationMessage })
+    .min(1, { error: correlationMessage, abort: true })
+    .max(1024, { error: correlationMessage, abort: true })
+    .refine((v) => !v.includes('\0') && v.isWellFormed(), correlationMessage)
+    .describe('exact match on metadata.correlation_id')
+    .optional(),
+  from: instant('created_at from this instant, inclusive').optional(),
+  to: instant('created_at before this instant, exclusive').optional(),
+  after: integer(0, Number.MAX_SAFE_INTEGER, 'must be a position (integer >= 0)')
+    .describe('position cursor: events after it (before it with order=desc)')
+    .optional(),
 };
-const match = (re: RegExp): Parser => (v) => (re.test(v) ? v : undefined);
 
-const params: Record<string, { key: keyof EventQuery; parse: Parser; expect: string }> = {
-  aggregate_type: { key: 'aggregateType', parse: match(NAME_PATTERN), expect: 'an aggregate type matching [a-z][a-z0-9_-]{0,63}' },
-  aggregate_id: { key: 'aggregateId', parse: (v) => (UUID_PATTERN.test(v) ? v.toLowerCase() : undefined), expect: 'a UUID' },
-  event_type: { key: 'eventType', parse: match(EVENT_TYPE_PATTERN), expect: 'an event type <aggregate>.<verb>' },
-  correlation_id: {
-    key: 'correlationId',
-    parse: (v) => (v.length > 0 && v.length <= 1024 && !v.includes('\0') && v.isWellFormed() ? v : undefined),
-    expect: 'a non-empty string of at most 1024 characters',
-  },
-  from: { key: 'from', parse: (v) => parseInstant(v) ?? undefined, expect: 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z' },
-  to: { key: 'to', parse: (v) => parseInstant(v) ?? undefined, expect: 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z' },
-  after: { key: 'after', parse: int(0, Number.MAX_SAFE_INTEGER), expect: 'a position (integer >= 0)' },
-  limit: { key: 'limit', parse: int(1, Number.MAX_SAFE_INTEGER), expect: 'an integer from 1' },
-  offset: { key: 'offset', parse: int(0, MAX_QUERY_OFFSET), expect: `an integer from 0 to ${MAX_QUERY_OFFSET}` },
-  order: { key: 'order', parse: (v) => (v === 'asc' || v === 'desc' ? v : undefined), expect: '"asc" or "desc"' },
+// from and to are compared once both are known to be instants.
+const inOrder = (q: { from?: unknown; to?: unknown }) =>
+  typeof q.from !== 'string' || typeof q.to !== 'string' || Date.parse(q.from) <= Date.parse(q.to);
+const inOrderError = { path: ['from'], message: 'must not be later than to', when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
+
+const FILTER_NAMES = Object.keys(filterShape).join(', ');
+
+/** The filter of POST /replays (JSON). */
+export const eventFilterSchema = z
+  .strictObject(filterShape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown filter; known: ${FILTER_NAMES}` : 'must be an object with the filters of GET /events'),
+  })
+  .refine(inOrder, inOrderError);
+
+/** The query parameters of GET /events/stream: the filters. */
+export const eventFilterParameters = z.strictObject(filterShape);
+
+const queryParameters = new Map<number, ReturnType<typeof buildQueryParameters>>();
+function buildQueryParameters(maxLimit: number) {
+  return z.strictObject({
+    ...filterShape,
+    limit: integer(1, maxLimit, `must be an integer from 1 to ${maxLimit}`).default(DEFAULT_QUERY_LIMIT).describe('page size'),
+    offset: integer(0, MAX_QUERY_OFFSET, `must be an integer from 0 to ${MAX_QUERY_OFFSET}`).default(0).describe('events to skip'),
+    order: z.enum(['asc', 'desc'], { error: 'must be "asc" or "desc"' }).default('asc').describe('position order'),
+  });
+}
+
+/** The query parameters of GET /events, as documented (JSON values). */
+export function eventQueryParameters(maxLimit = MAX_QUERY_LIMIT) {
+  let schema = queryParameters.get(maxLimit);
+  if (!schema) queryParameters.set(maxLimit, (schema = buildQueryParameters(maxLimit)));
+  return schema;
+}
+
+const inOrderAcross = (schema: z.ZodType<Record<string, unknown>>) => schema.refine(inOrder, inOrderError);
+const queryReaders = new Map<number, QueryReader>();
+const readFilters = createQueryReader(eventFilterParameters, inOrderAcross);
+
+const camel: Record<string, keyof EventQuery> = {
+  aggregate_type: 'aggregateType', aggregate_id: 'aggregateId', event_type: 'eventType', correlation_id: 'correlationId',
+  from: 'from', to: 'to', after: 'after', limit: 'limit', offset: 'offset', order: 'order',
 };
+
+/** A validated filter or query (snake_case, as sent) in the store's terms. */
+export function toEventQuery<T extends EventFilters>(values: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) out[camel[name]!] = value;
+  return out as T;
+}
 
 /**
  * Validates the query string of GET /events. Unknown or repeated parameters are refused, so a
  * typo (aggregateId=…) never silently widens a query to every event.
  */
 export function parseEventQuery(query: Record<string, string[]>, maxLimit = MAX_QUERY_LIMIT): EventQuery {
-  const out: Record<string, unknown> = { limit: DEFAULT_QUERY_LIMIT, offset: 0, order: 'asc' };
-  const errors: FieldError[] = [];
-  for (const [name, values] of Object.entries(query)) {
-    const spec = Object.hasOwn(params, name) ? params[name] : undefined;
-    if (!spec) {
-      errors.push({ pointer: `/${name}`, detail: `unknown parameter; known: ${Object.keys(params).join(', ')}` });
-    } else if (values.length !== 1) {
-      errors.push({ pointer: `/${name}`, detail: 'given more than once' });
-    } else {
-      const value = spec.parse(values[0]!);
-      if (value === undefined || (spec.key === 'limit' && (value as number) > maxLimit)) {
-        errors.push({ pointer: `/${name}`, detail: spec.key === 'limit' ? `must be an integer from 1 to ${maxLimit}` : `must be ${spec.expect}` });
-      } else out[spec.key] = value;
-    }
-  }
-  if (errors.length === 0 && out.from !== undefined && out.to !== undefined && Date.parse(out.from as string) > Date.parse(out.to as string)) {
-    errors.push({ pointer: '/from', detail: 'must not be later than to' });
-  }
-  if (errors.length > 0) throw new AppError('malformed_request', 'invalid query parameters', { errors });
-  return out as unknown as EventQuery;
+  let read = queryReaders.get(maxLimit);
+  if (!read) queryReaders.set(maxLimit, (read = createQueryReader(eventQueryParameters(maxLimit), inOrderAcross)));
+  return toEventQuery<EventQuery>(read(query));
+}
+
+/** The filters alone (GET /events/stream), validated as parseEventQuery does. */
+export function parseEventFilters(query: Record<string, string[]>): EventFilters {
+  return toEventQuery(readFilters(query));
 }
 
 /** parseEventQuery() for a query string (`aggregate_id=…&limit=10`), as tools and tests write one. */
 export function parseEventQueryString(qs: string, maxLimit = MAX_QUERY_LIMIT): EventQuery {
-  const query: Record<string, string[]> = {};
+  const query: Record<string, string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(qs)) (query[name] ??= []).push(value);
   return parseEventQuery(query, maxLimit);
 }

@@ -1,6 +1,6 @@
 // ISO 8601 / RFC 3339 instants as accepted by the from/to filters. A missing offset means UTC.
 // A '+' in a query string decodes to a space, so " 02:00" is read as "+02:00".
-const INSTANT =
+export const INSTANT_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+\- ]\d{2}:?\d{2})?)?$/;
 
 /**
@@ -8,7 +8,7 @@ const INSTANT =
  * or null if it is not a real instant (2026-02-30 is refused, not rolled over).
  */
 export function parseInstant(text: string): string | null {
-  const m = INSTANT.exec(text);
+  const m = INSTANT_PATTERN.exec(text);
   if (!m) return null;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac, zone] = m;
   const year = Number(y), month = Number(mo), day = Number(d);

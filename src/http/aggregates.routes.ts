@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { AggregateDefinition } from '../aggregates/aggregate.ts';
 import type { EventTypeRegistry } from '../aggregates/event-types.ts';
 import { loadAggregate } from '../aggregates/load-aggregate.ts';
-import { AppError, type FieldError, toPointer, validationFailed } from '../errors.ts';
-import { isUuid, NAME_PATTERN } from '../events/names.ts';
+import { AppError, toPointer, validationFailed } from '../errors.ts';
+import { createQueryReader } from '../events/query-string.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
+import { aggregatePath, readPath } from './path-params.ts';
 
 export interface AggregatesRoutesDeps {
   store: EventStore;
@@ -23,31 +24,25 @@ export const snapshotBody = z.strictObject({
   state: z.custom<unknown>((v) => v !== undefined, 'is required'),
 });
 
-function aggregateKey(type: string, id: string) {
-  const errors: FieldError[] = [];
-  if (!NAME_PATTERN.test(type)) errors.push({ pointer: '/type', detail: 'must match [a-z][a-z0-9_-]{0,63}' });
-  if (!isUuid(id)) errors.push({ pointer: '/id', detail: 'must be a UUID' });
-  if (errors.length > 0) throw new AppError('malformed_request', 'invalid aggregate address', { errors });
-  return { type, id: id.toLowerCase() };
-}
+const aggregateKey = (params: Record<string, string>) => readPath(aggregatePath, params, 'invalid aggregate address');
 
-function snapshotQuery(query: Record<string, string[]>): number | undefined {
-  const errors: FieldError[] = [];
-  let version: number | undefined;
-  for (const [name, values] of Object.entries(query)) {
-    if (name !== 'schema_version') errors.push({ pointer: `/${name}`, detail: 'unknown parameter; known: schema_version' });
-    else if (values.length !== 1 || !/^[1-9]\d{0,9}$/.test(values[0]!) || Number(values[0]) > 2_147_483_647) errors.push({ pointer: '/schema_version', detail: 'must be an integer >= 1, given once' });
-    else version = Number(values[0]);
-  }
-  if (errors.length > 0) throw new AppError('malformed_request', 'invalid query parameters', { errors });
-  return version;
-}
+/** The query parameters of GET /aggregates/{type}/{id}/snapshot. */
+export const snapshotQuery = z.strictObject({
+  schema_version: z
+    .number({ error: 'must be an integer from 1' })
+    .int({ error: 'must be an integer from 1', abort: true })
+    .min(1, 'must be an integer from 1')
+    .max(2_147_483_647, 'must be at most 2147483647')
+    .optional()
+    .describe('fold schema version (default: the most recent of any)'),
+});
+const readSnapshotQuery = createQueryReader(snapshotQuery);
 
 /** /aggregates/{type}/{id}: current state (when a definition is registered) and snapshots. */
 export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, maxBodyBytes }: AggregatesRoutesDeps) {
   return new Hono()
     .get('/:type/:id', async (c) => {
-      const key = aggregateKey(c.req.param('type'), c.req.param('id'));
+      const key = aggregateKey(c.req.param());
       const definition = aggregates.get(key.type);
       let body: Record<string, unknown>;
       if (definition) {
@@ -60,14 +55,14 @@ export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, 
       return c.json(body);
     })
     .get('/:type/:id/snapshot', async (c) => {
-      const key = aggregateKey(c.req.param('type'), c.req.param('id'));
-      const version = snapshotQuery(c.req.queries());
+      const key = aggregateKey(c.req.param());
+      const version = readSnapshotQuery(c.req.queries()).schema_version;
       const snapshot = await store.readSnapshot(key.type, key.id, version);
       if (!snapshot) throw new AppError('not_found', `no snapshot of ${key.type} ${key.id}${version ? ` at schema_version ${version}` : ''}`);
       return c.json(snapshot);
     })
     .put('/:type/:id/snapshot', async (c) => {
-      const key = aggregateKey(c.req.param('type'), c.req.param('id'));
+      const key = aggregateKey(c.req.param());
       const parsed = snapshotBody.safeParse(await readJsonBody(c, maxBodyBytes));
       if (!parsed.success) throw validationFailed(parsed.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })));
       const b = parsed.data;

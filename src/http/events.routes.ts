@@ -4,12 +4,12 @@ import { validatePayloads } from '../aggregates/payload-validation.ts';
 import { AppError, validationFailed } from '../errors.ts';
 import { parseAppendBody, parseBatchBody } from '../events/append-input.ts';
 import type { NewEvent } from '../events/event.ts';
-import { isUuid } from '../events/names.ts';
 import { parseEventQuery } from '../events/query-input.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
+import { eventPath, readPath } from './path-params.ts';
 
 export interface EventsRoutesDeps {
   store: EventStore;
@@ -77,9 +77,8 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
       return json(c, await store.queryBody(query), 200);
     })
     .get('/:id', async (c) => {
-      const id = c.req.param('id');
-      if (!isUuid(id)) throw new AppError('malformed_request', 'the event id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
-      const event = await store.getEvent(id.toLowerCase());
+      const { id } = readPath(eventPath, c.req.param(), 'the event id must be a UUID');
+      const event = await store.getEvent(id);
       if (!event) throw new AppError('not_found', `no event with id ${id}`);
       return json(c, event, 200);
     });

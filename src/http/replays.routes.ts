@@ -1,49 +1,37 @@
 import { Hono } from 'hono';
-import { AppError, type FieldError, validationFailed } from '../errors.ts';
-import { isUuid } from '../events/names.ts';
-import { parseEventQuery } from '../events/query-input.ts';
+import { z } from 'zod';
+import { AppError, validationFailed } from '../errors.ts';
+import { fieldErrorsOf } from '../events/field-errors.ts';
+import { eventFilterSchema, toEventQuery } from '../events/query-input.ts';
 import type { ReplayFilter, ReplayRunner } from '../publishing/replays.ts';
 import { readJsonBody } from './json-body.ts';
+import { readPath, replayPath } from './path-params.ts';
 
-const REPLAY_CHANNEL = /^replay:[a-z0-9_-]{1,64}$/;
-const FILTER_KEYS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'after'];
+const CHANNEL = 'must match replay:[a-z0-9_-]{1,64}';
+
+/** The body of POST /replays. */
+export const replayRequest = z.strictObject(
+  {
+    filter: eventFilterSchema.optional().describe('the filters of GET /events (default: every event)'),
+    channel: z
+      .string({ error: CHANNEL })
+      .regex(/^replay:[a-z0-9_-]{1,64}$/, CHANNEL)
+      .nullable()
+      .optional()
+      .describe('publish every event on this one channel instead of its events:<aggregate_type> channel'),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field; known: filter, channel' : 'must be a JSON object') },
+);
 
 function parseReplayBody(body: unknown): { filter: ReplayFilter; channel: string | null } {
-  const errors: FieldError[] = [];
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw validationFailed([{ pointer: '', detail: 'must be a JSON object' }]);
-  const { filter = {}, channel = null, ...unknown } = body as Record<string, unknown>;
-  for (const key of Object.keys(unknown)) errors.push({ pointer: `/${key}`, detail: 'unknown field; known: filter, channel' });
-  if (channel !== null && (typeof channel !== 'string' || !REPLAY_CHANNEL.test(channel))) {
-    errors.push({ pointer: '/channel', detail: 'must match replay:[a-z0-9_-]{1,64}' });
-  }
-  let parsed: ReplayFilter = {};
-  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
-    errors.push({ pointer: '/filter', detail: 'must be an object with the filters of GET /events' });
-  } else {
-    const query: Record<string, string[]> = {};
-    for (const [key, value] of Object.entries(filter)) {
-      if (!FILTER_KEYS.includes(key)) errors.push({ pointer: `/filter/${key}`, detail: `unknown filter; known: ${FILTER_KEYS.join(', ')}` });
-      else if (typeof value !== 'string' && typeof value !== 'number') errors.push({ pointer: `/filter/${key}`, detail: 'must be a string or a number' });
-      else query[key] = [String(value)];
-    }
-    try {
-      const { limit: _l, offset: _o, order: _r, ...rest } = parseEventQuery(query);
-      parsed = rest;
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      for (const e of (error.extensions.errors as FieldError[]) ?? []) errors.push({ pointer: `/filter${e.pointer}`, detail: e.detail });
-    }
-  }
-  if (errors.length > 0) throw validationFailed(errors);
-  return { filter: parsed, channel: channel as string | null };
+  const parsed = replayRequest.safeParse(body);
+  if (!parsed.success) throw validationFailed(fieldErrorsOf(parsed.error));
+  return { filter: toEventQuery(parsed.data.filter ?? {}), channel: parsed.data.channel ?? null };
 }
 
 /** POST /replays, GET /replays/{id}, DELETE /replays/{id}. */
 export function createReplaysRoutes(replays: ReplayRunner, maxBodyBytes: number) {
-  const id = (raw: string) => {
-    if (!isUuid(raw)) throw new AppError('malformed_request', 'the replay id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
-    return raw.toLowerCase();
-  };
+  const id = (params: Record<string, string>) => readPath(replayPath, params, 'the replay id must be a UUID').id;
   return new Hono()
     .post('/', async (c) => {
       const { filter, channel } = parseReplayBody(await readJsonBody(c, maxBodyBytes));
@@ -51,12 +39,12 @@ export function createReplaysRoutes(replays: ReplayRunner, maxBodyBytes: number)
       return c.json({ id: replay.id, channel: replay.channel, status: replay.status }, 202, { location: `/replays/${replay.id}` });
     })
     .get('/:id', async (c) => {
-      const replay = await replays.get(id(c.req.param('id')));
+      const replay = await replays.get(id(c.req.param()));
       if (!replay) throw new AppError('not_found', `no replay ${c.req.param('id')}`);
       return c.json(replay);
     })
     .delete('/:id', async (c) => {
-      const replay = await replays.cancel(id(c.req.param('id')));
+      const replay = await replays.cancel(id(c.req.param()));
       if (!replay) throw new AppError('not_found', `no replay ${c.req.param('id')}`);
       return c.json(replay);
     });

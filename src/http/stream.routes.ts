@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { type EventQuery, parseEventQuery } from '../events/query-input.ts';
+import { parseEventFilters } from '../events/query-input.ts';
 import type { CommitSignal } from '../store/commit-signal.ts';
 import { positionOf } from '../store/event-record.ts';
 import type { EventStore } from '../store/event-store.ts';
@@ -10,12 +11,14 @@ export interface StreamRoutesDeps {
   store: EventStore;
   commits: CommitSignal;
   heartbeatMs: number;
-  maxQueryLimit: number;
   /** Ends every open stream (the client reconnects with Last-Event-ID, elsewhere or later). */
   shutdown?: AbortSignal;
 }
 
 const PAGE = 100;
+
+/** The Last-Event-ID request header: the position to resume after. */
+export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).describe('resume after this position (a reconnecting EventSource sends it)');
 
 /**
  * GET /events/stream: Server-Sent Events with the filters of GET /events. Catches up from
@@ -24,21 +27,14 @@ const PAGE = 100;
  * event's position and its `data` the event JSON. Pages are read only when the previous one
  * has been written to the client, so a slow client holds at most one page in memory.
  */
-export function createStreamRoutes({ store, commits, heartbeatMs, maxQueryLimit, shutdown }: StreamRoutesDeps) {
+export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: StreamRoutesDeps) {
   return new Hono().get('/', async (c) => {
-    const query = c.req.queries();
-    const { limit, offset, order, ...rest } = query;
-    if (limit || offset || order) {
-      throw new AppError('malformed_request', 'the stream takes the filters of GET /events and after, not limit, offset or order', {
-        errors: Object.keys({ limit, offset, order }).filter((k) => query[k]).map((k) => ({ pointer: `/${k}`, detail: 'not supported on the stream' })),
-      });
-    }
-    const filters: EventQuery = parseEventQuery(rest, maxQueryLimit);
-    const lastEventId = c.req.header('last-event-id');
-    if (lastEventId !== undefined && !/^(0|[1-9]\d{0,15})$/.test(lastEventId.trim())) {
+    const filters = parseEventFilters(c.req.queries());
+    const lastEventId = c.req.header('last-event-id')?.trim();
+    if (lastEventId !== undefined && !lastEventIdHeader.safeParse(lastEventId).success) {
       throw new AppError('malformed_request', 'Last-Event-ID must be a position', { errors: [{ pointer: '/Last-Event-ID', detail: 'must be an integer >= 0' }] });
     }
-    let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? (await store.headPosition()));
+    let cursor = lastEventId !== undefined ? Number(lastEventId) : (filters.after ?? (await store.headPosition()));
 
     return streamSSE(c, async (stream) => {
       // Ends the stream when the client goes away or the service shuts down.

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
-// The shapes the API answers with, as zod schemas: the OpenAPI document is generated from
-// them (and from the request schemas in events/append-input.ts), and tests validate the
-// documented examples against them.
+// The shapes the API answers with, as zod schemas: the OpenAPI document's answers are
+// generated from them (its requests from the schemas the routes validate with).
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
@@ -19,11 +18,10 @@ export const storedEventSchema = z
     metadata: z.record(z.string(), z.unknown()),
     version: z.number().int().min(1),
     created_at: instant,
-  })
-  .meta({ id: 'Event' });
+  });
 
-export const pageSchema = z.strictObject({ events: z.array(storedEventSchema), next_after: z.number().int().nullable() }).meta({ id: 'EventPage' });
-export const batchResultSchema = z.strictObject({ events: z.array(storedEventSchema) }).meta({ id: 'BatchResult' });
+export const pageSchema = z.strictObject({ events: z.array(storedEventSchema), next_after: z.number().int().nullable() });
+export const batchResultSchema = z.strictObject({ events: z.array(storedEventSchema) });
 
 export const problemSchema = z
   .looseObject({
@@ -33,10 +31,17 @@ export const problemSchema = z
     detail: z.string(),
     instance: z.string().optional(),
     request_id: z.string().optional(),
-    errors: z.array(z.strictObject({ pointer: z.string(), detail: z.string() })).optional(),
-    current_sequence: z.number().int().optional(),
-  })
-  .meta({ id: 'Problem' });
+    errors: z.array(z.strictObject({ pointer: z.string(), detail: z.string() })).optional().describe('each field or parameter at fault, by JSON Pointer'),
+    current_sequence: z.number().int().optional().describe('409 sequence conflict: the aggregate\'s sequence now'),
+    expected_sequence: z.number().int().optional(),
+    aggregate_type: z.string().optional(),
+    aggregate_id: z.string().optional(),
+    id: z.string().optional().describe('409 id conflict: the reused event id'),
+    index: z.number().int().optional().describe('in a batch: the item at fault'),
+    limit_bytes: z.number().int().optional().describe('413: the body limit'),
+    accepted: z.array(z.string()).optional().describe('415: the media types accepted'),
+    required_scope: z.string().optional().describe('403: the scope the operation needs'),
+  });
 
 export const healthSchema = z
   .strictObject({
@@ -47,16 +52,13 @@ export const healthSchema = z
     published_position: z.number().int(),
     publish_lag: z.number().int().nullable(),
     relay: z.string(),
-  })
-  .meta({ id: 'Health' });
+  });
 
 export const readySchema = z
-  .strictObject({ status: z.enum(['ready', 'not_ready']), postgres: z.string(), migrations: z.string(), redis: z.string() })
-  .meta({ id: 'Ready' });
+  .strictObject({ status: z.enum(['ready', 'not_ready']), postgres: z.string(), migrations: z.string(), redis: z.string() });
 
 export const aggregateSchema = z
-  .strictObject({ aggregate_type: z.string(), aggregate_id: uuid, sequence: z.number().int().min(1), state: z.unknown().optional() })
-  .meta({ id: 'Aggregate' });
+  .strictObject({ aggregate_type: z.string(), aggregate_id: uuid, sequence: z.number().int().min(1), state: z.unknown().optional() });
 
 export const snapshotSchema = z
   .strictObject({
@@ -67,33 +69,18 @@ export const snapshotSchema = z
     state: z.unknown(),
     created_at: instant,
     stored: z.boolean().optional(),
-  })
-  .meta({ id: 'Snapshot' });
+  });
 
-export const replayRequestSchema = z
-  .strictObject({
-    filter: z
-      .strictObject({
-        aggregate_type: z.string().optional(),
-        aggregate_id: uuid.optional(),
-        event_type: z.string().optional(),
-        correlation_id: z.string().optional(),
-        from: z.string().optional(),
-        to: z.string().optional(),
-        after: z.number().int().min(0).optional(),
-      })
-      .optional(),
-    channel: z.string().regex(/^replay:[a-z0-9_-]{1,64}$/).optional(),
-  })
-  .meta({ id: 'ReplayRequest' });
+const replayStatus = z.enum(['running', 'completed', 'failed', 'cancelled']);
 
-export const replayAcceptedSchema = z.strictObject({ id: uuid, channel: z.string().nullable(), status: z.literal('running') }).meta({ id: 'ReplayAccepted' });
+// A short replay can be over by the time POST /replays answers.
+export const replayAcceptedSchema = z.strictObject({ id: uuid, channel: z.string().nullable(), status: replayStatus });
 
 export const replaySchema = z
   .strictObject({
     id: uuid,
     channel: z.string().nullable(),
-    status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+    status: replayStatus,
     filter: z.record(z.string(), z.unknown()),
     up_to: z.number().int(),
     last_position: z.number().int(),
@@ -101,9 +88,7 @@ export const replaySchema = z
     error: z.string().nullable(),
     created_at: instant,
     updated_at: instant,
-  })
-  .meta({ id: 'Replay' });
+  });
 
 export const schemasListSchema = z
-  .strictObject({ schemas: z.array(z.strictObject({ event_type: z.string(), version: z.number().int(), schema: z.unknown() })) })
-  .meta({ id: 'EventTypeSchemas' });
+  .strictObject({ schemas: z.array(z.strictObject({ event_type: z.string(), version: z.number().int(), schema: z.unknown() })) });

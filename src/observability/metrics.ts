@@ -16,6 +16,10 @@ export interface MetricSources {
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges *_total, a suffix Prometheus keeps for counters (promtool
+  // check metrics refuses them). Each is the sum of the per-type gauge without the suffix
+  // (nodejs_active_handles{type}, ...), so dropping them loses nothing.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const metrics = {
     registry,
     appends: new Counter({

@@ -1,0 +1,14 @@
+import type { z } from 'zod';
+import { type FieldError, toPointer } from '../errors.ts';
+
+/**
+ * zod issues as field errors, one per JSON Pointer. An object's unknown keys come as one issue;
+ * each becomes its own error, so `errors[].pointer` names every unknown field or parameter.
+ */
+export function fieldErrorsOf(error: z.ZodError): FieldError[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ pointer: toPointer([...issue.path, key]), detail: issue.message }))
+      : [{ pointer: toPointer(issue.path), detail: issue.message }],
+  );
+}

@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+
+// Swagger UI's files, from the swagger-ui-dist package installed beside this one: the page
+// loads nothing from elsewhere, so /docs works offline.
+const ASSETS = { 'swagger-ui-bundle.js': 'text/javascript; charset=utf-8', 'swagger-ui.css': 'text/css; charset=utf-8' } as const;
+
+/** The path parameter of GET /docs/{file}. */
+export const docsAssetPath = z.object({ file: z.enum(Object.keys(ASSETS) as [keyof typeof ASSETS]).describe('an asset of the page') });
+
+const page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>event-service API</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true, validatorUrl: null, layout: 'BaseLayout' });</script>
+</body></html>`;
+
+/** GET /docs (Swagger UI on /openapi.json) and GET /docs/{file}, its assets. */
+export function createDocsRoutes() {
+  const directory = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/absolute-path.js'));
+  const loaded = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  const load = (file: keyof typeof ASSETS) => {
+    let bytes = loaded.get(file);
+    if (!bytes) loaded.set(file, (bytes = readFile(join(directory, file)).then((b) => Uint8Array.from(b))));
+    return bytes;
+  };
+  return new Hono()
+    .get('/', (c) => c.html(page))
+    .get('/:file', async (c) => {
+      const parsed = docsAssetPath.safeParse(c.req.param());
+      if (!parsed.success) throw new AppError('not_found', `no docs asset ${c.req.param('file')}`);
+      const { file } = parsed.data;
+      return c.body(await load(file), 200, { 'content-type': ASSETS[file], 'cache-control': 'public, max-age=3600' });
+    });
+}

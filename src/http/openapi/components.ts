@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { batchInput, eventInput } from '../../events/append-input.ts';
+import { eventFilterSchema } from '../../events/query-input.ts';
+import { snapshotBody } from '../aggregates.routes.ts';
+import { replayRequest } from '../replays.routes.ts';
+import {
+  aggregateSchema, batchResultSchema, healthSchema, pageSchema, problemSchema, readySchema, replayAcceptedSchema,
+  replaySchema, schemasListSchema, snapshotSchema, storedEventSchema,
+} from '../wire-schemas.ts';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** The JSON Schema of one zod schema as a request reads it, without the dialect line. */
+export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return json;
+}
+
+/**
+ * components.schemas: the request bodies the routes validate with and the answers of
+ * wire-schemas.ts, each under its name; a schema used inside another becomes a $ref. The ids
+ * live in a registry of this document only, and the schemas carry no $id (a fragment $id is
+ * not valid JSON Schema 2020-12).
+ */
+export function componentSchemas(maxBatchEvents: number): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  const named: [string, z.ZodType][] = [
+    ['AppendEvent', eventInput], ['AppendBatch', batchInput(maxBatchEvents)], ['SnapshotWrite', snapshotBody],
+    ['ReplayRequest', replayRequest], ['EventFilter', eventFilterSchema],
+    ['Event', storedEventSchema], ['EventPage', pageSchema], ['BatchResult', batchResultSchema], ['Problem', problemSchema],
+    ['Health', healthSchema], ['Ready', readySchema], ['Aggregate', aggregateSchema], ['Snapshot', snapshotSchema],
+    ['ReplayAccepted', replayAcceptedSchema], ['Replay', replaySchema], ['EventTypeSchemas', schemasListSchema],
+  ];
+  for (const [id, schema] of named) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+  for (const schema of Object.values(schemas)) {
+    delete schema.$id;
+    delete schema.$schema;
+  }
+  return schemas;
+}

@@ -1,0 +1,51 @@
+import { eventFilterParameters, eventQueryParameters } from '../../events/query-input.ts';
+import { eventPath } from '../path-params.ts';
+import { lastEventIdHeader } from '../stream.routes.ts';
+import { appendExample, storedExample } from './examples.ts';
+import { json, locationHeader, type OperationSpec } from './operation.ts';
+
+/** /events: append one, append a batch, query, get one, stream. */
+export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): OperationSpec[] {
+  const tag = 'events';
+  return [
+    {
+      method: 'post', path: '/events', operationId: 'appendEvent', tag, summary: 'Append one event',
+      description: 'Stores the event with the next sequence of its aggregate and the next position. With a client-chosen id, a resend of the same body answers 200 with the stored event and stores nothing.',
+      body: { schema: 'AppendEvent', example: appendExample },
+      answers: {
+        201: json('Stored', 'Event', storedExample, locationHeader('event')),
+        200: json('An identical resend of a stored id: the stored event', 'Event'),
+      },
+      problems: [409],
+    },
+    {
+      method: 'post', path: '/events/batch', operationId: 'appendBatch', tag, summary: 'Append events atomically, in order',
+      description: 'All or nothing; events of one aggregate get consecutive sequences. A conflict names the item (index).',
+      body: { schema: 'AppendBatch', example: { events: [appendExample, { ...appendExample, event_type: 'agent.renamed', payload: { name: 'x' } }] } },
+      answers: {
+        201: json('All stored', 'BatchResult', { events: [storedExample] }),
+        200: json('Every event was an identical resend: the stored events', 'BatchResult'),
+      },
+      problems: [409],
+    },
+    {
+      method: 'get', path: '/events', operationId: 'queryEvents', tag, summary: 'Query events in position order',
+      description: 'Unknown or repeated parameters are refused (400), so a typo never widens a query to every event. next_after is the cursor of the next page, or null.',
+      query: eventQueryParameters(maxQueryLimit),
+      answers: { 200: json('A page', 'EventPage', { events: [storedExample], next_after: null }) },
+    },
+    {
+      method: 'get', path: '/events/{id}', operationId: 'getEvent', tag, summary: 'One event',
+      pathParameters: eventPath,
+      answers: { 200: json('The event', 'Event', storedExample) },
+      problems: [400, 404, 410],
+    },
+    {
+      method: 'get', path: '/events/stream', operationId: 'streamEvents', tag, summary: 'Server-Sent Events: catch up, then live',
+      description: 'Starts after `after` or Last-Event-ID, else at the current head (new events only). Each message: id = position, data = the event JSON.',
+      query: eventFilterParameters,
+      headers: { 'Last-Event-ID': lastEventIdHeader },
+      answers: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+    },
+  ];
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/postgres/free-port.ts';
+import { newId } from '../support/http.ts';
+import { createContract } from '../support/openapi-contract.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+// Real requests over HTTP to every route of three services (open; with API keys and a rate
+// limit; with PostgreSQL unreachable), each answer checked against the document that service
+// serves: status, documented headers, media type, and body against the schema (Ajv 2020).
+
+const LIMIT = 4096;
+const KEYS = 'reader-secret:read,limited-secret:read';
+
+interface Target {
+  t: TestService;
+  base: string;
+  contract: ReturnType<typeof createContract>;
+  document: any;
+}
+
+async function start(env: Record<string, string>, databaseUrl?: string): Promise<Target> {
+  const t = await startTestService({ PORT: '0', HOST: '127.0.0.1', MAX_BODY_BYTES: String(LIMIT), ...env }, databaseUrl);
+  const { port } = await t.service.listen();
+  const base = `http://127.0.0.1:${port}`;
+  const document = (await (await fetch(`${base}/openapi.json`)).json()) as any;
+  return { t, base, document, contract: createContract(document) };
+}
+
+let open: Target, secured: Target, down: Target;
+beforeAll(async () => {
+  [open, secured, down] = await Promise.all([
+    start({}),
+    start({ API_KEYS: KEYS, RATE_LIMIT_PER_SECOND: '1' }),
+    start({ DATABASE_CONNECT_TIMEOUT_S: '1' }, `postgres://postgres@127.0.0.1:${await freePort()}/nothing`),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([open, secured, down].filter(Boolean).map((s) => s.t.close()));
+});
+
+/** Sends one request and checks its answer against the target's document; returns status and body. */
+async function call(target: Target, method: string, path: string, init: { json?: unknown; body?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+  const abort = new AbortController();
+  const res = await fetch(`${target.base}${path}`, { method, headers, body, signal: abort.signal });
+  // A stream stays open: its headers are the answer.
+  const text = res.headers.get('content-type')?.startsWith('text/event-stream') ? (abort.abort(), '') : await res.text();
+  const problems = target.contract.check({ method, path, status: res.status, headers: res.headers, text });
+  expect(problems, `${method} ${path}`).toEqual([]);
+  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+}
+
+const event = (aggregateId = newId(), extra: Record<string, unknown> = {}) => ({ event_type: 'agent.created', aggregate_id: aggregateId, payload: { name: 'x' }, ...extra });
+
+describe('every route answers as the document says', () => {
+  it('events: append, resend, batch, conflicts, query, get, stream, and their refusals', async () => {
+    const aggregateId = newId();
+    const id = newId();
+    expect((await call(open, 'POST', '/events', { json: event(aggregateId, { id }) })).status).toBe(201);
+    expect((await call(open, 'POST', '/events', { json: event(aggregateId, { id }) })).status).toBe(200);
+    expect((await call(open, 'POST', '/events', { json: event(aggregateId, { expected_sequence: 0 }) })).status).toBe(409);
+    expect((await call(open, 'POST', '/events', { body: '{"event_type":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect((await call(open, 'POST', '/events', { body: JSON.stringify(event()), headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect((await call(open, 'POST', '/events', { json: event(newId(), { payload: { big: 'x'.repeat(LIMIT) } }) })).status).toBe(413);
+    expect((await call(open, 'POST', '/events', { json: { ...event(), aggregate_id: 'nope' } })).status).toBe(422);
+
+    const batch = { events: [event(), event()] };
+    batch.events.forEach((e) => Object.assign(e, { id: newId() }));
+    expect((await call(open, 'POST', '/events/batch', { json: batch })).status).toBe(201);
+    expect((await call(open, 'POST', '/events/batch', { json: batch })).status).toBe(200);
+    expect((await call(open, 'POST', '/events/batch', { json: { events: [event(aggregateId, { expected_sequence: 0 })] } })).status).toBe(409);
+    expect((await call(open, 'POST', '/events/batch', { json: { events: [] } })).status).toBe(422);
+
+    expect((await call(open, 'GET', `/events?aggregate_id=${aggregateId}&limit=10&order=desc`)).body.events).toHaveLength(1);
+    expect((await call(open, 'GET', '/events?limit=0&aggregateId=x')).body.errors.map((e: any) => e.pointer).sort()).toEqual(['/aggregateId', '/limit']);
+    expect((await call(open, 'GET', `/events/${id}`)).status).toBe(200);
+    expect((await call(open, 'GET', `/events/${newId()}`)).status).toBe(404);
+    expect((await call(open, 'GET', '/events/not-a-uuid')).status).toBe(400);
+    expect((await call(open, 'GET', `/events/stream?aggregate_id=${aggregateId}&after=0`)).status).toBe(200);
+    expect((await call(open, 'GET', '/events/stream?limit=5')).status).toBe(400);
+    expect((await call(open, 'GET', '/events/stream', { headers: { 'last-event-id': 'x' } })).status).toBe(400);
+  });
+
+  it('aggregates, snapshots and schemas', async () => {
+    const aggregateId = newId();
+    await call(open, 'POST', '/events', { json: event(aggregateId) });
+    const path = `/aggregates/agent/${aggregateId}`;
+    expect((await call(open, 'GET', path)).body.sequence).toBe(1);
+    expect((await call(open, 'GET', `/aggregates/agent/${newId()}`)).status).toBe(404);
+    expect((await call(open, 'GET', `/aggregates/Agent/${aggregateId}`)).status).toBe(400);
+    expect((await call(open, 'GET', `${path}/snapshot`)).status).toBe(404);
+    expect((await call(open, 'PUT', `${path}/snapshot`, { json: { sequence: 1, schema_version: 1, state: { n: 1 } } })).body.stored).toBe(true);
+    expect((await call(open, 'PUT', `${path}/snapshot`, { json: { sequence: 9, schema_version: 1, state: {} } })).status).toBe(422);
+    expect((await call(open, 'PUT', `${path}/snapshot`, { body: 'x', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect((await call(open, 'PUT', `/aggregates/agent/x/snapshot`, { json: { sequence: 1, schema_version: 1, state: {} } })).status).toBe(400);
+    expect((await call(open, 'GET', `${path}/snapshot?schema_version=1`)).body.state).toEqual({ n: 1 });
+    expect((await call(open, 'GET', `${path}/snapshot?schema_version=0`)).status).toBe(400);
+    expect((await call(open, 'GET', '/schemas')).status).toBe(200);
+  });
+
+  it('replays: start, read, cancel, and refusals', async () => {
+    const started = await call(open, 'POST', '/replays', { json: { filter: { aggregate_type: 'nothing-here', from: '2026-01-01' }, channel: 'replay:contract' } });
+    expect(started.status).toBe(202);
+    expect((await call(open, 'GET', `/replays/${started.body.id}`)).status).toBe(200);
+    expect((await call(open, 'DELETE', `/replays/${started.body.id}`)).status).toBe(200);
+    expect((await call(open, 'POST', '/replays', { json: { filter: { limit: 5 }, other: 1 } })).body.errors.map((e: any) => e.pointer).sort()).toEqual(['/filter/limit', '/other']);
+    expect((await call(open, 'GET', `/replays/${newId()}`)).status).toBe(404);
+    expect((await call(open, 'DELETE', `/replays/${newId()}`)).status).toBe(404);
+    expect((await call(open, 'GET', '/replays/nope')).status).toBe(400);
+  });
+
+  it('service routes, unknown paths (404) and methods (405)', async () => {
+    for (const path of ['/health', '/ready', '/metrics', '/openapi.json', '/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js']) {
+      expect((await call(open, 'GET', path)).status, path).toBe(200);
+    }
+    expect((await call(open, 'GET', '/docs/index.html')).status).toBe(404);
+    expect((await call(open, 'GET', '/nope')).status).toBe(404);
+    expect((await call(open, 'DELETE', '/events')).status).toBe(405);
+    expect((await call(open, 'POST', '/health', { json: {} })).status).toBe(405);
+  });
+
+  it('with API keys: 401 without or with an unknown key, 403 without the scope, 429 over the rate; open routes stay open', async () => {
+    expect(secured.document.paths['/events'].post.security).toEqual([{ bearerAuth: ['write'] }]);
+    expect((await call(secured, 'GET', '/events')).status).toBe(401);
+    expect((await call(secured, 'GET', '/events', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await call(secured, 'POST', '/events', { json: event(), headers: { authorization: 'Bearer reader-secret' } })).status).toBe(403);
+    for (const path of ['/health', '/ready', '/openapi.json', '/docs', '/docs/swagger-ui.css']) expect((await call(secured, 'GET', path)).status, path).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10 && !statuses.includes(429); i++) statuses.push((await call(secured, 'GET', '/schemas', { headers: { authorization: 'Bearer limited-secret' } })).status);
+    expect(statuses).toContain(429);
+  });
+
+  it('with PostgreSQL unreachable: 503 problems, and health and readiness say so', async () => {
+    expect((await call(down, 'POST', '/events', { json: event() })).status).toBe(503);
+    expect((await call(down, 'GET', '/events')).status).toBe(503);
+    expect((await call(down, 'GET', '/health')).body.postgres).toBe('unavailable');
+    expect((await call(down, 'GET', '/ready')).status).toBe(503);
+  });
+
+  it('covered a success of every operation and every problem status a client can cause today', () => {
+    const covered = [...open.contract.covered, ...secured.contract.covered, ...down.contract.covered];
+    const operations = Object.values<any>(open.document.paths).flatMap((ops) => Object.values<any>(ops).map((op) => op.operationId));
+    for (const operationId of operations) expect(covered.some((c) => new RegExp(`^${operationId} 2\\d\\d$`).test(c)), operationId).toBe(true);
+    const statuses = new Set(covered.map((c) => Number(c.split(' ').pop())));
+    for (const status of [400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503]) expect(statuses.has(status), String(status)).toBe(true);
+  });
+});
