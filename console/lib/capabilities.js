@@ -10,8 +10,12 @@ export function readCapabilities(document) {
   const paths = document && typeof document.paths === 'object' ? document.paths : {};
   const known = document !== null;
   return {
-    /** Unknown (no document) counts as "maybe": the console then waits for a 401 to ask. */
-    authRequired: Boolean(document?.components?.securitySchemes),
+    /**
+     * Whether reading events needs a key: GET /events lists its security requirements, and an
+     * empty one (`{}`) means a request without a key is accepted too. Unknown (no document)
+     * counts as "maybe": the console then waits for a 401 to ask.
+     */
+    authRequired: requiresKey(paths['/events']?.get?.security ?? document?.security),
     /**
      * @param {string} path an OpenAPI path template, e.g. /aggregates/{type}/{id}
      * @param {string} [method]
@@ -31,6 +35,12 @@ export function readCapabilities(document) {
     },
     known,
   };
+}
+
+/** @param {unknown} requirements an operation's `security` list */
+function requiresKey(requirements) {
+  if (!Array.isArray(requirements) || requirements.length === 0) return false;
+  return !requirements.some((r) => r && typeof r === 'object' && Object.keys(r).length === 0);
 }
 
 /** @typedef {ReturnType<typeof readCapabilities>} Capabilities */
