@@ -13,10 +13,12 @@ import { appliedMigrations, knownMigrations, runMigrations } from './postgres/mi
 import { postgresTarget } from './postgres/url.ts';
 import { createCheckpoint } from './publishing/checkpoint.ts';
 import { createLease } from './publishing/lease.ts';
+import { scheduleMirrorChecks } from './publishing/mirror-checks.ts';
 import { createPublisher } from './publishing/publisher.ts';
 import { createPublisherConnection, whenReady } from './publishing/redis.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
+import { createStreamMirror } from './publishing/stream-mirror.ts';
 import { createShutdown } from './shutdown.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
@@ -93,17 +95,24 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   // means re-publishing) and never wait behind appends.
   const relaySql = database.dedicated('relay', { synchronous_commit: 'off' });
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const relayStore = createEventStore(relaySql);
+  const publisher = createPublisher(redis, config.redis.channelPrefix);
+  const mirroring = config.redis.streams;
+  const mirror = mirroring.enabled
+    ? createStreamMirror({ redis, publisher, store: relayStore, channelPrefix: config.redis.channelPrefix, maxlen: mirroring.maxlen, logger, onRefill: (type, events) => metrics.streamRefills.inc({ aggregate_type: type }, events) })
+    : null;
   const relay = createRelay({
-    store: createEventStore(relaySql),
+    store: relayStore,
     lease: createLease({ sql: relaySql, name: 'redis', owner, leaseMs: config.relay.leaseMs }),
     checkpoint: createCheckpoint({ sql: relaySql, name: 'redis', owner }),
-    publisher: createPublisher(redis, config.redis.channelPrefix),
+    publisher: mirror ?? publisher,
     batchSize: config.relay.batchSize,
     pollIntervalMs: config.relay.pollIntervalMs,
     logger,
     onCommitPublished: (seconds) => metrics.publishDelay.observe(seconds),
   });
   shutdown.add('relay', () => relay.stop());
+  if (mirror) shutdown.add('stream mirror checks', scheduleMirrorChecks({ mirror, redis, relay, intervalMs: mirroring.checkIntervalMs, logger }));
 
   const replays = createReplayRunner({
     store: background, sql: database.sql, redisUrl: config.redis.url, channelPrefix: config.redis.channelPrefix,
