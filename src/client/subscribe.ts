@@ -2,8 +2,11 @@ import { Redis } from 'ioredis';
 import type { StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
 
-/** Reads stored events after a position, in position order (GET /events, or the store). */
-export type EventReader = (after: number, limit: number) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
+/**
+ * Reads stored events after a position, in position order (GET /events, or the store); with
+ * `aggregateType`, only that type's (a reader may ignore it: callers filter again).
+ */
+export type EventReader = (after: number, limit: number, aggregateType?: string) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
 
 export interface Checkpoint {
   /** The position of the last event handled, or undefined to start from `after`. */
