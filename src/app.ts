@@ -3,7 +3,10 @@ import type { Redis } from 'ioredis';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import type { EventTypeRegistry } from './aggregates/event-types.ts';
 import { AppError } from './errors.ts';
+import type { ConsumerGroupsInspector } from './consumer-groups/inspect.ts';
+import type { ParkedEvents } from './consumer-groups/parked.ts';
 import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.routes.ts';
+import { createConsumerGroupsRoutes } from './http/consumer-groups.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createAuth } from './http/auth.ts';
 import { createHealthRoutes, createReadyRoutes } from './http/health.routes.ts';
@@ -39,6 +42,9 @@ export interface AppDeps {
   /** Aborted when the service begins to shut down: open SSE streams end. */
   shutdown?: AbortSignal;
   replays: ReplayRunner;
+  /** Consumer groups of the Redis Streams mirror, and their dead letters. */
+  consumerGroups: ConsumerGroupsInspector;
+  parked: ParkedEvents;
   metrics: Metrics;
   apiKeys: ApiKey[];
   ratePerSecond: number;
@@ -68,9 +74,10 @@ export function createApp(deps: AppDeps) {
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
+  app.route('/consumer-groups', createConsumerGroupsRoutes({ redis: deps.redis, groups: deps.consumerGroups, parked: deps.parked, maxBodyBytes: deps.maxBodyBytes }));
   app.notFound((c) => {
     const path = c.req.path.replace(/\/$/, '');
-    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/openapi.json', '/docs'].includes(path) || /^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
+    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/consumer-groups', '/openapi.json', '/docs'].includes(path) || /^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$|^\/consumer-groups\/[^/]+\/[^/]+\/parked(\/replay)?$/.test(path);
     return known
       ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));

@@ -5,6 +5,9 @@ import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import { emptyEventTypes, type EventTypeRegistry } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
 import { parseConfig, type ResolvedConfig, withDatabaseUrl } from './config.ts';
+import { createConsumerGroupsInspector } from './consumer-groups/inspect.ts';
+import { createParkedEvents } from './consumer-groups/parked.ts';
+import { registerConsumerGroupGauges } from './observability/consumer-group-metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, registerStoreGauges } from './observability/metrics.ts';
 import { createDatabase } from './postgres/database.ts';
@@ -146,11 +149,15 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
   shutdown.add('appends in flight', () => appendQueue.drain());
 
+  const consumerGroups = createConsumerGroupsInspector({ redis, store: background, channelPrefix: config.redis.channelPrefix });
+  const parked = createParkedEvents(redis, config.redis.channelPrefix);
+  registerConsumerGroupGauges(metrics, () => consumerGroups.list());
+
   const streams = new AbortController();
   const app = createApp({
     store, background, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
-    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays,
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays, consumerGroups, parked,
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,

@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from '../config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startEmbeddedPostgres } from '../postgres/embedded.ts';
 import { runMigrations } from '../postgres/migrate.ts';
+import { listConsumerGroups, listParked, replayParked } from './consumer-groups.ts';
 import { EXPORT_FILTERS, exportEvents } from './export.ts';
 import { target } from './http.ts';
 import { importEvents } from './import.ts';
@@ -10,7 +11,7 @@ import { serve } from './serve.ts';
 import { tail } from './tail.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 interface Command {
   summary: string;
@@ -33,6 +34,13 @@ const retriesOf = (values: Values, fallback = 5): number => {
   const raw = values.retries as string | undefined;
   if (raw === undefined) return fallback;
   if (!/^\d{1,6}$/.test(raw)) throw new UsageError(`--retries must be a whole number, got "${raw}"`);
+  return Number(raw);
+};
+
+const limitOf = (values: Values): number | undefined => {
+  const raw = values.limit as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 10_000) throw new UsageError(`--limit must be a whole number from 1 to 10000, got "${raw}"`);
   return Number(raw);
 };
 
@@ -78,6 +86,27 @@ export const commands: Record<string, Command> = {
       await exportEvents(target(values), Object.fromEntries(EXPORT_FILTERS.map((f) => [f, values[f] as string | undefined])), retriesOf(values));
     },
   },
+  'consumer-groups': {
+    summary: 'print the consumer groups of the Redis Streams mirror, one JSON line each',
+    usage: `consumer-groups [--aggregate_type T]\n${CONNECTION_HELP}`,
+    options: { ...CONNECTION, aggregate_type: { type: 'string' } },
+    run: (values) => listConsumerGroups(target(values), values.aggregate_type as string | undefined, retriesOf(values)),
+  },
+  parked: {
+    summary: "list a consumer group's parked events, or replay them to the group",
+    usage: `parked list|replay AGGREGATE_TYPE GROUP [--limit N] [--id ENTRY_ID ...]\n${CONNECTION_HELP}\n  --limit N        list: at most N; replay: the oldest N (default 1000)\n  --id ENTRY_ID    replay: only these parked entries (repeatable)`,
+    options: { ...CONNECTION, limit: { type: 'string' }, id: { type: 'string', multiple: true } },
+    positionals: 3,
+    async run(values, [action, type, group]) {
+      if (!type || !group || (action !== 'list' && action !== 'replay')) throw new UsageError('expected list or replay, then AGGREGATE_TYPE and GROUP');
+      const ids = (values.id as unknown as string[] | undefined) ?? [];
+      if (action === 'list') {
+        if (ids.length > 0) throw new UsageError('--id is for replay');
+        return listParked(target(values), type, group, limitOf(values), retriesOf(values));
+      }
+      return replayParked(target(values), type, group, ids, limitOf(values));
+    },
+  },
   import: {
     summary: 'append NDJSON events from stdin (ids kept: safe to run again)',
     usage: `import < events.ndjson\n${CONNECTION_HELP}`,
@@ -90,7 +119,7 @@ export const commands: Record<string, Command> = {
 
 export const USAGE = `usage: events-service <command> [options]   (events-service <command> --help)
 
-${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join('\n')}
+${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`).join('\n')}
 
 Exit codes: 0 done; 1 failed (the message says why); 2 a usage or configuration error.`;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchInput, eventInput } from '../events/append-input.ts';
 import { snapshotBody } from './aggregates.routes.ts';
+import { consumerGroupsPaths } from './consumer-groups.openapi.ts';
 import {
   aggregateSchema, batchResultSchema, healthSchema, pageSchema, problemSchema, readySchema, replayAcceptedSchema,
   replayRequestSchema, replaySchema, schemasListSchema, snapshotSchema, storedEventSchema,
@@ -151,6 +152,7 @@ export function createOpenApi(options: OpenApiOptions) {
       get: { summary: 'Replay status', operationId: 'getReplay', ...secured, parameters: [idParam('id')], responses: { '200': { description: 'Status and counts', content: { 'application/json': { schema: ref('Replay') } } }, '404': problem('Unknown replay'), ...common } },
       delete: { summary: 'Cancel a replay', operationId: 'cancelReplay', ...secured, parameters: [idParam('id')], responses: { '200': { description: 'Status after cancelling', content: { 'application/json': { schema: ref('Replay') } } }, '404': problem('Unknown replay'), ...common } },
     },
+    ...consumerGroupsPaths({ json, problem, q, secured, common }),
     '/health': { get: { summary: 'Liveness: PostgreSQL reachable; Redis and publish lag reported', operationId: 'health', responses: { '200': { description: 'Healthy', ...json('Health', 'GET /health 200', healthSchema, { status: 'ok', postgres: 'ok', redis: 'ok', head_position: 1234, published_position: 1234, publish_lag: 0, relay: 'running' }) }, '503': { description: 'PostgreSQL unreachable', content: { 'application/json': { schema: ref('Health') } } } } } },
     '/ready': { get: { summary: 'Readiness: PostgreSQL reachable, migrations applied', operationId: 'ready', responses: { '200': { description: 'Ready', ...json('Ready', 'GET /ready 200', readySchema, { status: 'ready', postgres: 'ok', migrations: 'ok', redis: 'ok' }) }, '503': { description: 'Not ready', content: { 'application/json': { schema: ref('Ready') } } } } } },
     '/metrics': { get: { summary: 'Prometheus metrics', operationId: 'metrics', ...secured, responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...common } } },
