@@ -70,7 +70,7 @@ describe('consume()', () => {
     const t = await service();
     const failed: number[] = [];
     const c = await startConsumer(t, {
-      redisUrl: testRedisUrl, concurrency: 2, start: 'beginning', maxAttempts: 3, retryDelay: { initialMs: 300, maxMs: 300 },
+      redisUrl: testRedisUrl, concurrency: 2, start: 'beginning', maxAttempts: 3, retryDelay: { initialMs: 1000, maxMs: 1000 },
       handler: (e) => {
         if ((e.payload as { poison?: boolean }).poison) {
           failed.push(Date.now());
@@ -174,8 +174,8 @@ describe('consume()', () => {
   it('competing consumers of one group share the events, each handled once, and a stopped one leaves the group', async () => {
     const t = await service();
     const shared = record();
-    const one = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'one', start: 'beginning', handler: () => sleep(1) }, shared);
-    const two = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'two', start: 'beginning', handler: () => sleep(1) }, shared);
+    const one = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'one', start: 'beginning', claimIdleMs: 10_000, handler: () => sleep(1) }, shared);
+    const two = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'two', start: 'beginning', claimIdleMs: 10_000, handler: () => sleep(1) }, shared);
     cleanup.push(() => one.stop(), () => two.stop());
     const { stored } = await append(t, 40, 5);
     expect(await waitUntil(() => shared.handled.length >= 200, 15_000)).toBe(true);
