@@ -77,21 +77,18 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
       const [mainError, main] = results[2 * i]!;
       const [replayError, replay] = results[2 * i + 1]!;
       if (mainError) throw mainError;
-      const read = parseGuardedRead(main as unknown[]);
-      if (read.kind === 'nogroup') {
-        s.ready = false;
-        continue;
-      }
-      if (read.kind === 'behind') {
-        const task = catchUp(s, read.last, read.first).finally(() => catchingUp.delete(task));
-        catchingUp.add(task);
-        continue;
-      }
-      s.last = read.entries.at(-1)?.[0] ?? read.last;
-      got += dispatch(s, 'stream', read.entries);
       if (replayError && isNoGroup(replayError)) s.ready = false;
       else if (replayError) throw replayError;
       else got += dispatch(s, 'replay', ((replay as [string, RawEntry[]][] | null)?.[0]?.[1]) ?? []);
+      const read = parseGuardedRead(main as unknown[]);
+      if (read.kind === 'nogroup') s.ready = false;
+      else if (read.kind === 'behind') {
+        const task = catchUp(s, read.last, read.first).finally(() => catchingUp.delete(task));
+        catchingUp.add(task);
+      } else {
+        s.last = read.entries.at(-1)?.[0] ?? read.last;
+        got += dispatch(s, 'stream', read.entries);
+      }
     }
     return got;
   }
