@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function service(env: Record<string, string>): Promise<TestService> {
   const t = await startTestService({ REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200', ...env });
-  cleanup.push(() => t.close());
+  cleanup.push(async () => (await t.close(), await deleteKeys(t.channelPrefix)));
   return t;
 }
 
@@ -75,7 +75,6 @@ describe.skipIf(!hasRedisServer)('consume() when Redis loses everything', () => 
 describe('consume() across processes', () => {
   it("a SIGKILLed consumer process's entries are reclaimed and finished by another consumer", async () => {
     const t = await service({});
-    cleanup.push(() => deleteKeys(t.channelPrefix));
     const aggregates = Array.from({ length: 20 }, () => newId());
     const events = Array.from({ length: 200 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: aggregates[i % 20] }));
     const stored = (await postJson(t.app, '/events/batch', { events })).body.events as { id: string }[];

@@ -17,7 +17,7 @@ afterAll(async () => {
 
 async function service(env: Record<string, string> = {}): Promise<TestService> {
   const t = await startTestService({ REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200', ...env });
-  cleanup.push(() => t.close(), () => deleteKeys(t.channelPrefix));
+  cleanup.push(async () => (await t.close(), await deleteKeys(t.channelPrefix)));
   return t;
 }
 

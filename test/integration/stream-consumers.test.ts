@@ -17,7 +17,7 @@ type Reply = [string, [string, string[]][]][] | null;
 describe('plain Redis consumers of the mirror', () => {
   it('competing XREADGROUP consumers each get a share, every event is acknowledged once, and a dead consumer\'s entries are reclaimed', async () => {
     const t = await startTestService({ REDIS_STREAMS: 'on' });
-    cleanup.push(() => t.close(), () => deleteKeys(t.channelPrefix));
+    cleanup.push(async () => (await t.close(), await deleteKeys(t.channelPrefix)));
     const key = eventsStreamKey(t.channelPrefix, 'task');
     const clients = Array.from({ length: 3 }, () => new Redis(testRedisUrl));
     cleanup.push(async () => clients.forEach((c) => c.disconnect()));

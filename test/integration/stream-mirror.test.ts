@@ -19,7 +19,8 @@ const STREAMS = { REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200' };
 
 async function service(env: Record<string, string>, dbUrl?: string): Promise<TestService> {
   const t = await startTestService({ ...STREAMS, ...env }, dbUrl);
-  cleanup.push(() => t.close());
+  // Closed first: a running relay would refill what deleteKeys removes.
+  cleanup.push(async () => (await t.close(), await deleteKeys(t.channelPrefix)));
   return t;
 }
 
@@ -41,7 +42,6 @@ const publishedAll = (t: TestService) => waitUntil(async () => (await get(t.app,
 describe('the Redis Streams mirror', () => {
   it('appends every event to its type stream as <position>-0 with the stored JSON, in position order', async () => {
     const t = await service({});
-    cleanup.push(() => deleteKeys(t.channelPrefix));
     const redis = redisClient(testRedisUrl);
     await appendMany(t, 'task', 30);
     for (let i = 0; i < 5; i++) await postJson(t.app, '/events', { event_type: 'plan.created', aggregate_id: newId() });
@@ -67,7 +67,6 @@ describe('the Redis Streams mirror', () => {
 
   it('a relay that re-publishes from an older checkpoint adds nothing twice', async () => {
     const first = await service({});
-    cleanup.push(() => deleteKeys(first.channelPrefix));
     const redis = redisClient(testRedisUrl);
     await appendMany(first, 'task', 40);
     expect(await publishedAll(first)).toBe(true);
@@ -85,7 +84,6 @@ describe('the Redis Streams mirror', () => {
 
   it('trims each stream to about REDIS_STREAMS_MAXLEN of its newest events', async () => {
     const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
-    cleanup.push(() => deleteKeys(t.channelPrefix));
     const redis = redisClient(testRedisUrl);
     await appendMany(t, 'task', 1500);
     expect(await publishedAll(t)).toBe(true);
@@ -102,7 +100,6 @@ describe('the Redis Streams mirror', () => {
     expect(await publishedAll(off)).toBe(true);
     await off.close();
     const t = await service({ REDIS_STREAMS_MAXLEN: '300', REDIS_CHANNEL_PREFIX: off.channelPrefix }, off.databaseUrl);
-    cleanup.push(() => deleteKeys(t.channelPrefix));
     const redis = redisClient(testRedisUrl);
     // No new event: the periodic check finds the streams missing.
     expect(await waitUntil(async () => (await streamEntries(redis, t.channelPrefix, 'plan')).length === 20, 10_000)).toBe(true);
