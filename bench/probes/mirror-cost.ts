@@ -16,7 +16,7 @@ try {
       const prefix = `probe-${randomUUID().slice(0, 8)}:`;
       const service = await startService({ DATABASE_URL: await createDatabase(), REDIS_CHANNEL_PREFIX: prefix, REDIS_STREAMS: streams });
       const [cpu0, redis0] = [cpuTimeMs(service.pid), await redisCpu()];
-      const r = await httpLoad(service.url, { connections: 64, durationSec: 5, method: 'POST', path: '/events', makeBody: () => JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID() }) });
+      const r = await httpLoad(service.url, { connections: 64, durationSec: 5, method: 'POST', path: '/events', makeBody: () => JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID(), payload: { name: 'explore-agent', agent_type: 'exploration' }, metadata: { session_id: 'session-123', correlation_id: 'corr-456' } }) });
       const [cpu1, redis1] = [cpuTimeMs(service.pid), await redisCpu()];
       const lag = ((await (await fetch(`${service.url}/health`)).json()) as { publish_lag: number }).publish_lag;
       await waitForRelay(service.url, 120_000);
