@@ -4,7 +4,10 @@ import { createAdminRoutes } from './admin/admin.routes.ts';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import type { EventTypeRegistry } from './aggregates/event-types.ts';
 import { AppError } from './errors.ts';
+import type { ConsumerGroupsInspector } from './consumer-groups/inspect.ts';
+import type { ParkedEvents } from './consumer-groups/parked.ts';
 import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.routes.ts';
+import { createConsumerGroupsRoutes } from './http/consumer-groups.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createAuth } from './http/auth.ts';
 import { createHealthRoutes, createReadyRoutes } from './http/health.routes.ts';
@@ -42,6 +45,9 @@ export interface AppDeps {
   /** Aborted when the service begins to shut down: open SSE streams end. */
   shutdown?: AbortSignal;
   replays: ReplayRunner;
+  /** Consumer groups of the Redis Streams mirror, and their dead letters. */
+  consumerGroups: ConsumerGroupsInspector;
+  parked: ParkedEvents;
   metrics: Metrics;
   apiKeys: ApiKey[];
   ratePerSecond: number;
@@ -72,6 +78,7 @@ export function createApp(deps: AppDeps) {
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
+  app.route('/consumer-groups', createConsumerGroupsRoutes({ redis: deps.redis, groups: deps.consumerGroups, parked: deps.parked, maxBodyBytes: deps.maxBodyBytes }));
   app.route('/admin', createAdminRoutes());
   // The document knows every path: a path it has answers 405 to a method it lacks. The console's
   // pages are not API operations, so they are not in it.

@@ -19,6 +19,10 @@ const envSchema = z.object({
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   // Put in front of every channel name (e.g. "staging:" gives "staging:events:agent").
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default(''),
+  // The Redis Streams mirror (SPEC §9): every event also XADDed to <prefix>stream:events:<type>.
+  REDIS_STREAMS: z.enum(['on', 'off']).default('off'),
+  REDIS_STREAMS_MAXLEN: int(100, 100_000_000).default(100_000),
+  REDIS_STREAMS_CHECK_MS: int(100, 3_600_000).default(5_000),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   // Most events group commit puts into one transaction (not to be confused with MAX_BATCH_EVENTS,
   // the limit of one POST /events/batch). APPEND_MAX_BATCH_EVENTS is its former name.
@@ -109,7 +113,11 @@ export function parseConfig(env: Record<string, string | undefined>) {
       connectTimeoutSeconds: e.DATABASE_CONNECT_TIMEOUT_S,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
-    redis: { url: e.REDIS_URL, channelPrefix: e.REDIS_CHANNEL_PREFIX },
+    redis: {
+      url: e.REDIS_URL,
+      channelPrefix: e.REDIS_CHANNEL_PREFIX,
+      streams: { enabled: e.REDIS_STREAMS === 'on', maxlen: e.REDIS_STREAMS_MAXLEN, checkIntervalMs: e.REDIS_STREAMS_CHECK_MS },
+    },
     append: { maxTransactionEvents: e.GROUP_COMMIT_MAX_EVENTS ?? e.APPEND_MAX_BATCH_EVENTS ?? 2000, maxInFlight: e.APPEND_MAX_IN_FLIGHT },
     relay: { batchSize: e.RELAY_BATCH_SIZE, pollIntervalMs: e.RELAY_POLL_INTERVAL_MS, leaseMs: e.RELAY_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

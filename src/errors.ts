@@ -11,6 +11,7 @@ export const errorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'storage_unavailable',
+  'redis_unavailable',
   'unauthorized',
   'forbidden',
   'rate_limited',

@@ -5,6 +5,9 @@ import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import { emptyEventTypes } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
 import { parseConfig, type ResolvedConfig, withDatabaseUrl } from './config.ts';
+import { createConsumerGroupsInspector } from './consumer-groups/inspect.ts';
+import { createParkedEvents } from './consumer-groups/parked.ts';
+import { registerConsumerGroupGauges } from './observability/consumer-group-metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, registerStoreGauges } from './observability/metrics.ts';
 import { createDatabase } from './postgres/database.ts';
@@ -13,10 +16,12 @@ import { appliedMigrations, knownMigrations, runMigrations } from './postgres/mi
 import { postgresTarget } from './postgres/url.ts';
 import { createCheckpoint } from './publishing/checkpoint.ts';
 import { createLease } from './publishing/lease.ts';
+import { scheduleMirrorChecks } from './publishing/mirror-checks.ts';
 import { createPublisher } from './publishing/publisher.ts';
 import { createPublisherConnection, whenReady } from './publishing/redis.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
+import { createStreamMirror } from './publishing/stream-mirror.ts';
 import type { EventServiceOptions } from './event-service.ts';
 import { createShutdown } from './shutdown.ts';
 import { createAppendQueue } from './store/append-queue.ts';
@@ -83,17 +88,24 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   // means re-publishing) and never wait behind appends.
   const relaySql = database.dedicated('relay', { synchronous_commit: 'off' });
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const relayStore = createEventStore(relaySql);
+  const publisher = createPublisher(redis, config.redis.channelPrefix);
+  const mirroring = config.redis.streams;
+  const mirror = mirroring.enabled
+    ? createStreamMirror({ redis, publisher, store: relayStore, channelPrefix: config.redis.channelPrefix, maxlen: mirroring.maxlen, logger, onRefill: (type, events) => metrics.streamRefills.inc({ aggregate_type: type }, events) })
+    : null;
   const relay = createRelay({
-    store: createEventStore(relaySql),
+    store: relayStore,
     lease: createLease({ sql: relaySql, name: 'redis', owner, leaseMs: config.relay.leaseMs }),
     checkpoint: createCheckpoint({ sql: relaySql, name: 'redis', owner }),
-    publisher: createPublisher(redis, config.redis.channelPrefix),
+    publisher: mirror ?? publisher,
     batchSize: config.relay.batchSize,
     pollIntervalMs: config.relay.pollIntervalMs,
     logger,
     onCommitPublished: (seconds) => metrics.publishDelay.observe(seconds),
   });
   shutdown.add('relay', () => relay.stop());
+  if (mirror) shutdown.add('stream mirror checks', scheduleMirrorChecks({ mirror, redis, relay, intervalMs: mirroring.checkIntervalMs, logger }));
 
   const replays = createReplayRunner({
     store: background, sql: database.sql, redisUrl: config.redis.url, channelPrefix: config.redis.channelPrefix,
@@ -127,11 +139,15 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
   shutdown.add('appends in flight', () => appendQueue.drain());
 
+  const consumerGroups = createConsumerGroupsInspector({ redis, store: background, channelPrefix: config.redis.channelPrefix });
+  const parked = createParkedEvents(redis, config.redis.channelPrefix);
+  registerConsumerGroupGauges(metrics, () => consumerGroups.list());
+
   const streams = new AbortController();
   const app = createApp({
     store, background, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
-    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays,
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays, consumerGroups, parked,
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,

@@ -6,7 +6,7 @@ import { target } from './http.ts';
 const EXPORT_FILTERS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'after'] as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 interface Command {
   summary: string;
@@ -29,6 +29,13 @@ const retriesOf = (values: Values, fallback = 5): number => {
   const raw = values.retries as string | undefined;
   if (raw === undefined) return fallback;
   if (!/^\d{1,6}$/.test(raw)) throw new UsageError(`--retries must be a whole number, got "${raw}"`);
+  return Number(raw);
+};
+
+const limitOf = (values: Values): number | undefined => {
+  const raw = values.limit as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 10_000) throw new UsageError(`--limit must be a whole number from 1 to 10000, got "${raw}"`);
   return Number(raw);
 };
 
@@ -65,6 +72,28 @@ export const commands: Record<string, Command> = {
       await (await import('./export.ts')).exportEvents(target(values), filters, retriesOf(values));
     },
   },
+  'consumer-groups': {
+    summary: 'print the consumer groups of the Redis Streams mirror, one JSON line each',
+    usage: `consumer-groups [--aggregate_type T]\n${CONNECTION_HELP}`,
+    options: { ...CONNECTION, aggregate_type: { type: 'string' } },
+    run: async (values) => (await import('./consumer-groups.ts')).listConsumerGroups(target(values), values.aggregate_type as string | undefined, retriesOf(values)),
+  },
+  parked: {
+    summary: "list a consumer group's parked events, or replay them to the group",
+    usage: `parked list|replay AGGREGATE_TYPE GROUP [--limit N] [--id ENTRY_ID ...]\n${CONNECTION_HELP}\n  --limit N        list: at most N; replay: the oldest N (default 1000)\n  --id ENTRY_ID    replay: only these parked entries (repeatable)`,
+    options: { ...CONNECTION, limit: { type: 'string' }, id: { type: 'string', multiple: true } },
+    positionals: 3,
+    async run(values, [action, type, group]) {
+      if (!type || !group || (action !== 'list' && action !== 'replay')) throw new UsageError('expected list or replay, then AGGREGATE_TYPE and GROUP');
+      const ids = (values.id as unknown as string[] | undefined) ?? [];
+      const parked = await import('./consumer-groups.ts');
+      if (action === 'list') {
+        if (ids.length > 0) throw new UsageError('--id is for replay');
+        return parked.listParked(target(values), type, group, limitOf(values), retriesOf(values));
+      }
+      return parked.replayParked(target(values), type, group, ids, limitOf(values));
+    },
+  },
   import: {
     summary: 'append NDJSON events from stdin (ids kept: safe to run again)',
     usage: `import < events.ndjson\n${CONNECTION_HELP}`,
@@ -77,7 +106,7 @@ export const commands: Record<string, Command> = {
 
 export const USAGE = `usage: events-service <command> [options]   (events-service <command> --help)
 
-${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join('\n')}
+${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`).join('\n')}
 
 Exit codes: 0 done; 1 failed (the message says why); 2 a usage or configuration error.`;
 

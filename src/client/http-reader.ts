@@ -1,13 +1,13 @@
 import type { StoredEvent } from '../events/event.ts';
 import type { EventReader } from './subscribe.ts';
 
-/** Catch-up over HTTP: GET {baseUrl}/events?after=…, with the type filter when there is one. */
+/** Catch-up over HTTP: GET {baseUrl}/events?after=…, with the type filter when there is one (the call's, else the option's). */
 export function httpEventReader(baseUrl: string, options: { aggregateType?: string; apiKey?: string; fetch?: typeof fetch } = {}): EventReader {
   const get = options.fetch ?? fetch;
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
-  return async (after, limit) => {
+  return async (after, limit, aggregateType = options.aggregateType) => {
     const qs = new URLSearchParams({ after: String(after), limit: String(Math.min(limit, 1000)) });
-    if (options.aggregateType) qs.set('aggregate_type', options.aggregateType);
+    if (aggregateType) qs.set('aggregate_type', aggregateType);
     const res = await get(`${baseUrl.replace(/\/$/, '')}/events?${qs}`, { headers });
     if (!res.ok) throw new Error(`GET /events answered ${res.status}`);
     const body = (await res.json()) as { events: StoredEvent[]; next_after: number | null };

@@ -3,5 +3,8 @@
 export { createEventClient, EventServiceError, type AppendInput, type ClientOptions, type EventClient, type EventFilters, type Problem, type QueryOptions } from './client.ts';
 export { subscribe, type Checkpoint, type EventReader, type SubscribeOptions, type Subscription } from './subscribe.ts';
 export { httpEventReader } from './http-reader.ts';
+export { consume, type Consumer } from './consume.ts';
+export { ConsumeOptionsError, type ConsumeOptions, type HandlerContext } from './consume-options.ts';
+export type { ConsumerStats } from './consume-jobs.ts';
 export { readSse, type SseMessage } from './sse.ts';
 export type { StoredEvent } from '../events/event.ts';

@@ -2,8 +2,11 @@ import { Redis } from 'ioredis';
 import type { StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
 
-/** Reads stored events after a position, in position order (GET /events, or the store). */
-export type EventReader = (after: number, limit: number) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
+/**
+ * Reads stored events after a position, in position order (GET /events, or the store); with
+ * `aggregateType`, only that type's (a reader may ignore it: callers filter again).
+ */
+export type EventReader = (after: number, limit: number, aggregateType?: string) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
 
 export interface Checkpoint {
   /** The position of the last event handled, or undefined to start from `after`. */
@@ -35,42 +38,50 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
-const MAX_TRACKED_AGGREGATES = 100_000;
+/** A message of a type the subscriber does not want: only its position counts. */
+interface Passing {
+  position: number;
+  passing: true;
+}
+
+const POSITION = /"position":(\d+)/;
 
 /**
  * Every event exactly once, in position order, although Redis pub/sub alone delivers at most
  * once. The subscriber catches up from the store after its checkpoint, then follows Redis:
- * duplicates (the relay publishes at least once) are dropped by position; a (re)connect, or a
- * per-aggregate sequence gap, or (without a type filter) a position gap makes it read the
- * store again from its position. Redis messages are only a fast path: the store decides.
+ * duplicates (the relay publishes at least once) are dropped by position; a (re)connect or a
+ * position gap makes it read the store again. It follows every events channel even with a
+ * type filter (and reads only the position of other types' messages): positions are gapless
+ * across all types, so only the whole sequence shows a lost message, the first event of a new
+ * aggregate included. Redis messages are only a fast path: the store decides.
  */
 export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
   const prefix = options.channelPrefix ?? '';
   const types = options.aggregateTypes && options.aggregateTypes.length > 0 ? new Set(options.aggregateTypes) : null;
   const pageSize = options.pageSize ?? 1000;
+  const typeOffset = eventsChannel(prefix, '').length;
   let position = (await options.checkpoint?.load()) ?? options.after ?? 0;
-  const lastSequence = new Map<string, number>();
-  let live: StoredEvent[] = [];
+  // Every position up to `seen` is accounted for: handed to onEvent, or of another type.
+  let seen = position;
+  let live: (StoredEvent | Passing)[] = [];
   let needCatchUp = true;
   let closed = false;
   let running: Promise<void> | null = null;
 
   const redis = new Redis(options.redisUrl, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 2000) });
   redis.on('error', () => {}); // reconnects by itself; 'ready' triggers a catch-up
-  const onMessage = (_channel: string, body: string) => {
+  redis.on('pmessage', (_pattern: string, channel: string, body: string) => {
     try {
-      live.push(JSON.parse(body) as StoredEvent);
+      if (types && !types.has(channel.slice(typeOffset))) live.push({ position: Number(POSITION.exec(body)![1]), passing: true });
+      else live.push(JSON.parse(body) as StoredEvent);
     } catch {
       return;
     }
     kick();
-  };
-  redis.on('message', onMessage);
-  redis.on('pmessage', (_pattern: string, channel: string, body: string) => onMessage(channel, body));
+  });
   redis.on('ready', () => {
     // Subscribe first, then catch up: nothing published in between can be missed.
-    const subscribed = types ? redis.subscribe(...[...types].map((t) => eventsChannel(prefix, t))) : redis.psubscribe(allEventsPattern(prefix));
-    subscribed.then(
+    redis.psubscribe(allEventsPattern(prefix)).then(
       () => {
         needCatchUp = true;
         kick();
@@ -90,15 +101,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     if (event.position <= position || (types && !types.has(event.aggregate_type))) return;
     await options.onEvent(event);
     position = event.position;
-    if (lastSequence.size >= MAX_TRACKED_AGGREGATES) lastSequence.clear();
-    lastSequence.set(event.aggregate_id, event.sequence);
     await options.checkpoint?.save(position);
-  }
-
-  function gapBefore(event: StoredEvent): boolean {
-    if (!types && event.position > position + 1) return true;
-    const seen = lastSequence.get(event.aggregate_id);
-    return seen !== undefined && event.sequence > seen + 1;
   }
 
   async function work() {
@@ -106,15 +109,16 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
       while (!closed && (needCatchUp || live.length > 0)) {
         if (needCatchUp) {
           needCatchUp = false;
-          // The reader may return other aggregate types too: page on what was read, not on
-          // what was delivered.
-          let cursor = position;
+          // Every type is read, so the pages show where the store ends: page on what was
+          // read, not on what was delivered.
+          let cursor = seen;
           for (;;) {
             const page = await options.reader(cursor, pageSize);
             for (const e of page.events) {
               if (closed) return;
               await deliver(e);
               cursor = Math.max(cursor, e.position);
+              seen = cursor;
             }
             if (page.nextAfter === null) break;
           }
@@ -124,14 +128,15 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
         live = [];
         for (let i = 0; i < batch.length && !closed; i++) {
           const e = batch[i]!;
-          if (e.position <= position) continue;
-          if (gapBefore(e)) {
+          if (e.position <= seen) continue;
+          if (e.position > seen + 1) {
             // Something was lost: the store has it. Keep the rest for after the catch-up.
             needCatchUp = true;
             live = [...batch.slice(i), ...live];
             break;
           }
-          await deliver(e);
+          if (!('passing' in e)) await deliver(e);
+          seen = e.position;
         }
       }
     } catch (error) {

@@ -17,6 +17,7 @@ const problems: Record<ErrorCode, { status: ContentfulStatusCode; title: string 
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   storage_unavailable: { status: 503, title: 'Storage unavailable' },
+  redis_unavailable: { status: 503, title: 'Redis unavailable' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
   rate_limited: { status: 429, title: 'Too many requests' },

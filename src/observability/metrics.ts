@@ -47,6 +47,12 @@ export function createMetrics() {
       buckets: [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    streamRefills: new Counter({
+      name: 'stream_mirror_refilled_events_total',
+      help: 'Events the relay copied from PostgreSQL into a Redis stream that had lost them (REDIS_STREAMS=on)',
+      labelNames: ['aggregate_type'] as const,
+      registers: [registry],
+    }),
     requests: new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests by method, route and status',

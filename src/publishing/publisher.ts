@@ -1,27 +1,29 @@
 import type { Redis } from 'ioredis';
 import { eventsChannel, publishedMarkKey } from '../events/channels.ts';
+import { eventsStreamKey } from '../events/stream-keys.ts';
 import type { EventRecord } from '../store/event-record.ts';
+import { PUBLISH_ABOVE_MARK, PUBLISH_AND_MIRROR } from './publish-scripts.ts';
 
-// Publishes each message whose position is above the newest one recorded for its channel, and
-// records it, in one atomic step per message. KEYS: one mark key per channel of the call;
-// ARGV: per message, the index of its key, its position, its channel and its body.
-const PUBLISH_ABOVE_MARK = `
-local marks = {}
-for i, key in ipairs(KEYS) do marks[i] = tonumber(redis.call('GET', key) or '0') end
-local published = 0
-for m = 1, #ARGV, 4 do
-  local k = tonumber(ARGV[m])
-  local position = tonumber(ARGV[m + 1])
-  if position > marks[k] then
-    redis.call('PUBLISH', ARGV[m + 2], ARGV[m + 3])
-    redis.call('SET', KEYS[k], ARGV[m + 1])
-    marks[k] = position
-    published = published + 1
-  end
-end
-return published`;
+/** What the relay publishes through: events in position order, resolved once Redis has them. */
+export interface Publisher {
+  publish(batch: EventRecord[]): Promise<void>;
+  /** The relay took the lease: what was learnt about Redis before may be stale. */
+  reset?(): void;
+}
 
-type FencedRedis = Redis & { publishAboveMark(args: (string | number)[]): Promise<number> };
+/** A mirrored stream after a publish: in sync (its entries were added), or behind at `top`. */
+export type MirrorOutcome = { aggregateType: string; inSync: true } | { aggregateType: string; inSync: false; top: number };
+
+type ScriptedRedis = Redis & {
+  publishAboveMark(args: (string | number)[]): Promise<number>;
+  publishAndMirror(args: (string | number)[]): Promise<number[]>;
+};
+
+function scripted(redis: Redis): ScriptedRedis {
+  if (!('publishAboveMark' in redis)) redis.defineCommand('publishAboveMark', { lua: PUBLISH_ABOVE_MARK });
+  if (!('publishAndMirror' in redis)) redis.defineCommand('publishAndMirror', { lua: PUBLISH_AND_MIRROR });
+  return redis as ScriptedRedis;
+}
 
 /**
  * The relay's publication: events in position order, each on events:<aggregate_type>. Redis
@@ -32,8 +34,7 @@ type FencedRedis = Redis & { publishAboveMark(args: (string | number)[]): Promis
  * included, for as long as Redis keeps its keys.
  */
 export function createPublisher(redis: Redis, channelPrefix: string) {
-  const fenced = redis as FencedRedis;
-  if (!('publishAboveMark' in redis)) redis.defineCommand('publishAboveMark', { lua: PUBLISH_ABOVE_MARK });
+  const fenced = scripted(redis);
   return {
     /** Resolves once Redis has executed the whole batch; rejects if it did not answer. */
     async publish(batch: EventRecord[]): Promise<void> {
@@ -51,10 +52,44 @@ export function createPublisher(redis: Redis, channelPrefix: string) {
       }
       await fenced.publishAboveMark([keys.length, ...keys, ...args]);
     },
+
+    /**
+     * The publication above plus, in the same script, each event appended to its type's
+     * stream with id `<position>-0` (SPEC §9). `expected` holds, per type of the batch, the
+     * newest position its stream must already hold; a stream found below that (Redis lost it,
+     * or failed over to a replica that was behind) gets none of the batch's entries and is
+     * reported behind, so the caller refills it and the stream never has a hole. An entry at or
+     * below a stream's top is already there: skipped, as Redis would refuse it.
+     *
+     * One script call per batch fits a single Redis. In a Redis Cluster a type's mark key and
+     * its stream live in different slots: the same script then runs once per key, with the
+     * mark or the stream index of every message set to 0.
+     */
+    async publishAndMirror(batch: EventRecord[], expected: ReadonlyMap<string, number>, maxlen: number): Promise<MirrorOutcome[]> {
+      if (batch.length === 0) return [];
+      const marks: string[] = [];
+      const streams: string[] = [];
+      const types: string[] = [];
+      const index = new Map<string, number>();
+      const messages: (string | number)[] = [];
+      for (const e of batch) {
+        let k = index.get(e.aggregateType);
+        if (k === undefined) {
+          k = marks.push(publishedMarkKey(channelPrefix, e.aggregateType));
+          streams.push(eventsStreamKey(channelPrefix, e.aggregateType));
+          types.push(e.aggregateType);
+          index.set(e.aggregateType, k);
+        }
+        messages.push(k, k, e.position, eventsChannel(channelPrefix, e.aggregateType), e.json);
+      }
+      const floors = types.map((t) => expected.get(t) ?? 0);
+      const result = await fenced.publishAndMirror([marks.length + streams.length, ...marks, ...streams, marks.length, maxlen, ...floors, ...messages]);
+      return types.map((aggregateType, i) => (result[i] === -1 ? { aggregateType, inSync: true } : { aggregateType, inSync: false, top: result[i]! }));
+    },
   };
 }
 
-export type Publisher = ReturnType<typeof createPublisher>;
+export type RedisPublisher = ReturnType<typeof createPublisher>;
 
 /**
  * Plain PUBLISHes in one pipeline, in order (replays, which re-publish on purpose). Returns how

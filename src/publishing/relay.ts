@@ -105,6 +105,7 @@ export function createRelay(options: RelayOptions): Relay {
     if (result.taken) {
       published = result.checkpoint;
       checkpoint.reset(published);
+      publisher.reset?.();
       readFromStore();
       log.info({ published }, 'relay lease taken; publishing');
     }

@@ -3,6 +3,7 @@ import type { EventQuery } from '../events/query-input.ts';
 import { type Connections, type Sql, sqlConnections } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
 import { eventQuery, splitPage } from './event-query.ts';
+import { aggregateTypes, countAfter, lastPositionOfType, typeWindow } from './type-positions.ts';
 import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type WriteSnapshotResult } from './snapshots.ts';
 
 export interface EventPage {
@@ -30,6 +31,14 @@ export interface EventStore {
   /** The newest committed position (0 for an empty store). */
   headPosition(): Promise<number>;
   readSnapshot(aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined>;
+  /** The aggregate types that have events. */
+  aggregateTypes(): Promise<string[]>;
+  /** The newest position of an aggregate type at or below `atMost` (0: none). */
+  lastPositionOfType(aggregateType: string, atMost: number): Promise<number>;
+  /** Where the window of a type's newest `size` events in (after, upTo] starts (type-positions.ts). */
+  typeWindow(aggregateType: string, after: number, upTo: number, size: number): Promise<{ start: number | null; all: boolean }>;
+  /** Events of a type after a position, counted up to `cap`. */
+  countAfter(aggregateType: string, after: number, cap: number): Promise<number>;
   writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
 }
 
@@ -85,6 +94,10 @@ export function createEventStore(on: Connections | Sql): EventStore {
     aggregateSequence: (type, id) => use((sql) => sequenceOf(sql, type, id)),
     headPosition: () => use(headPosition),
     readSnapshot: (type, id, schemaVersion) => use((sql) => readSnapshot(sql, type, id, schemaVersion)),
+    aggregateTypes: () => use(aggregateTypes),
+    lastPositionOfType: (type, atMost) => use((sql) => lastPositionOfType(sql, type, atMost)),
+    typeWindow: (type, after, upTo, size) => use((sql) => typeWindow(sql, type, after, upTo, size)),
+    countAfter: (type, after, cap) => use((sql) => countAfter(sql, type, after, cap)),
     writeSnapshot: (s, replacing) =>
       use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
   };

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/postgres/free-port.ts';
+import { Redis } from 'ioredis';
+import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { testRedisUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
 import { createContract } from '../support/openapi-contract.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -136,6 +139,23 @@ describe('every route answers as the document says', () => {
     expect((await call(down, 'GET', '/events')).status).toBe(503);
     expect((await call(down, 'GET', '/health')).body.postgres).toBe('unavailable');
     expect((await call(down, 'GET', '/ready')).status).toBe(503);
+  });
+
+  it('consumer groups: list, parked events and their replay, an unknown group, a bad name', async () => {
+    const redis = new Redis(testRedisUrl);
+    try {
+      // Groups are listed per aggregate type the store holds.
+      expect((await call(open, 'POST', '/events', { json: { event_type: 'task.created', aggregate_id: newId() } })).status).toBe(201);
+      await redis.xgroup('CREATE', eventsStreamKey(open.t.channelPrefix, 'task'), 'billing', '$', 'MKSTREAM');
+      expect((await call(open, 'GET', '/consumer-groups')).body.groups).toEqual([expect.objectContaining({ aggregate_type: 'task', group: 'billing' })]);
+      expect((await call(open, 'GET', '/consumer-groups/task/billing/parked?limit=10')).status).toBe(200);
+      expect((await call(open, 'POST', '/consumer-groups/task/billing/parked/replay', { json: { limit: 10 } })).body).toEqual({ replayed: 0, ids: [] });
+      expect((await call(open, 'GET', '/consumer-groups/task/nobody/parked')).status).toBe(404);
+      expect((await call(open, 'GET', '/consumer-groups/task/bad:name/parked')).status).toBe(400);
+    } finally {
+      await redis.del(eventsStreamKey(open.t.channelPrefix, 'task'));
+      redis.disconnect();
+    }
   });
 
   it('covered a success of every operation and every problem status a client can cause today', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { batchInput, eventInput } from '../../events/append-input.ts';
 import { eventFilterSchema } from '../../events/query-input.ts';
 import { snapshotBody } from '../aggregates.routes.ts';
+import { consumerGroupsSchema, parkedPageSchema, parkedReplayRequestSchema, parkedReplayResultSchema } from '../consumer-groups.schemas.ts';
 import { replayRequest } from '../replays.routes.ts';
 import {
   aggregateSchema, batchResultSchema, healthSchema, pageSchema, problemSchema, readySchema, replayAcceptedSchema,
@@ -30,6 +31,7 @@ export function componentSchemas(maxBatchEvents: number): Record<string, JsonSch
     ['Event', storedEventSchema], ['EventPage', pageSchema], ['BatchResult', batchResultSchema], ['Problem', problemSchema],
     ['Health', healthSchema], ['Ready', readySchema], ['Aggregate', aggregateSchema], ['Snapshot', snapshotSchema],
     ['ReplayAccepted', replayAcceptedSchema], ['Replay', replaySchema], ['EventTypeSchemas', schemasListSchema],
+    ['ConsumerGroups', consumerGroupsSchema], ['ParkedEvents', parkedPageSchema], ['ParkedReplayRequest', parkedReplayRequestSchema], ['ParkedReplayResult', parkedReplayResultSchema],
   ];
   for (const [id, schema] of named) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };

@@ -1,0 +1,40 @@
+import { request, type Target, withRetries, writeOut } from './http.ts';
+
+const retrying = (retries: number, what: string) => <T>(fn: () => Promise<T>) =>
+  withRetries(fn, retries, (e, n) => process.stderr.write(`${what}: ${e.message}; retry ${n} of ${retries}\n`));
+
+/** Prints GET /consumer-groups, one JSON line per stream and group. */
+export async function listConsumerGroups(t: Target, aggregateType: string | undefined, retries: number): Promise<void> {
+  const query = new URLSearchParams(aggregateType ? { aggregate_type: aggregateType } : {});
+  const body = await retrying(retries, 'consumer-groups')(async () => (await request(`${t.url}/consumer-groups?${query}`, { headers: t.headers })).json() as Promise<{ groups: unknown[] }>);
+  if (body.groups.length > 0) await writeOut(body.groups.map((g) => JSON.stringify(g)).join('\n') + '\n');
+}
+
+type ParkedPage = { parked: unknown[]; next_after: string | null };
+
+/** Prints a group's parked events, one JSON line each, oldest first, page by page. */
+export async function listParked(t: Target, aggregateType: string, group: string, limit: number | undefined, retries: number): Promise<void> {
+  const base = `${t.url}/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked`;
+  let after: string | null = null;
+  let left = limit ?? Infinity;
+  do {
+    const query: URLSearchParams = new URLSearchParams({ limit: String(Math.min(left, 1000)), ...(after ? { after } : {}) });
+    const page: ParkedPage = await retrying(retries, 'parked list')(async () => (await request(`${base}?${query}`, { headers: t.headers })).json() as Promise<ParkedPage>);
+    if (page.parked.length > 0) await writeOut(page.parked.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    left -= page.parked.length;
+    after = page.next_after;
+  } while (after && left > 0);
+}
+
+/**
+ * Sends parked events back to the group (POST …/parked/replay): the given entry ids, or the
+ * oldest `limit` (default 1000). Prints how many were replayed. Not retried: a replay that
+ * reached the service must not be sent twice.
+ */
+export async function replayParked(t: Target, aggregateType: string, group: string, ids: string[], limit: number | undefined): Promise<void> {
+  const url = `${t.url}/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked/replay`;
+  const body = JSON.stringify({ ...(ids.length > 0 ? { ids } : {}), ...(limit !== undefined ? { limit } : {}) });
+  const res = await request(url, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body });
+  const { replayed } = (await res.json()) as { replayed: number };
+  process.stderr.write(`replayed ${replayed} parked event${replayed === 1 ? '' : 's'} of ${aggregateType}/${group}\n`);
+}

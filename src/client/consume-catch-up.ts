@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { positionOfEntryId } from '../events/stream-keys.ts';
+import type { ResolvedConsumeOptions } from './consume-options.ts';
+import type { ConsumerRedis } from './consume-redis.ts';
+import type { Scheduler } from './consume-scheduler.ts';
+import { type ConsumerStats, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
+
+const PAGE = 500;
+
+/**
+ * The group's last delivered id `last` lies before the stream's first entry `first`: the
+ * window was trimmed past the group, or Redis lost the stream and the relay refilled only its
+ * newest events. One consumer of the group (holding the catch-up lock, which expires if it
+ * dies) reads the type's events in between from the store, handles them like entries, and only
+ * then moves the group past them; the others leave this stream alone meanwhile. A consumer that
+ * stops or dies before the end leaves the group where it was: the next one starts over (at
+ * least once).
+ */
+export function createCatchUp(o: ResolvedConsumeOptions, redis: ConsumerRedis, scheduler: Scheduler<EventJob>, stats: ConsumerStats, bufferLimit: number, isRunning: () => boolean, pauseMs: number) {
+  return async function catchUp(s: StreamState, last: string, first: string): Promise<void> {
+    const holder = `${o.consumer}:${randomUUID()}`;
+    const renewal = setInterval(() => void redis.renewLock(s.keys.lock, holder, o.claimIdleMs).catch(() => {}), Math.max(50, o.claimIdleMs / 3));
+    const until = positionOfEntryId(first);
+    let held = false;
+    s.catchUpFrom = positionOfEntryId(last);
+    try {
+      held = (await redis.set(s.keys.lock, holder, 'PX', o.claimIdleMs, 'NX')) === 'OK';
+      if (!held) return;
+      const done: Promise<void>[] = [];
+      for (let cursor = s.catchUpFrom; isRunning(); ) {
+        await scheduler.whenBelow(bufferLimit);
+        const page = await o.reader(cursor, PAGE, s.keys.aggregateType);
+        for (const e of page.events) {
+          if (e.position >= until) break;
+          if (e.aggregate_type !== s.keys.aggregateType || e.position <= cursor) continue;
+          const added = scheduler.add(eventJob(s, 'store', e));
+          if (added) {
+            stats.fromStore++;
+            done.push(added);
+          }
+        }
+        const read = page.events.at(-1)?.position ?? cursor;
+        if (page.nextAfter === null || page.events.length === 0 || read >= until - 1) break;
+        cursor = read;
+      }
+      await Promise.all(done);
+      if (isRunning()) await redis.setIdIf(s.keys.stream, o.group, last, `${until - 1}-0`);
+    } catch (error) {
+      o.onError(error);
+    } finally {
+      clearInterval(renewal);
+      if (held) await redis.renewLock(s.keys.lock, holder, 0).catch(() => {});
+      else s.pausedUntil = Date.now() + pauseMs;
+      s.catchUpFrom = undefined;
+    }
+  };
+}

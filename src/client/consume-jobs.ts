@@ -1,0 +1,132 @@
+import type { StoredEvent } from '../events/event.ts';
+import type { ResolvedConsumeOptions } from './consume-options.ts';
+import type { ConsumerRedis, GroupKeys } from './consume-redis.ts';
+import type { Job, JobOutcome } from './consume-scheduler.ts';
+
+/** What consume() knows of one aggregate type's stream and its group. */
+export interface StreamState {
+  keys: GroupKeys;
+  /** The group exists, as far as the last read knew. */
+  ready: boolean;
+  /** Every event of the type up to this position has been handled by the group (sampled). */
+  mark?: number;
+  /** The group's last delivered id at the last read: the id to wait for entries after. */
+  last?: string;
+  /** This consumer is reading the store for entries the window lost (from this position). */
+  catchUpFrom?: number;
+  /** Not read again before this time (another consumer catches up, or the group waits to be created). */
+  pausedUntil: number;
+}
+
+export interface EventJob extends Job {
+  event: StoredEvent;
+  stream: StreamState;
+  source: 'stream' | 'replay' | 'store';
+  /** The entry id, for events read from a stream. */
+  id?: string;
+  /** Failed tries so far, deliveries to consumers that died included. */
+  attempts: number;
+  /** The handler gave up: only the parking is left to do. */
+  parkFor?: string;
+}
+
+export interface ConsumerStats {
+  handled: number;
+  failures: number;
+  parked: number;
+  /** Events read from the store because the stream no longer held them. */
+  fromStore: number;
+  reclaimed: number;
+}
+
+export function eventJob(stream: StreamState, source: EventJob['source'], event: StoredEvent, id?: string, attempts = 0): EventJob {
+  const type = stream.keys.aggregateType;
+  return { aggregate: `${type}:${event.aggregate_id}`, position: event.position, key: id ? `${source}:${type}:${id}` : undefined, event, stream, source, id, attempts };
+}
+
+/**
+ * Acknowledges handled entries, batched per stream into one XACK per turn of the event loop.
+ * Entries of a replay stream are deleted too: only this group reads it. A failed XACK leaves
+ * the entry pending: it is reclaimed and handled again (at least once).
+ */
+export function createAcks(redis: ConsumerRedis, group: string, onError: (error: unknown) => void) {
+  let batch = new Map<string, { ids: string[]; replay: boolean }>();
+  let flushing: Promise<void> | null = null;
+  async function flush(): Promise<void> {
+    const current = batch;
+    batch = new Map();
+    if (current.size === 0) return;
+    const pipeline = redis.pipeline();
+    for (const [key, { ids, replay }] of current) {
+      pipeline.xack(key, group, ...ids);
+      if (replay) pipeline.xdel(key, ...ids);
+    }
+    const results = (await pipeline.exec().catch((error: unknown) => [[error]])) ?? [];
+    for (const [error] of results) if (error) onError(error);
+  }
+  return {
+    add(job: EventJob) {
+      if (!job.id) return;
+      const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
+      const entry = batch.get(key) ?? { ids: [], replay: job.source === 'replay' };
+      entry.ids.push(job.id);
+      batch.set(key, entry);
+      flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => (flushing = null));
+    },
+    async flushed(): Promise<void> {
+      await flushing;
+      await flush();
+    },
+  };
+}
+
+/**
+ * Runs one event's handler under the per-event timeout. A failure is retried after a growing
+ * pause; the maxAttempts-th is parked in the group's dead-letter stream with its error, and the
+ * entry acknowledged, so the aggregate's later events go on.
+ */
+export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis, acks: ReturnType<typeof createAcks>, stats: ConsumerStats, isRunning: () => boolean) {
+  const delay = (attempt: number) => Math.min(o.retryDelay.maxMs, o.retryDelay.initialMs * 2 ** (attempt - 1));
+
+  async function park(job: EventJob, error: string): Promise<void> {
+    const source = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
+    await redis.park(job.stream.keys.parked, source, o.group, job.source === 'store' ? '' : job.id!,
+      'event', JSON.stringify(job.event), 'error', error, 'attempts', String(job.attempts), 'consumer', o.consumer, 'source', job.source, 'parked_at', new Date().toISOString());
+    if (job.source === 'replay') await redis.xdel(source, job.id!);
+    stats.parked++;
+  }
+
+  return async function run(job: EventJob): Promise<JobOutcome> {
+    if (job.parkFor === undefined) {
+      if (!isRunning()) return { retryAfterMs: 0 };
+      const attempt = job.attempts + 1;
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the handler did not finish within ${o.handlerTimeoutMs} ms`)), o.handlerTimeoutMs);
+        });
+        await Promise.race([Promise.resolve().then(() => o.handler(job.event, { attempt, signal: controller.signal, source: job.source })), timeout]);
+        acks.add(job);
+        stats.handled++;
+        return 'done';
+      } catch (error) {
+        controller.abort(error);
+        job.attempts = attempt;
+        stats.failures++;
+        o.onError(error, job.event);
+        if (attempt < o.maxAttempts) return { retryAfterMs: delay(attempt) };
+        job.parkFor = error instanceof Error ? error.message : String(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    try {
+      await park(job, job.parkFor);
+      return 'done';
+    } catch (error) {
+      o.onError(error, job.event);
+      return { retryAfterMs: delay(job.attempts) };
+    }
+  };
+}

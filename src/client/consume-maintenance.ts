@@ -1,0 +1,102 @@
+import type { StoredEvent } from '../events/event.ts';
+import { positionOfEntryId } from '../events/stream-keys.ts';
+import type { ResolvedConsumeOptions } from './consume-options.ts';
+import { type ConsumerRedis, entryEvent, type RawEntry } from './consume-redis.ts';
+import type { Scheduler } from './consume-scheduler.ts';
+import { type ConsumerStats, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
+
+export interface Maintenance {
+  /** Keeps held entries claimed, takes over those of silent consumers, samples the group's mark. */
+  tick(): Promise<void>;
+}
+
+/**
+ * What a consumer does besides reading, every tick:
+ * - re-claims the entries it holds (XCLAIM … JUSTID resets their idle time), so a handler that
+ *   runs long is not mistaken for a dead consumer;
+ * - every claimIdleMs / 2, takes over entries idle longer than claimIdleMs (XAUTOCLAIM): their
+ *   consumer died or stalled. One delivered more than maxAttempts times is parked at once (a
+ *   poison event that kills its consumers). One trimmed meanwhile is read from the store;
+ * - samples the group's mark: the position up to which the group has handled every event (its
+ *   last delivered id, below its oldest pending entry and anything read from the store), so a
+ *   group Redis loses is created again there, not at `start`.
+ */
+export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedis, streams: StreamState[], scheduler: Scheduler<EventJob>, stats: ConsumerStats, bufferLimit: number): Maintenance {
+  let reclaimedAt = 0;
+
+  async function heartbeat() {
+    const byKey = new Map<string, string[]>();
+    for (const job of scheduler.held()) {
+      if (!job.id) continue;
+      const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
+      byKey.set(key, [...(byKey.get(key) ?? []), job.id]);
+    }
+    if (byKey.size === 0) return;
+    const pipeline = redis.pipeline();
+    for (const [key, ids] of byKey) pipeline.xclaim(key, o.group, o.consumer, 0, ...ids, 'JUSTID');
+    await pipeline.exec();
+  }
+
+  async function fromStore(s: StreamState, position: number): Promise<StoredEvent | undefined> {
+    const page = await o.reader(position - 1, 1, s.keys.aggregateType);
+    const e = page.events[0];
+    return e && e.position === position ? e : undefined;
+  }
+
+  async function reclaim(s: StreamState, source: 'stream' | 'replay') {
+    const key = source === 'replay' ? s.keys.replay : s.keys.stream;
+    const room = bufferLimit - scheduler.size();
+    if (room <= 0) return;
+    const [, entries, deleted] = (await redis.xautoclaim(key, o.group, o.consumer, o.claimIdleMs, '0-0', 'COUNT', room)) as [string, RawEntry[], string[]?];
+    const live = entries.filter(([, fields]) => entryEvent(fields) !== undefined);
+    const deliveries = new Map<string, number>();
+    if (live.length > 0) {
+      const pending = (await redis.xpending(key, o.group, live[0]![0], live[live.length - 1]![0], live.length * 2, o.consumer)) as [string, string, number, number][];
+      for (const [id, , , times] of pending) deliveries.set(id, times);
+    }
+    for (const [id, fields] of live) {
+      const job = eventJob(s, source, JSON.parse(entryEvent(fields)!) as StoredEvent, id, Math.max(0, (deliveries.get(id) ?? 1) - 1));
+      if (job.attempts >= o.maxAttempts) job.parkFor = `delivered ${job.attempts} times without an acknowledgement (its consumers died or stalled)`;
+      if (scheduler.add(job)) stats.reclaimed++;
+    }
+    for (const id of source === 'stream' ? (deleted ?? []) : []) {
+      const event = await fromStore(s, positionOfEntryId(id));
+      if (event && scheduler.add(eventJob(s, 'store', event))) stats.fromStore++;
+    }
+  }
+
+  async function sampleMark(s: StreamState) {
+    const [[e1, groups], [e2, summary]] = (await redis.pipeline().xinfo('GROUPS', s.keys.stream).xpending(s.keys.stream, o.group).exec()) as [Error | null, unknown][] as [[Error | null, unknown], [Error | null, unknown]];
+    if (e1 || e2) return;
+    const group = (groups as string[][]).map((g) => Object.fromEntries(pairs(g))).find((g) => g.name === o.group);
+    if (!group) return;
+    let mark = positionOfEntryId(String(group['last-delivered-id']));
+    const oldestPending = (summary as [number, string | null])[1];
+    if (oldestPending) mark = Math.min(mark, positionOfEntryId(oldestPending) - 1);
+    if (s.catchUpFrom !== undefined) mark = Math.min(mark, s.catchUpFrom);
+    for (const job of scheduler.held()) if (job.stream === s && job.source === 'store') mark = Math.min(mark, job.position - 1);
+    s.mark = mark;
+  }
+
+  return {
+    async tick() {
+      await heartbeat();
+      const reclaiming = Date.now() - reclaimedAt >= o.claimIdleMs / 2;
+      if (reclaiming) reclaimedAt = Date.now();
+      for (const s of streams) {
+        if (!s.ready) continue;
+        if (reclaiming) {
+          await reclaim(s, 'stream');
+          await reclaim(s, 'replay');
+        }
+        await sampleMark(s);
+      }
+    },
+  };
+}
+
+function pairs(flat: unknown[]): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
+  return out;
+}

@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis';
+import { publishedMarkKey } from '../events/channels.ts';
+import { catchUpLockKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
+import { PARK, READ_GROUP, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
+
+/** The keys one consumer group uses for one aggregate type. */
+export interface GroupKeys {
+  aggregateType: string;
+  stream: string;
+  replay: string;
+  parked: string;
+  lock: string;
+  /** The relay's record of the newest position published for the type. */
+  published: string;
+}
+
+export function groupKeys(prefix: string, aggregateType: string, group: string): GroupKeys {
+  return {
+    aggregateType,
+    stream: eventsStreamKey(prefix, aggregateType),
+    replay: replayStreamKey(prefix, aggregateType, group),
+    parked: parkedStreamKey(prefix, aggregateType, group),
+    lock: catchUpLockKey(prefix, aggregateType, group),
+    published: publishedMarkKey(prefix, aggregateType),
+  };
+}
+
+export type RawEntry = [id: string, fields: string[] | null];
+export type GuardedRead = { kind: 'nogroup' } | { kind: 'behind'; last: string; first: string } | { kind: 'entries'; last: string; entries: RawEntry[] };
+
+export type ConsumerRedis = Redis & {
+  readGroup(key: string, group: string, consumer: string, count: number): Promise<unknown[]>;
+  setIdIf(key: string, group: string, expected: string, id: string): Promise<number>;
+  park(parked: string, source: string, group: string, id: string, ...fields: string[]): Promise<number>;
+  renewLock(key: string, holder: string, ms: number): Promise<number>;
+};
+
+/**
+ * consume()'s connections, made in this one place: one for commands (scripts defined on it),
+ * one that blocks waiting for new entries. Neither queues commands while Redis is away: they
+ * fail, and the consumer retries after a pause.
+ */
+export function createConsumerConnections(redisUrl: string): { commands: ConsumerRedis; blocking: Redis } {
+  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (n: number) => Math.min(n * 100, 2_000) };
+  const commands = new Redis(redisUrl, { ...options, commandTimeout: 10_000 });
+  const blocking = new Redis(redisUrl, options);
+  for (const r of [commands, blocking]) r.on('error', () => {}); // reconnects by itself
+  commands.defineCommand('readGroup', { numberOfKeys: 1, lua: READ_GROUP });
+  commands.defineCommand('setIdIf', { numberOfKeys: 1, lua: SET_ID_IF });
+  commands.defineCommand('park', { numberOfKeys: 2, lua: PARK });
+  commands.defineCommand('renewLock', { numberOfKeys: 1, lua: RENEW_LOCK });
+  return { commands: commands as ConsumerRedis, blocking };
+}
+
+export function parseGuardedRead(reply: unknown[]): GuardedRead {
+  if (reply[0] === 'behind') return { kind: 'behind', last: reply[1] as string, first: reply[2] as string };
+  if (reply[0] === 'entries') return { kind: 'entries', last: reply[1] as string, entries: (reply[2] || []) as RawEntry[] };
+  return { kind: 'nogroup' };
+}
+
+/** The event JSON of an entry (its one field, `event`), or undefined for a deleted entry. */
+export function entryEvent(fields: string[] | null): string | undefined {
+  if (!fields) return undefined;
+  const i = fields.indexOf('event');
+  return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
+}
+
+export const isNoGroup = (error: unknown) => error instanceof Error && /NOGROUP|no such key/i.test(error.message);
+export const isBusyGroup = (error: unknown) => error instanceof Error && /BUSYGROUP/.test(error.message);
+
+/** Creates the group (and its stream, empty, if missing) at `id`; one that exists is left as it is. */
+export async function createGroup(redis: Redis, key: string, group: string, id: string): Promise<void> {
+  try {
+    await redis.xgroup('CREATE', key, group, id, 'MKSTREAM');
+  } catch (error) {
+    if (!isBusyGroup(error)) throw error;
+  }
+}

@@ -1,0 +1,122 @@
+/** A unit of work for one aggregate; `key` (when set) makes a second add of it a no-op. */
+export interface Job {
+  aggregate: string;
+  position: number;
+  key?: string;
+}
+
+/** What running a job came to: finished (handled, or given up on), or to be run again later. */
+export type JobOutcome = 'done' | { retryAfterMs: number };
+
+export interface Scheduler<J extends Job> {
+  /** Queues a job; resolves when it is done. Undefined when a job of the same key is held. */
+  add(job: J): Promise<void> | undefined;
+  /** Jobs held: queued, running or waiting to be retried. */
+  size(): number;
+  /** Resolves once fewer than `limit` jobs are held. */
+  whenBelow(limit: number): Promise<void>;
+  /** The jobs held now (to keep their Redis entries claimed). */
+  held(): J[];
+  /** Starts no more jobs; resolves, once those running are done, with the jobs never finished. */
+  stop(): Promise<J[]>;
+}
+
+/**
+ * Runs jobs with at most `concurrency` at once and at most one per aggregate, each
+ * aggregate's jobs in position order: a job that must be retried holds back the later jobs of
+ * its aggregate (not its concurrency slot) until it is done.
+ */
+export function createScheduler<J extends Job>(options: { concurrency: number; run(job: J): Promise<JobOutcome> }): Scheduler<J> {
+  const queues = new Map<string, J[]>();
+  const ready: string[] = [];
+  const settle = new Map<J, () => void>();
+  const keys = new Set<string>();
+  const timers = new Set<NodeJS.Timeout>();
+  let running = 0;
+  let held = 0;
+  let stopping = false;
+  let waiters: (() => void)[] = [];
+
+  const notify = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const w of woken) w();
+  };
+
+  function pump() {
+    while (!stopping && running < options.concurrency && ready.length > 0) {
+      const aggregate = ready.shift()!;
+      const job = queues.get(aggregate)![0]!;
+      running++;
+      void options.run(job).then(
+        (outcome) => finish(aggregate, job, outcome),
+        () => finish(aggregate, job, { retryAfterMs: 1000 }),
+      );
+    }
+  }
+
+  function finish(aggregate: string, job: J, outcome: JobOutcome) {
+    running--;
+    const queue = queues.get(aggregate)!;
+    if (outcome === 'done') {
+      queue.shift();
+      held--;
+      if (job.key) keys.delete(job.key);
+      settle.get(job)?.();
+      settle.delete(job);
+      if (queue.length > 0) ready.push(aggregate);
+      else queues.delete(aggregate);
+    } else if (!stopping) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        ready.push(aggregate);
+        pump();
+      }, outcome.retryAfterMs);
+      timers.add(timer);
+    }
+    notify();
+    pump();
+  }
+
+  return {
+    add(job) {
+      if (stopping || (job.key && keys.has(job.key))) return undefined;
+      if (job.key) keys.add(job.key);
+      held++;
+      const done = new Promise<void>((resolve) => settle.set(job, resolve));
+      const queue = queues.get(job.aggregate);
+      if (!queue) {
+        queues.set(job.aggregate, [job]);
+        ready.push(job.aggregate);
+      } else {
+        // A reclaimed older entry goes before later ones not yet started (never before the head).
+        let at = queue.length;
+        while (at > 1 && queue[at - 1]!.position > job.position) at--;
+        queue.splice(at, 0, job);
+      }
+      pump();
+      return done;
+    },
+    size: () => held,
+    whenBelow(limit) {
+      if (held < limit || stopping) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const check = () => (held < limit || stopping ? resolve() : waiters.push(check));
+        waiters.push(check);
+      });
+    },
+    held: () => [...queues.values()].flat(),
+    async stop() {
+      stopping = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      notify();
+      while (running > 0) await new Promise<void>((resolve) => waiters.push(resolve));
+      const left = [...queues.values()].flat();
+      queues.clear();
+      for (const resolve of settle.values()) resolve();
+      settle.clear();
+      return left;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// consume()'s Lua scripts. Entry ids are <position>-0; positions compare as Lua numbers.
+
+const LAST_DELIVERED = `
+local function last_delivered(key, group)
+  if redis.call('EXISTS', key) == 0 then return nil end
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
+    local name, id
+    for i = 1, #g, 2 do
+      if g[i] == 'name' then name = g[i + 1] elseif g[i] == 'last-delivered-id' then id = g[i + 1] end
+    end
+    if name == group then return id end
+  end
+  return nil
+end
+local function position(id) return tonumber(string.match(id, '^%d+')) end`;
+
+// XREADGROUP (never blocking) of new entries, unless the group's last delivered id lies before
+// the stream's first entry with room for events between: those may have been trimmed (or lost
+// with Redis), and reading on would skip them, so the caller is told instead. KEYS: the
+// stream. ARGV: group, consumer, count. Returns {'nogroup'}, {'behind', last, first} or
+// {'entries', last, entries-or-false}.
+export const READ_GROUP = `${LAST_DELIVERED}
+local last = last_delivered(KEYS[1], ARGV[1])
+if not last then return {'nogroup'} end
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+if first and position(last) + 1 < position(first[1]) then return {'behind', last, first[1]} end
+local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
+if read then return {'entries', last, read[1][2]} end
+return {'entries', last, false}`;
+
+// Moves the group's last delivered id from ARGV[2] to ARGV[3], only if no one moved it since.
+export const SET_ID_IF = `${LAST_DELIVERED}
+if last_delivered(KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], ARGV[3])
+return 1`;
+
+// Parks an event in the group's dead-letter stream and acknowledges its entry, if it has one,
+// in one step. KEYS: the parked stream, the stream the entry came from. ARGV: group, entry id
+// ('' for an event read from the store), then the parked entry's fields and values.
+export const PARK = `
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+if ARGV[2] ~= '' then redis.call('XACK', KEYS[2], ARGV[1], ARGV[2]) end
+return 1`;
+
+// A lock held by a value: renewed (ARGV[2] ms) or released (ARGV[2] = 0) only by its holder.
+export const RENEW_LOCK = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;

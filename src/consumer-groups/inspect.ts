@@ -1,0 +1,78 @@
+import type { Redis } from 'ioredis';
+import { eventsStreamKey, parkedStreamKey, positionOfEntryId, replayStreamKey } from '../events/stream-keys.ts';
+import type { EventStore } from '../store/event-store.ts';
+
+/** One consumer group of one aggregate type's stream, as GET /consumer-groups reports it. */
+export interface ConsumerGroupStatus {
+  aggregate_type: string;
+  stream: string;
+  group: string;
+  consumers: number;
+  /** Entries delivered and not acknowledged (the group's replay stream included). */
+  pending: number;
+  /** Events of the type after the group's last delivered position (counted in the store, up to LAG_CAP). */
+  lag: number;
+  /** Seconds since the pending entry of the lowest position was last delivered (null: none pending). */
+  oldest_pending_seconds: number | null;
+  /** Events in the group's dead-letter stream. */
+  parked: number;
+  last_delivered_position: number;
+}
+
+export const LAG_CAP = 1_000_000;
+
+type Info = Record<string, unknown>;
+const record = (flat: unknown[]): Info => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]]));
+
+/**
+ * Reads the consumer groups of every mirrored stream: Redis for the groups themselves, the
+ * store for the aggregate types and each group's lag (the stream may no longer hold what the
+ * group has not read).
+ */
+export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: Redis; store: Pick<EventStore, 'aggregateTypes' | 'countAfter'>; channelPrefix: string }) {
+  return {
+    async list(aggregateType?: string): Promise<ConsumerGroupStatus[]> {
+      const types = aggregateType ? [aggregateType] : await store.aggregateTypes();
+      const lookup = redis.pipeline();
+      for (const t of types) lookup.xinfo('GROUPS', eventsStreamKey(channelPrefix, t));
+      const infos = types.length > 0 ? ((await lookup.exec()) ?? []) : [];
+      const groups = types.flatMap((t, i) => {
+        const [error, reply] = infos[i] ?? [null, []];
+        return error ? [] : (reply as unknown[][]).map((g) => ({ aggregateType: t, info: record(g) }));
+      });
+      if (groups.length === 0) return [];
+      const details = redis.pipeline();
+      for (const { aggregateType: t, info } of groups) {
+        details.xpending(eventsStreamKey(channelPrefix, t), String(info.name), '-', '+', 1);
+        details.xpending(replayStreamKey(channelPrefix, t, String(info.name)), String(info.name));
+        details.xlen(parkedStreamKey(channelPrefix, t, String(info.name)));
+      }
+      const replies = (await details.exec()) ?? [];
+      return Promise.all(
+        groups.map(async ({ aggregateType: t, info }, i) => {
+          const [oldest] = (replies[3 * i]?.[1] ?? []) as [string, string, number, number][];
+          const replayPending = replies[3 * i + 1]?.[0] ? 0 : Number((replies[3 * i + 1]?.[1] as [number] | undefined)?.[0] ?? 0);
+          const last = positionOfEntryId(String(info['last-delivered-id']));
+          return {
+            aggregate_type: t,
+            stream: eventsStreamKey(channelPrefix, t),
+            group: String(info.name),
+            consumers: Number(info.consumers),
+            pending: Number(info.pending) + replayPending,
+            lag: await store.countAfter(t, last, LAG_CAP),
+            oldest_pending_seconds: oldest ? oldest[2] / 1000 : null,
+            parked: Number(replies[3 * i + 2]?.[1] ?? 0),
+            last_delivered_position: last,
+          };
+        }),
+      );
+    },
+    /** Whether the group exists on the type's stream. */
+    async exists(aggregateType: string, group: string): Promise<boolean> {
+      const groups = (await redis.xinfo('GROUPS', eventsStreamKey(channelPrefix, aggregateType)).catch(() => [])) as unknown[][];
+      return groups.some((g) => record(g).name === group);
+    },
+  };
+}
+
+export type ConsumerGroupsInspector = ReturnType<typeof createConsumerGroupsInspector>;

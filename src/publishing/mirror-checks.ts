@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.ts';
+import type { Relay } from './relay.ts';
+import type { StreamMirror } from './stream-mirror.ts';
+
+/**
+ * Runs the mirror's check every `intervalMs`, and at once whenever the Redis connection becomes
+ * ready again, while this instance's relay is the one publishing. Returns a stop function.
+ */
+export function scheduleMirrorChecks({ mirror, redis, relay, intervalMs, logger }: { mirror: StreamMirror; redis: Redis; relay: Relay; intervalMs: number; logger: Logger }) {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const check = () => {
+    const status = relay.status();
+    if (stopped || running || status.state !== 'running') return;
+    running = mirror
+      .check(status.publishedPosition)
+      .catch((error: Error) => logger.warn({ err: error.message }, 'stream mirror check failed; trying again later'))
+      .finally(() => (running = null));
+  };
+  const timer = setInterval(check, intervalMs);
+  timer.unref();
+  redis.on('ready', check);
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    redis.off('ready', check);
+    await running;
+  };
+}

@@ -1,0 +1,49 @@
+import type { Sql } from '../postgres/database.ts';
+
+// Positions per aggregate type, for the Streams mirror and its consumer groups. Each reads the
+// (aggregate_type, position) index only.
+
+/** Every aggregate type that has events: one index probe per type (a loose index scan). */
+export async function aggregateTypes(sql: Sql): Promise<string[]> {
+  const rows = await sql<{ aggregate_type: string }[]>`
+    with recursive types(t) as (
+      (select aggregate_type from events order by aggregate_type limit 1)
+      union all
+      select (select e.aggregate_type from events e where e.aggregate_type > types.t order by e.aggregate_type limit 1)
+      from types where types.t is not null
+    )
+    select t as aggregate_type from types where t is not null`;
+  return rows.map((r) => r.aggregate_type);
+}
+
+/** The newest position of the type at or below `atMost` (0: none). */
+export async function lastPositionOfType(sql: Sql, aggregateType: string, atMost: number): Promise<number> {
+  const [row] = await sql<{ position: string }[]>`
+    select position from events where aggregate_type = ${aggregateType} and position <= ${atMost}
+    order by position desc limit 1`;
+  return Number(row?.position ?? 0);
+}
+
+/**
+ * Where a window of the type's newest `size` events in (after, upTo] starts: `start` is the
+ * oldest position to keep (null: no event in the range), `all` whether the window holds every
+ * event of the range.
+ */
+export async function typeWindow(sql: Sql, aggregateType: string, after: number, upTo: number, size: number): Promise<{ start: number | null; all: boolean }> {
+  const rows = await sql<{ position: string }[]>`
+    select position from events where aggregate_type = ${aggregateType} and position > ${after} and position <= ${upTo}
+    order by position desc limit 2 offset ${size - 1}`;
+  if (rows.length === 2) return { start: Number(rows[0]!.position), all: false };
+  if (rows.length === 1) return { start: Number(rows[0]!.position), all: true };
+  const [first] = await sql<{ position: string }[]>`
+    select position from events where aggregate_type = ${aggregateType} and position > ${after} and position <= ${upTo}
+    order by position limit 1`;
+  return { start: first ? Number(first.position) : null, all: true };
+}
+
+/** Events of the type after a position, counted up to `cap` (a consumer group's lag). */
+export async function countAfter(sql: Sql, aggregateType: string, after: number, cap: number): Promise<number> {
+  const [row] = await sql<{ n: string }[]>`
+    select count(*) as n from (select 1 from events where aggregate_type = ${aggregateType} and position > ${after} limit ${cap}) s`;
+  return Number(row!.n);
+}

@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { record, startConsumer } from '../support/consume.ts';
+import { testRedisUrl } from '../support/env.ts';
+import { get, newId, postJson } from '../support/http.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { deleteKeys } from '../support/streams.ts';
+import { waitUntil } from '../support/wait.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Not spawnSync: the service answers from this process.
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), ...args], { cwd: ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
+}
+
+let t: TestService;
+let url: string;
+const cleanup: (() => Promise<unknown>)[] = [];
+beforeAll(async () => {
+  t = await startTestService({ REDIS_STREAMS: 'on', PORT: '0' });
+  url = `http://127.0.0.1:${(await t.service.listen()).port}`;
+});
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f().catch(() => {});
+  await t.close();
+  await deleteKeys(t.channelPrefix);
+});
+
+const problem = (res: { status: number; headers: Headers; body: { status?: number } }, status: number) => {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  expect(res.body.status).toBe(status);
+};
+
+describe('/consumer-groups', () => {
+  it('reports each group of each stream: consumers, pending, lag, oldest pending, parked; the same as metrics; parked events are listed and replayed', async () => {
+    const poisonAggregate = newId();
+    let healed = false;
+    const handled = record();
+    const c = await startConsumer(t, {
+      redisUrl: testRedisUrl, group: 'billing', consumer: 'w1', start: 'beginning', maxAttempts: 2, retryDelay: { initialMs: 20 },
+      handler: (e) => {
+        if ((e.payload as { poison?: boolean }).poison && !healed) throw new Error('no price for this task');
+      },
+    }, handled);
+    cleanup.push(() => c.stop());
+    await postJson(t.app, '/events/batch', { events: [
+      { event_type: 'task.created', aggregate_id: poisonAggregate, payload: { poison: true } },
+      ...Array.from({ length: 9 }, () => ({ event_type: 'task.created', aggregate_id: newId() })),
+    ] });
+    expect(await waitUntil(() => c.stats().parked === 1 && handled.handled.length === 9, 10_000)).toBe(true);
+    await c.stop();
+    // Appended while no consumer runs: lag.
+    await postJson(t.app, '/events/batch', { events: Array.from({ length: 5 }, () => ({ event_type: 'task.created', aggregate_id: newId() })) });
+    await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0);
+
+    const list = await get(t.app, '/consumer-groups');
+    expect(list.status).toBe(200);
+    expect(list.body.groups).toEqual([{
+      aggregate_type: 'task', stream: `${t.channelPrefix}stream:events:task`, group: 'billing', consumers: 0, pending: 0, lag: 5,
+      oldest_pending_seconds: null, parked: 1, last_delivered_position: 10,
+    }]);
+    expect((await get(t.app, '/consumer-groups?aggregate_type=agent')).body).toEqual({ groups: [] });
+    const metrics = await (await t.app.request('/metrics')).text();
+    expect(metrics).toContain('consumer_group_lag_events{aggregate_type="task",group="billing"} 5');
+    expect(metrics).toContain('consumer_group_parked_events{aggregate_type="task",group="billing"} 1');
+
+    const parked = await get(t.app, '/consumer-groups/task/billing/parked');
+    expect(parked.status).toBe(200);
+    expect(parked.body.parked).toHaveLength(1);
+    expect(parked.body.parked[0]).toMatchObject({ error: 'no price for this task', attempts: 2, consumer: 'w1', source: 'stream', event: { aggregate_id: poisonAggregate } });
+    expect(parked.body.next_after).toBeNull();
+
+    // The fix is deployed; the CLI sends the parked event back; a consumer handles it.
+    healed = true;
+    const replay = await cli(['parked', 'replay', 'task', 'billing', '--url', url]);
+    expect(replay.stderr).toContain('replayed 1 parked event of task/billing');
+    expect(replay.status).toBe(0);
+    expect((await get(t.app, '/consumer-groups/task/billing/parked')).body.parked).toEqual([]);
+    const again = await startConsumer(t, { redisUrl: testRedisUrl, group: 'billing', consumer: 'w2', handler: (e, ctx) => void (e.aggregate_id === poisonAggregate && expect(ctx.source).toBe('replay')) }, handled);
+    cleanup.push(() => again.stop());
+    expect(await waitUntil(() => handled.handled.filter((e) => e.aggregate_id === poisonAggregate).length === 1 && handled.handled.length === 15, 10_000)).toBe(true);
+    const listed = await cli(['consumer-groups', '--url', url]);
+    expect(listed.status).toBe(0);
+    expect(JSON.parse(listed.stdout.trim())).toMatchObject({ group: 'billing', parked: 0, lag: 0 });
+  });
+
+  it('answers bad paths, queries and bodies with 4xx problem+json', async () => {
+    problem(await get(t.app, '/consumer-groups?aggregate_type=Task*'), 400);
+    problem(await get(t.app, '/consumer-groups?aggregate_type=task&aggregate_type=plan'), 400);
+    problem(await get(t.app, '/consumer-groups?group=x'), 400);
+    problem(await get(t.app, '/consumer-groups/Task/billing/parked'), 400);
+    problem(await get(t.app, '/consumer-groups/task/bad:name/parked'), 400);
+    problem(await get(t.app, '/consumer-groups/task/billing/parked?limit=0'), 400);
+    problem(await get(t.app, '/consumer-groups/task/billing/parked?after=soon'), 400);
+    problem(await get(t.app, '/consumer-groups/task/nobody/parked'), 404);
+    problem(await postJson(t.app, '/consumer-groups/task/nobody/parked/replay', {}), 404);
+    const invalid = await postJson(t.app, '/consumer-groups/task/billing/parked/replay', { limit: 0, ids: ['x'], all: true });
+    problem(invalid, 422);
+    expect(invalid.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['', '/ids/0', '/limit']);
+    problem(await postJson(t.app, '/consumer-groups/task/billing/parked/replay', '{"limit":'), 400);
+    const text = await t.app.request('/consumer-groups/task/billing/parked/replay', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    expect(text.status).toBe(415);
+    expect((await t.app.request('/consumer-groups', { method: 'DELETE' })).status).toBe(405);
+    const usage = await cli(['parked', 'replay', 'task', '--url', url]);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('expected list or replay, then AGGREGATE_TYPE and GROUP');
+  });
+});

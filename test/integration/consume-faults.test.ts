@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
+import { record, startConsumer } from '../support/consume.ts';
+import { testRedisUrl } from '../support/env.ts';
+import { newId, postJson } from '../support/http.ts';
+import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { deleteKeys } from '../support/streams.ts';
+import { waitUntil } from '../support/wait.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f().catch(() => {});
+});
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function service(env: Record<string, string>): Promise<TestService> {
+  const t = await startTestService({ REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200', ...env });
+  cleanup.push(async () => (await t.close(), await deleteKeys(t.channelPrefix)));
+  return t;
+}
+
+/** Appends in a loop over a few aggregates until stopped; records what the service acknowledged. */
+function writer(t: TestService) {
+  const aggregates = Array.from({ length: 6 }, () => newId());
+  const acked: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const res = await postJson(t.app, '/events', { event_type: 'task.progressed', aggregate_id: aggregates[i % 6], payload: { i } });
+      if (res.status === 201) acked.push(res.body.id);
+      await sleep(5);
+    }
+  })();
+  return { acked, stop: async () => ((running = false), await loop) };
+}
+
+describe.skipIf(!hasRedisServer)('consume() when Redis loses everything', () => {
+  for (const [name, lose] of [
+    ['SIGKILL and a restart empty on the same port', async (server: ReturnType<typeof privateRedis>) => {
+      await server.stop();
+      await sleep(700);
+      await server.start();
+    }],
+    ['FLUSHALL', async (server: ReturnType<typeof privateRedis>) => {
+      const admin = new Redis(server.url);
+      await admin.flushall();
+      admin.disconnect();
+    }],
+  ] as const) {
+    it(`misses no acknowledged event after ${name}`, async () => {
+      const server = privateRedis(await freePort());
+      await server.start();
+      cleanup.push(() => server.stop());
+      const t = await service({ REDIS_URL: server.url, REDIS_STREAMS_MAXLEN: '100' });
+      // start 'end': after the loss only the group's sampled mark says where it was.
+      const c = await startConsumer(t, { redisUrl: server.url, start: 'end', concurrency: 4, claimIdleMs: 600, handler: () => sleep(2) });
+      cleanup.push(() => c.stop());
+      const writes = writer(t);
+      await waitUntil(() => c.recorder.handled.length > 60);
+      await lose(server);
+      await sleep(1000);
+      await writes.stop();
+      expect(writes.acked.length).toBeGreaterThan(100);
+      expect(await waitUntil(() => writes.acked.every((id) => c.recorder.ids().has(id)), 20_000)).toBe(true);
+    });
+  }
+});
+
+describe('consume() across processes', () => {
+  it("a SIGKILLed consumer process's entries are reclaimed and finished by another consumer", async () => {
+    const t = await service({});
+    const aggregates = Array.from({ length: 20 }, () => newId());
+    const events = Array.from({ length: 200 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: aggregates[i % 20] }));
+    const stored = (await postJson(t.app, '/events/batch', { events })).body.events as { id: string }[];
+
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/consumer-process.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL: testRedisUrl, CHANNEL_PREFIX: t.channelPrefix, DATABASE_URL: t.databaseUrl, GROUP: 'g1', CONSUMER: 'doomed', HANDLER_MS: '40' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    cleanup.push(async () => child.kill('SIGKILL'));
+    const byChild = new Set<string>();
+    child.stdout!.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (line.startsWith('handled ')) byChild.add(line.slice(8));
+    });
+    expect(await waitUntil(() => byChild.size >= 20, 20_000)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    const key = eventsStreamKey(t.channelPrefix, 'task');
+    const redis = new Redis(testRedisUrl);
+    cleanup.push(async () => redis.disconnect());
+    const [pendingAtDeath] = (await redis.xpending(key, 'g1')) as [number];
+    expect(pendingAtDeath).toBeGreaterThan(0);
+
+    const rescuer = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'rescuer', claimIdleMs: 500, concurrency: 8 }, record());
+    cleanup.push(() => rescuer.stop());
+    const all = () => stored.every((e) => byChild.has(e.id) || rescuer.recorder.ids().has(e.id));
+    expect(await waitUntil(all, 20_000)).toBe(true);
+    expect(rescuer.stats().reclaimed).toBeGreaterThan(0);
+    expect(await waitUntil(async () => ((await redis.xpending(key, 'g1')) as [number])[0] === 0, 10_000)).toBe(true);
+  });
+});

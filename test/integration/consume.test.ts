@@ -1,0 +1,219 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { consume } from '../../src/client/consume.ts';
+import { ConsumeOptionsError } from '../../src/client/consume-options.ts';
+import { eventsStreamKey, parkedStreamKey } from '../../src/events/stream-keys.ts';
+import { outOfOrder, record, startConsumer } from '../support/consume.ts';
+import { testRedisUrl } from '../support/env.ts';
+import { get, newId, postJson } from '../support/http.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { deleteKeys } from '../support/streams.ts';
+import { waitUntil } from '../support/wait.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f().catch(() => {});
+});
+
+async function service(env: Record<string, string> = {}): Promise<TestService> {
+  const t = await startTestService({ REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200', ...env });
+  cleanup.push(async () => (await t.close(), await deleteKeys(t.channelPrefix)));
+  return t;
+}
+
+const redis = new Redis(testRedisUrl);
+cleanup.push(async () => redis.disconnect());
+
+/** `perAggregate` events on each of `aggregates` new aggregates, interleaved (or each aggregate's together), in one batch per 1000. */
+async function append(t: TestService, aggregates: number, perAggregate: number, payload: (a: number, i: number) => object = () => ({}), grouped = false) {
+  const ids = Array.from({ length: aggregates }, () => newId());
+  const events = [];
+  for (let i = 0; i < perAggregate; i++) for (let a = 0; a < aggregates; a++) events.push({ event_type: 'task.progressed', aggregate_id: ids[a], payload: payload(a, i), i, a });
+  if (grouped) events.sort((x, y) => x.a - y.a || x.i - y.i);
+  for (const e of events) Reflect.deleteProperty(e, 'i'), Reflect.deleteProperty(e, 'a');
+  const stored = [];
+  for (let i = 0; i < events.length; i += 1000) stored.push(...(await postJson(t.app, '/events/batch', { events: events.slice(i, i + 1000) })).body.events);
+  return { aggregateIds: ids, stored: stored as { id: string; aggregate_id: string; sequence: number; position: number }[] };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe('consume()', () => {
+  it('handles one aggregate at a time in sequence order, up to `concurrency` aggregates in parallel', async () => {
+    const t = await service();
+    let running = 0;
+    let peak = 0;
+    const busy = new Set<string>();
+    let overlapped = 0;
+    const c = await startConsumer(t, {
+      redisUrl: testRedisUrl, concurrency: 4, start: 'beginning',
+      handler: async (e) => {
+        if (busy.has(e.aggregate_id)) overlapped++;
+        busy.add(e.aggregate_id);
+        peak = Math.max(peak, ++running);
+        await sleep(Math.random() * 4);
+        running--;
+        busy.delete(e.aggregate_id);
+      },
+    });
+    cleanup.push(() => c.stop());
+    const { stored } = await append(t, 12, 10, () => ({}), true);
+    expect(await waitUntil(() => c.recorder.handled.length === 120, 15_000)).toBe(true);
+    expect(c.recorder.ids()).toEqual(new Set(stored.map((e) => e.id)));
+    expect(outOfOrder(c.recorder.handled)).toBe(0);
+    expect(overlapped).toBe(0);
+    expect(peak).toBe(4);
+    expect(await waitUntil(async () => ((await redis.xpending(eventsStreamKey(t.channelPrefix, 'task'), 'g1')) as [number])[0] === 0, 5000)).toBe(true);
+  });
+
+  it('parks a poison event after its retries without holding back other aggregates, then goes on with its aggregate', async () => {
+    const t = await service();
+    const failed: number[] = [];
+    const c = await startConsumer(t, {
+      redisUrl: testRedisUrl, concurrency: 2, start: 'beginning', maxAttempts: 3, retryDelay: { initialMs: 1000, maxMs: 1000 },
+      handler: (e) => {
+        if ((e.payload as { poison?: boolean }).poison) {
+          failed.push(Date.now());
+          throw new Error('cannot handle this one');
+        }
+      },
+    });
+    cleanup.push(() => c.stop());
+    const { stored, aggregateIds } = await append(t, 6, 5, (a, i) => (a === 0 && i === 1 ? { poison: true } : {}));
+    const poison = stored.find((e) => e.aggregate_id === aggregateIds[0] && e.sequence === 2)!;
+    // Every other aggregate is done while the poison event still waits for its third try.
+    expect(await waitUntil(() => c.recorder.handled.filter((e) => e.aggregate_id !== aggregateIds[0]).length === 25, 10_000)).toBe(true);
+    expect(failed.length).toBeLessThan(3);
+    expect(await waitUntil(() => c.recorder.handled.length === 29, 10_000)).toBe(true);
+    expect(c.recorder.handled.filter((e) => e.aggregate_id === aggregateIds[0]).map((e) => e.sequence)).toEqual([1, 3, 4, 5]);
+    const parked = await redis.xrange(parkedStreamKey(t.channelPrefix, 'task', 'g1'), '-', '+');
+    expect(parked).toHaveLength(1);
+    const fields = Object.fromEntries(Array.from({ length: parked[0]![1].length / 2 }, (_, i) => [parked[0]![1][2 * i], parked[0]![1][2 * i + 1]]));
+    expect(JSON.parse(fields.event!).id).toBe(poison.id);
+    expect(fields).toMatchObject({ error: 'cannot handle this one', attempts: '3', consumer: 'c1', source: 'stream' });
+    expect(c.stats()).toMatchObject({ parked: 1, failures: 3, handled: 29 });
+    expect(await waitUntil(async () => ((await redis.xpending(eventsStreamKey(t.channelPrefix, 'task'), 'g1')) as [number])[0] === 0, 5000)).toBe(true);
+  });
+
+  it('a handler that never returns is timed out and retried; the other aggregates do not wait for it', async () => {
+    const t = await service();
+    let hung = 0;
+    const c = await startConsumer(t, {
+      redisUrl: testRedisUrl, concurrency: 1, start: 'beginning', handlerTimeoutMs: 200, maxAttempts: 2, retryDelay: { initialMs: 50 },
+      handler: (e, { attempt }) => {
+        if ((e.payload as { hang?: boolean }).hang && attempt === 1) {
+          hung++;
+          return new Promise<void>(() => {});
+        }
+      },
+    });
+    cleanup.push(() => c.stop());
+    const { stored } = await append(t, 3, 2, (a, i) => (a === 0 && i === 0 ? { hang: true } : {}));
+    expect(await waitUntil(() => c.recorder.handled.length === 6, 10_000)).toBe(true);
+    expect(hung).toBe(1);
+    expect(c.recorder.ids()).toEqual(new Set(stored.map((e) => e.id)));
+    expect(outOfOrder(c.recorder.handled)).toBe(0);
+  });
+
+  it('refuses bad options with an error naming them', async () => {
+    const base = { redisUrl: testRedisUrl, reader: async () => ({ events: [], nextAfter: null }), group: 'g', consumer: 'c', aggregateTypes: ['task'], handler: () => {} };
+    const cases: [object, RegExp][] = [
+      [{ group: 'bad name' }, /group must match/],
+      [{ group: '' }, /group must match/],
+      [{ consumer: 'a:b' }, /consumer must match/],
+      [{ consumer: 'x'.repeat(65) }, /consumer must match/],
+      [{ concurrency: 0 }, /concurrency must be a whole number from 1/],
+      [{ concurrency: -3 }, /concurrency must be/],
+      [{ concurrency: 1.5 }, /concurrency must be/],
+      [{ aggregateTypes: [] }, /aggregateTypes must name at least one/],
+      [{ aggregateTypes: ['Task*'] }, /is not an aggregate type/],
+      [{ start: 'middle' }, /start must be/],
+      [{ maxAttempts: 0 }, /maxAttempts must be/],
+      [{ handlerTimeoutMs: -1 }, /handlerTimeoutMs must be/],
+    ];
+    for (const [bad, message] of cases) {
+      const attempt = consume({ ...base, ...bad } as never);
+      await expect(attempt).rejects.toBeInstanceOf(ConsumeOptionsError);
+      await expect(attempt).rejects.toThrow(message);
+    }
+  });
+
+  it("start 'end' receives only what is appended after it started; 'beginning' reads the history the window lost from the store", async () => {
+    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
+    const before = await append(t, 10, 50);
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
+    const late = await startConsumer(t, { redisUrl: testRedisUrl, group: 'late', start: 'end' });
+    cleanup.push(() => late.stop());
+    const all = await startConsumer(t, { redisUrl: testRedisUrl, group: 'all', start: 'beginning', concurrency: 8 });
+    cleanup.push(() => all.stop());
+    const after = await append(t, 2, 3);
+    expect(await waitUntil(() => all.recorder.handled.length === 506 && late.recorder.handled.length === 6, 15_000)).toBe(true);
+    expect(late.recorder.ids()).toEqual(new Set(after.stored.map((e) => e.id)));
+    expect(all.recorder.ids()).toEqual(new Set([...before.stored, ...after.stored].map((e) => e.id)));
+    expect(all.stats().fromStore).toBeGreaterThanOrEqual(300);
+    expect(outOfOrder(all.recorder.handled)).toBe(0);
+  });
+
+  it('a group whose consumers were away while the window moved past it catches up from the store, missing nothing', async () => {
+    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
+    const first = await startConsumer(t, { redisUrl: testRedisUrl, start: 'beginning' });
+    const a = await append(t, 4, 5);
+    expect(await waitUntil(() => first.recorder.handled.length === 20)).toBe(true);
+    await first.stop();
+    const b = await append(t, 20, 30);
+    const second = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'c2', concurrency: 16 });
+    cleanup.push(() => second.stop());
+    const c = await append(t, 2, 2);
+    const expected = [...b.stored, ...c.stored].map((e) => e.id);
+    expect(await waitUntil(() => expected.every((id) => second.recorder.ids().has(id)), 15_000)).toBe(true);
+    expect(a.stored.some((e) => second.recorder.ids().has(e.id))).toBe(false);
+    expect(second.stats().fromStore).toBeGreaterThan(0);
+    expect(outOfOrder(second.recorder.handled)).toBe(0);
+  });
+
+  it('competing consumers of one group share the events, each handled once, and a stopped one leaves the group', async () => {
+    const t = await service();
+    const shared = record();
+    const one = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'one', start: 'beginning', claimIdleMs: 10_000, handler: () => sleep(1) }, shared);
+    const two = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'two', start: 'beginning', claimIdleMs: 10_000, handler: () => sleep(1) }, shared);
+    cleanup.push(() => one.stop(), () => two.stop());
+    const { stored } = await append(t, 40, 5);
+    expect(await waitUntil(() => shared.handled.length >= 200, 15_000)).toBe(true);
+    await sleep(200);
+    expect(shared.handled.length).toBe(200);
+    expect(shared.ids()).toEqual(new Set(stored.map((e) => e.id)));
+    expect(one.stats().handled).toBeGreaterThan(0);
+    expect(two.stats().handled).toBeGreaterThan(0);
+    await one.stop();
+    const consumers = (await redis.xinfo('CONSUMERS', eventsStreamKey(t.channelPrefix, 'task'), 'g1')) as string[][];
+    expect(consumers.map((c) => c[1])).toEqual(['two']);
+  });
+
+  it('stop() lets running handlers finish and acknowledges them; what it had not started another consumer takes at once', async () => {
+    const t = await service();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const slow = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'slow', concurrency: 2, start: 'beginning', claimIdleMs: 60_000, handler: (e) => {
+      started.push(e.id);
+      return gate;
+    } });
+    const { stored } = await append(t, 6, 2);
+    expect(await waitUntil(() => started.length === 2)).toBe(true);
+    const stopping = slow.stop();
+    await sleep(100);
+    release();
+    await stopping;
+    expect(new Set(slow.recorder.handled.map((e) => e.id))).toEqual(new Set(started));
+    const stillPending = (await redis.xpending(eventsStreamKey(t.channelPrefix, 'task'), 'g1', '-', '+', 100)) as [string][];
+    const startedIds = new Set(stored.filter((e) => started.includes(e.id)).map((e) => `${e.position}-0`));
+    expect(stillPending.length).toBe(10);
+    expect(stillPending.filter(([id]) => startedIds.has(id))).toEqual([]);
+    const other = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'other', start: 'beginning', claimIdleMs: 60_000 });
+    cleanup.push(() => other.stop());
+    const rest = stored.filter((e) => !started.includes(e.id)).map((e) => e.id);
+    expect(await waitUntil(() => rest.every((id) => other.recorder.ids().has(id)), 10_000)).toBe(true);
+    expect(started.some((id) => other.recorder.ids().has(id))).toBe(false);
+  });
+});
+
