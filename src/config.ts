@@ -16,6 +16,10 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: int(1, 500).default(10),
   DATABASE_CONNECT_TIMEOUT_S: int(1, 600).default(5),
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
+  // How a PostgreSQL server that stopped answering is found out (README "Failing fast").
+  DATABASE_PROBE_AFTER_MS: int(10, 60_000).default(500),
+  DATABASE_PROBE_TIMEOUT_MS: int(10, 60_000).default(1000),
+  DATABASE_PROBE_INTERVAL_MS: int(10, 60_000).default(250),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   // Put in front of every channel name (e.g. "staging:" gives "staging:events:agent").
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default(''),
@@ -97,6 +101,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
   if (keys.length === 0 && e.NODE_ENV === 'production' && e.AUTH !== 'disabled') {
     throw new ConfigError('NODE_ENV=production and no API_KEYS: refusing to start an open service. Set API_KEYS, or AUTH=disabled to run open on purpose.');
   }
+
   return {
     http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
     database: {
@@ -105,6 +110,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       poolMax: e.DATABASE_POOL_MAX,
       connectTimeoutSeconds: e.DATABASE_CONNECT_TIMEOUT_S,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      probe: { afterMs: e.DATABASE_PROBE_AFTER_MS, timeoutMs: e.DATABASE_PROBE_TIMEOUT_MS, intervalMs: e.DATABASE_PROBE_INTERVAL_MS },
     },
     redis: { url: e.REDIS_URL, channelPrefix: e.REDIS_CHANNEL_PREFIX },
     append: { maxBatchEvents: e.APPEND_MAX_BATCH_EVENTS, maxInFlight: e.APPEND_MAX_IN_FLIGHT },

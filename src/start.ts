@@ -71,13 +71,14 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     logger.warn(config.auth.disabled ? 'AUTH=disabled: the API is open to anyone who can reach it' : 'no API_KEYS: the API is open to anyone who can reach it; set API_KEYS="<secret>:read+write,…" to require keys');
   }
 
-  const database = createDatabase({ ...config.database, appendConnections: config.append.maxInFlight });
+  const metrics = createMetrics();
+  const database = createDatabase({ ...config.database, appendConnections: config.append.maxInFlight, logger });
   shutdown.add('PostgreSQL connections', () => database.close());
   const store = createEventStore(database.reads);
-  const background = createEventStore(database.sql);
+  // Fails at once while the primary is down, so health, metrics and replays answer quickly.
+  const background = createEventStore(database.background);
   const redis = createPublisherConnection(config.redis.url, logger);
   shutdown.add('Redis connection', () => redis.disconnect());
-  const metrics = createMetrics();
 
   // The relay's connection: checkpoint writes need not wait for a WAL flush (a lost one only
   // means re-publishing) and never wait behind appends.
@@ -135,7 +136,8 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
-    expectedMigrations: knownMigrations(), appliedMigrations: () => appliedMigrations(database.sql),
+    expectedMigrations: knownMigrations(), appliedMigrations: () => database.primary.run(() => appliedMigrations(database.sql)),
+    databases: { primary: database.primary, replica: database.replica },
   });
   registerStoreGauges(metrics, {
     headPosition: () => background.headPosition(),
@@ -143,6 +145,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     appendsInFlight: () => appendQueue.inFlight(),
     poolMax: database.reads.size,
     reads: () => database.reads.stats(),
+    databases: () => ({ primary: database.primary.up, ...(database.replica ? { replica: database.replica.up } : {}) }),
   });
   relay.start();
 

@@ -1,6 +1,7 @@
 import type { NewEvent } from '../events/event.ts';
 import type { EventQuery } from '../events/query-input.ts';
-import { type Connections, type Sql, sqlConnections } from '../postgres/database.ts';
+import { type Connections, sqlConnections } from '../postgres/connections.ts';
+import type { Sql } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
 import { eventQuery, splitPage } from './event-query.ts';
 import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type WriteSnapshotResult } from './snapshots.ts';
