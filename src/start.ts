@@ -22,7 +22,7 @@ import { createShutdown } from './shutdown.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
-import { createEventStore } from './store/event-store.ts';
+import { createEventStore, headPosition } from './store/event-store.ts';
 
 /** Everything the composition root built; the public face is EventService (event-service.ts). */
 export type RunningService = Awaited<ReturnType<typeof startEventService>>;
@@ -72,7 +72,11 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   }
 
   const metrics = createMetrics();
-  const database = createDatabase({ ...config.database, appendConnections: config.append.maxInFlight, logger });
+  const { readUrl, minPositionWaitMs } = config.database;
+  const database = createDatabase({
+    ...config.database, appendConnections: config.append.maxInFlight, logger,
+    replica: readUrl ? { url: readUrl, minPositionWaitMs, readHead: headPosition, onRead: (server) => metrics.reads.inc({ server }) } : undefined,
+  });
   shutdown.add('PostgreSQL connections', () => database.close());
   const store = createEventStore(database.reads);
   // Fails at once while the primary is down, so health, metrics and replays answer quickly.

@@ -45,6 +45,12 @@ export function createMetrics() {
       buckets: [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    reads: new Counter({
+      name: 'database_reads_total',
+      help: "Requests' reads by the server that answered them (with DATABASE_READ_URL): replica or primary",
+      labelNames: ['server'] as const,
+      registers: [registry],
+    }),
     requests: new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests by method, route and status',

@@ -20,6 +20,13 @@ export interface Connections {
   use<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Connections in use, and users waiting for one. */
   stats(): { inUse: number; waiting: number };
+  /**
+   * Connections whose reads see every event up to `position`: a replica only once it has
+   * replayed that far (replica-reads.ts). Absent where reads see every commit (the primary).
+   */
+  atLeast?(position: number): Connections;
+  /** Where writes go when it is not here (reads on a replica: the primary's connections). */
+  writes?: Connections;
 }
 
 /** A postgres.js client of the caller's own, used as it is (it pools by itself). */

@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import type { Logger } from '../observability/logger.ts';
 import type { Circuit, ProbeSettings } from './circuit.ts';
 import { type Connections, createConnections, sqlConnections } from './connections.ts';
+import { createReplicaReads } from './replica-reads.ts';
 import { openServer } from './server.ts';
 
 export type Sql = postgres.Sql;
@@ -17,11 +18,22 @@ export interface DatabaseOptions {
   statementTimeoutMs: number;
   /** How a server that stopped answering is found out (circuit.ts). */
   probe?: ProbeSettings;
+  /** A streaming replica for requests' reads (replica-reads.ts). */
+  replica?: {
+    url: string;
+    minPositionWaitMs: number;
+    /** The newest position a server shows (the store's events_head). */
+    readHead(sql: Sql): Promise<number>;
+    onRead?(server: 'replica' | 'primary'): void;
+  };
   logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 export interface Database {
-  /** Requests' reads: GET /events, GET /events/{id}, SSE pages, aggregates, snapshots. */
+  /**
+   * Requests' reads: GET /events, GET /events/{id}, SSE pages, aggregates, snapshots. On the
+   * replica when there is one (with `atLeast` for read-your-writes, `writes` on the primary).
+   */
   reads: Connections;
   /** The append queue's, one per append transaction in flight: appends never wait behind reads. */
   appends: Connections;
@@ -55,8 +67,24 @@ export function createDatabase(options: DatabaseOptions): Database {
   const appendClients = times(options.appendConnections ?? 1, () => primary.client(1, 'event-service-append'));
   const servers = [primary];
 
+  let reads = primaryReads;
+  const replicaOptions = options.replica;
+  if (replicaOptions) {
+    const replica = openServer({ ...settings, url: replicaOptions.url, role: 'replica' });
+    servers.push(replica);
+    const head = replica.client(1, 'event-service-replica-head');
+    reads = createReplicaReads({
+      replica: createConnections(times(options.poolMax, () => replica.client(1, 'event-service-read')), replica.circuit),
+      primary: primaryReads,
+      circuit: replica.circuit,
+      readHead: () => replica.circuit.run(() => replicaOptions.readHead(head)),
+      minPositionWaitMs: replicaOptions.minPositionWaitMs,
+      onRead: replicaOptions.onRead,
+    });
+  }
+
   return {
-    reads: primaryReads,
+    reads,
     appends: createConnections(appendClients, primary.circuit),
     sql,
     background: sqlConnections(sql, primary.circuit),

@@ -32,17 +32,24 @@ export interface EventStore {
   headPosition(): Promise<number>;
   readSnapshot(aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined>;
   writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
+  /**
+   * The store whose reads see every event up to `position` (read-your-writes on a replica:
+   * the position an append answered); itself when `position` is undefined or every read does.
+   */
+  atLeast(position: number | undefined): EventStore;
 }
 
 const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLOSE = Buffer.from('],"next_after":');
 
 /**
  * The store over a set of connections (the service gives it its read, append or background
- * connections), or over a postgres.js client of your own.
+ * connections), or over a postgres.js client of your own. Snapshot writes go to the
+ * connections' `writes` where they have some (reads on a replica).
  */
 export function createEventStore(on: Connections | Sql): EventStore {
   const connections = typeof on === 'function' ? sqlConnections(on) : on;
   const use = connections.use.bind(connections);
+  const writes = connections.writes ?? connections;
   // Reads use postgres.js directly: its statements are prepared once per connection, while a
   // query built by drizzle is parsed and planned on every call.
   const run = (sql: Sql, q: EventQuery) => {
@@ -55,7 +62,7 @@ export function createEventStore(on: Connections | Sql): EventStore {
     return Number(row!.sequence);
   };
 
-  return {
+  const store: EventStore = {
     append: (requests) => use((sql) => appendRequests(sql, requests)),
     getEvent: (id) => use(async (sql) => (await sql<{ json: string }[]>`select event_json(e) as json from events e where e.id = ${id}`)[0]?.json),
     query: (q) =>
@@ -87,8 +94,10 @@ export function createEventStore(on: Connections | Sql): EventStore {
     headPosition: () => use(headPosition),
     readSnapshot: (type, id, schemaVersion) => use((sql) => readSnapshot(sql, type, id, schemaVersion)),
     writeSnapshot: (s, replacing) =>
-      use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
+      writes.use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
+    atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position))),
   };
+  return store;
 }
 
 /** The newest committed position, on a client of its own (commit notifications, polling). */
