@@ -16,6 +16,8 @@ export interface EventQuery {
   from?: string;
   to?: string;
   after?: number;
+  /** Read-your-writes: the read reflects at least this position (SPEC §11). */
+  minPosition?: number;
   limit: number;
   offset: number;
   order: 'asc' | 'desc';
@@ -44,6 +46,7 @@ const params: Record<string, { key: keyof EventQuery; parse: Parser; expect: str
   from: { key: 'from', parse: (v) => parseInstant(v) ?? undefined, expect: 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z' },
   to: { key: 'to', parse: (v) => parseInstant(v) ?? undefined, expect: 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z' },
   after: { key: 'after', parse: int(0, Number.MAX_SAFE_INTEGER), expect: 'a position (integer >= 0)' },
+  min_position: { key: 'minPosition', parse: int(0, Number.MAX_SAFE_INTEGER), expect: 'a position (integer >= 0)' },
   limit: { key: 'limit', parse: int(1, Number.MAX_SAFE_INTEGER), expect: 'an integer from 1' },
   offset: { key: 'offset', parse: int(0, MAX_QUERY_OFFSET), expect: `an integer from 0 to ${MAX_QUERY_OFFSET}` },
   order: { key: 'order', parse: (v) => (v === 'asc' || v === 'desc' ? v : undefined), expect: '"asc" or "desc"' },

@@ -8,6 +8,7 @@ import { isUuid, NAME_PATTERN } from '../events/names.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
+import { minPositionParam, readFloor } from './min-position.ts';
 
 export interface AggregatesRoutesDeps {
   store: EventStore;
@@ -35,7 +36,8 @@ function snapshotQuery(query: Record<string, string[]>): number | undefined {
   const errors: FieldError[] = [];
   let version: number | undefined;
   for (const [name, values] of Object.entries(query)) {
-    if (name !== 'schema_version') errors.push({ pointer: `/${name}`, detail: 'unknown parameter; known: schema_version' });
+    if (name === 'min_position') continue; // minPositionParam()
+    if (name !== 'schema_version') errors.push({ pointer: `/${name}`, detail: 'unknown parameter; known: schema_version, min_position' });
     else if (values.length !== 1 || !/^[1-9]\d{0,9}$/.test(values[0]!) || Number(values[0]) > 2_147_483_647) errors.push({ pointer: '/schema_version', detail: 'must be an integer >= 1, given once' });
     else version = Number(values[0]);
   }
@@ -48,13 +50,14 @@ export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, 
   return new Hono()
     .get('/:type/:id', async (c) => {
       const key = aggregateKey(c.req.param('type'), c.req.param('id'));
+      const reads = store.atLeast(readFloor(c, minPositionParam(c)));
       const definition = aggregates.get(key.type);
       let body: Record<string, unknown>;
       if (definition) {
-        const loaded = await loadAggregate(store, definition, key.id, { eventTypes, logger });
+        const loaded = await loadAggregate(reads, definition, key.id, { eventTypes, logger });
         body = { aggregate_type: key.type, aggregate_id: key.id, sequence: loaded.sequence, state: loaded.state };
       } else {
-        body = { aggregate_type: key.type, aggregate_id: key.id, sequence: await store.aggregateSequence(key.type, key.id) };
+        body = { aggregate_type: key.type, aggregate_id: key.id, sequence: await reads.aggregateSequence(key.type, key.id) };
       }
       if (body.sequence === 0) throw new AppError('not_found', `aggregate ${key.type} ${key.id} has no events`);
       return c.json(body);
@@ -62,7 +65,7 @@ export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, 
     .get('/:type/:id/snapshot', async (c) => {
       const key = aggregateKey(c.req.param('type'), c.req.param('id'));
       const version = snapshotQuery(c.req.queries());
-      const snapshot = await store.readSnapshot(key.type, key.id, version);
+      const snapshot = await store.atLeast(readFloor(c, minPositionParam(c))).readSnapshot(key.type, key.id, version);
       if (!snapshot) throw new AppError('not_found', `no snapshot of ${key.type} ${key.id}${version ? ` at schema_version ${version}` : ''}`);
       return c.json(snapshot);
     })

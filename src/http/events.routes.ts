@@ -10,6 +10,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
+import { minPositionParam, readFloor } from './min-position.ts';
 
 export interface EventsRoutesDeps {
   store: EventStore;
@@ -74,12 +75,12 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     })
     .get('/', async (c) => {
       const query = parseEventQuery(c.req.queries(), deps.maxQueryLimit);
-      return json(c, await store.queryBody(query), 200);
+      return json(c, await store.atLeast(readFloor(c, query.minPosition)).queryBody(query), 200);
     })
     .get('/:id', async (c) => {
       const id = c.req.param('id');
       if (!isUuid(id)) throw new AppError('malformed_request', 'the event id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
-      const event = await store.getEvent(id.toLowerCase());
+      const event = await store.atLeast(readFloor(c, minPositionParam(c))).getEvent(id.toLowerCase());
       if (!event) throw new AppError('not_found', `no event with id ${id}`);
       return json(c, event, 200);
     });

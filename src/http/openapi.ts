@@ -71,6 +71,11 @@ export function createOpenApi(options: OpenApiOptions) {
     q('to', 'ISO 8601 instant on created_at, exclusive', { type: 'string', format: 'date-time' }),
     q('after', 'position cursor: events after it (before it with order=desc)', { type: 'integer', minimum: 0 }),
   ];
+  // Read-your-writes on a replica (SPEC §11), accepted by every route that reads.
+  const minPosition = [
+    q('min_position', 'answer only from a server that has every event up to this position (the position an append answered)', { type: 'integer', minimum: 0 }),
+    { name: 'X-Min-Position', in: 'header', required: false, schema: { type: 'integer', minimum: 0 }, description: 'as min_position; the larger applies when both are given' },
+  ];
   const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
   const typeParam = { name: 'type', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } };
   const secured = options.authEnabled ? { security: [{ apiKey: [] }] } : {};
@@ -90,7 +95,7 @@ export function createOpenApi(options: OpenApiOptions) {
       },
       get: {
         summary: 'Query events in position order', operationId: 'queryEvents', ...secured,
-        parameters: [...filters, q('limit', `1 to ${options.maxQueryLimit}, default 100`, { type: 'integer', minimum: 1, maximum: options.maxQueryLimit }), q('offset', '0 to 100000', { type: 'integer', minimum: 0, maximum: 100000 }), q('order', 'asc (default) or desc', { type: 'string', enum: ['asc', 'desc'] })],
+        parameters: [...filters, ...minPosition, q('limit', `1 to ${options.maxQueryLimit}, default 100`, { type: 'integer', minimum: 1, maximum: options.maxQueryLimit }), q('offset', '0 to 100000', { type: 'integer', minimum: 0, maximum: 100000 }), q('order', 'asc (default) or desc', { type: 'string', enum: ['asc', 'desc'] })],
         responses: { '200': { description: 'A page; next_after is the cursor of the next one, or null', ...json('EventPage', 'GET /events 200', pageSchema, { events: [storedExample], next_after: null }) }, ...common },
       },
     },
@@ -108,27 +113,27 @@ export function createOpenApi(options: OpenApiOptions) {
     },
     '/events/{id}': {
       get: {
-        summary: 'One event', operationId: 'getEvent', ...secured, parameters: [idParam('id')],
+        summary: 'One event', operationId: 'getEvent', ...secured, parameters: [idParam('id'), ...minPosition],
         responses: { '200': { description: 'The event', ...json('Event', 'GET /events/{id} 200', storedEventSchema, storedExample) }, '404': problem('Unknown id'), ...common },
       },
     },
     '/events/stream': {
       get: {
         summary: 'Server-Sent Events: catch up, then live', operationId: 'streamEvents', ...secured,
-        parameters: [...filters, { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'integer', minimum: 0 }, description: 'resume after this position' }],
+        parameters: [...filters, ...minPosition, { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'integer', minimum: 0 }, description: 'resume after this position' }],
         responses: { '200': { description: 'text/event-stream; each message: id = position, data = the event JSON', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...common },
       },
     },
     '/aggregates/{type}/{id}': {
       get: {
-        summary: 'Current sequence (and state, when a definition is registered)', operationId: 'getAggregate', ...secured, parameters: [typeParam, idParam('id')],
+        summary: 'Current sequence (and state, when a definition is registered)', operationId: 'getAggregate', ...secured, parameters: [typeParam, idParam('id'), ...minPosition],
         responses: { '200': { description: 'The aggregate', ...json('Aggregate', 'GET /aggregates 200', aggregateSchema, { aggregate_type: 'agent', aggregate_id: AGENT, sequence: 3, state: { name: 'x' } }) }, '404': problem('No events'), ...common },
       },
     },
     '/aggregates/{type}/{id}/snapshot': {
       get: {
         summary: 'The latest snapshot', operationId: 'getSnapshot', ...secured,
-        parameters: [typeParam, idParam('id'), q('schema_version', 'fold schema version (default: the most recent of any)', { type: 'integer', minimum: 1 })],
+        parameters: [typeParam, idParam('id'), q('schema_version', 'fold schema version (default: the most recent of any)', { type: 'integer', minimum: 1 }), ...minPosition],
         responses: { '200': { description: 'The snapshot', ...json('Snapshot', 'GET snapshot 200', snapshotSchema, { aggregate_type: 'agent', aggregate_id: AGENT, schema_version: 1, sequence: 3, state: { name: 'x' }, created_at: '2026-11-23T01:44:44.123456Z' }) }, '404': problem('No snapshot'), ...common },
       },
       put: {
