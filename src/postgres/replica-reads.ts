@@ -1,7 +1,7 @@
 import type { Circuit } from './circuit.ts';
 import type { Connections } from './connections.ts';
 import type { Sql } from './database.ts';
-import { isUnavailable } from './errors.ts';
+import { isUnavailable, postgresErrorOf } from './errors.ts';
 
 export interface ReplicaReadsOptions {
   /** Read connections to the replica, through its circuit. */
@@ -15,6 +15,17 @@ export interface ReplicaReadsOptions {
   /** How long a read given a position waits for the replica to replay it before it reads the primary. */
   minPositionWaitMs: number;
   onRead?(server: 'replica' | 'primary'): void;
+}
+
+/**
+ * A read the primary should answer instead: the replica is down or cancelled it for its own
+ * sake (a conflict with recovery), or has not replayed the migrations yet. Not a statement
+ * timeout: the same statement would take as long on the primary.
+ */
+function replicaCannotServe(error: unknown): boolean {
+  const code = postgresErrorOf(error)?.code;
+  if (code === '57014') return false;
+  return isUnavailable(error) || code === '42P01' || code === '42883';
 }
 
 // A head read this recently answers a burst of reads without asking again. Only this long,
@@ -39,8 +50,7 @@ export function createReplicaReads(options: ReplicaReadsOptions): Connections {
         options.onRead?.('replica');
         return result;
       } catch (error) {
-        // A read refused for the server's sake (down, conflict with recovery): the primary answers.
-        if (!isUnavailable(error)) throw error;
+        if (!replicaCannotServe(error)) throw error;
       }
     }
     const result = await primary.use(fn);

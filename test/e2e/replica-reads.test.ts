@@ -1,4 +1,6 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withDatabaseName } from '../../src/postgres/url.ts';
 import { agentCreated, get, newId, postJson } from '../support/http.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
 import { metricValue, startTestService, type TestService } from '../support/service.ts';
@@ -126,5 +128,23 @@ describe('reads on a replica', () => {
     const replicaBefore = await served('replica');
     expect((await get(t.app, '/events?limit=1')).status).toBe(200);
     expect(await served('replica')).toBe(replicaBefore + 1);
+  }, 60_000);
+
+  it('before the replica has replayed the migrations, reads answer from the primary', async () => {
+    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+    await admin`create database fresh`;
+    await admin.end();
+    await pg.waitForReplay();
+    await pg.pauseReplay();
+    try {
+      const s = await startTestService({ DATABASE_READ_URL: withDatabaseName(pg.replicaUrl, 'fresh'), DATABASE_POOL_MAX: '2' }, withDatabaseName(pg.url, 'fresh'), { migrate: true });
+      cleanup.push(() => s.close());
+      const e = (await postJson(s.app, '/events', agentCreated())).body as { id: string };
+      const page = await get(s.app, '/events?limit=10');
+      expect(page.status).toBe(200);
+      expect(page.body.events.map((x: { id: string }) => x.id)).toEqual([e.id]);
+    } finally {
+      await pg.resumeReplay();
+    }
   }, 60_000);
 });
