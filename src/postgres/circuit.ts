@@ -47,14 +47,9 @@ export function createCircuit(options: CircuitOptions): Circuit {
   let stopped = false;
   let probing = false;
   let retry: NodeJS.Timeout | undefined;
-  let opened = openSignal();
-
-  function openSignal() {
-    const controller = new AbortController();
-    const failed = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason)));
-    failed.catch(() => {});
-    return { controller, failed };
-  }
+  // One entry per run in flight, removed when it settles (racing every run against one
+  // long-lived promise would keep a reaction per run alive for as long as the server is up).
+  const inFlight = new Set<(error: Error) => void>();
 
   const unreachable = () => new UnreachableError(`PostgreSQL (${options.server}) does not answer`);
 
@@ -80,7 +75,6 @@ export function createCircuit(options: CircuitOptions): Circuit {
       if (ok) {
         if (up) return;
         up = true;
-        opened = openSignal();
         options.onChange?.(true);
         return;
       }
@@ -88,7 +82,8 @@ export function createCircuit(options: CircuitOptions): Circuit {
       options.onProbeFailed?.(error);
       if (up) {
         up = false;
-        opened.controller.abort(error);
+        for (const fail of inFlight) fail(error);
+        inFlight.clear();
         options.onChange?.(false);
       }
       retry = setTimeout(suspect, options.intervalMs);
@@ -101,15 +96,24 @@ export function createCircuit(options: CircuitOptions): Circuit {
     },
     async run(op) {
       if (!up) throw unreachable();
-      const { controller, failed } = opened;
+      const abandon = new AbortController();
+      let fail!: (error: Error) => void;
+      const failed = new Promise<never>((_, reject) => {
+        fail = (error) => {
+          abandon.abort(error);
+          reject(error);
+        };
+      });
+      inFlight.add(fail);
       const watch = setTimeout(suspect, options.afterMs);
       try {
-        return await Promise.race([op(controller.signal), failed]);
+        return await Promise.race([op(abandon.signal), failed]);
       } catch (error) {
         if (isUnavailable(error) && !(error instanceof UnreachableError)) suspect();
         throw error;
       } finally {
         clearTimeout(watch);
+        inFlight.delete(fail);
       }
     },
     suspect,
