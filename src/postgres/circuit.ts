@@ -20,19 +20,32 @@ export interface CircuitOptions extends ProbeSettings {
   onChange?(up: boolean): void;
 }
 
+/** What an operation run through a circuit can ask. */
+export interface RunState {
+  /** The server was found down while the operation ran: it failed, and must not start work now. */
+  readonly abandoned: boolean;
+}
+
 /** Whether one server answers, and requests to it run fail-fast. */
 export interface Circuit {
   readonly up: boolean;
   /**
    * Runs `op` unless the server is known down (then it fails at once with UnreachableError).
-   * If `op` has had no answer after `afterMs` or failed as an unavailable server would, the
-   * server is probed; when the probe fails, `op` and every other run in flight fail at once
-   * and `signal` is aborted (op is abandoned: it must not start work after that).
+   * If `op` has had no answer after `afterMs` or failed as an unreachable server would, the
+   * server is probed; when the probe fails, `op` and every other run in flight fail at once.
    */
-  run<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  run<T>(op: (state: RunState) => Promise<T>): Promise<T>;
   /** Probe now (once, however many ask). */
   suspect(): void;
   stop(): void;
+}
+
+interface Run extends RunState {
+  readonly started: number;
+  abandoned: boolean;
+  /** A probe was asked for because of this run. */
+  probed: boolean;
+  fail(error: Error): void;
 }
 
 /**
@@ -47,9 +60,10 @@ export function createCircuit(options: CircuitOptions): Circuit {
   let stopped = false;
   let probing = false;
   let retry: NodeJS.Timeout | undefined;
-  // One entry per run in flight, removed when it settles (racing every run against one
-  // long-lived promise would keep a reaction per run alive for as long as the server is up).
-  const inFlight = new Set<(error: Error) => void>();
+  // Runs in flight, oldest first. One watchdog timer looks for runs without an answer while
+  // any are in flight: a timer per run would cost more than the rest of the circuit.
+  const inFlight = new Set<Run>();
+  let watchdog: NodeJS.Timeout | undefined;
 
   const unreachable = () => new UnreachableError(`PostgreSQL (${options.server}) does not answer`);
 
@@ -63,6 +77,21 @@ export function createCircuit(options: CircuitOptions): Circuit {
       return false;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  function watch() {
+    const now = performance.now();
+    for (const run of inFlight) {
+      if (now - run.started < options.afterMs) break;
+      if (!run.probed) {
+        run.probed = true;
+        suspect();
+      }
+    }
+    if (inFlight.size === 0) {
+      clearInterval(watchdog);
+      watchdog = undefined;
     }
   }
 
@@ -82,7 +111,7 @@ export function createCircuit(options: CircuitOptions): Circuit {
       options.onProbeFailed?.(error);
       if (up) {
         up = false;
-        for (const fail of inFlight) fail(error);
+        for (const run of inFlight) run.fail(error);
         inFlight.clear();
         options.onChange?.(false);
       }
@@ -94,32 +123,46 @@ export function createCircuit(options: CircuitOptions): Circuit {
     get up() {
       return up;
     },
-    async run(op) {
-      if (!up) throw unreachable();
-      const abandon = new AbortController();
-      let fail!: (error: Error) => void;
-      const failed = new Promise<never>((_, reject) => {
-        fail = (error) => {
-          abandon.abort(error);
-          reject(error);
+    run(op) {
+      if (!up) return Promise.reject(unreachable());
+      return new Promise((resolve, reject) => {
+        const run: Run = {
+          started: performance.now(),
+          probed: false,
+          abandoned: false,
+          fail(error) {
+            run.abandoned = true;
+            reject(error);
+          },
         };
+        inFlight.add(run);
+        watchdog ??= setInterval(watch, Math.max(5, options.afterMs / 5)).unref();
+        const settled = () => inFlight.delete(run);
+        let result: ReturnType<typeof op>;
+        try {
+          result = op(run);
+        } catch (error) {
+          settled();
+          throw error;
+        }
+        result.then(
+          (value) => {
+            settled();
+            resolve(value);
+          },
+          (error: unknown) => {
+            settled();
+            if (isUnavailable(error) && !(error instanceof UnreachableError)) suspect();
+            reject(error);
+          },
+        );
       });
-      inFlight.add(fail);
-      const watch = setTimeout(suspect, options.afterMs);
-      try {
-        return await Promise.race([op(abandon.signal), failed]);
-      } catch (error) {
-        if (isUnavailable(error) && !(error instanceof UnreachableError)) suspect();
-        throw error;
-      } finally {
-        clearTimeout(watch);
-        inFlight.delete(fail);
-      }
     },
     suspect,
     stop() {
       stopped = true;
       clearTimeout(retry);
+      clearInterval(watchdog);
     },
   };
 }

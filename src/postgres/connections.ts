@@ -1,4 +1,4 @@
-import type { Circuit } from './circuit.ts';
+import type { Circuit, RunState } from './circuit.ts';
 import type { Sql } from './database.ts';
 
 /**
@@ -47,11 +47,11 @@ export function createConnections(clients: Sql[], circuit?: Circuit): Connection
     if (next) next(sql);
     else idle.push(sql);
   };
-  async function take<T>(fn: (sql: Sql) => Promise<T>, abandoned?: AbortSignal): Promise<T> {
+  async function take<T>(fn: (sql: Sql) => Promise<T>, run?: RunState): Promise<T> {
     const sql = idle.pop() ?? (await new Promise<Sql>((resolve) => waiters.push(resolve)));
     try {
       // Given up on while in line (the server was found down): nothing may start now.
-      abandoned?.throwIfAborted();
+      if (run?.abandoned) throw new Error('abandoned: the server was found down');
       return await fn(sql);
     } finally {
       release(sql);
@@ -59,7 +59,7 @@ export function createConnections(clients: Sql[], circuit?: Circuit): Connection
   }
   return {
     size: clients.length,
-    use: (fn) => (circuit ? circuit.run((signal) => take(fn, signal)) : take(fn)),
+    use: (fn) => (circuit ? circuit.run((run) => take(fn, run)) : take(fn)),
     stats: () => ({ inUse: clients.length - idle.length, waiting: waiters.length }),
   };
 }
