@@ -40,7 +40,8 @@ export function createStreamRoutes({ store, commits, heartbeatMs, maxQueryLimit,
       throw new AppError('malformed_request', 'Last-Event-ID must be a position', { errors: [{ pointer: '/Last-Event-ID', detail: 'must be an integer >= 0' }] });
     }
     const floor = readFloor(c, filters.minPosition) ?? 0;
-    let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? (await store.atLeast(floor).headPosition()));
+    // The head a replica shows may be behind commits this instance knows of: new events are those after both.
+    let cursor = lastEventId !== undefined ? Number(lastEventId.trim()) : (filters.after ?? Math.max(await store.atLeast(floor).headPosition(), commits.head));
 
     return streamSSE(c, async (stream) => {
       // Ends the stream when the client goes away or the service shuts down.

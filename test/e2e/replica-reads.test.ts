@@ -86,6 +86,25 @@ describe('reads on a replica', () => {
     }
   });
 
+  it('an SSE stream opened without a position starts at the head this instance knows of, though the replica lags behind it', async () => {
+    const aggregateId = newId();
+    await pg.pauseReplay();
+    try {
+      await append(aggregateId);
+      const stream = readSse(await t.app.request(`/events/stream?aggregate_id=${aggregateId}`));
+      try {
+        expect(await stream.waitFor(() => stream.events.some((e) => e.comment === 'connected'))).toBe(true);
+        const after = await append(aggregateId);
+        expect(await stream.waitFor(() => stream.messages().length >= 1)).toBe(true);
+        expect(stream.messages().map((m) => m.event.id)).toEqual([after.id]);
+      } finally {
+        await stream.close();
+      }
+    } finally {
+      await pg.resumeReplay();
+    }
+  });
+
   it('while the replica is stopped, reads answer from the primary; once it is back, from the replica again', async () => {
     await pg.stopReplica();
     const e = await append();
