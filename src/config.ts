@@ -20,7 +20,7 @@ const envSchema = z.object({
   DATABASE_READ_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
   DATABASE_READ_MIN_POSITION_WAIT_MS: int(0, 60_000).default(250),
   // How a PostgreSQL server that stopped answering is found out (README "Failing fast").
-  DATABASE_PROBE_AFTER_MS: int(10, 60_000).default(500),
+  DATABASE_PROBE_AFTER_MS: int(10, 60_000).default(300),
   DATABASE_PROBE_TIMEOUT_MS: int(10, 60_000).default(1000),
   DATABASE_PROBE_INTERVAL_MS: int(10, 60_000).default(250),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),

@@ -55,7 +55,7 @@ export interface Database {
 /** Connections of the background pool (Database.sql). */
 const BACKGROUND_CONNECTIONS = 2;
 
-export const DEFAULT_PROBE: ProbeSettings = { afterMs: 500, timeoutMs: 1000, intervalMs: 250 };
+export const DEFAULT_PROBE: ProbeSettings = { afterMs: 300, timeoutMs: 1000, intervalMs: 250 };
 
 const times = <T>(n: number, make: () => T) => Array.from({ length: n }, make);
 

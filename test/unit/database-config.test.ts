@@ -4,11 +4,11 @@ import { ConfigError, parseConfig } from '../../src/config.ts';
 const PRIMARY = 'postgres://events@db-primary:5432/events';
 
 describe('the configuration of read replicas and failing fast', () => {
-  it('has no replica by default, waits 250 ms for one to replay a position, and probes after 500 ms for up to 1 s, every 250 ms while down', () => {
+  it('has no replica by default, waits 250 ms for one to replay a position, and probes after 300 ms for up to 1 s, every 250 ms while down', () => {
     const { database } = parseConfig({ DATABASE_URL: PRIMARY });
     expect(database.readUrl).toBeUndefined();
     expect(database.minPositionWaitMs).toBe(250);
-    expect(database.probe).toEqual({ afterMs: 500, timeoutMs: 1000, intervalMs: 250 });
+    expect(database.probe).toEqual({ afterMs: 300, timeoutMs: 1000, intervalMs: 250 });
   });
 
   it('takes a replica URL in the forms DATABASE_URL takes, and refuses anything else', () => {
