@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { createAdminRoutes } from './admin/admin.routes.ts';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
@@ -21,6 +21,7 @@ import { createErrorHandler, problemResponse } from './http/problem.ts';
 import type { ApiKey } from './config.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
+import type { Circuit } from './postgres/circuit.ts';
 import type { Relay } from './publishing/relay.ts';
 import type { ReplayRunner } from './publishing/replays.ts';
 import type { AppendQueue } from './store/append-queue.ts';
@@ -57,6 +58,8 @@ export interface AppDeps {
   logRequests: boolean;
   expectedMigrations: number;
   appliedMigrations(): Promise<number>;
+  /** Whether each PostgreSQL server answers (requests that need one fail fast through it). */
+  databases: { primary: Circuit; replica?: Circuit };
 }
 
 /** The HTTP application, without a server: tests call app.request(). */
@@ -77,6 +80,10 @@ export function createApp(deps: AppDeps) {
   app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
+  // Replays query the background pool itself: while the primary does not answer they fail fast too.
+  const needsPrimary: MiddlewareHandler = (_c, next) => deps.databases.primary.run(() => next());
+  app.use('/replays', needsPrimary);
+  app.use('/replays/*', needsPrimary);
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
   app.route('/consumer-groups', createConsumerGroupsRoutes({ redis: deps.redis, groups: deps.consumerGroups, parked: deps.parked, maxBodyBytes: deps.maxBodyBytes }));
   app.route('/admin', createAdminRoutes());

@@ -16,6 +16,13 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: int(1, 500).default(10),
   DATABASE_CONNECT_TIMEOUT_S: int(1, 600).default(5),
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
+  // A streaming replica of DATABASE_URL for requests' reads (README "Read replicas").
+  DATABASE_READ_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
+  DATABASE_READ_MIN_POSITION_WAIT_MS: int(0, 60_000).default(250),
+  // How a PostgreSQL server that stopped answering is found out (README "Failing fast").
+  DATABASE_PROBE_AFTER_MS: int(10, 60_000).default(300),
+  DATABASE_PROBE_TIMEOUT_MS: int(10, 60_000).default(1000),
+  DATABASE_PROBE_INTERVAL_MS: int(10, 60_000).default(250),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   // Put in front of every channel name (e.g. "staging:" gives "staging:events:agent").
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default(''),
@@ -104,6 +111,9 @@ export function parseConfig(env: Record<string, string | undefined>) {
   if (keys.length === 0 && e.NODE_ENV === 'production' && e.AUTH !== 'disabled') {
     throw new ConfigError('NODE_ENV=production and no API_KEYS: refusing to start an open service. Set API_KEYS, or AUTH=disabled to run open on purpose.');
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL is set but DATABASE_URL is not: a replica needs the primary it follows (the embedded PostgreSQL has none)');
+  }
   return {
     http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
     database: {
@@ -112,6 +122,9 @@ export function parseConfig(env: Record<string, string | undefined>) {
       poolMax: e.DATABASE_POOL_MAX,
       connectTimeoutSeconds: e.DATABASE_CONNECT_TIMEOUT_S,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      readUrl: e.DATABASE_READ_URL,
+      minPositionWaitMs: e.DATABASE_READ_MIN_POSITION_WAIT_MS,
+      probe: { afterMs: e.DATABASE_PROBE_AFTER_MS, timeoutMs: e.DATABASE_PROBE_TIMEOUT_MS, intervalMs: e.DATABASE_PROBE_INTERVAL_MS },
     },
     redis: {
       url: e.REDIS_URL,

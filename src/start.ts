@@ -27,7 +27,7 @@ import { createShutdown } from './shutdown.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
-import { createEventStore } from './store/event-store.ts';
+import { createEventStore, headPosition } from './store/event-store.ts';
 
 /** Everything the composition root built; the public face is EventService (event-service.ts). */
 export type RunningService = Awaited<ReturnType<typeof startEventService>>;
@@ -76,13 +76,18 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     logger.warn(config.auth.disabled ? 'AUTH=disabled: the API is open to anyone who can reach it' : 'no API_KEYS: the API is open to anyone who can reach it; set API_KEYS="<secret>:read+write,…" to require keys');
   }
 
-  const database = createDatabase({ ...config.database, appendConnections: config.append.maxInFlight });
+  const metrics = createMetrics();
+  const { readUrl, minPositionWaitMs } = config.database;
+  const database = createDatabase({
+    ...config.database, appendConnections: config.append.maxInFlight, logger,
+    replica: readUrl ? { url: readUrl, minPositionWaitMs, readHead: headPosition, onRead: (server) => metrics.reads.inc({ server }) } : undefined,
+  });
   shutdown.add('PostgreSQL connections', () => database.close());
   const store = createEventStore(database.reads);
-  const background = createEventStore(database.sql);
+  // Fails at once while the primary is down, so health, metrics and replays answer quickly.
+  const background = createEventStore(database.background);
   const redis = createPublisherConnection(config.redis.url, logger);
   shutdown.add('Redis connection', () => redis.disconnect());
-  const metrics = createMetrics();
 
   // The relay's connection: checkpoint writes need not wait for a WAL flush (a lost one only
   // means re-publishing) and never wait behind appends.
@@ -151,7 +156,8 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
-    expectedMigrations: knownMigrations(), appliedMigrations: () => appliedMigrations(database.sql),
+    expectedMigrations: knownMigrations(), appliedMigrations: () => database.primary.run(() => appliedMigrations(database.sql)),
+    databases: { primary: database.primary, replica: database.replica },
   });
   registerStoreGauges(metrics, {
     headPosition: () => background.headPosition(),
@@ -159,6 +165,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     appendsInFlight: () => appendQueue.inFlight(),
     poolMax: database.reads.size,
     reads: () => database.reads.stats(),
+    databases: () => ({ primary: database.primary.up, ...(database.replica ? { replica: database.replica.up } : {}) }),
   });
   relay.start();
 

@@ -3,6 +3,7 @@ import aggregates from './aggregates.ts';
 import appends from './appends.ts';
 import delivery from './delivery.ts';
 import latency from './latency.ts';
+import reads from './reads.ts';
 import scale from './scale.ts';
 import streams from './streams.ts';
 
@@ -15,4 +16,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, delivery, streams, aggregates, scale];
+export const suites: Suite[] = [appends, latency, reads, delivery, streams, aggregates, scale];

@@ -20,6 +20,8 @@ export interface EventQuery {
   limit: number;
   offset: number;
   order: 'asc' | 'desc';
+  /** Read-your-writes: never answer from a replica that has not replayed this far (SPEC §11). */
+  minPosition?: number;
 }
 
 export type EventFilters = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
@@ -69,8 +71,13 @@ export const eventFilterSchema = z
   })
   .refine(inOrder, inOrderError);
 
+// A read's floor for read replicas (SPEC §11); not a filter of what is read.
+const minPosition = integer(0, Number.MAX_SAFE_INTEGER, 'must be a position (integer >= 0)')
+  .describe('read-your-writes: answer only from a server that has this position (the X-Min-Position header does the same)')
+  .optional();
+
 /** The query parameters of GET /events/stream: the filters. */
-export const eventFilterParameters = z.strictObject(filterShape);
+export const eventFilterParameters = z.strictObject({ ...filterShape, min_position: minPosition });
 
 const queryParameters = new Map<number, ReturnType<typeof buildQueryParameters>>();
 function buildQueryParameters(maxLimit: number) {
@@ -79,6 +86,7 @@ function buildQueryParameters(maxLimit: number) {
     limit: integer(1, maxLimit, `must be an integer from 1 to ${maxLimit}`).default(DEFAULT_QUERY_LIMIT).describe('page size'),
     offset: integer(0, MAX_QUERY_OFFSET, `must be an integer from 0 to ${MAX_QUERY_OFFSET}`).default(0).describe('events to skip'),
     order: z.enum(['asc', 'desc'], { error: 'must be "asc" or "desc"' }).default('asc').describe('position order'),
+    min_position: minPosition,
   });
 }
 
@@ -95,7 +103,7 @@ const readFilters = createQueryReader(eventFilterParameters, inOrderAcross);
 
 const camel: Record<string, keyof EventQuery> = {
   aggregate_type: 'aggregateType', aggregate_id: 'aggregateId', event_type: 'eventType', correlation_id: 'correlationId',
-  from: 'from', to: 'to', after: 'after', limit: 'limit', offset: 'offset', order: 'order',
+  from: 'from', to: 'to', after: 'after', limit: 'limit', offset: 'offset', order: 'order', min_position: 'minPosition',
 };
 
 /** A validated filter or query (snake_case, as sent) in the store's terms. */

@@ -8,6 +8,7 @@ import { createQueryReader } from '../events/query-string.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
+import { minPositionParam, minPositionQuery, readFloor } from './min-position.ts';
 import { aggregatePath, readPath } from './path-params.ts';
 
 export interface AggregatesRoutesDeps {
@@ -35,6 +36,7 @@ export const snapshotQuery = z.strictObject({
     .max(2_147_483_647, 'must be at most 2147483647')
     .optional()
     .describe('fold schema version (default: the most recent of any)'),
+  min_position: minPositionQuery.shape.min_position,
 });
 const readSnapshotQuery = createQueryReader(snapshotQuery);
 
@@ -43,21 +45,23 @@ export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, 
   return new Hono()
     .get('/:type/:id', async (c) => {
       const key = aggregateKey(c.req.param());
+      const reads = store.atLeast(readFloor(c, minPositionParam(c)));
       const definition = aggregates.get(key.type);
       let body: Record<string, unknown>;
       if (definition) {
-        const loaded = await loadAggregate(store, definition, key.id, { eventTypes, logger });
+        const loaded = await loadAggregate(reads, definition, key.id, { eventTypes, logger });
         body = { aggregate_type: key.type, aggregate_id: key.id, sequence: loaded.sequence, state: loaded.state };
       } else {
-        body = { aggregate_type: key.type, aggregate_id: key.id, sequence: await store.aggregateSequence(key.type, key.id) };
+        body = { aggregate_type: key.type, aggregate_id: key.id, sequence: await reads.aggregateSequence(key.type, key.id) };
       }
       if (body.sequence === 0) throw new AppError('not_found', `aggregate ${key.type} ${key.id} has no events`);
       return c.json(body);
     })
     .get('/:type/:id/snapshot', async (c) => {
       const key = aggregateKey(c.req.param());
-      const version = readSnapshotQuery(c.req.queries()).schema_version;
-      const snapshot = await store.readSnapshot(key.type, key.id, version);
+      const query = readSnapshotQuery(c.req.queries());
+      const version = query.schema_version;
+      const snapshot = await store.atLeast(readFloor(c, query.min_position)).readSnapshot(key.type, key.id, version);
       if (!snapshot) throw new AppError('not_found', `no snapshot of ${key.type} ${key.id}${version ? ` at schema_version ${version}` : ''}`);
       return c.json(snapshot);
     })

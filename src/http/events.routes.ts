@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
+import { minPositionParam, readFloor } from './min-position.ts';
 import { eventPath, readPath } from './path-params.ts';
 
 export interface EventsRoutesDeps {
@@ -74,11 +75,11 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     })
     .get('/', async (c) => {
       const query = parseEventQuery(c.req.queries(), deps.maxQueryLimit);
-      return json(c, await store.queryBody(query), 200);
+      return json(c, await store.atLeast(readFloor(c, query.minPosition)).queryBody(query), 200);
     })
     .get('/:id', async (c) => {
       const { id } = readPath(eventPath, c.req.param(), 'the event id must be a UUID');
-      const event = await store.getEvent(id);
+      const event = await store.atLeast(readFloor(c, minPositionParam(c))).getEvent(id);
       if (!event) throw new AppError('not_found', `no event with id ${id}`);
       return json(c, event, 200);
     });

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
+import type { Circuit } from '../postgres/circuit.ts';
 import type { Relay } from '../publishing/relay.ts';
 import type { EventStore } from '../store/event-store.ts';
 
@@ -8,13 +9,21 @@ export interface HealthDeps {
   background: Pick<EventStore, 'headPosition'>;
   redis: Redis;
   relay: Relay;
+  /** Requests fail at once while a server is known down, so these answer at once then too. */
+  databases: { primary: Circuit; replica?: Circuit };
 }
+
+// As on every 503 of the service: PostgreSQL is probed in the background, try again soon.
+const RETRY = { 'retry-after': '1' };
+
+// Reported when the service has a read replica; reads fall back to the primary without it.
+const replicaField = (databases: HealthDeps['databases']) => (databases.replica ? { replica: databases.replica.up ? 'ok' : 'unavailable' } : {});
 
 /**
  * GET /health: 200 while PostgreSQL answers (appends work), 503 otherwise. Redis being away
  * does not make the service unhealthy; it shows as redis "unavailable" and a growing lag.
  */
-export function createHealthRoutes({ background, redis, relay }: HealthDeps) {
+export function createHealthRoutes({ background, redis, relay, databases }: HealthDeps) {
   return new Hono().get('/', async (c) => {
     let head: number | null = null;
     try {
@@ -26,13 +35,14 @@ export function createHealthRoutes({ background, redis, relay }: HealthDeps) {
     const body = {
       status: head === null ? 'unavailable' : 'ok',
       postgres: head === null ? 'unavailable' : 'ok',
+      ...replicaField(databases),
       redis: redis.status === 'ready' ? 'ok' : 'unavailable',
       head_position: head,
       published_position: relayStatus.publishedPosition,
       publish_lag: head === null ? null : Math.max(0, head - relayStatus.publishedPosition),
       relay: relayStatus.state,
     };
-    return c.json(body, head === null ? 503 : 200);
+    return head === null ? c.json(body, 503, RETRY) : c.json(body, 200);
   });
 }
 
@@ -48,7 +58,7 @@ export interface ReadyDeps extends HealthDeps {
  * applied), else 503. Redis is reported but does not make the service unready: appends and
  * reads work without it, and publication catches up when it returns.
  */
-export function createReadyRoutes({ redis, expectedMigrations, appliedMigrations }: ReadyDeps) {
+export function createReadyRoutes({ redis, expectedMigrations, appliedMigrations, databases }: ReadyDeps) {
   return new Hono().get('/', async (c) => {
     let postgres = 'ok';
     let migrations: string;
@@ -60,7 +70,7 @@ export function createReadyRoutes({ redis, expectedMigrations, appliedMigrations
       migrations = 'unknown';
     }
     const ready = postgres === 'ok' && migrations === 'ok';
-    const body = { status: ready ? 'ready' : 'not_ready', postgres, migrations, redis: redis.status === 'ready' ? 'ok' : 'unavailable' };
-    return c.json(body, ready ? 200 : 503);
+    const body = { status: ready ? 'ready' : 'not_ready', postgres, ...replicaField(databases), migrations, redis: redis.status === 'ready' ? 'ok' : 'unavailable' };
+    return ready ? c.json(body, 200) : c.json(body, 503, RETRY);
   });
 }

@@ -6,6 +6,7 @@ import { parseEventFilters } from '../events/query-input.ts';
 import type { CommitSignal } from '../store/commit-signal.ts';
 import { positionOf } from '../store/event-record.ts';
 import type { EventStore } from '../store/event-store.ts';
+import { readFloor } from './min-position.ts';
 
 export interface StreamRoutesDeps {
   store: EventStore;
@@ -34,7 +35,9 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: St
     if (lastEventId !== undefined && !lastEventIdHeader.safeParse(lastEventId).success) {
       throw new AppError('malformed_request', 'Last-Event-ID must be a position', { errors: [{ pointer: '/Last-Event-ID', detail: 'must be an integer >= 0' }] });
     }
-    let cursor = lastEventId !== undefined ? Number(lastEventId) : (filters.after ?? (await store.headPosition()));
+    const floor = readFloor(c, filters.minPosition) ?? 0;
+    // The head a replica shows may be behind commits this instance knows of: new events are those after both.
+    let cursor = lastEventId !== undefined ? Number(lastEventId) : (filters.after ?? Math.max(await store.atLeast(floor).headPosition(), commits.head));
 
     return streamSSE(c, async (stream) => {
       // Ends the stream when the client goes away or the service shuts down.
@@ -49,7 +52,8 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: St
         await stream.write(': connected\n\n');
         while (!ended()) {
           const headBefore = commits.head;
-          const page = await store.query({ ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
+          // On a replica, a page must reflect headBefore: the cursor skips to it below.
+          const page = await store.atLeast(Math.max(floor, headBefore)).query({ ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
           for (const json of page.events) {
             const position = positionOf(json);
             await stream.writeSSE({ id: String(position), data: json });

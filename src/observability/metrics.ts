@@ -11,6 +11,8 @@ export interface MetricSources {
   appendsInFlight(): number;
   poolMax: number;
   reads(): { inUse: number; waiting: number };
+  /** Whether each PostgreSQL server answers (its circuit is closed). */
+  databases(): Record<string, boolean>;
 }
 
 export function createMetrics() {
@@ -51,6 +53,12 @@ export function createMetrics() {
       name: 'stream_mirror_refilled_events_total',
       help: 'Events the relay copied from PostgreSQL into a Redis stream that had lost them (REDIS_STREAMS=on)',
       labelNames: ['aggregate_type'] as const,
+      registers: [registry],
+    }),
+    reads: new Counter({
+      name: 'database_reads_total',
+      help: "Requests' reads by the server that answered them (with DATABASE_READ_URL): replica or primary",
+      labelNames: ['server'] as const,
       registers: [registry],
     }),
     requests: new Counter({
@@ -125,6 +133,15 @@ export function registerStoreGauges(metrics: Metrics, sources: MetricSources) {
     registers: [registry],
     collect() {
       this.set(sources.reads().inUse);
+    },
+  });
+  new Gauge({
+    name: 'database_up',
+    help: 'Whether a PostgreSQL server answers (1) or requests that need it fail at once (0), by server: primary, replica',
+    labelNames: ['server'] as const,
+    registers: [registry],
+    collect() {
+      for (const [server, up] of Object.entries(sources.databases())) this.set({ server }, up ? 1 : 0);
     },
   });
   new Gauge({

@@ -1,11 +1,18 @@
 import postgres from 'postgres';
 import { AppError } from '../errors.ts';
 
-// Driver-level codes (postgres.js, node sockets) that mean "the database cannot be reached".
+// Driver-level codes (postgres.js, node sockets, the circuit) that mean "the database cannot be reached".
 const UNREACHABLE = new Set([
   'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
   'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND',
+  'DATABASE_UNREACHABLE',
 ]);
+
+/** A server found not to answer (circuit.ts): what was waiting on it fails with this at once. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+  readonly code = 'DATABASE_UNREACHABLE';
+}
 
 // SQLSTATEs for which nothing is wrong with the request: retry later.
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '55P03', '40001', '40P01']);

@@ -1,6 +1,7 @@
 import type { NewEvent } from '../events/event.ts';
 import type { EventQuery } from '../events/query-input.ts';
-import { type Connections, type Sql, sqlConnections } from '../postgres/database.ts';
+import { type Connections, sqlConnections } from '../postgres/connections.ts';
+import type { Sql } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
 import { eventQuery, splitPage } from './event-query.ts';
 import { aggregateTypes, countAfter, lastPositionOfType, typeWindow } from './type-positions.ts';
@@ -40,17 +41,24 @@ export interface EventStore {
   /** Events of a type after a position, counted up to `cap`. */
   countAfter(aggregateType: string, after: number, cap: number): Promise<number>;
   writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
+  /**
+   * The store whose reads see every event up to `position` (read-your-writes on a replica:
+   * the position an append answered); itself when `position` is undefined or every read does.
+   */
+  atLeast(position: number | undefined): EventStore;
 }
 
 const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLOSE = Buffer.from('],"next_after":');
 
 /**
  * The store over a set of connections (the service gives it its read, append or background
- * connections), or over a postgres.js client of your own.
+ * connections), or over a postgres.js client of your own. Snapshot writes go to the
+ * connections' `writes` where they have some (reads on a replica).
  */
 export function createEventStore(on: Connections | Sql): EventStore {
   const connections = typeof on === 'function' ? sqlConnections(on) : on;
   const use = connections.use.bind(connections);
+  const writes = connections.writes ?? connections;
   // Reads use postgres.js directly: its statements are prepared once per connection, while a
   // query built by drizzle is parsed and planned on every call.
   const run = (sql: Sql, q: EventQuery) => {
@@ -63,7 +71,7 @@ export function createEventStore(on: Connections | Sql): EventStore {
     return Number(row!.sequence);
   };
 
-  return {
+  const store: EventStore = {
     append: (requests) => use((sql) => appendRequests(sql, requests)),
     getEvent: (id) => use(async (sql) => (await sql<{ json: string }[]>`select event_json(e) as json from events e where e.id = ${id}`)[0]?.json),
     query: (q) =>
@@ -99,8 +107,10 @@ export function createEventStore(on: Connections | Sql): EventStore {
     typeWindow: (type, after, upTo, size) => use((sql) => typeWindow(sql, type, after, upTo, size)),
     countAfter: (type, after, cap) => use((sql) => countAfter(sql, type, after, cap)),
     writeSnapshot: (s, replacing) =>
-      use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
+      writes.use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
+    atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position))),
   };
+  return store;
 }
 
 /** The newest committed position, on a client of its own (commit notifications, polling). */

@@ -1,4 +1,5 @@
 import { snapshotQuery } from '../aggregates.routes.ts';
+import { minPositionHeader, minPositionQuery } from '../min-position.ts';
 import { aggregatePath } from '../path-params.ts';
 import { AGGREGATE_ID, snapshotExample } from './examples.ts';
 import { json, type OperationSpec } from './operation.ts';
@@ -9,13 +10,13 @@ export function aggregatesOperations(): OperationSpec[] {
   return [
     {
       method: 'get', path: '/aggregates/{type}/{id}', operationId: 'getAggregate', tag, summary: 'Current sequence (and state, when a definition is registered)',
-      pathParameters: aggregatePath,
+      pathParameters: aggregatePath, query: minPositionQuery, headers: minPositionHeader,
       answers: { 200: json('The aggregate', 'Aggregate', { aggregate_type: 'agent', aggregate_id: AGGREGATE_ID, sequence: 3, state: { name: 'x' } }) },
       problems: [400, 404, 410],
     },
     {
       method: 'get', path: '/aggregates/{type}/{id}/snapshot', operationId: 'getSnapshot', tag, summary: 'The latest snapshot',
-      pathParameters: aggregatePath, query: snapshotQuery,
+      pathParameters: aggregatePath, query: snapshotQuery, headers: minPositionHeader,
       answers: { 200: json('The snapshot', 'Snapshot', snapshotExample) },
       problems: [400, 404],
     },

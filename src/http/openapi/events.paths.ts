@@ -1,3 +1,4 @@
+import { minPositionHeader, minPositionQuery } from '../min-position.ts';
 import { eventFilterParameters, eventQueryParameters } from '../../events/query-input.ts';
 import { eventPath } from '../path-params.ts';
 import { lastEventIdHeader } from '../stream.routes.ts';
@@ -32,11 +33,12 @@ export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): 
       method: 'get', path: '/events', operationId: 'queryEvents', tag, summary: 'Query events in position order',
       description: 'Unknown or repeated parameters are refused (400), so a typo never widens a query to every event. next_after is the cursor of the next page, or null.',
       query: eventQueryParameters(maxQueryLimit),
+      headers: minPositionHeader,
       answers: { 200: json('A page', 'EventPage', { events: [storedExample], next_after: null }) },
     },
     {
       method: 'get', path: '/events/{id}', operationId: 'getEvent', tag, summary: 'One event',
-      pathParameters: eventPath,
+      pathParameters: eventPath, query: minPositionQuery, headers: minPositionHeader,
       answers: { 200: json('The event', 'Event', storedExample) },
       problems: [400, 404, 410],
     },
@@ -44,7 +46,7 @@ export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): 
       method: 'get', path: '/events/stream', operationId: 'streamEvents', tag, summary: 'Server-Sent Events: catch up, then live',
       description: 'Starts after `after` or Last-Event-ID, else at the current head (new events only). Each message: id = position, data = the event JSON.',
       query: eventFilterParameters,
-      headers: { 'Last-Event-ID': lastEventIdHeader },
+      headers: { 'Last-Event-ID': lastEventIdHeader, ...minPositionHeader },
       answers: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
     },
   ];

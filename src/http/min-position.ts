@@ -1,0 +1,34 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { createQueryReader } from '../events/query-string.ts';
+
+const position = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const POSITION = /^(0|[1-9]\d{0,15})$/;
+const HEADER = 'read-your-writes: answer only from a server that has replayed this position';
+
+/** The query of a read whose only parameter is min_position (GET /events/{id}, GET /aggregates/{type}/{id}). */
+export const minPositionQuery = z.strictObject({
+  min_position: position.optional().describe(`${HEADER} (the X-Min-Position header does the same)`),
+});
+/** The header, as documented on every read. */
+export const minPositionHeader = { 'X-Min-Position': position.describe(HEADER) };
+
+const readMinPositionQuery = createQueryReader(minPositionQuery);
+
+/** min_position from a query that has no other parameter; a 400 naming anything else. */
+export const minPositionParam = (c: Context): number | undefined => readMinPositionQuery(c.req.queries()).min_position;
+
+/**
+ * The position a read must reflect (read-your-writes, SPEC §11): `min_position` from the query
+ * (`fromQuery`) or the X-Min-Position header, the larger when both are given, as each is a
+ * lower bound. Undefined without either: the read may come from a replica that lags.
+ */
+export function readFloor(c: Context, fromQuery: number | undefined): number | undefined {
+  const raw = c.req.header('x-min-position')?.trim();
+  if (raw === undefined) return fromQuery;
+  if (!POSITION.test(raw) || Number(raw) > Number.MAX_SAFE_INTEGER) {
+    throw new AppError('malformed_request', 'X-Min-Position must be a position', { errors: [{ pointer: '/X-Min-Position', detail: 'must be an integer >= 0' }] });
+  }
+  return fromQuery === undefined ? Number(raw) : Math.max(Number(raw), fromQuery);
+}

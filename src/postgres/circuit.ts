@@ -1,0 +1,168 @@
+import { isUnavailable, UnreachableError } from './errors.ts';
+
+export interface ProbeSettings {
+  /** An operation without an answer for this long makes the circuit probe the server. */
+  afterMs: number;
+  /** A probe without an answer for this long has failed. */
+  timeoutMs: number;
+  /** While the server is down, the pause between probes. */
+  intervalMs: number;
+}
+
+export interface CircuitOptions extends ProbeSettings {
+  /** Names the server in errors ('primary', 'replica'). */
+  server: string;
+  /** One round trip to the server on a connection of its own. */
+  probe(): Promise<unknown>;
+  /** After every failed probe, with the error that fails whatever still waits on the server. */
+  onProbeFailed?(error: UnreachableError): void;
+  /** When the server is found down, and when it answers again. */
+  onChange?(up: boolean): void;
+}
+
+/** What an operation run through a circuit can ask. */
+export interface RunState {
+  /** The server was found down while the operation ran: it failed, and must not start work now. */
+  readonly abandoned: boolean;
+}
+
+/** Whether one server answers, and requests to it run fail-fast. */
+export interface Circuit {
+  readonly up: boolean;
+  /**
+   * Runs `op` unless the server is known down (then it fails at once with UnreachableError).
+   * If `op` has had no answer after `afterMs` or failed as an unreachable server would, the
+   * server is probed; when the probe fails, `op` and every other run in flight fail at once.
+   */
+  run<T>(op: (state: RunState) => Promise<T>): Promise<T>;
+  /** Probe now (once, however many ask). */
+  suspect(): void;
+  stop(): void;
+}
+
+interface Run extends RunState {
+  readonly started: number;
+  abandoned: boolean;
+  /** A probe was asked for because of this run. */
+  probed: boolean;
+  fail(error: Error): void;
+}
+
+/**
+ * A circuit breaker that trusts no timeout of the driver: a stopped server or a network that
+ * drops packets leaves a connection silent for minutes, so silence past `afterMs` is checked by
+ * a probe on another connection, and only a failed probe opens the circuit (a slow query on a
+ * healthy server keeps running). While open, requests fail at once and the server is probed
+ * every `intervalMs`; the first probe that succeeds closes it.
+ */
+export function createCircuit(options: CircuitOptions): Circuit {
+  let up = true;
+  let stopped = false;
+  let probing = false;
+  let retry: NodeJS.Timeout | undefined;
+  // Runs in flight, oldest first. One watchdog timer looks for runs without an answer while
+  // any are in flight: a timer per run would cost more than the rest of the circuit.
+  const inFlight = new Set<Run>();
+  let watchdog: NodeJS.Timeout | undefined;
+
+  const unreachable = () => new UnreachableError(`PostgreSQL (${options.server}) does not answer`);
+
+  async function probeOnce(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(unreachable()), options.timeoutMs)));
+    try {
+      await Promise.race([options.probe(), late]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function watch() {
+    const now = performance.now();
+    for (const run of inFlight) {
+      if (now - run.started < options.afterMs) break;
+      if (!run.probed) {
+        run.probed = true;
+        suspect();
+      }
+    }
+    if (inFlight.size === 0) {
+      clearInterval(watchdog);
+      watchdog = undefined;
+    }
+  }
+
+  function suspect() {
+    if (probing || stopped) return;
+    probing = true;
+    void probeOnce().then((ok) => {
+      probing = false;
+      if (stopped) return;
+      if (ok) {
+        if (up) return;
+        up = true;
+        options.onChange?.(true);
+        return;
+      }
+      const error = unreachable();
+      options.onProbeFailed?.(error);
+      if (up) {
+        up = false;
+        for (const run of inFlight) run.fail(error);
+        inFlight.clear();
+        options.onChange?.(false);
+      }
+      retry = setTimeout(suspect, options.intervalMs);
+    });
+  }
+
+  return {
+    get up() {
+      return up;
+    },
+    run(op) {
+      if (!up) return Promise.reject(unreachable());
+      return new Promise((resolve, reject) => {
+        const run: Run = {
+          started: performance.now(),
+          probed: false,
+          abandoned: false,
+          fail(error) {
+            run.abandoned = true;
+            reject(error);
+          },
+        };
+        inFlight.add(run);
+        watchdog ??= setInterval(watch, Math.max(5, options.afterMs / 5)).unref();
+        const settled = () => inFlight.delete(run);
+        let result: ReturnType<typeof op>;
+        try {
+          result = op(run);
+        } catch (error) {
+          settled();
+          throw error;
+        }
+        result.then(
+          (value) => {
+            settled();
+            resolve(value);
+          },
+          (error: unknown) => {
+            settled();
+            if (isUnavailable(error) && !(error instanceof UnreachableError)) suspect();
+            reject(error);
+          },
+        );
+      });
+    },
+    suspect,
+    stop() {
+      stopped = true;
+      clearTimeout(retry);
+      clearInterval(watchdog);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import type { Circuit } from './circuit.ts';
+import type { Connections } from './connections.ts';
+import type { Sql } from './database.ts';
+import { isUnavailable, postgresErrorOf } from './errors.ts';
+
+export interface ReplicaReadsOptions {
+  /** Read connections to the replica, through its circuit. */
+  replica: Connections;
+  /** Read connections to the primary: the fallback, and where writes go. */
+  primary: Connections;
+  /** Whether the replica answers. */
+  circuit: Circuit;
+  /** The replica's head position (events_head on the replica). */
+  readHead(): Promise<number>;
+  /** How long a read given a position waits for the replica to replay it before it reads the primary. */
+  minPositionWaitMs: number;
+  onRead?(server: 'replica' | 'primary'): void;
+}
+
+/**
+ * A read the primary should answer instead: the replica is down or cancelled it for its own
+ * sake (a conflict with recovery), or has not replayed the migrations yet. Not a statement
+ * timeout: the same statement would take as long on the primary.
+ */
+function replicaCannotServe(error: unknown): boolean {
+  const code = postgresErrorOf(error)?.code;
+  if (code === '57014') return false;
+  return isUnavailable(error) || code === '42P01' || code === '42883';
+}
+
+// A head read this recently answers a burst of reads without asking again. Only this long,
+// because a replica behind the same URL could be replaced by one that is further behind.
+const HEAD_FRESH_MS = 1000;
+const HEAD_POLL_MS = 5;
+
+/**
+ * Requests' reads on a streaming replica, the primary standing in while the replica is down or
+ * failing. `atLeast(position)` gives connections that never answer from a replica that has not
+ * replayed `position`: events_head.last_position is updated in the same transaction as the
+ * events it counts, so a replica showing it at `position` shows every event up to it.
+ */
+export function createReplicaReads(options: ReplicaReadsOptions): Connections {
+  const { replica, primary, circuit } = options;
+  const head = createHeadWatch(options.readHead, options.minPositionWaitMs);
+
+  async function read<T>(fn: (sql: Sql) => Promise<T>, minPosition: number | undefined): Promise<T> {
+    if (circuit.up && (minPosition === undefined || (await head.reaches(minPosition)))) {
+      try {
+        const result = await replica.use(fn);
+        options.onRead?.('replica');
+        return result;
+      } catch (error) {
+        if (!replicaCannotServe(error)) throw error;
+      }
+    }
+    const result = await primary.use(fn);
+    options.onRead?.('primary');
+    return result;
+  }
+
+  const stats = () => {
+    const [r, p] = [replica.stats(), primary.stats()];
+    return { inUse: r.inUse + p.inUse, waiting: r.waiting + p.waiting };
+  };
+  const at = (minPosition: number | undefined): Connections => ({
+    size: replica.size,
+    use: (fn) => read(fn, minPosition),
+    stats,
+    atLeast: (position) => at(Math.max(position, minPosition ?? 0)),
+    writes: primary,
+  });
+  return at(undefined);
+}
+
+/**
+ * The replica's head, read once per instance however many reads wait on it. A wait that ran
+ * out leaves the head it saw: while the replica stays there (replay paused or stuck), reads
+ * beyond it go to the primary without waiting again.
+ */
+function createHeadWatch(readHead: () => Promise<number>, waitMs: number) {
+  let head = -1;
+  let seenAt = 0;
+  let stuckAt: number | undefined;
+  let reading: Promise<number | undefined> | undefined;
+
+  const refresh = () =>
+    (reading ??= readHead().then(
+      (h) => {
+        head = h;
+        seenAt = performance.now();
+        return h;
+      },
+      () => {
+        head = -1;
+        return undefined;
+      },
+    ).finally(() => (reading = undefined)));
+
+  return {
+    async reaches(position: number): Promise<boolean> {
+      if (head >= position && performance.now() - seenAt < HEAD_FRESH_MS) return true;
+      const deadline = performance.now() + waitMs;
+      for (;;) {
+        const h = await refresh();
+        if (h === undefined) return false;
+        if (h >= position) return true;
+        const left = deadline - performance.now();
+        if (h === stuckAt || left <= 0) {
+          stuckAt = h;
+          return false;
+        }
+        stuckAt = undefined;
+        await new Promise((r) => setTimeout(r, Math.min(HEAD_POLL_MS, left)));
+      }
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createCircuit } from '../../src/postgres/circuit.ts';
+import { createConnections } from '../../src/postgres/connections.ts';
+import type { Sql } from '../../src/postgres/database.ts';
+import { isUnavailable, UnreachableError } from '../../src/postgres/errors.ts';
+import { waitUntil } from '../support/wait.ts';
+
+const never = () => new Promise<never>(() => {});
+
+/** A circuit whose probe answers while `server.answers` holds, and never otherwise. */
+function circuitOver(server: { answers: boolean; probes: number }) {
+  return createCircuit({
+    server: 'test', afterMs: 20, timeoutMs: 50, intervalMs: 10,
+    probe: async () => {
+      server.probes++;
+      if (!server.answers) await never();
+    },
+  });
+}
+
+describe('the circuit of a server', () => {
+  it('fails an operation without an answer, and every other in flight, once a probe gets none; then fails new ones without running them', async () => {
+    const server = { answers: false, probes: 0 };
+    const circuit = circuitOver(server);
+    const first = circuit.run(never);
+    const second = circuit.run(never);
+    await expect(first).rejects.toBeInstanceOf(UnreachableError);
+    await expect(second).rejects.toBeInstanceOf(UnreachableError);
+    expect(circuit.up).toBe(false);
+    let ran = false;
+    const refused = await circuit.run(async () => (ran = true)).catch((e: unknown) => e);
+    expect(isUnavailable(refused)).toBe(true);
+    expect(ran).toBe(false);
+    circuit.stop();
+  });
+
+  it('lets a slow operation finish while the server answers probes', async () => {
+    const server = { answers: true, probes: 0 };
+    const circuit = circuitOver(server);
+    const slow = circuit.run(() => new Promise((resolve) => setTimeout(() => resolve('done'), 200)));
+    await expect(slow).resolves.toBe('done');
+    expect(server.probes).toBeGreaterThan(0);
+    expect(circuit.up).toBe(true);
+    circuit.stop();
+  });
+
+  it('probes in the background while down and closes once the server answers again', async () => {
+    const server = { answers: false, probes: 0 };
+    const circuit = circuitOver(server);
+    await circuit.run(never).catch(() => {});
+    const probesWhileDown = server.probes;
+    expect(await waitUntil(() => server.probes > probesWhileDown + 1, 5_000, 5)).toBe(true);
+    server.answers = true;
+    expect(await waitUntil(() => circuit.up, 5_000, 5)).toBe(true);
+    await expect(circuit.run(async () => 'served')).resolves.toBe('served');
+    circuit.stop();
+  });
+
+  it('probes at once when an operation fails as an unreachable server would', async () => {
+    const server = { answers: false, probes: 0 };
+    const circuit = circuitOver(server);
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    await expect(circuit.run(() => Promise.reject(refused))).rejects.toBe(refused);
+    expect(server.probes).toBe(1);
+    expect(await waitUntil(() => !circuit.up, 5_000, 5)).toBe(true);
+    circuit.stop();
+  });
+
+  it('never starts an operation that waited in line for a connection when the server was found down', async () => {
+    const server = { answers: false, probes: 0 };
+    const circuit = circuitOver(server);
+    const connections = createConnections([{} as Sql], circuit);
+    const started: string[] = [];
+    const holder = connections.use(async () => {
+      started.push('holder');
+      return new Promise<void>((resolve) => setTimeout(resolve, 300));
+    });
+    const waiter = connections.use(async () => void started.push('waiter'));
+    await expect(waiter).rejects.toBeInstanceOf(UnreachableError);
+    await expect(holder).rejects.toBeInstanceOf(UnreachableError);
+    // Once the holder's operation ends, its connection passes to the waiter, which gives it back unused.
+    expect(await waitUntil(() => connections.stats().inUse === 0, 5_000, 5)).toBe(true);
+    expect(started).toEqual(['holder']);
+    expect(connections.stats()).toEqual({ inUse: 0, waiting: 0 });
+    circuit.stop();
+  });
+});
