@@ -22,6 +22,7 @@ import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
 import { createEventStore } from './store/event-store.ts';
+import { createPartitionMaintenance } from './store/partitions.ts';
 
 export interface EventServiceOptions {
   /** Where configuration is read from (default: process.env); see README "Configuration". */
@@ -123,6 +124,11 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
   shutdown.add('commit notifications', () => notifications.stop());
 
+  const partitions = createPartitionMaintenance({
+    sql: database.sql, logger, intervalMs: config.partitions.maintenanceIntervalMs, partitionSize: config.partitions.size,
+  });
+  shutdown.add('partition maintenance', () => partitions.stop());
+
   const appendQueue = createAppendQueue({
     store: createEventStore(database.appends),
     maxInFlight: database.appends.size,
@@ -133,6 +139,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       relay.notify(created);
       commits.notify(head);
       notifications.announce(head);
+      partitions.notifyHead(head);
     },
   });
   shutdown.add('appends in flight', () => appendQueue.drain());
@@ -155,6 +162,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     reads: () => database.reads.stats(),
   });
   relay.start();
+  partitions.start();
 
   let server: ServerType | undefined;
   // Registered last, so it runs first: no new connections, SSE streams end (their clients
@@ -165,7 +173,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
 
   return {
-    app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes,
+    app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes, partitions,
     /** Serves on the configured host and port; resolves once listening. */
     async listen(): Promise<{ port: number }> {
       // Redis is optional: say so once, clearly, without delaying the start by more than a second.

@@ -57,10 +57,10 @@ export function mapStoreError(error: unknown): unknown {
   if (refused) {
     return new AppError('validation_failed', `the event ${refused}`, { errors: [{ pointer: '', detail: pg.message }] }, { cause: error });
   }
-  if (pg.code === '23505' && pg.constraint_name === 'events_aggregate_sequence_key') {
+  if (pg.code === '23505' && pg.constraint_name === 'aggregates_pkey') {
     return new AppError('sequence_conflict', 'another append took this sequence; read the aggregate and retry', {}, { cause: error });
   }
-  if (pg.code === '23505' && pg.constraint_name === 'events_id_key') {
+  if (pg.code === '23505' && pg.constraint_name === 'event_ids_pkey') {
     return new AppError('id_conflict', 'an event with this id is already stored', {}, { cause: error });
   }
   return error;

@@ -10,7 +10,7 @@ export type AppendOutcome =
 
 interface AppendRow {
   r_idx: number;
-  r_status: 'created' | 'duplicate' | 'conflict' | 'id_conflict' | 'skipped';
+  r_status: 'created' | 'duplicate' | 'conflict' | 'id_conflict' | 'moved' | 'skipped';
   r_current_sequence: string | null;
   r_event: string | null;
 }
@@ -39,7 +39,7 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
   return requests.map((events) => {
     const mine = rows.slice(offset, offset + events.length);
     offset += events.length;
-    const failed = mine.findIndex((r) => r.r_status === 'conflict' || r.r_status === 'id_conflict');
+    const failed = mine.findIndex((r) => r.r_status === 'conflict' || r.r_status === 'id_conflict' || r.r_status === 'moved');
     if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!, events.length > 1) };
     return {
       ok: true,
@@ -51,6 +51,10 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
 function failure(events: NewEvent[], index: number, row: AppendRow, inBatch: boolean): AppError {
   const e = events[index]!;
   const where = inBatch ? { index } : {};
+  if (row.r_status === 'moved') {
+    // Comparing a resend with an event in the archive tier is the archive reader's job.
+    return new AppError('id_conflict', `an event with id ${e.id} was stored and has left PostgreSQL (archived or deleted)`, { id: e.id, ...where });
+  }
   if (row.r_status === 'id_conflict') {
     return new AppError('id_conflict', `an event with id ${e.id} is already stored with a different body`, { id: e.id, ...where });
   }
