@@ -27,60 +27,58 @@ DECLARE
   v_last_created_at timestamptz;
   v_now timestamptz;
   v_count int := jsonb_array_length(p_items);
+  v_until bigint;
   v_rows bigint;
 BEGIN
-  SELECT h.last_position, h.last_created_at INTO v_last_position, v_last_created_at
-    FROM events_head h WHERE h.singleton FOR UPDATE;
+  SELECT h.last_position, h.last_created_at, p.partitioned_until INTO v_last_position, v_last_created_at, v_until
+    FROM events_head h, events_partitioning p WHERE h.singleton AND p.singleton FOR UPDATE OF h;
   v_now := greatest(clock_timestamp(), v_last_created_at);
   -- Partitions are made ahead by maintenance; if it has fallen behind, the append makes them.
-  IF v_last_position + v_count >= (SELECT p.partitioned_until FROM events_partitioning p WHERE p.singleton) THEN
+  IF v_last_position + v_count >= v_until THEN
     PERFORM events_add_partitions(v_last_position + v_count + 1);
   END IF;
 
   -- Fast path, one statement: no stored id among the items and every expectation met, which
   -- is almost every call. Otherwise it writes nothing and append_events_careful() decides
   -- item by item. Each statement takes a fresh snapshot, so it sees every append committed
-  -- before the lock was granted.
+  -- before the lock was granted. Items come numbered idx 0..n-1 (else the careful path): the
+  -- k-th gets the k-th next position.
   RETURN QUERY
-    WITH i AS (
+    WITH x AS (
       SELECT x.* FROM jsonb_to_recordset(p_items) AS x(
-        idx int, grp int, id uuid, event_type text, aggregate_type text, aggregate_id uuid,
-        payload jsonb, metadata jsonb, version int, expected_sequence bigint)
-    ), agg AS (
-      SELECT a.aggregate_type, a.aggregate_id, coalesce(s.last_sequence, 0) AS head
-      FROM (SELECT DISTINCT i.aggregate_type, i.aggregate_id FROM i) a
-      LEFT JOIN aggregates s ON s.aggregate_id = a.aggregate_id AND s.aggregate_type = a.aggregate_type
-    ), planned AS (
-      SELECT i.*,
-        agg.head + row_number() OVER (PARTITION BY i.aggregate_type, i.aggregate_id ORDER BY i.idx) AS seq,
-        v_last_position + row_number() OVER (ORDER BY i.idx) AS pos
-      FROM i JOIN agg ON agg.aggregate_type = i.aggregate_type AND agg.aggregate_id = i.aggregate_id
-    ), clean AS (
-      SELECT NOT EXISTS (SELECT 1 FROM planned p
-                         WHERE p.expected_sequence IS NOT NULL AND p.expected_sequence <> p.seq - 1)
-         AND NOT EXISTS (SELECT 1 FROM event_ids d JOIN i ON d.id = i.id) AS ok
+        idx int, id uuid, event_type text, aggregate_type text, aggregate_id uuid, payload jsonb,
+        metadata jsonb, version int, expected_sequence bigint)
+    ), i AS (
+      SELECT x.*, v_last_position + x.idx + 1 AS pos,
+        coalesce((SELECT s.last_sequence FROM aggregates s
+                  WHERE s.aggregate_id = x.aggregate_id AND s.aggregate_type = x.aggregate_type), 0)
+          + row_number() OVER w AS seq,
+        min(x.idx) OVER p AS agg_first,
+        row_number() OVER w = count(*) OVER p AS agg_last
+      FROM x WINDOW p AS (PARTITION BY x.aggregate_type, x.aggregate_id), w AS (p ORDER BY x.idx)
+    ), ok AS (
+      SELECT (SELECT count(DISTINCT i.idx) = v_count AND min(i.idx) = 0 AND max(i.idx) = v_count - 1 FROM i)
+         AND NOT EXISTS (SELECT 1 FROM i WHERE i.expected_sequence <> i.seq - 1)
+         AND NOT EXISTS (SELECT 1 FROM i WHERE EXISTS (SELECT 1 FROM event_ids d WHERE d.id = i.id)) AS ok
     ), inserted AS (
       INSERT INTO events AS e (position, id, event_type, aggregate_type, aggregate_id, sequence,
                                payload, metadata, version, created_at)
-      SELECT p.pos, p.id, p.event_type, p.aggregate_type, p.aggregate_id, p.seq, p.payload,
-             p.metadata, p.version, v_now
-      FROM planned p WHERE (SELECT ok FROM clean)
-      RETURNING e.id, e.position, event_json(e) AS json
+      SELECT i.pos, i.id, i.event_type, i.aggregate_type, i.aggregate_id, i.seq, i.payload,
+             i.metadata, i.version, v_now
+      FROM i WHERE (SELECT ok FROM ok)
+      RETURNING e.position, event_json(e) AS json
     ), ids AS (
-      INSERT INTO event_ids (id, position) SELECT x.id, x.position FROM inserted x
+      INSERT INTO event_ids (id, position) SELECT i.id, i.pos FROM i WHERE (SELECT ok FROM ok)
     ), aggs AS (
       INSERT INTO aggregates AS a (aggregate_id, aggregate_type, last_sequence, first_position, last_position)
-      SELECT p.aggregate_id, p.aggregate_type, max(p.seq), min(p.pos), max(p.pos)
-      FROM planned p WHERE (SELECT ok FROM clean)
-      GROUP BY p.aggregate_id, p.aggregate_type
+      SELECT i.aggregate_id, i.aggregate_type, i.seq, v_last_position + i.agg_first + 1, i.pos
+      FROM i WHERE i.agg_last AND (SELECT ok FROM ok)
       ON CONFLICT (aggregate_id, aggregate_type) DO UPDATE
         SET last_sequence = excluded.last_sequence, last_position = excluded.last_position
     ), head AS (
-      UPDATE events_head SET last_position = (SELECT max(x.position) FROM inserted x), last_created_at = v_now
-      WHERE singleton AND EXISTS (SELECT 1 FROM inserted)
+      UPDATE events_head SET last_position = v_last_position + v_count, last_created_at = v_now
+      WHERE singleton AND (SELECT ok FROM ok)
     )
-    -- positions follow idx, so the item index comes back from the position (no join: the
-    -- planner would pick a nested loop over the two CTEs, quadratic in the batch size)
     SELECT (ins.position - v_last_position - 1)::int, 'created'::text, NULL::bigint, ins.json
     FROM inserted ins
     ORDER BY ins.position;

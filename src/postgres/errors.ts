@@ -35,6 +35,12 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A row for a position no partition of events covers yet (docs/storage.md). */
+export function isMissingPartition(error: unknown): boolean {
+  const pg = postgresErrorOf(error);
+  return pg?.code === '23514' && pg.message.startsWith('no partition of relation');
+}
+
 export function isUnavailable(error: unknown): boolean {
   const pg = postgresErrorOf(error);
   if (pg) return pg.code.startsWith('08') || UNAVAILABLE_STATES.has(pg.code);

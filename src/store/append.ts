@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { NewEvent } from '../events/event.ts';
 import type { Sql } from '../postgres/database.ts';
+import { isMissingPartition } from '../postgres/errors.ts';
 import { eventRecord, type EventRecord } from './event-record.ts';
 
 /** What one append request (a single event or a batch) came to. */
@@ -32,8 +33,18 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
     }
   });
   // Sent as text and cast in SQL: the driver's own jsonb serialiser would encode it twice.
-  const rows = await sql<AppendRow[]>`
-    select r_idx, r_status, r_current_sequence, r_event from append_events(${JSON.stringify(items)}::text::jsonb)`;
+  const text = JSON.stringify(items);
+  const call = () => sql<AppendRow[]>`select r_idx, r_status, r_current_sequence, r_event from append_events(${text}::text::jsonb)`;
+  let rows: AppendRow[];
+  try {
+    rows = await call();
+  } catch (error) {
+    // append_events() makes missing partitions itself; only a size change racing with this
+    // append can leave it without one. Then make them and append again.
+    if (!isMissingPartition(error)) throw error;
+    await sql`select events_add_partitions((select last_position from events_head) + ${items.length} + 1)`;
+    rows = await call();
+  }
 
   let offset = 0;
   return requests.map((events) => {
