@@ -5,7 +5,7 @@ import { startEmbeddedPostgres } from '../postgres/embedded.ts';
 import { runMigrations } from '../postgres/migrate.ts';
 import { EXPORT_FILTERS, exportEvents } from './export.ts';
 import { target } from './http.ts';
-import { importEvents } from './import.ts';
+import { IN_FLIGHT, importEvents } from './import.ts';
 import { serve } from './serve.ts';
 import { tail } from './tail.ts';
 
@@ -80,10 +80,10 @@ export const commands: Record<string, Command> = {
   },
   import: {
     summary: 'append NDJSON events from stdin (ids kept: safe to run again)',
-    usage: `import < events.ndjson\n${CONNECTION_HELP}`,
-    options: CONNECTION,
+    usage: `import [--in-order] < events.ndjson\n${CONNECTION_HELP}\n  --in-order       one batch at a time: events of different aggregates keep the input's order too\n                   (by default ${IN_FLIGHT} batches go at once; each aggregate's events keep their order)`,
+    options: { ...CONNECTION, 'in-order': { type: 'boolean' } },
     async run(values) {
-      await importEvents(target(values), retriesOf(values));
+      await importEvents(target(values), retriesOf(values), values['in-order'] ? 1 : IN_FLIGHT);
     },
   },
 };

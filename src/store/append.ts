@@ -9,7 +9,7 @@ export type AppendOutcome =
   | { ok: true; events: (EventRecord & { created: boolean })[] }
   | { ok: false; error: AppError };
 
-interface AppendRow {
+export interface AppendRow {
   r_idx: number;
   r_status: 'created' | 'duplicate' | 'conflict' | 'id_conflict' | 'moved' | 'skipped';
   r_current_sequence: string | null;
@@ -34,18 +34,28 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
   });
   // Sent as text and cast in SQL: the driver's own jsonb serialiser would encode it twice.
   const text = JSON.stringify(items);
-  const call = () => sql<AppendRow[]>`select r_idx, r_status, r_current_sequence, r_event from append_events(${text}::text::jsonb)`;
-  let rows: AppendRow[];
-  try {
-    rows = await call();
-  } catch (error) {
-    // append_events() makes missing partitions itself; only a size change racing with this
-    // append can leave it without one. Then make them and append again.
-    if (!isMissingPartition(error)) throw error;
-    await sql`select events_add_partitions((select last_position from events_head) + ${items.length} + 1)`;
-    rows = await call();
-  }
+  const rows = await withPartitions(sql, items.length, () =>
+    sql<AppendRow[]>`select r_idx, r_status, r_current_sequence, r_event from append_events(${text}::text::jsonb)`);
+  return outcomesOf(requests, rows);
+}
 
+/**
+ * Runs an append; if it found no partition for a position, makes the partitions and runs it
+ * again. The append functions make missing partitions themselves: only a change of partition
+ * size racing with the append can leave it without one.
+ */
+export async function withPartitions<T>(sql: Sql, events: number, append: () => Promise<T>): Promise<T> {
+  try {
+    return await append();
+  } catch (error) {
+    if (!isMissingPartition(error)) throw error;
+    await sql`select events_add_partitions((select last_position from events_head) + ${events} + 1)`;
+    return append();
+  }
+}
+
+/** Each request's outcome from the append functions' rows, one per item in call order. */
+export function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOutcome[] {
   let offset = 0;
   return requests.map((events) => {
     const mine = rows.slice(offset, offset + events.length);
