@@ -68,10 +68,10 @@ export async function createDatabase(migrated = true): Promise<string> {
   return url;
 }
 
-/** The service as `npm start` runs it, in its own process. */
-export async function startService(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+/** The service as `npm start` runs it, in its own process (`nodeArgs`: e.g. --cpu-prof). */
+export async function startService(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `bench-${runId}:`, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

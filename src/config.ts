@@ -41,6 +41,8 @@ const envSchema = z.object({
   RELAY_LEASE_MS: int(500, 600_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  // Positions per partition of the events table for partitions made from now on (docs/storage.md).
+  EVENTS_PARTITION_SIZE: int(1, 1_000_000_000_000).optional(),
   REPLAY_BATCH_SIZE: int(1, 10_000).default(500),
   REPLAY_PAUSE_MS: int(0, 60_000).default(5),
   // What happens to an append of an event type with no registered payload schema.
@@ -136,6 +138,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
     replays: { batchSize: e.REPLAY_BATCH_SIZE, pauseMs: e.REPLAY_PAUSE_MS },
+    partitions: { size: e.EVENTS_PARTITION_SIZE, maintenanceIntervalMs: 30_000 },
     eventTypes: { rejectUnregistered: e.UNREGISTERED_EVENT_TYPES === 'reject' },
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS === 'true',

@@ -28,6 +28,7 @@ import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
 import { createEventStore, headPosition } from './store/event-store.ts';
+import { createPartitionMaintenance } from './store/partitions.ts';
 
 /** Everything the composition root built; the public face is EventService (event-service.ts). */
 export type RunningService = Awaited<ReturnType<typeof startEventService>>;
@@ -130,6 +131,11 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
   shutdown.add('commit notifications', () => notifications.stop());
 
+  const partitions = createPartitionMaintenance({
+    sql: database.sql, logger, intervalMs: config.partitions.maintenanceIntervalMs, partitionSize: config.partitions.size,
+  });
+  shutdown.add('partition maintenance', () => partitions.stop());
+
   const appendQueue = createAppendQueue({
     store: createEventStore(database.appends),
     maxInFlight: database.appends.size,
@@ -140,6 +146,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       relay.notify(created);
       commits.notify(head);
       notifications.announce(head);
+      partitions.notifyHead(head);
     },
   });
   shutdown.add('appends in flight', () => appendQueue.drain());
@@ -168,6 +175,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     databases: () => ({ primary: database.primary.up, ...(database.replica ? { replica: database.replica.up } : {}) }),
   });
   relay.start();
+  partitions.start();
 
   let server: ServerType | undefined;
   // Registered last, so it runs first: no new connections, SSE streams end (their clients
@@ -178,7 +186,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
 
   return {
-    app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes,
+    app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes, partitions,
     /** Serves on the configured host and port; resolves once listening. */
     async listen(): Promise<{ port: number }> {
       // Redis is optional: say so once, clearly, without delaying the start by more than a second.

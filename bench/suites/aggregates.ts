@@ -4,6 +4,7 @@ import { defineAggregate, foldEvents, type AggregateEvent } from '../../src/aggr
 import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
 import { createDatabase, median } from '../lib.ts';
+import { indexDirectWrites } from '../seed.ts';
 import type { Suite } from './index.ts';
 
 interface Counter { count: number; total: number; last: string | null }
@@ -18,12 +19,13 @@ const counter = defineAggregate<Counter>({
 /** One aggregate with `n` events, written inside PostgreSQL (positions and sequences 1..n). */
 async function seedAggregate(sql: postgres.Sql, n: number): Promise<string> {
   const id = randomUUID();
+  await sql`select events_add_partitions(${n + 1})`;
   await sql`
     insert into events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at)
     select g, gen_random_uuid(), 'meter.read', 'meter', ${id}, g, jsonb_build_object('value', g % 100, 'unit', 'kWh'),
       '{}'::jsonb, 1, timestamptz '2026-01-01 00:00:00+00' + g * interval '1 millisecond'
     from generate_series(1, ${n}::bigint) g`;
-  await sql`update events_head set last_position = ${n}, last_created_at = timestamptz '2026-01-01 00:00:00+00' + ${n} * interval '1 millisecond'`;
+  await indexDirectWrites(sql);
   await sql`vacuum analyze events`;
   return id;
 }

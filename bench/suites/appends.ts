@@ -1,152 +1,91 @@
 import { randomUUID } from 'node:crypto';
-import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
-import pg from 'pg';
 import postgres from 'postgres';
-import type { NewEvent } from '../../src/events/event.ts';
-import { createAppendQueue } from '../../src/store/append-queue.ts';
-import { createEventStore } from '../../src/store/event-store.ts';
-import { createDatabase as connect } from '../../src/postgres/database.ts';
 import { createDatabase, DURATION_S, httpLoad, median, REPEAT, startService } from '../lib.ts';
+import { hasPgbench, pgbench, rawAppendScript, rawSetup } from '../pgbench.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
 const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
-const CONCURRENCIES = [1, 16, 64];
+const CONCURRENCIES = [1, 4, 16, 64];
+const event = () => ({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata });
 
-/** Runs `op` in `concurrency` loops for DURATION_S seconds; returns operations per second. */
-async function rate(concurrency: number, op: () => Promise<unknown>): Promise<number> {
-  let n = 0;
-  const started = performance.now();
-  const deadline = started + DURATION_S * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        await op();
-        n++;
-      }
-    }),
-  );
-  return n / ((performance.now() - started) / 1000);
-}
-
-/** Ceiling: single-row INSERTs of the same event rows, one transaction each, through postgres.js. */
-async function rawInsert(concurrency: number, rowsPerTransaction = 1): Promise<number> {
+/** A fresh migrated database ready for the raw baseline. */
+async function rawDatabase(): Promise<string> {
   const url = await createDatabase();
-  const sql = postgres(url, { max: concurrency, onnotice: () => {} });
-  await sql`create sequence raw_position`;
-  const row = () => ({
-    position: 0, id: randomUUID(), event_type: 'agent.created', aggregate_type: 'agent', aggregate_id: randomUUID(),
-    sequence: 1, payload, metadata, version: 1,
-  });
-  const perSecond = await rate(concurrency, async () => {
-    const rows = Array.from({ length: rowsPerTransaction }, row);
-    // The events table itself (same indexes and constraints), positions from a sequence.
-    await sql`insert into events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at)
-      select nextval('raw_position'), x.id, x.event_type, x.aggregate_type, x.aggregate_id, x.sequence, x.payload, x.metadata, x.version, now()
-      from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as x(id uuid, event_type text, aggregate_type text, aggregate_id uuid, sequence bigint, payload jsonb, metadata jsonb, version int)`;
-  });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  await sql.unsafe(rawSetup(5_000_000));
   await sql.end();
-  return perSecond * rowsPerTransaction;
+  return url;
 }
 
-/** Peer: Emmett's PostgreSQL event store, appendToStream with an expected version, in-process. */
-async function emmett(concurrency: number): Promise<number> {
-  const url = await createDatabase(false);
-  const pool = new pg.Pool({ connectionString: url, max: concurrency });
-  const store = getPostgreSQLEventStore(url, { connectionOptions: { pool } });
-  await store.appendToStream(`agent-${randomUUID()}`, [{ type: 'AgentCreated', data: payload }]); // creates the schema
-  const perSecond = await rate(concurrency, () =>
-    store.appendToStream(`agent-${randomUUID()}`, [{ type: 'AgentCreated', data: payload, metadata }], { expectedStreamVersion: 0n }),
-  );
-  await store.close();
-  await pool.end().catch(() => {});
-  return perSecond;
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+
+/**
+ * Rounds of the baseline and the service, the order reversed every other round (whoever runs
+ * right after the other tends to differ by order alone); medians and the range of per-round
+ * ratios. The service's database and process live for all rounds of one comparison, after a
+ * warm-up; so does the baseline's database.
+ */
+async function compare(raw: () => Promise<number>, ours: () => Promise<{ rate: number; p50: number }>) {
+  const r: number[] = [], o: number[] = [], ratios: number[] = [], p50: number[] = [];
+  for (let round = 0; round < REPEAT; round++) {
+    const steps = [async () => r.push(await raw()), async () => {
+      const x = await ours();
+      o.push(x.rate);
+      p50.push(x.p50);
+    }];
+    for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
+    ratios.push(o[round]! / r[round]!);
+  }
+  return { raw: median(r), ours: median(o), ratio: median(o) / median(r), ratios: range(ratios), p50: median(p50) };
 }
 
-/** Ours in-process: the append queue (group commit) on its own connections, as in the service. */
-async function inProcess(concurrency: number): Promise<number> {
-  const url = await createDatabase();
-  const database = connect({ url, poolMax: 10, appendConnections: 2, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
-  const queue = createAppendQueue({ store: createEventStore(database.appends), maxInFlight: database.appends.size, maxBatchEvents: 2000 });
-  const event = (): NewEvent => ({
-    id: randomUUID(), eventType: 'agent.created', aggregateType: 'agent', aggregateId: randomUUID(), payload, metadata, version: 1, expectedSequence: 0,
-  });
-  const perSecond = await rate(concurrency, async () => {
-    const outcome = await queue.append([event()]);
-    if (!outcome.ok) throw outcome.error;
-  });
-  await queue.drain();
-  await database.close();
-  return perSecond;
+async function httpAppends(connections: number, env: Record<string, string> = {}, batch = 1) {
+  const service = await startService({ DATABASE_URL: await createDatabase(), ...env });
+  const load = {
+    connections, method: 'POST' as const,
+    path: batch === 1 ? '/events' : '/events/batch',
+    makeBody: () => JSON.stringify(batch === 1 ? event() : { events: Array.from({ length: batch }, event) }),
+  };
+  await httpLoad(service.url, { ...load, durationSec: 2 }); // connections, plan caches, JIT
+  return {
+    run: async () => {
+      const h = await httpLoad(service.url, { ...load, durationSec: DURATION_S });
+      if (h.non2xx > 0 || h.errors > 0) throw new Error(`${load.path}: ${h.non2xx} non-2xx, ${h.errors} errors`);
+      return { rate: h.rps * batch, p50: h.p50 };
+    },
+    stop: () => service.stop(),
+  };
 }
-
-async function http(concurrency: number, env: Record<string, string> = {}) {
-  const url = await createDatabase();
-  const service = await startService({ DATABASE_URL: url, ...env });
-  const r = await httpLoad(service.url, {
-    connections: concurrency,
-    durationSec: DURATION_S,
-    method: 'POST',
-    path: '/events',
-    makeBody: () => JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata }),
-  });
-  await service.stop();
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`POST /events: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r;
-}
-
-// Group commit off: one request per transaction, as many transactions as pool connections.
-const NAIVE = { GROUP_COMMIT_MAX_EVENTS: '1', APPEND_MAX_IN_FLIGHT: '10' };
 
 const suite: Suite = {
   name: 'appends',
-  description: `appends/s: raw INSERT ceiling, Emmett, ours in-process and over HTTP, naive HTTP (${DURATION_S} s each, median of ${REPEAT})`,
+  description: `appends/s over HTTP against pgbench writing the same rows at the same concurrency (${DURATION_S} s each, ${REPEAT} alternating rounds, medians)`,
   async run(record) {
+    if (!hasPgbench()) throw new Error('the appends suite needs pgbench (postgresql-client)');
     for (const c of CONCURRENCIES) {
-      const raw: number[] = [], peer: number[] = [], ours: number[] = [], web: number[] = [], naive: number[] = [], p50: number[] = [], p99: number[] = [];
-      const steps = [
-        async () => raw.push(await rawInsert(c)),
-        async () => peer.push(await emmett(c)),
-        async () => ours.push(await inProcess(c)),
-        async () => {
-          const h = await http(c);
-          web.push(h.rps);
-          p50.push(h.p50);
-          p99.push(h.p99);
-        },
-        async () => naive.push((await http(c, NAIVE)).rps),
-      ];
-      // Rounds so that machine noise hits every contender alike, every other one in reverse
-      // order: whoever runs right after another tends to differ from it by order alone.
-      for (let round = 0; round < REPEAT; round++) {
-        for (const step of round % 2 === 0 ? steps : [...steps].reverse()) await step();
-      }
-      const [r, e, o, w, n] = [median(raw), median(peer), median(ours), median(web), median(naive)];
-      record({ suite: 'appends', name: `raw INSERT (1 row/tx), c=${c}`, value: r, unit: 'events/s' });
-      record({ suite: 'appends', name: `Emmett appendToStream, c=${c}`, value: e, unit: 'events/s', baseline: 'raw INSERT', ratio: e / r });
-      record({ suite: 'appends', name: `ours in-process (append queue), c=${c}`, value: o, unit: 'events/s', baseline: 'Emmett', ratio: o / e });
-      record({ suite: 'appends', name: `ours POST /events over HTTP, c=${c}`, value: w, unit: 'events/s', baseline: 'raw INSERT', ratio: w / r, note: `p50 ${median(p50)} ms, p99 ${median(p99)} ms` });
-      record({ suite: 'appends', name: `naive POST /events (no group commit), c=${c}`, value: n, unit: 'events/s', baseline: 'ours HTTP', ratio: n / w });
+      const rawUrl = await rawDatabase();
+      const ours = await httpAppends(c);
+      const x = await compare(async () => (await pgbench(rawUrl, rawAppendScript(1), { clients: c, seconds: DURATION_S })).tps, ours.run);
+      await ours.stop();
+      record({ suite: 'appends', name: `raw INSERT (pgbench, 1 event/tx), c=${c}`, value: x.raw, unit: 'events/s' });
+      record({ suite: 'appends', name: `ours POST /events, c=${c}`, value: x.ours, unit: 'events/s', baseline: 'raw INSERT', ratio: x.ratio, note: `rounds ${x.ratios}; p50 ${x.p50} ms` });
     }
 
-    // Redis is off the append path: appends with Redis unreachable against appends with it.
-    const withRedis = await http(16);
-    const withoutRedis = await http(16, { REDIS_URL: 'redis://127.0.0.1:1' });
-    record({ suite: 'appends', name: 'POST /events, c=16, Redis unreachable', value: withoutRedis.rps, unit: 'events/s', baseline: 'Redis up', ratio: withoutRedis.rps / withRedis.rps, note: `p99 ${withoutRedis.p99} ms vs ${withRedis.p99} ms` });
+    // Batches: 100 events per request against 100-row INSERTs, each event a new aggregate.
+    const rawUrl = await rawDatabase();
+    const batches = await httpAppends(16, {}, 100);
+    const b = await compare(async () => 100 * (await pgbench(rawUrl, rawAppendScript(100), { clients: 16, seconds: DURATION_S })).tps, batches.run);
+    await batches.stop();
+    record({ suite: 'appends', name: 'raw 100-row INSERT (pgbench), 16 clients', value: b.raw, unit: 'events/s' });
+    record({ suite: 'appends', name: 'ours POST /events/batch of 100, 16 clients', value: b.ours, unit: 'events/s', baseline: '100-row INSERT', ratio: b.ratio, note: `rounds ${b.ratios}; p50 ${b.p50} ms per batch` });
 
-    const multi = await rawInsert(4, 100);
-    record({ suite: 'appends', name: 'raw INSERT, 100 rows/tx, c=4 (group-commit ceiling)', value: multi, unit: 'events/s' });
-    const url = await createDatabase();
-    const service = await startService({ DATABASE_URL: url });
-    const batch = await httpLoad(service.url, {
-      connections: 4,
-      durationSec: DURATION_S,
-      method: 'POST',
-      path: '/events/batch',
-      makeBody: () => JSON.stringify({ events: Array.from({ length: 100 }, () => ({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata })) }),
-    });
-    await service.stop();
-    record({ suite: 'appends', name: 'ours POST /events/batch, 100 events, c=4', value: batch.rps * 100, unit: 'events/s', baseline: '100-row INSERT', ratio: (batch.rps * 100) / multi, note: `p50 ${batch.p50} ms per batch` });
+    // Redis is off the append path: appends with Redis unreachable against appends with it.
+    const up = await httpAppends(16);
+    const down = await httpAppends(16, { REDIS_URL: 'redis://127.0.0.1:1' });
+    const d = await compare(async () => (await up.run()).rate, down.run);
+    await Promise.all([up.stop(), down.stop()]);
+    record({ suite: 'appends', name: 'POST /events, c=16, Redis unreachable', value: d.ours, unit: 'events/s', baseline: 'Redis up', ratio: d.ratio, note: `rounds ${d.ratios}` });
   },
 };
 export default suite;

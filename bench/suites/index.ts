@@ -2,6 +2,7 @@ import type { BenchRow } from '../lib.ts';
 import aggregates from './aggregates.ts';
 import appends from './appends.ts';
 import delivery from './delivery.ts';
+import importSuite from './import.ts';
 import latency from './latency.ts';
 import reads from './reads.ts';
 import scale from './scale.ts';
@@ -16,4 +17,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, reads, delivery, streams, aggregates, scale];
+export const suites: Suite[] = [appends, latency, reads, delivery, streams, importSuite, aggregates, scale];

@@ -1,35 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { createDatabase, DURATION_S, keepAliveClient, latencies, pacedHttp, percentile, rawEventQuery, seedAggregateHistory, startService } from '../lib.ts';
+import { hasPgbench, pgbench, rawAppendScript, rawSetup } from '../pgbench.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
 const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
 const RATE = 1000;
-
-/** pgbench's own per-transaction latencies for single-row INSERTs at a fixed rate. */
-function pgbenchAtRate(url: string, rate: number, seconds: number): number[] | null {
-  if (spawnSync('pgbench', ['--version']).status !== 0) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'evbench-'));
-  const script = join(dir, 'insert.sql');
-  writeFileSync(script, `insert into events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at)
-values (nextval('pgbench_position'), gen_random_uuid(), 'agent.created', 'agent', gen_random_uuid(), 1, '${JSON.stringify(payload)}', '${JSON.stringify(metadata)}', 1, now());\n`);
-  const u = new URL(url);
-  execFileSync('pgbench', ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres'), '-n', '-f', script, '-c', '16', '-j', '2', '-R', String(rate), '-T', String(seconds), '-l', '--log-prefix', join(dir, 'log'), u.pathname.slice(1)], { stdio: 'ignore', env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) } });
-  const lat: number[] = [];
-  for (const f of readdirSync(dir).filter((f) => f.startsWith('log'))) {
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
-      const cols = line.split(' ');
-      if (cols.length >= 3) lat.push(Number(cols[2]) / 1000); // microseconds
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return lat;
-}
 
 const suite: Suite = {
   name: 'latency',
@@ -76,31 +53,38 @@ const suite: Suite = {
     record({ suite: 'latency', name: 'HTTP floor (404, no query) p50', value: percentile(floor, 50), unit: 'ms', note: `p99 ${percentile(floor, 99).toFixed(2)} ms` });
     client.close();
 
-    // Appends at a fixed rate: ours over HTTP against pgbench's single-row INSERTs.
-    // Both get a warm-up at the same rate first (new connections, plan caches), not measured;
-    // then alternating 2 s slices, so the disk's commit stalls hit both alike.
-    await sql`create sequence pgbench_position start 100000000`;
+    // Appends at a fixed rate: ours over HTTP against pgbench writing the same rows
+    // (bench/pgbench.ts) at the same rate, on a database of its own. Both get a warm-up at the
+    // same rate first (connections, plan caches), not measured; then alternating 2 s slices, so
+    // the disk's commit stalls hit both alike.
+    const rawUrl = await createDatabase();
+    const rawSql = postgres(rawUrl, { max: 1, onnotice: () => {} });
+    await rawSql.unsafe(rawSetup());
+    await rawSql.end();
     const append = {
       rate: RATE, method: 'POST' as const, path: '/events',
       makeBody: () => JSON.stringify({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata }),
     };
-    const hasPgbench = pgbenchAtRate(url, RATE, 3) !== null;
+    const baseline = hasPgbench();
+    const rawAtRate = (seconds: number) => pgbench(rawUrl, rawAppendScript(1), { clients: 16, seconds, rate: RATE, log: true });
+    if (baseline) await rawAtRate(3);
     await pacedHttp(service.url, { ...append, durationSec: 3 });
     const baseLat: number[] = [];
     const oursLat: number[] = [];
     for (let slice = 0; slice < DURATION_S; slice++) {
-      if (hasPgbench) baseLat.push(...pgbenchAtRate(url, RATE, 2)!);
+      if (baseline) baseLat.push(...(await rawAtRate(2)).latencies);
       const r = await pacedHttp(service.url, { ...append, durationSec: 2 });
       if (r.failed > 0) throw new Error(`${r.failed} appends failed`);
       oursLat.push(...r.latencies);
     }
     baseLat.sort((a, b) => a - b);
     oursLat.sort((a, b) => a - b);
-    const base = hasPgbench ? { p50: percentile(baseLat, 50), p99: percentile(baseLat, 99) } : null;
     const ours = { p50: percentile(oursLat, 50), p99: percentile(oursLat, 99) };
-    if (base) {
-      record({ suite: 'latency', name: `pgbench INSERT at ${RATE}/s p50`, value: base.p50, unit: 'ms', note: `p99 ${base.p99.toFixed(2)} ms` });
-      record({ suite: 'latency', name: `POST /events at ${RATE}/s p50`, value: ours.p50, unit: 'ms', baseline: 'pgbench p50', ratio: ours.p50 / base.p50 });
+    const floorP50 = percentile(floor, 50);
+    if (baseline) {
+      const base = { p50: percentile(baseLat, 50), p99: percentile(baseLat, 99) };
+      record({ suite: 'latency', name: `pgbench, same rows, at ${RATE}/s p50`, value: base.p50, unit: 'ms', note: `p99 ${base.p99.toFixed(2)} ms` });
+      record({ suite: 'latency', name: `POST /events at ${RATE}/s p50`, value: ours.p50, unit: 'ms', baseline: '2 x pgbench p50 + HTTP floor', ratio: ours.p50 / (2 * base.p50 + floorP50), note: `${(ours.p50 / base.p50).toFixed(2)}x pgbench p50` });
       record({ suite: 'latency', name: `POST /events at ${RATE}/s p99`, value: ours.p99, unit: 'ms', baseline: 'pgbench p99', ratio: ours.p99 / base.p99, note: `difference ${(ours.p99 - base.p99).toFixed(2)} ms` });
     } else {
       record({ suite: 'latency', name: `POST /events at ${RATE}/s p50`, value: ours.p50, unit: 'ms', note: `p99 ${ours.p99.toFixed(2)} ms; pgbench not installed, no baseline` });

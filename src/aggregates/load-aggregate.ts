@@ -40,12 +40,14 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
   let state = fromSnapshot ? usable : definition.initialState();
   const snapshotSequence = fromSnapshot ? snapshot!.sequence : 0;
   let sequence = snapshotSequence;
+  let position: number | undefined;
 
   for (;;) {
-    const events = await store.readAggregate(definition.type, aggregateId, sequence, Math.min(pageSize, until - sequence));
+    const events = await store.readAggregate(definition.type, aggregateId, sequence, Math.min(pageSize, until - sequence), position);
     for (const json of events) {
-      const event = eventTypes.upcast(JSON.parse(json) as AggregateEvent);
-      state = definition.evolve(state, event);
+      const event = JSON.parse(json) as AggregateEvent;
+      position = event.position;
+      state = definition.evolve(state, eventTypes.upcast(event));
       sequence = event.sequence;
     }
     if (events.length < pageSize || sequence >= until) break;

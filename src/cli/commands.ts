@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import { target } from './http.ts';
+import { IN_FLIGHT } from './import.ts';
 
 // Each command loads what it needs when it runs: --help and the HTTP commands stay quick.
 const EXPORT_FILTERS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'after'] as const;
@@ -96,10 +97,11 @@ export const commands: Record<string, Command> = {
   },
   import: {
     summary: 'append NDJSON events from stdin (ids kept: safe to run again)',
-    usage: `import < events.ndjson\n${CONNECTION_HELP}`,
-    options: CONNECTION,
+    usage: `import [--in-order] < events.ndjson\n${CONNECTION_HELP}\n  --in-order       one batch at a time: events of different aggregates keep the input's order too\n                   (by default ${IN_FLIGHT} batches go at once; each aggregate's events keep their order)`,
+    options: { ...CONNECTION, 'in-order': { type: 'boolean' } },
     async run(values) {
-      await (await import('./import.ts')).importEvents(target(values), retriesOf(values));
+      const { importEvents } = await import('./import.ts');
+      await importEvents(target(values), retriesOf(values), values['in-order'] ? 1 : IN_FLIGHT);
     },
   },
 };

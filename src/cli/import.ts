@@ -4,32 +4,60 @@ import { request, type Target, withRetries } from './http.ts';
 import { createProgress } from './progress.ts';
 
 const BATCH = 1000;
+/** Batches sent at once: the service has the next one while it commits one. */
+export const IN_FLIGHT = 4;
 const FIELDS = ['id', 'event_type', 'aggregate_type', 'aggregate_id', 'payload', 'metadata', 'version'] as const;
 
+interface Batch {
+  lines: string[];
+  aggregates: Set<string>;
+}
+
 /**
- * Appends NDJSON events from stdin through POST /events/batch, 1000 at a time, keeping their
- * ids: an interrupted import can simply be run again (stored events come back as duplicates).
- * Positions, sequences and created_at are the target store's own.
+ * Appends NDJSON events from stdin through POST /events/batch, 1000 at a time and up to
+ * `inFlight` batches at once, keeping their ids: an interrupted import can simply be run again
+ * (stored events come back as duplicates). Two batches in flight never share an aggregate, so
+ * each aggregate's events are appended in the order of the input; events of different
+ * aggregates keep it only with one batch at a time. Positions, sequences and created_at are
+ * the target store's own.
  */
-export async function importEvents(t: Target, retries: number): Promise<number> {
+export async function importEvents(t: Target, retries: number, inFlight = IN_FLIGHT): Promise<number> {
   const size = fstatSync(0).isFile() ? fstatSync(0).size : undefined;
   const progress = createProgress('importing', 'the input', size);
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  let batch: string[] = [];
+  const sent = new Map<Batch, Promise<void>>();
+  let failure: Error | undefined;
+  let batch: Batch = { lines: [], aggregates: new Set() };
   let count = 0;
   let bytes = 0;
   let lineNumber = 0;
+
+  const post = async (b: Batch) => {
+    try {
+      await withRetries(
+        () => request(`${t.url}/events/batch`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: `{"events":[${b.lines.join(',')}]}` }),
+        retries,
+        (e, n) => process.stderr.write(`import: ${e.message}; retry ${n} of ${retries}\n`),
+      );
+      count += b.lines.length;
+      progress.update(bytes, count);
+    } catch (error) {
+      failure ??= error as Error;
+    } finally {
+      sent.delete(b);
+    }
+  };
   const flush = async () => {
-    if (batch.length === 0) return;
-    const body = `{"events":[${batch.join(',')}]}`;
-    await withRetries(
-      () => request(`${t.url}/events/batch`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body }),
-      retries,
-      (e, n) => process.stderr.write(`import: ${e.message}; retry ${n} of ${retries}\n`),
-    );
-    count += batch.length;
-    batch = [];
-    progress.update(bytes, count);
+    if (batch.lines.length === 0) return;
+    const next = batch;
+    batch = { lines: [], aggregates: new Set() };
+    for (;;) {
+      const sharing = [...sent].filter(([b]) => [...next.aggregates].some((a) => b.aggregates.has(a))).map(([, p]) => p);
+      if (sharing.length === 0 && sent.size < inFlight) break;
+      await Promise.race(sharing.length > 0 ? sharing : sent.values());
+    }
+    if (failure) throw failure;
+    sent.set(next, post(next));
   };
   try {
     for await (const line of lines) {
@@ -42,12 +70,16 @@ export async function importEvents(t: Target, retries: number): Promise<number> 
       } catch {
         throw new Error(`line ${lineNumber} is not JSON`);
       }
-      batch.push(JSON.stringify(Object.fromEntries(FIELDS.filter((f) => event[f] !== undefined).map((f) => [f, event[f]]))));
-      if (batch.length >= BATCH) await flush();
+      batch.lines.push(JSON.stringify(Object.fromEntries(FIELDS.filter((f) => event[f] !== undefined).map((f) => [f, event[f]]))));
+      batch.aggregates.add(String(event.aggregate_id).toLowerCase());
+      if (batch.lines.length >= BATCH) await flush();
     }
     await flush();
+    await Promise.all(sent.values());
+    if (failure) throw failure;
     return count;
   } finally {
+    await Promise.all(sent.values());
     progress.stop();
   }
 }

@@ -42,6 +42,12 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A row for a position no partition of events covers yet (docs/storage.md). */
+export function isMissingPartition(error: unknown): boolean {
+  const pg = postgresErrorOf(error);
+  return pg?.code === '23514' && pg.message.startsWith('no partition of relation');
+}
+
 export function isUnavailable(error: unknown): boolean {
   const pg = postgresErrorOf(error);
   if (pg) return pg.code.startsWith('08') || UNAVAILABLE_STATES.has(pg.code);
@@ -64,10 +70,10 @@ export function mapStoreError(error: unknown): unknown {
   if (refused) {
     return new AppError('validation_failed', `the event ${refused}`, { errors: [{ pointer: '', detail: pg.message }] }, { cause: error });
   }
-  if (pg.code === '23505' && pg.constraint_name === 'events_aggregate_sequence_key') {
+  if (pg.code === '23505' && pg.constraint_name === 'aggregates_pkey') {
     return new AppError('sequence_conflict', 'another append took this sequence; read the aggregate and retry', {}, { cause: error });
   }
-  if (pg.code === '23505' && pg.constraint_name === 'events_id_key') {
+  if (pg.code === '23505' && pg.constraint_name === 'event_ids_pkey') {
     return new AppError('id_conflict', 'an event with this id is already stored', {}, { cause: error });
   }
   return error;

@@ -38,8 +38,8 @@ export interface AppendQueue {
 /**
  * Group commit: appends that arrive while a transaction is in flight wait and then go
  * together in the next one, each request keeping its own outcome. An append arriving when
- * nothing is in flight starts at once (after the current I/O turn), so batching adds no idle
- * latency. One transaction at a time matches the store, which commits appends one by one.
+ * nothing is in flight starts at once, so batching adds no idle latency. The store commits
+ * appends one by one; a second transaction in flight waits for the lock inside PostgreSQL.
  */
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   const { maxInFlight } = options;
@@ -55,10 +55,13 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     return new Promise((resolve, reject) => {
       queue.push({ events, resolve, reject });
       if (inFlight() === 0 && !scheduled) idle = new Promise((r) => (markIdle = r));
-      // After the current I/O turn, so requests that arrived together go together.
+      // With nothing in flight it goes at once: no one would be waiting to share its
+      // transaction. Otherwise after the current I/O turn, so requests that arrived together
+      // go together.
       if (!scheduled && inFlight() < maxInFlight) {
         scheduled = true;
-        setImmediate(pump);
+        if (inFlight() === 0) queueMicrotask(pump);
+        else setImmediate(pump);
       }
     });
   }

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { NewEvent } from '../events/event.ts';
 import type { Sql } from '../postgres/database.ts';
+import { isMissingPartition } from '../postgres/errors.ts';
 import { eventRecord, type EventRecord } from './event-record.ts';
 
 /** What one append request (a single event or a batch) came to. */
@@ -8,9 +9,9 @@ export type AppendOutcome =
   | { ok: true; events: (EventRecord & { created: boolean })[] }
   | { ok: false; error: AppError };
 
-interface AppendRow {
+export interface AppendRow {
   r_idx: number;
-  r_status: 'created' | 'duplicate' | 'conflict' | 'id_conflict' | 'skipped';
+  r_status: 'created' | 'duplicate' | 'conflict' | 'id_conflict' | 'moved' | 'skipped';
   r_current_sequence: string | null;
   r_event: string | null;
 }
@@ -32,14 +33,34 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
     }
   });
   // Sent as text and cast in SQL: the driver's own jsonb serialiser would encode it twice.
-  const rows = await sql<AppendRow[]>`
-    select r_idx, r_status, r_current_sequence, r_event from append_events(${JSON.stringify(items)}::text::jsonb)`;
+  const text = JSON.stringify(items);
+  const rows = await withPartitions(sql, items.length, () =>
+    sql<AppendRow[]>`select r_idx, r_status, r_current_sequence, r_event from append_events(${text}::text::jsonb)`);
+  return outcomesOf(requests, rows);
+}
 
+/**
+ * Runs an append; if it found no partition for a position, makes the partitions and runs it
+ * again. The append functions make missing partitions themselves: only a change of partition
+ * size racing with the append can leave it without one.
+ */
+export async function withPartitions<T>(sql: Sql, events: number, append: () => Promise<T>): Promise<T> {
+  try {
+    return await append();
+  } catch (error) {
+    if (!isMissingPartition(error)) throw error;
+    await sql`select events_add_partitions((select last_position from events_head) + ${events} + 1)`;
+    return append();
+  }
+}
+
+/** Each request's outcome from the append functions' rows, one per item in call order. */
+export function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOutcome[] {
   let offset = 0;
   return requests.map((events) => {
     const mine = rows.slice(offset, offset + events.length);
     offset += events.length;
-    const failed = mine.findIndex((r) => r.r_status === 'conflict' || r.r_status === 'id_conflict');
+    const failed = mine.findIndex((r) => r.r_status === 'conflict' || r.r_status === 'id_conflict' || r.r_status === 'moved');
     if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!, events.length > 1) };
     return {
       ok: true,
@@ -51,6 +72,10 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
 function failure(events: NewEvent[], index: number, row: AppendRow, inBatch: boolean): AppError {
   const e = events[index]!;
   const where = inBatch ? { index } : {};
+  if (row.r_status === 'moved') {
+    // Comparing a resend with an event in the archive tier is the archive reader's job.
+    return new AppError('id_conflict', `an event with id ${e.id} was stored and has left PostgreSQL (archived or deleted)`, { id: e.id, ...where });
+  }
   if (row.r_status === 'id_conflict') {
     return new AppError('id_conflict', `an event with id ${e.id} is already stored with a different body`, { id: e.id, ...where });
   }

@@ -6,6 +6,10 @@ import { headPosition } from './event-store.ts';
 /** NOTIFY channel; PostgreSQL scopes it to the database, so it names no database itself. */
 export const COMMITS_CHANNEL = 'events_committed';
 const MIN_INTERVAL_MS = 10;
+// Whether another instance listens is looked up at most this often while none did, and this
+// often while one does (a NOTIFY wakes every listener, this instance's own included).
+const RECHECK_ALONE_MS = 250;
+const RECHECK_MS = 2_000;
 
 export interface CommitNotificationsOptions {
   /** A client of its own (with synchronous_commit off: a NOTIFY's commit need not wait for a flush). */
@@ -29,6 +33,10 @@ export interface CommitNotifications {
  * connection (postgres.js re-LISTENs after it drops) and hands each head on. A hint only:
  * polling stays the safety net, so a lost notification or a dropped LISTEN costs latency, never
  * an event. After each (re)LISTEN the head is read once, to cover what a gap may have missed.
+ * No NOTIFY is sent while no other instance listens on the database (found in pg_stat_activity
+ * by its last statement, the LISTEN): alone, it would cost a round trip and wake-ups per commit
+ * for nobody. A newly started instance is found at the next commit at least RECHECK_ALONE_MS
+ * after the last look.
  */
 export function createCommitNotifications(options: CommitNotificationsOptions): CommitNotifications {
   const log = options.logger.child({ component: 'commit-notifications' });
@@ -49,12 +57,37 @@ export function createCommitNotifications(options: CommitNotificationsOptions): 
     }
   }
 
+  let listening = false;
+  let othersListen = false;
+  let checkedAt = -Infinity;
+  let checking: Promise<void> | null = null;
+  const listenStatement = `listen "${COMMITS_CHANNEL}"`;
+
+  function checkListeners() {
+    checkedAt = performance.now();
+    checking = sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity where datname = current_database() and query = ${listenStatement}`
+      .then(
+        ([row]) => {
+          othersListen = row!.n - (listening ? 1 : 0) > 0;
+        },
+        () => {
+          othersListen = true; // cannot tell: announce, as without the check
+        },
+      )
+      .finally(() => {
+        checking = null;
+        schedule();
+      });
+  }
+
   let unlisten: (() => Promise<void>) | null = null;
   void sql
     .listen(
       COMMITS_CHANNEL,
       (payload) => received(Number(payload)),
       () => {
+        listening = true;
         log.debug('listening for commits of other instances');
         void headPosition(sql).then(received, () => {});
       },
@@ -87,7 +120,14 @@ export function createCommitNotifications(options: CommitNotificationsOptions): 
   }
 
   function schedule() {
-    if (stopped || timer || sending || pending <= sent) return;
+    if (stopped || timer || sending || checking || pending <= sent) return;
+    const sinceCheck = performance.now() - checkedAt;
+    if (!othersListen) {
+      if (sinceCheck >= RECHECK_ALONE_MS) checkListeners();
+      else sent = pending; // nobody to tell
+      return;
+    }
+    if (sinceCheck >= RECHECK_MS) checkListeners();
     const wait = lastSentAt + MIN_INTERVAL_MS - performance.now();
     if (wait <= 0) send();
     else timer = setTimeout(send, wait);

@@ -25,8 +25,12 @@ export interface EventStore {
   query(q: EventQuery): Promise<EventPage>;
   /** GET /events' response body, built from the bytes PostgreSQL sent. */
   queryBody(q: EventQuery): Promise<Buffer<ArrayBuffer>>;
-  /** An aggregate's events after a sequence, in sequence order. */
-  readAggregate(aggregateType: string, aggregateId: string, afterSequence: number, limit: number): Promise<string[]>;
+  /**
+   * An aggregate's events after a sequence, in sequence order. `afterPosition`, the position of
+   * the event at `afterSequence` when the caller has it (the last one of its previous page),
+   * lets the read start there instead of finding it.
+   */
+  readAggregate(aggregateType: string, aggregateId: string, afterSequence: number, limit: number, afterPosition?: number): Promise<string[]>;
   /** The aggregate's current sequence (0: no events). */
   aggregateSequence(aggregateType: string, aggregateId: string): Promise<number>;
   /** The newest committed position (0 for an empty store). */
@@ -66,14 +70,16 @@ export function createEventStore(on: Connections | Sql): EventStore {
     return sql.unsafe<{ json: string; position: string }[]>(text, params, { prepare: true });
   };
   const sequenceOf = async (sql: Sql, type: string, id: string) => {
-    const [row] = await sql<{ sequence: string }[]>`
-      select coalesce(max(sequence), 0) as sequence from events where aggregate_type = ${type} and aggregate_id = ${id}`;
-    return Number(row!.sequence);
+    const [row] = await sql<{ last_sequence: string }[]>`
+      select last_sequence from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
+    return Number(row?.last_sequence ?? 0);
   };
 
   const store: EventStore = {
     append: (requests) => use((sql) => appendRequests(sql, requests)),
-    getEvent: (id) => use(async (sql) => (await sql<{ json: string }[]>`select event_json(e) as json from events e where e.id = ${id}`)[0]?.json),
+    getEvent: (id) =>
+      use(async (sql) => (await sql<{ json: string }[]>`
+        select event_json(e) as json from event_ids d join events e on e.position = d.position where d.id = ${id}`)[0]?.json),
     query: (q) =>
       use(async (sql) => {
         const { page, more } = splitPage(await run(sql, q), q.limit);
@@ -91,14 +97,12 @@ export function createEventStore(on: Connections | Sql): EventStore {
         parts.push(PAGE_CLOSE, Buffer.from(more ? `${page[page.length - 1]![1].toString()}}` : 'null}'));
         return Buffer.concat(parts);
       }),
-    readAggregate: (type, id, afterSequence, limit) =>
-      use(async (sql) => {
-        const rows = await sql<{ json: string }[]>`
+    readAggregate: (type, id, afterSequence, limit, afterPosition) =>
+      use(async (sql) => (await sql<{ json: string }[]>`
           select event_json(e) as json from events e
-          where e.aggregate_type = ${type} and e.aggregate_id = ${id} and e.sequence > ${afterSequence}
-          order by e.sequence limit ${limit}`;
-        return rows.map((r) => r.json);
-      }),
+          where e.aggregate_id = ${id} and e.aggregate_type = ${type} and e.sequence > ${afterSequence}
+            and e.position > ${afterPosition ?? (afterSequence === 0 ? sql`0` : positionBefore(sql, type, id, afterSequence))}
+          order by e.position limit ${limit}`).map((r) => r.json)),
     aggregateSequence: (type, id) => use((sql) => sequenceOf(sql, type, id)),
     headPosition: () => use(headPosition),
     readSnapshot: (type, id, schemaVersion) => use((sql) => readSnapshot(sql, type, id, schemaVersion)),
@@ -111,6 +115,19 @@ export function createEventStore(on: Connections | Sql): EventStore {
     atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position))),
   };
   return store;
+}
+
+// The position of an aggregate's event at a sequence, found from the end of its history: within
+// an aggregate, sequence order is position order and the events in PostgreSQL are a gapless
+// run ending at aggregates.last_sequence, so it is the (last - sequence + 1)-th from the end. Its
+// cost grows with the events after it, which the read returns anyway.
+function positionBefore(sql: Sql, type: string, id: string, sequence: number) {
+  return sql`coalesce((
+    select min(s.position) - 1 from (
+      select s.position from events s where s.aggregate_id = ${id} and s.aggregate_type = ${type}
+      order by s.position desc
+      limit greatest((select a.last_sequence from aggregates a where a.aggregate_id = ${id} and a.aggregate_type = ${type}) - ${sequence}, 0)
+    ) s), 9223372036854775806)`;
 }
 
 /** The newest committed position, on a client of its own (commit notifications, polling). */

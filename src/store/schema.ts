@@ -10,18 +10,20 @@ import {
   primaryKey,
   text,
   timestamp,
-  unique,
   uuid,
 } from 'drizzle-orm/pg-core';
 
 // Names as in SPEC §2; the same pattern is enforced by zod in src/events/names.ts.
 const NAME = `[a-z][a-z0-9_-]{0,63}`;
 
+// The hot tier. In PostgreSQL it is partitioned by range of position (docs/storage.md), which
+// drizzle cannot express: the migrations create it, this describes its logical shape. Unique
+// constraints must include the partition key, so the uniqueness of ids and of an aggregate's
+// sequences lives in event_ids and aggregates, which are never archived.
 export const events = pgTable(
   'events',
   {
-    // Global order. Assigned inside append_events() while the events_head row is locked,
-    // so positions are gapless and become visible in position order (see drizzle/0001_*.sql).
+    // Global order, assigned by append_events() under the events_head lock (docs/ordering.md).
     position: bigint('position', { mode: 'number' }).primaryKey(),
     id: uuid('id').notNull(),
     eventType: text('event_type').notNull(),
@@ -34,9 +36,6 @@ export const events = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull(),
   },
   (t) => [
-    unique('events_id_key').on(t.id),
-    // The real per-aggregate concurrency backstop: two rows can never share a sequence.
-    unique('events_aggregate_sequence_key').on(t.aggregateType, t.aggregateId, t.sequence),
     index('events_aggregate_id_position_idx').on(t.aggregateId, t.position),
     index('events_aggregate_type_position_idx').on(t.aggregateType, t.position),
     index('events_event_type_position_idx').on(t.eventType, t.position),
@@ -57,6 +56,61 @@ export const events = pgTable(
     check('events_payload_check', sql`jsonb_typeof(${t.payload}) = 'object'`),
     check('events_metadata_check', sql`jsonb_typeof(${t.metadata}) = 'object'`),
   ],
+);
+
+// Every event id ever stored, with its position, in every tier and after deletion: idempotency
+// and by-id reads. The primary key is what makes ids unique across partitions and tiers.
+export const eventIds = pgTable('event_ids', {
+  id: uuid('id').primaryKey(),
+  position: bigint('position', { mode: 'number' }).notNull(),
+});
+
+// Every aggregate ever appended to: its last sequence, so the next append needs no scan and a
+// sequence is never reused after its events are archived or deleted; where its events lie;
+// and the first sequence retention has not deleted (1 until then).
+export const aggregates = pgTable(
+  'aggregates',
+  {
+    aggregateId: uuid('aggregate_id').notNull(),
+    aggregateType: text('aggregate_type').notNull(),
+    lastSequence: bigint('last_sequence', { mode: 'number' }).notNull(),
+    firstPosition: bigint('first_position', { mode: 'number' }).notNull(),
+    lastPosition: bigint('last_position', { mode: 'number' }).notNull(),
+    firstRetainedSequence: bigint('first_retained_sequence', { mode: 'number' }).notNull().default(1),
+  },
+  (t) => [
+    primaryKey({ name: 'aggregates_pkey', columns: [t.aggregateId, t.aggregateType] }),
+    check('aggregates_sequence_check', sql`${t.lastSequence} >= 1 AND ${t.firstRetainedSequence} BETWEEN 1 AND ${t.lastSequence} + 1`),
+  ],
+);
+
+// The partitions of events: the size of the next ones, and the exclusive upper bound of the
+// highest (docs/storage.md).
+export const eventsPartitioning = pgTable(
+  'events_partitioning',
+  {
+    singleton: boolean('singleton').primaryKey().default(true),
+    partitionSize: bigint('partition_size', { mode: 'number' }).notNull(),
+    partitionedUntil: bigint('partitioned_until', { mode: 'number' }).notNull(),
+  },
+  (t) => [check('events_partitioning_singleton_check', sql`${t.singleton}`), check('events_partitioning_size_check', sql`${t.partitionSize} >= 1`)],
+);
+
+// The archiver's removals of events from PostgreSQL (events_remove(), events_drop_partition()):
+// which positions of which type left, how many, why, when and by whom.
+export const eventRemovals = pgTable(
+  'event_removals',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    aggregateType: text('aggregate_type').notNull(),
+    fromPosition: bigint('from_position', { mode: 'number' }).notNull(),
+    toPosition: bigint('to_position', { mode: 'number' }).notNull(),
+    events: bigint('events', { mode: 'number' }).notNull(),
+    reason: text('reason').notNull(),
+    removedAt: timestamp('removed_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+    removedBy: text('removed_by').notNull().default(sql`current_user`),
+  },
+  (t) => [check('event_removals_reason_check', sql`${t.reason} in ('archived', 'deleted')`)],
 );
 
 // One row: the last assigned position and created_at. Locking it serialises appends so that

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,9 +69,9 @@ describe('events-service CLI', () => {
     expect(lines.every((e) => e.aggregate_type === 'agent')).toBe(true);
   });
 
-  it('an export imports into a fresh database with the same events, and importing again adds nothing', async () => {
+  it('an export imports --in-order into a fresh database with the same events in the same order, and importing again adds nothing', async () => {
     const file = join(dir, 'all.ndjson');
-    const r = cli(['import', '--url', b.url], { stdin: file });
+    const r = cli(['import', '--in-order', '--url', b.url], { stdin: file });
     expect(r.status, r.stderr).toBe(0);
     const exported = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const count = async () => (await sqlB`select count(*)::int as n from events`)[0]!.n;
@@ -81,6 +81,30 @@ describe('events-service CLI', () => {
     expect(rows.map((r) => r.payload)).toEqual(exported.map((e) => e.payload));
     expect(cli(['import', '--url', b.url], { stdin: file }).status).toBe(0);
     expect(await count()).toBe(2500);
+  });
+
+  it("imports several batches at once, each aggregate's events in the order of the input", async () => {
+    // 3,000 events of 30 aggregates, each aggregate's events spread over every batch.
+    const aggregates = Array.from({ length: 30 }, () => newId());
+    const file = join(dir, 'spread.ndjson');
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: aggregates[i % 30], payload: { i } }));
+    writeFileSync(file, lines.join('\n') + '\n');
+    const url = await createTestDatabase();
+    const target = await start(url);
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      const r = cli(['import', '--url', target.url], { stdin: file });
+      expect(r.status, r.stderr).toBe(0);
+      const rows = await sql<{ aggregate_id: string; sequence: string; i: number }[]>`
+        select aggregate_id::text, sequence, (payload->>'i')::int as i from events order by aggregate_id, sequence`;
+      expect(rows).toHaveLength(3000);
+      for (const id of aggregates) {
+        const mine = rows.filter((row) => row.aggregate_id === id).map((row) => row.i);
+        expect(mine).toEqual([...mine].sort((x, y) => x - y));
+      }
+    } finally {
+      await sql.end();
+    }
   });
 
   it('tail prints new events of one aggregate type as they are appended', async () => {

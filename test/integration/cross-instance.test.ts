@@ -82,6 +82,30 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
     sub.close();
   });
 
+  it('sends no NOTIFY while no other instance listens, and does once one does', async () => {
+    const env = { REDIS_CHANNEL_PREFIX: newChannelPrefix() };
+    const a = await startTestService(env);
+    open.push(a);
+    const notified = async () => (await a.sql`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name = 'event-service-notify' and query like '%pg_notify%'`)[0]!.n > 0;
+    for (let i = 0; i < 10; i++) {
+      expect((await postJson(a.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).status).toBe(201);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    expect(await notified()).toBe(false);
+
+    const b = await startTestService(env, a.databaseUrl);
+    open.push(b);
+    const listens = async () => (await a.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and query = 'listen "events_committed"'`)[0]!.n;
+    expect(await waitUntil(async () => (await listens()) === 2, 3000)).toBe(true);
+    const announced = async () => {
+      await postJson(a.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() });
+      return notified();
+    };
+    expect(await waitUntil(announced, 3000, 100)).toBe(true);
+  });
+
   it('a notification reaches only listeners on the same database', async () => {
     const logger = createLogger('silent');
     const [one, other] = await Promise.all([createTestDatabase(), createTestDatabase()]);

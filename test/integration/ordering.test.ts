@@ -115,6 +115,20 @@ describe('a tailing reader paging with after=', () => {
   });
 });
 
+describe('append_events() called directly', () => {
+  it('keeps positions and sequences gapless whatever item numbers the caller sends', async () => {
+    const start = await head();
+    const aggregateId = newId();
+    const items = [{ ...item(aggregateId), idx: 0 }, { ...item(aggregateId), idx: 5 }, { ...item(), idx: 5 }];
+    const rows = await raw`select r_status, r_event from append_events(${JSON.stringify(items)}::text::jsonb)`;
+    const events = rows.map((r) => JSON.parse(r.r_event));
+    expect(rows.map((r) => r.r_status)).toEqual(['created', 'created', 'created']);
+    expect(events.map((e) => e.position).sort()).toEqual([start + 1, start + 2, start + 3]);
+    expect(events.filter((e) => e.aggregate_id === aggregateId).map((e) => e.sequence)).toEqual([1, 2]);
+    expect(await head()).toBe(start + 3);
+  });
+});
+
 describe('concurrency across connections', () => {
   it('lets exactly one of 10 expected_sequence 0 appends from separate instances win', async () => {
     const instances = await Promise.all(Array.from({ length: 5 }, () => startTestService({}, t.databaseUrl)));

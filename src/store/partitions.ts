@@ -1,0 +1,78 @@
+import type { Logger } from '../observability/logger.ts';
+import type { Sql } from '../postgres/database.ts';
+
+export interface PartitionMaintenanceOptions {
+  /** A client of its own: the work holds a lock on events' catalog entry for a moment. */
+  sql: Sql;
+  logger: Pick<Logger, 'warn'>;
+  /** How often it checks in any case. */
+  intervalMs: number;
+  /** The size of partitions made from now on (EVENTS_PARTITION_SIZE); unset keeps the stored one. */
+  partitionSize?: number;
+}
+
+export interface PartitionMaintenance {
+  start(): void;
+  /** Told the head after each local commit: the next partition is made as soon as it is the last one. */
+  notifyHead(position: number): void;
+  /** Runs one round now (start-up, tests). */
+  runOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// A round waits this long at most for its lock on events, then gives up until the next round:
+// appends never wait for it (they make a missing partition themselves, docs/storage.md).
+const LOCK_TIMEOUT = '2s';
+
+/**
+ * Makes the partitions of events ahead of need (events_prepare_partitions(): made for at least
+ * a partition's worth of positions beyond the head), every interval and as soon as the head
+ * comes closer than that to the last one made.
+ */
+export function createPartitionMaintenance(options: PartitionMaintenanceOptions): PartitionMaintenance {
+  const { sql, logger } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let dueAt = 0;
+  let stopped = false;
+
+  async function round() {
+    await sql.begin(async (tx) => {
+      await tx.unsafe(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+      if (options.partitionSize !== undefined) {
+        const [row] = await tx<{ partition_size: string }[]>`select partition_size from events_partitioning`;
+        if (Number(row!.partition_size) !== options.partitionSize) await tx`select events_set_partition_size(${options.partitionSize})`;
+      }
+      await tx`select events_prepare_partitions()`;
+      const [next] = await tx<{ due: string }[]>`select partitioned_until - partition_size as due from events_partitioning`;
+      dueAt = Number(next!.due);
+    });
+  }
+
+  function runOnce(): Promise<void> {
+    running ??= round()
+      .catch((error: Error) => logger.warn({ err: error.message }, 'partition maintenance failed; retrying at the next round'))
+      .finally(() => (running = undefined));
+    return running;
+  }
+
+  return {
+    start() {
+      void runOnce();
+      timer = setInterval(() => void runOnce(), options.intervalMs);
+      timer.unref();
+    },
+    notifyHead(position) {
+      if (!stopped && dueAt > 0 && position >= dueAt) {
+        dueAt = 0;
+        void runOnce();
+      }
+    },
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
