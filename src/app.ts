@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
+import { createAdminRoutes } from './admin/admin.routes.ts';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import type { EventTypeRegistry } from './aggregates/event-types.ts';
 import { AppError } from './errors.ts';
@@ -68,9 +69,10 @@ export function createApp(deps: AppDeps) {
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
+  app.route('/admin', createAdminRoutes());
   app.notFound((c) => {
     const path = c.req.path.replace(/\/$/, '');
-    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/openapi.json', '/docs'].includes(path) || /^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
+    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/openapi.json', '/docs'].includes(path) || /^\/admin(\/.*)?$|^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
     return known
       ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));

@@ -7,9 +7,9 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const envSchema = z.object({
   PORT: int(0, 65535).default(8011),
   HOST: z.string().min(1).default('0.0.0.0'),
-  // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR (see src/store/embedded-postgres.ts).
+  // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR (see src/postgres/embedded.ts).
   // postgres:// or postgresql://, with a host or a Unix socket as libpq takes them
-  // (src/store/postgres-url.ts).
+  // (src/postgres/url.ts).
   DATABASE_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default('./.data/postgres'),
   EMBEDDED_POSTGRES_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('postgres'),
@@ -20,7 +20,10 @@ const envSchema = z.object({
   // Put in front of every channel name (e.g. "staging:" gives "staging:events:agent").
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default(''),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
-  APPEND_MAX_BATCH_EVENTS: int(1, 100_000).default(2000),
+  // Most events group commit puts into one transaction (not to be confused with MAX_BATCH_EVENTS,
+  // the limit of one POST /events/batch). APPEND_MAX_BATCH_EVENTS is its former name.
+  GROUP_COMMIT_MAX_EVENTS: int(1, 100_000).optional(),
+  APPEND_MAX_BATCH_EVENTS: int(1, 100_000).optional(),
   APPEND_MAX_IN_FLIGHT: int(1, 16).default(2),
   RELAY_BATCH_SIZE: int(1, 10_000).default(500),
   RELAY_POLL_INTERVAL_MS: int(10, 60_000).default(250),
@@ -109,7 +112,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
     redis: { url: e.REDIS_URL, channelPrefix: e.REDIS_CHANNEL_PREFIX },
-    append: { maxBatchEvents: e.APPEND_MAX_BATCH_EVENTS, maxInFlight: e.APPEND_MAX_IN_FLIGHT },
+    append: { maxTransactionEvents: e.GROUP_COMMIT_MAX_EVENTS ?? e.APPEND_MAX_BATCH_EVENTS ?? 2000, maxInFlight: e.APPEND_MAX_IN_FLIGHT },
     relay: { batchSize: e.RELAY_BATCH_SIZE, pollIntervalMs: e.RELAY_POLL_INTERVAL_MS, leaseMs: e.RELAY_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },

@@ -1,6 +1,6 @@
 // The package's root: the service as a library, and what rebuilds aggregate state from events.
 // The light entries are `event-service/client` and `event-service/aggregates`.
-export { createEventService, type EventService, type EventServiceOptions } from './start.ts';
+export { createEventService, type EventService, type EventServiceOptions } from './event-service.ts';
 export * from './aggregates/index.ts';
 export { createEventStore, type EventStore, type EventPage } from './store/event-store.ts';
 export type { Snapshot } from './store/snapshots.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
-import { emptyEventTypes, type EventTypeRegistry } from './aggregates/event-types.ts';
+import { emptyEventTypes } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
 import { parseConfig, type ResolvedConfig, withDatabaseUrl } from './config.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -17,6 +17,7 @@ import { createPublisher } from './publishing/publisher.ts';
 import { createPublisherConnection, whenReady } from './publishing/redis.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
+import type { EventServiceOptions } from './event-service.ts';
 import { createShutdown } from './shutdown.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
@@ -24,26 +25,15 @@ import { createCommitSignal } from './store/commit-signal.ts';
 import { createEventStore } from './store/event-store.ts';
 import { createPartitionMaintenance } from './store/partitions.ts';
 
-export interface EventServiceOptions {
-  /** Where configuration is read from (default: process.env); see README "Configuration". */
-  env?: Record<string, string | undefined>;
-  logger?: Logger;
-  /** Aggregate definitions served by GET /aggregates/{type}/{id}. */
-  aggregates?: AggregateDefinition<any>[];
-  /** Payload schemas checked on append, and upcasters applied on load. */
-  eventTypes?: EventTypeRegistry;
-  /** Apply pending migrations at start (default true; `events-service migrate` does it alone). */
-  migrate?: boolean;
-}
-
-export type EventService = Awaited<ReturnType<typeof createEventService>>;
+/** Everything the composition root built; the public face is EventService (event-service.ts). */
+export type RunningService = Awaited<ReturnType<typeof startEventService>>;
 
 /**
  * The composition root: configuration, then PostgreSQL (embedded when there is no
  * DATABASE_URL; pending migrations applied), the event store, the relay to Redis, and the HTTP
  * app. `listen()` serves it; `close()` stops everything in the reverse order it was built.
  */
-export async function createEventService(options: EventServiceOptions = {}) {
+export async function startEventService(options: EventServiceOptions = {}) {
   const parsed = parseConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger(parsed.logLevel);
   const shutdown = createShutdown(logger);
@@ -132,7 +122,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const appendQueue = createAppendQueue({
     store: createEventStore(database.appends),
     maxInFlight: database.appends.size,
-    maxBatchEvents: config.append.maxBatchEvents,
+    maxBatchEvents: config.append.maxTransactionEvents,
     onBatch: (events) => metrics.batchSize.observe(events),
     onCommitted: (created) => {
       const head = created[created.length - 1]!.position;

@@ -7,16 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import type { NewEvent } from '../../src/events/event.ts';
 import { createDatabase as connect } from '../../src/postgres/database.ts';
-import { createEventService } from '../../src/start.ts';
+import { startEventService } from '../../src/start.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
 import { cleanup, createDatabase, latencies, percentile, redisUrl } from '../lib.ts';
 
 const url = await createDatabase();
-const service = await createEventService({ env: { DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `probe-${randomUUID()}:`, LOG_LEVEL: 'silent' } });
+const service = await startEventService({ env: { DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `probe-${randomUUID()}:`, LOG_LEVEL: 'silent' } });
 const own = connect({ url, poolMax: 1, appendConnections: 1, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
 const ownStore = createEventStore(own.appends);
-const bare = createAppendQueue({ store: ownStore, maxInFlight: 1, maxBatchEvents: service.config.append.maxBatchEvents });
+const bare = createAppendQueue({ store: ownStore, maxInFlight: 1, maxBatchEvents: service.config.append.maxTransactionEvents });
 const event = (): NewEvent => ({
   id: randomUUID(), eventType: 'agent.created', aggregateType: 'agent', aggregateId: randomUUID(),
   payload: { name: 'explore-agent', agent_type: 'exploration' }, metadata: {}, version: 1, expectedSequence: null,

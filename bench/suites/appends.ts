@@ -96,7 +96,7 @@ async function http(concurrency: number, env: Record<string, string> = {}) {
 }
 
 // Group commit off: one request per transaction, as many transactions as pool connections.
-const NAIVE = { APPEND_MAX_BATCH_EVENTS: '1', APPEND_MAX_IN_FLIGHT: '10' };
+const NAIVE = { GROUP_COMMIT_MAX_EVENTS: '1', APPEND_MAX_IN_FLIGHT: '10' };
 
 const suite: Suite = {
   name: 'appends',

@@ -1,13 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { ConfigError, parseConfig } from '../config.ts';
-import { createLogger } from '../observability/logger.ts';
-import { startEmbeddedPostgres } from '../postgres/embedded.ts';
-import { runMigrations } from '../postgres/migrate.ts';
-import { EXPORT_FILTERS, exportEvents } from './export.ts';
+import { ConfigError } from '../config.ts';
 import { target } from './http.ts';
-import { importEvents } from './import.ts';
-import { serve } from './serve.ts';
-import { tail } from './tail.ts';
+
+// Each command loads what it needs when it runs: --help and the HTTP commands stay quick.
+const EXPORT_FILTERS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'after'] as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | undefined>;
@@ -45,37 +41,28 @@ export const commands: Record<string, Command> = {
     summary: 'run the service (as npm start; configuration from the environment, see README)',
     usage: 'serve',
     options: {},
-    run: () => serve(),
+    run: async () => (await import('./serve.ts')).serve(),
   },
   migrate: {
     summary: 'apply pending migrations to DATABASE_URL (or the embedded PostgreSQL) and exit',
     usage: 'migrate',
     options: {},
-    async run() {
-      const config = parseConfig(process.env);
-      const logger = createLogger(config.logLevel);
-      const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ ...config.database.embedded, logger });
-      try {
-        await runMigrations(config.database.url ?? embedded!.url);
-        logger.info('migrations applied');
-      } finally {
-        await embedded?.stop();
-      }
-    },
+    run: async () => (await import('./migrate.ts')).migrate(),
   },
   tail: {
     summary: 'print events as they are appended, one JSON line each',
     usage: `tail [AGGREGATE_TYPE] [--after POSITION] [--follow]\n${CONNECTION_HELP}\n  --after P        start after this position (default: new events only)\n  --follow         reconnect forever instead of giving up after --retries`,
     options: { ...CONNECTION, after: { type: 'string' }, follow: { type: 'boolean' } },
     positionals: 1,
-    run: (values, [type]) => tail(target(values), type, values.after as string | undefined, values.follow ? Infinity : retriesOf(values)),
+    run: async (values, [type]) => (await import('./tail.ts')).tail(target(values), type, values.after as string | undefined, values.follow ? Infinity : retriesOf(values)),
   },
   export: {
     summary: 'print stored events as NDJSON, in position order',
     usage: `export [--aggregate_type T] [--aggregate_id ID] [--event_type T] [--correlation_id C] [--from TIME] [--to TIME] [--after P]\n${CONNECTION_HELP}\n  filters as in GET /events`,
     options: { ...CONNECTION, ...Object.fromEntries(EXPORT_FILTERS.map((f) => [f, { type: 'string' }])) },
     async run(values) {
-      await exportEvents(target(values), Object.fromEntries(EXPORT_FILTERS.map((f) => [f, values[f] as string | undefined])), retriesOf(values));
+      const filters = Object.fromEntries(EXPORT_FILTERS.map((f) => [f, values[f] as string | undefined]));
+      await (await import('./export.ts')).exportEvents(target(values), filters, retriesOf(values));
     },
   },
   import: {
@@ -83,7 +70,7 @@ export const commands: Record<string, Command> = {
     usage: `import < events.ndjson\n${CONNECTION_HELP}`,
     options: CONNECTION,
     async run(values) {
-      await importEvents(target(values), retriesOf(values));
+      await (await import('./import.ts')).importEvents(target(values), retriesOf(values));
     },
   },
 };

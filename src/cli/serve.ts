@@ -1,11 +1,11 @@
 import { ConfigError } from '../config.ts';
 import { isUnavailable } from '../postgres/errors.ts';
 import { DatabaseStartError } from '../postgres/migrate.ts';
-import { createEventService, type EventService } from '../start.ts';
+import { type RunningService, startEventService } from '../start.ts';
 
 /** Runs the service until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function serve(): Promise<void> {
-  const starting: Promise<EventService> = createEventService().then(async (service) => {
+  const starting: Promise<RunningService> = startEventService().then(async (service) => {
     await service.listen();
     // A connection reset the drivers did not route to a caller must not bring the service
     // down: requests and the relay handle their own connection failures. Anything else is a

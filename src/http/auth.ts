@@ -3,8 +3,10 @@ import type { MiddlewareHandler } from 'hono';
 import type { ApiKey, Scope } from '../config.ts';
 import { AppError } from '../errors.ts';
 
-// Open to everyone: liveness/readiness and the API description.
+// Open to everyone: liveness/readiness, the API description and the admin console's page
+// (it holds no data; the API calls it makes need a key).
 const OPEN = new Set(['/health', '/ready', '/openapi.json', '/docs']);
+const isConsolePage = (method: string, p: string) => (method === 'GET' || method === 'HEAD') && (p === '/admin' || p.startsWith('/admin/'));
 
 /**
  * The scope a request needs: reads (GET/HEAD) need read, appends need write, everything else
@@ -12,7 +14,7 @@ const OPEN = new Set(['/health', '/ready', '/openapi.json', '/docs']);
  */
 export function requiredScope(method: string, path: string): Scope | null {
   const p = path.length > 1 ? path.replace(/\/$/, '') : path;
-  if (OPEN.has(p)) return null;
+  if (OPEN.has(p) || isConsolePage(method, p)) return null;
   if (method === 'GET' || method === 'HEAD') return 'read';
   if (method === 'POST' && (p === '/events' || p === '/events/batch')) return 'write';
   return 'admin';

@@ -13,7 +13,8 @@ import { startServiceProcess, type ServiceProcess } from '../support/process.ts'
 import { createTestDatabase, newChannelPrefix } from '../support/service.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/events-service.mjs');
+// The command line from the sources (test/package runs the compiled one).
+const BIN = ['--import', 'tsx', join(ROOT, 'src/main.ts')];
 const dir = mkdtempSync(join(tmpdir(), 'evt-cli-'));
 const running: ServiceProcess[] = [];
 let a: ServiceProcess;
@@ -26,7 +27,7 @@ const start = async (url: string) => {
   return p;
 };
 const cli = (args: string[], io: { stdin?: string; stdout?: string } = {}) =>
-  spawnSync(process.execPath, [BIN, ...args], {
+  spawnSync(process.execPath, [...BIN, ...args], {
     cwd: ROOT,
     stdio: [io.stdin ? openSync(io.stdin, 'r') : 'ignore', io.stdout ? openSync(io.stdout, 'w') : 'pipe', 'pipe'],
     encoding: 'utf8',
@@ -86,7 +87,7 @@ describe('events-service CLI', () => {
     // From the current head, so events appended before the CLI has connected still count.
     const newest = (await (await fetch(`${a.url}/events?order=desc&limit=1`)).json()) as { events: { position: number }[] };
     const head = String(newest.events[0]?.position ?? 0);
-    const child = spawn(process.execPath, [BIN, 'tail', 'agent', '--after', head, '--url', a.url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...BIN, 'tail', 'agent', '--after', head, '--url', a.url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const post = (event_type: string) => fetch(`${a.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event_type, aggregate_id: newId() }) }).then((r) => r.json() as Promise<{ id: string }>);
@@ -104,7 +105,7 @@ describe('events-service CLI', () => {
     const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database "${name}"`);
     await admin.end();
-    const r = spawnSync(process.execPath, [BIN, 'migrate'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl(name) }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...BIN, 'migrate'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl(name) }, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const sql = postgres(databaseUrl(name), { max: 1, onnotice: () => {} });
     expect((await sql`select count(*)::int as n from events_head`)[0]!.n).toBe(1);
@@ -112,7 +113,7 @@ describe('events-service CLI', () => {
   });
 
   it('serve refuses to start open in production', () => {
-    const r = spawnSync(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', API_KEYS: '', DATABASE_URL: 'postgres://127.0.0.1:1/x' }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [...BIN, 'serve'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', API_KEYS: '', DATABASE_URL: 'postgres://127.0.0.1:1/x' }, encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('refusing to start an open service');
   });
@@ -121,5 +122,38 @@ describe('events-service CLI', () => {
     const r = cli(['frobnicate']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('usage: events-service');
+  });
+});
+
+describe('command-line arguments', () => {
+  it('refuses an unknown flag, naming it, instead of ignoring it', () => {
+    const r = cli(['export', '--aggregate-type', 'agent']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--aggregate-type'");
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses a flag without its value', () => {
+    const r = cli(['export', '--aggregate_type']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("'--aggregate_type <value>' argument missing");
+  });
+
+  it('prints help for each command and exits 0', () => {
+    for (const command of ['serve', 'migrate', 'tail', 'export', 'import']) {
+      const r = cli([command, '--help']);
+      expect(r.status, command).toBe(0);
+      expect(r.stdout).toContain(`usage: events-service ${command}`);
+    }
+  });
+
+  it('names the URL and the cause when the service cannot be reached, and gives up after --retries', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    for (const command of [['export'], ['tail', 'agent']]) {
+      const r = cli([...command, '--url', url, '--retries', '1']);
+      expect(r.status, command.join(' ')).toBe(1);
+      expect(r.stderr).toContain(`cannot reach ${url}`);
+      expect(r.stderr).toContain('ECONNREFUSED');
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventService } from '../../src/start.ts';
+import { createEventService } from '../../src/event-service.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { freePort } from '../../src/postgres/free-port.ts';

@@ -19,14 +19,12 @@ describe.skipIf(!hasRedisServer)('Redis away', () => {
     cleanup.push(() => t.close());
 
     const aggregateId = newId();
-    const started = Date.now();
     const acked = [];
     for (let i = 0; i < 20; i++) {
       const res = await postJson(t.app, '/events', { event_type: 'task.progressed', aggregate_id: aggregateId, payload: { i } });
       expect(res.status).toBe(201);
       acked.push(res.body);
     }
-    expect(Date.now() - started).toBeLessThan(5000);
     const lastAckAt = Date.now();
     const health = (await get(t.app, '/health')).body;
     expect(health).toMatchObject({ status: 'ok', redis: 'unavailable', publish_lag: 20 });

@@ -40,7 +40,7 @@ describe('relay with several instances on one database', () => {
 describe('relay lease while idle', () => {
   it('when the poll interval is longer than the lease, an idle leader keeps its lease and still publishes an append at once', async () => {
     const prefix = newChannelPrefix();
-    const t = await startTestService({ REDIS_CHANNEL_PREFIX: prefix, RELAY_LEASE_MS: '1000', RELAY_POLL_INTERVAL_MS: '5000' });
+    const t = await startTestService({ REDIS_CHANNEL_PREFIX: prefix, RELAY_LEASE_MS: '1000', RELAY_POLL_INTERVAL_MS: '60000' });
     open.push(t);
     const sub = await subscribeAll(prefix);
     expect(await waitUntil(async () => (await get(t.app, '/health')).body.relay === 'running', 5000)).toBe(true);
@@ -51,13 +51,11 @@ describe('relay lease while idle', () => {
       select owner is not null and lease_until > now() as owned from relay_checkpoints where name = 'redis'`;
     expect(lease?.owned).toBe(true);
 
-    const started = Date.now();
+    // Well before the next poll: published because the commit woke the relay, which held the lease.
     const { id } = (await postJson(t.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body;
     const [message] = await sub.waitForIds([id], 4000);
-    const elapsed = Date.now() - started;
     sub.close();
     expect(message?.event.id).toBe(id);
-    expect(elapsed).toBeLessThan(500);
   });
 });
 

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { allEventsPattern } from '../../src/events/channels.ts';
-import { createEventService, type EventService, type EventServiceOptions } from '../../src/start.ts';
+import type { EventServiceOptions } from '../../src/event-service.ts';
+import { type RunningService, startEventService } from '../../src/start.ts';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from './env.ts';
 import { waitUntil } from './wait.ts';
 
@@ -28,8 +29,8 @@ export async function metricValue(t: TestService, name: string): Promise<number>
 export const newChannelPrefix = () => `t-${inject('runId')}-${randomBytes(3).toString('hex')}:`;
 
 export interface TestService {
-  service: EventService;
-  app: EventService['app'];
+  service: RunningService;
+  app: RunningService['app'];
   databaseUrl: string;
   channelPrefix: string;
   /** A direct connection to the service's database, for checks behind the API. */
@@ -42,7 +43,7 @@ export async function startTestService(env: Record<string, string> = {}, dbUrl?:
   const url = dbUrl ?? (await createTestDatabase());
   const channelPrefix = env.REDIS_CHANNEL_PREFIX ?? newChannelPrefix();
   // The template database is migrated already; a service on an unreachable database still starts.
-  const service = await createEventService({
+  const service = await startEventService({
     migrate: false,
     ...definitions,
     env: { DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix, LOG_LEVEL: 'silent', RELAY_POLL_INTERVAL_MS: '50', ...env },

@@ -1,0 +1,14 @@
+import { aggregateLookupView, aggregateView } from './aggregate.js';
+import { eventView } from './event.js';
+import { eventsView } from './events.js';
+import { overviewView } from './overview.js';
+import { replaysView, replayView } from './replays.js';
+import { tailView } from './tail.js';
+
+/**
+ * Every view of the console, in navigation order; the first whose route matches is shown.
+ * A later phase adds its module here (e.g. retention, consumer groups) with `available`
+ * reading the service's capabilities.
+ * @type {import('../lib/view.js').View[]}
+ */
+export const views = [overviewView, eventsView, eventView, aggregateLookupView, aggregateView, tailView, replaysView, replayView];

@@ -1,0 +1,39 @@
+import { type Context, Hono } from 'hono';
+import { AppError } from '../errors.ts';
+import { type ConsoleAsset, findConsoleDir, loadConsoleAssets, pickEncoding } from './console-assets.ts';
+
+export interface AdminRoutesOptions {
+  /** The folder of the console's browser files; found next to the package by default. */
+  consoleDir?: string;
+}
+
+// Only this origin's own files and API: nothing from elsewhere can load, even by mistake.
+const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+function send(c: Context, asset: ConsoleAsset, extra: Record<string, string> = {}): Response {
+  const headers: Record<string, string> = { etag: asset.etag, 'cache-control': 'no-cache', vary: 'accept-encoding', 'x-content-type-options': 'nosniff', ...extra };
+  if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304, headers);
+  const encoding = pickEncoding(c.req.header('accept-encoding'));
+  if (encoding !== 'identity') headers['content-encoding'] = encoding;
+  return c.body(asset.body(encoding), 200, { ...headers, 'content-type': asset.type });
+}
+
+/**
+ * GET /admin: the admin console, a single page that uses only the public HTTP API. The shell
+ * and its assets need no key (they hold no data); every data call the page makes does. Every
+ * path under /admin but its assets is a view of the page (e.g. /admin/events?event_type=…), so
+ * it gets the shell and the page routes it.
+ */
+export function createAdminRoutes(options: AdminRoutesOptions = {}) {
+  let assets: Map<string, ConsoleAsset> | undefined;
+  const load = () => (assets ??= loadConsoleAssets(options.consoleDir ?? findConsoleDir()));
+  const shell = (c: Context) => send(c, load().get('index.html')!, { 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' });
+  return new Hono()
+    .get('/assets/*', (c) => {
+      const name = c.req.path.slice(c.req.path.indexOf('/assets/') + '/assets/'.length);
+      const asset = load().get(name);
+      if (!asset) throw new AppError('not_found', `the console has no asset ${name}`);
+      return send(c, asset);
+    })
+    .get('/*', shell);
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+export type Encoding = 'br' | 'gzip' | 'identity';
+
+export interface ConsoleAsset {
+  type: string;
+  etag: string;
+  body(encoding: Encoding): Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * The console's browser files live in the package's top-level `console/` folder, shipped as
+ * they are (no build step). It is found by walking up from this module, so the same code finds
+ * it from src/ under tsx and from dist/ in an installed package, wherever this file moves.
+ */
+export function findConsoleDir(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'console', 'index.html')) && existsSync(join(dir, 'package.json'))) return join(dir, 'console');
+    if (dirname(dir) === dir) throw new Error(`the admin console's files (console/index.html) were not found above ${from}`);
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => TYPES[extname(name)] !== undefined && !name.endsWith('.d.ts'))
+    .map((name) => join(dir, name));
+}
+
+function asset(path: string): ConsoleAsset {
+  const raw = new Uint8Array(readFileSync(path));
+  const compressed = new Map<Encoding, Uint8Array<ArrayBuffer>>([['identity', raw]]);
+  return {
+    type: TYPES[extname(path)]!,
+    etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}"`,
+    body(encoding) {
+      let body = compressed.get(encoding);
+      if (!body) {
+        const out = encoding === 'br'
+          ? brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
+          : gzipSync(raw, { level: 9 });
+        body = new Uint8Array(out);
+        compressed.set(encoding, body);
+      }
+      return body;
+    },
+  };
+}
+
+/**
+ * Every file the console serves, by URL path under /admin/assets/: the files of `dir` plus
+ * uPlot from node_modules. Read on first use, compressed once per encoding and kept.
+ */
+export function loadConsoleAssets(dir: string): Map<string, ConsoleAsset> {
+  const assets = new Map<string, ConsoleAsset>();
+  for (const path of filesUnder(dir)) assets.set(relative(dir, path).split(sep).join('/'), asset(path));
+  const require = createRequire(import.meta.url);
+  assets.set('vendor/uplot.js', asset(require.resolve('uplot/dist/uPlot.iife.min.js')));
+  assets.set('vendor/uplot.css', asset(require.resolve('uplot/dist/uPlot.min.css')));
+  return assets;
+}
+
+/** The best encoding the client accepts (brotli, then gzip), per its Accept-Encoding header. */
+export function pickEncoding(acceptEncoding: string | undefined): Encoding {
+  const accepted = new Map<string, number>();
+  for (const part of (acceptEncoding ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    if (name) accepted.set(name, q === undefined ? 1 : Number(q));
+  }
+  const ok = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
+  if (ok('br')) return 'br';
+  if (ok('gzip')) return 'gzip';
+  return 'identity';
+}

@@ -1,0 +1,17 @@
+import { parseConfig } from '../config.ts';
+import { createLogger } from '../observability/logger.ts';
+import { startEmbeddedPostgres } from '../postgres/embedded.ts';
+import { runMigrations } from '../postgres/migrate.ts';
+
+/** Applies pending migrations to DATABASE_URL (or the embedded PostgreSQL) and returns. */
+export async function migrate(): Promise<void> {
+  const config = parseConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ ...config.database.embedded, logger });
+  try {
+    await runMigrations(config.database.url ?? embedded!.url);
+    logger.info('migrations applied');
+  } finally {
+    await embedded?.stop();
+  }
+}

@@ -1,0 +1,135 @@
+import {
+  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { checkKey, checkPrefix, type ObjectInfo, type ObjectStorage } from './object-storage.ts';
+import { s3Error } from './s3-errors.ts';
+
+export interface S3StorageOptions {
+  bucket: string;
+  /** Key prefix without leading or trailing slash; '' for the bucket's root. */
+  prefix: string;
+  /** An S3-compatible endpoint (MinIO, Ceph, a local server); addressed path-style. */
+  endpoint?: string;
+  /** Else the AWS chain (AWS_REGION, profile); us-east-1 when that has none and an endpoint is given. */
+  region?: string;
+  /** Else the AWS chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, profile, instance role). */
+  credentials?: S3ClientConfig['credentials'];
+  connectTimeoutMs?: number;
+  /** Longest silence on an open connection before the request fails. */
+  idleTimeoutMs?: number;
+  /** Attempts per operation, the first included. */
+  maxAttempts?: number;
+}
+
+/**
+ * Objects in an S3 bucket under a prefix. PutObject is atomic: an object becomes visible only
+ * once it is whole. Timeouts and attempts are bounded so an unreachable endpoint fails in
+ * seconds instead of the SDK's default of waiting without limit.
+ */
+export function createS3Storage(options: S3StorageOptions): ObjectStorage {
+  const { bucket, prefix, endpoint } = options;
+  const at = endpoint ? ` at ${withoutUserInfo(endpoint)}` : '';
+  const description = `s3://${bucket}${prefix ? `/${prefix}` : ''}${at}`;
+  const client = new S3Client({
+    endpoint,
+    forcePathStyle: endpoint !== undefined,
+    region: options.region ?? regionFromChain(endpoint !== undefined),
+    credentials: options.credentials,
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 3_000, socketTimeout: options.idleTimeoutMs ?? 15_000 },
+    // Many S3-compatible servers reject the SDK's default CRC32 checksum headers; a segment is
+    // verified by reading it back, so only what S3 requires is sent.
+    ...(endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+  });
+  // Keys are checked before any request, so a bad key is a plain Error, not a StorageError.
+  const objectKey = (key: string) => (prefix ? `${prefix}/${checkKey(key)}` : checkKey(key));
+  const run = async <T>(action: string, key: string, op: (objectKey: string) => Promise<T>): Promise<T> => {
+    const Key = objectKey(key);
+    try {
+      return await op(Key);
+    } catch (error) {
+      throw s3Error(action, `s3://${bucket}/${Key}${at}`, error);
+    }
+  };
+
+  return {
+    description,
+    put: (key, bytes) => run('cannot write', key, async (Key) => {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: bytes, ContentLength: bytes.byteLength }));
+    }),
+    get: (key) => run('cannot read', key, async (Key) => {
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      return out.Body!.transformToByteArray();
+    }),
+    getRange: (key, start, end) => run('cannot read', key, async (Key) => {
+      if (end <= start) return new Uint8Array(0);
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key, Range: `bytes=${start}-${end - 1}` })).catch((error) => {
+        // A range that starts at or past the end: no bytes, as a file read gives.
+        if (error?.$metadata?.httpStatusCode === 416) return null;
+        throw error;
+      });
+      if (!out) return new Uint8Array(0);
+      const bytes = await out.Body!.transformToByteArray();
+      // A server that ignores Range answers with the whole object.
+      return out.ContentRange ? bytes : bytes.subarray(start, end);
+    }),
+    // A HEAD response has no body, so a missing bucket looks like a missing object here.
+    head: (key) => run('cannot stat', key, async (Key) => {
+      try {
+        const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+        return { key, size: out.ContentLength ?? 0 };
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NotFound') return null;
+        throw error;
+      }
+    }),
+    async list(listPrefix = '') {
+      const Prefix = prefix ? `${prefix}/${checkPrefix(listPrefix)}` : checkPrefix(listPrefix);
+      const found: ObjectInfo[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix, ContinuationToken: token }));
+          for (const o of out.Contents ?? []) found.push({ key: o.Key!.slice(Prefix.length - listPrefix.length), size: o.Size ?? 0 });
+          token = out.IsTruncated ? out.NextContinuationToken : undefined;
+        } while (token);
+      } catch (error) {
+        throw s3Error('cannot list', `s3://${bucket}/${Prefix}${at}`, error);
+      }
+      // S3 lists in UTF-8 byte order, the same as JavaScript string order for the ASCII characters keys may hold.
+      return found;
+    },
+    delete: (key) => run('cannot delete', key, async (Key) => {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+    }),
+    async close() {
+      client.destroy();
+    },
+  };
+}
+
+/** The region the AWS chain finds, else us-east-1 for an S3-compatible endpoint (which ignores it). */
+function regionFromChain(hasEndpoint: boolean): S3ClientConfig['region'] {
+  const probe = new S3Client({});
+  const fromChain = probe.config.region;
+  probe.destroy();
+  return async () => {
+    try {
+      return await fromChain();
+    } catch (error) {
+      if (hasEndpoint) return 'us-east-1';
+      throw error;
+    }
+  };
+}
+
+function withoutUserInfo(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.href.replace(/\/$/, '');
+  } catch {
+    return '(an invalid endpoint URL)';
+  }
+}

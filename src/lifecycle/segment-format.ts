@@ -1,0 +1,77 @@
+import type { SchemaElement } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { createdAtMicros, type SegmentRow } from './segment-row.ts';
+
+/**
+ * A segment is one Parquet file of events in position order, one column per field of the
+ * event, SNAPPY-compressed (every Parquet reader has it built in: DuckDB, pyarrow/pandas,
+ * Spark), in row groups whose min/max statistics let a reader skip to a position range.
+ * UUIDs are strings and JSON is UTF8 text rather than the UUID and JSON logical types, so
+ * that every reader gets the same strings back and the JSON keeps its exact bytes.
+ */
+export const SEGMENT_COLUMNS = [
+  'id', 'event_type', 'aggregate_type', 'aggregate_id', 'sequence', 'position', 'payload', 'metadata', 'version', 'created_at',
+] as const;
+
+export const SEGMENT_CODEC = 'SNAPPY';
+export const DEFAULT_ROW_GROUP_SIZE = 5_000;
+/** Key-value metadata naming the layout, for readers that meet the file on its own. */
+export const SEGMENT_FORMAT_KEY = 'event_service.segment_format';
+export const SEGMENT_FORMAT_VERSION = '1';
+
+const text = { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type: 'REQUIRED' } as const;
+const int64 = { type: 'INT64', repetition_type: 'REQUIRED' } as const;
+
+const SCHEMA: SchemaElement[] = [
+  { name: 'schema', num_children: SEGMENT_COLUMNS.length },
+  { name: 'id', ...text },
+  { name: 'event_type', ...text },
+  { name: 'aggregate_type', ...text },
+  { name: 'aggregate_id', ...text },
+  { name: 'sequence', ...int64 },
+  { name: 'position', ...int64 },
+  { name: 'payload', ...text },
+  { name: 'metadata', ...text },
+  { name: 'version', type: 'INT32', repetition_type: 'REQUIRED' },
+  {
+    name: 'created_at', ...int64, converted_type: 'TIMESTAMP_MICROS',
+    logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
+  },
+];
+
+export interface EncodeSegmentOptions {
+  /** Rows per row group (default 5,000): a point read decodes one whole group, so smaller groups
+   * read single events faster and compress a little worse (bench/probes/parquet-libraries.ts). */
+  rowGroupSize?: number;
+}
+
+/** Encodes events, which must be in strictly increasing position order, into one segment file. */
+export function encodeSegment(rows: readonly SegmentRow[], options: EncodeSegmentOptions = {}): Uint8Array {
+  if (rows.length === 0) throw new Error('a segment holds at least one event');
+  for (let i = 1; i < rows.length; i++) {
+    if (!(rows[i]!.position > rows[i - 1]!.position)) {
+      throw new Error(`segment rows must be in increasing position order: ${rows[i]!.position} follows ${rows[i - 1]!.position}`);
+    }
+  }
+  const strings = (k: 'id' | 'event_type' | 'aggregate_type' | 'aggregate_id' | 'payload' | 'metadata') => ({ name: k, data: rows.map((r) => r[k]) });
+  const buffer = parquetWriteBuffer({
+    schema: SCHEMA,
+    codec: SEGMENT_CODEC,
+    rowGroupSize: options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE,
+    statistics: true,
+    kvMetadata: [{ key: SEGMENT_FORMAT_KEY, value: SEGMENT_FORMAT_VERSION }],
+    columnData: [
+      strings('id'),
+      strings('event_type'),
+      strings('aggregate_type'),
+      strings('aggregate_id'),
+      { name: 'sequence', data: BigInt64Array.from(rows, (r) => BigInt(r.sequence)) },
+      { name: 'position', data: BigInt64Array.from(rows, (r) => BigInt(r.position)) },
+      strings('payload'),
+      strings('metadata'),
+      { name: 'version', data: Int32Array.from(rows, (r) => r.version) },
+      { name: 'created_at', data: BigInt64Array.from(rows, (r) => createdAtMicros(r.created_at)) },
+    ],
+  });
+  return new Uint8Array(buffer);
+}

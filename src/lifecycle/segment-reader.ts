@@ -1,0 +1,118 @@
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects, type ParquetRow } from 'hyparquet';
+import { SEGMENT_COLUMNS } from './segment-format.ts';
+import { createdAtFromMicros, type SegmentRow } from './segment-row.ts';
+
+/** Random access to a segment's bytes (a ranged GET, a file read); `end` is exclusive. */
+export interface SegmentSource {
+  byteLength: number;
+  read(start: number, end: number): Promise<Uint8Array>;
+}
+
+export interface SegmentRowGroup {
+  /** Index of the group's first row in the file. */
+  rowStart: number;
+  rowCount: number;
+  minPosition: number;
+  maxPosition: number;
+}
+
+/**
+ * A segment opened from its footer. Reads decode only the row groups whose position
+ * statistics can hold what is asked; every read returns rows in position order.
+ */
+export interface SegmentReader {
+  rowCount: number;
+  rowGroups: readonly SegmentRowGroup[];
+  readAll(): Promise<SegmentRow[]>;
+  /** Rows with from <= position <= to. */
+  readPositionRange(from: number, to: number): Promise<SegmentRow[]>;
+  /** Rows whose position is one of `positions`; positions the segment lacks are left out. */
+  readPositions(positions: Iterable<number>): Promise<SegmentRow[]>;
+}
+
+export async function openSegment(source: Uint8Array | SegmentSource): Promise<SegmentReader> {
+  const file = asyncBuffer(source);
+  // The footer is read from a tail of this size (more if it is longer); a segment's footer is
+  // about 1 kB per row group.
+  const metadata = await parquetMetadataAsync(file, { initialFetchSize: 1 << 16 });
+  const names = metadata.schema.slice(1).map((e) => e.name);
+  if (names.join() !== SEGMENT_COLUMNS.join()) {
+    throw new Error(`not an event segment: its columns are ${names.join(', ')}`);
+  }
+  const rowGroups = groupsOf(metadata);
+  const read = async (groups: SegmentRowGroup[], keep: (position: number) => boolean) => {
+    const rows: SegmentRow[] = [];
+    for (const run of adjacentRuns(groups)) {
+      const rowStart = run[0]!.rowStart;
+      const last = run[run.length - 1]!;
+      const decoded = await parquetReadObjects({ file, metadata, rowStart, rowEnd: last.rowStart + last.rowCount, parsers });
+      for (const r of decoded) if (keep(Number(r.position))) rows.push(toSegmentRow(r));
+    }
+    return rows;
+  };
+  return {
+    rowCount: Number(metadata.num_rows),
+    rowGroups,
+    readAll: () => read(rowGroups, () => true),
+    readPositionRange: (from, to) =>
+      read(rowGroups.filter((g) => g.maxPosition >= from && g.minPosition <= to), (p) => p >= from && p <= to),
+    readPositions(positions) {
+      const wanted = new Set(positions);
+      const hit = rowGroups.filter((g) => [...wanted].some((p) => p >= g.minPosition && p <= g.maxPosition));
+      return read(hit, (p) => wanted.has(p));
+    },
+  };
+}
+
+// Timestamps stay integers: a Date would drop the microseconds.
+const parsers = { timestampFromMicroseconds: (micros: bigint) => micros };
+
+function toSegmentRow(r: ParquetRow): SegmentRow {
+  return {
+    id: r.id, event_type: r.event_type, aggregate_type: r.aggregate_type, aggregate_id: r.aggregate_id,
+    sequence: Number(r.sequence), position: Number(r.position), payload: r.payload, metadata: r.metadata,
+    version: r.version, created_at: createdAtFromMicros(r.created_at),
+  };
+}
+
+function groupsOf(metadata: FileMetaData): SegmentRowGroup[] {
+  const column = SEGMENT_COLUMNS.indexOf('position');
+  let rowStart = 0;
+  return metadata.row_groups.map((g) => {
+    const stats = g.columns[column]?.meta_data?.statistics;
+    const group = {
+      rowStart,
+      rowCount: Number(g.num_rows),
+      // A group without statistics (another writer) is never skipped.
+      minPosition: stats?.min_value === undefined ? -Infinity : Number(stats.min_value),
+      maxPosition: stats?.max_value === undefined ? Infinity : Number(stats.max_value),
+    };
+    rowStart += group.rowCount;
+    return group;
+  });
+}
+
+/** Groups split into runs of consecutive row groups, so each run is one contiguous read. */
+function adjacentRuns(groups: SegmentRowGroup[]): SegmentRowGroup[][] {
+  const runs: SegmentRowGroup[][] = [];
+  for (const g of groups) {
+    const run = runs[runs.length - 1];
+    const last = run?.[run.length - 1];
+    if (last && last.rowStart + last.rowCount === g.rowStart) run!.push(g);
+    else runs.push([g]);
+  }
+  return runs;
+}
+
+function asyncBuffer(source: Uint8Array | SegmentSource): AsyncBuffer {
+  if (source instanceof Uint8Array) return arrayBufferOf(source);
+  return {
+    byteLength: source.byteLength,
+    slice: async (start, end) => arrayBufferOf(await source.read(start, end ?? source.byteLength)),
+  };
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  return bytes.slice().buffer;
+}

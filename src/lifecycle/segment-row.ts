@@ -1,0 +1,58 @@
+/**
+ * One event as an archive segment holds it: the columns of `events`, with payload and metadata
+ * as the exact text PostgreSQL gives for `jsonb::text` and created_at as `event_json()` writes
+ * it (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, UTC, microseconds).
+ */
+export interface SegmentRow {
+  id: string;
+  event_type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  sequence: number;
+  position: number;
+  payload: string;
+  metadata: string;
+  version: number;
+  created_at: string;
+}
+
+/**
+ * The event's canonical JSON, byte for byte what `event_json(e)` returns in PostgreSQL
+ * (drizzle/0001_append_function.sql) for the stored row: same key order, the JSON texts
+ * inserted as they are, names unescaped because constraints allow no character that needs it.
+ */
+export function eventJson(r: SegmentRow): string {
+  return `{"id":"${r.id}","event_type":"${r.event_type}","aggregate_type":"${r.aggregate_type}","aggregate_id":"${r.aggregate_id}"`
+    + `,"sequence":${r.sequence},"position":${r.position},"payload":${r.payload},"metadata":${r.metadata}`
+    + `,"version":${r.version},"created_at":"${r.created_at}"}`;
+}
+
+const CREATED_AT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z$/;
+
+/** Microseconds since 1970-01-01T00:00:00Z of a created_at in event_json()'s format. */
+export function createdAtMicros(createdAt: string): bigint {
+  const m = CREATED_AT.exec(createdAt);
+  if (m) {
+    const [, y, mo, d, h, mi, s, us] = m.map(Number) as number[];
+    const date = new Date(0);
+    date.setUTCFullYear(y!, mo! - 1, d!);
+    date.setUTCHours(h!, mi!, s!, 0);
+    const micros = BigInt(date.getTime()) * 1000n + BigInt(us!);
+    // Date rolls 2026-02-30 over to March: only an instant that formats back the same is real.
+    if (createdAtFromMicros(micros) === createdAt) return micros;
+  }
+  throw new Error(`created_at must be a real instant like 2026-01-31T12:00:00.123456Z, got ${JSON.stringify(createdAt)}`);
+}
+
+/** created_at in event_json()'s format from microseconds since the epoch (years 1 to 9999). */
+export function createdAtFromMicros(micros: bigint): string {
+  let ms = micros / 1000n;
+  let us = micros % 1000n;
+  if (us < 0n) {
+    us += 1000n;
+    ms -= 1n;
+  }
+  const date = new Date(Number(ms));
+  const year = String(date.getUTCFullYear()).padStart(4, '0');
+  return `${year}${date.toISOString().slice(-20, -1)}${String(us).padStart(3, '0')}Z`;
+}

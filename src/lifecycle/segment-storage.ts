@@ -1,0 +1,45 @@
+import { isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFileStorage } from './file-storage.ts';
+import type { ObjectStorage } from './object-storage.ts';
+import { createS3Storage, type S3StorageOptions } from './s3-storage.ts';
+import type { SegmentSource } from './segment-reader.ts';
+
+export type { ObjectInfo, ObjectStorage, StorageErrorKind } from './object-storage.ts';
+export { StorageError } from './object-storage.ts';
+
+export type SegmentStorageOptions = Omit<S3StorageOptions, 'bucket' | 'prefix'>;
+
+/**
+ * The archive's storage from its URL (SPEC §8 ARCHIVE_URL): `file:///absolute/dir` or
+ * `s3://bucket/prefix`. The options apply to S3 only (the service maps ARCHIVE_S3_ENDPOINT to
+ * `endpoint`). Throws a plain Error for a URL of any other form.
+ */
+export function createSegmentStorage(url: string, options: SegmentStorageOptions = {}): ObjectStorage {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`archive URL ${JSON.stringify(url)} is not a URL: use file:///absolute/dir or s3://bucket/prefix`);
+  }
+  if (parsed.protocol === 'file:') {
+    const dir = fileURLToPath(parsed);
+    if (!isAbsolute(dir) || parsed.search || parsed.hash) throw new Error(`archive URL ${url} must name an absolute directory`);
+    return createFileStorage(dir.replace(/\/+$/, '') || '/');
+  }
+  if (parsed.protocol === 's3:') {
+    if (!parsed.hostname || parsed.username || parsed.password || parsed.port || parsed.search || parsed.hash) {
+      throw new Error('archive URL must be s3://bucket/prefix, with credentials in the AWS variables, not in the URL');
+    }
+    const prefix = decodeURIComponent(parsed.pathname).replace(/^\/+|\/+$/g, '');
+    return createS3Storage({ ...options, bucket: parsed.hostname, prefix });
+  }
+  throw new Error(`archive URL scheme ${parsed.protocol} is not supported: use file:///absolute/dir or s3://bucket/prefix`);
+}
+
+/** A segment's bytes read by ranges from storage, for openSegment(); null when there is no such object. */
+export async function segmentSource(storage: ObjectStorage, key: string): Promise<SegmentSource | null> {
+  const info = await storage.head(key);
+  if (!info) return null;
+  return { byteLength: info.size, read: (start, end) => storage.getRange(key, start, end) };
+}

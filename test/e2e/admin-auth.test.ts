@@ -1,0 +1,115 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsolePage, launchBrowser, openConsolePage, screenshot, serveApp } from '../support/browser.ts';
+import { seedConsoleData } from '../support/console-data.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+const READ_KEY = 'console-read-key-1';
+const ADMIN_KEY = 'console-admin-key-2';
+
+let t: TestService;
+let browser: Browser;
+let server: Awaited<ReturnType<typeof serveApp>>;
+let data: Awaited<ReturnType<typeof seedConsoleData>>;
+let cp: ConsolePage | undefined;
+let apiCalls: string[] = [];
+
+beforeAll(async () => {
+  [t, browser] = await Promise.all([startTestService({ API_KEYS: `${READ_KEY}:read,${ADMIN_KEY}:admin` }), launchBrowser()]);
+  server = await serveApp(t.app);
+  data = await seedConsoleData(t, { authorization: `Bearer ${ADMIN_KEY}` });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+afterEach(async () => {
+  const problems = cp?.problems() ?? [];
+  await cp?.close();
+  cp = undefined;
+  expect(problems).toEqual([]);
+});
+
+/** Opens a page and records every call it makes outside the console's own files and the open API description. */
+async function open(path: string) {
+  cp = await openConsolePage(browser);
+  apiCalls = [];
+  cp.page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (!/^\/admin(\/|$)/.test(url.pathname) && url.pathname !== '/openapi.json') apiCalls.push(`${r.method()} ${url.pathname}`);
+  });
+  await cp.page.goto(server.url + path);
+  return cp.page;
+}
+
+async function enterKey(page: Page, key: string) {
+  const input = page.getByLabel('Key', { exact: true });
+  await input.waitFor();
+  await input.fill(key);
+  await input.press('Enter');
+}
+
+describe('admin console with API keys', () => {
+  it('asks for a key first and shows no event data, nor asks for any, before it has one', async () => {
+    const page = await open(`/admin/events?aggregate_id=${data.busyTask}`);
+    await page.getByRole('dialog', { name: 'API key' }).waitFor();
+    await page.getByRole('heading', { name: 'An API key is needed' }).waitFor();
+    expect(apiCalls).toEqual([]);
+    expect(await page.locator('body').innerText()).not.toContain('task.progressed');
+    await screenshot(page, 'key');
+    await enterKey(page, READ_KEY);
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await expect.poll(() => page.locator('#results tbody tr').count()).toBe(50);
+    expect(await page.locator('#key-status').innerText()).toContain('Key set');
+  });
+
+  it('refuses a wrong key inside the dialog, showing the problem, and still shows no data', async () => {
+    const page = await open('/admin/events');
+    cp!.expectHttpError(401, /^\/events$/);
+    await enterKey(page, 'not-a-key');
+    const alert = page.getByRole('dialog').getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/401 Unauthorized[\s\S]*not valid/);
+    expect(await page.getByRole('dialog').isVisible()).toBe(true);
+    expect(await page.locator('main').innerText()).not.toContain('task.progressed');
+  });
+
+  it('Escape closes the dialog without a key; the keyboard reopens it and enters one', async () => {
+    const page = await open('/admin');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    expect(apiCalls).toEqual([]);
+    const button = page.getByRole('button', { name: 'Enter API key' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.type(READ_KEY);
+    await page.keyboard.press('Enter');
+    await page.locator('#panel-health dd').first().waitFor();
+  });
+
+  it('a read key browses but cannot start a replay: the 403 is shown and the form disabled', async () => {
+    const page = await open('/admin/replays');
+    await enterKey(page, READ_KEY);
+    cp!.expectHttpError(403, /^\/replays$/);
+    await page.getByLabel('Aggregate id').fill(data.agent);
+    await page.getByRole('button', { name: 'Start replay' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/403 Forbidden[\s\S]*lacks the admin scope/);
+    expect(await page.getByRole('button', { name: 'Start replay' }).isDisabled()).toBe(true);
+    expect(await page.locator('.note').innerText()).toContain('needs an admin key');
+    expect(await page.locator('#key-status').innerText()).toContain('no admin scope');
+    expect(apiCalls.filter((c) => c === 'POST /replays')).toHaveLength(1);
+  });
+
+  it('an admin key starts a replay', async () => {
+    const page = await open('/admin/replays');
+    await enterKey(page, ADMIN_KEY);
+    await page.getByLabel('Aggregate id').fill(data.agent);
+    await page.getByRole('button', { name: 'Start replay' }).click();
+    await page.locator('#replay-status', { hasText: 'completed' }).waitFor({ timeout: 15_000 });
+  });
+});

@@ -1,0 +1,118 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsolePage, launchBrowser, openConsolePage, screenshot, serveApp } from '../support/browser.ts';
+import { seedConsoleData } from '../support/console-data.ts';
+import { newId, postJson } from '../support/http.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+let t: TestService;
+let browser: Browser;
+let server: Awaited<ReturnType<typeof serveApp>>;
+let data: Awaited<ReturnType<typeof seedConsoleData>>;
+let cp: ConsolePage | undefined;
+
+beforeAll(async () => {
+  // Small, slow replay batches: a replay of 60 events runs long enough to be cancelled.
+  [t, browser] = await Promise.all([startTestService({ REPLAY_BATCH_SIZE: '5', REPLAY_PAUSE_MS: '500' }), launchBrowser()]);
+  server = await serveApp(t.app);
+  data = await seedConsoleData(t);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+afterEach(async () => {
+  const problems = cp?.problems() ?? [];
+  await cp?.close();
+  cp = undefined;
+  expect(problems).toEqual([]);
+});
+
+async function open(path: string) {
+  cp = await openConsolePage(browser);
+  await cp.page.goto(server.url + path);
+  return cp.page;
+}
+
+const append = async (aggregateId: string, eventType = 'sensor.read', payload: Record<string, unknown> = {}) => {
+  const res = await postJson(t.app, '/events', { event_type: eventType, aggregate_id: aggregateId, payload });
+  expect(res.status).toBe(201);
+  return res.body.position as number;
+};
+const tailPositions = (page: Page) => page.locator('table.events tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-position'))));
+const live = (page: Page) => page.locator('#tail-status', { hasText: 'Live' }).waitFor();
+
+describe('admin console: live tail', () => {
+  it('shows an event appended after it opened, with its filters in the URL', async () => {
+    const sensor = newId();
+    const page = await open(`/admin/tail?aggregate_id=${sensor}`);
+    await live(page);
+    expect(await page.getByLabel('Aggregate id').inputValue()).toBe(sensor);
+    await append(newId());
+    const position = await append(sensor);
+    await expect.poll(() => tailPositions(page), { timeout: 10_000 }).toEqual([position]);
+  });
+
+  it('pause then resume continues from the last position seen: nothing skipped, nothing twice', async () => {
+    const sensor = newId();
+    const page = await open(`/admin/tail?aggregate_id=${sensor}`);
+    await live(page);
+    const first = await append(sensor);
+    await expect.poll(() => tailPositions(page)).toEqual([first]);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.locator('#tail-status', { hasText: `Paused after position ${first}` }).waitFor();
+    const whilePaused = [await append(sensor), await append(sensor), await append(sensor)];
+    expect(await tailPositions(page)).toEqual([first]);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => tailPositions(page), { timeout: 10_000 }).toEqual([...whilePaused].reverse().concat(first));
+    const after = await append(sensor);
+    await expect.poll(() => tailPositions(page)).toEqual([after, ...[...whilePaused].reverse(), first]);
+  });
+
+  it('without filters, shows every new event, newest first', async () => {
+    const page = await open('/admin/tail');
+    await live(page);
+    const agent = newId();
+    const positions = [
+      await append(agent, 'agent.created', { name: 'tail-agent' }),
+      await append(newId(), 'task.created', { title: 'Watch the tail' }),
+      await append(agent, 'agent.noted', { note: 'watching' }),
+      await append(newId(), 'plan.approved', { steps: 2 }),
+    ];
+    await expect.poll(() => tailPositions(page), { timeout: 10_000 }).toEqual([...positions].reverse());
+    await screenshot(page, 'tail');
+  });
+});
+
+describe('admin console: replays', () => {
+  it('starts a replay from the form and follows it to completion', async () => {
+    const page = await open('/admin/replays');
+    await page.getByLabel('Aggregate id').fill(data.agent);
+    await page.getByLabel('Channel (optional)').fill('replay:console-test');
+    await page.getByRole('button', { name: 'Start replay' }).click();
+    await page.waitForURL(/\/admin\/replays\/[0-9a-f-]{36}$/);
+    await page.locator('#replay-status', { hasText: 'completed' }).waitFor({ timeout: 15_000 });
+    const agentEvents = data.events.filter((e) => e.aggregate_id === data.agent);
+    expect(await page.locator('main').innerText()).toContain(`${agentEvents.length} events published`);
+    const [value, max] = await page.locator('#replay-progress').evaluate((p) => [p.getAttribute('value'), p.getAttribute('max')]);
+    expect(Number(value)).toBeGreaterThan(0);
+    expect(value).toBe(max);
+    await screenshot(page, 'replay');
+  });
+
+  it('cancels a running replay, and lists the replays started in this tab', async () => {
+    const page = await open('/admin/replays');
+    await page.getByLabel('Aggregate id').fill(data.busyTask);
+    await page.getByRole('button', { name: 'Start replay' }).click();
+    await page.locator('#replay-status', { hasText: 'running' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel replay' }).click();
+    await page.locator('#replay-status', { hasText: 'cancelled' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel replay' }).isHidden()).toBe(true);
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByRole('link', { name: 'Replays' }).click();
+    await page.getByRole('link', { name: `${id.slice(0, 8)}…` }).waitFor();
+    expect(await page.locator('#recent-title + * tbody tr').count()).toBeGreaterThanOrEqual(1);
+    await screenshot(page, 'replays');
+  });
+});
