@@ -7,7 +7,11 @@ import { AppError } from './errors.ts';
 import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createAuth } from './http/auth.ts';
+import { createArchiveRoutes } from './http/archive.routes.ts';
 import { createHealthRoutes, createReadyRoutes } from './http/health.routes.ts';
+import { createRetentionRoutes } from './http/retention.routes.ts';
+import type { Lifecycle } from './lifecycle/lifecycle.ts';
+import type { Sql } from './postgres/database.ts';
 import { createOpenApi, docsPage } from './http/openapi.ts';
 import { requestContext } from './http/request-context.ts';
 import { createReplaysRoutes } from './http/replays.routes.ts';
@@ -49,6 +53,8 @@ export interface AppDeps {
   logRequests: boolean;
   expectedMigrations: number;
   appliedMigrations(): Promise<number>;
+  /** Retention policies and archive runs (SPEC §8); `sql` reads the manifest. */
+  lifecycle: Pick<Lifecycle, 'policies' | 'runs' | 'health'> & { sql: Sql };
 }
 
 /** The HTTP application, without a server: tests call app.request(). */
@@ -69,10 +75,12 @@ export function createApp(deps: AppDeps) {
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
+  app.route('/retention', createRetentionRoutes(deps.lifecycle.policies, deps.maxBodyBytes));
+  app.route('/archive', createArchiveRoutes(deps.lifecycle.runs, deps.lifecycle.sql, deps.maxBodyBytes));
   app.route('/admin', createAdminRoutes());
   app.notFound((c) => {
     const path = c.req.path.replace(/\/$/, '');
-    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/openapi.json', '/docs'].includes(path) || /^\/admin(\/.*)?$|^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
+    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/openapi.json', '/docs', '/retention', '/archive/runs', '/archive/segments'].includes(path) || /^\/admin(\/.*)?$|^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$|^\/retention\/[^/]+$|^\/archive\/runs\/[^/]+$/.test(path);
     return known
       ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));

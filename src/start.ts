@@ -18,6 +18,7 @@ import { createPublisherConnection, whenReady } from './publishing/redis.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
 import type { EventServiceOptions } from './event-service.ts';
+import { createLifecycle } from './lifecycle/lifecycle.ts';
 import { createShutdown } from './shutdown.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
@@ -74,18 +75,23 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
 
   const database = createDatabase({ ...config.database, appendConnections: config.append.maxInFlight });
   shutdown.add('PostgreSQL connections', () => database.close());
-  const store = createEventStore(database.reads);
-  const background = createEventStore(database.sql);
+  const metrics = createMetrics();
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // Every store but the relay's reads archived events too (SPEC §8).
+  const lifecycle = createLifecycle({ config: config.archive, database, metrics, logger, owner, onStep: options.onArchiveStep });
+  shutdown.add('archive runs', () => lifecycle.stop());
+  const { archive } = lifecycle;
+  const store = createEventStore(database.reads, { archive });
+  const background = createEventStore(database.sql, { archive });
   const redis = createPublisherConnection(config.redis.url, logger);
   shutdown.add('Redis connection', () => redis.disconnect());
-  const metrics = createMetrics();
 
   // The relay's connection: checkpoint writes need not wait for a WAL flush (a lost one only
   // means re-publishing) and never wait behind appends.
   const relaySql = database.dedicated('relay', { synchronous_commit: 'off' });
-  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const relay = createRelay({
-    store: createEventStore(relaySql),
+    // Hot only: the relay reads above its checkpoint, and nothing above it is ever archived.
+    store: createEventStore(relaySql, { archive: null }),
     lease: createLease({ sql: relaySql, name: 'redis', owner, leaseMs: config.relay.leaseMs }),
     checkpoint: createCheckpoint({ sql: relaySql, name: 'redis', owner }),
     publisher: createPublisher(redis, config.redis.channelPrefix),
@@ -120,7 +126,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('partition maintenance', () => partitions.stop());
 
   const appendQueue = createAppendQueue({
-    store: createEventStore(database.appends),
+    store: createEventStore(database.appends, { archive }),
     maxInFlight: database.appends.size,
     maxBatchEvents: config.append.maxTransactionEvents,
     onBatch: (events) => metrics.batchSize.observe(events),
@@ -143,6 +149,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
     expectedMigrations: knownMigrations(), appliedMigrations: () => appliedMigrations(database.sql),
+    lifecycle: { policies: lifecycle.policies, runs: lifecycle.runs, sql: database.sql, health: lifecycle.health },
   });
   registerStoreGauges(metrics, {
     headPosition: () => background.headPosition(),
@@ -153,6 +160,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
   relay.start();
   partitions.start();
+  lifecycle.start();
 
   let server: ServerType | undefined;
   // Registered last, so it runs first: no new connections, SSE streams end (their clients
@@ -163,7 +171,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
 
   return {
-    app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes, partitions,
+    app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes, partitions, lifecycle,
     /** Serves on the configured host and port; resolves once listening. */
     async listen(): Promise<{ port: number }> {
       // Redis is optional: say so once, clearly, without delaying the start by more than a second.

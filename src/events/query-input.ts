@@ -19,6 +19,8 @@ export interface EventQuery {
   limit: number;
   offset: number;
   order: 'asc' | 'desc';
+  /** 'hot': PostgreSQL only, leaving out archived events (SPEC §8); default: every tier. */
+  tier?: 'hot' | 'all';
 }
 
 const INTEGER = /^(0|[1-9]\d{0,15})$/;
@@ -47,6 +49,7 @@ const params: Record<string, { key: keyof EventQuery; parse: Parser; expect: str
   limit: { key: 'limit', parse: int(1, Number.MAX_SAFE_INTEGER), expect: 'an integer from 1' },
   offset: { key: 'offset', parse: int(0, MAX_QUERY_OFFSET), expect: `an integer from 0 to ${MAX_QUERY_OFFSET}` },
   order: { key: 'order', parse: (v) => (v === 'asc' || v === 'desc' ? v : undefined), expect: '"asc" or "desc"' },
+  tier: { key: 'tier', parse: (v) => (v === 'hot' || v === 'all' ? v : undefined), expect: '"hot" (PostgreSQL only) or "all"' },
 };
 
 /**

@@ -79,7 +79,9 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     .get('/:id', async (c) => {
       const id = c.req.param('id');
       if (!isUuid(id)) throw new AppError('malformed_request', 'the event id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
-      const event = await store.getEvent(id.toLowerCase());
+      const tier = c.req.query('tier');
+      if (tier !== undefined && tier !== 'hot' && tier !== 'all') throw new AppError('malformed_request', 'invalid query parameters', { errors: [{ pointer: '/tier', detail: 'must be "hot" (PostgreSQL only) or "all"' }] });
+      const event = await store.getEvent(id.toLowerCase(), { tier });
       if (!event) throw new AppError('not_found', `no event with id ${id}`);
       return json(c, event, 200);
     });

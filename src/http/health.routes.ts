@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
+import type { Lifecycle } from '../lifecycle/lifecycle.ts';
 import type { Relay } from '../publishing/relay.ts';
 import type { EventStore } from '../store/event-store.ts';
 
@@ -8,13 +9,14 @@ export interface HealthDeps {
   background: Pick<EventStore, 'headPosition'>;
   redis: Redis;
   relay: Relay;
+  lifecycle?: Pick<Lifecycle, 'health'>;
 }
 
 /**
  * GET /health: 200 while PostgreSQL answers (appends work), 503 otherwise. Redis being away
  * does not make the service unhealthy; it shows as redis "unavailable" and a growing lag.
  */
-export function createHealthRoutes({ background, redis, relay }: HealthDeps) {
+export function createHealthRoutes({ background, redis, relay, lifecycle }: HealthDeps) {
   return new Hono().get('/', async (c) => {
     let head: number | null = null;
     try {
@@ -31,6 +33,8 @@ export function createHealthRoutes({ background, redis, relay }: HealthDeps) {
       published_position: relayStatus.publishedPosition,
       publish_lag: head === null ? null : Math.max(0, head - relayStatus.publishedPosition),
       relay: relayStatus.state,
+      // A failing archive storage is reported, not unhealthy: appends and hot reads work without it.
+      ...(lifecycle ? { archive: head === null ? null : await lifecycle.health().catch(() => null) } : {}),
     };
     return c.json(body, head === null ? 503 : 200);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchInput, eventInput } from '../events/append-input.ts';
 import { snapshotBody } from './aggregates.routes.ts';
+import { lifecyclePaths } from './lifecycle-openapi.ts';
 import {
   aggregateSchema, batchResultSchema, healthSchema, pageSchema, problemSchema, readySchema, replayAcceptedSchema,
   replayRequestSchema, replaySchema, schemasListSchema, snapshotSchema, storedEventSchema,
@@ -70,6 +71,7 @@ export function createOpenApi(options: OpenApiOptions) {
     q('from', 'ISO 8601 instant on created_at, inclusive', { type: 'string', format: 'date-time' }),
     q('to', 'ISO 8601 instant on created_at, exclusive', { type: 'string', format: 'date-time' }),
     q('after', 'position cursor: events after it (before it with order=desc)', { type: 'integer', minimum: 0 }),
+    q('tier', 'hot: PostgreSQL only, leaving archived events out; all (default): every tier', { type: 'string', enum: ['hot', 'all'] }),
   ];
   const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
   const typeParam = { name: 'type', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } };
@@ -108,8 +110,8 @@ export function createOpenApi(options: OpenApiOptions) {
     },
     '/events/{id}': {
       get: {
-        summary: 'One event', operationId: 'getEvent', ...secured, parameters: [idParam('id')],
-        responses: { '200': { description: 'The event', ...json('Event', 'GET /events/{id} 200', storedEventSchema, storedExample) }, '404': problem('Unknown id'), ...common },
+        summary: 'One event', operationId: 'getEvent', ...secured, parameters: [idParam('id'), filters[filters.length - 1]!],
+        responses: { '200': { description: 'The event', ...json('Event', 'GET /events/{id} 200', storedEventSchema, storedExample) }, '404': problem('Unknown id'), '410': problem('Deleted by its retention policy'), ...common },
       },
     },
     '/events/stream': {
@@ -122,7 +124,7 @@ export function createOpenApi(options: OpenApiOptions) {
     '/aggregates/{type}/{id}': {
       get: {
         summary: 'Current sequence (and state, when a definition is registered)', operationId: 'getAggregate', ...secured, parameters: [typeParam, idParam('id')],
-        responses: { '200': { description: 'The aggregate', ...json('Aggregate', 'GET /aggregates 200', aggregateSchema, { aggregate_type: 'agent', aggregate_id: AGENT, sequence: 3, state: { name: 'x' } }) }, '404': problem('No events'), ...common },
+        responses: { '200': { description: 'The aggregate', ...json('Aggregate', 'GET /aggregates 200', aggregateSchema, { aggregate_type: 'agent', aggregate_id: AGENT, sequence: 3, state: { name: 'x' } }) }, '404': problem('No events'), '410': problem('Events deleted by retention and no snapshot covers them (first_retained_sequence)'), ...common },
       },
     },
     '/aggregates/{type}/{id}/snapshot': {
@@ -177,6 +179,7 @@ export function createOpenApi(options: OpenApiOptions) {
   describeObjects((batchJson.properties as { events: { items: Record<string, unknown> } }).events.items);
   schemas.AppendBatch = batchJson;
   schemas.SnapshotWrite = request(snapshotWrite);
+  Object.assign(paths, lifecyclePaths({ json, problem, request, secured, common }));
   const document = {
     openapi: '3.1.0',
     info: { title: 'event-service', version: '0.1.0', description: 'Append immutable events to PostgreSQL; every event is republished on Redis events:<aggregate_type>. See the README for guarantees.' },

@@ -47,6 +47,17 @@ export const healthSchema = z
     published_position: z.number().int(),
     publish_lag: z.number().int().nullable(),
     relay: z.string(),
+    // The archive (SPEC §8): the storage as this instance last found it, and the latest run.
+    archive: z
+      .strictObject({
+        storage: z.enum(['ok', 'failing', 'unknown']),
+        storage_error: z.string().nullable(),
+        last_run: z
+          .strictObject({ id: z.string(), status: z.enum(['running', 'succeeded', 'failed']), dry_run: z.boolean(), started_at: z.string(), finished_at: z.string().nullable(), error: z.string().nullable() })
+          .nullable(),
+      })
+      .nullable()
+      .optional(),
   })
   .meta({ id: 'Health' });
 
