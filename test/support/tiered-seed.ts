@@ -87,6 +87,9 @@ export function eventTexts(body: string): string[] {
   return inner.split(/,(?=\{"id":")/);
 }
 
+/** The events of a POST /events/batch answer as the exact texts the service sent. */
+export const batchTexts = (body: string): string[] => body.slice('{"events":['.length, -2).split(/,(?=\{"id":")/);
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the command line from the sources, without blocking this process (a service may be serving in it). */
