@@ -19,7 +19,7 @@ const put = (type: string, body: string, headers: Record<string, string> = { 'co
   t.app.request(`/retention/${type}`, { method: 'PUT', headers: { ...admin, ...headers }, body });
 const read = async (path: string) => {
   const res = await t.app.request(path, { headers: admin });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as any };
 };
 
 describe('retention policies', () => {
@@ -28,10 +28,10 @@ describe('retention policies', () => {
     const created = await put('invoice', JSON.stringify({ archive_after: 'P30D', delete_after: 'P365D' }));
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe('/retention/invoice');
-    expect(await created.json()).toMatchObject({ aggregate_type: 'invoice', archive_after: 'P30D', delete_after: 'P365D', updated_at: expect.stringMatching(/Z$/) });
+    expect((await created.json()) as any).toMatchObject({ aggregate_type: 'invoice', archive_after: 'P30D', delete_after: 'P365D', updated_at: expect.stringMatching(/Z$/) });
     const replaced = await put('invoice', JSON.stringify({ archive_after: 'PT12H' }));
     expect(replaced.status).toBe(200);
-    expect(await replaced.json()).toMatchObject({ archive_after: 'PT12H', delete_after: null });
+    expect((await replaced.json()) as any).toMatchObject({ archive_after: 'PT12H', delete_after: null });
     await put('audit', JSON.stringify({ archive_after: null, delete_after: 'P1Y6M' }));
     const list = (await read('/retention')).body.policies.map((p: { aggregate_type: string }) => p.aggregate_type);
     expect(list).toEqual(expect.arrayContaining(['audit', 'invoice']));
@@ -65,7 +65,7 @@ describe('retention policies', () => {
       const res = await put(encodeURIComponent(type), body, headers);
       expect(res.status, body).toBe(status);
       expect(res.headers.get('content-type'), body).toMatch(/^application\/problem\+json/);
-      const problem = await res.json();
+      const problem = (await res.json()) as any;
       if (pointer) expect(problem.errors.map((e: { pointer: string }) => e.pointer), body).toContain(pointer);
     }
     expect((await read('/retention/ledger')).body).toMatchObject({ archive_after: 'P7D', delete_after: 'P90D' });

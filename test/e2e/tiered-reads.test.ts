@@ -60,7 +60,7 @@ describe.each([['a directory', fileBackend], ['S3', s3Backend]])('with the archi
   it('pages the whole log with after= in both orders, and with offset, as one sequence', async () => {
     expect((await readAll(t, '', { limit: 7 })).texts).toEqual(seeded.texts);
     expect((await readAll(t, '', { limit: 9, order: 'desc' })).texts).toEqual([...seeded.texts].reverse());
-    for (const [limit, offset] of [[5, 3], [20, 37], [1, 150]]) {
+    for (const [limit, offset] of [[5, 3], [20, 37], [1, 150]] as const) {
       const page = await get(t.app, `/events?limit=${limit}&offset=${offset}`);
       expect(eventTexts(page.text)).toEqual(seeded.texts.slice(offset, offset + limit));
       const desc = await get(t.app, `/events?limit=${limit}&offset=${offset}&order=desc`);
