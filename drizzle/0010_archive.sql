@@ -5,6 +5,7 @@ CREATE TABLE "archive_aggregate_segments" (
 	"first_sequence" bigint NOT NULL,
 	"last_sequence" bigint NOT NULL,
 	"positions" bigint[] NOT NULL,
+	"rows" integer[] NOT NULL,
 	CONSTRAINT "archive_aggregate_segments_pkey" PRIMARY KEY("aggregate_id","aggregate_type","segment_id")
 );
 --> statement-breakpoint

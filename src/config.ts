@@ -44,6 +44,8 @@ const envSchema = z.object({
   ARCHIVE_SEGMENT_EVENTS: int(1, 10_000_000).default(100_000),
   ARCHIVE_ROW_GROUP_EVENTS: int(1, 1_000_000).default(5_000),
   ARCHIVE_CACHE_MB: int(0, 1_000_000).default(64),
+  // Share of a run's time spent reading and removing events in PostgreSQL; it sleeps the rest.
+  ARCHIVE_MAX_BUSY: z.coerce.number().min(0.05).max(1).default(0.5),
   REPLAY_BATCH_SIZE: int(1, 10_000).default(500),
   REPLAY_PAUSE_MS: int(0, 60_000).default(5),
   // What happens to an append of an event type with no registered payload schema.
@@ -138,6 +140,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       segmentEvents: e.ARCHIVE_SEGMENT_EVENTS,
       rowGroupEvents: e.ARCHIVE_ROW_GROUP_EVENTS,
       cacheBytes: e.ARCHIVE_CACHE_MB * 1024 * 1024,
+      maxBusy: e.ARCHIVE_MAX_BUSY,
     },
     eventTypes: { rejectUnregistered: e.UNREGISTERED_EVENT_TYPES === 'reject' },
     logLevel: e.LOG_LEVEL,

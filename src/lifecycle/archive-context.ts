@@ -33,11 +33,25 @@ export interface ArchiveContext {
   progress(p: RunProgress): Promise<void>;
   /** Aborted when the run must stop (lease lost, service stopping): checked between steps. */
   signal: AbortSignal;
+  /** Share of the time the run may spend on PostgreSQL's side (reading and removing events); it sleeps the rest. */
+  busy: number;
   logger: Pick<Logger, 'warn' | 'info'>;
 }
 
 export class RunAborted extends Error {
   override name = 'RunAborted';
+}
+
+/**
+ * Runs one step of work on PostgreSQL, then sleeps so that such steps take at most `busy` of
+ * the run's time: appends and reads share the database's CPU and disk with the run.
+ */
+export async function paced<T>(ctx: Pick<ArchiveContext, 'busy' | 'signal'>, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await work();
+  const pause = Math.min(5_000, (performance.now() - started) * (1 / ctx.busy - 1));
+  if (pause >= 1 && !ctx.signal.aborted) await new Promise((r) => setTimeout(r, pause));
+  return result;
 }
 
 export function checkAborted(ctx: Pick<ArchiveContext, 'signal'>): void {

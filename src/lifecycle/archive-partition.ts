@@ -1,6 +1,6 @@
 import { dropPartition, type Partition, removeEvents } from '../store/hot-tier.ts';
 import type { TypePlan } from './archive-plan.ts';
-import { type ArchiveContext, checkAborted, type Tx } from './archive-context.ts';
+import { type ArchiveContext, checkAborted, paced, type Tx } from './archive-context.ts';
 import { insertSegments } from './manifest.ts';
 import type { SegmentRow } from './segment-row.ts';
 import { writeSegment, type WrittenSegment } from './segment-writer.ts';
@@ -43,7 +43,7 @@ export async function archivePartition(ctx: ArchiveContext, partition: Partition
   }
   if (deleted !== null) {
     try {
-      await commitDrop(ctx, segments, deletions, { partition, archived, deleted });
+      await paced(ctx, () => commitDrop(ctx, segments, deletions, { partition, archived, deleted }));
       await ctx.onStep?.('committed');
       await ctx.progress({ archived, deleted, segments: segments.length, bytes: segments.reduce((n, s) => n + s.bytes, 0) });
       return;
@@ -54,22 +54,22 @@ export async function archivePartition(ctx: ArchiveContext, partition: Partition
   }
   // Row by row: the deletions in one transaction, then each segment in one of its own.
   if (deletions.length > 0) {
-    const removed = await ctx.sql.begin(async (tx: Tx) => {
+    const removed = await paced(ctx, () => ctx.sql.begin(async (tx: Tx) => {
       await ctx.fence(tx);
       let n = 0;
       for (const d of deletions) n += await removeEvents(tx, d.type, d.from, d.to, 'deleted');
       return n;
-    }) as number;
+    }) as Promise<number>);
     await ctx.progress({ deleted: removed });
   }
   for (const s of segments) {
-    await ctx.sql.begin(async (tx: Tx) => {
+    await paced(ctx, () => ctx.sql.begin(async (tx: Tx) => {
       await ctx.fence(tx);
       await insertSegments(tx, ctx.runId, [s]);
       const removed = await removeEvents(tx, s.aggregateType, s.fromPosition, s.toPosition + 1, 'archived');
       if (removed !== s.events) throw new Error(`segment ${s.key} holds ${s.events} events but ${removed} were in PostgreSQL; nothing committed`);
       await ctx.onStep?.('committing');
-    });
+    }));
     await ctx.onStep?.('committed');
     await ctx.progress({ archived: s.events, segments: 1, bytes: s.bytes });
   }
@@ -88,7 +88,7 @@ async function writeSegments(ctx: ArchiveContext, type: string, from: number, to
   let after = from - 1;
   for (;;) {
     checkAborted(ctx);
-    const page = await ctx.hot.readRows(type, after, to, PAGE);
+    const page = await paced(ctx, () => ctx.hot.readRows(type, after, to, PAGE));
     for (const row of page) {
       const last = rows[rows.length - 1];
       if (last && (rows.length >= ctx.maxSegmentEvents || last.created_at.slice(0, 10) !== row.created_at.slice(0, 10))) await flush();

@@ -6,13 +6,14 @@ import { StorageError, type ObjectStorage } from './object-storage.ts';
 import { createSegmentCache } from './segment-cache.ts';
 import type { SegmentRow } from './segment-row.ts';
 
-/** A segment that may hold what a read asks for; `positions`: exactly which events (an aggregate's). */
+/** A segment that may hold what a read asks for; `positions` and `rows`: exactly which events (an aggregate's) and where. */
 export interface Candidate {
   id: number;
   key: string;
   from: number;
   to: number;
   positions: number[] | null;
+  rows: number[] | null;
 }
 
 /** Positions strictly between lo and hi. */
@@ -57,20 +58,33 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
     }
   }
 
-  /** A segment's rows in the window (in the read's order), the wanted positions or those passing `keep`, at most `max`. */
-  async function rowsOf(sql: Sql, c: Candidate, window: Window, asc: boolean, max: number, keep: (r: SegmentRow) => boolean): Promise<SegmentRow[]> {
-    let reader;
+  // A candidate's footer; undefined when retention deleted the segment since the manifest was read.
+  async function openCandidate(sql: Sql, c: Candidate) {
     try {
-      reader = await cache!.open(c.key);
+      return await cache!.open(c.key);
     } catch (error) {
-      // Deleted by retention since the manifest was read: its events are gone, not unreadable.
-      if (error instanceof StorageError && error.kind === 'not_found' && (await sql`select 1 from archive_segments where id = ${c.id}`).length === 0) return [];
+      if (error instanceof StorageError && error.kind === 'not_found' && (await sql`select 1 from archive_segments where id = ${c.id}`).length === 0) return undefined;
       throw error;
     }
-    const wanted = c.positions ? new Set(c.positions.filter((p) => p > window.lo && p < window.hi)) : null;
+  }
+
+  /** A segment's rows in the window (in the read's order), the candidate's own or those passing `keep`, at most `max`. */
+  async function rowsOf(sql: Sql, c: Candidate, window: Window, asc: boolean, max: number, keep: (r: SegmentRow) => boolean): Promise<SegmentRow[]> {
+    const reader = await openCandidate(sql, c);
+    if (!reader) return [];
+    if (c.positions && c.rows) {
+      // An aggregate's events: read by row number, only the pages that hold them, a page's worth at a time.
+      const picked = c.rows.filter((_, k) => c.positions![k]! > window.lo && c.positions![k]! < window.hi);
+      if (!asc) picked.reverse();
+      const out: SegmentRow[] = [];
+      for (let k = 0; k < picked.length && out.length < max; k += max) {
+        for (const r of await cache!.rowsAt(c.key, picked.slice(k, k + max))) if (out.length < max && keep(r)) out.push(r);
+      }
+      return out;
+    }
     const indexes = reader.rowGroups
       .map((g, i) => ({ g, i }))
-      .filter(({ g }) => g.maxPosition > window.lo && g.minPosition < window.hi && (!wanted || [...wanted].some((p) => p >= g.minPosition && p <= g.maxPosition)))
+      .filter(({ g }) => g.maxPosition > window.lo && g.minPosition < window.hi)
       .map(({ i }) => i);
     if (!asc) indexes.reverse();
     const out: SegmentRow[] = [];
@@ -78,12 +92,29 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       const rows = await cache!.group(c.key, i);
       for (let k = 0; k < rows.length; k++) {
         const r = rows[asc ? k : rows.length - 1 - k]!;
-        if (r.position <= window.lo || r.position >= window.hi || !(wanted ? wanted.has(r.position) : keep(r))) continue;
+        if (r.position <= window.lo || r.position >= window.hi || !keep(r)) continue;
         out.push(r);
         if (out.length >= max) return out;
       }
     }
     return out;
+  }
+
+  /** The event at a position in a segment: the row group its statistics allow, that group's positions, then the one row. */
+  async function rowAtPosition(sql: Sql, c: Candidate, position: number): Promise<SegmentRow | undefined> {
+    const reader = await openCandidate(sql, c);
+    if (!reader) return undefined;
+    const g = reader.rowGroups.findIndex((x) => position >= x.minPosition && position <= x.maxPosition);
+    if (g < 0) return undefined;
+    const positions = await cache!.groupPositions(c.key, g);
+    let lo = 0, hi = positions.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (positions[mid] === position) return (await cache!.rowsAt(c.key, [reader.rowGroups[g]!.rowStart + mid]))[0];
+      if (positions[mid]! < position) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   return {
@@ -120,7 +151,7 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       if (found.length === 0) return undefined;
       return guarded(async () => {
         for (const s of found) {
-          const [row] = await rowsOf(sql, { id: Number(s.id), key: s.key, from: position, to: position, positions: [position] }, { lo: position - 1, hi: position + 1 }, true, 1, () => true);
+          const row = await rowAtPosition(sql, { id: Number(s.id), key: s.key, from: position, to: position, positions: null, rows: null }, position);
           if (row) return row;
         }
         return undefined;
@@ -129,17 +160,19 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
 
     /** An aggregate's archived events after a sequence, at most `limit`, in sequence order (the aggregate index says where). */
     async readAggregate(sql: Sql, type: string, id: string, afterSequence: number, limit: number): Promise<SegmentRow[]> {
-      const entries = await sql<{ id: string; key: string; first_sequence: string; positions: string[] }[]>`
-        select s.id, s.key, a.first_sequence, a.positions from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
+      const entries = await sql<{ id: string; key: string; first_sequence: string; positions: string[]; rows: number[] }[]>`
+        select s.id, s.key, a.first_sequence, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
         where a.aggregate_id = ${id} and a.aggregate_type = ${type} and a.last_sequence > ${afterSequence}
         order by a.first_sequence`;
       if (entries.length === 0) return [];
       return guarded(async () => {
         const out: SegmentRow[] = [];
         for (const e of entries) {
-          const positions = e.positions.map(Number).slice(Math.max(0, afterSequence + 1 - Number(e.first_sequence))).slice(0, limit - out.length);
+          const skip = Math.max(0, afterSequence + 1 - Number(e.first_sequence));
+          const positions = e.positions.map(Number).slice(skip, skip + limit - out.length);
           if (positions.length === 0) continue;
-          out.push(...(await rowsOf(sql, { id: Number(e.id), key: e.key, from: positions[0]!, to: positions[positions.length - 1]!, positions }, { lo: 0, hi: Infinity }, true, positions.length, () => true)));
+          const rows = e.rows.slice(skip, skip + positions.length);
+          out.push(...(await rowsOf(sql, { id: Number(e.id), key: e.key, from: positions[0]!, to: positions[positions.length - 1]!, positions, rows }, { lo: 0, hi: Infinity }, true, positions.length, () => true)));
           if (out.length >= limit) break;
         }
         return out;
@@ -152,7 +185,7 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
 
 export type ArchiveReader = ReturnType<typeof createArchiveReader>;
 
-type CandidateRow = { id: string; key: string; from_position: string; to_position: string; positions: string[] | null };
+type CandidateRow = { id: string; key: string; from_position: string; to_position: string; positions: string[] | null; rows: number[] | null };
 
 /** A chunk of candidate segments in the read's order, after `after` (keyset on the ordering edge and id). */
 async function candidates(sql: Sql, q: ArchiveQuery, after?: Candidate): Promise<Candidate[]> {
@@ -168,10 +201,10 @@ async function candidates(sql: Sql, q: ArchiveQuery, after?: Candidate): Promise
   if (after) where.push(asc ? `(s.from_position, s.id) > (${p(after.from)}, ${p(after.id)})` : `(s.to_position, s.id) < (${p(after.to)}, ${p(after.id)})`);
   const order = asc ? 's.from_position, s.id' : 's.to_position desc, s.id desc';
   const text = q.aggregateId
-    ? `select s.id, s.key, s.from_position, s.to_position, a.positions from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
+    ? `select s.id, s.key, s.from_position, s.to_position, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
        where a.aggregate_id = ${p(q.aggregateId)} ${where.map((w) => `and ${w}`).join(' ')} order by ${order} limit ${CHUNK}`
-    : `select s.id, s.key, s.from_position, s.to_position, null as positions from archive_segments s
+    : `select s.id, s.key, s.from_position, s.to_position, null as positions, null as rows from archive_segments s
        ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by ${order} limit ${CHUNK}`;
   const rows = await sql.unsafe<CandidateRow[]>(text, params, { prepare: true });
-  return rows.map((r) => ({ id: Number(r.id), key: r.key, from: Number(r.from_position), to: Number(r.to_position), positions: r.positions?.map(Number) ?? null }));
+  return rows.map((r) => ({ id: Number(r.id), key: r.key, from: Number(r.from_position), to: Number(r.to_position), positions: r.positions?.map(Number) ?? null, rows: r.rows }));
 }

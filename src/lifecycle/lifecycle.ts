@@ -42,7 +42,7 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
   const work = database.dedicated('archiver', { statement_timeout: '600000' });
   const runs = createArchiveRuns({
     sql: work, control: database.sql, hot: createHotTier(work), storage, policies, owner, leaseMs: config.leaseMs,
-    maxSegmentEvents: config.segmentEvents, rowGroupSize: config.rowGroupEvents, logger, onStep, observer: status.observer,
+    maxSegmentEvents: config.segmentEvents, rowGroupSize: config.rowGroupEvents, busy: config.maxBusy, logger, onStep, observer: status.observer,
   });
   const scheduler = createArchiveScheduler({ runs, sql: database.sql, intervalSeconds: config.intervalSeconds, logger });
 

@@ -35,10 +35,10 @@ export async function insertSegments(tx: Tx, runId: string, segments: WrittenSeg
       values (${s.aggregateType}, ${s.fromPosition}, ${s.toPosition}, ${s.firstCreatedAt}::text::timestamptz, ${s.lastCreatedAt}::text::timestamptz, ${s.events}, ${s.bytes}, ${s.sha256}, ${s.key}, ${runId})
       returning id`;
     await tx`
-      insert into archive_aggregate_segments (aggregate_id, aggregate_type, segment_id, first_sequence, last_sequence, positions)
-      select x.aggregate_id, ${s.aggregateType}, ${row!.id}, x.first_sequence, x.last_sequence, x.positions
+      insert into archive_aggregate_segments (aggregate_id, aggregate_type, segment_id, first_sequence, last_sequence, positions, rows)
+      select x.aggregate_id, ${s.aggregateType}, ${row!.id}, x.first_sequence, x.last_sequence, x.positions, x.rows
       from jsonb_to_recordset(${JSON.stringify(s.aggregates)}::text::jsonb)
-        as x(aggregate_id uuid, first_sequence bigint, last_sequence bigint, positions bigint[])`;
+        as x(aggregate_id uuid, first_sequence bigint, last_sequence bigint, positions bigint[], rows int[])`;
   }
 }
 

@@ -52,6 +52,8 @@ export interface ArchiveRunsOptions {
   leaseMs: number;
   maxSegmentEvents: number;
   rowGroupSize?: number;
+  /** ARCHIVE_MAX_BUSY: share of a run's time spent on PostgreSQL's side (default 1). */
+  busy?: number;
   logger: Logger;
   onStep?: OnStep;
   observer?: RunObserver;
@@ -113,7 +115,7 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
 
   function context(runId: string, codec: SegmentCodec, signal: AbortSignal): ArchiveContext {
     return {
-      runId, sql: options.sql, hot: options.hot, storage: options.storage, codec, signal, logger,
+      runId, sql: options.sql, hot: options.hot, storage: options.storage, codec, signal, logger, busy: options.busy ?? 1,
       maxSegmentEvents: options.maxSegmentEvents, rowGroupSize: options.rowGroupSize, onStep: options.onStep,
       async fence(tx) {
         const rows = await tx`update archive_runs set updated_at = now() where id = ${runId} and status = 'running' returning id`;

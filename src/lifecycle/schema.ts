@@ -74,8 +74,9 @@ export const archiveSegments = pgTable(
   ],
 );
 
-// Which segments hold an aggregate's archived events: the positions of them in each, in order
-// (their sequences run from first_sequence). An aggregate's load reads only these positions.
+// Which segments hold an aggregate's archived events: their positions in each, in order (their
+// sequences run from first_sequence), and their row numbers in the file, so that a load reads
+// only the pages that hold them.
 export const archiveAggregateSegments = pgTable(
   'archive_aggregate_segments',
   {
@@ -85,6 +86,7 @@ export const archiveAggregateSegments = pgTable(
     firstSequence: bigint('first_sequence', { mode: 'number' }).notNull(),
     lastSequence: bigint('last_sequence', { mode: 'number' }).notNull(),
     positions: bigint('positions', { mode: 'number' }).array().notNull(),
+    rows: integer('rows').array().notNull(),
   },
   (t) => [
     primaryKey({ name: 'archive_aggregate_segments_pkey', columns: [t.aggregateId, t.aggregateType, t.segmentId] }),

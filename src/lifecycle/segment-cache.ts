@@ -1,8 +1,8 @@
 import type { ObjectStorage } from './object-storage.ts';
+import { StorageError } from './object-storage.ts';
 import { openSegment, type SegmentReader } from './segment-reader.ts';
 import type { SegmentRow } from './segment-row.ts';
 import { segmentSource } from './segment-storage.ts';
-import { StorageError } from './object-storage.ts';
 
 export interface SegmentCacheOptions {
   storage: ObjectStorage;
@@ -13,28 +13,26 @@ export interface SegmentCacheOptions {
 }
 
 const ROW_OVERHEAD = 320;
+const rowBytes = (r: SegmentRow) => r.payload.length + r.metadata.length + ROW_OVERHEAD;
 
 /**
- * Decoded row groups of archive segments, least recently used first out, within a memory
- * budget; and the segments' footers, so a read fetches only the row groups it needs (a ranged
- * read each). Segments never change once written, so nothing here goes stale; a group being
- * decoded is shared by every reader that asks for it meanwhile.
+ * What the archive reader has decoded, least recently used first out, within a memory budget:
+ * whole row groups (scans), single events (point reads), and row groups' position columns (to
+ * find an event by position); and the segments' footers, so a read fetches only the bytes it
+ * needs (a ranged read each). Segments never change once written, so nothing here goes stale;
+ * a decode in progress is shared by every reader that asks for it meanwhile.
  */
 export function createSegmentCache(options: SegmentCacheOptions) {
   const maxSegments = options.maxSegments ?? 512;
   const footers = new Map<string, Promise<SegmentReader>>();
-  const groups = new Map<string, { rows: Promise<SegmentRow[]>; bytes: number }>();
+  const entries = new Map<string, { value: Promise<unknown>; bytes: number }>();
   let bytes = 0;
-
-  function touch<K, V>(map: Map<K, V>, key: K, value: V) {
-    map.delete(key);
-    map.set(key, value);
-  }
 
   function open(key: string): Promise<SegmentReader> {
     const cached = footers.get(key);
     if (cached) {
-      touch(footers, key, cached);
+      footers.delete(key);
+      footers.set(key, cached);
       return cached;
     }
     const reader = (async () => {
@@ -48,40 +46,63 @@ export function createSegmentCache(options: SegmentCacheOptions) {
     return reader;
   }
 
-  function evict() {
-    for (const [k, g] of groups) {
-      if (bytes <= options.maxBytes) return;
-      groups.delete(k);
-      bytes -= g.bytes;
+  /** The cached value under `id`, or what `load` gives (then cached, weighed by `weigh`). */
+  async function cached<T>(id: string, load: () => Promise<T>, weigh: (value: T) => number): Promise<T> {
+    const hit = entries.get(id);
+    if (hit) {
+      entries.delete(id);
+      entries.set(id, hit);
+      return hit.value as Promise<T>;
+    }
+    const entry = { value: load() as Promise<unknown>, bytes: 0 };
+    entries.set(id, entry);
+    try {
+      const value = (await entry.value) as T;
+      if (entries.get(id) === entry) {
+        entry.bytes = weigh(value);
+        bytes += entry.bytes;
+        for (const [k, e] of entries) {
+          if (bytes <= options.maxBytes) break;
+          entries.delete(k);
+          bytes -= e.bytes;
+        }
+      }
+      return value;
+    } catch (error) {
+      if (entries.get(id) === entry) entries.delete(id);
+      throw error;
     }
   }
+
+  const group = (key: string, index: number) =>
+    cached(`${key}#${index}`, async () => {
+      const g = (await open(key)).rowGroups[index]!;
+      return (await open(key)).readPositionRange(g.minPosition, g.maxPosition);
+    }, (rows) => rows.reduce((n, r) => n + rowBytes(r), 0));
 
   return {
     open,
     /** The rows of one row group of a segment, in position order. */
-    async group(key: string, index: number): Promise<SegmentRow[]> {
-      const id = `${key}#${index}`;
-      const cached = groups.get(id);
-      if (cached) {
-        touch(groups, id, cached);
-        return cached.rows;
-      }
+    group,
+    /** The positions of one row group, in order. */
+    groupPositions: (key: string, index: number) => cached(`${key}#${index}:positions`, async () => (await open(key)).readGroupPositions(index), (p) => p.length * 8 + ROW_OVERHEAD),
+    /** Rows by their index in the file, in the order asked: from cached row groups or events, the rest read together. */
+    async rowsAt(key: string, indexes: number[]): Promise<SegmentRow[]> {
       const reader = await open(key);
-      const g = reader.rowGroups[index]!;
-      const entry = { rows: reader.readPositionRange(g.minPosition, g.maxPosition), bytes: 0 };
-      groups.set(id, entry);
-      try {
-        const rows = await entry.rows;
-        entry.bytes = rows.reduce((n, r) => n + r.payload.length + r.metadata.length + ROW_OVERHEAD, 0);
-        if (groups.get(id) === entry) bytes += entry.bytes;
-        evict();
-        return rows;
-      } catch (error) {
-        if (groups.get(id) === entry) groups.delete(id);
-        throw error;
+      const found = new Map<number, SegmentRow>();
+      const missing: number[] = [];
+      for (const i of indexes) {
+        const g = reader.rowGroups.findIndex((x) => i >= x.rowStart && i < x.rowStart + x.rowCount);
+        if (entries.has(`${key}#${g}`)) found.set(i, (await group(key, g))[i - reader.rowGroups[g]!.rowStart]!);
+        else if (entries.has(`${key}@${i}`)) found.set(i, await cached(`${key}@${i}`, async () => undefined as never, rowBytes));
+        else missing.push(i);
       }
+      missing.splice(0, missing.length, ...[...new Set(missing)].sort((a, b) => a - b));
+      const read = missing.length > 0 ? await reader.readRowIndexes(missing) : [];
+      for (const [k, i] of missing.entries()) found.set(i, await cached(`${key}@${i}`, async () => read[k]!, rowBytes));
+      return indexes.map((i) => found.get(i)!);
     },
-    stats: () => ({ bytes, groups: groups.size, segments: footers.size }),
+    stats: () => ({ bytes, entries: entries.size, segments: footers.size }),
   };
 }
 

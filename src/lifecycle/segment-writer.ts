@@ -8,12 +8,13 @@ import type { SegmentRow } from './segment-row.ts';
 export type ArchiveStep = 'segment-written' | 'sidecar-written' | 'verified' | 'committing' | 'committed' | 'forgetting' | 'forgotten';
 export type OnStep = (step: ArchiveStep) => void | Promise<void>;
 
-/** An aggregate's events in a segment: their positions in order, sequences first..last. */
+/** An aggregate's events in a segment: their positions and row numbers in order, sequences first..last. */
 export interface AggregateEntry {
   aggregate_id: string;
   first_sequence: number;
   last_sequence: number;
   positions: number[];
+  rows: number[];
 }
 
 /** A segment written and verified, not yet in the manifest. */
@@ -70,14 +71,15 @@ export async function writeSegment({ storage, codec, rows, runId, rowGroupSize, 
 
 function aggregateEntries(rows: SegmentRow[]): AggregateEntry[] {
   const byId = new Map<string, AggregateEntry>();
-  for (const r of rows) {
+  rows.forEach((r, row) => {
     const entry = byId.get(r.aggregate_id);
-    if (!entry) byId.set(r.aggregate_id, { aggregate_id: r.aggregate_id, first_sequence: r.sequence, last_sequence: r.sequence, positions: [r.position] });
+    if (!entry) byId.set(r.aggregate_id, { aggregate_id: r.aggregate_id, first_sequence: r.sequence, last_sequence: r.sequence, positions: [r.position], rows: [row] });
     else {
       entry.last_sequence = r.sequence;
       entry.positions.push(r.position);
+      entry.rows.push(row);
     }
-  }
+  });
   return [...byId.values()];
 }
 

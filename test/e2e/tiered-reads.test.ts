@@ -76,6 +76,8 @@ describe.each([['a directory', fileBackend], ['S3', s3Backend]])('with the archi
       ['&aggregate_type=order', (e) => e.aggregate_type === 'order'],
       [`&aggregate_id=${order}`, (e) => e.aggregate_id === order],
       [`&aggregate_id=${user}`, (e) => e.aggregate_id === user],
+      [`&aggregate_id=${order}&event_type=order.shipped`, (e) => e.aggregate_id === order && e.event_type === 'order.shipped'],
+      [`&aggregate_id=${order}&correlation_id=corr-0&from=${seeded.events[30]!.created_at}`, (e) => e.aggregate_id === order && e.metadata.correlation_id === 'corr-0' && e.created_at >= seeded.events[30]!.created_at],
       ['&event_type=order.shipped', (e) => e.event_type === 'order.shipped'],
       ['&correlation_id=corr-1', (e) => e.metadata.correlation_id === 'corr-1'],
       ['&aggregate_type=order&correlation_id=corr-2', (e) => e.aggregate_type === 'order' && e.metadata.correlation_id === 'corr-2'],
