@@ -3,6 +3,7 @@ import aggregates from './aggregates.ts';
 import appends from './appends.ts';
 import delivery from './delivery.ts';
 import latency from './latency.ts';
+import lifecycle from './lifecycle.ts';
 import scale from './scale.ts';
 
 export interface Suite {
@@ -14,4 +15,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, delivery, aggregates, scale];
+export const suites: Suite[] = [appends, latency, delivery, aggregates, scale, lifecycle];

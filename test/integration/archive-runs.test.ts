@@ -69,6 +69,12 @@ describe('archive runs', () => {
     const duck = await (await DuckDBInstance.create()).connect();
     const reader = await duck.runAndReadAll(`select count(*)::int as n, count(distinct position)::int as d, min(aggregate_type) as t from read_parquet('${archive.dir}/segments/*/*.parquet')`);
     expect(reader.getRowObjects()).toEqual([{ n: 70, d: 70, t: 'crate' }]);
+    // The README's examples: a time filter on created_at, JSON in metadata, the descriptions.
+    const recent = await duck.runAndReadAll(`select count(*)::int as n from read_parquet('${archive.dir}/segments/crate/*.parquet')
+      where event_type = 'crate.noted' and created_at >= TIMESTAMPTZ '2026-01-01' and json_extract_string(payload, '$.i') is not null`);
+    expect(recent.getRowObjects()).toEqual([{ n: 70 }]);
+    const described = await duck.runAndReadAll(`select sum(events)::int as n from read_json_auto('${archive.dir}/segments/*/*.json')`);
+    expect(described.getRowObjects()).toEqual([{ n: 70 }]);
     duck.closeSync();
   });
 
