@@ -95,7 +95,7 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
         const plan = await previewArchive({ sql: options.sql, hot: options.hot, maxSegmentEvents: options.maxSegmentEvents }, options.policies);
         await control`update archive_runs set plan = ${JSON.stringify(plan.types)}::text::jsonb, planned = ${plan.total} where id = ${id}`;
       } else {
-        codec = (options.createCodec ?? createSegmentCodec)();
+        codec = lazyCodec(options.createCodec ?? createSegmentCodec);
         await runArchive(context(id, codec, abort.signal), options.policies, async (plan) => {
           await control`update archive_runs set plan = ${JSON.stringify(plan.types)}::text::jsonb, planned = ${plan.total}, updated_at = now() where id = ${id}`;
         });
@@ -166,3 +166,13 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
 }
 
 export type ArchiveRuns = ReturnType<typeof createArchiveRuns>;
+
+// The codec's worker thread starts with the first segment: a run with nothing to archive needs none.
+function lazyCodec(create: () => SegmentCodec): SegmentCodec {
+  let codec: SegmentCodec | undefined;
+  return {
+    encode: (rows, rowGroupSize) => (codec ??= create()).encode(rows, rowGroupSize),
+    inspect: (bytes) => (codec ??= create()).inspect(bytes),
+    close: async () => codec?.close(),
+  };
+}
