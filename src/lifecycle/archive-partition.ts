@@ -73,6 +73,8 @@ export async function archivePartition(ctx: ArchiveContext, partition: Partition
     await ctx.onStep?.('committed');
     await ctx.progress({ archived: s.events, segments: 1, bytes: s.bytes });
   }
+  // Not waiting for autovacuum: until then reads of these types would step over the removed rows.
+  await paced(ctx, () => ctx.hot.vacuum(partition.name));
 }
 
 /** Reads a type's events in [from, to) in pages and writes a segment at every UTC day and every maxSegmentEvents. */

@@ -72,6 +72,13 @@ export function createHotTier(sql: Sql) {
           group by width_bucket(position, ${starts.length > 0 ? starts : [1]}::int8[]), (created_at at time zone 'UTC')::date) g`;
       return { events: Number(row!.events), segments: Number(row!.segments) };
     },
+    /**
+     * VACUUM (and ANALYZE) one partition. Rows removed one by one stay as dead tuples that every
+     * read of their type steps over (an index scan visits the heap for each) until vacuumed.
+     */
+    async vacuum(name: string): Promise<void> {
+      await sql`vacuum (analyze) ${sql(name)}`;
+    },
     async partitionRows(name: string): Promise<number> {
       const [row] = await sql<{ n: string }[]>`select count(*) as n from ${sql(name)}`;
       return Number(row!.n);
