@@ -46,10 +46,11 @@ export async function planRun(sql: Sql, hot: HotTier, policies: RetentionPolicy[
   return plans;
 }
 
-/** Counts for a plan (a dry run's answer, and a run's expected total). */
-export async function previewPlan(hot: HotTier, plans: TypePlan[], policies: RetentionPolicy[], maxSegmentEvents: number): Promise<TypePreview[]> {
+/** Counts for a plan (a dry run's answer, and a run's expected total); a real run paces the counting. */
+export async function previewPlan(hot: HotTier, plans: TypePlan[], policies: RetentionPolicy[], maxSegmentEvents: number, pace: <T>(work: () => Promise<T>) => Promise<T> = (w) => w()): Promise<TypePreview[]> {
   const starts = (await hot.partitions()).map((p) => p.from);
-  return Promise.all(plans.map(async (t) => {
+  const previews: TypePreview[] = [];
+  for (const t of plans) previews.push(await pace(async () => {
     const policy = policies.find((p) => p.aggregate_type === t.aggregateType)!;
     const from = t.first ?? 0;
     const archiveFrom = Math.max(from, t.deleteBefore);
@@ -64,4 +65,5 @@ export async function previewPlan(hot: HotTier, plans: TypePlan[], policies: Ret
       },
     };
   }));
+  return previews;
 }

@@ -1,4 +1,4 @@
-import { type ArchiveContext, checkAborted } from './archive-context.ts';
+import { type ArchiveContext, checkAborted, paced } from './archive-context.ts';
 import { deleteDueSegments } from './archive-delete.ts';
 import { archivePartition } from './archive-partition.ts';
 import { planRun, previewPlan, type TypePreview } from './archive-plan.ts';
@@ -20,7 +20,7 @@ export interface RunPlan {
 export async function runArchive(ctx: ArchiveContext, policies: RetentionPolicies, onPlan: (plan: RunPlan) => Promise<void>): Promise<void> {
   const list = await policies.list();
   const plans = await planRun(ctx.sql, ctx.hot, list);
-  const types = await previewPlan(ctx.hot, plans, list, ctx.maxSegmentEvents);
+  const types = await previewPlan(ctx.hot, plans, list, ctx.maxSegmentEvents, (work) => paced(ctx, work));
   await onPlan({ types, total: totalOf(types) });
   await sweepOrphans(ctx);
   await deleteDueSegments(ctx, plans);
