@@ -10,10 +10,14 @@ import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.r
 import { createConsumerGroupsRoutes } from './http/consumer-groups.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createAuth } from './http/auth.ts';
+import { createArchiveRoutes } from './http/archive.routes.ts';
 import { createHealthRoutes, createReadyRoutes } from './http/health.routes.ts';
 import { createDocsRoutes } from './http/docs.routes.ts';
 import { createOpenApi } from './http/openapi/document.ts';
 import { createPathIndex } from './http/openapi/path-index.ts';
+import { createRetentionRoutes } from './http/retention.routes.ts';
+import type { Lifecycle } from './lifecycle/lifecycle.ts';
+import type { Sql } from './postgres/database.ts';
 import { requestContext } from './http/request-context.ts';
 import { createReplaysRoutes } from './http/replays.routes.ts';
 import { createStreamRoutes } from './http/stream.routes.ts';
@@ -60,6 +64,8 @@ export interface AppDeps {
   appliedMigrations(): Promise<number>;
   /** Whether each PostgreSQL server answers (requests that need one fail fast through it). */
   databases: { primary: Circuit; replica?: Circuit };
+  /** Retention policies and archive runs (SPEC §8); `sql` reads the manifest. */
+  lifecycle: Pick<Lifecycle, 'policies' | 'runs' | 'health'> & { sql: Sql };
 }
 
 /** The HTTP application, without a server: tests call app.request(). */
@@ -86,6 +92,8 @@ export function createApp(deps: AppDeps) {
   app.use('/replays/*', needsPrimary);
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
   app.route('/consumer-groups', createConsumerGroupsRoutes({ redis: deps.redis, groups: deps.consumerGroups, parked: deps.parked, maxBodyBytes: deps.maxBodyBytes }));
+  app.route('/retention', createRetentionRoutes(deps.lifecycle.policies, deps.maxBodyBytes));
+  app.route('/archive', createArchiveRoutes(deps.lifecycle.runs, deps.lifecycle.sql, deps.maxBodyBytes));
   app.route('/admin', createAdminRoutes());
   // The document knows every path: a path it has answers 405 to a method it lacks. The console's
   // pages are not API operations, so they are not in it.

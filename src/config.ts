@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { parseSecondsOrDuration } from './lifecycle/duration.ts';
 import { isPostgresUrl } from './postgres/url.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -43,6 +46,17 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
   // Positions per partition of the events table for partitions made from now on (docs/storage.md).
   EVENTS_PARTITION_SIZE: int(1, 1_000_000_000_000).optional(),
+  // The archive (SPEC §8): a directory (a path or file:///dir) or s3://bucket/prefix; the
+  // endpoint of S3-compatible storage; how often runs are scheduled (seconds or ISO 8601, 0: never).
+  ARCHIVE_URL: z.string().refine((v) => /^(s3:\/\/[^/]+|file:\/\/\/)/.test(v) || !/^[a-z][a-z0-9+.-]*:/i.test(v), 'expected a directory, file:///absolute/dir or s3://bucket/prefix').default('./.data/archive'),
+  ARCHIVE_S3_ENDPOINT: z.url().optional(),
+  ARCHIVE_INTERVAL: z.string().refine((v) => parseSecondsOrDuration(v) !== null, 'expected seconds (3600) or an ISO 8601 duration (PT1H); 0 turns the schedule off').default('3600'),
+  ARCHIVE_LEASE_MS: int(500, 3_600_000).default(30_000),
+  ARCHIVE_SEGMENT_EVENTS: int(1, 10_000_000).default(100_000),
+  ARCHIVE_ROW_GROUP_EVENTS: int(1, 1_000_000).default(5_000),
+  ARCHIVE_CACHE_MB: int(0, 1_000_000).default(64),
+  // Share of a run's time spent reading and removing events in PostgreSQL; it sleeps the rest.
+  ARCHIVE_MAX_BUSY: z.coerce.number().min(0.05).max(1).default(0.5),
   REPLAY_BATCH_SIZE: int(1, 10_000).default(500),
   REPLAY_PAUSE_MS: int(0, 60_000).default(5),
   // What happens to an append of an event type with no registered payload schema.
@@ -139,6 +153,16 @@ export function parseConfig(env: Record<string, string | undefined>) {
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
     replays: { batchSize: e.REPLAY_BATCH_SIZE, pauseMs: e.REPLAY_PAUSE_MS },
     partitions: { size: e.EVENTS_PARTITION_SIZE, maintenanceIntervalMs: 30_000 },
+    archive: {
+      url: /^(s3|file):/.test(e.ARCHIVE_URL) ? e.ARCHIVE_URL : pathToFileURL(resolve(e.ARCHIVE_URL)).href,
+      s3Endpoint: e.ARCHIVE_S3_ENDPOINT,
+      intervalSeconds: parseSecondsOrDuration(e.ARCHIVE_INTERVAL)!,
+      leaseMs: e.ARCHIVE_LEASE_MS,
+      segmentEvents: e.ARCHIVE_SEGMENT_EVENTS,
+      rowGroupEvents: e.ARCHIVE_ROW_GROUP_EVENTS,
+      cacheBytes: e.ARCHIVE_CACHE_MB * 1024 * 1024,
+      maxBusy: e.ARCHIVE_MAX_BUSY,
+    },
     eventTypes: { rejectUnregistered: e.UNREGISTERED_EVENT_TYPES === 'reject' },
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS === 'true',

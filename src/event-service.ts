@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import type { EventTypeRegistry } from './aggregates/event-types.ts';
+import type { OnStep } from './lifecycle/segment-writer.ts';
 import type { Logger } from './observability/logger.ts';
 import { startEventService } from './start.ts';
 import type { EventStore } from './store/event-store.ts';
@@ -15,6 +16,8 @@ export interface EventServiceOptions {
   eventTypes?: EventTypeRegistry;
   /** Apply pending migrations at start (default true; `events-service migrate` does it alone). */
   migrate?: boolean;
+  /** Told each step of archival as it completes (tests stop a process at one to prove crash safety). */
+  onArchiveStep?: OnStep;
 }
 
 /** The service as a library: the HTTP app, its store, and how to serve and stop it. */

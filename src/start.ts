@@ -22,6 +22,7 @@ import { createPublisherConnection, whenReady } from './publishing/redis.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
 import { createStreamMirror } from './publishing/stream-mirror.ts';
+import { createLifecycle } from './lifecycle/lifecycle.ts';
 import type { EventServiceOptions } from './event-service.ts';
 import { createShutdown } from './shutdown.ts';
 import { createAppendQueue } from './store/append-queue.ts';
@@ -84,17 +85,22 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     replica: readUrl ? { url: readUrl, minPositionWaitMs, readHead: headPosition, onRead: (server) => metrics.reads.inc({ server }) } : undefined,
   });
   shutdown.add('PostgreSQL connections', () => database.close());
-  const store = createEventStore(database.reads);
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // Every store but the relay's reads archived events too (SPEC §8).
+  const lifecycle = createLifecycle({ config: config.archive, database, metrics, logger, owner, onStep: options.onArchiveStep });
+  shutdown.add('archive runs', () => lifecycle.stop());
+  const { archive } = lifecycle;
+  const store = createEventStore(database.reads, { archive });
   // Fails at once while the primary is down, so health, metrics and replays answer quickly.
-  const background = createEventStore(database.background);
+  const background = createEventStore(database.background, { archive });
   const redis = createPublisherConnection(config.redis.url, logger);
   shutdown.add('Redis connection', () => redis.disconnect());
 
   // The relay's connection: checkpoint writes need not wait for a WAL flush (a lost one only
   // means re-publishing) and never wait behind appends.
   const relaySql = database.dedicated('relay', { synchronous_commit: 'off' });
-  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const relayStore = createEventStore(relaySql);
+  // Hot only: the relay reads above its checkpoint, and nothing above it is ever archived.
+  const relayStore = createEventStore(relaySql, { archive: null });
   const publisher = createPublisher(redis, config.redis.channelPrefix);
   const mirroring = config.redis.streams;
   const mirror = mirroring.enabled
@@ -137,7 +143,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('partition maintenance', () => partitions.stop());
 
   const appendQueue = createAppendQueue({
-    store: createEventStore(database.appends),
+    store: createEventStore(database.appends, { archive }),
     maxInFlight: database.appends.size,
     maxBatchEvents: config.append.maxTransactionEvents,
     onBatch: (events) => metrics.batchSize.observe(events),
@@ -165,6 +171,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
     expectedMigrations: knownMigrations(), appliedMigrations: () => database.primary.run(() => appliedMigrations(database.sql)),
     databases: { primary: database.primary, replica: database.replica },
+    lifecycle: { policies: lifecycle.policies, runs: lifecycle.runs, sql: database.sql, health: lifecycle.health },
   });
   registerStoreGauges(metrics, {
     headPosition: () => background.headPosition(),
@@ -175,6 +182,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     databases: () => ({ primary: database.primary.up, ...(database.replica ? { replica: database.replica.up } : {}) }),
   });
   relay.start();
+  lifecycle.start();
   partitions.start();
 
   let server: ServerType | undefined;

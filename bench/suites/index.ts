@@ -4,6 +4,7 @@ import appends from './appends.ts';
 import delivery from './delivery.ts';
 import importSuite from './import.ts';
 import latency from './latency.ts';
+import lifecycle from './lifecycle.ts';
 import reads from './reads.ts';
 import scale from './scale.ts';
 import streams from './streams.ts';
@@ -17,4 +18,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, reads, delivery, streams, importSuite, aggregates, scale];
+export const suites: Suite[] = [appends, latency, reads, delivery, streams, importSuite, aggregates, scale, lifecycle];

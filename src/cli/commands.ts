@@ -95,6 +95,24 @@ export const commands: Record<string, Command> = {
       return parked.replayParked(target(values), type, group, ids, limitOf(values));
     },
   },
+  retention: {
+    summary: 'list, get, set or delete retention policies (SPEC §8)',
+    usage: `retention list | get TYPE | set TYPE [--archive_after DURATION] [--delete_after DURATION] | delete TYPE\n${CONNECTION_HELP}\n  --archive_after D  ISO 8601 duration on created_at (P30D, PT12H, PT0S); left out or "never": never\n  --delete_after D   the same, for deletion from every tier; not shorter than --archive_after`,
+    options: { ...CONNECTION, archive_after: { type: 'string' }, delete_after: { type: 'string' } },
+    positionals: 2,
+    async run(values, [action, type]) {
+      const durations = { archive_after: values.archive_after as string | undefined, delete_after: values.delete_after as string | undefined };
+      await (await import('./retention.ts')).retention(target(values), action, type, durations, retriesOf(values));
+    },
+  },
+  archive: {
+    summary: 'run the archiver now and follow it (--dry-run: only say what it would do)',
+    usage: `archive [--dry-run]\n${CONNECTION_HELP}\n  --dry-run        count what a run would archive and delete, change nothing`,
+    options: { ...CONNECTION, 'dry-run': { type: 'boolean' } },
+    async run(values) {
+      await (await import('./archive.ts')).archive(target(values), values['dry-run'] === true, retriesOf(values));
+    },
+  },
   import: {
     summary: 'append NDJSON events from stdin (ids kept: safe to run again)',
     usage: `import [--in-order] < events.ndjson\n${CONNECTION_HELP}\n  --in-order       one batch at a time: events of different aggregates keep the input's order too\n                   (by default ${IN_FLIGHT} batches go at once; each aggregate's events keep their order)`,

@@ -22,6 +22,8 @@ export interface EventQuery {
   order: 'asc' | 'desc';
   /** Read-your-writes: never answer from a replica that has not replayed this far (SPEC §11). */
   minPosition?: number;
+  /** 'hot': PostgreSQL only, leaving out archived events (SPEC §8); default: every tier. */
+  tier?: 'hot' | 'all';
 }
 
 export type EventFilters = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
@@ -71,13 +73,16 @@ export const eventFilterSchema = z
   })
   .refine(inOrder, inOrderError);
 
+// Which tiers a read covers (SPEC §8): every tier unless told PostgreSQL only.
+const tier = z.enum(['hot', 'all'], { error: 'must be "hot" (PostgreSQL only) or "all"' }).optional().describe('hot: PostgreSQL only, leaving out archived events; all (default): every tier');
+
 // A read's floor for read replicas (SPEC §11); not a filter of what is read.
 const minPosition = integer(0, Number.MAX_SAFE_INTEGER, 'must be a position (integer >= 0)')
   .describe('read-your-writes: answer only from a server that has this position (the X-Min-Position header does the same)')
   .optional();
 
 /** The query parameters of GET /events/stream: the filters. */
-export const eventFilterParameters = z.strictObject({ ...filterShape, min_position: minPosition });
+export const eventFilterParameters = z.strictObject({ ...filterShape, min_position: minPosition, tier });
 
 const queryParameters = new Map<number, ReturnType<typeof buildQueryParameters>>();
 function buildQueryParameters(maxLimit: number) {
@@ -87,6 +92,7 @@ function buildQueryParameters(maxLimit: number) {
     offset: integer(0, MAX_QUERY_OFFSET, `must be an integer from 0 to ${MAX_QUERY_OFFSET}`).default(0).describe('events to skip'),
     order: z.enum(['asc', 'desc'], { error: 'must be "asc" or "desc"' }).default('asc').describe('position order'),
     min_position: minPosition,
+    tier,
   });
 }
 
@@ -103,7 +109,7 @@ const readFilters = createQueryReader(eventFilterParameters, inOrderAcross);
 
 const camel: Record<string, keyof EventQuery> = {
   aggregate_type: 'aggregateType', aggregate_id: 'aggregateId', event_type: 'eventType', correlation_id: 'correlationId',
-  from: 'from', to: 'to', after: 'after', limit: 'limit', offset: 'offset', order: 'order', min_position: 'minPosition',
+  from: 'from', to: 'to', after: 'after', limit: 'limit', offset: 'offset', order: 'order', min_position: 'minPosition', tier: 'tier',
 };
 
 /** A validated filter or query (snake_case, as sent) in the store's terms. */

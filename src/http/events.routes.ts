@@ -9,7 +9,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
-import { minPositionParam, readFloor } from './min-position.ts';
+import { readEventByIdQuery, readFloor } from './min-position.ts';
 import { eventPath, readPath } from './path-params.ts';
 
 export interface EventsRoutesDeps {
@@ -79,7 +79,8 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     })
     .get('/:id', async (c) => {
       const { id } = readPath(eventPath, c.req.param(), 'the event id must be a UUID');
-      const event = await store.atLeast(readFloor(c, minPositionParam(c))).getEvent(id);
+      const query = readEventByIdQuery(c.req.queries());
+      const event = await store.atLeast(readFloor(c, query.min_position)).getEvent(id, { tier: query.tier });
       if (!event) throw new AppError('not_found', `no event with id ${id}`);
       return json(c, event, 200);
     });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Circuit } from '../postgres/circuit.ts';
+import type { Lifecycle } from '../lifecycle/lifecycle.ts';
 import type { Relay } from '../publishing/relay.ts';
 import type { EventStore } from '../store/event-store.ts';
 
@@ -11,6 +12,7 @@ export interface HealthDeps {
   relay: Relay;
   /** Requests fail at once while a server is known down, so these answer at once then too. */
   databases: { primary: Circuit; replica?: Circuit };
+  lifecycle?: Pick<Lifecycle, 'health'>;
 }
 
 // As on every 503 of the service: PostgreSQL is probed in the background, try again soon.
@@ -23,7 +25,7 @@ const replicaField = (databases: HealthDeps['databases']) => (databases.replica 
  * GET /health: 200 while PostgreSQL answers (appends work), 503 otherwise. Redis being away
  * does not make the service unhealthy; it shows as redis "unavailable" and a growing lag.
  */
-export function createHealthRoutes({ background, redis, relay, databases }: HealthDeps) {
+export function createHealthRoutes({ background, redis, relay, databases, lifecycle }: HealthDeps) {
   return new Hono().get('/', async (c) => {
     let head: number | null = null;
     try {
@@ -41,6 +43,8 @@ export function createHealthRoutes({ background, redis, relay, databases }: Heal
       published_position: relayStatus.publishedPosition,
       publish_lag: head === null ? null : Math.max(0, head - relayStatus.publishedPosition),
       relay: relayStatus.state,
+      // A failing archive storage is reported, not unhealthy: appends and hot reads work without it.
+      ...(lifecycle ? { archive: head === null ? null : await lifecycle.health().catch(() => null) } : {}),
     };
     return head === null ? c.json(body, 503, RETRY) : c.json(body, 200);
   });

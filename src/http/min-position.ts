@@ -11,6 +11,13 @@ const HEADER = 'read-your-writes: answer only from a server that has replayed th
 export const minPositionQuery = z.strictObject({
   min_position: position.optional().describe(`${HEADER} (the X-Min-Position header does the same)`),
 });
+/** The query of GET /events/{id}: min_position, and which tiers to read (SPEC §8). */
+export const eventByIdQuery = minPositionQuery.extend({
+  tier: z.enum(['hot', 'all'], { error: 'must be "hot" (PostgreSQL only) or "all"' }).optional().describe('hot: PostgreSQL only; all (default): every tier'),
+});
+const readEventByIdQueryOf = createQueryReader(eventByIdQuery);
+export const readEventByIdQuery = (query: Record<string, string[]>) => readEventByIdQueryOf(query);
+
 /** The header, as documented on every read. */
 export const minPositionHeader = { 'X-Min-Position': position.describe(HEADER) };
 

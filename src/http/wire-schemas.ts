@@ -52,10 +52,23 @@ export const healthSchema = z
     published_position: z.number().int(),
     publish_lag: z.number().int().nullable(),
     relay: z.string(),
+    // With a read replica (DATABASE_READ_URL): whether it answers.
+    replica: z.enum(['ok', 'unavailable']).optional(),
+    // The archive (SPEC §8): the storage as this instance last found it, and the latest run.
+    archive: z
+      .strictObject({
+        storage: z.enum(['ok', 'failing', 'unknown']),
+        storage_error: z.string().nullable(),
+        last_run: z
+          .strictObject({ id: z.string(), status: z.enum(['running', 'succeeded', 'failed']), dry_run: z.boolean(), started_at: z.string(), finished_at: z.string().nullable(), error: z.string().nullable() })
+          .nullable(),
+      })
+      .nullable()
+      .optional(),
   });
 
 export const readySchema = z
-  .strictObject({ status: z.enum(['ready', 'not_ready']), postgres: z.string(), migrations: z.string(), redis: z.string() });
+  .strictObject({ status: z.enum(['ready', 'not_ready']), postgres: z.string(), replica: z.enum(['ok', 'unavailable']).optional(), migrations: z.string(), redis: z.string() });
 
 export const aggregateSchema = z
   .strictObject({ aggregate_type: z.string(), aggregate_id: uuid, sequence: z.number().int().min(1), state: z.unknown().optional() });

@@ -28,6 +28,10 @@ export interface SegmentReader {
   readPositionRange(from: number, to: number): Promise<SegmentRow[]>;
   /** Rows whose position is one of `positions`; positions the segment lacks are left out. */
   readPositions(positions: Iterable<number>): Promise<SegmentRow[]>;
+  /** Rows at these indexes (0-based in the file), in index order, reading only the pages that hold them. */
+  readRowIndexes(indexes: Iterable<number>): Promise<SegmentRow[]>;
+  /** The positions in one row group, in order (its position column alone). */
+  readGroupPositions(group: number): Promise<number[]>;
 }
 
 export async function openSegment(source: Uint8Array | SegmentSource): Promise<SegmentReader> {
@@ -61,6 +65,18 @@ export async function openSegment(source: Uint8Array | SegmentSource): Promise<S
       const hit = rowGroups.filter((g) => [...wanted].some((p) => p >= g.minPosition && p <= g.maxPosition));
       return read(hit, (p) => wanted.has(p));
     },
+    async readRowIndexes(indexes) {
+      const rows: SegmentRow[] = [];
+      for (const [rowStart, rowEnd] of consecutive([...new Set(indexes)].sort((a, b) => a - b))) {
+        for (const r of await parquetReadObjects({ file, metadata, rowStart, rowEnd, parsers, useOffsetIndex: true })) rows.push(toSegmentRow(r));
+      }
+      return rows;
+    },
+    async readGroupPositions(group) {
+      const g = rowGroups[group]!;
+      const decoded = await parquetReadObjects({ file, metadata, rowStart: g.rowStart, rowEnd: g.rowStart + g.rowCount, columns: ['position'] });
+      return decoded.map((r) => Number(r.position));
+    },
   };
 }
 
@@ -90,6 +106,17 @@ function groupsOf(metadata: FileMetaData): SegmentRowGroup[] {
     rowStart += group.rowCount;
     return group;
   });
+}
+
+/** Sorted indexes as [start, end) runs of consecutive ones. */
+function consecutive(sorted: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const i of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else runs.push([i, i + 1]);
+  }
+  return runs;
 }
 
 /** Groups split into runs of consecutive row groups, so each run is one contiguous read. */

@@ -7,7 +7,7 @@ import { eventRecord, type EventRecord } from './event-record.ts';
 /** What one append request (a single event or a batch) came to. */
 export type AppendOutcome =
   | { ok: true; events: (EventRecord & { created: boolean })[] }
-  | { ok: false; error: AppError };
+  | { ok: false; error: AppError; /** the failure is an id whose event has left PostgreSQL (archived or deleted) */ moved?: true };
 
 export interface AppendRow {
   r_idx: number;
@@ -61,7 +61,7 @@ export function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOut
     const mine = rows.slice(offset, offset + events.length);
     offset += events.length;
     const failed = mine.findIndex((r) => r.r_status === 'conflict' || r.r_status === 'id_conflict' || r.r_status === 'moved');
-    if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!, events.length > 1) };
+    if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!, events.length > 1), ...(mine[failed]!.r_status === 'moved' ? { moved: true as const } : {}) };
     return {
       ok: true,
       events: mine.map((r, i) => ({ ...eventRecord(r.r_event!, events[i]!.aggregateType), created: r.r_status === 'created' })),

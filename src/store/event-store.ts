@@ -1,9 +1,14 @@
 import type { NewEvent } from '../events/event.ts';
 import type { EventQuery } from '../events/query-input.ts';
+import { AppError } from '../errors.ts';
+import { type ArchiveReader, createArchiveReader } from '../lifecycle/archive-reader.ts';
+import { eventJson } from '../lifecycle/segment-row.ts';
+import { resolveMoved } from '../lifecycle/archived-resend.ts';
 import { type Connections, sqlConnections } from '../postgres/connections.ts';
 import type { Sql } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
 import { eventQuery, splitPage } from './event-query.ts';
+import { mergePage, type PageRow, readTiers, sequenceOf as sequenceInJson } from './tiered-reads.ts';
 import { aggregateTypes, countAfter, lastPositionOfType, typeWindow } from './type-positions.ts';
 import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type WriteSnapshotResult } from './snapshots.ts';
 
@@ -21,7 +26,8 @@ export interface EventPage {
 export interface EventStore {
   /** Appends requests in one transaction, each all or nothing with its own outcome. */
   append(requests: NewEvent[][]): Promise<AppendOutcome[]>;
-  getEvent(id: string): Promise<string | undefined>;
+  /** undefined: no such id; throws `gone` for an event retention deleted. */
+  getEvent(id: string, options?: { tier?: 'hot' | 'all' }): Promise<string | undefined>;
   query(q: EventQuery): Promise<EventPage>;
   /** GET /events' response body, built from the bytes PostgreSQL sent. */
   queryBody(q: EventQuery): Promise<Buffer<ArrayBuffer>>;
@@ -31,11 +37,13 @@ export interface EventStore {
    * lets the read start there instead of finding it.
    */
   readAggregate(aggregateType: string, aggregateId: string, afterSequence: number, limit: number, afterPosition?: number): Promise<string[]>;
+  /* Reading events that retention deleted (afterSequence + 1 below the aggregate's first retained sequence) throws `gone`. */
   /** The aggregate's current sequence (0: no events). */
   aggregateSequence(aggregateType: string, aggregateId: string): Promise<number>;
   /** The newest committed position (0 for an empty store). */
   headPosition(): Promise<number>;
   readSnapshot(aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined>;
+  writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
   /** The aggregate types that have events. */
   aggregateTypes(): Promise<string[]>;
   /** The newest position of an aggregate type at or below `atMost` (0: none). */
@@ -44,7 +52,6 @@ export interface EventStore {
   typeWindow(aggregateType: string, after: number, upTo: number, size: number): Promise<{ start: number | null; all: boolean }>;
   /** Events of a type after a position, counted up to `cap`. */
   countAfter(aggregateType: string, after: number, cap: number): Promise<number>;
-  writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
   /**
    * The store whose reads see every event up to `position` (read-your-writes on a replica:
    * the position an append answered); itself when `position` is undefined or every read does.
@@ -54,15 +61,36 @@ export interface EventStore {
 
 const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLOSE = Buffer.from('],"next_after":');
 
+export interface EventStoreOptions {
+  /**
+   * Where archived events are read (SPEC §8: every read covers every tier). null: this store
+   * reads PostgreSQL only, on purpose (the relay, which never reads below the published
+   * position). Left out: a read that needs an archived event fails, saying so.
+   */
+  archive?: ArchiveReader | null;
+}
+
 /**
  * The store over a set of connections (the service gives it its read, append or background
  * connections), or over a postgres.js client of your own. Snapshot writes go to the
  * connections' `writes` where they have some (reads on a replica).
  */
-export function createEventStore(on: Connections | Sql): EventStore {
+export function createEventStore(on: Connections | Sql, options: EventStoreOptions = {}): EventStore {
   const connections = typeof on === 'function' ? sqlConnections(on) : on;
   const use = connections.use.bind(connections);
   const writes = connections.writes ?? connections;
+  const archive = options.archive === undefined ? createArchiveReader({ storage: null, cacheBytes: 0 }) : options.archive;
+  // Connections of one client each send a read's statements together, in order (tiered-reads.ts).
+  const pipelined = typeof on !== 'function';
+  const tiered = (q: EventQuery) => archive !== null && q.tier !== 'hot';
+  // A page merged with the archive; with an offset the hot rows are read again from the start.
+  const mergedPage = async (sql: Sql, q: EventQuery, hot: PageRow[], first: Awaited<ReturnType<ArchiveReader['segments']>>) => {
+    if (q.offset > 0) {
+      const again = await readTiers<{ json: string; position: string }[]>(sql, pipelined, archive!, q, () => run(sql, { ...q, offset: 0, limit: q.offset + q.limit }));
+      [hot, first] = [again.hot.map((r) => ({ json: r.json, position: Number(r.position) })), again.first];
+    }
+    return mergePage(sql, archive!, q, hot, first);
+  };
   // Reads use postgres.js directly: its statements are prepared once per connection, while a
   // query built by drizzle is parsed and planned on every call.
   const run = (sql: Sql, q: EventQuery) => {
@@ -76,18 +104,42 @@ export function createEventStore(on: Connections | Sql): EventStore {
   };
 
   const store: EventStore = {
-    append: (requests) => use((sql) => appendRequests(sql, requests)),
-    getEvent: (id) =>
-      use(async (sql) => (await sql<{ json: string }[]>`
-        select event_json(e) as json from event_ids d join events e on e.position = d.position where d.id = ${id}`)[0]?.json),
+    append: (requests) =>
+      use(async (sql) => {
+        const outcomes = await appendRequests(sql, requests);
+        return archive === null ? outcomes : resolveMoved(sql, archive, requests, outcomes, (again) => appendRequests(sql, again));
+      }),
+    getEvent: (id, options) =>
+      use(async (sql) => {
+        const [row] = await sql<{ json: string | null; position: string }[]>`
+          select event_json(e) as json, d.position from event_ids d left join events e on e.position = d.position where d.id = ${id}`;
+        if (!row || row.json !== null) return row?.json ?? undefined;
+        if (archive === null || options?.tier === 'hot') return undefined;
+        const archived = await archive.readPosition(sql, Number(row.position));
+        if (archived) return eventJson(archived);
+        throw new AppError('gone', `event ${id} was deleted by its retention policy; its id and position are never reused`, { id, position: Number(row.position) });
+      }),
     query: (q) =>
       use(async (sql) => {
-        const { page, more } = splitPage(await run(sql, q), q.limit);
-        return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
+        if (tiered(q)) {
+          const { hot, first } = await readTiers<{ json: string; position: string }[]>(sql, pipelined, archive!, q, () => run(sql, q));
+          if (first.length > 0) return mergedPage(sql, q, hot.map((r) => ({ json: r.json, position: Number(r.position) })), first);
+          return pageOf(hot, q.limit);
+        }
+        return pageOf(await run(sql, q), q.limit);
       }),
     queryBody: (q) =>
       use(async (sql) => {
-        const rows = (await run(sql, q).raw()) as unknown as [Buffer, Buffer][];
+        let rows: [Buffer, Buffer][];
+        if (tiered(q)) {
+          const tiers = await readTiers<[Buffer, Buffer][]>(sql, pipelined, archive!, q, () => run(sql, q).raw());
+          if (tiers.first.length > 0) {
+            const hot = tiers.hot.map(([json, position]) => ({ json: json.toString(), position: Number(position.toString()) }));
+            const { events, nextAfter } = await mergedPage(sql, q, hot, tiers.first);
+            return Buffer.from(`{"events":[${events.join(',')}],"next_after":${nextAfter}}`);
+          }
+          rows = tiers.hot;
+        } else rows = (await run(sql, q).raw()) as unknown as [Buffer, Buffer][];
         const { page, more } = splitPage(rows, q.limit);
         const parts: Buffer[] = [PAGE_OPEN];
         page.forEach(([json], i) => {
@@ -98,23 +150,48 @@ export function createEventStore(on: Connections | Sql): EventStore {
         return Buffer.concat(parts);
       }),
     readAggregate: (type, id, afterSequence, limit, afterPosition) =>
-      use(async (sql) => (await sql<{ json: string }[]>`
+      use(async (sql) => {
+        const hot = (await sql<{ json: string }[]>`
           select event_json(e) as json from events e
           where e.aggregate_id = ${id} and e.aggregate_type = ${type} and e.sequence > ${afterSequence}
             and e.position > ${afterPosition ?? (afterSequence === 0 ? sql`0` : positionBefore(sql, type, id, afterSequence))}
-          order by e.position limit ${limit}`).map((r) => r.json)),
+          order by e.position limit ${limit}`).map((r) => r.json);
+        // An aggregate's hot events are a run ending at its last sequence: when the page starts
+        // right after afterSequence, nothing older is needed from the archive.
+        if (archive === null || (hot.length > 0 && sequenceInJson(hot[0]!) === afterSequence + 1)) return hot;
+        return [...(await olderEvents(sql, archive, type, id, afterSequence, limit)), ...hot].slice(0, limit);
+      }),
     aggregateSequence: (type, id) => use((sql) => sequenceOf(sql, type, id)),
     headPosition: () => use(headPosition),
     readSnapshot: (type, id, schemaVersion) => use((sql) => readSnapshot(sql, type, id, schemaVersion)),
+    writeSnapshot: (s, replacing) =>
+      writes.use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
     aggregateTypes: () => use(aggregateTypes),
     lastPositionOfType: (type, atMost) => use((sql) => lastPositionOfType(sql, type, atMost)),
     typeWindow: (type, after, upTo, size) => use((sql) => typeWindow(sql, type, after, upTo, size)),
     countAfter: (type, after, cap) => use((sql) => countAfter(sql, type, after, cap)),
-    writeSnapshot: (s, replacing) =>
-      writes.use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
-    atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position))),
+    atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position), options)),
   };
   return store;
+}
+
+const pageOf = (rows: { json: string; position: string }[], limit: number): EventPage => {
+  const { page, more } = splitPage(rows, limit);
+  return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
+};
+
+// An aggregate's events after afterSequence that are no longer hot: archived ones in sequence
+// order, or `gone` when retention deleted some of them (read after the hot ones, see tiered-reads.ts).
+async function olderEvents(sql: Sql, archive: ArchiveReader, type: string, id: string, afterSequence: number, limit: number): Promise<string[]> {
+  const [aggregate] = await sql<{ first_retained_sequence: string }[]>`
+    select first_retained_sequence from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
+  const firstRetained = Number(aggregate?.first_retained_sequence ?? 1);
+  if (afterSequence + 1 < firstRetained) {
+    throw new AppError('gone', `the events of ${type} ${id} before sequence ${firstRetained} were deleted by its retention policy; a snapshot at sequence ${firstRetained - 1} or later is needed to load it`, {
+      aggregate_type: type, aggregate_id: id, first_retained_sequence: firstRetained,
+    });
+  }
+  return (await archive.readAggregate(sql, type, id, afterSequence, limit)).map(eventJson);
 }
 
 // The position of an aggregate's event at a sequence, found from the end of its history: within

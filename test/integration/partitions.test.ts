@@ -128,7 +128,7 @@ describe("the archiver's path", () => {
     expect(removal).toEqual({ aggregate_type: 'task', from_position: String(from), to_position: String(to), events: '3', reason: 'deleted' });
     expect((await get(t.app, `/events?aggregate_id=${task}`)).body.events).toEqual([]);
     expect((await get(t.app, `/events?aggregate_id=${agent}`)).body.events).toHaveLength(3);
-    expect((await get(t.app, `/events/${first.body.events[0].id}`)).status).toBe(404);
+    expect((await get(t.app, `/events/${first.body.events[0].id}`)).status).toBe(410);
 
     const [agg] = await t.sql`select last_sequence, first_retained_sequence from aggregates where aggregate_id = ${task}`;
     expect(agg).toEqual({ last_sequence: '3', first_retained_sequence: '4' });
@@ -137,8 +137,8 @@ describe("the archiver's path", () => {
     expect(next.body.sequence).toBe(4);
     expect(next.body.position).toBe((await head()));
     const resend = await postJson(t.app, '/events', { ...batch(task, 1, 'task.noted')[0], id: first.body.events[0].id, payload: { note: '0' } });
-    expect(resend.status).toBe(409);
-    expect(resend.body.detail).toMatch(/left PostgreSQL/);
+    expect(resend.status).toBe(410);
+    expect(resend.body.detail).toMatch(/deleted by its retention policy/);
   });
 
   it('never lets a plain DELETE through, also not in the transaction of a removal', async () => {

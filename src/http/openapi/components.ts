@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { batchInput, eventInput } from '../../events/append-input.ts';
 import { eventFilterSchema } from '../../events/query-input.ts';
 import { snapshotBody } from '../aggregates.routes.ts';
+import { archiveRunBody } from '../archive.routes.ts';
+import { retentionPolicyBody } from '../../lifecycle/policy-input.ts';
+import { archiveRunSchema, archiveRunsSchema, archiveSegmentsSchema, retentionPoliciesSchema, retentionPolicySchema, retentionTiersSchema } from '../lifecycle.schemas.ts';
 import { consumerGroupsSchema, parkedPageSchema, parkedReplayRequestSchema, parkedReplayResultSchema } from '../consumer-groups.schemas.ts';
 import { replayRequest } from '../replays.routes.ts';
 import {
@@ -31,6 +34,9 @@ export function componentSchemas(maxBatchEvents: number): Record<string, JsonSch
     ['Event', storedEventSchema], ['EventPage', pageSchema], ['BatchResult', batchResultSchema], ['Problem', problemSchema],
     ['Health', healthSchema], ['Ready', readySchema], ['Aggregate', aggregateSchema], ['Snapshot', snapshotSchema],
     ['ReplayAccepted', replayAcceptedSchema], ['Replay', replaySchema], ['EventTypeSchemas', schemasListSchema],
+    ['RetentionPolicyBody', retentionPolicyBody], ['ArchiveRunRequest', archiveRunBody], ['RetentionPolicy', retentionPolicySchema],
+    ['RetentionPolicies', retentionPoliciesSchema], ['RetentionPolicyTiers', retentionTiersSchema], ['ArchiveRun', archiveRunSchema],
+    ['ArchiveRuns', archiveRunsSchema], ['ArchiveSegments', archiveSegmentsSchema],
     ['ConsumerGroups', consumerGroupsSchema], ['ParkedEvents', parkedPageSchema], ['ParkedReplayRequest', parkedReplayRequestSchema], ['ParkedReplayResult', parkedReplayResultSchema],
   ];
   for (const [id, schema] of named) registry.add(schema, { id });

@@ -1,4 +1,4 @@
-import { minPositionHeader, minPositionQuery } from '../min-position.ts';
+import { eventByIdQuery, minPositionHeader } from '../min-position.ts';
 import { eventFilterParameters, eventQueryParameters } from '../../events/query-input.ts';
 import { eventPath } from '../path-params.ts';
 import { lastEventIdHeader } from '../stream.routes.ts';
@@ -38,7 +38,7 @@ export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): 
     },
     {
       method: 'get', path: '/events/{id}', operationId: 'getEvent', tag, summary: 'One event',
-      pathParameters: eventPath, query: minPositionQuery, headers: minPositionHeader,
+      pathParameters: eventPath, query: eventByIdQuery, headers: minPositionHeader,
       answers: { 200: json('The event', 'Event', storedExample) },
       problems: [400, 404, 410],
     },

@@ -1,0 +1,38 @@
+import { request, type Target, withRetries, writeOut } from './http.ts';
+import { createProgress } from './progress.ts';
+
+interface Run {
+  id: string;
+  status: 'running' | 'succeeded' | 'failed';
+  archived: number;
+  deleted: number;
+  planned: number | null;
+  error: string | null;
+}
+
+const POLL_MS = 500;
+
+/**
+ * events-service archive [--dry-run]: starts a run (POST /archive/runs), follows it with a
+ * progress bar on a terminal, and prints the finished run's JSON. Fails when the run fails.
+ */
+export async function archive(t: Target, dryRun: boolean, retries: number): Promise<void> {
+  const retry = <T>(fn: () => Promise<T>) => withRetries(fn, retries, (e, n) => process.stderr.write(`archive: ${e.message}; retry ${n} of ${retries}\n`));
+  const started = await request(`${t.url}/archive/runs`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify({ dry_run: dryRun }) });
+  let run = (await started.json()) as Run;
+  let progress: ReturnType<typeof createProgress> | undefined;
+  try {
+    while (run.status === 'running') {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      run = await retry(async () => (await request(`${t.url}/archive/runs/${run.id}`, { headers: t.headers })).json() as Promise<Run>);
+      if (!dryRun && run.planned !== null) {
+        progress ??= createProgress(`archive run ${run.id.slice(0, 8)}`, 'the planned events', run.planned);
+        progress.update(run.archived + run.deleted, run.archived + run.deleted);
+      }
+    }
+  } finally {
+    progress?.stop();
+  }
+  await writeOut(`${JSON.stringify(run, null, 2)}\n`);
+  if (run.status === 'failed') throw new Error(`run ${run.id} failed: ${run.error}`);
+}

@@ -1,0 +1,59 @@
+import type postgres from 'postgres';
+import type { Logger } from '../observability/logger.ts';
+import type { Sql } from '../postgres/database.ts';
+import type { HotTier } from '../store/hot-tier.ts';
+import type { ObjectStorage } from './object-storage.ts';
+import type { SegmentCodec } from './segment-codec.ts';
+import type { OnStep } from './segment-writer.ts';
+
+/** A transaction's client. */
+export type Tx = postgres.TransactionSql;
+
+export interface RunProgress {
+  archived?: number;
+  deleted?: number;
+  segments?: number;
+  bytes?: number;
+}
+
+/** What the steps of one archive run share. */
+export interface ArchiveContext {
+  runId: string;
+  /** Manifest reads and the commit transactions. */
+  sql: Sql;
+  hot: HotTier;
+  storage: ObjectStorage;
+  codec: SegmentCodec;
+  maxSegmentEvents: number;
+  rowGroupSize?: number;
+  onStep?: OnStep;
+  /** In a transaction: throws unless this run still holds the lease, so a run that lost it commits nothing. */
+  fence(tx: Tx): Promise<void>;
+  /** Adds to the run's counts once a step has committed. */
+  progress(p: RunProgress): Promise<void>;
+  /** Aborted when the run must stop (lease lost, service stopping): checked between steps. */
+  signal: AbortSignal;
+  /** Share of the time the run may spend on PostgreSQL's side (reading and removing events); it sleeps the rest. */
+  busy: number;
+  logger: Pick<Logger, 'warn' | 'info'>;
+}
+
+export class RunAborted extends Error {
+  override name = 'RunAborted';
+}
+
+/**
+ * Runs one step of work on PostgreSQL, then sleeps so that such steps take at most `busy` of
+ * the run's time: appends and reads share the database's CPU and disk with the run.
+ */
+export async function paced<T>(ctx: Pick<ArchiveContext, 'busy' | 'signal'>, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await work();
+  const pause = Math.min(5_000, (performance.now() - started) * (1 / ctx.busy - 1));
+  if (pause >= 1 && !ctx.signal.aborted) await new Promise((r) => setTimeout(r, pause));
+  return result;
+}
+
+export function checkAborted(ctx: Pick<ArchiveContext, 'signal'>): void {
+  if (ctx.signal.aborted) throw new RunAborted(String(ctx.signal.reason ?? 'the run was stopped'));
+}

@@ -1,0 +1,132 @@
+import { dropPartition, type Partition, removeEvents } from '../store/hot-tier.ts';
+import type { TypePlan } from './archive-plan.ts';
+import { type ArchiveContext, checkAborted, paced, type Tx } from './archive-context.ts';
+import { insertSegments } from './manifest.ts';
+import type { SegmentRow } from './segment-row.ts';
+import { writeSegment, type WrittenSegment } from './segment-writer.ts';
+
+const PAGE = 5_000;
+
+interface Deletion {
+  type: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * One partition's share of a run: every type's events due for archival are written to
+ * segments and verified, then one transaction commits their manifest rows and removes the
+ * events (with those due for deletion). When every row of the partition is accounted for, the
+ * whole partition is detached and dropped instead of deleting rows.
+ */
+export async function archivePartition(ctx: ArchiveContext, partition: Partition, plans: TypePlan[], published: number): Promise<void> {
+  const segments: WrittenSegment[] = [];
+  const deletions: Deletion[] = [];
+  for (const plan of plans) {
+    if (plan.first === null) continue;
+    const from = Math.max(partition.from, plan.first);
+    const deleteTo = Math.min(partition.to, plan.deleteBefore);
+    if (from < deleteTo) deletions.push({ type: plan.aggregateType, from, to: deleteTo });
+    const archiveFrom = Math.max(from, plan.deleteBefore);
+    const archiveTo = Math.min(partition.to, plan.archiveBefore);
+    if (archiveFrom < archiveTo) segments.push(...(await writeSegments(ctx, plan.aggregateType, archiveFrom, archiveTo)));
+  }
+  if (segments.length === 0 && deletions.length === 0) return;
+  checkAborted(ctx);
+
+  const archived = segments.reduce((n, s) => n + s.events, 0);
+  let deleted: number | null = null;
+  if (partition.to - 1 <= published) {
+    const counts = await Promise.all(deletions.map((d) => ctx.hot.count(d.type, d.from, d.to)));
+    const due = counts.reduce((n, c) => n + c, 0);
+    if (due + archived === (await ctx.hot.partitionRows(partition.name))) deleted = due;
+  }
+  if (deleted !== null) {
+    try {
+      await paced(ctx, () => commitDrop(ctx, segments, deletions, { partition, archived, deleted }));
+      await ctx.onStep?.('committed');
+      await ctx.progress({ archived, deleted, segments: segments.length, bytes: segments.reduce((n, s) => n + s.bytes, 0) });
+      return;
+    } catch (error) {
+      if (!isDropRefusal(error)) throw error;
+      ctx.logger.warn({ partition: partition.name, err: (error as Error).message }, 'archive: could not drop the partition; removing its rows instead');
+    }
+  }
+  // Row by row: the deletions in one transaction, then each segment in one of its own.
+  if (deletions.length > 0) {
+    const removed = await paced(ctx, () => ctx.sql.begin(async (tx: Tx) => {
+      await ctx.fence(tx);
+      let n = 0;
+      for (const d of deletions) n += await removeEvents(tx, d.type, d.from, d.to, 'deleted');
+      return n;
+    }) as Promise<number>);
+    await ctx.progress({ deleted: removed });
+  }
+  for (const s of segments) {
+    await paced(ctx, () => ctx.sql.begin(async (tx: Tx) => {
+      await ctx.fence(tx);
+      await insertSegments(tx, ctx.runId, [s]);
+      const removed = await removeEvents(tx, s.aggregateType, s.fromPosition, s.toPosition + 1, 'archived');
+      if (removed !== s.events) throw new Error(`segment ${s.key} holds ${s.events} events but ${removed} were in PostgreSQL; nothing committed`);
+      await ctx.onStep?.('committing');
+    }));
+    await ctx.onStep?.('committed');
+    await ctx.progress({ archived: s.events, segments: 1, bytes: s.bytes });
+  }
+  // Not waiting for autovacuum: until then reads of these types would step over the removed rows.
+  await paced(ctx, () => ctx.hot.vacuum(partition.name));
+}
+
+/** Reads a type's events in [from, to) in pages and writes a segment at every UTC day and every maxSegmentEvents. */
+async function writeSegments(ctx: ArchiveContext, type: string, from: number, to: number): Promise<WrittenSegment[]> {
+  const written: WrittenSegment[] = [];
+  let rows: SegmentRow[] = [];
+  const flush = async () => {
+    if (rows.length === 0) return;
+    checkAborted(ctx);
+    written.push(await writeSegment({ storage: ctx.storage, codec: ctx.codec, rows, runId: ctx.runId, rowGroupSize: ctx.rowGroupSize, onStep: ctx.onStep }));
+    rows = [];
+  };
+  let after = from - 1;
+  for (;;) {
+    checkAborted(ctx);
+    const page = await paced(ctx, () => ctx.hot.readRows(type, after, to, PAGE));
+    for (const row of page) {
+      const last = rows[rows.length - 1];
+      if (last && (rows.length >= ctx.maxSegmentEvents || last.created_at.slice(0, 10) !== row.created_at.slice(0, 10))) await flush();
+      rows.push(row);
+    }
+    if (page.length < PAGE) break;
+    after = page[page.length - 1]!.position;
+  }
+  await flush();
+  return written;
+}
+
+/**
+ * The third step when the whole partition goes: manifest rows, the deletions, and the detach
+ * in one transaction. DETACH holds ACCESS EXCLUSIVE on events until commit, so it comes last
+ * and waits at most 2 s for its lock (appends wait behind it meanwhile).
+ */
+async function commitDrop(ctx: ArchiveContext, segments: WrittenSegment[], deletions: Deletion[], drop: { partition: Partition; archived: number; deleted: number }): Promise<void> {
+  await ctx.sql.begin(async (tx: Tx) => {
+    await ctx.fence(tx);
+    await insertSegments(tx, ctx.runId, segments);
+    if (drop.archived === 0) {
+      // Every row is past retention: the drop records the deletion and moves the aggregates' first retained sequences.
+      await tx`set local lock_timeout = '2s'`;
+      await dropPartition(tx, drop.partition.name, drop.deleted, 'deleted');
+    } else {
+      for (const d of deletions) await removeEvents(tx, d.type, d.from, d.to, 'deleted');
+      await tx`set local lock_timeout = '2s'`;
+      await dropPartition(tx, drop.partition.name, drop.archived, 'archived');
+    }
+    await ctx.onStep?.('committing');
+  });
+}
+
+// A drop that waited too long for its lock, or found rows it did not expect.
+function isDropRefusal(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  return code === '55P03' || code === '55000';
+}

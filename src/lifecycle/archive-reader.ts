@@ -1,0 +1,210 @@
+import { AppError } from '../errors.ts';
+import type { EventQuery } from '../events/query-input.ts';
+import type { Sql } from '../postgres/database.ts';
+import { rowFilter } from './archive-filter.ts';
+import { StorageError, type ObjectStorage } from './object-storage.ts';
+import { createSegmentCache } from './segment-cache.ts';
+import type { SegmentRow } from './segment-row.ts';
+
+/** A segment that may hold what a read asks for; `positions` and `rows`: exactly which events (an aggregate's) and where. */
+export interface Candidate {
+  id: number;
+  key: string;
+  from: number;
+  to: number;
+  positions: number[] | null;
+  rows: number[] | null;
+}
+
+/** Positions strictly between lo and hi. */
+export interface Window {
+  lo: number;
+  hi: number;
+}
+
+export type ArchiveQuery = Omit<EventQuery, 'limit' | 'offset'>;
+
+export interface ArchiveReaderOptions {
+  /** null: this store was given no archive; reading archived events then fails with a clear error. */
+  storage: ObjectStorage | null;
+  cacheBytes: number;
+  /** Told whether reading the storage worked (health, metrics). */
+  onStorage?: (error: StorageError | null) => void;
+}
+
+const CHUNK = 200;
+
+/**
+ * Reads archived events for the store (SPEC §8: one read contract across tiers). Every method
+ * takes the connection the caller read the hot tier on, and must be called after that read:
+ * an event archived in between is then found here (and de-duplicated by position), never
+ * missed. The manifest narrows a read to the segments that can hold what is asked (by type,
+ * position and time range; by the aggregate index for an aggregate), and row group statistics
+ * narrow it to the groups within a segment.
+ */
+export function createArchiveReader(options: ArchiveReaderOptions) {
+  const cache = options.storage ? createSegmentCache({ storage: options.storage, maxBytes: options.cacheBytes }) : null;
+
+  async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+    if (!cache) throw new Error('these events are in the archive tier: give createEventStore() the archive ({ archive: createArchiveReader(…) }) to read them');
+    try {
+      const result = await fn();
+      options.onStorage?.(null);
+      return result;
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      options.onStorage?.(error);
+      throw new AppError('storage_unavailable', `the archive storage cannot be read now (${error.kind}); retry later`, { tier: 'archive' }, { cause: error });
+    }
+  }
+
+  // A candidate's footer; undefined when retention deleted the segment since the manifest was read.
+  async function openCandidate(sql: Sql, c: Candidate) {
+    try {
+      return await cache!.open(c.key);
+    } catch (error) {
+      if (error instanceof StorageError && error.kind === 'not_found' && (await sql`select 1 from archive_segments where id = ${c.id}`).length === 0) return undefined;
+      throw error;
+    }
+  }
+
+  /** A segment's rows in the window (in the read's order), the candidate's own or those passing `keep`, at most `max`. */
+  async function rowsOf(sql: Sql, c: Candidate, window: Window, asc: boolean, max: number, keep: (r: SegmentRow) => boolean): Promise<SegmentRow[]> {
+    const reader = await openCandidate(sql, c);
+    if (!reader) return [];
+    if (c.positions && c.rows) {
+      // An aggregate's events: read by row number, only the pages that hold them, a page's worth at a time.
+      const picked = c.rows.filter((_, k) => c.positions![k]! > window.lo && c.positions![k]! < window.hi);
+      if (!asc) picked.reverse();
+      const out: SegmentRow[] = [];
+      for (let k = 0; k < picked.length && out.length < max; k += max) {
+        for (const r of await cache!.rowsAt(c.key, picked.slice(k, k + max))) if (out.length < max && keep(r)) out.push(r);
+      }
+      return out;
+    }
+    const indexes = reader.rowGroups
+      .map((g, i) => ({ g, i }))
+      .filter(({ g }) => g.maxPosition > window.lo && g.minPosition < window.hi)
+      .map(({ i }) => i);
+    if (!asc) indexes.reverse();
+    const out: SegmentRow[] = [];
+    for (const i of indexes) {
+      const rows = await cache!.group(c.key, i);
+      for (let k = 0; k < rows.length; k++) {
+        const r = rows[asc ? k : rows.length - 1 - k]!;
+        if (r.position <= window.lo || r.position >= window.hi || !keep(r)) continue;
+        out.push(r);
+        if (out.length >= max) return out;
+      }
+    }
+    return out;
+  }
+
+  /** The event at a position in a segment: the row group its statistics allow, that group's positions, then the one row. */
+  async function rowAtPosition(sql: Sql, c: Candidate, position: number): Promise<SegmentRow | undefined> {
+    const reader = await openCandidate(sql, c);
+    if (!reader) return undefined;
+    const g = reader.rowGroups.findIndex((x) => position >= x.minPosition && position <= x.maxPosition);
+    if (g < 0) return undefined;
+    const positions = await cache!.groupPositions(c.key, g);
+    let lo = 0, hi = positions.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (positions[mid] === position) return (await cache!.rowsAt(c.key, [reader.rowGroups[g]!.rowStart + mid]))[0];
+      if (positions[mid]! < position) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  return {
+    /** The first segments, in the read's order, that may hold events matching `q` (no storage access). */
+    segments: (sql: Sql, q: ArchiveQuery, after?: Candidate) => candidates(sql, q, after),
+
+    /**
+     * Up to `max` archived events matching `q` within `window`, in q's order, reading the
+     * candidate segments (starting with `first`) only as far as the result needs.
+     */
+    readQuery(sql: Sql, q: ArchiveQuery, first: Candidate[], window: Window, max: number): Promise<SegmentRow[]> {
+      return guarded(async () => {
+        const asc = q.order === 'asc';
+        const keep = rowFilter(q);
+        let collected: SegmentRow[] = [];
+        for (let chunk = first; chunk.length > 0; chunk = chunk.length < CHUNK ? [] : await candidates(sql, q, chunk[chunk.length - 1])) {
+          for (const c of chunk) {
+            const edge = asc ? c.from : c.to;
+            if (asc ? edge >= window.hi : edge <= window.lo) return collected;
+            const last = collected[max - 1];
+            if (last && (asc ? edge > last.position : edge < last.position)) return collected;
+            const rows = await rowsOf(sql, c, window, asc, max, keep);
+            collected = [...collected, ...rows].sort((a, b) => (asc ? a.position - b.position : b.position - a.position)).slice(0, max);
+          }
+        }
+        return collected;
+      });
+    },
+
+    /** The archived event at a position (by-id reads and resends: event_ids gives the position). */
+    async readPosition(sql: Sql, position: number): Promise<SegmentRow | undefined> {
+      const found = await sql<{ id: string; key: string }[]>`
+        select id, key from archive_segments where from_position <= ${position} and to_position >= ${position}`;
+      if (found.length === 0) return undefined;
+      return guarded(async () => {
+        for (const s of found) {
+          const row = await rowAtPosition(sql, { id: Number(s.id), key: s.key, from: position, to: position, positions: null, rows: null }, position);
+          if (row) return row;
+        }
+        return undefined;
+      });
+    },
+
+    /** An aggregate's archived events after a sequence, at most `limit`, in sequence order (the aggregate index says where). */
+    async readAggregate(sql: Sql, type: string, id: string, afterSequence: number, limit: number): Promise<SegmentRow[]> {
+      const entries = await sql<{ id: string; key: string; first_sequence: string; positions: string[]; rows: number[] }[]>`
+        select s.id, s.key, a.first_sequence, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
+        where a.aggregate_id = ${id} and a.aggregate_type = ${type} and a.last_sequence > ${afterSequence}
+        order by a.first_sequence`;
+      if (entries.length === 0) return [];
+      return guarded(async () => {
+        const out: SegmentRow[] = [];
+        for (const e of entries) {
+          const skip = Math.max(0, afterSequence + 1 - Number(e.first_sequence));
+          const positions = e.positions.map(Number).slice(skip, skip + limit - out.length);
+          if (positions.length === 0) continue;
+          const rows = e.rows.slice(skip, skip + positions.length);
+          out.push(...(await rowsOf(sql, { id: Number(e.id), key: e.key, from: positions[0]!, to: positions[positions.length - 1]!, positions, rows }, { lo: 0, hi: Infinity }, true, positions.length, () => true)));
+          if (out.length >= limit) break;
+        }
+        return out;
+      });
+    },
+
+    stats: () => cache?.stats() ?? { bytes: 0, groups: 0, segments: 0 },
+  };
+}
+
+export type ArchiveReader = ReturnType<typeof createArchiveReader>;
+
+type CandidateRow = { id: string; key: string; from_position: string; to_position: string; positions: string[] | null; rows: number[] | null };
+
+/** A chunk of candidate segments in the read's order, after `after` (keyset on the ordering edge and id). */
+async function candidates(sql: Sql, q: ArchiveQuery, after?: Candidate): Promise<Candidate[]> {
+  const asc = q.order === 'asc';
+  const params: (string | number)[] = [];
+  const p = (v: string | number) => `$${params.push(v)}`;
+  const where: string[] = [];
+  const type = q.aggregateType ?? (q.eventType ? q.eventType.slice(0, q.eventType.indexOf('.')) : undefined);
+  if (type) where.push(`s.aggregate_type = ${p(type)}`);
+  if (q.after !== undefined) where.push(asc ? `s.to_position > ${p(q.after)}` : `s.from_position < ${p(q.after)}`);
+  if (q.from) where.push(`s.last_created_at >= ${p(q.from)}::text::timestamptz`);
+  if (q.to) where.push(`s.first_created_at < ${p(q.to)}::text::timestamptz`);
+  if (after) where.push(asc ? `(s.from_position, s.id) > (${p(after.from)}, ${p(after.id)})` : `(s.to_position, s.id) < (${p(after.to)}, ${p(after.id)})`);
+  const order = asc ? 's.from_position, s.id' : 's.to_position desc, s.id desc';
+  const text = q.aggregateId
+    ? `select s.id, s.key, s.from_position, s.to_position, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
+       where a.aggregate_id = ${p(q.aggregateId)} ${where.map((w) => `and ${w}`).join(' ')} order by ${order} limit ${CHUNK}`
+    : `select s.id, s.key, s.from_position, s.to_position, null as positions, null as rows from archive_segments s
+       ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by ${order} limit ${CHUNK}`;
+  const rows = await sql.unsafe<CandidateRow[]>(text, params, { prepare: true });
+  return rows.map((r) => ({ id: Number(r.id), key: r.key, from: Number(r.from_position), to: Number(r.to_position), positions: r.positions?.map(Number) ?? null, rows: r.rows }));
+}

@@ -1,0 +1,58 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { RunProgress } from './archive-context.ts';
+import { StorageError } from './object-storage.ts';
+import type { ArchiveRun, RunObserver } from './runs.ts';
+
+export interface StorageStatus {
+  /** ok: the last archive operation of this instance reached the storage; failing: it did not; unknown: none yet. */
+  status: 'ok' | 'failing' | 'unknown';
+  error: string | null;
+  since: string | null;
+}
+
+/**
+ * What this instance knows of the archive, for /health and /metrics: whether the storage
+ * answered its last operation (a run, or a read of archived events), and its runs' counts.
+ */
+export function createArchiveStatus(registry: Registry, description: string) {
+  let storage: StorageStatus = { status: 'unknown', error: null, since: null };
+  const setStorage = (error: StorageError | null) => {
+    const status = error ? 'failing' : 'ok';
+    if (status !== storage.status || (error && error.message !== storage.error)) storage = { status, error: error?.message ?? null, since: new Date().toISOString() };
+    up.set(error ? 0 : 1);
+  };
+  const runs = new Counter({ name: 'archive_runs_total', help: 'Archive runs of this instance that finished, by outcome (dry runs included)', labelNames: ['outcome'] as const, registers: [registry] });
+  const events = new Counter({ name: 'archive_events_total', help: 'Events this instance archived or deleted, by action', labelNames: ['action'] as const, registers: [registry] });
+  const segments = new Counter({ name: 'archive_segments_written_total', help: 'Segments this instance wrote, verified and committed', registers: [registry] });
+  const bytes = new Counter({ name: 'archive_bytes_written_total', help: 'Bytes of the segments this instance committed', registers: [registry] });
+  const lastRun = new Gauge({ name: 'archive_last_run_timestamp_seconds', help: 'When a run of this instance last finished, by outcome', labelNames: ['outcome'] as const, registers: [registry] });
+  const up = new Gauge({ name: 'archive_storage_up', help: `1 when the archive storage (${description}) answered this instance's last operation, 0 when it failed`, registers: [registry] });
+  const running = new Gauge({ name: 'archive_run_in_progress', help: '1 while a run of this instance is going', registers: [registry] });
+
+  const observer: RunObserver & { started(): void } = {
+    started: () => running.inc(),
+    progressed(p: RunProgress) {
+      if (p.archived) events.inc({ action: 'archived' }, p.archived);
+      if (p.deleted) events.inc({ action: 'deleted' }, p.deleted);
+      if (p.segments) segments.inc(p.segments);
+      if (p.bytes) bytes.inc(p.bytes);
+      if (p.segments || p.bytes) setStorage(null);
+    },
+    finished(run: ArchiveRun | undefined, error?: unknown) {
+      running.dec();
+      const outcome = error === undefined ? 'succeeded' : 'failed';
+      runs.inc({ outcome });
+      lastRun.set({ outcome }, Date.now() / 1000);
+      if (error instanceof StorageError || (error as { cause?: unknown })?.cause instanceof StorageError) setStorage((error instanceof StorageError ? error : (error as { cause: StorageError }).cause));
+      else if (error === undefined && run && !run.dry_run) setStorage(null);
+    },
+  };
+  return {
+    observer,
+    /** For the archive reader: how reading the storage went. */
+    onStorage: setStorage,
+    storage: () => storage,
+  };
+}
+
+export type ArchiveStatus = ReturnType<typeof createArchiveStatus>;

@@ -1,0 +1,69 @@
+import { isDeepStrictEqual } from 'node:util';
+import { AppError } from '../errors.ts';
+import type { NewEvent } from '../events/event.ts';
+import type { Sql } from '../postgres/database.ts';
+import type { AppendOutcome } from '../store/append.ts';
+import { eventRecord } from '../store/event-record.ts';
+import type { ArchiveReader } from './archive-reader.ts';
+import { eventJson, type SegmentRow } from './segment-row.ts';
+
+type Append = (requests: NewEvent[][]) => Promise<AppendOutcome[]>;
+
+// A request can meet ids that leave PostgreSQL meanwhile; this many rounds settle any real case.
+const ROUNDS = 3;
+
+/**
+ * Resends of events that left PostgreSQL (append_events() answers 'moved', and the request
+ * fails there): an id whose archived event has the same body is a duplicate, answered with
+ * the archived event as stored; another body is an id conflict; a deleted event is gone. When
+ * every moved id of a request is a duplicate, the rest of the request is appended again.
+ */
+export async function resolveMoved(sql: Sql, archive: ArchiveReader, requests: NewEvent[][], outcomes: AppendOutcome[], append: Append): Promise<AppendOutcome[]> {
+  return Promise.all(outcomes.map((o, i) => (o.ok || !o.moved ? o : settle(sql, archive, requests[i]!, append, ROUNDS))));
+}
+
+async function settle(sql: Sql, archive: ArchiveReader, events: NewEvent[], append: Append, rounds: number): Promise<AppendOutcome> {
+  const stored = await sql<{ id: string; position: string }[]>`
+    select d.id, d.position from event_ids d where d.id = any(${events.map((e) => e.id)}::uuid[])
+      and not exists (select 1 from events e where e.position = d.position)`;
+  const duplicates = new Map<string, string>();
+  for (const { id, position } of stored) {
+    const index = events.findIndex((e) => e.id === id);
+    const where = events.length > 1 ? { index } : {};
+    const row = await archive.readPosition(sql, Number(position));
+    if (!row) return { ok: false, error: new AppError('gone', `an event with id ${id} was stored and deleted by its retention policy; ids are never reused`, { id, ...where }) };
+    if (!sameEvent(events[index]!, row)) return { ok: false, error: new AppError('id_conflict', `an event with id ${id} is already stored (archived) with a different body`, { id, ...where }) };
+    duplicates.set(id, eventJson(row));
+  }
+  const rest = events.filter((e) => !duplicates.has(e.id));
+  let appended: AppendOutcome = { ok: true, events: [] };
+  if (rest.length > 0) {
+    [appended] = (await append([rest])) as [AppendOutcome];
+    if (!appended.ok && appended.moved && rounds > 1) appended = await settle(sql, archive, rest, append, rounds - 1);
+    if (!appended.ok) return { ...appended, error: reindexed(appended.error, rest, events) };
+  }
+  const fresh = appended.ok ? appended.events : [];
+  let k = 0;
+  return {
+    ok: true,
+    events: events.map((e) => {
+      const json = duplicates.get(e.id);
+      return json === undefined ? fresh[k++]! : { ...eventRecord(json, e.aggregateType), created: false };
+    }),
+  };
+}
+
+/** As PostgreSQL compares a resend with a stored event: the stored fields, payload and metadata as jsonb (key order aside). */
+function sameEvent(e: NewEvent, r: SegmentRow): boolean {
+  return e.eventType === r.event_type && e.aggregateType === r.aggregate_type && e.aggregateId === r.aggregate_id
+    && e.version === r.version && isDeepStrictEqual(e.payload, JSON.parse(r.payload)) && isDeepStrictEqual(e.metadata, JSON.parse(r.metadata));
+}
+
+// An error about the remaining items names the item's index in the request as sent.
+function reindexed(error: AppError, rest: NewEvent[], events: NewEvent[]): AppError {
+  if (events.length <= 1) return error;
+  const index = typeof error.extensions.index === 'number' ? error.extensions.index : rest.length === 1 ? 0 : null;
+  if (index === null) return error;
+  const original = events.indexOf(rest[index]!);
+  return new AppError(error.code, error.detail, { ...error.extensions, index: original }, { cause: error.cause, headers: error.headers });
+}

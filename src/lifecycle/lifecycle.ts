@@ -1,0 +1,68 @@
+import type { Config } from '../config.ts';
+import { ConfigError } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Database } from '../postgres/database.ts';
+import { createHotTier } from '../store/hot-tier.ts';
+import { createArchiveReader } from './archive-reader.ts';
+import { createArchiveStatus } from './archive-status.ts';
+import { createRetentionPolicies } from './policies.ts';
+import { createArchiveRuns } from './runs.ts';
+import { createArchiveScheduler } from './scheduler.ts';
+import type { OnStep } from './segment-writer.ts';
+import { createSegmentStorage } from './segment-storage.ts';
+
+export interface LifecycleOptions {
+  config: Config['archive'];
+  database: Database;
+  metrics: Metrics;
+  logger: Logger;
+  /** Who runs archive runs here: unique per process and start. */
+  owner: string;
+  onStep?: OnStep;
+}
+
+/**
+ * The store's lifecycle (SPEC §8), built by the composition root: the archive's storage and
+ * reader (the stores read archived events through it), retention policies, archive runs on
+ * demand and on a schedule, and what /health reports of them.
+ */
+export function createLifecycle({ config, database, metrics, logger, owner, onStep }: LifecycleOptions) {
+  let storage;
+  try {
+    storage = createSegmentStorage(config.url, { endpoint: config.s3Endpoint });
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n  ARCHIVE_URL: ${(error as Error).message}`);
+  }
+  const status = createArchiveStatus(metrics.registry, storage.description);
+  const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage });
+  const policies = createRetentionPolicies(database.sql);
+  // A connection of its own: a run's statements (reading a partition's events, removing
+  // them) may take longer than requests are allowed to.
+  const work = database.dedicated('archiver', { statement_timeout: '600000' });
+  const runs = createArchiveRuns({
+    sql: work, control: database.sql, hot: createHotTier(work), storage, policies, owner, leaseMs: config.leaseMs,
+    maxSegmentEvents: config.segmentEvents, rowGroupSize: config.rowGroupEvents, busy: config.maxBusy, logger, onStep, observer: status.observer,
+  });
+  const scheduler = createArchiveScheduler({ runs, sql: database.sql, intervalSeconds: config.intervalSeconds, logger });
+
+  return {
+    archive, policies, runs, storage,
+    start: () => scheduler.start(),
+    /** /health's view: the storage as this instance last found it, and the latest run of any instance. */
+    async health() {
+      const [last] = await runs.list(1);
+      return {
+        storage: status.storage().status, storage_error: status.storage().error,
+        last_run: last ? { id: last.id, status: last.status, dry_run: last.dry_run, started_at: last.started_at, finished_at: last.finished_at, error: last.error } : null,
+      };
+    },
+    async stop() {
+      await scheduler.stop();
+      await runs.stop();
+      await storage.close();
+    },
+  };
+}
+
+export type Lifecycle = ReturnType<typeof createLifecycle>;

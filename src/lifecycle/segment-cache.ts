@@ -1,0 +1,109 @@
+import type { ObjectStorage } from './object-storage.ts';
+import { StorageError } from './object-storage.ts';
+import { openSegment, type SegmentReader } from './segment-reader.ts';
+import type { SegmentRow } from './segment-row.ts';
+import { segmentSource } from './segment-storage.ts';
+
+export interface SegmentCacheOptions {
+  storage: ObjectStorage;
+  /** Most bytes of decoded events kept (about: their JSON text plus a fixed overhead per event). */
+  maxBytes: number;
+  /** Most segment footers kept open. */
+  maxSegments?: number;
+}
+
+const ROW_OVERHEAD = 320;
+const rowBytes = (r: SegmentRow) => r.payload.length + r.metadata.length + ROW_OVERHEAD;
+
+/**
+ * What the archive reader has decoded, least recently used first out, within a memory budget:
+ * whole row groups (scans), single events (point reads), and row groups' position columns (to
+ * find an event by position); and the segments' footers, so a read fetches only the bytes it
+ * needs (a ranged read each). Segments never change once written, so nothing here goes stale;
+ * a decode in progress is shared by every reader that asks for it meanwhile.
+ */
+export function createSegmentCache(options: SegmentCacheOptions) {
+  const maxSegments = options.maxSegments ?? 512;
+  const footers = new Map<string, Promise<SegmentReader>>();
+  const entries = new Map<string, { value: Promise<unknown>; bytes: number }>();
+  let bytes = 0;
+
+  function open(key: string): Promise<SegmentReader> {
+    const cached = footers.get(key);
+    if (cached) {
+      footers.delete(key);
+      footers.set(key, cached);
+      return cached;
+    }
+    const reader = (async () => {
+      const source = await segmentSource(options.storage, key);
+      if (!source) throw new StorageError('not_found', `the archive has no segment ${key}`);
+      return openSegment(source);
+    })();
+    reader.catch(() => footers.delete(key));
+    footers.set(key, reader);
+    while (footers.size > maxSegments) footers.delete(footers.keys().next().value!);
+    return reader;
+  }
+
+  /** The cached value under `id`, or what `load` gives (then cached, weighed by `weigh`). */
+  async function cached<T>(id: string, load: () => Promise<T>, weigh: (value: T) => number): Promise<T> {
+    const hit = entries.get(id);
+    if (hit) {
+      entries.delete(id);
+      entries.set(id, hit);
+      return hit.value as Promise<T>;
+    }
+    const entry = { value: load() as Promise<unknown>, bytes: 0 };
+    entries.set(id, entry);
+    try {
+      const value = (await entry.value) as T;
+      if (entries.get(id) === entry) {
+        entry.bytes = weigh(value);
+        bytes += entry.bytes;
+        for (const [k, e] of entries) {
+          if (bytes <= options.maxBytes) break;
+          entries.delete(k);
+          bytes -= e.bytes;
+        }
+      }
+      return value;
+    } catch (error) {
+      if (entries.get(id) === entry) entries.delete(id);
+      throw error;
+    }
+  }
+
+  const group = (key: string, index: number) =>
+    cached(`${key}#${index}`, async () => {
+      const g = (await open(key)).rowGroups[index]!;
+      return (await open(key)).readPositionRange(g.minPosition, g.maxPosition);
+    }, (rows) => rows.reduce((n, r) => n + rowBytes(r), 0));
+
+  return {
+    open,
+    /** The rows of one row group of a segment, in position order. */
+    group,
+    /** The positions of one row group, in order. */
+    groupPositions: (key: string, index: number) => cached(`${key}#${index}:positions`, async () => (await open(key)).readGroupPositions(index), (p) => p.length * 8 + ROW_OVERHEAD),
+    /** Rows by their index in the file, in the order asked: from cached row groups or events, the rest read together. */
+    async rowsAt(key: string, indexes: number[]): Promise<SegmentRow[]> {
+      const reader = await open(key);
+      const found = new Map<number, SegmentRow>();
+      const missing: number[] = [];
+      for (const i of indexes) {
+        const g = reader.rowGroups.findIndex((x) => i >= x.rowStart && i < x.rowStart + x.rowCount);
+        if (entries.has(`${key}#${g}`)) found.set(i, (await group(key, g))[i - reader.rowGroups[g]!.rowStart]!);
+        else if (entries.has(`${key}@${i}`)) found.set(i, await cached(`${key}@${i}`, async () => undefined as never, rowBytes));
+        else missing.push(i);
+      }
+      missing.splice(0, missing.length, ...[...new Set(missing)].sort((a, b) => a - b));
+      const read = missing.length > 0 ? await reader.readRowIndexes(missing) : [];
+      for (const [k, i] of missing.entries()) found.set(i, await cached(`${key}@${i}`, async () => read[k]!, rowBytes));
+      return indexes.map((i) => found.get(i)!);
+    },
+    stats: () => ({ bytes, entries: entries.size, segments: footers.size }),
+  };
+}
+
+export type SegmentCache = ReturnType<typeof createSegmentCache>;

@@ -1,0 +1,114 @@
+import type { TransactionSql } from 'postgres';
+import type { SegmentRow } from '../lifecycle/segment-row.ts';
+import { createdAtFromMicros } from '../lifecycle/segment-row.ts';
+import type { Sql } from '../postgres/database.ts';
+
+/** A partition of events: positions [from, to). */
+export interface Partition {
+  name: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * The archiver's SQL on the hot tier: where a type's old events lie, reading them as segment
+ * rows, and their removal through the storage engineer's contract (events_remove(),
+ * events_drop_partition(), drizzle/0007_*.sql). Nothing else here changes events.
+ */
+export function createHotTier(sql: Sql) {
+  return {
+    async partitions(): Promise<Partition[]> {
+      const rows = await sql<{ name: string; bound: string }[]>`
+        select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
+        from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass`;
+      return rows
+        .map((r) => {
+          const [, from, to] = /FROM \('(\d+)'\) TO \('(\d+)'\)/.exec(r.bound) ?? [];
+          return { name: r.name, from: Number(from), to: Number(to) };
+        })
+        .filter((p) => Number.isFinite(p.from) && Number.isFinite(p.to))
+        .sort((a, b) => a.from - b.from);
+    },
+    /** Nothing above it may leave PostgreSQL: every publisher has published up to it. */
+    async publishedPosition(): Promise<number> {
+      const [row] = await sql<{ p: string }[]>`select events_published_position() as p`;
+      return Number(row!.p);
+    },
+    /** Microseconds since the epoch of now() minus an ISO 8601 duration, by PostgreSQL's calendar. */
+    async cutoff(duration: string): Promise<bigint> {
+      const [row] = await sql<{ us: string }[]>`select (extract(epoch from now() - ${duration}::interval) * 1000000)::int8 as us`;
+      return BigInt(row!.us);
+    },
+    /**
+     * The first position whose event was created at or after `micros` (or the head + 1): every
+     * event below it is older, since created_at never decreases along position.
+     */
+    async positionAt(micros: bigint): Promise<number> {
+      const [row] = await sql<{ p: string }[]>`
+        select coalesce(
+          (select position from events where created_at >= 'epoch'::timestamptz + ${String(micros)}::int8 * interval '1 microsecond'
+           order by created_at, position limit 1),
+          (select last_position + 1 from events_head)) as p`;
+      return Number(row!.p);
+    },
+    /** The lowest position of a type still in PostgreSQL, or null. */
+    async firstPosition(type: string): Promise<number | null> {
+      const [row] = await sql<{ p: string | null }[]>`select min(position) as p from events where aggregate_type = ${type}`;
+      return row!.p === null ? null : Number(row!.p);
+    },
+    async count(type: string, from: number, to: number): Promise<number> {
+      const [row] = await sql<{ n: string }[]>`
+        select count(*) as n from events where aggregate_type = ${type} and position >= ${from} and position < ${to}`;
+      return Number(row!.n);
+    },
+    /**
+     * A type's events in [from, to), and how many segments they make: the archiver cuts a
+     * segment at every partition boundary (`starts`), every UTC day and every `maxEvents`.
+     */
+    async segmentEstimate(type: string, from: number, to: number, starts: number[], maxEvents: number): Promise<{ events: number; segments: number }> {
+      const [row] = await sql<{ events: string; segments: string }[]>`
+        select coalesce(sum(n), 0) as events, coalesce(sum(ceil(n::numeric / ${maxEvents})), 0) as segments from (
+          select count(*) as n from events where aggregate_type = ${type} and position >= ${from} and position < ${to}
+          group by width_bucket(position, ${starts.length > 0 ? starts : [1]}::int8[]), (created_at at time zone 'UTC')::date) g`;
+      return { events: Number(row!.events), segments: Number(row!.segments) };
+    },
+    /**
+     * VACUUM (and ANALYZE) one partition. Rows removed one by one stay as dead tuples that every
+     * read of their type steps over (an index scan visits the heap for each) until vacuumed.
+     */
+    async vacuum(name: string): Promise<void> {
+      await sql`vacuum (analyze) ${sql(name)}`;
+    },
+    async partitionRows(name: string): Promise<number> {
+      const [row] = await sql<{ n: string }[]>`select count(*) as n from ${sql(name)}`;
+      return Number(row!.n);
+    },
+    /** Up to `limit` events of a type with after < position < before, in position order. */
+    async readRows(type: string, after: number, before: number, limit: number): Promise<SegmentRow[]> {
+      const rows = await sql<(Omit<SegmentRow, 'created_at' | 'sequence' | 'position'> & { sequence: string; position: string; created_us: string })[]>`
+        select id::text, event_type, aggregate_type, aggregate_id::text, sequence, position, payload::text as payload,
+          metadata::text as metadata, version, (extract(epoch from created_at) * 1000000)::int8 as created_us
+        from events where aggregate_type = ${type} and position > ${after} and position < ${before}
+        order by position limit ${limit}`;
+      return rows.map(({ created_us, ...r }) => ({ ...r, sequence: Number(r.sequence), position: Number(r.position), created_at: createdAtFromMicros(BigInt(created_us)) }));
+    },
+  };
+}
+
+export type HotTier = ReturnType<typeof createHotTier>;
+
+/** In a transaction: removes a type's events in [from, to) (events_remove); returns how many left. */
+export async function removeEvents(tx: TransactionSql, type: string, from: number, to: number, reason: 'archived' | 'deleted'): Promise<number> {
+  const [row] = await tx<{ n: string }[]>`select events_remove(${type}, ${from}, ${to}, ${reason}) as n`;
+  return Number(row!.n);
+}
+
+/**
+ * In a transaction of its own kind: detaches and drops a partition whose every row is accounted
+ * for. It holds ACCESS EXCLUSIVE on events until commit, so the caller sets a lock_timeout and
+ * commits at once.
+ */
+export async function dropPartition(tx: TransactionSql, name: string, expectedRows: number, reason: 'archived' | 'deleted'): Promise<number> {
+  const [row] = await tx<{ n: string }[]>`select events_drop_partition(${name}, ${expectedRows}, ${reason}) as n`;
+  return Number(row!.n);
+}

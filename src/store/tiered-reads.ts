@@ -1,0 +1,61 @@
+import type { EventQuery } from '../events/query-input.ts';
+import type { ArchiveReader, Candidate } from '../lifecycle/archive-reader.ts';
+import { eventJson } from '../lifecycle/segment-row.ts';
+import type { Sql } from '../postgres/database.ts';
+import { splitPage } from './event-query.ts';
+
+export interface PageRow {
+  json: string;
+  position: number;
+}
+
+/**
+ * The hot read, then the archive's first candidate segments for the same query, in that order
+ * (SPEC §5 across tiers: an event archived between the two reads is in both and de-duplicated
+ * by position, never in neither). On a connection of its own the two statements are sent
+ * together, so a read that touches no archived segment costs no extra round trip; on a pool
+ * they could run on two connections in either order, so the second waits for the first.
+ */
+export async function readTiers<T>(sql: Sql, pipelined: boolean, archive: ArchiveReader, q: EventQuery, hot: () => PromiseLike<unknown> & { execute(): unknown }): Promise<{ hot: T; first: Candidate[] }> {
+  if (pipelined) {
+    const h = hot();
+    h.execute();
+    const [rows, first] = await Promise.all([h, archive.segments(sql, q)]);
+    return { hot: rows as unknown as T, first };
+  }
+  const rows = await hot();
+  return { hot: rows as unknown as T, first: await archive.segments(sql, q) };
+}
+
+/**
+ * A page of GET /events across tiers: the hot rows (`hot`, fetched with limit + 1 + offset and
+ * no offset) merged with the archived events of the same query, in the query's order, without
+ * duplicates. Archived events beyond the last hot row of a full hot fetch cannot be on the page,
+ * so the archive is read only up to it.
+ */
+export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery, hot: PageRow[], first: Candidate[]): Promise<{ events: string[]; nextAfter: number | null }> {
+  const n = q.offset + q.limit + 1;
+  const asc = q.order === 'asc';
+  const edge = hot.length >= n ? hot[n - 1]!.position : undefined;
+  const window = asc
+    ? { lo: q.after ?? 0, hi: edge === undefined ? Infinity : edge + 1 }
+    : { lo: edge === undefined ? 0 : edge - 1, hi: q.after ?? Infinity };
+  const archived = await archive.readQuery(sql, q, first, window, n);
+  const merged: PageRow[] = [];
+  let i = 0, k = 0;
+  while (merged.length < n && (i < hot.length || k < archived.length)) {
+    const h = hot[i], a = archived[k];
+    const takeHot = a === undefined || (h !== undefined && (asc ? h.position <= a.position : h.position >= a.position));
+    const row = takeHot ? h! : { json: eventJson(a!), position: a!.position };
+    if (takeHot) i++;
+    else k++;
+    if (merged.length === 0 || merged[merged.length - 1]!.position !== row.position) merged.push(row);
+  }
+  const { page, more } = splitPage(merged.slice(q.offset), q.limit);
+  return { events: page.map((r) => r.json), nextAfter: more ? page[page.length - 1]!.position : null };
+}
+
+const SEQUENCE = /"sequence":(\d+)/;
+
+/** The sequence of an event given as its canonical JSON (sequence precedes payload in it). */
+export const sequenceOf = (json: string) => Number(SEQUENCE.exec(json)![1]);

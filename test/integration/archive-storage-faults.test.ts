@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import S3rver from 's3rver';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/postgres/free-port.ts';
+import { archiveNow, putPolicy, waitPublished } from '../support/archive.ts';
+import { get, newId, postJson } from '../support/http.ts';
+import { metricValue, startTestService, type TestService } from '../support/service.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f().catch(() => {});
+});
+
+async function seed(t: TestService, type: string, n: number, size = 16) {
+  const events = Array.from({ length: n }, () => ({ event_type: `${type}.noted`, aggregate_id: newId(), payload: { blob: randomBytes(size).toString('hex') } }));
+  const res = await postJson(t.app, '/events/batch', { events });
+  expect(res.status).toBe(201);
+  await waitPublished(t, res.body.events[n - 1].position);
+  await putPolicy(t.app, type, { archive_after: 'PT0S' });
+  return res.body.events as { id: string }[];
+}
+
+/** A failed run left PostgreSQL as it was, and /health and /metrics say why. */
+async function expectFailedCleanly(t: TestService, type: string, n: number, reason: RegExp) {
+  const run = await archiveNow(t.app);
+  expect(run).toMatchObject({ status: 'failed', archived: 0, segments: 0 });
+  expect(run.error).toMatch(reason);
+  expect(Number((await t.sql`select count(*) as n from events where aggregate_type = ${type}`)[0]!.n)).toBe(n);
+  expect(await t.sql`select 1 from archive_segments where aggregate_type = ${type}`).toHaveLength(0);
+  const health = await get(t.app, '/health');
+  expect(health.status).toBe(200);
+  expect(health.body.archive).toMatchObject({ storage: 'failing', last_run: { id: run.id, status: 'failed' } });
+  expect(health.body.archive.storage_error).toMatch(reason);
+  expect(await metricValue(t, 'archive_storage_up')).toBe(0);
+  expect(await metricValue(t, 'archive_runs_total{outcome="failed"}')).toBeGreaterThanOrEqual(1);
+}
+
+describe('when the archive storage fails', () => {
+  it('S3 unreachable: the run fails, nothing leaves PostgreSQL, reads of archived events answer 503; all recovers with the storage', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 's3rver-faults-'));
+    cleanup.push(() => rm(directory, { recursive: true, force: true }));
+    const port = await freePort();
+    const s3 = () => new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: [{ name: 'archive' }] });
+    let server = s3();
+    await server.run();
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    const t = await startTestService({ ARCHIVE_URL: 's3://archive/faults', ARCHIVE_S3_ENDPOINT: `http://127.0.0.1:${port}`, ARCHIVE_INTERVAL: '0' });
+    cleanup.push(() => t.close());
+
+    const first = await seed(t, 'parcel', 20);
+    expect((await archiveNow(t.app)).status).toBe('succeeded');
+    await server.close();
+    const read = await get(t.app, `/events/${first[3]!.id}`);
+    expect(read.status).toBe(503);
+    expect(read.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(read.headers.get('retry-after')).toBe('1');
+    expect(read.body.detail).toMatch(/archive storage/);
+
+    await seed(t, 'crate', 15);
+    await expectFailedCleanly(t, 'crate', 15, /cannot connect|unavailable|ECONNREFUSED/);
+    expect((await get(t.app, `/events?aggregate_type=crate&limit=100`)).body.events).toHaveLength(15);
+
+    server = s3();
+    await server.run();
+    cleanup.push(() => server.close());
+    expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: 15 });
+    expect((await get(t.app, '/health')).body.archive.storage).toBe('ok');
+    expect(await metricValue(t, 'archive_storage_up')).toBe(1);
+    expect((await get(t.app, `/events/${first[3]!.id}`)).status).toBe(200);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a full directory (a 64 kB tmpfs): the run fails, nothing leaves PostgreSQL, /health and /metrics say "no space left"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evt-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
+    cleanup.push(async () => {
+      execFileSync('umount', [dir]);
+      await rm(dir, { recursive: true, force: true });
+    });
+    const t = await startTestService({ ARCHIVE_URL: pathToFileURL(dir).href, ARCHIVE_INTERVAL: '0' });
+    cleanup.push(() => t.close());
+    // Random bytes do not compress: 300 events of 1 kB make a segment far beyond 64 kB.
+    await seed(t, 'pallet', 300, 512);
+    await expectFailedCleanly(t, 'pallet', 300, /no space left/);
+  });
+});
