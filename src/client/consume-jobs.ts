@@ -1,3 +1,5 @@
+export type { ConsumerStats } from './consume-options.ts';
+import type { ConsumerStats } from './consume-options.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
 import type { ConsumerRedis, GroupKeys } from './consume-redis.ts';
@@ -28,15 +30,6 @@ export interface EventJob extends Job {
   attempts: number;
   /** The handler gave up: only the parking is left to do. */
   parkFor?: string;
-}
-
-export interface ConsumerStats {
-  handled: number;
-  failures: number;
-  parked: number;
-  /** Events read from the store because the stream no longer held them. */
-  fromStore: number;
-  reclaimed: number;
 }
 
 export function eventJob(stream: StreamState, source: EventJob['source'], event: StoredEvent, id?: string, attempts = 0): EventJob {

@@ -90,3 +90,13 @@ export function resolveConsumeOptions(o: ConsumeOptions): ResolvedConsumeOptions
     onError: o.onError ?? (() => {}),
   };
 }
+
+/** What a consumer has done so far (consume().stats()). */
+export interface ConsumerStats {
+  handled: number;
+  failures: number;
+  parked: number;
+  /** Events read from the store because the stream no longer held them. */
+  fromStore: number;
+  reclaimed: number;
+}

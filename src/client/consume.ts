@@ -1,8 +1,8 @@
 import type { StoredEvent } from '../events/event.ts';
 import { createCatchUp } from './consume-catch-up.ts';
-import { type ConsumerStats, createAcks, createJobRunner, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
+import { createAcks, createJobRunner, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
 import { createMaintenance } from './consume-maintenance.ts';
-import { type ConsumeOptions, resolveConsumeOptions } from './consume-options.ts';
+import { type ConsumeOptions, type ConsumerStats, resolveConsumeOptions } from './consume-options.ts';
 import { createConsumerConnections, createGroup, entryEvent, groupKeys, isNoGroup, parseGuardedRead, type RawEntry } from './consume-redis.ts';
 import { createScheduler } from './consume-scheduler.ts';
 import { createStartPosition } from './consume-start.ts';

@@ -5,6 +5,6 @@ export { subscribe, type Checkpoint, type EventReader, type SubscribeOptions, ty
 export { httpEventReader } from './http-reader.ts';
 export { consume, type Consumer } from './consume.ts';
 export { ConsumeOptionsError, type ConsumeOptions, type HandlerContext } from './consume-options.ts';
-export type { ConsumerStats } from './consume-jobs.ts';
+export type { ConsumerStats } from './consume-options.ts';
 export { readSse, type SseMessage } from './sse.ts';
 export type { StoredEvent } from '../events/event.ts';

@@ -10,7 +10,7 @@ const duration = z
   .refine((v) => parseDuration(v) !== null, DURATION_HINT)
   .nullable()
   .default(null)
-  .meta({ description: 'ISO 8601 duration on created_at (PT0S: at once); null: never', example: 'P30D' });
+  .meta({ description: 'ISO 8601 duration on created_at (PT0S: at once); null: never', examples: ['P30D'] });
 
 /** PUT /retention/{aggregate_type}: both durations optional (null = never), unknown fields refused. */
 export const retentionPolicyBody = z

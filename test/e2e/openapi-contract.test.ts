@@ -113,6 +113,23 @@ describe('every route answers as the document says', () => {
     expect((await call(open, 'GET', '/replays/nope')).status).toBe(400);
   });
 
+  it('lifecycle: retention policies, archive runs and the manifest, and their refusals', async () => {
+    expect((await call(open, 'PUT', '/retention/contract', { json: { archive_after: 'P30D', delete_after: 'P365D' } })).status).toBe(201);
+    expect((await call(open, 'PUT', '/retention/contract', { json: { archive_after: 'P30D', delete_after: null } })).status).toBe(200);
+    expect((await call(open, 'PUT', '/retention/contract', { json: { archive_after: 'P30D', delete_after: 'P1D' } })).status).toBe(422);
+    expect((await call(open, 'GET', '/retention')).body.policies.map((p: any) => p.aggregate_type)).toContain('contract');
+    expect((await call(open, 'GET', '/retention/contract')).body.tiers).toBeDefined();
+    expect((await call(open, 'GET', '/retention/Not-A-Type')).status).toBe(400);
+    expect((await call(open, 'DELETE', '/retention/contract')).status).toBe(204);
+    const run = await call(open, 'POST', '/archive/runs', { json: { dry_run: true } });
+    expect(run.status).toBe(202);
+    expect((await call(open, 'GET', `/archive/runs/${run.body.id}`)).status).toBe(200);
+    expect((await call(open, 'GET', '/archive/runs')).status).toBe(200);
+    expect((await call(open, 'GET', `/archive/runs/${newId()}`)).status).toBe(404);
+    expect((await call(open, 'GET', '/archive/segments?limit=5')).status).toBe(200);
+    expect((await call(open, 'GET', '/archive/segments?limit=0')).status).toBe(400);
+  });
+
   it('service routes, unknown paths (404) and methods (405)', async () => {
     for (const path of ['/health', '/ready', '/metrics', '/openapi.json', '/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js']) {
       expect((await call(open, 'GET', path)).status, path).toBe(200);

@@ -25,9 +25,9 @@ afterAll(async () => {
 const DEADLINE_MS = 10_000;
 
 /** Two instances on one database that poll (and renew their lease) far less often than the deadline. */
-async function twoInstances() {
+async function twoInstances(pollIntervalMs = '60000', leaseMs = '120000') {
   const prefix = newChannelPrefix();
-  const env = { REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: '60000', RELAY_LEASE_MS: '120000' };
+  const env = { REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: pollIntervalMs, RELAY_LEASE_MS: leaseMs };
   const a = await startTestService(env);
   const b = await startTestService(env, a.databaseUrl);
   open.push(a, b);
@@ -59,8 +59,10 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
     for (const s of streams) await s.close();
   });
 
-  it('when the LISTEN connections drop, no event is lost, and wake-ups resume once they are back', async () => {
-    const { a, sub, standby } = await twoInstances();
+  // Notifications are hints: while the LISTEN connections are away (and until a sender has seen
+  // them back) polling finds the commits. So this one polls, at a pace the deadline covers.
+  it('when the LISTEN connections drop, no event is lost, and they come back', async () => {
+    const { a, sub, standby } = await twoInstances('2000', '30000');
     const listeners = () => a.sql<{ pid: number }[]>`
       select pid from pg_stat_activity
       where datname = current_database() and application_name = 'event-service-notify' and query ilike 'listen%'`;
@@ -69,7 +71,6 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
     const dropped = await listeners();
     await a.sql`select pg_terminate_backend(pid) from pg_stat_activity where pid in ${a.sql(dropped.map((l) => l.pid))}`;
     const during = (await postJson(standby.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() })).body.id;
-    // Found once the LISTEN is back: after each (re)LISTEN the head is read once.
     expect((await sub.waitForIds([during], DEADLINE_MS)).map((m) => m.event.id)).toEqual([during]);
 
     const back = async () => {
@@ -142,10 +143,11 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
         return row!.n >= 2;
       }, DEADLINE_MS);
       expect(listening).toBe(true);
-      // The first goes out at once; the 49 announced while it is in flight become one more.
+      // The first goes out at once (if the sender has already seen that others listen); the 49
+      // announced while it is in flight become one more.
       for (let position = 1; position <= 50; position++) sender.announce(position);
       expect(await waitUntil(() => seen.includes(50), DEADLINE_MS)).toBe(true);
-      expect(seen).toEqual([1, 50]);
+      expect([[50], [1, 50]]).toContainEqual(seen);
       // 51 goes out at once or waits; 52, in the same tick, can only wait: stopping sends it.
       sender.announce(51);
       sender.announce(52);

@@ -72,6 +72,8 @@ export function createContract(document: Json) {
     const problems: string[] = [];
     for (const name of Object.keys(response.headers ?? {})) if (!answer.headers.has(name)) problems.push(`${where}: no ${name} header`);
     const mediaType = (answer.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    // An answer without a body (204) documents no content.
+    if (mediaType === '' && answer.text === '' && response.content === undefined) return problems;
     const content = response.content?.[mediaType];
     if (!content) return [...problems, `${where}: content type ${mediaType} not documented (${Object.keys(response.content ?? {}).join(', ')})`];
     if (/json$/.test(mediaType)) {
