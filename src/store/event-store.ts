@@ -2,8 +2,10 @@ import type { NewEvent } from '../events/event.ts';
 import type { EventQuery } from '../events/query-input.ts';
 import { type Connections, type Sql, sqlConnections } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
+import { countEvents, type EventFilter } from './event-count.ts';
 import { eventQuery, splitPage } from './event-query.ts';
 import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type WriteSnapshotResult } from './snapshots.ts';
+import { projectStats, readStats, type StatsAnswer, type StatsProjection, type StatsQuery, statsPosition } from './stats-rollups.ts';
 
 export interface EventPage {
   /** Canonical JSON of each event, in the query's order. */
@@ -31,6 +33,14 @@ export interface EventStore {
   headPosition(): Promise<number>;
   readSnapshot(aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined>;
   writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
+  /** Events matching a filter after `filter.after` and up to `upTo`, counted, not loaded. */
+  countEvents(filter: EventFilter, upTo: number): Promise<number>;
+  /** Counts the next committed events into the stats rollups, exactly once (stats-rollups.ts). */
+  projectStats(maxEvents: number): Promise<StatsProjection>;
+  /** Event counts per bucket and type, from the rollups only. */
+  stats(q: StatsQuery): Promise<StatsAnswer>;
+  /** How far the stats rollups have counted. */
+  statsPosition(): Promise<number>;
 }
 
 const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLOSE = Buffer.from('],"next_after":');
@@ -87,6 +97,10 @@ export function createEventStore(on: Connections | Sql): EventStore {
     readSnapshot: (type, id, schemaVersion) => use((sql) => readSnapshot(sql, type, id, schemaVersion)),
     writeSnapshot: (s, replacing) =>
       use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
+    countEvents: (filter, upTo) => use((sql) => countEvents(sql, filter, upTo)),
+    projectStats: (maxEvents) => use((sql) => projectStats(sql, maxEvents)),
+    stats: (q) => use((sql) => readStats(sql, q)),
+    statsPosition: () => use(statsPosition),
   };
 }
 
