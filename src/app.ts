@@ -5,12 +5,15 @@ import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import type { EventTypeRegistry } from './aggregates/event-types.ts';
 import { AppError } from './errors.ts';
 import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.routes.ts';
+import { createAuthKeyRoutes } from './http/auth-key.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createAuth } from './http/auth.ts';
 import { createHealthRoutes, createReadyRoutes } from './http/health.routes.ts';
 import { createOpenApi, docsPage } from './http/openapi.ts';
 import { requestContext } from './http/request-context.ts';
 import { createReplaysRoutes } from './http/replays.routes.ts';
+import { createSavedQueriesRoutes } from './http/saved-queries.routes.ts';
+import { createStatsRoutes } from './http/stats.routes.ts';
 import { createStreamRoutes } from './http/stream.routes.ts';
 import { createErrorHandler, problemResponse } from './http/problem.ts';
 import type { ApiKey } from './config.ts';
@@ -21,6 +24,7 @@ import type { ReplayRunner } from './publishing/replays.ts';
 import type { AppendQueue } from './store/append-queue.ts';
 import type { CommitSignal } from './store/commit-signal.ts';
 import type { EventStore } from './store/event-store.ts';
+import type { SavedQueries } from './store/saved-queries.ts';
 
 export interface AppDeps {
   /** The store on the requests' read connections. */
@@ -40,6 +44,7 @@ export interface AppDeps {
   /** Aborted when the service begins to shut down: open SSE streams end. */
   shutdown?: AbortSignal;
   replays: ReplayRunner;
+  savedQueries: SavedQueries;
   metrics: Metrics;
   apiKeys: ApiKey[];
   ratePerSecond: number;
@@ -69,10 +74,13 @@ export function createApp(deps: AppDeps) {
   app.route('/aggregates', createAggregatesRoutes(deps));
   app.route('/schemas', createSchemasRoutes(deps.eventTypes));
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
+  app.route('/stats', createStatsRoutes(deps));
+  app.route('/auth', createAuthKeyRoutes(deps));
+  app.route('/saved-queries', createSavedQueriesRoutes(deps));
   app.route('/admin', createAdminRoutes());
   app.notFound((c) => {
     const path = c.req.path.replace(/\/$/, '');
-    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/openapi.json', '/docs'].includes(path) || /^\/admin(\/.*)?$|^\/events\/[^/]+$|^\/replays\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
+    const known = ['/events', '/events/batch', '/health', '/ready', '/metrics', '/schemas', '/replays', '/stats', '/auth/key', '/saved-queries', '/openapi.json', '/docs'].includes(path) || /^\/admin(\/.*)?$|^\/events\/[^/]+$|^\/(replays|saved-queries)\/[^/]+$|^\/aggregates\/[^/]+\/[^/]+(\/snapshot)?$/.test(path);
     return known
       ? problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not supported on ${c.req.path}`))
       : problemResponse(c, new AppError('not_found', `no route ${c.req.method} ${c.req.path}`));

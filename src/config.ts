@@ -32,6 +32,8 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
   REPLAY_BATCH_SIZE: int(1, 10_000).default(500),
   REPLAY_PAUSE_MS: int(0, 60_000).default(5),
+  // Most events the stats projection counts per transaction (GET /stats rollups).
+  STATS_BATCH_SIZE: int(1, 100_000).default(10_000),
   // What happens to an append of an event type with no registered payload schema.
   UNREGISTERED_EVENT_TYPES: z.enum(['accept', 'reject']).default('accept'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -115,6 +117,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
     replays: { batchSize: e.REPLAY_BATCH_SIZE, pauseMs: e.REPLAY_PAUSE_MS },
+    stats: { batchSize: e.STATS_BATCH_SIZE },
     eventTypes: { rejectUnregistered: e.UNREGISTERED_EVENT_TYPES === 'reject' },
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS === 'true',

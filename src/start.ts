@@ -19,10 +19,13 @@ import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
 import type { EventServiceOptions } from './event-service.ts';
 import { createShutdown } from './shutdown.ts';
+import { registerStatsGauges } from './stats/stats-metrics.ts';
+import { createStatsProjector } from './stats/stats-projector.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
 import { createEventStore } from './store/event-store.ts';
+import { createSavedQueries } from './store/saved-queries.ts';
 
 /** Everything the composition root built; the public face is EventService (event-service.ts). */
 export type RunningService = Awaited<ReturnType<typeof startEventService>>;
@@ -102,6 +105,9 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('replays', () => replays.stop());
   const commits = createCommitSignal(background, config.relay.pollIntervalMs);
   shutdown.add('commit signal', () => commits.stop());
+  // GET /stats' rollups, counted after commits (never inside the append transaction).
+  const stats = createStatsProjector({ store: background, batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, logger });
+  shutdown.add('stats projection', () => stats.stop());
   // Commits of other instances wake the relay and SSE streams at once; polling stays the fallback.
   const notifications = createCommitNotifications({
     sql: database.dedicated('notify', { synchronous_commit: 'off' }),
@@ -109,6 +115,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     onCommitted: (position) => {
       relay.notifyCommitted(position);
       commits.notify(position);
+      stats.notify(position);
     },
   });
   shutdown.add('commit notifications', () => notifications.stop());
@@ -122,6 +129,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       const head = created[created.length - 1]!.position;
       relay.notify(created);
       commits.notify(head);
+      stats.notify(head);
       notifications.announce(head);
     },
   });
@@ -131,7 +139,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const app = createApp({
     store, background, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
-    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays,
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays, savedQueries: createSavedQueries(database.reads),
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
@@ -144,7 +152,9 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     poolMax: database.reads.size,
     reads: () => database.reads.stats(),
   });
+  registerStatsGauges(metrics, { headPosition: () => background.headPosition(), statsPosition: () => background.statsPosition() });
   relay.start();
+  stats.start();
 
   let server: ServerType | undefined;
   // Registered last, so it runs first: no new connections, SSE streams end (their clients

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchInput, eventInput } from '../events/append-input.ts';
 import { snapshotBody } from './aggregates.routes.ts';
+import { consoleOpenApi } from './openapi-console.ts';
 import {
   aggregateSchema, batchResultSchema, healthSchema, pageSchema, problemSchema, readySchema, replayAcceptedSchema,
   replayRequestSchema, replaySchema, schemasListSchema, snapshotSchema, storedEventSchema,
@@ -75,6 +76,7 @@ export function createOpenApi(options: OpenApiOptions) {
   const typeParam = { name: 'type', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } };
   const secured = options.authEnabled ? { security: [{ apiKey: [] }] } : {};
   const common = { '400': problem('Malformed request'), '401': problem('No or unknown API key'), '403': problem('The key lacks the scope'), '503': problem('PostgreSQL unavailable') };
+  const added = consoleOpenApi({ json, problem, secured, common });
 
   const paths = {
     '/events': {
@@ -121,8 +123,8 @@ export function createOpenApi(options: OpenApiOptions) {
     },
     '/aggregates/{type}/{id}': {
       get: {
-        summary: 'Current sequence (and state, when a definition is registered)', operationId: 'getAggregate', ...secured, parameters: [typeParam, idParam('id')],
-        responses: { '200': { description: 'The aggregate', ...json('Aggregate', 'GET /aggregates 200', aggregateSchema, { aggregate_type: 'agent', aggregate_id: AGENT, sequence: 3, state: { name: 'x' } }) }, '404': problem('No events'), ...common },
+        summary: 'Current sequence (and state, when a definition is registered), or as of at_sequence', operationId: 'getAggregate', ...secured, parameters: [typeParam, idParam('id'), ...added.aggregateParameters],
+        responses: { '200': { description: 'The aggregate', ...json('Aggregate', 'GET /aggregates 200', aggregateSchema, { aggregate_type: 'agent', aggregate_id: AGENT, sequence: 3, state: { name: 'x' } }) }, '404': problem('No events, or at_sequence past the current sequence (current_sequence)'), ...common },
       },
     },
     '/aggregates/{type}/{id}/snapshot': {
@@ -144,8 +146,9 @@ export function createOpenApi(options: OpenApiOptions) {
       post: {
         summary: 'Replay stored events to Redis', operationId: 'startReplay', ...secured,
         requestBody: { required: true, ...json('ReplayRequest', 'POST /replays request', replayRequestSchema, { filter: { aggregate_type: 'task', from: '2026-11-01' }, channel: 'replay:audit' }) },
-        responses: { '202': { description: 'Started; Location: /replays/{id}', ...json('ReplayAccepted', 'POST /replays 202', replayAcceptedSchema, { id: '01a20c5a-00d8-7004-84c8-cb241d624f97', channel: 'replay:audit', status: 'running' }) }, '422': problem('Bad filter or channel'), ...common },
+        responses: { '202': { description: 'Started; Location: /replays/{id}', ...json('ReplayAccepted', 'POST /replays 202', replayAcceptedSchema, { id: '01a20c5a-00d8-7004-84c8-cb241d624f97', channel: 'replay:audit', status: 'running' }) }, '200': added.replayPreview, '422': problem('Bad filter or channel'), ...common },
       },
+      get: added.replayList,
     },
     '/replays/{id}': {
       get: { summary: 'Replay status', operationId: 'getReplay', ...secured, parameters: [idParam('id')], responses: { '200': { description: 'Status and counts', content: { 'application/json': { schema: ref('Replay') } } }, '404': problem('Unknown replay'), ...common } },
@@ -155,6 +158,7 @@ export function createOpenApi(options: OpenApiOptions) {
     '/ready': { get: { summary: 'Readiness: PostgreSQL reachable, migrations applied', operationId: 'ready', responses: { '200': { description: 'Ready', ...json('Ready', 'GET /ready 200', readySchema, { status: 'ready', postgres: 'ok', migrations: 'ok', redis: 'ok' }) }, '503': { description: 'Not ready', content: { 'application/json': { schema: ref('Ready') } } } } } },
     '/metrics': { get: { summary: 'Prometheus metrics', operationId: 'metrics', ...secured, responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...common } } },
     '/openapi.json': { get: { summary: 'This document', operationId: 'openapi', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+    ...added.paths,
     '/docs': { get: { summary: 'Interactive documentation of this document', operationId: 'docs', responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } } },
   };
 

@@ -2,17 +2,20 @@ import { Hono } from 'hono';
 import { AppError, type FieldError, validationFailed } from '../errors.ts';
 import { isUuid } from '../events/names.ts';
 import { parseEventQuery } from '../events/query-input.ts';
+import { wireFilter } from '../publishing/replay-records.ts';
 import type { ReplayFilter, ReplayRunner } from '../publishing/replays.ts';
 import { readJsonBody } from './json-body.ts';
+import { parseReplayListQuery } from './replay-list-query.ts';
 
 const REPLAY_CHANNEL = /^replay:[a-z0-9_-]{1,64}$/;
 const FILTER_KEYS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'after'];
 
-function parseReplayBody(body: unknown): { filter: ReplayFilter; channel: string | null } {
+function parseReplayBody(body: unknown): { filter: ReplayFilter; channel: string | null; dryRun: boolean } {
   const errors: FieldError[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw validationFailed([{ pointer: '', detail: 'must be a JSON object' }]);
-  const { filter = {}, channel = null, ...unknown } = body as Record<string, unknown>;
-  for (const key of Object.keys(unknown)) errors.push({ pointer: `/${key}`, detail: 'unknown field; known: filter, channel' });
+  const { filter = {}, channel = null, dry_run: dryRun = false, ...unknown } = body as Record<string, unknown>;
+  for (const key of Object.keys(unknown)) errors.push({ pointer: `/${key}`, detail: 'unknown field; known: filter, channel, dry_run' });
+  if (typeof dryRun !== 'boolean') errors.push({ pointer: '/dry_run', detail: 'must be true or false' });
   if (channel !== null && (typeof channel !== 'string' || !REPLAY_CHANNEL.test(channel))) {
     errors.push({ pointer: '/channel', detail: 'must match replay:[a-z0-9_-]{1,64}' });
   }
@@ -35,18 +38,21 @@ function parseReplayBody(body: unknown): { filter: ReplayFilter; channel: string
     }
   }
   if (errors.length > 0) throw validationFailed(errors);
-  return { filter: parsed, channel: channel as string | null };
+  return { filter: parsed, channel: channel as string | null, dryRun: dryRun === true };
 }
 
-/** POST /replays, GET /replays/{id}, DELETE /replays/{id}. */
+/** POST /replays (or its dry run), GET /replays, GET /replays/{id}, DELETE /replays/{id}. */
 export function createReplaysRoutes(replays: ReplayRunner, maxBodyBytes: number) {
   const id = (raw: string) => {
     if (!isUuid(raw)) throw new AppError('malformed_request', 'the replay id must be a UUID', { errors: [{ pointer: '/id', detail: 'must be a UUID' }] });
     return raw.toLowerCase();
   };
   return new Hono()
+    .get('/', async (c) => c.json({ replays: await replays.list(parseReplayListQuery(c.req.queries())) }))
     .post('/', async (c) => {
-      const { filter, channel } = parseReplayBody(await readJsonBody(c, maxBodyBytes));
+      const { filter, channel, dryRun } = parseReplayBody(await readJsonBody(c, maxBodyBytes));
+      // A preview: what would be replayed now, counted; nothing starts.
+      if (dryRun) return c.json({ dry_run: true, ...(await replays.preview(filter)), channel, filter: wireFilter(filter) });
       const replay = await replays.start(filter, channel);
       return c.json({ id: replay.id, channel: replay.channel, status: replay.status }, 202, { location: `/replays/${replay.id}` });
     })

@@ -84,6 +84,7 @@ export const replayRequestSchema = z
       })
       .optional(),
     channel: z.string().regex(/^replay:[a-z0-9_-]{1,64}$/).optional(),
+    dry_run: z.boolean().optional(),
   })
   .meta({ id: 'ReplayRequest' });
 
