@@ -6,7 +6,8 @@ export interface RawEvent { eventType: string; at: number }
 /**
  * Stores events straight into the table, as an archive import or a seed would: the next
  * positions, sequence 1 of a new aggregate each, created_at as given (it must not decrease
- * along position, as the store guarantees; callers pass times in order).
+ * along position, as the store guarantees: callers pass times in order, none in the future),
+ * and moves the head past them.
  */
 export async function insertEvents(sql: postgres.Sql, events: RawEvent[]): Promise<number> {
   if (events.length === 0) return 0;
@@ -16,7 +17,10 @@ export async function insertEvents(sql: postgres.Sql, events: RawEvent[]): Promi
     from unnest(${events.map((_, i) => i + 1)}::int[], ${events.map(() => randomUUID())}::text[], ${events.map((e) => e.eventType)}::text[],
       ${events.map(() => randomUUID())}::text[], ${events.map((e) => new Date(e.at).toISOString())}::timestamptz[]) as x(n, id, event_type, aggregate_id, at)
     returning position`;
-  return Math.max(...rows.map((r) => Number(r.position)));
+  const last = Math.max(...rows.map((r) => Number(r.position)));
+  // Appends through the store continue after them.
+  await sql`update events_head set last_position = ${last}, last_created_at = greatest(last_created_at, ${new Date(events.at(-1)!.at).toISOString()}::timestamptz)`;
+  return last;
 }
 
 /** What the rollups must hold: the events counted per UTC bucket and type, straight from the table. */
