@@ -4,6 +4,7 @@ import appends from './appends.ts';
 import delivery from './delivery.ts';
 import latency from './latency.ts';
 import scale from './scale.ts';
+import stats from './stats.ts';
 
 export interface Suite {
   name: string;
@@ -14,4 +15,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, delivery, aggregates, scale];
+export const suites: Suite[] = [appends, latency, delivery, aggregates, scale, stats];

@@ -37,7 +37,9 @@ export interface StatsProjection {
 // the counts and the checkpoint together, so every event is counted exactly once. The
 // checkpoint row's lock makes instances take turns; SKIP LOCKED lets a second one pass
 // instead of waiting. Positions become visible in order (docs/ordering.md), so reading after
-// the checkpoint never skips an event that commits later.
+// the checkpoint never skips an event that commits later. Contract for archival and retention:
+// an event may leave this table only once counted (its position at or below the checkpoint);
+// counts never go down, they count events appended.
 const PROJECT = `
   with cp as (
     select position from projection_checkpoints where name = 'stats' for update skip locked
