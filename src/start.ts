@@ -105,8 +105,10 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('replays', () => replays.stop());
   const commits = createCommitSignal(background, config.relay.pollIntervalMs);
   shutdown.add('commit signal', () => commits.stop());
-  // GET /stats' rollups, counted after commits (never inside the append transaction).
-  const stats = createStatsProjector({ store: background, batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, logger });
+  // GET /stats' rollups, counted after commits (never inside the append transaction), on a
+  // connection of its own whose commits need not wait for the WAL (stats-rollups.ts).
+  const statsSql = database.dedicated('stats', { synchronous_commit: 'off' });
+  const stats = createStatsProjector({ store: createEventStore(statsSql), batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, logger });
   shutdown.add('stats projection', () => stats.stop());
   // Commits of other instances wake the relay and SSE streams at once; polling stays the fallback.
   const notifications = createCommitNotifications({

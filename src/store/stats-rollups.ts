@@ -64,14 +64,14 @@ const PROJECT = `
     coalesce((select max(b.position) from batch b), (select position from cp), 0) as position,
     (select count(*) from batch) as events`;
 
-/** Counts the next `maxEvents` committed events into the rollups (see PROJECT). */
+/**
+ * Counts the next `maxEvents` committed events into the rollups (see PROJECT). Counts and
+ * checkpoint are lost or kept together, so the service runs it on a connection with
+ * synchronous_commit off: its commits need not wait for the WAL.
+ */
 export async function projectStats(sql: Sql, maxEvents: number): Promise<StatsProjection> {
-  return sql.begin(async (tx) => {
-    // Counts and checkpoint are lost or kept together, so a commit need not wait for the WAL.
-    await tx`set local synchronous_commit = off`;
-    const [row] = await tx.unsafe<{ locked: boolean; position: string; events: string }[]>(PROJECT, [maxEvents], { prepare: true });
-    return { locked: row!.locked, position: Number(row!.position), events: Number(row!.events) };
-  });
+  const [row] = await sql.unsafe<{ locked: boolean; position: string; events: string }[]>(PROJECT, [maxEvents], { prepare: true });
+  return { locked: row!.locked, position: Number(row!.position), events: Number(row!.events) };
 }
 
 /** How far the rollups have counted (the stats checkpoint). */
