@@ -51,8 +51,9 @@ keyForm.addEventListener('submit', async (e) => {
   e.preventDefault();
   session.setKey(keyInput.value.trim());
   try {
-    // A read the console needs anyway: proves the key and its read scope before any view.
-    await api.get('/events', { query: { limit: '1' } });
+    // Proves the key and its read scope before any view, and learns whether it may manage.
+    if (capabilities.has('/auth/key')) session.setScopes(await api.get('/auth/key'));
+    else await api.get('/events', { query: { limit: '1' } });
   } catch (error) {
     if (error instanceof ApiError && error.status !== 401) {
       session.forget();
@@ -71,7 +72,7 @@ function renderKeyStatus() {
   if (!capabilities.authRequired && !session.key) return keyStatus.replaceChildren();
   const admin = session.admin === false ? ' (no admin scope)' : '';
   keyStatus.replaceChildren(
-    h('span', { class: 'muted' }, session.key ? `Key set${admin}` : 'No key'),
+    h('span', { class: 'muted' }, session.key ? `Key ${session.label ?? 'set'}${admin}` : 'No key'),
     h('button', { type: 'button', class: 'link', onclick: () => openKeyDialog(null) }, session.key ? 'Change key' : 'Enter key'));
   if (session.key) keyStatus.append(h('button', { type: 'button', class: 'link', onclick: () => { session.forget(); lockOut(null); } }, 'Forget key'));
 }
@@ -136,6 +137,11 @@ window.addEventListener('popstate', () => void render());
 async function boot() {
   const document = await fetch('/openapi.json').then((r) => (r.ok ? r.json() : null)).catch(() => null);
   capabilities = readCapabilities(document);
+  // Managing actions are disabled up front for a key without admin (a 401 asks for a key).
+  if (capabilities.has('/auth/key') && (session.key || !capabilities.authRequired)) {
+    const refused = await api.get('/auth/key').then((key) => void session.setScopes(key), (error) => error instanceof ApiError && error.status === 401);
+    if (refused) return; // the key was not valid: the console asks for another
+  }
   await render();
 }
 

@@ -8,6 +8,7 @@ import type { ConsumerGroupsInspector } from './consumer-groups/inspect.ts';
 import type { ParkedEvents } from './consumer-groups/parked.ts';
 import { createAggregatesRoutes, createSchemasRoutes } from './http/aggregates.routes.ts';
 import { createConsumerGroupsRoutes } from './http/consumer-groups.routes.ts';
+import { createAuthKeyRoutes } from './http/auth-key.routes.ts';
 import { createEventsRoutes } from './http/events.routes.ts';
 import { createAuth } from './http/auth.ts';
 import { createArchiveRoutes } from './http/archive.routes.ts';
@@ -20,6 +21,8 @@ import type { Lifecycle } from './lifecycle/lifecycle.ts';
 import type { Sql } from './postgres/database.ts';
 import { requestContext } from './http/request-context.ts';
 import { createReplaysRoutes } from './http/replays.routes.ts';
+import { createSavedQueriesRoutes } from './http/saved-queries.routes.ts';
+import { createStatsRoutes } from './http/stats.routes.ts';
 import { createStreamRoutes } from './http/stream.routes.ts';
 import { createErrorHandler, problemResponse } from './http/problem.ts';
 import type { ApiKey } from './config.ts';
@@ -31,6 +34,7 @@ import type { ReplayRunner } from './publishing/replays.ts';
 import type { AppendQueue } from './store/append-queue.ts';
 import type { CommitSignal } from './store/commit-signal.ts';
 import type { EventStore } from './store/event-store.ts';
+import type { SavedQueries } from './store/saved-queries.ts';
 
 export interface AppDeps {
   /** The store on the requests' read connections. */
@@ -53,6 +57,7 @@ export interface AppDeps {
   /** Consumer groups of the Redis Streams mirror, and their dead letters. */
   consumerGroups: ConsumerGroupsInspector;
   parked: ParkedEvents;
+  savedQueries: SavedQueries;
   metrics: Metrics;
   apiKeys: ApiKey[];
   ratePerSecond: number;
@@ -94,6 +99,9 @@ export function createApp(deps: AppDeps) {
   app.route('/consumer-groups', createConsumerGroupsRoutes({ redis: deps.redis, groups: deps.consumerGroups, parked: deps.parked, maxBodyBytes: deps.maxBodyBytes }));
   app.route('/retention', createRetentionRoutes(deps.lifecycle.policies, deps.maxBodyBytes));
   app.route('/archive', createArchiveRoutes(deps.lifecycle.runs, deps.lifecycle.sql, deps.maxBodyBytes));
+  app.route('/stats', createStatsRoutes(deps));
+  app.route('/auth', createAuthKeyRoutes(deps));
+  app.route('/saved-queries', createSavedQueriesRoutes(deps));
   app.route('/admin', createAdminRoutes());
   // The document knows every path: a path it has answers 405 to a method it lacks. The console's
   // pages are not API operations, so they are not in it.

@@ -25,11 +25,14 @@ import { createStreamMirror } from './publishing/stream-mirror.ts';
 import { createLifecycle } from './lifecycle/lifecycle.ts';
 import type { EventServiceOptions } from './event-service.ts';
 import { createShutdown } from './shutdown.ts';
+import { registerStatsGauges } from './stats/stats-metrics.ts';
+import { createStatsProjector } from './stats/stats-projector.ts';
 import { createAppendQueue } from './store/append-queue.ts';
 import { createCommitNotifications } from './store/commit-notifications.ts';
 import { createCommitSignal } from './store/commit-signal.ts';
 import { createEventStore, headPosition } from './store/event-store.ts';
 import { createPartitionMaintenance } from './store/partitions.ts';
+import { createSavedQueries } from './store/saved-queries.ts';
 
 /** Everything the composition root built; the public face is EventService (event-service.ts). */
 export type RunningService = Awaited<ReturnType<typeof startEventService>>;
@@ -126,6 +129,11 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('replays', () => replays.stop());
   const commits = createCommitSignal(background, config.relay.pollIntervalMs);
   shutdown.add('commit signal', () => commits.stop());
+  // GET /stats' rollups, counted after commits (never inside the append transaction), on a
+  // connection of its own whose commits need not wait for the WAL (stats-rollups.ts).
+  const statsSql = database.dedicated('stats', { synchronous_commit: 'off' });
+  const stats = createStatsProjector({ store: createEventStore(statsSql, { archive: null }), batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, logger });
+  shutdown.add('stats projection', () => stats.stop());
   // Commits of other instances wake the relay and SSE streams at once; polling stays the fallback.
   const notifications = createCommitNotifications({
     sql: database.dedicated('notify', { synchronous_commit: 'off' }),
@@ -133,6 +141,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     onCommitted: (position) => {
       relay.notifyCommitted(position);
       commits.notify(position);
+      stats.notify(position);
     },
   });
   shutdown.add('commit notifications', () => notifications.stop());
@@ -151,6 +160,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       const head = created[created.length - 1]!.position;
       relay.notify(created);
       commits.notify(head);
+      stats.notify(head);
       notifications.announce(head);
       partitions.notifyHead(head);
     },
@@ -165,7 +175,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const app = createApp({
     store, background, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
-    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays, consumerGroups, parked,
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays, consumerGroups, parked, savedQueries: createSavedQueries(database.reads),
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
@@ -181,9 +191,11 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     reads: () => database.reads.stats(),
     databases: () => ({ primary: database.primary.up, ...(database.replica ? { replica: database.replica.up } : {}) }),
   });
+  registerStatsGauges(metrics, { headPosition: () => background.headPosition(), statsPosition: () => background.statsPosition() });
   relay.start();
   lifecycle.start();
   partitions.start();
+  stats.start();
 
   let server: ServerType | undefined;
   // Registered last, so it runs first: no new connections, SSE streams end (their clients

@@ -8,6 +8,7 @@ import lifecycle from './lifecycle.ts';
 import reads from './reads.ts';
 import scale from './scale.ts';
 import streams from './streams.ts';
+import stats from './stats.ts';
 
 export interface Suite {
   name: string;
@@ -18,4 +19,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, reads, delivery, streams, importSuite, aggregates, scale, lifecycle];
+export const suites: Suite[] = [appends, latency, reads, delivery, streams, importSuite, aggregates, scale, lifecycle, stats];

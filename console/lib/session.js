@@ -1,9 +1,11 @@
 const KEY = 'event-service.admin.key';
 const ADMIN = 'event-service.admin.key-is-admin';
+const LABEL = 'event-service.admin.key-label';
 
 /**
  * The API key of this tab, in sessionStorage (gone when the tab closes), and what the console
- * has learnt about its scope: a 403 on a managing action marks it as lacking admin.
+ * knows of its scope: from GET /auth/key where the service has it, else from a 403 on a
+ * managing action.
  * @param {Storage} storage
  * @param {() => void} [onChange] called when the key or what is known of its scope changes
  */
@@ -17,12 +19,27 @@ export function createSession(storage, onChange = () => {}) {
     setKey(key) {
       storage.setItem(KEY, key);
       storage.removeItem(ADMIN);
+      storage.removeItem(LABEL);
       onChange();
     },
     forget() {
       storage.removeItem(KEY);
       storage.removeItem(ADMIN);
+      storage.removeItem(LABEL);
       onChange();
+    },
+    /** The key's label as GET /auth/key gave it (never the secret). @returns {string | null} */
+    get label() {
+      return storage.getItem(LABEL);
+    },
+    /**
+     * What GET /auth/key said of the key: its label and whether it may manage.
+     * @param {{ label: string | null, scopes: string[] }} key
+     */
+    setScopes(key) {
+      if (key.label) storage.setItem(LABEL, key.label);
+      else storage.removeItem(LABEL);
+      this.setAdmin(key.scopes.includes('admin'));
     },
     /** @returns {boolean | null} null while unknown */
     get admin() {

@@ -1,9 +1,14 @@
 import { describedPanel } from './described.js';
 import { healthPanel } from './health.js';
 import { metricsPanel } from './metrics.js';
+import { statsPanel } from './stats.js';
 
 /**
- * @typedef {{ api: import('../lib/api.js').Api, signal: AbortSignal }} PanelContext
+ * @typedef {object} PanelContext
+ * @property {import('../lib/api.js').Api} api
+ * @property {AbortSignal} signal
+ * @property {() => URLSearchParams} query the page's query string as it is now
+ * @property {(query: URLSearchParams) => void} setQuery puts a panel's settings into the page's URL
  * @typedef {object} Panel
  * @property {string} id
  * @property {string} title
@@ -15,7 +20,7 @@ import { metricsPanel } from './metrics.js';
 export const panels = [
   healthPanel,
   metricsPanel,
-  describedPanel('stats', 'Events over time', '/stats', { bucket: 'hour' }),
+  statsPanel,
   describedPanel('retention', 'Retention policies', '/retention'),
   describedPanel('archive', 'Archive segments', '/archive/segments'),
   describedPanel('consumer-groups', 'Consumer groups', '/consumer-groups'),

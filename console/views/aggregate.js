@@ -24,23 +24,32 @@ export const aggregateLookupView = {
 };
 
 /**
+ * The state after any event, its sequence kept in the page's URL (?at_sequence=N).
  * @param {NonNullable<ReturnType<typeof createAggregateHistory>>} history
  * @param {number} current
+ * @param {string | null} initial the sequence in the URL
+ * @param {(n: number) => void} remember
  */
-function stateAtForm(history, current) {
+function stateAtForm(history, current, initial, remember) {
   const out = h('div');
   const form = h('form', { class: 'inline', 'aria-label': 'State at a sequence' },
-    field('at_sequence', 'State at sequence', '', { type: 'number', min: 1, max: current, required: true }),
+    field('at_sequence', 'State at sequence', initial ?? '', { type: 'number', min: 1, max: current, required: true }),
     h('button', { type: 'submit', class: 'secondary' }, 'Show'));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const n = Number(new FormData(form).get('at_sequence'));
+  /** @param {number} n */
+  const show = async (n) => {
     try {
       out.replaceChildren(h('pre', { class: 'json', tabindex: 0, 'aria-label': `State at sequence ${n}` }, JSON.stringify(await history.stateAt(n), null, 2)));
     } catch (error) {
       out.replaceChildren(problemView(error));
     }
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const n = Number(new FormData(form).get('at_sequence'));
+    remember(n);
+    void show(n);
   });
+  if (initial && /^\d+$/.test(initial)) void show(Number(initial));
   return h('div', {}, form, out);
 }
 
@@ -48,7 +57,7 @@ function stateAtForm(history, current) {
 export const aggregateView = {
   route: /^aggregates\/([^/]+)\/([^/]+)$/,
   title: 'Aggregate',
-  async render({ api, main, params, signal, capabilities }) {
+  async render({ api, main, params, signal, capabilities, query, navigate }) {
     const [type = '', id = ''] = params;
     const stateBox = h('section', { class: 'panel', 'aria-labelledby': 'state-title' }, h('h2', { id: 'state-title' }, 'State'));
     const eventsBox = h('section', { class: 'panel', 'aria-labelledby': 'agg-events-title' }, h('h2', { id: 'agg-events-title' }, 'Events'));
@@ -68,7 +77,8 @@ export const aggregateView = {
       else stateBox.append(h('p', { class: 'note' }, `No aggregate definition is registered for the type "${type}" in this service, so it cannot fold these events into a state. The events below are all there is; a service that registers a definition for "${type}" answers with its state here.`));
     }
     const history = aggregate && 'state' in aggregate ? createAggregateHistory(api, capabilities, type, id, signal) : null;
-    if (history) stateBox.append(stateAtForm(history, aggregate.sequence));
+    const remember = (/** @type {number} */ n) => navigate(`${aggregateHref(type, id)}?at_sequence=${n}`, { render: false });
+    if (history) stateBox.append(stateAtForm(history, aggregate.sequence, query.get('at_sequence'), remember));
 
     const tableBox = h('div');
     const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');

@@ -2,6 +2,7 @@ import { h } from '../lib/dom.js';
 import { eventTable } from '../lib/event-table.js';
 import { EVENT_FILTERS, filterFields, formQuery, markInvalid, pick, selectField } from '../lib/filters.js';
 import { problemView } from '../lib/problem.js';
+import { savedQueries } from '../lib/saved-queries.js';
 
 const FILTER_NAMES = EVENT_FILTERS.map(([name]) => name);
 const LIMITS = ['25', '50', '100', '250', '1000'];
@@ -52,6 +53,8 @@ export const eventsView = {
     const status = h('span', { class: 'muted', role: 'status' });
     const results = h('div', { id: 'results' });
     main.append(h('h1', { tabindex: -1 }, 'Events'), form, h('div', { class: 'pager' }, prev, next, status), results);
+    const saved = ctx.capabilities.has('/saved-queries') ? savedQueries(ctx, () => pick(q, [...FILTER_NAMES, 'order', 'limit'])) : null;
+    if (saved) main.append(saved.section);
 
     /** @param {URLSearchParams} nextQ */
     const setUrl = (nextQ) => {
@@ -147,6 +150,6 @@ export const eventsView = {
       }
     });
 
-    await load();
+    await Promise.all([load(), saved?.load().catch((error) => saved.section.append(problemView(error)))]);
   },
 };

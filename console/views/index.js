@@ -2,7 +2,8 @@ import { aggregateLookupView, aggregateView } from './aggregate.js';
 import { eventView } from './event.js';
 import { eventsView } from './events.js';
 import { overviewView } from './overview.js';
-import { replaysView, replayView } from './replays.js';
+import { replayView } from './replay.js';
+import { replaysView } from './replays.js';
 import { tailView } from './tail.js';
 
 /**

@@ -9,7 +9,7 @@ export const overviewView = {
   route: /^$/,
   title: 'Overview',
   nav: { label: 'Overview', href: '/admin' },
-  async render({ api, main, query, signal, capabilities }) {
+  async render({ api, main, query, signal, capabilities, navigate }) {
     const refreshS = Math.max(1, Number(query.get('refresh')) || DEFAULT_REFRESH_S);
     // Without a readable OpenAPI document only the routes every version has are assumed.
     const shown = panels.filter((p) => (capabilities.known ? capabilities.has(p.path) : p.path === '/health' || p.path === '/metrics'));
@@ -20,9 +20,15 @@ export const overviewView = {
     });
     main.append(h('h1', { tabindex: -1 }, 'Overview'), h('p', { class: 'muted' }, `Refreshed every ${refreshS} s while this tab is visible.`), ...mounted.map((m) => m.section));
 
+    /** @type {import('../panels/index.js').PanelContext} */
+    const context = {
+      api, signal,
+      query: () => new URLSearchParams(location.search),
+      setQuery: (q) => navigate(`/admin${q.size > 0 ? `?${q}` : ''}`, { render: false }),
+    };
     const tick = () => Promise.all(mounted.filter((m) => !m.hidden).map(async (m) => {
       try {
-        await m.panel.refresh({ api, signal }, m.body, m.memory);
+        await m.panel.refresh(context, m.body, m.memory);
       } catch (error) {
         if (signal.aborted || (error instanceof ApiError && error.status === 401)) return;
         // A route that is described but answers 404 is not there after all: the panel goes.

@@ -7,8 +7,9 @@ import { AppError, toPointer, validationFailed } from '../errors.ts';
 import { createQueryReader } from '../events/query-string.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventStore } from '../store/event-store.ts';
+import { readAggregateQuery } from './aggregate-query.ts';
 import { readJsonBody } from './json-body.ts';
-import { minPositionParam, minPositionQuery, readFloor } from './min-position.ts';
+import { minPositionQuery, readFloor } from './min-position.ts';
 import { aggregatePath, readPath } from './path-params.ts';
 
 export interface AggregatesRoutesDeps {
@@ -40,22 +41,38 @@ export const snapshotQuery = z.strictObject({
 });
 const readSnapshotQuery = createQueryReader(snapshotQuery);
 
+/**
+ * at_sequence past the aggregate's current sequence: 404, as for an event that does not exist
+ * (yet); the same URL answers once the aggregate gets there. `current` is the loaded sequence,
+ * which is the current one whenever it falls short of at_sequence.
+ */
+function beforeOrAt(atSequence: number, current: number, key: { type: string; id: string }) {
+  if (atSequence <= current) return;
+  throw new AppError('not_found', `aggregate ${key.type} ${key.id} is at sequence ${current}, before ${atSequence}`, {
+    current_sequence: current,
+    errors: [{ pointer: '/at_sequence', detail: `must not exceed the current sequence ${current}` }],
+  });
+}
+
 /** /aggregates/{type}/{id}: current state (when a definition is registered) and snapshots. */
 export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, maxBodyBytes }: AggregatesRoutesDeps) {
   return new Hono()
     .get('/:type/:id', async (c) => {
       const key = aggregateKey(c.req.param());
-      const reads = store.atLeast(readFloor(c, minPositionParam(c)));
+      const query = readAggregateQuery(c.req.queries());
+      const atSequence = query.at_sequence;
+      const reads = store.atLeast(readFloor(c, query.min_position));
       const definition = aggregates.get(key.type);
-      let body: Record<string, unknown>;
+      let body: { aggregate_type: string; aggregate_id: string; sequence: number; state?: unknown };
       if (definition) {
-        const loaded = await loadAggregate(reads, definition, key.id, { eventTypes, logger });
+        const loaded = await loadAggregate(reads, definition, key.id, { eventTypes, logger, atSequence });
         body = { aggregate_type: key.type, aggregate_id: key.id, sequence: loaded.sequence, state: loaded.state };
       } else {
         body = { aggregate_type: key.type, aggregate_id: key.id, sequence: await reads.aggregateSequence(key.type, key.id) };
       }
       if (body.sequence === 0) throw new AppError('not_found', `aggregate ${key.type} ${key.id} has no events`);
-      return c.json(body);
+      if (atSequence !== undefined) beforeOrAt(atSequence, body.sequence, key);
+      return c.json(atSequence === undefined ? body : { ...body, sequence: atSequence });
     })
     .get('/:type/:id/snapshot', async (c) => {
       const key = aggregateKey(c.req.param());

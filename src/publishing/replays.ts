@@ -6,25 +6,15 @@ import type { Logger } from '../observability/logger.ts';
 import type { Sql } from '../postgres/database.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { publishMessages } from './publisher.ts';
+import { listReplays, readReplay, type ReplayState, type ReplayStatus } from './replay-records.ts';
+
+export type { ReplayStatus } from './replay-records.ts';
 
 export type ReplayFilter = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
 
-export interface ReplayStatus {
-  id: string;
-  channel: string | null;
-  status: 'running' | 'completed' | 'failed' | 'cancelled';
-  filter: ReplayFilter;
-  up_to: number;
-  last_position: number;
-  published: number;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface ReplayRunnerOptions {
   /** The events, on background connections. */
-  store: Pick<EventStore, 'query' | 'headPosition'>;
+  store: Pick<EventStore, 'query' | 'headPosition' | 'countEvents'>;
   /** The replays table's own connection pool. */
   sql: Sql;
   redisUrl: string;
@@ -34,9 +24,6 @@ export interface ReplayRunnerOptions {
   pauseMs: number;
   logger: Logger;
 }
-
-// A running replay whose instance stopped renewing it for this long is reported as failed.
-const STALE_AFTER_S = 30;
 
 /**
  * Replays stored events to Redis (seeds 003/004 "Event Replay"): in position order, in batches,
@@ -111,16 +98,13 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
       running.set(id, task);
       return (await this.get(id))!;
     },
-    async get(id: string): Promise<ReplayStatus | undefined> {
-      const [row] = await sql<(Omit<ReplayStatus, 'filter' | 'up_to' | 'last_position' | 'published'> & { filter: string; up_to: string; last_position: string; published: string })[]>`
-        select id, channel, filter::text as filter, up_to, last_position, published, error,
-          case when status = 'running' and updated_at < now() - ${STALE_AFTER_S} * interval '1 second' then 'failed' else status end as status,
-          case when status = 'running' and updated_at < now() - ${STALE_AFTER_S} * interval '1 second' then 'the replaying instance stopped renewing it' else error end as error,
-          to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
-          to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_at
-        from replays where id = ${id}`;
-      if (!row) return undefined;
-      return { ...row, filter: JSON.parse(row.filter), up_to: Number(row.up_to), last_position: Number(row.last_position), published: Number(row.published) };
+    get: (id: string) => readReplay(sql, id),
+    /** The newest replays first. */
+    list: (options: { status?: ReplayState; limit: number }) => listReplays(sql, options),
+    /** What start() would replay now: the events matching, up to the current head; nothing starts. */
+    async preview(filter: ReplayFilter): Promise<{ events: number; up_to: number }> {
+      const upTo = await store.headPosition();
+      return { events: await store.countEvents(filter, upTo), up_to: upTo };
     },
     /** Cancels a running replay; a finished one is returned as it is. */
     async cancel(id: string): Promise<ReplayStatus | undefined> {

@@ -31,16 +31,7 @@ function admitLiteralLimit(n: number): boolean {
 export function eventQuery(q: EventQuery): Statement {
   const params: (string | number)[] = [];
   const param = (value: string | number) => `$${params.push(value)}`;
-  const where: string[] = [];
-  if (q.aggregateType) where.push(`e.aggregate_type = ${param(q.aggregateType)}`);
-  if (q.aggregateId) where.push(`e.aggregate_id = ${param(q.aggregateId)}`);
-  if (q.eventType) where.push(`e.event_type = ${param(q.eventType)}`);
-  if (q.correlationId) where.push(`(e.metadata ->> 'correlation_id') = ${param(q.correlationId)}`);
-  // created_at never decreases along position (append_events() takes it under the append
-  // lock), so [from, to) on created_at is a position range: one probe of the created_at index
-  // per bound, then the position order serves LIMIT without a sort.
-  if (q.from) where.push(`e.position >= ${firstPositionFrom(param(q.from))}`);
-  if (q.to) where.push(`e.position < ${firstPositionFrom(param(q.to))}`);
+  const where = filterConditions(q, param);
   if (q.after !== undefined) where.push(`e.position ${q.order === 'asc' ? '>' : '<'} ${param(q.after)}`);
 
   const planDependsOnValues = !q.aggregateId && !q.correlationId && Boolean(q.aggregateType || q.eventType);
@@ -53,6 +44,21 @@ export function eventQuery(q: EventQuery): Statement {
     order by e.position ${q.order === 'asc' ? 'asc' : 'desc'}
     ${page}`;
   return { text, params };
+}
+
+/** The filters of GET /events but `after`, as conditions on `events e`; values go through `param`. */
+export function filterConditions(q: Omit<EventQuery, 'after' | 'limit' | 'offset' | 'order'>, param: (value: string | number) => string): string[] {
+  const where: string[] = [];
+  if (q.aggregateType) where.push(`e.aggregate_type = ${param(q.aggregateType)}`);
+  if (q.aggregateId) where.push(`e.aggregate_id = ${param(q.aggregateId)}`);
+  if (q.eventType) where.push(`e.event_type = ${param(q.eventType)}`);
+  if (q.correlationId) where.push(`(e.metadata ->> 'correlation_id') = ${param(q.correlationId)}`);
+  // created_at never decreases along position (append_events() takes it under the append
+  // lock), so [from, to) on created_at is a position range: one probe of the created_at index
+  // per bound, then the position order serves LIMIT without a sort.
+  if (q.from) where.push(`e.position >= ${firstPositionFrom(param(q.from))}`);
+  if (q.to) where.push(`e.position < ${firstPositionFrom(param(q.to))}`);
+  return where;
 }
 
 /** A row count written into SQL text; only a safe non-negative integer gets in. */

@@ -7,10 +7,12 @@ import { resolveMoved } from '../lifecycle/archived-resend.ts';
 import { type Connections, sqlConnections } from '../postgres/connections.ts';
 import type { Sql } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
+import { countEvents, type EventFilter } from './event-count.ts';
 import { eventQuery, splitPage } from './event-query.ts';
 import { mergePage, type PageRow, readTiers, sequenceOf as sequenceInJson } from './tiered-reads.ts';
 import { aggregateTypes, countAfter, lastPositionOfType, typeWindow } from './type-positions.ts';
 import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type WriteSnapshotResult } from './snapshots.ts';
+import { projectStats, readStats, type StatsAnswer, type StatsProjection, type StatsQuery, statsPosition } from './stats-rollups.ts';
 
 export interface EventPage {
   /** Canonical JSON of each event, in the query's order. */
@@ -57,6 +59,14 @@ export interface EventStore {
    * the position an append answered); itself when `position` is undefined or every read does.
    */
   atLeast(position: number | undefined): EventStore;
+  /** Events matching a filter after `filter.after` and up to `upTo`, counted, not loaded. */
+  countEvents(filter: EventFilter, upTo: number): Promise<number>;
+  /** Counts the next committed events into the stats rollups, exactly once (stats-rollups.ts). */
+  projectStats(maxEvents: number): Promise<StatsProjection>;
+  /** Event counts per bucket and type, from the rollups only. */
+  stats(q: StatsQuery): Promise<StatsAnswer>;
+  /** How far the stats rollups have counted. */
+  statsPosition(): Promise<number>;
 }
 
 const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLOSE = Buffer.from('],"next_after":');
@@ -171,6 +181,10 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
     typeWindow: (type, after, upTo, size) => use((sql) => typeWindow(sql, type, after, upTo, size)),
     countAfter: (type, after, cap) => use((sql) => countAfter(sql, type, after, cap)),
     atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position), options)),
+    countEvents: (filter, upTo) => use((sql) => countEvents(sql, filter, upTo)),
+    projectStats: (maxEvents) => use((sql) => projectStats(sql, maxEvents)),
+    stats: (q) => use((sql) => readStats(sql, q)),
+    statsPosition: () => use(statsPosition),
   };
   return store;
 }

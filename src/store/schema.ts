@@ -171,5 +171,52 @@ export const replays = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
   },
-  (t) => [check('replays_status_check', sql`${t.status} in ('running', 'completed', 'failed', 'cancelled')`)],
+  (t) => [
+    check('replays_status_check', sql`${t.status} in ('running', 'completed', 'failed', 'cancelled')`),
+    // GET /replays lists the newest first.
+    index('replays_created_at_idx').on(t.createdAt),
+  ],
+);
+
+// Events counted per UTC bucket and event type (GET /stats), at three granularities so that
+// an answer reads at most one row per bucket and type. Kept by the stats projector
+// (src/store/stats-rollups.ts): counts only ever grow; archival and deletion leave them as
+// they are (they count events appended, whatever tier holds them now).
+export const statsRollups = pgTable(
+  'stats_rollups',
+  {
+    granularity: text('granularity').notNull(),
+    bucketStart: timestamp('bucket_start', { withTimezone: true, precision: 6 }).notNull(),
+    eventType: text('event_type').notNull(),
+    aggregateType: text('aggregate_type').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'stats_rollups_pkey', columns: [t.granularity, t.bucketStart, t.eventType] }),
+    check('stats_rollups_granularity_check', sql`${t.granularity} in ('minute', 'hour', 'day')`),
+    check('stats_rollups_count_check', sql`${t.count} >= 0`),
+  ],
+);
+
+// How far each projection of the events (the stats rollups) has counted: written in the same
+// transaction as what it projected, so every event is counted exactly once across crashes.
+export const projectionCheckpoints = pgTable('projection_checkpoints', {
+  name: text('name').primaryKey(),
+  position: bigint('position', { mode: 'number' }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+});
+
+// Named event-browser filters of the admin console (GET/PUT/DELETE /saved-queries).
+export const savedQueries = pgTable(
+  'saved_queries',
+  {
+    name: text('name').primaryKey(),
+    filter: jsonb('filter').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('saved_queries_name_check', sql`${t.name} ~ '^[a-z0-9][a-z0-9_-]{0,63}$'`),
+    check('saved_queries_filter_check', sql`jsonb_typeof(${t.filter}) = 'object'`),
+  ],
 );

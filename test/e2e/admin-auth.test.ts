@@ -61,12 +61,12 @@ describe('admin console with API keys', () => {
     await enterKey(page, READ_KEY);
     await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await expect.poll(() => page.locator('#results tbody tr').count()).toBe(50);
-    expect(await page.locator('#key-status').innerText()).toContain('Key set');
+    expect(await page.locator('#key-status').innerText()).toContain('Key key1 (no admin scope)');
   });
 
   it('refuses a wrong key inside the dialog, showing the problem, and still shows no data', async () => {
     const page = await open('/admin/events');
-    cp!.expectHttpError(401, /^\/events$/);
+    cp!.expectHttpError(401, /^\/auth\/key$/);
     await enterKey(page, 'not-a-key');
     const alert = page.getByRole('dialog').getByRole('alert');
     await alert.waitFor();
@@ -90,26 +90,42 @@ describe('admin console with API keys', () => {
     await page.locator('#panel-health dd').first().waitFor();
   });
 
-  it('a read key browses but cannot start a replay: the 403 is shown and the form disabled', async () => {
+  it('a read key browses, and the console disables replays and saved-query changes before any is refused', async () => {
     const page = await open('/admin/replays');
     await enterKey(page, READ_KEY);
+    await page.getByRole('heading', { name: 'Recent replays' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Preview' }).isDisabled()).toBe(true);
+    expect(await page.locator('.note').innerText()).toContain('needs an admin key');
+    expect(await page.locator('#key-status').innerText()).toContain('no admin scope');
+    await page.getByRole('link', { name: 'Events' }).click();
+    await page.getByRole('heading', { name: 'Saved queries' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    expect(apiCalls.filter((c) => !c.startsWith('GET '))).toEqual([]);
+    expect(apiCalls).toContain('GET /auth/key');
+  });
+
+  it('a 403 still teaches the console when a key lost its admin scope meanwhile', async () => {
+    const page = await open('/admin/replays');
+    await enterKey(page, ADMIN_KEY);
+    await page.getByRole('heading', { name: 'Recent replays' }).waitFor();
+    // As if the key had been admin when the console asked, and no longer is.
+    await page.evaluate(`sessionStorage.setItem('event-service.admin.key', ${JSON.stringify(READ_KEY)})`);
     cp!.expectHttpError(403, /^\/replays$/);
     await page.getByLabel('Aggregate id').fill(data.agent);
-    await page.getByRole('button', { name: 'Start replay' }).click();
+    await page.getByRole('button', { name: 'Preview' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.innerText()).toMatch(/403 Forbidden[\s\S]*lacks the admin scope/);
-    expect(await page.getByRole('button', { name: 'Start replay' }).isDisabled()).toBe(true);
-    expect(await page.locator('.note').innerText()).toContain('needs an admin key');
+    expect(await page.getByRole('button', { name: 'Preview' }).isDisabled()).toBe(true);
     expect(await page.locator('#key-status').innerText()).toContain('no admin scope');
-    expect(apiCalls.filter((c) => c === 'POST /replays')).toHaveLength(1);
   });
 
   it('an admin key starts a replay', async () => {
     const page = await open('/admin/replays');
     await enterKey(page, ADMIN_KEY);
     await page.getByLabel('Aggregate id').fill(data.agent);
-    await page.getByRole('button', { name: 'Start replay' }).click();
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Start replay of 3 events' }).click();
     await page.locator('#replay-status', { hasText: 'completed' }).waitFor({ timeout: 15_000 });
   });
 });

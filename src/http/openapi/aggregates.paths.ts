@@ -1,5 +1,6 @@
 import { snapshotQuery } from '../aggregates.routes.ts';
-import { minPositionHeader, minPositionQuery } from '../min-position.ts';
+import { aggregateQuerySchema } from '../aggregate-query.ts';
+import { minPositionHeader } from '../min-position.ts';
 import { aggregatePath } from '../path-params.ts';
 import { AGGREGATE_ID, snapshotExample } from './examples.ts';
 import { json, type OperationSpec } from './operation.ts';
@@ -10,7 +11,7 @@ export function aggregatesOperations(): OperationSpec[] {
   return [
     {
       method: 'get', path: '/aggregates/{type}/{id}', operationId: 'getAggregate', tag, summary: 'Current sequence (and state, when a definition is registered)',
-      pathParameters: aggregatePath, query: minPositionQuery, headers: minPositionHeader,
+      pathParameters: aggregatePath, query: aggregateQuerySchema, headers: minPositionHeader,
       answers: { 200: json('The aggregate', 'Aggregate', { aggregate_type: 'agent', aggregate_id: AGGREGATE_ID, sequence: 3, state: { name: 'x' } }) },
       problems: [400, 404, 410],
     },

@@ -3,6 +3,8 @@ import { batchInput, eventInput } from '../../events/append-input.ts';
 import { eventFilterSchema } from '../../events/query-input.ts';
 import { snapshotBody } from '../aggregates.routes.ts';
 import { archiveRunBody } from '../archive.routes.ts';
+import { authKeySchema, replayListSchema, replayPreviewSchema, savedQueryListSchema, savedQuerySchema, statsSchema } from '../console-wire-schemas.ts';
+import { savedQueryBody } from '../saved-query-body.ts';
 import { retentionPolicyBody } from '../../lifecycle/policy-input.ts';
 import { archiveRunSchema, archiveRunsSchema, archiveSegmentsSchema, retentionPoliciesSchema, retentionPolicySchema, retentionTiersSchema } from '../lifecycle.schemas.ts';
 import { consumerGroupsSchema, parkedPageSchema, parkedReplayRequestSchema, parkedReplayResultSchema } from '../consumer-groups.schemas.ts';
@@ -37,6 +39,8 @@ export function componentSchemas(maxBatchEvents: number): Record<string, JsonSch
     ['RetentionPolicyBody', retentionPolicyBody], ['ArchiveRunRequest', archiveRunBody], ['RetentionPolicy', retentionPolicySchema],
     ['RetentionPolicies', retentionPoliciesSchema], ['RetentionPolicyTiers', retentionTiersSchema], ['ArchiveRun', archiveRunSchema],
     ['ArchiveRuns', archiveRunsSchema], ['ArchiveSegments', archiveSegmentsSchema],
+    ['Stats', statsSchema], ['AuthKey', authKeySchema], ['ReplayPreview', replayPreviewSchema], ['ReplayList', replayListSchema],
+    ['SavedQuery', savedQuerySchema], ['SavedQueryList', savedQueryListSchema], ['SavedQueryWrite', savedQueryBody],
     ['ConsumerGroups', consumerGroupsSchema], ['ParkedEvents', parkedPageSchema], ['ParkedReplayRequest', parkedReplayRequestSchema], ['ParkedReplayResult', parkedReplayResultSchema],
   ];
   for (const [id, schema] of named) registry.add(schema, { id });

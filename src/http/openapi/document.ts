@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { requiredScope } from '../auth.ts';
 import { aggregatesOperations } from './aggregates.paths.ts';
+import { consoleOperations } from './console.paths.ts';
 import { consumerGroupsOperations } from './consumer-groups.paths.ts';
 import { lifecycleOperations } from './lifecycle.paths.ts';
 import { componentSchemas, jsonSchemaOf, type JsonSchema } from './components.ts';
@@ -89,7 +90,7 @@ function operationOf(op: OperationSpec, authEnabled: boolean) {
  * and the security each route has in auth.ts.
  */
 export function createOpenApi(options: OpenApiOptions) {
-  const operations = [...eventsOperations(options), ...aggregatesOperations(), ...replaysOperations(), ...consumerGroupsOperations(), ...lifecycleOperations(), ...serviceOperations()];
+  const operations = [...eventsOperations(options), ...aggregatesOperations(), ...replaysOperations(), ...consumerGroupsOperations(), ...lifecycleOperations(), ...consoleOperations(), ...serviceOperations()];
   const paths: Record<string, Record<string, ReturnType<typeof operationOf>>> = {};
   for (const op of operations) (paths[op.path] ??= {})[op.method] = operationOf(op, options.authEnabled);
   return {
@@ -104,6 +105,7 @@ export function createOpenApi(options: OpenApiOptions) {
       { name: 'events', description: 'Append, read, query and stream events' },
       { name: 'aggregates', description: 'Aggregate state, snapshots, event type schemas' },
       { name: 'replays', description: 'Republish stored events to Redis' },
+      { name: 'console', description: 'Statistics, key scopes and saved queries, for the admin console and dashboards' },
       { name: 'lifecycle', description: 'Retention policies, archive runs and the archive manifest' },
       { name: 'consumer-groups', description: 'Consumer groups of the Redis Streams mirror, and their parked events' },
       { name: 'service', description: 'Health, readiness, metrics, this description' },

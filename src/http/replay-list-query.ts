@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import type { ReplayState } from '../publishing/replay-records.ts';
+import { parseQuery } from './query-errors.ts';
+
+export const REPLAY_LIST_DEFAULT = 20;
+export const REPLAY_LIST_MAX = 100;
+
+/** GET /replays' query: a status to keep, and how many of the newest to list. */
+export const replayListQuerySchema = z.strictObject({
+  status: z.enum(['running', 'completed', 'failed', 'cancelled'], 'must be running, completed, failed or cancelled').optional(),
+  limit: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, `must be an integer from 1 to ${REPLAY_LIST_MAX}`)
+    .transform(Number)
+    .refine((n) => n <= REPLAY_LIST_MAX, `must be an integer from 1 to ${REPLAY_LIST_MAX}`)
+    .default(REPLAY_LIST_DEFAULT),
+});
+
+export function parseReplayListQuery(query: Record<string, string[]>): { status?: ReplayState; limit: number } {
+  const q = parseQuery(replayListQuerySchema, query, ['status', 'limit']);
+  return q.status ? { status: q.status, limit: q.limit } : { limit: q.limit };
+}

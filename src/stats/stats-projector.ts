@@ -1,0 +1,86 @@
+import type { Logger } from '../observability/logger.ts';
+import type { EventStore } from '../store/event-store.ts';
+
+export interface StatsProjectorOptions {
+  store: Pick<EventStore, 'projectStats'>;
+  /** Most events counted per transaction. */
+  batchSize: number;
+  /** How long an idle projector waits for a wake-up before it looks again anyway. */
+  idleMs: number;
+  logger: Logger;
+}
+
+export interface StatsProjector {
+  start(): void;
+  /** A commit reached `position` (this instance's, or one another instance announced). */
+  notify(position: number): void;
+  /** The checkpoint as this instance last saw it (0 before its first step). */
+  position(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps the stats rollups up to date after commits, off the append path: it counts committed
+ * events in position order in transactions that also move its checkpoint (exactly once across
+ * crashes). Every instance runs one; the checkpoint row's lock lets one count at a time and
+ * the others pass. Wake-ups come from commits; polling every `idleMs` covers lost ones.
+ */
+export function createStatsProjector(options: StatsProjectorOptions): StatsProjector {
+  const log = options.logger.child({ component: 'stats' });
+  let stopping = false;
+  let seen = 0;
+  let known = 0;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  async function run() {
+    let backoff = 100;
+    let failing = false;
+    while (!stopping) {
+      try {
+        const step = await options.store.projectStats(options.batchSize);
+        if (failing) log.info('stats projection resumed');
+        failing = false;
+        backoff = 100;
+        if (step.locked) seen = step.position;
+        // A full batch: more are waiting. Otherwise sleep until a commit beyond what was seen.
+        if (step.locked && step.events === options.batchSize) continue;
+        if (stopping) return;
+        if (!step.locked || step.events === 0 || known <= seen) await sleep(options.idleMs);
+      } catch (error) {
+        if (!failing) log.warn({ err: (error as Error).message }, 'stats projection failed; retrying');
+        failing = true;
+        if (stopping) return;
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  }
+
+  return {
+    start() {
+      loop ??= run();
+    },
+    notify(position) {
+      known = Math.max(known, position);
+      if (position > seen) wake?.();
+    },
+    position: () => seen,
+    async stop() {
+      stopping = true;
+      wake?.();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsolePage, launchBrowser, openConsolePage, screenshot, serveApp } from '../support/browser.ts';
+import { seedConsoleData } from '../support/console-data.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+let t: TestService;
+let browser: Browser;
+let server: Awaited<ReturnType<typeof serveApp>>;
+let data: Awaited<ReturnType<typeof seedConsoleData>>;
+let cp: ConsolePage | undefined;
+
+beforeAll(async () => {
+  // Small, slow replay batches: a replay of 60 events runs long enough to be cancelled.
+  [t, browser] = await Promise.all([startTestService({ REPLAY_BATCH_SIZE: '5', REPLAY_PAUSE_MS: '500' }), launchBrowser()]);
+  server = await serveApp(t.app);
+  data = await seedConsoleData(t);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+afterEach(async () => {
+  const problems = cp?.problems() ?? [];
+  await cp?.close();
+  cp = undefined;
+  expect(problems).toEqual([]);
+});
+
+async function open(path: string) {
+  cp = await openConsolePage(browser);
+  await cp.page.goto(server.url + path);
+  return cp.page;
+}
+
+describe('admin console: replays', () => {
+  it('previews the count before starting, then follows the replay to completion', async () => {
+    const page = await open('/admin/replays');
+    await page.getByLabel('Aggregate id').fill(data.agent);
+    await page.getByLabel('Channel (optional)').fill('replay:console-test');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const agentEvents = data.events.filter((e) => e.aggregate_id === data.agent);
+    const head = data.events.at(-1)!.position;
+    await page.locator('#replay-preview', { hasText: `${agentEvents.length} events match, up to position ${head}.` }).waitFor();
+    expect(Number((await t.sql`select count(*) as n from replays`)[0]!.n)).toBe(0);
+    await screenshot(page, 'replay-preview');
+    // A changed form needs a new preview.
+    await page.getByLabel('Event type').fill('agent.renamed');
+    expect(await page.locator('#replay-preview').innerText()).toBe('');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Start replay of 1 event' }).click();
+    await page.waitForURL(/\/admin\/replays\/[0-9a-f-]{36}$/);
+    await page.locator('#replay-status', { hasText: 'completed' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('main').innerText()).toContain('1 events published');
+    const [value, max] = await page.locator('#replay-progress').evaluate((p) => [p.getAttribute('value'), p.getAttribute('max')]);
+    expect(Number(value)).toBeGreaterThan(0);
+    expect(value).toBe(max);
+    const filter = JSON.parse((await page.locator('.facts code').innerText()));
+    expect(filter).toEqual({ aggregate_id: data.agent, event_type: 'agent.renamed' });
+    await screenshot(page, 'replay');
+  });
+
+  it('lists every replay newest first with its progress; the status filter is in the URL through a reload; cancel', async () => {
+    const page = await open('/admin/replays');
+    await page.getByLabel('Aggregate id').fill(data.busyTask);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Start replay of 60 events' }).click();
+    await page.locator('#replay-status', { hasText: 'running' }).waitFor();
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByRole('link', { name: 'Replays' }).click();
+    const row = page.locator(`#replay-list tr[data-id="${id}"]`);
+    await row.waitFor();
+    expect(await page.locator('#replay-list tbody tr').first().getAttribute('data-id')).toBe(id);
+    expect(await row.innerText()).toContain('running');
+    // Progress moves on the list while it runs.
+    const progress = () => row.locator('progress').evaluate((p) => Number(p.getAttribute('value')));
+    const first = await progress();
+    await expect.poll(progress, { timeout: 10_000 }).toBeGreaterThan(first);
+    await screenshot(page, 'replays');
+
+    await row.getByRole('link', { name: `…${id.slice(-8)}` }).click();
+    await page.getByRole('button', { name: 'Cancel replay' }).click();
+    await page.locator('#replay-status', { hasText: 'cancelled' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel replay' }).isHidden()).toBe(true);
+
+    await page.getByRole('link', { name: 'Replays' }).click();
+    await page.getByLabel('Status').selectOption('cancelled');
+    await page.waitForURL(/\?status=cancelled$/);
+    await page.reload();
+    await page.locator(`#replay-list tr[data-id="${id}"]`).waitFor();
+    expect(await page.getByLabel('Status').inputValue()).toBe('cancelled');
+    expect(await page.locator('#replay-list tbody tr').allInnerTexts()).toEqual([expect.stringContaining('cancelled')]);
+    await page.getByLabel('Status').selectOption('running');
+    await page.getByText('None.').waitFor();
+  });
+});

@@ -1,0 +1,87 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsolePage, launchBrowser, openConsolePage, overflowsHorizontally, screenshot, serveApp } from '../support/browser.ts';
+import { seedConsoleData } from '../support/console-data.ts';
+import { get } from '../support/http.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { seedHistory } from '../support/stats-history.ts';
+import { waitUntil } from '../support/wait.ts';
+
+let t: TestService;
+let browser: Browser;
+let server: Awaited<ReturnType<typeof serveApp>>;
+let cp: ConsolePage | undefined;
+let history: number;
+
+beforeAll(async () => {
+  [t, browser] = await Promise.all([startTestService(), launchBrowser()]);
+  history = await seedHistory(t.sql);
+  const data = await seedConsoleData(t);
+  const head = data.events.at(-1)!.position;
+  expect(await waitUntil(async () => (await get(t.app, '/stats')).body.up_to >= head)).toBe(true);
+  server = await serveApp(t.app);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+afterEach(async () => {
+  const problems = cp?.problems() ?? [];
+  await cp?.close();
+  cp = undefined;
+  expect(problems).toEqual([]);
+});
+
+async function open(path: string, width = 1280) {
+  cp = await openConsolePage(browser, { width });
+  await cp.page.goto(server.url + path);
+  return cp.page;
+}
+
+const totals = async (page: Page) => Object.fromEntries((await page.locator('#stats-totals tbody tr').allInnerTexts()).map((row) => {
+  const [type, n] = row.split('\t');
+  return [type!.trim(), Number(n!.replace(/,/g, ''))];
+}));
+
+describe('admin console: events over time', () => {
+  it('charts the counts of GET /stats per event type, with their totals', async () => {
+    const page = await open('/admin');
+    await page.locator('#stats-chart canvas').waitFor();
+    const shown = await totals(page);
+    const expected = (await get(t.app, '/stats?bucket=hour')).body.totals;
+    expect(shown).toEqual(expected);
+    expect(Object.values(shown).reduce((a, b) => a + b, 0)).toBe(history + 67);
+    expect(await page.locator('#panel-stats [role="status"]').innerText()).toMatch(/events, last 24 hours by hour \(UTC\); counted up to position/);
+    await screenshot(page, 'overview');
+  });
+
+  it('keeps the bucket, range and aggregate type in the URL, through a reload', async () => {
+    const page = await open('/admin');
+    await page.locator('#stats-chart canvas').waitFor();
+    await page.getByLabel('Bucket', { exact: true }).selectOption('minute');
+    await page.getByLabel('Range', { exact: true }).selectOption('6h');
+    await page.getByLabel('Aggregate type', { exact: true }).fill('task');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ bucket: 'minute', range: '6h', aggregate_type: 'task' });
+    await expect.poll(async () => Object.keys(await totals(page))).toEqual(expect.arrayContaining(['task.assigned', 'task.created', 'task.progressed']));
+    expect(Object.keys(await totals(page)).every((k) => k.startsWith('task.'))).toBe(true);
+    await page.reload();
+    await page.locator('#stats-totals').waitFor();
+    expect(await page.getByLabel('Bucket', { exact: true }).inputValue()).toBe('minute');
+    expect(await page.getByLabel('Range', { exact: true }).inputValue()).toBe('6h');
+    expect(await page.getByLabel('Aggregate type', { exact: true }).inputValue()).toBe('task');
+    expect(Object.keys(await totals(page)).every((k) => k.startsWith('task.'))).toBe(true);
+    // Ranges over 10,000 minute buckets cannot be chosen with minutes.
+    expect(await page.locator('#f-range option[value="30d"]').isDisabled()).toBe(true);
+    await page.getByLabel('Bucket', { exact: true }).selectOption('day');
+    await expect.poll(() => new URL(page.url()).searchParams.get('bucket')).toBe('day');
+    expect(await page.locator('#f-range option[value="90d"]').isDisabled()).toBe(false);
+  });
+
+  it('fits 390 px without scrolling sideways', async () => {
+    const page = await open('/admin?bucket=hour&range=24h', 390);
+    await page.locator('#stats-chart canvas').waitFor();
+    expect(await overflowsHorizontally(page)).toBe(false);
+  });
+});
