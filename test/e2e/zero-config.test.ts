@@ -196,6 +196,9 @@ describe('the embedded server and its data directory', () => {
     const deadline = Date.now() + 10_000;
     while (!p.output().includes('stopped unexpectedly') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(p.output()).toContain('the embedded PostgreSQL stopped unexpectedly');
-    expect((await fetch(`${p.url}/health`)).status).toBe(503);
+    const health = await fetch(`${p.url}/health`).catch((error: Error) => {
+      throw new Error(`the service is gone (${error.message}):\n${p.output()}`);
+    });
+    expect(health.status).toBe(503);
   });
 });

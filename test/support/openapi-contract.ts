@@ -14,7 +14,8 @@ function retarget<T>(value: T): T {
 
 /** Ajv 2020, strict, holding the document's component schemas; compile() takes a schema of the document. */
 export function createAjv(document: Json) {
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  // Strict, but a union of primitive types (type: [string, number]) is plain JSON Schema.
+  const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
   ajv.addSchema({ $id: ROOT, $defs: retarget(document.components.schemas) });
   return { ajv, compile: (schema: Json): ValidateFunction => ajv.compile(retarget(schema)) };
 }
