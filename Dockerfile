@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
-# Build stage: every dependency from the lockfile; `npm ci` compiles the package (prepare).
+# Build stage: every dependency from the lockfile; `npm ci` patches postgres.js and compiles
+# the package (prepare).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY patches ./patches
 COPY src ./src
 RUN npm ci --no-audit --no-fund
 
@@ -18,6 +20,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=8011
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+# postgres.js as patched by the build stage (patches/: a deferred write after a close).
+COPY --from=build /app/node_modules/postgres ./node_modules/postgres
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY drizzle ./drizzle

@@ -130,6 +130,23 @@ describe('every route answers as the document says', () => {
     expect((await call(open, 'GET', '/archive/segments?limit=0')).status).toBe(400);
   });
 
+  it('console: stats, the presented key, saved queries, the replay list and a replay preview', async () => {
+    expect((await call(open, 'GET', '/stats?bucket=hour')).body.buckets).toBeDefined();
+    expect((await call(open, 'GET', '/stats?bucket=fortnight')).status).toBe(400);
+    expect((await call(open, 'GET', '/auth/key')).body.auth).toBe('open');
+    expect((await call(secured, 'GET', '/auth/key', { headers: { authorization: 'Bearer reader-secret' } })).body.scopes).toEqual(['read']);
+    expect((await call(open, 'PUT', '/saved-queries/contract', { json: { filter: { event_type: 'task.failed' } } })).status).toBe(201);
+    expect((await call(open, 'PUT', '/saved-queries/contract', { json: { filter: { event_type: 'task.failed', order: 'desc' } } })).status).toBe(200);
+    expect((await call(open, 'PUT', '/saved-queries/contract', { json: { filter: { nope: 1 } } })).status).toBe(422);
+    expect((await call(open, 'GET', '/saved-queries')).body.saved_queries.map((q: any) => q.name)).toContain('contract');
+    expect((await call(open, 'GET', '/saved-queries/contract')).body.filter.order).toBe('desc');
+    expect((await call(open, 'DELETE', '/saved-queries/contract')).status).toBe(204);
+    expect((await call(open, 'GET', '/saved-queries/contract')).status).toBe(404);
+    expect((await call(open, 'GET', '/saved-queries/Not%20A%20Name')).status).toBe(400);
+    expect((await call(open, 'GET', '/replays?limit=5')).status).toBe(200);
+    expect((await call(open, 'POST', '/replays', { json: { filter: { aggregate_type: 'nothing-here' }, dry_run: true } })).body.events).toBe(0);
+  });
+
   it('service routes, unknown paths (404) and methods (405)', async () => {
     for (const path of ['/health', '/ready', '/metrics', '/openapi.json', '/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js']) {
       expect((await call(open, 'GET', path)).status, path).toBe(200);
