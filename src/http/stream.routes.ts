@@ -7,6 +7,7 @@ import type { CommitSignal } from '../store/commit-signal.ts';
 import { positionOf } from '../store/event-record.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readFloor } from './min-position.ts';
+import { createSharedPages } from './shared-pages.ts';
 
 export interface StreamRoutesDeps {
   store: EventStore;
@@ -29,6 +30,7 @@ export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).describ
  * has been written to the client, so a slow client holds at most one page in memory.
  */
 export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: StreamRoutesDeps) {
+  const sharedPage = createSharedPages(store);
   return new Hono().get('/', async (c) => {
     const filters = parseEventFilters(c.req.queries());
     const lastEventId = c.req.header('last-event-id')?.trim();
@@ -51,9 +53,7 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: St
         let lastWrite = Date.now();
         await stream.write(': connected\n\n');
         while (!ended()) {
-          const headBefore = commits.head;
-          // On a replica, a page must reflect headBefore: the cursor skips to it below.
-          const page = await store.atLeast(Math.max(floor, headBefore)).query({ ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
+          const { page, covers } = await sharedPage(floor, commits.head, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
           for (const json of page.events) {
             const position = positionOf(json);
             await stream.writeSSE({ id: String(position), data: json });
@@ -62,8 +62,8 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: St
             if (ended()) return;
           }
           if (page.nextAfter !== null) continue;
-          // Nothing more matches up to the head read before the query: skip past it.
-          cursor = Math.max(cursor, headBefore);
+          // Nothing more matches up to the head the page covers: skip past it.
+          cursor = Math.max(cursor, covers);
           await commits.waitBeyond(cursor, Math.max(0, heartbeatMs - (Date.now() - lastWrite)), abort.signal);
           if (Date.now() - lastWrite >= heartbeatMs && !ended()) {
             await stream.write(': heartbeat\n\n');

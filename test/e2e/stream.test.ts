@@ -73,6 +73,24 @@ describe('GET /events/stream', () => {
     expect(sse.messages().map((m) => m.event.id)).toEqual(stored.map((e: { id: string }) => e.id));
   });
 
+  it('many readers following at once, with and without filters, each get every matching event once, in order', async () => {
+    const readers = await Promise.all(Array.from({ length: 24 }, async (_, i) => ({ filtered: i % 2 === 0, sse: readSse(await open(i % 2 === 0 ? '?aggregate_type=crowd' : '')) })));
+    await Promise.all(readers.map((r) => r.sse.waitFor(() => r.sse.events.length > 0)));
+    const appended = (await Promise.all(Array.from({ length: 8 }, async () => {
+      const mine = [];
+      for (let i = 0; i < 15; i++) mine.push(await append(i % 3 === 0 ? 'other.created' : 'crowd.created', newId()));
+      return mine;
+    }))).flat().sort((a, b) => a.position - b.position);
+    const crowd = appended.filter((e) => e.event_type === 'crowd.created').map((e) => e.position);
+    const all = appended.map((e) => e.position);
+    for (const r of readers) {
+      const wanted = r.filtered ? crowd : all;
+      expect(await r.sse.waitFor(() => r.sse.messages().filter((m) => m.id >= wanted[0]!).length >= wanted.length)).toBe(true);
+      await r.sse.close();
+      expect(r.sse.messages().map((m) => m.id).filter((p) => p >= wanted[0]!)).toEqual(wanted);
+    }
+  });
+
   it('refuses bad filters, a bad Last-Event-ID and paging parameters with 400', async () => {
     for (const qs of ['?aggregate_type=*', '?limit=5', '?order=desc', '?after=x', '?nope=1']) {
       const res = await open(qs);

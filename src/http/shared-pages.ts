@@ -1,0 +1,35 @@
+import type { EventQuery } from '../events/query-input.ts';
+import type { EventPage, EventStore } from '../store/event-store.ts';
+
+export interface SharedPage {
+  page: EventPage;
+  /** Every matching event at or below this position is in the page or before `q.after`. */
+  covers: number;
+}
+
+/**
+ * One query for the stream readers that ask for the same page: readers following the head
+ * with the same filters are woken by a commit at the same cursor. A page is shared between
+ * requests with the same filters, cursor and floor; it covers the head its first reader saw,
+ * so a reader that saw a later head moves its cursor only that far and asks again. A query in
+ * flight is shared with anyone; a settled page, for `keepMs`, only with readers that saw no
+ * later head, so none of them is handed the same page twice.
+ */
+export function createSharedPages(store: Pick<EventStore, 'atLeast'>, keepMs = 250) {
+  const pages = new Map<string, { answer: Promise<SharedPage>; covers: number; settled: boolean }>();
+  return function sharedPage(floor: number, head: number, q: EventQuery): Promise<SharedPage> {
+    const key = JSON.stringify([floor, q.after, q.limit, q.offset, q.order, q.aggregateType, q.aggregateId, q.eventType, q.correlationId, q.from, q.to, q.tier, q.minPosition]);
+    const shared = pages.get(key);
+    if (shared && (!shared.settled || shared.covers >= head)) return shared.answer;
+    const entry = { answer: store.atLeast(Math.max(floor, head)).query(q).then((page) => ({ page, covers: head })), covers: head, settled: false };
+    pages.set(key, entry);
+    const forget = () => {
+      if (pages.get(key) === entry) pages.delete(key);
+    };
+    entry.answer.then(() => {
+      entry.settled = true;
+      setTimeout(forget, keepMs).unref();
+    }, forget);
+    return entry.answer;
+  };
+}
