@@ -10,7 +10,6 @@ export interface EventRecord {
 const POSITION = /"position":(\d+)/;
 const AGGREGATE_TYPE = /"aggregate_type":"([^"]+)"/;
 
-/** The position of an event given as its canonical JSON. */
 export function positionOf(json: string): number {
   return Number(POSITION.exec(json)![1]);
 }
