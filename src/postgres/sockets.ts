@@ -1,6 +1,5 @@
 import { connect, type Socket } from 'node:net';
 
-/** Where postgres.js asks a socket to go (its parsed options). */
 export interface SocketTarget {
   host: string[];
   port: number[];
@@ -8,13 +7,11 @@ export interface SocketTarget {
 }
 
 /**
- * The sockets of every client to one server. A server that stops answering leaves its
- * connections open and silent (a stopped process, a network dropping packets): no error comes
- * and TCP gives up only after minutes. Destroying them fails what waits on them at once, and
- * each client connects afresh on its next query.
+ * A server that stops answering leaves connections open and silent for minutes; destroying the
+ * sockets fails what waits at once, and each client reconnects on its next query.
  */
 export interface ServerSockets {
-  /** postgres.js's `socket` option (a documented hook: the function returns a duplex stream). */
+  /** postgres.js's documented `socket` option. */
   open(target: SocketTarget): Socket;
   destroyAll(error: Error): void;
 }
