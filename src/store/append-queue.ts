@@ -10,7 +10,6 @@ export interface AppendQueueOptions {
   maxInFlight: number;
   /** Most events one transaction takes; a single larger request still goes alone. */
   maxBatchEvents: number;
-  /** Called after each commit with the events it created, in position order. */
   onCommitted?: (created: EventRecord[]) => void;
   onBatch?: (events: number) => void;
 }
@@ -23,15 +22,11 @@ interface Pending {
 
 export interface AppendQueue {
   append(events: NewEvent[]): Promise<AppendOutcome>;
-  /** Resolves once every append accepted so far has finished. */
   drain(): Promise<void>;
   inFlight(): number;
 }
 
-/**
- * Group commit: appends arriving while a transaction is in flight go together in the next one,
- * each keeping its own outcome. With nothing in flight an append starts at once (no idle latency).
- */
+/** Group commit: appends arriving while a transaction is in flight share the next one, each with its own outcome. */
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   const { maxInFlight } = options;
   if (!(maxInFlight >= 1)) throw new Error('the append queue needs at least one transaction in flight');

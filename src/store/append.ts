@@ -45,7 +45,6 @@ export async function withPartitions<T>(sql: Sql, events: number, append: () => 
   }
 }
 
-/** Each request's outcome from the append functions' rows, one per item in call order. */
 export function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOutcome[] {
   let offset = 0;
   return requests.map((events) => {

@@ -25,10 +25,8 @@ export interface CommitNotifications {
 }
 
 /**
- * Cross-instance wake-ups: after a local commit, NOTIFY the head position on a connection of its
- * own (outside the serialised append, synchronous_commit off, coalesced). A hint only: polling
- * stays the safety net, and the head is read after each (re)LISTEN. No NOTIFY while no other
- * instance LISTENs (found in pg_stat_activity), rechecked at most every RECHECK_ALONE_MS.
+ * Cross-instance wake-ups: NOTIFY the head on a connection of its own, outside the append, only
+ * while another instance LISTENs. A hint only: polling stays the safety net.
  */
 export function createCommitNotifications(options: CommitNotificationsOptions): CommitNotifications {
   const log = options.logger.child({ component: 'commit-notifications' });

@@ -1,7 +1,6 @@
 import type { EventStore } from './event-store.ts';
 
 export interface CommitSignal {
-  /** The highest position known to be committed. */
   readonly head: number;
   notify(position: number): void;
   /** Resolves once the head passes `position`, or after `timeoutMs`, or when aborted. */
@@ -9,10 +8,7 @@ export interface CommitSignal {
   stop(): void;
 }
 
-/**
- * Wakes SSE readers on new commits: at once for local and announced ones, and, in case an
- * announcement is lost, by polling the head every `pollIntervalMs` while anyone waits.
- */
+/** Wakes SSE readers at once on local and announced commits, and polls the head while anyone waits in case one is lost. */
 export function createCommitSignal(store: Pick<EventStore, 'headPosition'>, pollIntervalMs: number): CommitSignal {
   let head = 0;
   const waiters = new Set<{ position: number; wake: () => void }>();

@@ -2,7 +2,6 @@ import type { EventQuery } from '../events/query-input.ts';
 import type { Sql } from '../postgres/database.ts';
 import { filterConditions } from './event-query.ts';
 
-/** The filters of GET /events without paging (what a replay republishes). */
 export type EventFilter = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
 
 /** Events matching `filter` in (filter.after, upTo], counted in PostgreSQL, never loaded. */

@@ -15,11 +15,9 @@ function admitLiteralLimit(n: number): boolean {
 }
 
 /**
- * The SQL of GET /events, fetching limit + 1 rows in position (commit) order, so paging with
- * `after` never skips a row. PostgreSQL keeps a generic plan only if it costs no more than a
- * custom one and costs a parameter LIMIT at a tenth of the rows, so the limit is inlined where
- * one plan suits every value. A type filter alone stays a parameter: a rare type wants its own
- * index, a common one the position index.
+ * GET /events' SQL: limit + 1 rows in position (commit) order, so paging never skips a row. The
+ * limit is inlined where one plan suits every value (PostgreSQL costs a parameter LIMIT at a tenth
+ * of the rows); a type filter alone stays a parameter, planned per value.
  */
 export function eventQuery(q: EventQuery): Statement {
   const params: (string | number)[] = [];
@@ -39,7 +37,6 @@ export function eventQuery(q: EventQuery): Statement {
   return { text, params };
 }
 
-/** The filters of GET /events but `after`, as conditions on `events e`; values go through `param`. */
 export function filterConditions(q: Omit<EventQuery, 'after' | 'limit' | 'offset' | 'order'>, param: (value: string | number) => string): string[] {
   const where: string[] = [];
   if (q.aggregateType) where.push(`e.aggregate_type = ${param(q.aggregateType)}`);
@@ -59,7 +56,6 @@ export function rowCountLiteral(n: number): string {
   return String(n);
 }
 
-// The first position at or after an instant (a parameter), or the largest bigint if there is none.
 function firstPositionFrom(instant: string): string {
   return `coalesce((select s.position from events s where s.created_at >= ${instant}::timestamptz
     order by s.created_at, s.position limit 1), 9223372036854775807)`;

@@ -1,4 +1,3 @@
-/** A stored event as the store hands it out: its canonical JSON (event_json()) plus the keys publishing needs. */
 export interface EventRecord {
   position: number;
   aggregateType: string;

@@ -15,7 +15,6 @@ import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type Wr
 import { projectStats, readStats, type StatsAnswer, type StatsProjection, type StatsQuery, statsPosition } from './stats-rollups.ts';
 
 export interface EventPage {
-  /** Canonical JSON of each event, in the query's order. */
   events: string[];
   /** The position to pass as `after` for the next page, or null after the last one. */
   nextAfter: number | null;
@@ -26,33 +25,28 @@ export interface EventPage {
  * event_json(), so a read, an append's answer and a Redis message carry the same bytes.
  */
 export interface EventStore {
-  /** Appends requests in one transaction, each all or nothing with its own outcome. */
   append(requests: NewEvent[][]): Promise<AppendOutcome[]>;
   /** undefined: no such id; throws `gone` for an event retention deleted. */
   getEvent(id: string, options?: { tier?: 'hot' | 'all' }): Promise<string | undefined>;
   query(q: EventQuery): Promise<EventPage>;
-  /** GET /events' response body, built from the bytes PostgreSQL sent. */
   queryBody(q: EventQuery): Promise<Buffer<ArrayBuffer>>;
   /**
    * An aggregate's events after a sequence, in sequence order; `afterPosition` (the position at
    * `afterSequence`, if known) saves finding it. Throws `gone` for events retention deleted.
    */
   readAggregate(aggregateType: string, aggregateId: string, afterSequence: number, limit: number, afterPosition?: number): Promise<string[]>;
-  /** The aggregate's current sequence (0: no events). */
   aggregateSequence(aggregateType: string, aggregateId: string): Promise<number>;
   /** The newest committed position (0 for an empty store). */
   headPosition(): Promise<number>;
   readSnapshot(aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined>;
   writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
   aggregateTypes(): Promise<string[]>;
-  /** The newest position of an aggregate type at or below `atMost` (0: none). */
   lastPositionOfType(aggregateType: string, atMost: number): Promise<number>;
   typeWindow(aggregateType: string, after: number, upTo: number, size: number): Promise<{ start: number | null; all: boolean }>;
   countAfter(aggregateType: string, after: number, cap: number): Promise<number>;
   /** A store whose reads see every event up to `position` (read-your-writes on a replica). */
   atLeast(position: number | undefined): EventStore;
   countEvents(filter: EventFilter, upTo: number): Promise<number>;
-  /** Counts the next committed events into the stats rollups, exactly once (stats-rollups.ts). */
   projectStats(maxEvents: number): Promise<StatsProjection>;
   stats(q: StatsQuery): Promise<StatsAnswer>;
   statsPosition(): Promise<number>;
@@ -175,8 +169,7 @@ const pageOf = (rows: { json: string; position: string }[], limit: number): Even
   return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
 };
 
-// An aggregate's events after afterSequence that are no longer hot: archived ones in sequence
-// order, or `gone` when retention deleted some.
+// Archived events after afterSequence in sequence order, or `gone` when retention deleted some.
 async function olderEvents(sql: Sql, archive: ArchiveReader, type: string, id: string, afterSequence: number, limit: number): Promise<string[]> {
   const [aggregate] = await sql<{ first_retained_sequence: string }[]>`
     select first_retained_sequence from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
@@ -200,7 +193,6 @@ function positionBefore(sql: Sql, type: string, id: string, sequence: number) {
     ) s), 9223372036854775806)`;
 }
 
-/** The newest committed position, on a client of its own (commit notifications, polling). */
 export async function headPosition(sql: Sql): Promise<number> {
   const [row] = await sql<{ last_position: string }[]>`select last_position from events_head`;
   return Number(row?.last_position ?? 0);

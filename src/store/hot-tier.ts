@@ -3,7 +3,6 @@ import type { SegmentRow } from '../lifecycle/segment-row.ts';
 import { createdAtFromMicros } from '../lifecycle/segment-row.ts';
 import type { Sql } from '../postgres/database.ts';
 
-/** A partition of events: positions [from, to). */
 export interface Partition {
   name: string;
   from: number;
@@ -69,7 +68,6 @@ export function createHotTier(sql: Sql) {
       const [row] = await sql<{ n: string }[]>`select count(*) as n from ${sql(name)}`;
       return Number(row!.n);
     },
-    /** Up to `limit` events of a type with after < position < before, in position order. */
     async readRows(type: string, after: number, before: number, limit: number): Promise<SegmentRow[]> {
       const rows = await sql<(Omit<SegmentRow, 'created_at' | 'sequence' | 'position'> & { sequence: string; position: string; created_us: string })[]>`
         select id::text, event_type, aggregate_type, aggregate_id::text, sequence, position, payload::text as payload,
@@ -83,7 +81,6 @@ export function createHotTier(sql: Sql) {
 
 export type HotTier = ReturnType<typeof createHotTier>;
 
-/** In a transaction: removes a type's events in [from, to) (events_remove); returns how many left. */
 export async function removeEvents(tx: TransactionSql, type: string, from: number, to: number, reason: 'archived' | 'deleted'): Promise<number> {
   const [row] = await tx<{ n: string }[]>`select events_remove(${type}, ${from}, ${to}, ${reason}) as n`;
   return Number(row!.n);

@@ -6,13 +6,11 @@ export interface PartitionMaintenanceOptions {
   sql: Sql;
   logger: Pick<Logger, 'warn'>;
   intervalMs: number;
-  /** The size of partitions made from now on (EVENTS_PARTITION_SIZE); unset keeps the stored one. */
   partitionSize?: number;
 }
 
 export interface PartitionMaintenance {
   start(): void;
-  /** Told the head after each local commit: the next partition is made as soon as it is the last one. */
   notifyHead(position: number): void;
   runOnce(): Promise<void>;
   stop(): Promise<void>;

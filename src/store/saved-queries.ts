@@ -26,7 +26,6 @@ export function createSavedQueries(on: Connections | Sql) {
       const [row] = await sql<Row[]>`select ${columns(sql)} from saved_queries where name = ${name}`;
       return row ? toQuery(row) : undefined;
     }),
-    /** Stores the filter under the name; `created` tells a new name from a replaced one. */
     put: (name: string, filter: SavedQuery['filter']) => write(async (sql) => {
       const [row] = await sql<(Row & { created: boolean })[]>`
         insert into saved_queries as q (name, filter) values (${name}, ${JSON.stringify(filter)}::text::jsonb)

@@ -13,7 +13,6 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-// Names as in SPEC §2; the same pattern is enforced by zod in src/events/names.ts.
 const NAME = `[a-z][a-z0-9_-]{0,63}`;
 
 // Partitioned by range of position in the migrations, which drizzle cannot express. Unique

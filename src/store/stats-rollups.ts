@@ -12,7 +12,6 @@ export interface StatsQuery {
 }
 
 export interface StatsRow {
-  /** The bucket's start, UTC, e.g. 2026-11-23T01:00:00Z. */
   start: string;
   eventType: string;
   count: number;
@@ -70,7 +69,6 @@ export async function statsPosition(sql: Sql): Promise<number> {
   return Number(row?.position ?? 0);
 }
 
-/** The rollup rows of a query by bucket and type, and the checkpoint they reflect (one snapshot). */
 export async function readStats(sql: Sql, q: StatsQuery): Promise<StatsAnswer> {
   const rows = await sql<{ up_to: string; start: string | null; event_type: string | null; count: string | null }[]>`
     select c.position as up_to, r.start, r.event_type, r.count

@@ -10,9 +10,8 @@ export interface PageRow {
 }
 
 /**
- * The hot read, then the archive's candidate segments (an event archived in between is in both,
- * de-duplicated by position, never in neither). On one connection both are sent together; on a
- * pool the second waits for the first.
+ * The hot read, then the archive's candidates: an event archived in between is in both (de-duplicated
+ * by position), never in neither. On a pool the second waits for the first.
  */
 export async function readTiers<T>(sql: Sql, pipelined: boolean, archive: ArchiveReader, q: EventQuery, hot: () => PromiseLike<unknown> & { execute(): unknown }): Promise<{ hot: T; first: Candidate[] }> {
   if (pipelined) {
@@ -25,10 +24,7 @@ export async function readTiers<T>(sql: Sql, pipelined: boolean, archive: Archiv
   return { hot: rows as unknown as T, first: await archive.segments(sql, q) };
 }
 
-/**
- * A GET /events page across tiers: `hot` (fetched with limit + 1 + offset, no offset) merged with
- * archived events in the query's order, without duplicates; the archive is read only up to the last hot row.
- */
+/** A GET /events page across tiers, merged in the query's order; the archive is read only up to the last hot row. */
 export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery, hot: PageRow[], first: Candidate[]): Promise<{ events: string[]; nextAfter: number | null }> {
   const n = q.offset + q.limit + 1;
   const asc = q.order === 'asc';

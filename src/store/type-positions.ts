@@ -1,6 +1,5 @@
 import type { Sql } from '../postgres/database.ts';
 
-
 /** Every aggregate type that has events: one index probe per type (a loose index scan). */
 export async function aggregateTypes(sql: Sql): Promise<string[]> {
   const rows = await sql<{ aggregate_type: string }[]>`
@@ -34,7 +33,6 @@ export async function typeWindow(sql: Sql, aggregateType: string, after: number,
   return { start: first ? Number(first.position) : null, all: true };
 }
 
-/** Events of the type after a position, counted up to `cap` (a consumer group's lag). */
 export async function countAfter(sql: Sql, aggregateType: string, after: number, cap: number): Promise<number> {
   const [row] = await sql<{ n: string }[]>`
     select count(*) as n from (select 1 from events where aggregate_type = ${aggregateType} and position > ${after} limit ${cap}) s`;
