@@ -11,7 +11,6 @@ export interface ProbeSettings {
 export interface CircuitOptions extends ProbeSettings {
   server: string;
   probe(): Promise<unknown>;
-  /** After every failed probe, with the error that fails whatever still waits on the server. */
   onProbeFailed?(error: UnreachableError): void;
   onChange?(up: boolean): void;
 }
@@ -23,12 +22,8 @@ export interface RunState {
 
 export interface Circuit {
   readonly up: boolean;
-  /**
-   * Fails at once while the server is known down. If `op` has no answer after `afterMs` or fails as
-   * an unreachable server would, a probe runs; if it fails, every run in flight fails at once.
-   */
+  /** Fails at once while the server is known down; an `op` silent past `afterMs` or failing as if unreachable triggers a probe. */
   run<T>(op: (state: RunState) => Promise<T>): Promise<T>;
-  /** Probe now (once, however many ask). */
   suspect(): void;
   stop(): void;
 }
@@ -41,9 +36,8 @@ interface Run extends RunState {
 }
 
 /**
- * A circuit breaker that trusts no driver timeout: a silent connection may stay so for minutes,
- * so silence past `afterMs` triggers a probe on another connection, and only a failed probe
- * opens the circuit (a slow query on a healthy server keeps running).
+ * A circuit breaker that trusts no driver timeout: silence past `afterMs` triggers a probe on
+ * another connection, and only a failed probe opens the circuit (slow queries keep running).
  */
 export function createCircuit(options: CircuitOptions): Circuit {
   let up = true;

@@ -2,9 +2,8 @@ import type { Circuit, RunState } from './circuit.ts';
 import type { Sql } from './database.ts';
 
 /**
- * Clients of one connection each, lent to one user at a time, most recently released first, with
- * FIFO waiters. postgres.js's pool spreads one client's statements over every backend in turn
- * (slower) and queues behind a busy connection when none is free.
+ * Clients of one connection each, lent one user at a time, most recently released first, FIFO
+ * waiters: postgres.js's own pool spreads a client's statements over every backend in turn.
  */
 export interface Connections {
   readonly size: number;
@@ -13,11 +12,9 @@ export interface Connections {
   stats(): { inUse: number; waiting: number };
   /** Connections that see every event up to `position` (a replica once it has replayed that far). */
   atLeast?(position: number): Connections;
-  /** Where writes go when it is not here (reads on a replica: the primary's connections). */
   writes?: Connections;
 }
 
-/** A postgres.js client of the caller's own, used as it is (it pools by itself). */
 export function sqlConnections(sql: Sql, circuit?: Circuit): Connections {
   return {
     size: Number.POSITIVE_INFINITY,

@@ -10,9 +10,7 @@ export type { Connections } from './connections.ts';
 
 export interface DatabaseOptions {
   url: string;
-  /** Connections for requests' reads (Database.reads), on each server that serves them. */
   poolMax: number;
-  /** Connections for appends (Database.appends), one per transaction in flight; default 1. */
   appendConnections?: number;
   connectTimeoutSeconds: number;
   statementTimeoutMs: number;
@@ -20,7 +18,6 @@ export interface DatabaseOptions {
   replica?: {
     url: string;
     minPositionWaitMs: number;
-    /** The newest position a server shows (the store's events_head). */
     readHead(sql: Sql): Promise<number>;
     onRead?(server: 'replica' | 'primary'): void;
   };

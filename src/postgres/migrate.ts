@@ -21,7 +21,6 @@ export async function runMigrations(url: string): Promise<void> {
   }
 }
 
-/** PostgreSQL could not be used at start; the message says where, what, and what to check. */
 export class DatabaseStartError extends Error {
   override name = 'DatabaseStartError';
 }

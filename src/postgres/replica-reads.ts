@@ -24,10 +24,7 @@ function replicaCannotServe(error: unknown): boolean {
 const HEAD_FRESH_MS = 1000;
 const HEAD_POLL_MS = 5;
 
-/**
- * Reads on a streaming replica, the primary standing in while it fails. `atLeast(position)`
- * relies on events_head being updated in the same transaction as the events it counts.
- */
+/** Reads on a replica, the primary standing in; `atLeast` works as events_head moves in the same transaction as its events. */
 export function createReplicaReads(options: ReplicaReadsOptions): Connections {
   const { replica, primary, circuit } = options;
   const head = createHeadWatch(options.readHead, options.minPositionWaitMs);

@@ -6,12 +6,8 @@ export interface SocketTarget {
   path?: string | false;
 }
 
-/**
- * A server that stops answering leaves connections open and silent for minutes; destroying the
- * sockets fails what waits at once, and each client reconnects on its next query.
- */
+/** A silent server leaves connections open for minutes: destroying its sockets fails what waits at once. */
 export interface ServerSockets {
-  /** postgres.js's documented `socket` option. */
   open(target: SocketTarget): Socket;
   destroyAll(error: Error): void;
 }

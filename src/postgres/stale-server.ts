@@ -4,7 +4,6 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
 
-/** Beside the data directory, like its password: the pid of the service whose server runs on it. */
 const ownerFile = (dataDir: string) => `${dataDir}.owner`;
 export const recordOwner = (dataDir: string) => writeFile(ownerFile(dataDir), `${process.pid}\n`);
 export const clearOwner = (dataDir: string) => rm(ownerFile(dataDir), { force: true });
@@ -42,7 +41,6 @@ export async function releaseLeftover(dataDir: string, log: Logger): Promise<voi
 
 interface ProcessInfo {
   ppid: number;
-  /** The command line; without /proc, split on spaces (enough to find a path in it). */
   args: string[];
 }
 

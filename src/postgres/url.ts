@@ -1,13 +1,11 @@
 import postgres from 'postgres';
 
 /**
- * DATABASE_URL in libpq's forms. postgres.js cannot take a Unix socket written the libpq way
- * (`?host=/dir`, a percent-encoded socket directory, or `user@/db?host=…`), so those move into
- * its options; any other URL goes to postgres.js as it is.
+ * DATABASE_URL in libpq's forms: Unix sockets written the libpq way, which postgres.js cannot
+ * parse, move into its options; any other URL goes to postgres.js as it is.
  */
 export interface PostgresTarget {
   url: string;
-  /** Options that override what the URL says: a socket path, or a host and port. */
   options: { path?: string; host?: string; port?: number };
   /** Where it connects and to which database, without credentials (for logs). */
   where: string;
