@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
-
 // No row means keep forever. Durations are ISO 8601 text as sent (PostgreSQL reads them as intervals); null means never.
 export const retentionPolicies = pgTable(
   'retention_policies',
