@@ -1,5 +1,4 @@
-// The closed set of errors the service reports. HTTP maps each code to a status (http/problem.ts);
-// nothing below http/ knows status codes.
+// The closed set of errors; only http/ maps codes to statuses (http/problem.ts).
 export const errorCodes = [
   'malformed_json',
   'malformed_request',
@@ -23,7 +22,6 @@ export const errorCodes = [
 
 export type ErrorCode = (typeof errorCodes)[number];
 
-/** One problem with one field, addressed by JSON Pointer (RFC 6901). */
 export interface FieldError {
   pointer: string;
   detail: string;

@@ -3,6 +3,5 @@
 import { runCli } from './cli/commands.ts';
 
 const code = await runCli(process.argv.slice(2));
-// serve keeps the process alive until a signal; other commands exit with their code.
 if (process.argv[2] !== 'serve') process.exit(code);
 else if (code !== 0) process.exit(code);

@@ -1,10 +1,6 @@
 import type { Logger } from './observability/logger.ts';
 
-/**
- * The order in which the service stops: each part registers how to stop as it is built, and
- * they stop in reverse (the server first, the database last). A failing step is logged and the
- * rest still run.
- */
+/** Steps stop in reverse order of registration (server first, database last); a failing step is logged and the rest still run. */
 export function createShutdown(logger: Pick<Logger, 'warn'>) {
   const steps: { name: string; stop: () => unknown }[] = [];
   let running: Promise<void> | undefined;
@@ -12,7 +8,6 @@ export function createShutdown(logger: Pick<Logger, 'warn'>) {
     add(name: string, stop: () => unknown) {
       steps.push({ name, stop });
     },
-    /** Runs every step once, last registered first; later calls wait for the same run. */
     run(): Promise<void> {
       running ??= (async () => {
         for (const step of steps.reverse()) {

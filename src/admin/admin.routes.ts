@@ -3,7 +3,6 @@ import { AppError } from '../errors.ts';
 import { type ConsoleAsset, findConsoleDir, loadConsoleAssets, pickEncoding } from './console-assets.ts';
 
 export interface AdminRoutesOptions {
-  /** The folder of the console's browser files; found next to the package by default. */
   consoleDir?: string;
 }
 
@@ -19,10 +18,8 @@ function send(c: Context, asset: ConsoleAsset, extra: Record<string, string> = {
 }
 
 /**
- * GET /admin: the admin console, a single page that uses only the public HTTP API. The shell
- * and its assets need no key (they hold no data); every data call the page makes does. Every
- * path under /admin but its assets is a view of the page (e.g. /admin/events?event_type=…), so
- * it gets the shell and the page routes it.
+ * GET /admin: the console page, which uses only the public API. The shell and assets need no key
+ * (they hold no data); every other path under /admin is a view of the page and gets the shell.
  */
 export function createAdminRoutes(options: AdminRoutesOptions = {}) {
   let assets: Map<string, ConsoleAsset> | undefined;

@@ -20,11 +20,7 @@ export interface ConsoleAsset {
   body(encoding: Encoding): Uint8Array<ArrayBuffer>;
 }
 
-/**
- * The console's browser files live in the package's top-level `console/` folder, shipped as
- * they are (no build step). It is found by walking up from this module, so the same code finds
- * it from src/ under tsx and from dist/ in an installed package, wherever this file moves.
- */
+/** The package's top-level `console/` folder, found by walking up, so it works from src/ and dist/. */
 export function findConsoleDir(from = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'console', 'index.html')) && existsSync(join(dir, 'package.json'))) return join(dir, 'console');
@@ -58,10 +54,7 @@ function asset(path: string): ConsoleAsset {
   };
 }
 
-/**
- * Every file the console serves, by URL path under /admin/assets/: the files of `dir` plus
- * uPlot from node_modules. Read on first use, compressed once per encoding and kept.
- */
+/** Files served under /admin/assets/ (`dir` plus uPlot), read on first use and compressed once per encoding. */
 export function loadConsoleAssets(dir: string): Map<string, ConsoleAsset> {
   const assets = new Map<string, ConsoleAsset>();
   for (const path of filesUnder(dir)) assets.set(relative(dir, path).split(sep).join('/'), asset(path));
@@ -71,7 +64,6 @@ export function loadConsoleAssets(dir: string): Map<string, ConsoleAsset> {
   return assets;
 }
 
-/** The best encoding the client accepts (brotli, then gzip), per its Accept-Encoding header. */
 export function pickEncoding(acceptEncoding: string | undefined): Encoding {
   const accepted = new Map<string, number>();
   for (const part of (acceptEncoding ?? '').split(',')) {

@@ -8,13 +8,11 @@ export type AggregateEvent<P = Record<string, unknown>> = Omit<StoredEvent, 'pay
 export type Evolve<S> = (state: S, event: AggregateEvent<any>) => S;
 
 export interface AggregateOptions<S> {
-  /** The aggregate type, as in event types `<type>.<verb>`. */
   type: string;
   /** State before any event (copied for every load, so it is never shared). */
   initialState: S | (() => S);
-  /** One pure function for every event... */
+  /** One pure function for every event, or `handlers` per event type (others leave the state as it is). */
   evolve?: Evolve<S>;
-  /** ...or one per event type; event types without a handler leave the state as it is. */
   handlers?: Record<string, Evolve<S>>;
   /** Version of the fold. Snapshots of another version are ignored (full replay, then replaced). */
   schemaVersion?: number;
@@ -29,7 +27,6 @@ export interface AggregateDefinition<S = unknown> {
   schemaVersion: number;
   snapshotEvery?: number;
   initialState(): S;
-  /** Pure: the state after one more event. */
   evolve(state: S, event: AggregateEvent): S;
   /** The state a stored snapshot holds, or undefined if it no longer parses. */
   readSnapshotState(state: unknown): S | undefined;

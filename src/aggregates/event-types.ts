@@ -4,7 +4,6 @@ import type { StoredEvent } from '../events/event.ts';
 
 type Payload = Record<string, unknown>;
 
-/** One version of one event type's payload. */
 export interface EventTypeVersion {
   type: string;
   version: number;
@@ -14,14 +13,12 @@ export interface EventTypeVersion {
 }
 
 export interface EventTypeRegistry {
-  /** Registered versions, by type then version. */
   readonly types: ReadonlyMap<string, ReadonlyMap<number, EventTypeVersion>>;
   isRegistered(type: string): boolean;
   /** Problems with a payload to be appended, as JSON Pointers relative to the payload. */
   validate(type: string, version: number, payload: unknown): FieldError[] | 'unregistered-type' | 'unregistered-version';
   /** The event at the newest registered version of its type (stored events never change). */
   upcast<E extends Pick<StoredEvent, 'event_type' | 'version' | 'payload'>>(event: E): E;
-  /** Every registered (type, version) as JSON Schema. */
   jsonSchemas(): { event_type: string; version: number; schema: unknown }[];
 }
 
@@ -30,9 +27,8 @@ export class EventTypeError extends Error {
 }
 
 /**
- * Typed events: zod payload schemas per (event_type, version), with upcasters from each version
- * to the next. Versions of a type must be 1..n without holes, each after the first with an
- * upcaster, so every stored version has a path to the newest.
+ * Typed events: zod payload schemas per (event_type, version), versions 1..n without holes, each
+ * after the first with an upcaster from the previous one.
  */
 export function defineEventTypes(versions: EventTypeVersion[]): EventTypeRegistry {
   const types = new Map<string, Map<number, EventTypeVersion>>();

@@ -1,5 +1,4 @@
-// `event-service/aggregates`: define aggregates and typed events, and load state from the
-// store (the service's, or your own postgres.js client on its database).
+// `event-service/aggregates`: define aggregates and typed events, and load state from the store.
 export { defineAggregate, foldEvents, type AggregateDefinition, type AggregateEvent, type AggregateOptions } from './aggregate.ts';
 export { defineEventTypes, type EventTypeRegistry, type EventTypeVersion } from './event-types.ts';
 export { loadAggregate, type LoadedAggregate, type LoadOptions } from './load-aggregate.ts';

@@ -8,7 +8,6 @@ export interface LoadedAggregate<S> {
   state: S;
   /** The sequence of the last event folded in (0: no events). */
   sequence: number;
-  /** Whether loading started from a snapshot. */
   fromSnapshot: boolean;
 }
 
@@ -22,12 +21,8 @@ export interface LoadOptions {
 }
 
 /**
- * Rebuilds an aggregate: the latest snapshot of the definition's schema version (if its state
- * still parses and is not past `atSequence`), then the events after its sequence, upcast and
- * folded in sequence order, page by page. Events appended while it reads are included
- * (sequences only grow), so the result is the state at the returned sequence exactly. When the
- * definition asks for it, a new snapshot is written afterwards; a failed write is logged and
- * never fails the load. `source`: the service's event store, or a postgres.js client.
+ * Rebuilds an aggregate from its latest usable snapshot plus later events, folded page by page in
+ * sequence order; the state is exact at the returned sequence. A failed snapshot write never fails the load.
  */
 export async function loadAggregate<S>(source: EventStore | Sql, definition: AggregateDefinition<S>, aggregateId: string, options: LoadOptions = {}): Promise<LoadedAggregate<S>> {
   const store = typeof source === 'function' ? createEventStore(source) : source;
@@ -53,7 +48,6 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
     if (events.length < pageSize || sequence >= until) break;
   }
 
-  // Replace a snapshot that was ignored (other schema version, unparseable) or is due.
   const due = definition.snapshotEvery !== undefined && sequence - snapshotSequence >= definition.snapshotEvery;
   const stale = snapshot !== undefined && snapshot.sequence <= until && !fromSnapshot;
   if ((due || stale) && sequence > 0 && options.atSequence === undefined) {

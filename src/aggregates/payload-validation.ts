@@ -3,10 +3,8 @@ import type { NewEvent } from '../events/event.ts';
 import type { EventTypeRegistry } from './event-types.ts';
 
 /**
- * Checks the payloads of events to be appended against the registry: a registered
- * (event_type, version) must match its schema; a registered type at an unregistered version is
- * refused; an unregistered type is refused only when `rejectUnregistered`. Pointers are
- * prefixed with `prefix(i)` (e.g. "/events/3"). Validation never changes what is stored.
+ * Checks payloads against the registry: a registered (type, version) must match; an unregistered
+ * version of a registered type is refused; an unregistered type only if `rejectUnregistered`.
  */
 export function validatePayloads(registry: EventTypeRegistry, events: NewEvent[], rejectUnregistered: boolean, prefix: (i: number) => string): FieldError[] {
   const errors: FieldError[] = [];

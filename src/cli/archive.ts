@@ -12,10 +12,6 @@ interface Run {
 
 const POLL_MS = 500;
 
-/**
- * events-service archive [--dry-run]: starts a run (POST /archive/runs), follows it with a
- * progress bar on a terminal, and prints the finished run's JSON. Fails when the run fails.
- */
 export async function archive(t: Target, dryRun: boolean, retries: number): Promise<void> {
   const retry = <T>(fn: () => Promise<T>) => withRetries(fn, retries, (e, n) => process.stderr.write(`archive: ${e.message}; retry ${n} of ${retries}\n`));
   const started = await request(`${t.url}/archive/runs`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify({ dry_run: dryRun }) });

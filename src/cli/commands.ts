@@ -130,7 +130,6 @@ ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}
 
 Exit codes: 0 done; 1 failed (the message says why); 2 a usage or configuration error.`;
 
-/** Parses one command's arguments strictly: an unknown flag or a missing value is an error naming it. */
 export function parseCommand(command: Command, args: string[]): { values: Values; positionals: string[]; help: boolean } {
   try {
     const { values, positionals } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
@@ -142,7 +141,6 @@ export function parseCommand(command: Command, args: string[]): { values: Values
   }
 }
 
-/** Runs the command line; resolves with the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return print(USAGE, 0);

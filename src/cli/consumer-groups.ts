@@ -3,7 +3,6 @@ import { request, type Target, withRetries, writeOut } from './http.ts';
 const retrying = (retries: number, what: string) => <T>(fn: () => Promise<T>) =>
   withRetries(fn, retries, (e, n) => process.stderr.write(`${what}: ${e.message}; retry ${n} of ${retries}\n`));
 
-/** Prints GET /consumer-groups, one JSON line per stream and group. */
 export async function listConsumerGroups(t: Target, aggregateType: string | undefined, retries: number): Promise<void> {
   const query = new URLSearchParams(aggregateType ? { aggregate_type: aggregateType } : {});
   const body = await retrying(retries, 'consumer-groups')(async () => (await request(`${t.url}/consumer-groups?${query}`, { headers: t.headers })).json() as Promise<{ groups: unknown[] }>);
@@ -12,7 +11,6 @@ export async function listConsumerGroups(t: Target, aggregateType: string | unde
 
 type ParkedPage = { parked: unknown[]; next_after: string | null };
 
-/** Prints a group's parked events, one JSON line each, oldest first, page by page. */
 export async function listParked(t: Target, aggregateType: string, group: string, limit: number | undefined, retries: number): Promise<void> {
   const base = `${t.url}/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked`;
   let after: string | null = null;
@@ -26,11 +24,7 @@ export async function listParked(t: Target, aggregateType: string, group: string
   } while (after && left > 0);
 }
 
-/**
- * Sends parked events back to the group (POST …/parked/replay): the given entry ids, or the
- * oldest `limit` (default 1000). Prints how many were replayed. Not retried: a replay that
- * reached the service must not be sent twice.
- */
+/** Sends parked events back to the group; never retried, as a replay that reached the service must not be sent twice. */
 export async function replayParked(t: Target, aggregateType: string, group: string, ids: string[], limit: number | undefined): Promise<void> {
   const url = `${t.url}/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked/replay`;
   const body = JSON.stringify({ ...(ids.length > 0 ? { ids } : {}), ...(limit !== undefined ? { limit } : {}) });

@@ -1,10 +1,7 @@
 import { request, type Target, withRetries, writeOut } from './http.ts';
 import { createProgress } from './progress.ts';
 
-/**
- * Writes every matching event as one JSON line to stdout, in position order, a page at a time
- * (the next page only once the previous is written). Pages that fail transiently are retried.
- */
+/** Every matching event as a JSON line, in position order, the next page fetched only once the previous is written. */
 export async function exportEvents(t: Target, filters: Record<string, string | undefined>, retries: number): Promise<number> {
   const retry = <T>(fn: () => Promise<T>) => withRetries(fn, retries, (e, n) => process.stderr.write(`export: ${e.message}; retry ${n} of ${retries}\n`));
   const health = await retry(() => request(`${t.url}/health`).then((r) => r.json() as Promise<{ head_position: number | null }>)).catch(() => ({ head_position: null }));

@@ -1,4 +1,3 @@
-/** The service the CLI talks to: --url or EVENTS_URL, and --key or EVENTS_API_KEY if keys are on. */
 export interface Target {
   url: string;
   headers: Record<string, string>;
@@ -15,7 +14,6 @@ export class TransientError extends Error {
   override name = 'TransientError';
 }
 
-/** A request to the service that failed; the message names the URL and the cause. */
 export async function request(url: string, init: RequestInit = {}): Promise<Response> {
   let res: Response;
   try {
@@ -30,10 +28,7 @@ export async function request(url: string, init: RequestInit = {}): Promise<Resp
   throw res.status === 429 || res.status >= 500 ? new TransientError(message) : new Error(message);
 }
 
-/**
- * Runs `fn` again after transient failures, with a growing pause, at most `retries` times
- * (Infinity: until it succeeds); `onRetry` is told each failure. Other errors end it at once.
- */
+/** Retries transient failures with a growing pause, at most `retries` times; other errors end it at once. */
 export async function withRetries<T>(fn: () => Promise<T>, retries: number, onRetry: (error: Error, attempt: number) => void): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -46,7 +41,7 @@ export async function withRetries<T>(fn: () => Promise<T>, retries: number, onRe
   }
 }
 
-/** Writes to stdout, waiting when the pipe is full (a slow reader never fills memory). */
+/** Waits when the pipe is full, so a slow reader never fills memory. */
 export async function writeOut(text: string): Promise<void> {
   if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
 }

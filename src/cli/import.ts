@@ -14,12 +14,8 @@ interface Batch {
 }
 
 /**
- * Appends NDJSON events from stdin through POST /events/batch, 1000 at a time and up to
- * `inFlight` batches at once, keeping their ids: an interrupted import can simply be run again
- * (stored events come back as duplicates). Two batches in flight never share an aggregate, so
- * each aggregate's events are appended in the order of the input; events of different
- * aggregates keep it only with one batch at a time. Positions, sequences and created_at are
- * the target store's own.
+ * Appends NDJSON from stdin through POST /events/batch, keeping ids so a rerun is safe (duplicates).
+ * Batches in flight never share an aggregate, so each aggregate keeps the input's order.
  */
 export async function importEvents(t: Target, retries: number, inFlight = IN_FLIGHT): Promise<number> {
   const size = fstatSync(0).isFile() ? fstatSync(0).size : undefined;

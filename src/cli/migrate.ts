@@ -3,7 +3,6 @@ import { createLogger } from '../observability/logger.ts';
 import { startEmbeddedPostgres } from '../postgres/embedded.ts';
 import { runMigrations } from '../postgres/migrate.ts';
 
-/** Applies pending migrations to DATABASE_URL (or the embedded PostgreSQL) and returns. */
 export async function migrate(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger(config.logLevel);

@@ -1,9 +1,6 @@
 import cliProgress from 'cli-progress';
 
-/**
- * A progress bar on stderr when it is a terminal; nothing when it is piped or redirected, so
- * scripts get clean output. `total` unknown: a counter without a bar.
- */
+/** A progress bar on stderr when it is a terminal; nothing when piped, so scripts get clean output. */
 export function createProgress(label: string, unit: string, total?: number) {
   if (!process.stderr.isTTY) return { update: (_done: number, _events: number) => {}, stop: () => {} };
   const format = total === undefined ? `${label} {events} events` : `${label} [{bar}] {percentage}% of ${unit}, {events} events, {eta_formatted} left`;

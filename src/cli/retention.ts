@@ -3,11 +3,7 @@ import { request, type Target, withRetries, writeOut } from './http.ts';
 
 const ACTIONS = ['list', 'get', 'set', 'delete'] as const;
 
-/**
- * events-service retention list | get TYPE | set TYPE [--archive_after D] [--delete_after D] |
- * delete TYPE: the /retention routes, printing the service's JSON. `set` replaces the whole
- * policy: a duration left out, or given as "never", is null.
- */
+/** The /retention routes; `set` replaces the whole policy (a duration left out or "never" is null). */
 export async function retention(t: Target, action: string | undefined, type: string | undefined, durations: { archive_after?: string; delete_after?: string }, retries: number): Promise<void> {
   if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) throw new UsageError(`retention needs one of ${ACTIONS.join(', ')}`);
   if (action !== 'list' && !type) throw new UsageError(`retention ${action} needs an aggregate type`);

@@ -7,9 +7,7 @@ import { type RunningService, startEventService } from '../start.ts';
 export async function serve(): Promise<void> {
   const starting: Promise<RunningService> = startEventService().then(async (service) => {
     await service.listen();
-    // A connection reset the drivers did not route to a caller must not bring the service
-    // down: requests and the relay handle their own connection failures. Anything else is a
-    // bug: exit.
+    // A connection reset no caller received must not end the service; anything else is a bug: exit.
     process.on('unhandledRejection', (reason) => {
       if (isUnavailable(reason)) {
         service.logger.warn({ err: (reason as Error)?.message }, 'a connection failed outside any request; the service carries on');
@@ -20,8 +18,7 @@ export async function serve(): Promise<void> {
     });
     return service;
   });
-  // Installed before anything starts: a signal during start-up waits for it to settle and then
-  // stops whatever was started (the embedded PostgreSQL above all) instead of leaving it running.
+  // Installed before anything starts, so a signal during start-up stops what was started (embedded PostgreSQL above all).
   const shutdown = (signal: string) =>
     void starting.then(async (service) => {
       service.logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');

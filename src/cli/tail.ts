@@ -1,11 +1,7 @@
 import { readSse } from '../client/sse.ts';
 import { request, type Target, TransientError, writeOut } from './http.ts';
 
-/**
- * Follows GET /events/stream and prints each event as one JSON line; reconnects after a
- * failure with Last-Event-ID, so nothing is missed or repeated. Gives up after `retries` failed
- * reconnections in a row (Infinity with --follow).
- */
+/** Follows GET /events/stream, reconnecting with Last-Event-ID so nothing is missed or repeated. */
 export async function tail(t: Target, aggregateType: string | undefined, after: string | undefined, retries: number): Promise<void> {
   let last = after;
   let failures = 0;

@@ -14,7 +14,6 @@ const uuid = (what: string) =>
     .refine((s) => s !== NIL_UUID, `the nil UUID is not a valid ${what}`);
 
 // Checked without copying: zod's record/object parsers rebuild objects and drop "__proto__".
-// Its JSON Schema, which zod cannot derive from a custom check, is given as metadata.
 const jsonObject = z
   .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object')
   .meta({ type: 'object', additionalProperties: {}, description: 'any JSON object (default {})' });
@@ -81,7 +80,6 @@ export function parseAppendBody(body: unknown): NewEvent {
   return toNewEvent(r.data);
 }
 
-/** Validates the body of POST /events/batch. */
 export function parseBatchBody(body: unknown, maxEvents = MAX_BATCH_EVENTS): NewEvent[] {
   const r = batchInput(maxEvents).safeParse(body);
   if (!r.success) throw validationFailed(issuesOf(r.error));

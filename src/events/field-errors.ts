@@ -1,10 +1,7 @@
 import type { z } from 'zod';
 import { type FieldError, toPointer } from '../errors.ts';
 
-/**
- * zod issues as field errors, one per JSON Pointer. An object's unknown keys come as one issue;
- * each becomes its own error, so `errors[].pointer` names every unknown field or parameter.
- */
+/** zod issues as field errors; each unknown key gets its own, so `errors[].pointer` names every one. */
 export function fieldErrorsOf(error: z.ZodError): FieldError[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'

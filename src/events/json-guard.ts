@@ -7,12 +7,9 @@ export interface JsonGuardOptions {
 }
 
 /**
- * Finds what JSON allows but the store must refuse rather than silently change or fail on
- * (PostgreSQL jsonb rejects NUL and lone surrogates; JavaScript rounds numbers beyond double
- * precision and turns 1e400 into null; JSON.parse keeps only the last of duplicate keys; a
- * "__proto__" key is a prototype-poisoning vector). Scans the raw text of a document that
- * JSON.parse has already accepted, so syntax is known to be valid. Recursion stops at
- * maxDepth, so deep nesting cannot exhaust the stack.
+ * Finds what JSON allows but the store must refuse rather than silently change: NUL and lone
+ * surrogates (jsonb), numbers a double cannot hold exactly, duplicate keys, "__proto__". Scans
+ * text JSON.parse accepted; stops at maxDepth so nesting cannot exhaust the stack.
  */
 export function findUnstorableJson(text: string, options: JsonGuardOptions): FieldError[] {
   const scanner = new Scanner(text, options.maxDepth, options.maxIssues ?? 20);
@@ -100,7 +97,6 @@ class Scanner {
     }
   }
 
-  /** Consumes a string token; returns its decoded value when asked (object keys). */
   private string(decode = false): string {
     const start = this.i;
     let escaped = false;
@@ -124,8 +120,7 @@ class Scanner {
     return escaped ? (JSON.parse(this.s.slice(start, this.i)) as string) : this.s.slice(start + 1, this.i - 1);
   }
 
-  // \uXXXX at k; returns the length consumed. NUL cannot be stored in jsonb, and a surrogate
-  // must come as a high-low pair (consumed together).
+  // \uXXXX at k; returns the length consumed. A surrogate must come as a high-low pair.
   private unicodeEscape(k: number): number {
     const code = parseInt(this.s.slice(k + 2, k + 6), 16);
     if (code === 0) {
@@ -165,7 +160,6 @@ class Scanner {
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
-/** Normalised decimal: sign, significant digits without leading/trailing zeros, exponent. */
 function normalise(s: string): string | null {
   const m = DECIMAL.exec(s);
   if (!m) return null;
@@ -178,10 +172,7 @@ function normalise(s: string): string | null {
   return `${m[1]}${trimmed}e${exp}`;
 }
 
-/**
- * True when the decimal number in `token` is exactly the value JavaScript will hold and write
- * back: finite, and equal to the shortest round-trip form of its double.
- */
+/** Whether the decimal `token` is exactly the double JavaScript will hold and write back. */
 export function isExactDouble(token: string): boolean {
   const n = Number(token);
   if (!Number.isFinite(n)) return false;

@@ -1,5 +1,4 @@
-// SPEC §2. These names become part of Redis channel names, so the pattern admits nothing that
-// PSUBSCRIBE would read as a glob (*?[]\), no colon, space or control character.
+// Names become part of Redis channel names: nothing PSUBSCRIBE reads as a glob, no colon, space or control character.
 export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_-]{0,63}\.[a-z][a-z0-9_-]{0,63}$/;
 // Any RFC 9562 layout of hex digits; PostgreSQL normalises to lower case.
@@ -8,5 +7,4 @@ export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 export const isUuid = (s: string) => UUID_PATTERN.test(s);
 
-/** The aggregate type an event type belongs to: the part before the dot. */
 export const aggregateTypeOf = (eventType: string) => eventType.slice(0, eventType.indexOf('.'));

@@ -8,7 +8,6 @@ export const MAX_QUERY_LIMIT = 1000;
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_OFFSET = 100_000;
 
-/** The filters of GET /events (SPEC §3), validated. */
 export interface EventQuery {
   aggregateType?: string;
   aggregateId?: string;
@@ -22,7 +21,7 @@ export interface EventQuery {
   order: 'asc' | 'desc';
   /** Read-your-writes: never answer from a replica that has not replayed this far (SPEC §11). */
   minPosition?: number;
-  /** 'hot': PostgreSQL only, leaving out archived events (SPEC §8); default: every tier. */
+  /** 'hot': PostgreSQL only; default: every tier. */
   tier?: 'hot' | 'all';
 }
 
@@ -40,7 +39,6 @@ const instant = (description: string) =>
 
 const correlationMessage = 'must be a non-empty string of at most 1024 characters';
 
-/** Each filter as a JSON value: the query parameters of GET /events and the filter of POST /replays. */
 const filterShape = {
   aggregate_type: matching(NAME_PATTERN, 'an aggregate type matching [a-z][a-z0-9_-]{0,63}').describe('exact match').optional(),
   aggregate_id: matching(UUID_PATTERN, 'a UUID').transform((v) => v.toLowerCase()).describe('exact match').optional(),
@@ -59,29 +57,24 @@ const filterShape = {
     .optional(),
 };
 
-// from and to are compared once both are known to be instants.
 const inOrder = (q: { from?: unknown; to?: unknown }) =>
   typeof q.from !== 'string' || typeof q.to !== 'string' || Date.parse(q.from) <= Date.parse(q.to);
 const inOrderError = { path: ['from'], message: 'must not be later than to', when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
 
 const FILTER_NAMES = Object.keys(filterShape).join(', ');
 
-/** The filter of POST /replays (JSON). */
 export const eventFilterSchema = z
   .strictObject(filterShape, {
     error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown filter; known: ${FILTER_NAMES}` : 'must be an object with the filters of GET /events'),
   })
   .refine(inOrder, inOrderError);
 
-// Which tiers a read covers (SPEC §8): every tier unless told PostgreSQL only.
 const tier = z.enum(['hot', 'all'], { error: 'must be "hot" (PostgreSQL only) or "all"' }).optional().describe('hot: PostgreSQL only, leaving out archived events; all (default): every tier');
 
-// A read's floor for read replicas (SPEC §11); not a filter of what is read.
 const minPosition = integer(0, Number.MAX_SAFE_INTEGER, 'must be a position (integer >= 0)')
   .describe('read-your-writes: answer only from a server that has this position (the X-Min-Position header does the same)')
   .optional();
 
-/** The query parameters of GET /events/stream: the filters. */
 export const eventFilterParameters = z.strictObject({ ...filterShape, min_position: minPosition, tier });
 
 const queryParameters = new Map<number, ReturnType<typeof buildQueryParameters>>();
@@ -96,7 +89,6 @@ function buildQueryParameters(maxLimit: number) {
   });
 }
 
-/** The query parameters of GET /events, as documented (JSON values). */
 export function eventQueryParameters(maxLimit = MAX_QUERY_LIMIT) {
   let schema = queryParameters.get(maxLimit);
   if (!schema) queryParameters.set(maxLimit, (schema = buildQueryParameters(maxLimit)));
@@ -112,29 +104,23 @@ const camel: Record<string, keyof EventQuery> = {
   from: 'from', to: 'to', after: 'after', limit: 'limit', offset: 'offset', order: 'order', min_position: 'minPosition', tier: 'tier',
 };
 
-/** A validated filter or query (snake_case, as sent) in the store's terms. */
 export function toEventQuery<T extends EventFilters>(values: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(values)) if (value !== undefined) out[camel[name]!] = value;
   return out as T;
 }
 
-/**
- * Validates the query string of GET /events. Unknown or repeated parameters are refused, so a
- * typo (aggregateId=…) never silently widens a query to every event.
- */
+/** Unknown or repeated parameters are refused, so a typo never silently widens a query to every event. */
 export function parseEventQuery(query: Record<string, string[]>, maxLimit = MAX_QUERY_LIMIT): EventQuery {
   let read = queryReaders.get(maxLimit);
   if (!read) queryReaders.set(maxLimit, (read = createQueryReader(eventQueryParameters(maxLimit), inOrderAcross)));
   return toEventQuery<EventQuery>(read(query));
 }
 
-/** The filters alone (GET /events/stream), validated as parseEventQuery does. */
 export function parseEventFilters(query: Record<string, string[]>): EventFilters {
   return toEventQuery(readFilters(query));
 }
 
-/** parseEventQuery() for a query string (`aggregate_id=…&limit=10`), as tools and tests write one. */
 export function parseEventQueryString(qs: string, maxLimit = MAX_QUERY_LIMIT): EventQuery {
   const query: Record<string, string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(qs)) (query[name] ??= []).push(value);

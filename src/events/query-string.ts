@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { fieldErrorsOf } from './field-errors.ts';
 
-// A query string is text, and a name may come more than once. A documented parameter object
-// (JSON values: numbers for integers) is read from it by giving each parameter its text form:
-// canonical decimal digits for a number, the text itself otherwise, then the parameter's own
-// schema. The schema the OpenAPI document shows is the one that decides.
+// Each parameter's text is given to its documented schema (canonical digits for a number), so the
+// schema the OpenAPI document shows is the one that decides.
 const INTEGER = /^(0|[1-9]\d{0,15})$/;
 const once = { error: (issue: { input?: unknown }) => (Array.isArray(issue.input) ? 'given more than once' : undefined) };
 
@@ -16,14 +14,12 @@ function fromText(field: z.ZodType): z.ZodType {
   return field instanceof z.ZodNumber ? text.transform((v) => (INTEGER.test(v) ? Number(v) : Number.NaN)).pipe(field) : text.pipe(field as z.ZodType<unknown, string>);
 }
 
-/** The schema that reads `parameters` from a query string (see queryRecord); unknown names are refused. */
 export function queryStringSchema(parameters: z.ZodObject) {
   const names = Object.keys(parameters.shape);
   const shape = Object.fromEntries(names.map((name) => [name, fromText(parameters.shape[name] as z.ZodType)]));
   return z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown parameter; known: ${names.join(', ')}` : undefined) });
 }
 
-/** Hono's `c.req.queries()` as a schema reads it: one value as a string, a repeated one as an array. */
 function queryRecord(query: Record<string, string[]>): Record<string, string | string[]> {
   // No prototype: a parameter named __proto__ is a key like any other (and refused as unknown).
   const record: Record<string, string | string[]> = Object.create(null);
@@ -36,10 +32,7 @@ function queryRecord(query: Record<string, string[]>): Record<string, string | s
 
 export type QueryReader<T = Record<string, unknown>> = (query: Record<string, string[]>) => T;
 
-/**
- * A reader of Hono's `c.req.queries()` for the documented `parameters` (plus checks across
- * parameters, if any): their values, or a 400 that names each bad parameter.
- */
+/** Reads the documented `parameters` from `c.req.queries()`, or throws a 400 naming each bad one. */
 export function createQueryReader<S extends z.ZodObject>(
   parameters: S,
   across?: (schema: z.ZodType<Record<string, unknown>>) => z.ZodType<Record<string, unknown>>,

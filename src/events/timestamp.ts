@@ -1,12 +1,8 @@
-// ISO 8601 / RFC 3339 instants as accepted by the from/to filters. A missing offset means UTC.
-// A '+' in a query string decodes to a space, so " 02:00" is read as "+02:00".
+// A missing offset means UTC; a '+' in a query string decodes to a space, so " 02:00" reads as "+02:00".
 export const INSTANT_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+\- ]\d{2}:?\d{2})?)?$/;
 
-/**
- * Parses an instant and returns it in a form PostgreSQL reads exactly (microseconds kept),
- * or null if it is not a real instant (2026-02-30 is refused, not rolled over).
- */
+/** An instant in a form PostgreSQL reads exactly (µs kept), or null if not real (2026-02-30 is refused). */
 export function parseInstant(text: string): string | null {
   const m = INSTANT_PATTERN.exec(text);
   if (!m) return null;

@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Server-made
- * event ids use it because ids that grow with time land near the right edge of the id index
- * instead of on a random page, which keeps index inserts and WAL small. Ids of one millisecond
- * are in random order (the RFC's ordering within a millisecond is optional, and nothing here
- * relies on it). The random bits come from crypto.randomUUID(), which draws on a pooled
- * entropy buffer; its variant bits are already the RFC's.
+ * A UUID version 7 (RFC 9562): ids growing with time land at the right edge of the id index,
+ * keeping inserts and WAL small. Ids within one millisecond are in random order.
  */
 export function uuidv7(now = Date.now()): string {
   const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx, V in 8..b

@@ -28,7 +28,6 @@ export const snapshotBody = z.strictObject({
 
 const aggregateKey = (params: Record<string, string>) => readPath(aggregatePath, params, 'invalid aggregate address');
 
-/** The query parameters of GET /aggregates/{type}/{id}/snapshot. */
 export const snapshotQuery = z.strictObject({
   schema_version: z
     .number({ error: 'must be an integer from 1' })
@@ -41,11 +40,7 @@ export const snapshotQuery = z.strictObject({
 });
 const readSnapshotQuery = createQueryReader(snapshotQuery);
 
-/**
- * at_sequence past the aggregate's current sequence: 404, as for an event that does not exist
- * (yet); the same URL answers once the aggregate gets there. `current` is the loaded sequence,
- * which is the current one whenever it falls short of at_sequence.
- */
+/** at_sequence past the current sequence is a 404 (the URL answers once the aggregate gets there). */
 function beforeOrAt(atSequence: number, current: number, key: { type: string; id: string }) {
   if (atSequence <= current) return;
   throw new AppError('not_found', `aggregate ${key.type} ${key.id} is at sequence ${current}, before ${atSequence}`, {
@@ -54,7 +49,6 @@ function beforeOrAt(atSequence: number, current: number, key: { type: string; id
   });
 }
 
-/** /aggregates/{type}/{id}: current state (when a definition is registered) and snapshots. */
 export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, maxBodyBytes }: AggregatesRoutesDeps) {
   return new Hono()
     .get('/:type/:id', async (c) => {
@@ -99,7 +93,6 @@ export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, 
     });
 }
 
-/** GET /schemas: the registered event types as JSON Schema. */
 export function createSchemasRoutes(eventTypes: EventTypeRegistry) {
   return new Hono().get('/', (c) => c.json({ schemas: eventTypes.jsonSchemas() }));
 }

@@ -11,7 +11,6 @@ import { readPath } from './path-params.ts';
 
 export const archiveRunBody = z.strictObject({ dry_run: z.boolean().default(false).meta({ description: 'preview: count what a run would do, change nothing' }) });
 
-/** The query of GET /archive/segments, as validated and documented. */
 export const segmentsQuery = z.strictObject({
   aggregate_type: z.string().regex(NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,63}').optional().describe('only this type'),
   after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('segment id cursor: next_after of the previous page'),
@@ -27,7 +26,6 @@ async function optionalJsonBody(c: Context, maxBodyBytes: number): Promise<unkno
   return {};
 }
 
-/** /archive: runs (POST starts one, 202 + Location), their status, and the manifest of segments. */
 export function createArchiveRoutes(runs: ArchiveRuns, sql: Sql, maxBodyBytes: number) {
   return new Hono()
     .post('/runs', async (c) => {

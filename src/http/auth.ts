@@ -9,10 +9,7 @@ const OPEN = new Set(['/health', '/ready', '/openapi.json', '/docs']);
 const OPEN_PREFIX = '/docs/';
 const isConsolePage = (method: string, p: string) => (method === 'GET' || method === 'HEAD') && (p === '/admin' || p.startsWith('/admin/'));
 
-/**
- * The scope a request needs: reads (GET/HEAD) need read, appends need write, everything else
- * (replays, snapshot writes, anything destructive, routes added later) needs admin.
- */
+/** Reads need read, appends write, everything else (including routes added later) admin. */
 export function requiredScope(method: string, path: string): Scope | null {
   const p = path.length > 1 ? path.replace(/\/$/, '') : path;
   if (OPEN.has(p) || p.startsWith(OPEN_PREFIX) || isConsolePage(method, p)) return null;
@@ -31,11 +28,7 @@ export interface AuthOptions {
   ratePerSecond: number;
 }
 
-/**
- * API keys as bearer tokens (RFC 6750). Keys are compared as SHA-256 digests with
- * timingSafeEqual against every configured key, so neither the comparison nor the position of
- * the matching key shows in the timing. With no keys configured the service is open.
- */
+/** Bearer API keys, compared as SHA-256 digests with timingSafeEqual against every key, so timing shows nothing. */
 export function createAuth({ keys, ratePerSecond }: AuthOptions): MiddlewareHandler {
   const known = keys.map((key) => ({ key, digest: digest(key.secret) }));
   const buckets = new Map<string, { tokens: number; at: number }>();

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { replaySchema } from './wire-schemas.ts';
 
-// The answers of the routes the admin console's second phase added, as zod schemas with ids:
-// the OpenAPI document is generated from them (openapi-console.ts).
-
 const bucketStart = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z$/);
 const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
 const counts = z.record(z.string(), z.number().int().min(1));

@@ -19,10 +19,6 @@ const MAX_REPLAY = 1000;
 const readGroupsQuery = createQueryReader(consumerGroupsQuery);
 const readParkedQuery = createQueryReader(parkedQuery);
 
-/**
- * GET /consumer-groups; GET /consumer-groups/{aggregate_type}/{group}/parked;
- * POST /consumer-groups/{aggregate_type}/{group}/parked/replay (SPEC §9).
- */
 export function createConsumerGroupsRoutes({ redis, groups, parked, maxBodyBytes }: ConsumerGroupsDeps) {
   const redisUp = () => {
     if (redis.status !== 'ready') throw new AppError('redis_unavailable', 'Redis cannot be reached: consumer groups live there');

@@ -2,8 +2,6 @@ import { z } from 'zod';
 import { NAME_PATTERN } from '../events/names.ts';
 import { GROUP_NAME_PATTERN } from '../events/stream-keys.ts';
 
-// The shapes of /consumer-groups: what the routes validate with and the document shows.
-
 export const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
 const aggregateType = z.string().regex(NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,63}');
 

@@ -5,11 +5,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 
-// Swagger UI's files, from the swagger-ui-dist package installed beside this one: the page
-// loads nothing from elsewhere, so /docs works offline.
+// From swagger-ui-dist: the page loads nothing from elsewhere, so /docs works offline.
 const ASSETS = { 'swagger-ui-bundle.js': 'text/javascript; charset=utf-8', 'swagger-ui.css': 'text/css; charset=utf-8' } as const;
 
-/** The path parameter of GET /docs/{file}. */
 export const docsAssetPath = z.object({ file: z.enum(Object.keys(ASSETS) as [keyof typeof ASSETS]).describe('an asset of the page') });
 
 const page = `<!doctype html>
@@ -19,7 +17,6 @@ const page = `<!doctype html>
 <script>SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true, validatorUrl: null, layout: 'BaseLayout' });</script>
 </body></html>`;
 
-/** GET /docs (Swagger UI on /openapi.json) and GET /docs/{file}, its assets. */
 export function createDocsRoutes() {
   const directory = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/absolute-path.js'));
   const loaded = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();

@@ -26,17 +26,14 @@ export interface EventsRoutesDeps {
 const json = (c: Context, body: string | Uint8Array<ArrayBuffer>, status: 200 | 201, headers: Record<string, string> = {}) =>
   c.newResponse(body, status, { 'content-type': 'application/json', ...headers });
 
-/** /events: append one, append a batch, get one, query. */
 export function createEventsRoutes(deps: EventsRoutesDeps) {
   const { store, appendQueue, maxBodyBytes, eventTypes, rejectUnregisteredEventTypes, metrics } = deps;
-  // Payloads are checked before an event joins the group-commit queue, so one client's invalid
-  // payload never fails another client's transaction.
+  // Checked before joining the group-commit queue, so one client's invalid payload never fails another's transaction.
   function checkPayloads(events: NewEvent[], prefix: (i: number) => string) {
     const errors = validatePayloads(eventTypes, events, rejectUnregisteredEventTypes, prefix);
     if (errors.length > 0) throw validationFailed(errors, 'the payload does not match its registered schema');
   }
 
-  // The X-Correlation-Id header fills metadata.correlation_id where the body has none.
   function withCorrelation(c: Context, events: NewEvent[]): NewEvent[] {
     const correlationId = c.get('correlationId' as never) as string | undefined;
     if (!correlationId) return events;
@@ -64,7 +61,6 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
       const [event] = withCorrelation(c, [parseAppendBody(await readJsonBody(c, maxBodyBytes))]) as [NewEvent];
       checkPayloads([event], () => '');
       const { records, created } = await append([event], 'single');
-      // 201 for a new event; 200 with the stored original for an idempotent resend.
       return json(c, records[0]!.json, created ? 201 : 200, created ? { location: `/events/${event.id}` } : {});
     })
     .post('/batch', async (c) => {

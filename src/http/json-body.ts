@@ -11,11 +11,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const tooLarge = (maxBytes: number) =>
   new AppError('payload_too_large', `the request body is larger than ${maxBytes} bytes`, { limit_bytes: maxBytes });
 
-/**
- * The request body, refused with 413 as soon as it exceeds maxBytes, whatever Content-Length
- * says (or whether it is sent at all). Under Node it reads the IncomingMessage directly: going
- * through a web Request and its ReadableStream costs more CPU than the rest of an append.
- */
+/** The body, refused with 413 once past maxBytes whatever Content-Length says; reads Node's IncomingMessage directly, cheaper than a web stream. */
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
@@ -62,11 +58,7 @@ async function readWebBody(body: ReadableStream<Uint8Array> | null, maxBytes: nu
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/**
- * Reads a JSON request body strictly: JSON content type (UTF-8 only) or 415, at most maxBytes or
- * 413, valid UTF-8 and JSON or 400, and nothing that would be stored differently from what was
- * sent or 422 (see json-guard.ts).
- */
+/** A strict JSON body: 415 unless JSON in UTF-8, 413 past maxBytes, 400 unless valid, 422 for what would be stored differently (json-guard.ts). */
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
   const contentType = c.req.header('content-type');
   const [mediaType = '', ...params] = (contentType ?? '').split(';').map((s) => s.trim());

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 
-// The answers of /retention and /archive (SPEC §8), as the OpenAPI document describes them.
 const nullableString = z.string().nullable();
 export const retentionPolicySchema = z
   .strictObject({ aggregate_type: z.string(), archive_after: nullableString, delete_after: nullableString, updated_at: nullableString });

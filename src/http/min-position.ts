@@ -11,14 +11,12 @@ const HEADER = 'read-your-writes: answer only from a server that has replayed th
 export const minPositionQuery = z.strictObject({
   min_position: position.optional().describe(`${HEADER} (the X-Min-Position header does the same)`),
 });
-/** The query of GET /events/{id}: min_position, and which tiers to read (SPEC §8). */
 export const eventByIdQuery = minPositionQuery.extend({
   tier: z.enum(['hot', 'all'], { error: 'must be "hot" (PostgreSQL only) or "all"' }).optional().describe('hot: PostgreSQL only; all (default): every tier'),
 });
 const readEventByIdQueryOf = createQueryReader(eventByIdQuery);
 export const readEventByIdQuery = (query: Record<string, string[]>) => readEventByIdQueryOf(query);
 
-/** The header, as documented on every read. */
 export const minPositionHeader = { 'X-Min-Position': position.describe(HEADER) };
 
 const readMinPositionQuery = createQueryReader(minPositionQuery);
@@ -26,11 +24,7 @@ const readMinPositionQuery = createQueryReader(minPositionQuery);
 /** min_position from a query that has no other parameter; a 400 naming anything else. */
 export const minPositionParam = (c: Context): number | undefined => readMinPositionQuery(c.req.queries()).min_position;
 
-/**
- * The position a read must reflect (read-your-writes, SPEC §11): `min_position` from the query
- * (`fromQuery`) or the X-Min-Position header, the larger when both are given, as each is a
- * lower bound. Undefined without either: the read may come from a replica that lags.
- */
+/** The position a read must reflect: the larger of `min_position` and X-Min-Position; undefined lets a lagging replica answer. */
 export function readFloor(c: Context, fromQuery: number | undefined): number | undefined {
   const raw = c.req.header('x-min-position')?.trim();
   if (raw === undefined) return fromQuery;

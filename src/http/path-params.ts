@@ -6,7 +6,6 @@ import { NAME_PATTERN, UUID_PATTERN } from '../events/names.ts';
 const uuid = z.string().regex(UUID_PATTERN, 'must be a UUID').transform((v) => v.toLowerCase());
 const name = z.string().regex(NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,63}');
 
-// The path parameters of each resource, as validated and as documented.
 export const eventPath = z.object({ id: uuid.describe('the event id') });
 export const replayPath = z.object({ id: uuid.describe('the replay id') });
 export const aggregatePath = z.object({ type: name.describe('the aggregate type'), id: uuid.describe('the aggregate id') });

@@ -62,7 +62,7 @@ function fromHttpException(e: HTTPException): AppError {
   }
 }
 
-/** The app's single onError: every thrown error becomes problem+json, never an HTML 500. */
+/** The app's single onError: every thrown error becomes problem+json. */
 export function createErrorHandler(logger: Logger) {
   return function onError(error: Error, c: Context): Response {
     let appError: AppError;

@@ -1,10 +1,7 @@
 import type { z } from 'zod';
 import { AppError, type FieldError } from '../errors.ts';
 
-/**
- * A query string as one value per name, for a zod schema of that query: a repeated parameter
- * is refused (never silently the first or the last).
- */
+/** One value per name; a repeated parameter is refused (never silently the first or the last). */
 export function singleValues(query: Record<string, string[]>): { values: Record<string, string>; errors: FieldError[] } {
   const values: Record<string, string> = {};
   const errors: FieldError[] = [];
@@ -24,7 +21,6 @@ export function queryIssues(issues: readonly z.core.$ZodIssue[], known: readonly
   );
 }
 
-/** Validates a query with a zod schema; 400 naming each bad parameter. */
 export function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string[]>, known: readonly string[]): z.output<T> {
   const { values, errors } = singleValues(query);
   const parsed = schema.safeParse(values);

@@ -5,7 +5,6 @@ import { parseQuery } from './query-errors.ts';
 export const REPLAY_LIST_DEFAULT = 20;
 export const REPLAY_LIST_MAX = 100;
 
-/** GET /replays' query: a status to keep, and how many of the newest to list. */
 export const replayListQuerySchema = z.strictObject({
   status: z.enum(['running', 'completed', 'failed', 'cancelled'], 'must be running, completed, failed or cancelled').optional(),
   limit: z

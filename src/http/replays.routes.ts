@@ -11,7 +11,6 @@ import { parseReplayListQuery } from './replay-list-query.ts';
 
 const CHANNEL = 'must match replay:[a-z0-9_-]{1,64}';
 
-/** The body of POST /replays. */
 export const replayRequest = z.strictObject(
   {
     filter: eventFilterSchema.optional().describe('the filters of GET /events (default: every event)'),
@@ -32,14 +31,12 @@ function parseReplayBody(body: unknown): { filter: ReplayFilter; channel: string
   return { filter: toEventQuery(parsed.data.filter ?? {}), channel: parsed.data.channel ?? null, dryRun: parsed.data.dry_run === true };
 }
 
-/** GET /replays (newest first), POST /replays (or its preview), GET and DELETE /replays/{id}. */
 export function createReplaysRoutes(replays: ReplayRunner, maxBodyBytes: number) {
   const id = (params: Record<string, string>) => readPath(replayPath, params, 'the replay id must be a UUID').id;
   return new Hono()
     .get('/', async (c) => c.json({ replays: await replays.list(parseReplayListQuery(c.req.queries())) }))
     .post('/', async (c) => {
       const { filter, channel, dryRun } = parseReplayBody(await readJsonBody(c, maxBodyBytes));
-      // A preview: what would be replayed now, counted; nothing starts.
       if (dryRun) return c.json({ dry_run: true, ...(await replays.preview(filter)), channel, filter: wireFilter(filter) });
       const replay = await replays.start(filter, channel);
       return c.json({ id: replay.id, channel: replay.channel, status: replay.status }, 202, { location: `/replays/${replay.id}` });

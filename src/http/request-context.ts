@@ -14,11 +14,7 @@ export interface RequestContextOptions {
   timeoutMs: number;
 }
 
-/**
- * Per request: an X-Request-Id (the client's, if it is a sane token, else a new UUIDv7),
- * echoed with X-Correlation-Id; a time limit (except for the SSE stream); the request counter;
- * and, with LOG_REQUESTS, one JSON log line. The Authorization header is never logged.
- */
+/** Per request: X-Request-Id (the client's if sane, else a UUIDv7), a time limit except for SSE, metrics and an optional log line without Authorization. */
 export function requestContext({ logger, metrics, logRequests, timeoutMs }: RequestContextOptions): MiddlewareHandler {
   return async function context(c, next) {
     const started = performance.now();
@@ -27,9 +23,7 @@ export function requestContext({ logger, metrics, logRequests, timeoutMs }: Requ
     const correlationId = c.req.header('x-correlation-id');
     const saneCorrelationId = correlationId && HEADER_VALUE.test(correlationId) ? correlationId : undefined;
     c.set('requestId' as never, requestId as never);
-    // Set before the handler runs, so every response built through the context carries them.
-    // Setting a header on a finished response makes Hono rebuild it around a body stream,
-    // which cost more than the whole handler of a GET.
+    // Set before the handler runs: a header set on a finished response makes Hono rebuild it around a body stream.
     c.header('x-request-id', requestId);
     if (saneCorrelationId) {
       c.set('correlationId' as never, saneCorrelationId as never);

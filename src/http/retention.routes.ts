@@ -3,10 +3,6 @@ import type { RetentionPolicies } from '../lifecycle/policies.ts';
 import { aggregateTypeParam, parsePolicyBody } from '../lifecycle/policy-input.ts';
 import { readJsonBody } from './json-body.ts';
 
-/**
- * /retention: policies per aggregate type (SPEC §8). GET lists them, or gives one with the
- * events and bytes in each tier; PUT sets one; DELETE returns a type to the default, keep forever.
- */
 export function createRetentionRoutes(policies: RetentionPolicies, maxBodyBytes: number) {
   return new Hono()
     .get('/', async (c) => c.json({ policies: await policies.list() }))

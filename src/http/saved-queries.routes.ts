@@ -4,10 +4,6 @@ import type { SavedQueries } from '../store/saved-queries.ts';
 import { readJsonBody } from './json-body.ts';
 import { parseSavedQueryBody, parseSavedQueryName } from './saved-query-body.ts';
 
-/**
- * /saved-queries: named event-browser filters kept in PostgreSQL. Reading needs the read
- * scope, writing and deleting admin (http/auth.ts).
- */
 export function createSavedQueriesRoutes({ savedQueries, maxBodyBytes }: { savedQueries: SavedQueries; maxBodyBytes: number }) {
   const notFound = (name: string) => new AppError('not_found', `no saved query ${name}`);
   return new Hono()

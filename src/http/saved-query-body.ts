@@ -6,7 +6,6 @@ import { parseEventQuery } from '../events/query-input.ts';
 export const SAVED_FILTER_KEYS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'order', 'limit'] as const;
 export const SAVED_QUERY_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-/** PUT /saved-queries/{name}'s body. */
 export const savedQueryBody = z
   .strictObject({ filter: z.partialRecord(z.enum(SAVED_FILTER_KEYS), z.union([z.string(), z.number()])) });
 
@@ -17,7 +16,6 @@ export function parseSavedQueryName(name: string): string {
   return name;
 }
 
-/** The body's filter, checked as GET /events would check it (422 naming each field). */
 export function parseSavedQueryBody(body: unknown): Record<string, string | number> {
   const parsed = savedQueryBody.safeParse(body);
   if (!parsed.success) throw validationFailed(parsed.error.issues.flatMap((i): FieldError[] =>

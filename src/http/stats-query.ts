@@ -14,7 +14,6 @@ const LAST_MS = Date.parse('9999-12-31T00:00:00Z');
 
 const instant = z.string().refine((v) => parseInstant(v) !== null, 'must be an ISO 8601 instant, e.g. 2026-11-23T00:00:00Z');
 
-/** GET /stats' query parameters (SPEC §10). */
 export const statsQuerySchema = z.strictObject({
   bucket: z.enum(['minute', 'hour', 'day'], 'must be minute, hour or day').default('hour'),
   from: instant.optional(),
@@ -24,19 +23,14 @@ export const statsQuerySchema = z.strictObject({
 });
 const KNOWN = Object.keys(statsQuerySchema.shape);
 
-// Milliseconds of an instant, rounded up when it has microseconds past the millisecond.
+// Rounded up when it has microseconds past the millisecond.
 function instantMs(text: string, up: boolean): number {
   const iso = parseInstant(text)!;
   const micros = Number(/\.\d{3}(\d{3})/.exec(iso)?.[1] ?? 0);
   return Date.parse(iso) + (up && micros > 0 ? 1 : 0);
 }
 
-/**
- * Validates GET /stats and aligns its range outwards to whole UTC buckets: `from` down to its
- * bucket's start, `to` up to a bucket boundary (rollups have minute granularity). Defaults:
- * `to` the end of the current bucket, `from` STATS_DEFAULT_BUCKETS before it. 400 naming each
- * bad parameter, and a range of more than STATS_MAX_BUCKETS buckets.
- */
+/** Validates GET /stats and widens its range to whole UTC buckets; 400 for a bad parameter or more than STATS_MAX_BUCKETS. */
 export function parseStatsQuery(query: Record<string, string[]>, now = Date.now()): StatsQuery {
   const q = parseQuery(statsQuerySchema, query, KNOWN);
   const size = BUCKET_MS[q.bucket];

@@ -2,11 +2,7 @@ import { Hono } from 'hono';
 import type { EventStore } from '../store/event-store.ts';
 import { parseStatsQuery } from './stats-query.ts';
 
-/**
- * GET /stats: event counts per bucket and event type, read from the rollups only (never from
- * the events table). Buckets without events are left out; `up_to` is the position up to which
- * events are counted (the projection runs just behind the commits).
- */
+/** GET /stats from the rollups only; `up_to` is the position counted up to (the projection trails the commits). */
 export function createStatsRoutes({ store }: { store: Pick<EventStore, 'stats'> }) {
   return new Hono().get('/', async (c) => {
     const q = parseStatsQuery(c.req.queries());

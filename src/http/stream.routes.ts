@@ -19,15 +19,11 @@ export interface StreamRoutesDeps {
 
 const PAGE = 100;
 
-/** The Last-Event-ID request header: the position to resume after. */
 export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).describe('resume after this position (a reconnecting EventSource sends it)');
 
 /**
- * GET /events/stream: Server-Sent Events with the filters of GET /events. Catches up from
- * `after=` or the Last-Event-ID header (a reconnecting EventSource sends it), then stays live.
- * Without either it starts at the current head (new events only). Each message's `id` is the
- * event's position and its `data` the event JSON. Pages are read only when the previous one
- * has been written to the client, so a slow client holds at most one page in memory.
+ * GET /events/stream: SSE from `after=` or Last-Event-ID (else the current head), then live; each
+ * `id` is a position. A page is read only once the previous is written, so a slow client holds one page.
  */
 export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: StreamRoutesDeps) {
   const sharedPage = createSharedPages(store);
@@ -42,7 +38,6 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: St
     let cursor = lastEventId !== undefined ? Number(lastEventId) : (filters.after ?? Math.max(await store.atLeast(floor).headPosition(), commits.head));
 
     return streamSSE(c, async (stream) => {
-      // Ends the stream when the client goes away or the service shuts down.
       const abort = new AbortController();
       const end = () => abort.abort();
       stream.onAbort(end);

@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-// The shapes the API answers with, as zod schemas: the OpenAPI document's answers are
-// generated from them (its requests from the schemas the routes validate with).
-
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
 
@@ -52,9 +49,7 @@ export const healthSchema = z
     published_position: z.number().int(),
     publish_lag: z.number().int().nullable(),
     relay: z.string(),
-    // With a read replica (DATABASE_READ_URL): whether it answers.
     replica: z.enum(['ok', 'unavailable']).optional(),
-    // The archive (SPEC §8): the storage as this instance last found it, and the latest run.
     archive: z
       .strictObject({
         storage: z.enum(['ok', 'failing', 'unknown']),

@@ -6,7 +6,6 @@ import type { ObjectStorage } from './object-storage.ts';
 import type { SegmentCodec } from './segment-codec.ts';
 import type { OnStep } from './segment-writer.ts';
 
-/** A transaction's client. */
 export type Tx = postgres.TransactionSql;
 
 export interface RunProgress {
@@ -16,10 +15,8 @@ export interface RunProgress {
   bytes?: number;
 }
 
-/** What the steps of one archive run share. */
 export interface ArchiveContext {
   runId: string;
-  /** Manifest reads and the commit transactions. */
   sql: Sql;
   hot: HotTier;
   storage: ObjectStorage;
@@ -29,7 +26,6 @@ export interface ArchiveContext {
   onStep?: OnStep;
   /** In a transaction: throws unless this run still holds the lease, so a run that lost it commits nothing. */
   fence(tx: Tx): Promise<void>;
-  /** Adds to the run's counts once a step has committed. */
   progress(p: RunProgress): Promise<void>;
   /** Aborted when the run must stop (lease lost, service stopping): checked between steps. */
   signal: AbortSignal;
@@ -42,10 +38,7 @@ export class RunAborted extends Error {
   override name = 'RunAborted';
 }
 
-/**
- * Runs one step of work on PostgreSQL, then sleeps so that such steps take at most `busy` of
- * the run's time: appends and reads share the database's CPU and disk with the run.
- */
+/** Runs one step on PostgreSQL, then sleeps so such steps take at most `busy` of the run's time. */
 export async function paced<T>(ctx: Pick<ArchiveContext, 'busy' | 'signal'>, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
   const result = await work();

@@ -6,11 +6,8 @@ import { forgetSegments } from './manifest.ts';
 const BATCH = 100;
 
 /**
- * Retention in the archive tier: segments whose every event is past delete_after leave the
- * manifest in one transaction (with the aggregates' first retained sequences and the removal
- * record), then their files are deleted. A segment only partly past retention is kept until
- * all of it is: segments are cut at UTC day boundaries, so an archived event outlives its
- * delete_after by less than a day plus the schedule's interval.
+ * Deletes archived segments whose every event is past delete_after: manifest rows in one
+ * transaction, then the files. Segments are cut per UTC day, so one partly past retention waits.
  */
 export async function deleteDueSegments(ctx: ArchiveContext, plans: TypePlan[]): Promise<void> {
   for (const plan of plans) {

@@ -8,10 +8,7 @@ export function instantMicros(instant: string): bigint {
   return BigInt(Date.parse(`${m[1]}${m[3]}`)) * 1000n + BigInt(m[2]!);
 }
 
-/**
- * The filters of GET /events applied to an archived event, meaning what they mean in SQL on the
- * hot tier (src/store/event-query.ts); the position bounds are the caller's.
- */
+/** GET /events' filters applied to an archived event, meaning what they mean in SQL; position bounds are the caller's. */
 export function rowFilter(q: Pick<EventQuery, 'aggregateType' | 'aggregateId' | 'eventType' | 'correlationId' | 'from' | 'to'>): (r: SegmentRow) => boolean {
   const from = q.from === undefined ? null : instantMicros(q.from);
   const to = q.to === undefined ? null : instantMicros(q.to);

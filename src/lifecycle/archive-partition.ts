@@ -14,10 +14,8 @@ interface Deletion {
 }
 
 /**
- * One partition's share of a run: every type's events due for archival are written to
- * segments and verified, then one transaction commits their manifest rows and removes the
- * events (with those due for deletion). When every row of the partition is accounted for, the
- * whole partition is detached and dropped instead of deleting rows.
+ * One partition's share of a run: segments written and verified, then one transaction commits
+ * their manifest rows and removes the events; a fully accounted partition is dropped instead.
  */
 export async function archivePartition(ctx: ArchiveContext, partition: Partition, plans: TypePlan[], published: number): Promise<void> {
   const segments: WrittenSegment[] = [];
@@ -52,7 +50,6 @@ export async function archivePartition(ctx: ArchiveContext, partition: Partition
       ctx.logger.warn({ partition: partition.name, err: (error as Error).message }, 'archive: could not drop the partition; removing its rows instead');
     }
   }
-  // Row by row: the deletions in one transaction, then each segment in one of its own.
   if (deletions.length > 0) {
     const removed = await paced(ctx, () => ctx.sql.begin(async (tx: Tx) => {
       await ctx.fence(tx);
@@ -77,7 +74,6 @@ export async function archivePartition(ctx: ArchiveContext, partition: Partition
   await paced(ctx, () => ctx.hot.vacuum(partition.name));
 }
 
-/** Reads a type's events in [from, to) in pages and writes a segment at every UTC day and every maxSegmentEvents. */
 async function writeSegments(ctx: ArchiveContext, type: string, from: number, to: number): Promise<WrittenSegment[]> {
   const written: WrittenSegment[] = [];
   let rows: SegmentRow[] = [];
@@ -103,11 +99,7 @@ async function writeSegments(ctx: ArchiveContext, type: string, from: number, to
   return written;
 }
 
-/**
- * The third step when the whole partition goes: manifest rows, the deletions, and the detach
- * in one transaction. DETACH holds ACCESS EXCLUSIVE on events until commit, so it comes last
- * and waits at most 2 s for its lock (appends wait behind it meanwhile).
- */
+/** Manifest rows, deletions and detach in one transaction; DETACH holds ACCESS EXCLUSIVE until commit, so it comes last. */
 async function commitDrop(ctx: ArchiveContext, segments: WrittenSegment[], deletions: Deletion[], drop: { partition: Partition; archived: number; deleted: number }): Promise<void> {
   await ctx.sql.begin(async (tx: Tx) => {
     await ctx.fence(tx);
@@ -125,7 +117,6 @@ async function commitDrop(ctx: ArchiveContext, segments: WrittenSegment[], delet
   });
 }
 
-// A drop that waited too long for its lock, or found rows it did not expect.
 function isDropRefusal(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   return code === '55P03' || code === '55000';

@@ -4,11 +4,8 @@ import { segmentsCreatedBefore, type SegmentEntry } from './manifest.ts';
 import type { RetentionPolicy } from './policies.ts';
 
 /**
- * What a run does for one aggregate type, as position bounds on the hot tier. created_at never
- * decreases along position, so "created before the cutoff" is "below a position": hot events
- * of the type in [first, deleteBefore) are deleted, those in [deleteBefore, archiveBefore)
- * archived. Both bounds stop at the published position (nothing unpublished leaves
- * PostgreSQL). Archived segments whose every event is older than the delete cutoff are deleted.
+ * A run's bounds for one type on the hot tier (created_at never decreases along position): delete
+ * [first, deleteBefore), archive [deleteBefore, archiveBefore); both stop at the published position.
  */
 export interface TypePlan {
   aggregateType: string;
@@ -23,9 +20,7 @@ export interface TypePreview {
   aggregate_type: string;
   archive_after: string | null;
   delete_after: string | null;
-  /** Hot events to archive, and about how many segments they make. */
   archive: { events: number; segments: number };
-  /** Hot events to delete, and archived segments (with their events) to delete. */
   delete: { hot_events: number; archived_events: number; segments: number };
 }
 

@@ -6,7 +6,7 @@ import { StorageError, type ObjectStorage } from './object-storage.ts';
 import { createSegmentCache } from './segment-cache.ts';
 import type { SegmentRow } from './segment-row.ts';
 
-/** A segment that may hold what a read asks for; `positions` and `rows`: exactly which events (an aggregate's) and where. */
+/** A segment that may hold what a read asks; for an aggregate, `positions` and `rows` say exactly where. */
 export interface Candidate {
   id: number;
   key: string;
@@ -28,19 +28,14 @@ export interface ArchiveReaderOptions {
   /** null: this store was given no archive; reading archived events then fails with a clear error. */
   storage: ObjectStorage | null;
   cacheBytes: number;
-  /** Told whether reading the storage worked (health, metrics). */
   onStorage?: (error: StorageError | null) => void;
 }
 
 const CHUNK = 200;
 
 /**
- * Reads archived events for the store (SPEC §8: one read contract across tiers). Every method
- * takes the connection the caller read the hot tier on, and must be called after that read:
- * an event archived in between is then found here (and de-duplicated by position), never
- * missed. The manifest narrows a read to the segments that can hold what is asked (by type,
- * position and time range; by the aggregate index for an aggregate), and row group statistics
- * narrow it to the groups within a segment.
+ * Reads archived events for the store. Each method takes the connection the hot tier was read
+ * on and runs after that read, so an event archived in between is found (de-duplicated), never missed.
  */
 export function createArchiveReader(options: ArchiveReaderOptions) {
   const cache = options.storage ? createSegmentCache({ storage: options.storage, maxBytes: options.cacheBytes }) : null;
@@ -68,7 +63,6 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
     }
   }
 
-  /** A segment's rows in the window (in the read's order), the candidate's own or those passing `keep`, at most `max`. */
   async function rowsOf(sql: Sql, c: Candidate, window: Window, asc: boolean, max: number, keep: (r: SegmentRow) => boolean): Promise<SegmentRow[]> {
     const reader = await openCandidate(sql, c);
     if (!reader) return [];
@@ -100,7 +94,6 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
     return out;
   }
 
-  /** The event at a position in a segment: the row group its statistics allow, that group's positions, then the one row. */
   async function rowAtPosition(sql: Sql, c: Candidate, position: number): Promise<SegmentRow | undefined> {
     const reader = await openCandidate(sql, c);
     if (!reader) return undefined;
@@ -118,13 +111,9 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
   }
 
   return {
-    /** The first segments, in the read's order, that may hold events matching `q` (no storage access). */
     segments: (sql: Sql, q: ArchiveQuery, after?: Candidate) => candidates(sql, q, after),
 
-    /**
-     * Up to `max` archived events matching `q` within `window`, in q's order, reading the
-     * candidate segments (starting with `first`) only as far as the result needs.
-     */
+    /** Up to `max` events matching `q` within `window`, in q's order, reading segments only as far as needed. */
     readQuery(sql: Sql, q: ArchiveQuery, first: Candidate[], window: Window, max: number): Promise<SegmentRow[]> {
       return guarded(async () => {
         const asc = q.order === 'asc';
@@ -144,7 +133,6 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       });
     },
 
-    /** The archived event at a position (by-id reads and resends: event_ids gives the position). */
     async readPosition(sql: Sql, position: number): Promise<SegmentRow | undefined> {
       const found = await sql<{ id: string; key: string }[]>`
         select id, key from archive_segments where from_position <= ${position} and to_position >= ${position}`;
@@ -158,7 +146,7 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       });
     },
 
-    /** An aggregate's archived events after a sequence, at most `limit`, in sequence order (the aggregate index says where). */
+    /** An aggregate's archived events after a sequence, in sequence order. */
     async readAggregate(sql: Sql, type: string, id: string, afterSequence: number, limit: number): Promise<SegmentRow[]> {
       const entries = await sql<{ id: string; key: string; first_sequence: string; positions: string[]; rows: number[] }[]>`
         select s.id, s.key, a.first_sequence, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
@@ -187,7 +175,6 @@ export type ArchiveReader = ReturnType<typeof createArchiveReader>;
 
 type CandidateRow = { id: string; key: string; from_position: string; to_position: string; positions: string[] | null; rows: number[] | null };
 
-/** A chunk of candidate segments in the read's order, after `after` (keyset on the ordering edge and id). */
 async function candidates(sql: Sql, q: ArchiveQuery, after?: Candidate): Promise<Candidate[]> {
   const asc = q.order === 'asc';
   const params: (string | number)[] = [];

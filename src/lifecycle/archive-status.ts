@@ -4,16 +4,11 @@ import { StorageError } from './object-storage.ts';
 import type { ArchiveRun, RunObserver } from './runs.ts';
 
 export interface StorageStatus {
-  /** ok: the last archive operation of this instance reached the storage; failing: it did not; unknown: none yet. */
   status: 'ok' | 'failing' | 'unknown';
   error: string | null;
   since: string | null;
 }
 
-/**
- * What this instance knows of the archive, for /health and /metrics: whether the storage
- * answered its last operation (a run, or a read of archived events), and its runs' counts.
- */
 export function createArchiveStatus(registry: Registry, description: string) {
   let storage: StorageStatus = { status: 'unknown', error: null, since: null };
   const setStorage = (error: StorageError | null) => {
@@ -49,7 +44,6 @@ export function createArchiveStatus(registry: Registry, description: string) {
   };
   return {
     observer,
-    /** For the archive reader: how reading the storage went. */
     onStorage: setStorage,
     storage: () => storage,
   };

@@ -3,12 +3,8 @@ import { manifestKeys } from './manifest.ts';
 import { parseSegmentKey, SEGMENTS_PREFIX, sidecarKey } from './segment-keys.ts';
 
 /**
- * Removes orphans: segment files (and their descriptions) that no manifest row names, left by
- * a run that stopped between writing a segment and committing it. Their events are still in
- * PostgreSQL, so this run archives them again; adopting the file instead would need the same
- * read-back check against PostgreSQL and save little. Files of a run still in progress are
- * left alone (another instance whose lease this run took cannot commit them: its fence fails).
- * Returns how many files were removed.
+ * Removes segment files no manifest row names (a run stopped before committing; their events are
+ * still in PostgreSQL). Files of a run in progress are left alone. Returns how many were removed.
  */
 export async function sweepOrphans(ctx: ArchiveContext): Promise<number> {
   const objects = await ctx.storage.list(SEGMENTS_PREFIX);
@@ -29,7 +25,6 @@ export async function sweepOrphans(ctx: ArchiveContext): Promise<number> {
   return removed;
 }
 
-/** Deletes a committed segment's files once the manifest no longer names them. */
 export async function deleteSegmentFiles(ctx: Pick<ArchiveContext, 'storage'>, key: string): Promise<void> {
   await ctx.storage.delete(key);
   await ctx.storage.delete(sidecarKey(key));

@@ -13,10 +13,8 @@ type Append = (requests: NewEvent[][]) => Promise<AppendOutcome[]>;
 const ROUNDS = 3;
 
 /**
- * Resends of events that left PostgreSQL (append_events() answers 'moved', and the request
- * fails there): an id whose archived event has the same body is a duplicate, answered with
- * the archived event as stored; another body is an id conflict; a deleted event is gone. When
- * every moved id of a request is a duplicate, the rest of the request is appended again.
+ * Resends of events that left PostgreSQL: the same body is a duplicate (answered with the archived
+ * event), another an id conflict, a deleted one gone; if all are duplicates the rest is appended again.
  */
 export async function resolveMoved(sql: Sql, archive: ArchiveReader, requests: NewEvent[][], outcomes: AppendOutcome[], append: Append): Promise<AppendOutcome[]> {
   return Promise.all(outcomes.map((o, i) => (o.ok || !o.moved ? o : settle(sql, archive, requests[i]!, append, ROUNDS))));
@@ -53,13 +51,12 @@ async function settle(sql: Sql, archive: ArchiveReader, events: NewEvent[], appe
   };
 }
 
-/** As PostgreSQL compares a resend with a stored event: the stored fields, payload and metadata as jsonb (key order aside). */
+/** As PostgreSQL compares a resend: payload and metadata as jsonb (key order aside). */
 function sameEvent(e: NewEvent, r: SegmentRow): boolean {
   return e.eventType === r.event_type && e.aggregateType === r.aggregate_type && e.aggregateId === r.aggregate_id
     && e.version === r.version && isDeepStrictEqual(e.payload, JSON.parse(r.payload)) && isDeepStrictEqual(e.metadata, JSON.parse(r.metadata));
 }
 
-// An error about the remaining items names the item's index in the request as sent.
 function reindexed(error: AppError, rest: NewEvent[], events: NewEvent[]): AppError {
   if (events.length <= 1) return error;
   const index = typeof error.extensions.index === 'number' ? error.extensions.index : rest.length === 1 ? 0 : null;

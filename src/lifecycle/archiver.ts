@@ -7,15 +7,12 @@ import type { RetentionPolicies } from './policies.ts';
 
 export interface RunPlan {
   types: TypePreview[];
-  /** Events the run archives or deletes. */
   total: number;
 }
 
 /**
- * One archive run (SPEC §8): plans per policy, removes orphans of earlier runs, deletes
- * archived segments past retention, then goes through the hot partitions in position order,
- * archiving and deleting what is due. Each partition's work is committed on its own, so a
- * crash loses at most the segments written since the last commit (orphans, removed next time).
+ * One archive run: plan, sweep orphans, delete expired segments, then archive hot partitions in
+ * position order, each committed on its own so a crash loses only uncommitted segments.
  */
 export async function runArchive(ctx: ArchiveContext, policies: RetentionPolicies, onPlan: (plan: RunPlan) => Promise<void>): Promise<void> {
   const list = await policies.list();
@@ -37,7 +34,6 @@ export async function runArchive(ctx: ArchiveContext, policies: RetentionPolicie
   }
 }
 
-/** A dry run: what a run would do now, changing nothing. */
 export async function previewArchive(ctx: Pick<ArchiveContext, 'sql' | 'hot' | 'maxSegmentEvents'>, policies: RetentionPolicies): Promise<RunPlan> {
   const list = await policies.list();
   const types = await previewPlan(ctx.hot, await planRun(ctx.sql, ctx.hot, list), list, ctx.maxSegmentEvents);

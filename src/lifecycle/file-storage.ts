@@ -4,11 +4,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkKey, checkPrefix, type ObjectStorage, StorageError, type StorageErrorKind } from './object-storage.ts';
 
-/**
- * Objects as files under `root`. A put writes a hidden temporary file in the target's own
- * directory, fsyncs it, renames it over the target and fsyncs the directory: rename within one
- * file system is atomic, and the two fsyncs make the object survive a crash once put returns.
- */
+/** Objects as files under `root`: temp file, fsync, rename, fsync the directory, so a put survives a crash once it returns. */
 export function createFileStorage(root: string): ObjectStorage {
   const description = pathToFileURL(root).href;
   const pathOf = (key: string) => join(root, ...checkKey(key).split('/'));
@@ -89,7 +85,6 @@ export function createFileStorage(root: string): ObjectStorage {
   };
 }
 
-/** Files below `dir`, skipping hidden names (a put's temporary files) and whatever vanishes meanwhile. */
 async function walk(dir: string): Promise<{ path: string; size: number }[]> {
   const files: { path: string; size: number }[] = [];
   const entries = await readdir(dir, { withFileTypes: true }).catch(ignoreMissing([]));

@@ -17,16 +17,11 @@ export interface LifecycleOptions {
   database: Database;
   metrics: Metrics;
   logger: Logger;
-  /** Who runs archive runs here: unique per process and start. */
   owner: string;
   onStep?: OnStep;
 }
 
-/**
- * The store's lifecycle (SPEC §8), built by the composition root: the archive's storage and
- * reader (the stores read archived events through it), retention policies, archive runs on
- * demand and on a schedule, and what /health reports of them.
- */
+/** The store's lifecycle: archive storage and reader, retention policies, runs on demand and scheduled, health. */
 export function createLifecycle({ config, database, metrics, logger, owner, onStep }: LifecycleOptions) {
   let storage;
   try {
@@ -37,8 +32,7 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
   const status = createArchiveStatus(metrics.registry, storage.description);
   const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage });
   const policies = createRetentionPolicies(database.sql);
-  // A connection of its own: a run's statements (reading a partition's events, removing
-  // them) may take longer than requests are allowed to.
+  // Its own connection: a run's statements may take longer than requests are allowed to.
   const work = database.dedicated('archiver', { statement_timeout: '600000' });
   const runs = createArchiveRuns({
     sql: work, control: database.sql, hot: createHotTier(work), storage, policies, owner, leaseMs: config.leaseMs,
@@ -49,7 +43,6 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
   return {
     archive, policies, runs, storage,
     start: () => scheduler.start(),
-    /** /health's view: the storage as this instance last found it, and the latest run of any instance. */
     async health() {
       const [last] = await runs.list(1);
       return {

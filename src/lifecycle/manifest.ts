@@ -2,7 +2,6 @@ import type { Sql } from '../postgres/database.ts';
 import type { Tx } from './archive-context.ts';
 import type { WrittenSegment } from './segment-writer.ts';
 
-/** A manifest row as GET /archive/segments lists it. */
 export interface SegmentEntry {
   id: number;
   aggregate_type: string;
@@ -27,7 +26,7 @@ const toEntry = (r: Row): SegmentEntry => ({ ...r, id: Number(r.id), from_positi
 
 // Times go as text: postgres.js would pass a timestamptz parameter through Date, dropping the microseconds.
 
-/** In the transaction that removes the segments' events: their manifest rows and aggregate index. */
+/** In the transaction that removes the segments' events. */
 export async function insertSegments(tx: Tx, runId: string, segments: WrittenSegment[]): Promise<void> {
   for (const s of segments) {
     const [row] = await tx<{ id: string }[]>`
@@ -42,7 +41,6 @@ export async function insertSegments(tx: Tx, runId: string, segments: WrittenSeg
   }
 }
 
-/** A page of the manifest in id order (the order segments were committed). */
 export async function listSegments(sql: Sql, options: { aggregateType?: string; after?: number; limit: number }): Promise<{ segments: SegmentEntry[]; nextAfter: number | null }> {
   const rows = await sql.unsafe<Row[]>(
     `select ${ENTRY_COLUMNS} from archive_segments where id > $1 ${options.aggregateType ? 'and aggregate_type = $3' : ''} order by id limit $2`,
@@ -52,7 +50,6 @@ export async function listSegments(sql: Sql, options: { aggregateType?: string; 
   return { segments, nextAfter: rows.length > options.limit ? segments[segments.length - 1]!.id : null };
 }
 
-/** A type's segments whose every event was created before `micros`: due for deletion. */
 export async function segmentsCreatedBefore(sql: Sql, type: string, micros: bigint): Promise<SegmentEntry[]> {
   const rows = await sql.unsafe<Row[]>(
     `select ${ENTRY_COLUMNS} from archive_segments
@@ -63,10 +60,8 @@ export async function segmentsCreatedBefore(sql: Sql, type: string, micros: bigi
 }
 
 /**
- * In a transaction: deletes segments from the manifest (their aggregate index goes with them),
- * records the removal, and moves each aggregate's first retained sequence past the events they
- * held, so sequences are never reused and loads know what is gone. The files are deleted after
- * the commit; a crash in between leaves orphans that the next run removes.
+ * In a transaction: forgets segments and moves each aggregate's first retained sequence past
+ * them, so sequences are never reused; the files are deleted after commit (a crash leaves orphans).
  */
 export async function forgetSegments(tx: Tx, ids: number[]): Promise<void> {
   await tx`
@@ -80,7 +75,6 @@ export async function forgetSegments(tx: Tx, ids: number[]): Promise<void> {
   await tx`delete from archive_segments where id = any(${ids}::int8[])`;
 }
 
-/** Every segment key in the manifest (the orphan sweep's reference). */
 export async function manifestKeys(sql: Sql): Promise<Set<string>> {
   return new Set((await sql<{ key: string }[]>`select key from archive_segments`).map((r) => r.key));
 }

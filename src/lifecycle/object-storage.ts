@@ -1,39 +1,26 @@
-/** An object's key (relative to the storage's root) and size in bytes. */
 export interface ObjectInfo {
   key: string;
   size: number;
 }
 
-/**
- * Immutable objects (archive segments and manifests) under one root: a directory or an S3
- * prefix. Keys are relative, `/`-separated, each part starting with a letter or digit.
- * Every failure is a StorageError.
- */
+/** Immutable objects under one root (a directory or an S3 prefix); relative `/`-separated keys; failures are StorageErrors. */
 export interface ObjectStorage {
   /** Where the objects are, for logs and error messages; never holds credentials. */
   readonly description: string;
-  /**
-   * Stores an object atomically: a reader sees the whole object or none. A key is written
-   * once; putting it again (a retry after a crash) replaces it just as atomically.
-   */
+  /** Stores an object atomically (whole or none); putting a key again replaces it just as atomically. */
   put(key: string, bytes: Uint8Array): Promise<void>;
   get(key: string): Promise<Uint8Array>;
   /** Bytes [start, end) of an object; fewer if the object ends sooner. */
   getRange(key: string, start: number, end: number): Promise<Uint8Array>;
-  /** null when there is no such object. */
   head(key: string): Promise<ObjectInfo | null>;
-  /** Objects whose key starts with `prefix`, sorted by key. */
+  /** Sorted by key. */
   list(prefix?: string): Promise<ObjectInfo[]>;
   /** Removes an object; removing one that is not there succeeds. */
   delete(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/**
- * unavailable: cannot be reached now (network, timeout, server error), worth retrying later.
- * not_found: no such object or bucket. full: no space left. refused: no permission, bad
- * credentials or a read-only target.
- */
+/** unavailable: worth retrying later; not_found: no object or bucket; full: no space; refused: permission or read-only. */
 export type StorageErrorKind = 'unavailable' | 'not_found' | 'full' | 'refused';
 
 export class StorageError extends Error {

@@ -15,7 +15,6 @@ export interface TierCounts {
   deleted: { events: number };
 }
 
-/** Retention policies per aggregate type (SPEC §8), and how many events each tier holds. */
 export function createRetentionPolicies(sql: Sql) {
   const columns = () => sql`aggregate_type, archive_after, delete_after, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_at`;
   return {
@@ -24,7 +23,6 @@ export function createRetentionPolicies(sql: Sql) {
       const [row] = await sql<RetentionPolicy[]>`select ${columns()} from retention_policies where aggregate_type = ${type}`;
       return row ?? { aggregate_type: type, archive_after: null, delete_after: null, updated_at: null };
     },
-    /** Stores a policy; `created` is false when it replaced one. */
     async put(type: string, p: RetentionPolicyInput): Promise<{ policy: RetentionPolicy; created: boolean }> {
       const [row] = await sql<(RetentionPolicy & { created: boolean })[]>`
         insert into retention_policies (aggregate_type, archive_after, delete_after)
@@ -35,7 +33,6 @@ export function createRetentionPolicies(sql: Sql) {
       const { created, ...policy } = row!;
       return { policy, created };
     },
-    /** Back to the default, keep forever; false when there was no policy. */
     async remove(type: string): Promise<boolean> {
       return (await sql`delete from retention_policies where aggregate_type = ${type}`).count > 0;
     },
@@ -45,12 +42,7 @@ export function createRetentionPolicies(sql: Sql) {
 
 export type RetentionPolicies = ReturnType<typeof createRetentionPolicies>;
 
-/**
- * Events per tier without counting the events table: each aggregate's retained range
- * (last_sequence - first_retained_sequence + 1, one row per aggregate) covers the hot and the
- * archived events, and the manifest says how many are archived. Hot bytes are an estimate: the
- * events partitions' size (indexes included) per row PostgreSQL's statistics count.
- */
+/** Events per tier without counting events: each aggregate's retained range, minus what the manifest archived. Hot bytes are estimated. */
 async function tierCounts(sql: Sql, type: string): Promise<TierCounts> {
   const [row] = await sql<{ retained: string; archived: string; archive_bytes: string; segments: string; deleted: string; hot_bytes: string | null; hot_rows: string | null }[]>`
     select

@@ -21,9 +21,7 @@ export interface ArchiveRun {
   deleted: number;
   segments: number;
   bytes: number;
-  /** Events the run archives or deletes in all (a dry run: would), once it has planned. */
   planned: number | null;
-  /** Per aggregate type, what the run does (a dry run: what it would do). */
   plan: TypePreview[] | null;
   error: string | null;
   started_at: string;
@@ -31,7 +29,6 @@ export interface ArchiveRun {
   finished_at: string | null;
 }
 
-/** Told what runs of this instance do: metrics and /health. */
 export interface RunObserver {
   started?(): void;
   progressed(p: RunProgress): void;
@@ -39,20 +36,16 @@ export interface RunObserver {
 }
 
 export interface ArchiveRunsOptions {
-  /** The runs' work: manifest reads and commits, on a client of its own. */
   sql: Sql;
-  /** The runs table: starts, the lease's renewals, status. */
   control: Sql;
   hot: HotTier;
   storage: ObjectStorage;
   policies: RetentionPolicies;
-  /** Who runs: unique per process and start. */
   owner: string;
   /** A run not renewed for this long is taken to have died with its instance. */
   leaseMs: number;
   maxSegmentEvents: number;
   rowGroupSize?: number;
-  /** ARCHIVE_MAX_BUSY: share of a run's time spent on PostgreSQL's side (default 1). */
   busy?: number;
   logger: Logger;
   onStep?: OnStep;
@@ -63,10 +56,8 @@ export interface ArchiveRunsOptions {
 const TIME = (c: string) => `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${c}`;
 
 /**
- * Archive runs, on demand and for the scheduler. A real run's row, while its status is
- * running, is the lease: a unique index admits one at a time across all instances, and its
- * owner renews updated_at; every commit of the run first checks, in its own transaction, that
- * the row is still running, so a run whose instance was presumed dead commits nothing.
+ * Archive runs. A real run's row, while running, is the lease (a unique index admits one across
+ * instances); every commit first checks the row is still running, so a run presumed dead commits nothing.
  */
 export function createArchiveRuns(options: ArchiveRunsOptions) {
   const { control, logger } = options;
@@ -149,15 +140,12 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
       return (await get(id))!;
     },
     get,
-    /** The most recent runs, newest first. */
     list: (limit: number) => read('where $1::int > 0 order by started_at desc limit $1', limit),
-    /** Resolves when a run of this instance has finished. */
     async wait(id: string): Promise<ArchiveRun | undefined> {
       await tasks.get(id)?.done;
       return get(id);
     },
     running: () => tasks.size,
-    /** Stops this instance's runs between steps and waits for them. */
     async stop(): Promise<void> {
       for (const t of tasks.values()) t.abort.abort('the service is stopping');
       await Promise.all([...tasks.values()].map((t) => t.done));

@@ -18,10 +18,7 @@ const BY_NAME: Record<string, [StorageErrorKind, string]> = {
 
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
-/**
- * One StorageError for whatever the SDK threw. `location` names the object and endpoint,
- * never a credential; the SDK's own message is kept only as the cause.
- */
+/** One StorageError for whatever the SDK threw; `location` never holds a credential. */
 export function s3Error(action: string, location: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };

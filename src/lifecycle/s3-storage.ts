@@ -8,24 +8,17 @@ export interface S3StorageOptions {
   bucket: string;
   /** Key prefix without leading or trailing slash; '' for the bucket's root. */
   prefix: string;
-  /** An S3-compatible endpoint (MinIO, Ceph, a local server); addressed path-style. */
+  /** An S3-compatible endpoint, addressed path-style. */
   endpoint?: string;
-  /** Else the AWS chain (AWS_REGION, profile); us-east-1 when that has none and an endpoint is given. */
   region?: string;
-  /** Else the AWS chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, profile, instance role). */
   credentials?: S3ClientConfig['credentials'];
   connectTimeoutMs?: number;
   /** Longest silence on an open connection before the request fails. */
   idleTimeoutMs?: number;
-  /** Attempts per operation, the first included. */
   maxAttempts?: number;
 }
 
-/**
- * Objects in an S3 bucket under a prefix. PutObject is atomic: an object becomes visible only
- * once it is whole. Timeouts and attempts are bounded so an unreachable endpoint fails in
- * seconds instead of the SDK's default of waiting without limit.
- */
+/** Objects under an S3 prefix (PutObject is atomic); timeouts and attempts are bounded so an unreachable endpoint fails in seconds. */
 export function createS3Storage(options: S3StorageOptions): ObjectStorage {
   const { bucket, prefix, endpoint } = options;
   const at = endpoint ? ` at ${withoutUserInfo(endpoint)}` : '';
@@ -37,11 +30,9 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
     credentials: options.credentials,
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 3_000, socketTimeout: options.idleTimeoutMs ?? 15_000 },
-    // Many S3-compatible servers reject the SDK's default CRC32 checksum headers; a segment is
-    // verified by reading it back, so only what S3 requires is sent.
+    // Many S3-compatible servers reject the SDK's default CRC32 headers; segments are verified by reading back.
     ...(endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
   });
-  // Keys are checked before any request, so a bad key is a plain Error, not a StorageError.
   const objectKey = (key: string) => (prefix ? `${prefix}/${checkKey(key)}` : checkKey(key));
   const run = async <T>(action: string, key: string, op: (objectKey: string) => Promise<T>): Promise<T> => {
     const Key = objectKey(key);
@@ -108,7 +99,6 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
   };
 }
 
-/** The region the AWS chain finds, else us-east-1 for an S3-compatible endpoint (which ignores it). */
 function regionFromChain(hasEndpoint: boolean): S3ClientConfig['region'] {
   const probe = new S3Client({});
   const fromChain = probe.config.region;

@@ -4,21 +4,15 @@ import type { ArchiveRuns } from './runs.ts';
 
 export interface ArchiveSchedulerOptions {
   runs: Pick<ArchiveRuns, 'start'>;
-  /** The runs table. */
   sql: Sql;
   /** ARCHIVE_INTERVAL in seconds; 0 turns the schedule off. */
   intervalSeconds: number;
   logger: Pick<Logger, 'warn' | 'info'>;
 }
 
-// How often an instance looks whether a scheduled run is due, at most.
 const MAX_TICK_MS = 60_000;
 
-/**
- * Scheduled runs: every instance looks now and then whether the last scheduled run, by any
- * instance, started an interval ago or more, and if so starts one. The run's lease lets one
- * through when several look at once; restarts do not postpone a due run.
- */
+/** Every instance checks now and then whether the last scheduled run started an interval ago; the run's lease admits one. */
 export function createArchiveScheduler(options: ArchiveSchedulerOptions) {
   const intervalMs = options.intervalSeconds * 1000;
   let timer: NodeJS.Timeout | undefined;

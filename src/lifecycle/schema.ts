@@ -1,10 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
-// The lifecycle's tables (SPEC §8). The events' own tables are in src/store/schema.ts.
-
-// One policy per aggregate type; no row means keep forever. The durations are ISO 8601 text as
-// the client sent them (PostgreSQL reads them as intervals); null means never.
+// No row means keep forever. Durations are ISO 8601 text as sent (PostgreSQL reads them as intervals); null means never.
 export const retentionPolicies = pgTable(
   'retention_policies',
   {
@@ -16,9 +13,8 @@ export const retentionPolicies = pgTable(
   (t) => [check('retention_policies_aggregate_type_check', sql`${t.aggregateType} ~ '^[a-z][a-z0-9_-]{0,63}$'`)],
 );
 
-// Archive runs. A real run in status running is the lease: the partial unique index lets one
-// exist at a time, and its holder keeps updated_at fresh; a run whose updated_at is older than
-// the lease is marked failed by the next instance that wants to run.
+// A real run in status running is the lease: a partial unique index admits one, its holder keeps
+// updated_at fresh, and the next instance marks a stale one failed.
 export const archiveRuns = pgTable(
   'archive_runs',
   {
@@ -31,9 +27,7 @@ export const archiveRuns = pgTable(
     deleted: bigint('deleted', { mode: 'number' }).notNull().default(0),
     segments: integer('segments').notNull().default(0),
     bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
-    // events the run expects to archive or delete, known once it has planned
     planned: bigint('planned', { mode: 'number' }),
-    // per aggregate type, what the run does (a dry run: what it would do)
     plan: jsonb('plan'),
     error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
@@ -48,14 +42,13 @@ export const archiveRuns = pgTable(
   ],
 );
 
-// The manifest: one row per segment file, committed in the same transaction that removes its
-// events from PostgreSQL. The same facts are written beside the segment as <key>.json.
+// The manifest, committed in the transaction that removes the segment's events; also written beside it as <key>.json.
 export const archiveSegments = pgTable(
   'archive_segments',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     aggregateType: text('aggregate_type').notNull(),
-    // the first and the last position the segment holds (both inclusive)
+    // both inclusive
     fromPosition: bigint('from_position', { mode: 'number' }).notNull(),
     toPosition: bigint('to_position', { mode: 'number' }).notNull(),
     firstCreatedAt: timestamp('first_created_at', { withTimezone: true, precision: 6 }).notNull(),
@@ -74,9 +67,7 @@ export const archiveSegments = pgTable(
   ],
 );
 
-// Which segments hold an aggregate's archived events: their positions in each, in order (their
-// sequences run from first_sequence), and their row numbers in the file, so that a load reads
-// only the pages that hold them.
+// An aggregate's positions and row numbers per segment, so a load reads only the pages that hold them.
 export const archiveAggregateSegments = pgTable(
   'archive_aggregate_segments',
   {

@@ -8,7 +8,6 @@ export interface SegmentCacheOptions {
   storage: ObjectStorage;
   /** Most bytes of decoded events kept (about: their JSON text plus a fixed overhead per event). */
   maxBytes: number;
-  /** Most segment footers kept open. */
   maxSegments?: number;
 }
 
@@ -16,11 +15,8 @@ const ROW_OVERHEAD = 320;
 const rowBytes = (r: SegmentRow) => r.payload.length + r.metadata.length + ROW_OVERHEAD;
 
 /**
- * What the archive reader has decoded, least recently used first out, within a memory budget:
- * whole row groups (scans), single events (point reads), and row groups' position columns (to
- * find an event by position); and the segments' footers, so a read fetches only the bytes it
- * needs (a ranged read each). Segments never change once written, so nothing here goes stale;
- * a decode in progress is shared by every reader that asks for it meanwhile.
+ * An LRU of what the archive reader decoded (row groups, events, position columns, footers)
+ * within a byte budget. Segments never change, so nothing goes stale; concurrent decodes are shared.
  */
 export function createSegmentCache(options: SegmentCacheOptions) {
   const maxSegments = options.maxSegments ?? 512;
@@ -46,7 +42,6 @@ export function createSegmentCache(options: SegmentCacheOptions) {
     return reader;
   }
 
-  /** The cached value under `id`, or what `load` gives (then cached, weighed by `weigh`). */
   async function cached<T>(id: string, load: () => Promise<T>, weigh: (value: T) => number): Promise<T> {
     const hit = entries.get(id);
     if (hit) {
@@ -82,11 +77,9 @@ export function createSegmentCache(options: SegmentCacheOptions) {
 
   return {
     open,
-    /** The rows of one row group of a segment, in position order. */
     group,
-    /** The positions of one row group, in order. */
     groupPositions: (key: string, index: number) => cached(`${key}#${index}:positions`, async () => (await open(key)).readGroupPositions(index), (p) => p.length * 8 + ROW_OVERHEAD),
-    /** Rows by their index in the file, in the order asked: from cached row groups or events, the rest read together. */
+    /** Rows by index in the file, in the order asked. */
     async rowsAt(key: string, indexes: number[]): Promise<SegmentRow[]> {
       const reader = await open(key);
       const found = new Map<number, SegmentRow>();

@@ -6,17 +6,13 @@ export type { SegmentSummary } from './segment-worker.ts';
 
 export interface SegmentCodec {
   encode(rows: SegmentRow[], rowGroupSize?: number): Promise<{ bytes: Uint8Array; summary: SegmentSummary }>;
-  /** Decodes a whole segment and summarises it (checksums, count, position range). */
   inspect(bytes: Uint8Array): Promise<SegmentSummary>;
   close(): Promise<void>;
 }
 
 type Pending = { resolve: (r: CodecResponse & { ok: true }) => void; reject: (e: Error) => void };
 
-/**
- * Segments encoded and decoded in a worker thread (segment-worker.ts). Run from TypeScript
- * sources (tests, tsx) the worker loads them through tsx, as the main thread does.
- */
+/** Encodes and decodes segments in a worker thread; from TypeScript sources the worker loads through tsx. */
 export function createSegmentCodec(): SegmentCodec {
   const source = import.meta.url.endsWith('.ts');
   const entry = new URL(`./segment-worker.${source ? 'ts' : 'js'}`, import.meta.url);

@@ -3,11 +3,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { createdAtMicros, type SegmentRow } from './segment-row.ts';
 
 /**
- * A segment is one Parquet file of events in position order, one column per field of the
- * event, SNAPPY-compressed (every Parquet reader has it built in: DuckDB, pyarrow/pandas,
- * Spark), in row groups whose min/max statistics let a reader skip to a position range.
- * UUIDs are strings and JSON is UTF8 text rather than the UUID and JSON logical types, so
- * that every reader gets the same strings back and the JSON keeps its exact bytes.
+ * One Parquet file of events in position order, SNAPPY-compressed (built into every reader),
+ * UUIDs and JSON as UTF8 strings rather than logical types so every reader gets the exact bytes.
  */
 export const SEGMENT_COLUMNS = [
   'id', 'event_type', 'aggregate_type', 'aggregate_id', 'sequence', 'position', 'payload', 'metadata', 'version', 'created_at',
@@ -15,7 +12,6 @@ export const SEGMENT_COLUMNS = [
 
 export const SEGMENT_CODEC = 'SNAPPY';
 export const DEFAULT_ROW_GROUP_SIZE = 5_000;
-/** Key-value metadata naming the layout, for readers that meet the file on its own. */
 export const SEGMENT_FORMAT_KEY = 'event_service.segment_format';
 export const SEGMENT_FORMAT_VERSION = '1';
 
@@ -40,11 +36,9 @@ const SCHEMA: SchemaElement[] = [
 ];
 
 export interface EncodeSegmentOptions {
-  /** Rows per row group (default 5,000): a point read decodes one whole group, so smaller groups
-   * read single events faster and compress a little worse (bench/probes/parquet-libraries.ts). */
+  /** Rows per row group (default 5,000): a point read decodes one whole group. */
   rowGroupSize?: number;
-  /** Target bytes per data page (default 1 MiB). With the offset index every file has, a read of
-   * a few rows fetches and decodes only their pages: small pages make point reads cheap. */
+  /** Target bytes per data page (default 1 MiB); with the offset index a point read decodes only its pages. */
   pageSize?: number;
 }
 

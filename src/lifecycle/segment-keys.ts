@@ -1,9 +1,4 @@
-/**
- * Where a segment lives in the archive: `segments/<aggregate_type>/<from>-<to>-<run id>.parquet`,
- * positions zero-padded so keys sort in position order, and its description beside it as
- * `….json`. The run id keeps two runs from writing the same key, and tells the orphan sweep
- * whose file it is.
- */
+/** `segments/<type>/<from>-<to>-<run id>.parquet`: zero-padded so keys sort by position; the run id tells the sweep whose file it is. */
 export const SEGMENTS_PREFIX = 'segments/';
 
 const pad = (n: number) => String(n).padStart(16, '0');
@@ -15,7 +10,6 @@ export function segmentKey(aggregateType: string, from: number, to: number, runI
 
 export const sidecarKey = (key: string) => key.replace(/\.parquet$/, '.json');
 
-/** The parts of a key this archive wrote, or null for any other object. */
 export function parseSegmentKey(key: string): { segmentKey: string; runId: string } | null {
   const m = KEY.exec(key);
   if (!m) return null;

@@ -9,35 +9,27 @@ export interface SegmentSource {
 }
 
 export interface SegmentRowGroup {
-  /** Index of the group's first row in the file. */
   rowStart: number;
   rowCount: number;
   minPosition: number;
   maxPosition: number;
 }
 
-/**
- * A segment opened from its footer. Reads decode only the row groups whose position
- * statistics can hold what is asked; every read returns rows in position order.
- */
+/** A segment opened from its footer; reads decode only row groups whose statistics can match, and return position order. */
 export interface SegmentReader {
   rowCount: number;
   rowGroups: readonly SegmentRowGroup[];
   readAll(): Promise<SegmentRow[]>;
-  /** Rows with from <= position <= to. */
   readPositionRange(from: number, to: number): Promise<SegmentRow[]>;
   /** Rows whose position is one of `positions`; positions the segment lacks are left out. */
   readPositions(positions: Iterable<number>): Promise<SegmentRow[]>;
   /** Rows at these indexes (0-based in the file), in index order, reading only the pages that hold them. */
   readRowIndexes(indexes: Iterable<number>): Promise<SegmentRow[]>;
-  /** The positions in one row group, in order (its position column alone). */
   readGroupPositions(group: number): Promise<number[]>;
 }
 
 export async function openSegment(source: Uint8Array | SegmentSource): Promise<SegmentReader> {
   const file = asyncBuffer(source);
-  // The footer is read from a tail of this size (more if it is longer); a segment's footer is
-  // about 1 kB per row group.
   const metadata = await parquetMetadataAsync(file, { initialFetchSize: 1 << 16 });
   const names = metadata.schema.slice(1).map((e) => e.name);
   if (names.join() !== SEGMENT_COLUMNS.join()) {
@@ -108,7 +100,6 @@ function groupsOf(metadata: FileMetaData): SegmentRowGroup[] {
   });
 }
 
-/** Sorted indexes as [start, end) runs of consecutive ones. */
 function consecutive(sorted: number[]): [number, number][] {
   const runs: [number, number][] = [];
   for (const i of sorted) {
@@ -119,7 +110,6 @@ function consecutive(sorted: number[]): [number, number][] {
   return runs;
 }
 
-/** Groups split into runs of consecutive row groups, so each run is one contiguous read. */
 function adjacentRuns(groups: SegmentRowGroup[]): SegmentRowGroup[][] {
   const runs: SegmentRowGroup[][] = [];
   for (const g of groups) {

@@ -1,8 +1,4 @@
-/**
- * One event as an archive segment holds it: the columns of `events`, with payload and metadata
- * as the exact text PostgreSQL gives for `jsonb::text` and created_at as `event_json()` writes
- * it (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, UTC, microseconds).
- */
+/** An archived event: payload and metadata as PostgreSQL's `jsonb::text`, created_at as event_json() writes it (UTC, µs). */
 export interface SegmentRow {
   id: string;
   event_type: string;
@@ -16,11 +12,7 @@ export interface SegmentRow {
   created_at: string;
 }
 
-/**
- * The event's canonical JSON, byte for byte what `event_json(e)` returns in PostgreSQL
- * (drizzle/0001_append_function.sql) for the stored row: same key order, the JSON texts
- * inserted as they are, names unescaped because constraints allow no character that needs it.
- */
+/** The event's canonical JSON, byte for byte what `event_json(e)` returns in PostgreSQL. */
 export function eventJson(r: SegmentRow): string {
   return `{"id":"${r.id}","event_type":"${r.event_type}","aggregate_type":"${r.aggregate_type}","aggregate_id":"${r.aggregate_id}"`
     + `,"sequence":${r.sequence},"position":${r.position},"payload":${r.payload},"metadata":${r.metadata}`
@@ -29,7 +21,6 @@ export function eventJson(r: SegmentRow): string {
 
 const CREATED_AT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z$/;
 
-/** Microseconds since 1970-01-01T00:00:00Z of a created_at in event_json()'s format. */
 export function createdAtMicros(createdAt: string): bigint {
   const m = CREATED_AT.exec(createdAt);
   if (m) {

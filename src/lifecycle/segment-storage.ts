@@ -10,11 +10,7 @@ export { StorageError } from './object-storage.ts';
 
 export type SegmentStorageOptions = Omit<S3StorageOptions, 'bucket' | 'prefix'>;
 
-/**
- * The archive's storage from its URL (SPEC §8 ARCHIVE_URL): `file:///absolute/dir` or
- * `s3://bucket/prefix`. The options apply to S3 only (the service maps ARCHIVE_S3_ENDPOINT to
- * `endpoint`). Throws a plain Error for a URL of any other form.
- */
+/** The archive's storage from ARCHIVE_URL: `file:///absolute/dir` or `s3://bucket/prefix`; throws for any other form. */
 export function createSegmentStorage(url: string, options: SegmentStorageOptions = {}): ObjectStorage {
   let parsed: URL;
   try {
@@ -37,7 +33,6 @@ export function createSegmentStorage(url: string, options: SegmentStorageOptions
   throw new Error(`archive URL scheme ${parsed.protocol} is not supported: use file:///absolute/dir or s3://bucket/prefix`);
 }
 
-/** A segment's bytes read by ranges from storage, for openSegment(); null when there is no such object. */
 export async function segmentSource(storage: ObjectStorage, key: string): Promise<SegmentSource | null> {
   const info = await storage.head(key);
   if (!info) return null;

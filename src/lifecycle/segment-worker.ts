@@ -7,7 +7,6 @@ import { eventJson, type SegmentRow } from './segment-row.ts';
 
 /** What a segment file holds, as the archiver checks it: before writing, and read back. */
 export interface SegmentSummary {
-  /** SHA-256 of the file's bytes. */
   sha256: string;
   /** SHA-256 of the events' canonical JSON, one per line, in position order. */
   contentSha256: string;
@@ -23,8 +22,7 @@ export type CodecResponse =
   | { id: number; ok: true; bytes?: Uint8Array; summary: SegmentSummary }
   | { id: number; ok: false; error: string };
 
-// Pages of 8 KiB: reading one archived event (by id, or an aggregate's) decodes a page per
-// column instead of whole row groups, for a few percent more bytes.
+// Pages of 8 KiB: a point read decodes a page per column instead of whole row groups.
 const PAGE_SIZE = 8_192;
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
@@ -38,9 +36,7 @@ function summarise(bytes: Uint8Array, rows: SegmentRow[]): SegmentSummary {
   return { sha256: sha256(bytes), contentSha256: content.digest('hex'), events: rows.length, firstPosition: rows[0]?.position ?? 0, lastPosition: rows[rows.length - 1]?.position ?? 0 };
 }
 
-// Encoding and decoding a segment take seconds of CPU: here they leave the service's event loop
-// free, and at the lowest CPU priority (on Linux a thread's own), so that appends and reads
-// running meanwhile are served first.
+// Segment coding takes seconds of CPU: off the event loop, at the lowest priority, so appends and reads come first.
 try {
   setPriority(0, 19);
 } catch {

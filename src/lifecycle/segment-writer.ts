@@ -8,7 +8,6 @@ import type { SegmentRow } from './segment-row.ts';
 export type ArchiveStep = 'segment-written' | 'sidecar-written' | 'verified' | 'committing' | 'committed' | 'forgetting' | 'forgotten';
 export type OnStep = (step: ArchiveStep) => void | Promise<void>;
 
-/** An aggregate's events in a segment: their positions and row numbers in order, sequences first..last. */
 export interface AggregateEntry {
   aggregate_id: string;
   first_sequence: number;
@@ -17,7 +16,6 @@ export interface AggregateEntry {
   rows: number[];
 }
 
-/** A segment written and verified, not yet in the manifest. */
 export interface WrittenSegment {
   key: string;
   aggregateType: string;
@@ -34,7 +32,6 @@ export interface WrittenSegment {
 export interface WriteSegmentOptions {
   storage: ObjectStorage;
   codec: SegmentCodec;
-  /** One aggregate type's events, in position order. */
   rows: SegmentRow[];
   runId: string;
   rowGroupSize?: number;
@@ -42,10 +39,8 @@ export interface WriteSegmentOptions {
 }
 
 /**
- * The first two steps of archival: writes the segment and its description beside it, then
- * reads the segment back and checks it (file checksum, event count, positions, and every
- * event's canonical JSON), so only a segment that reads back exactly as PostgreSQL holds the
- * events is ever committed. Throws otherwise; the file is then an orphan for the next run.
+ * Writes a segment and its description, then reads it back and checks checksum, count, positions
+ * and every event's canonical JSON; throws otherwise (the file is then an orphan for the next run).
  */
 export async function writeSegment({ storage, codec, rows, runId, rowGroupSize, onStep }: WriteSegmentOptions): Promise<WrittenSegment> {
   const first = rows[0]!, last = rows[rows.length - 1]!;
@@ -83,7 +78,7 @@ function aggregateEntries(rows: SegmentRow[]): AggregateEntry[] {
   return [...byId.values()];
 }
 
-/** The segment's entry of the manifest, as the JSON written beside it: the archive describes itself without the database. */
+/** The manifest entry written beside the segment: the archive describes itself without the database. */
 function describe(s: WrittenSegment, contentSha256: string, runId: string): string {
   return JSON.stringify({
     format: 'event-service archive segment', format_version: Number(SEGMENT_FORMAT_VERSION), key: s.key,

@@ -4,10 +4,7 @@ import type { Metrics } from './metrics.ts';
 
 const FRESH_MS = 1_000;
 
-/**
- * Per stream and consumer group, at scrape time, what GET /consumer-groups reports. One
- * reading serves every gauge of a scrape; while Redis is away the gauges are empty.
- */
+/** Scrape-time gauges of GET /consumer-groups, one reading per scrape; empty while Redis is away. */
 export function registerConsumerGroupGauges(metrics: Metrics, list: () => Promise<ConsumerGroupStatus[]>) {
   let reading: { at: number; groups: Promise<ConsumerGroupStatus[]> } | null = null;
   const current = () => {

@@ -1,26 +1,20 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/**
- * The service's Prometheus metrics, in a registry of its own (no global state: tests build
- * their own). Gauges that need the store (head, lag, relay) are filled by a collect callback
- * at scrape time, see createMetrics' `sources`.
- */
+/** Gauges that need the store, filled by a collect callback at scrape time. */
 export interface MetricSources {
   headPosition(): Promise<number>;
   relay(): { state: string; publishedPosition: number };
   appendsInFlight(): number;
   poolMax: number;
   reads(): { inUse: number; waiting: number };
-  /** Whether each PostgreSQL server answers (its circuit is closed). */
   databases(): Record<string, boolean>;
 }
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  // prom-client names three gauges *_total, a suffix Prometheus keeps for counters (promtool
-  // check metrics refuses them). Each is the sum of the per-type gauge without the suffix
-  // (nodejs_active_handles{type}, ...), so dropping them loses nothing.
+  // prom-client names these gauges *_total, a counter suffix promtool refuses; each is the sum of
+  // the per-type gauge without the suffix, so nothing is lost.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const metrics = {
     registry,
@@ -73,7 +67,6 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** Scrape-time gauges: head, published position, lag, relay state, append transactions. */
 export function registerStoreGauges(metrics: Metrics, sources: MetricSources) {
   const { registry } = metrics;
   new Gauge({

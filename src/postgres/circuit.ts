@@ -5,37 +5,25 @@ export interface ProbeSettings {
   afterMs: number;
   /** A probe without an answer for this long has failed. */
   timeoutMs: number;
-  /** While the server is down, the pause between probes. */
   intervalMs: number;
 }
 
 export interface CircuitOptions extends ProbeSettings {
-  /** Names the server in errors ('primary', 'replica'). */
   server: string;
-  /** One round trip to the server on a connection of its own. */
   probe(): Promise<unknown>;
-  /** After every failed probe, with the error that fails whatever still waits on the server. */
   onProbeFailed?(error: UnreachableError): void;
-  /** When the server is found down, and when it answers again. */
   onChange?(up: boolean): void;
 }
 
-/** What an operation run through a circuit can ask. */
 export interface RunState {
   /** The server was found down while the operation ran: it failed, and must not start work now. */
   readonly abandoned: boolean;
 }
 
-/** Whether one server answers, and requests to it run fail-fast. */
 export interface Circuit {
   readonly up: boolean;
-  /**
-   * Runs `op` unless the server is known down (then it fails at once with UnreachableError).
-   * If `op` has had no answer after `afterMs` or failed as an unreachable server would, the
-   * server is probed; when the probe fails, `op` and every other run in flight fail at once.
-   */
+  /** Fails at once while the server is known down; an `op` silent past `afterMs` or failing as if unreachable triggers a probe. */
   run<T>(op: (state: RunState) => Promise<T>): Promise<T>;
-  /** Probe now (once, however many ask). */
   suspect(): void;
   stop(): void;
 }
@@ -43,25 +31,20 @@ export interface Circuit {
 interface Run extends RunState {
   readonly started: number;
   abandoned: boolean;
-  /** A probe was asked for because of this run. */
   probed: boolean;
   fail(error: Error): void;
 }
 
 /**
- * A circuit breaker that trusts no timeout of the driver: a stopped server or a network that
- * drops packets leaves a connection silent for minutes, so silence past `afterMs` is checked by
- * a probe on another connection, and only a failed probe opens the circuit (a slow query on a
- * healthy server keeps running). While open, requests fail at once and the server is probed
- * every `intervalMs`; the first probe that succeeds closes it.
+ * A circuit breaker that trusts no driver timeout: silence past `afterMs` triggers a probe on
+ * another connection, and only a failed probe opens the circuit (slow queries keep running).
  */
 export function createCircuit(options: CircuitOptions): Circuit {
   let up = true;
   let stopped = false;
   let probing = false;
   let retry: NodeJS.Timeout | undefined;
-  // Runs in flight, oldest first. One watchdog timer looks for runs without an answer while
-  // any are in flight: a timer per run would cost more than the rest of the circuit.
+  // One watchdog timer for all runs in flight: a timer per run would cost more than the rest.
   const inFlight = new Set<Run>();
   let watchdog: NodeJS.Timeout | undefined;
 

@@ -10,19 +10,14 @@ export type { Connections } from './connections.ts';
 
 export interface DatabaseOptions {
   url: string;
-  /** Connections for requests' reads (Database.reads), on each server that serves them. */
   poolMax: number;
-  /** Connections for appends (Database.appends), one per transaction in flight; default 1. */
   appendConnections?: number;
   connectTimeoutSeconds: number;
   statementTimeoutMs: number;
-  /** How a server that stopped answering is found out (circuit.ts). */
   probe?: ProbeSettings;
-  /** A streaming replica for requests' reads (replica-reads.ts). */
   replica?: {
     url: string;
     minPositionWaitMs: number;
-    /** The newest position a server shows (the store's events_head). */
     readHead(sql: Sql): Promise<number>;
     onRead?(server: 'replica' | 'primary'): void;
   };
@@ -30,29 +25,20 @@ export interface DatabaseOptions {
 }
 
 export interface Database {
-  /**
-   * Requests' reads: GET /events, GET /events/{id}, SSE pages, aggregates, snapshots. On the
-   * replica when there is one (with `atLeast` for read-your-writes, `writes` on the primary).
-   */
+  /** Requests' reads; on the replica when there is one (`atLeast` for read-your-writes). */
   reads: Connections;
   /** The append queue's, one per append transaction in flight: appends never wait behind reads. */
   appends: Connections;
-  /** A small postgres.js pool for background work: replays, polling, health, metrics. */
   sql: Sql;
   /** `sql` for what answers requests (health, metrics): fails at once while the primary is down. */
   background: Connections;
-  /**
-   * A client of one connection for one component (the relay, commit notifications), with the
-   * service's settings plus `settings`; closed with the rest.
-   */
+  /** A one-connection client for one component (relay, commit notifications), closed with the rest. */
   dedicated(component: string, settings?: Record<string, string>): Sql;
-  /** Whether the primary answers; anything that needs it can run through it to fail fast. */
   primary: Circuit;
   replica?: Circuit;
   close(timeoutSeconds?: number): Promise<void>;
 }
 
-/** Connections of the background pool (Database.sql). */
 const BACKGROUND_CONNECTIONS = 2;
 
 export const DEFAULT_PROBE: ProbeSettings = { afterMs: 300, timeoutMs: 1000, intervalMs: 250 };

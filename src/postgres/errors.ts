@@ -1,7 +1,6 @@
 import postgres from 'postgres';
 import { AppError } from '../errors.ts';
 
-// Driver-level codes (postgres.js, node sockets, the circuit) that mean "the database cannot be reached".
 const UNREACHABLE = new Set([
   'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
   'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND',
@@ -14,7 +13,7 @@ export class UnreachableError extends Error {
   readonly code = 'DATABASE_UNREACHABLE';
 }
 
-// SQLSTATEs for which nothing is wrong with the request: retry later.
+// SQLSTATEs that mean retry later: nothing is wrong with the request.
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '55P03', '40001', '40P01']);
 
 // SQLSTATEs raised by data PostgreSQL will not store (json-guard refuses these first).
@@ -42,7 +41,6 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** A row for a position no partition of events covers yet (docs/storage.md). */
 export function isMissingPartition(error: unknown): boolean {
   const pg = postgresErrorOf(error);
   return pg?.code === '23514' && pg.message.startsWith('no partition of relation');
@@ -55,10 +53,7 @@ export function isUnavailable(error: unknown): boolean {
   return code !== undefined && UNREACHABLE.has(code);
 }
 
-/**
- * Turns what PostgreSQL raised for a request into the error the client gets; anything not
- * recognised is returned unchanged (a bug of ours, reported as 500).
- */
+/** What PostgreSQL raised for a request, as the client's error; anything unrecognised is returned unchanged (500). */
 export function mapStoreError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   if (isUnavailable(error)) {

@@ -1,6 +1,5 @@
 import { createServer } from 'node:net';
 
-/** A TCP port on 127.0.0.1 that is free right now (the kernel picks it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

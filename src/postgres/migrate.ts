@@ -8,10 +8,7 @@ import { connectPostgres, postgresTarget } from './url.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
-/**
- * Applies pending drizzle migrations over one dedicated connection. A session advisory lock
- * makes instances that start together take turns instead of racing on the same DDL.
- */
+/** Applies pending migrations on one connection; an advisory lock makes instances starting together take turns. */
 export async function runMigrations(url: string): Promise<void> {
   const sql = connectPostgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
@@ -24,12 +21,10 @@ export async function runMigrations(url: string): Promise<void> {
   }
 }
 
-/** PostgreSQL could not be used at start; the message says where, what, and what to check. */
 export class DatabaseStartError extends Error {
   override name = 'DatabaseStartError';
 }
 
-// The first statement of a start fails for one of a few reasons, each with its own remedy.
 function explainConnectFailure(error: unknown, where: string): unknown {
   const detail = (error as Error).message;
   const code = postgresErrorOf(error)?.code;
@@ -45,13 +40,11 @@ function explainConnectFailure(error: unknown, where: string): unknown {
   return error;
 }
 
-/** How many migrations the database has applied. */
 export async function appliedMigrations(sql: Sql): Promise<number> {
   const [row] = await sql<{ n: string }[]>`select count(*) as n from drizzle.__drizzle_migrations`;
   return Number(row!.n);
 }
 
-/** How many migrations this build ships (the drizzle journal's entries). */
 export function knownMigrations(): number {
   const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
   return journal.entries.length;

@@ -4,41 +4,27 @@ import type { Sql } from './database.ts';
 import { isUnavailable, postgresErrorOf } from './errors.ts';
 
 export interface ReplicaReadsOptions {
-  /** Read connections to the replica, through its circuit. */
   replica: Connections;
-  /** Read connections to the primary: the fallback, and where writes go. */
   primary: Connections;
-  /** Whether the replica answers. */
   circuit: Circuit;
-  /** The replica's head position (events_head on the replica). */
   readHead(): Promise<number>;
   /** How long a read given a position waits for the replica to replay it before it reads the primary. */
   minPositionWaitMs: number;
   onRead?(server: 'replica' | 'primary'): void;
 }
 
-/**
- * A read the primary should answer instead: the replica is down or cancelled it for its own
- * sake (a conflict with recovery), or has not replayed the migrations yet. Not a statement
- * timeout: the same statement would take as long on the primary.
- */
+/** The replica is down, in recovery conflict or not migrated yet; not a statement timeout, which the primary would repeat. */
 function replicaCannotServe(error: unknown): boolean {
   const code = postgresErrorOf(error)?.code;
   if (code === '57014') return false;
   return isUnavailable(error) || code === '42P01' || code === '42883';
 }
 
-// A head read this recently answers a burst of reads without asking again. Only this long,
-// because a replica behind the same URL could be replaced by one that is further behind.
+// A head read answers a burst of reads only briefly: the replica behind the URL could be replaced by one further behind.
 const HEAD_FRESH_MS = 1000;
 const HEAD_POLL_MS = 5;
 
-/**
- * Requests' reads on a streaming replica, the primary standing in while the replica is down or
- * failing. `atLeast(position)` gives connections that never answer from a replica that has not
- * replayed `position`: events_head.last_position is updated in the same transaction as the
- * events it counts, so a replica showing it at `position` shows every event up to it.
- */
+/** Reads on a replica, the primary standing in; `atLeast` works as events_head moves in the same transaction as its events. */
 export function createReplicaReads(options: ReplicaReadsOptions): Connections {
   const { replica, primary, circuit } = options;
   const head = createHeadWatch(options.readHead, options.minPositionWaitMs);
@@ -72,11 +58,7 @@ export function createReplicaReads(options: ReplicaReadsOptions): Connections {
   return at(undefined);
 }
 
-/**
- * The replica's head, read once per instance however many reads wait on it. A wait that ran
- * out leaves the head it saw: while the replica stays there (replay paused or stuck), reads
- * beyond it go to the primary without waiting again.
- */
+/** The replica's head, read once per instance; a timed-out wait keeps it, so later reads beyond it go to the primary at once. */
 function createHeadWatch(readHead: () => Promise<number>, waitMs: number) {
   let head = -1;
   let seenAt = 0;

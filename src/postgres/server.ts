@@ -6,7 +6,6 @@ import { connectPostgres, postgresTarget } from './url.ts';
 
 export interface ServerOptions {
   url: string;
-  /** 'primary' or 'replica', in messages. */
   role: string;
   connectTimeoutSeconds: number;
   statementTimeoutMs: number;
@@ -14,9 +13,7 @@ export interface ServerOptions {
   logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
-/** One PostgreSQL server: the clients to it, and whether it answers. */
 export interface Server {
-  /** A client of `max` connections with the service's settings plus `settings`. */
   client(max: number, applicationName: string, settings?: Record<string, string>): Sql;
   circuit: Circuit;
   close(timeoutSeconds: number): Promise<void>;
@@ -30,10 +27,8 @@ export function openServer(options: ServerOptions): Server {
       max,
       connect_timeout: options.connectTimeoutSeconds,
       idle_timeout: 60,
-      // Every socket is known here, so those of a server that stopped answering can be closed.
       socket: (target: SocketTarget) => sockets.open(target),
-      // Reconnect soon: while the server is down the circuit keeps requests off it, so the
-      // driver's own growing backoff (to 20 s) would only delay the recovery.
+      // The circuit keeps requests off a down server, so the driver's growing backoff would only delay recovery.
       backoff: (attempt: number) => Math.min(0.05 * attempt, 0.25),
       onnotice: () => {},
       connection: {

@@ -1,20 +1,13 @@
 import { connect, type Socket } from 'node:net';
 
-/** Where postgres.js asks a socket to go (its parsed options). */
 export interface SocketTarget {
   host: string[];
   port: number[];
   path?: string | false;
 }
 
-/**
- * The sockets of every client to one server. A server that stops answering leaves its
- * connections open and silent (a stopped process, a network dropping packets): no error comes
- * and TCP gives up only after minutes. Destroying them fails what waits on them at once, and
- * each client connects afresh on its next query.
- */
+/** A silent server leaves connections open for minutes: destroying its sockets fails what waits at once. */
 export interface ServerSockets {
-  /** postgres.js's `socket` option (a documented hook: the function returns a duplex stream). */
   open(target: SocketTarget): Socket;
   destroyAll(error: Error): void;
 }

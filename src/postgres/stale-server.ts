@@ -4,21 +4,14 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
 
-/** Beside the data directory, like its password: the pid of the service whose server runs on it. */
 const ownerFile = (dataDir: string) => `${dataDir}.owner`;
 export const recordOwner = (dataDir: string) => writeFile(ownerFile(dataDir), `${process.pid}\n`);
 export const clearOwner = (dataDir: string) => rm(ownerFile(dataDir), { force: true });
 
 /**
- * Before starting on a data directory whose postmaster.pid is still there. That file names the
- * server that ran on it, which is one of:
- * - gone (the machine or the server crashed). Its pid may since belong to an unrelated process,
- *   which must not be signalled: the file is stale and removed (PostgreSQL itself would refuse
- *   to start while the pid is alive);
- * - alive, and its service (the recorded owner, still its parent) too: the directory is in use
- *   and this start is refused;
- * - alive, its service gone (killed with SIGKILL, the server ran on): stopped cleanly, so that
- *   this start can take the directory over.
+ * For a data directory whose postmaster.pid remains: a dead server's file is removed (its pid may
+ * be reused, so never signalled); a live server whose owning service lives refuses this start;
+ * a live server whose service is gone is stopped cleanly so this start can take over.
  */
 export async function releaseLeftover(dataDir: string, log: Logger): Promise<void> {
   const lockFile = join(dataDir, 'postmaster.pid');
@@ -39,8 +32,7 @@ export async function releaseLeftover(dataDir: string, log: Logger): Promise<voi
     );
   }
   log.warn({ pid, dataDir }, 'a PostgreSQL server left running on the data directory by a service that was killed; stopping it');
-  // SIGINT is PostgreSQL's fast shutdown (sessions end, a checkpoint is written); SIGQUIT its
-  // immediate one (crash recovery at the next start). SIGKILL would leave its backends behind.
+  // SIGINT is PostgreSQL's fast shutdown and SIGQUIT its immediate one; SIGKILL would leave its backends behind.
   process.kill(pid, 'SIGINT');
   if (await waitUntil(() => !isOurServer(), 15_000)) return;
   process.kill(pid, 'SIGQUIT');
@@ -49,11 +41,9 @@ export async function releaseLeftover(dataDir: string, log: Logger): Promise<voi
 
 interface ProcessInfo {
   ppid: number;
-  /** The command line; without /proc, split on spaces (enough to find a path in it). */
   args: string[];
 }
 
-/** A live (not zombie) process, from /proc where there is one, else from `ps`; or null. */
 function describeProcess(pid: number): ProcessInfo | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   try {

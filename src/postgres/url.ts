@@ -1,19 +1,11 @@
 import postgres from 'postgres';
 
 /**
- * DATABASE_URL in the forms libpq (psql, pg_dump, most drivers) takes, for postgres.js.
- * postgres.js reads host, port, user, password, database and options such as sslmode from a
- * URL, but not a Unix socket written the libpq way: `?host=/var/run/postgresql` would go to the
- * server as a session setting (and be refused), a percent-encoded socket directory as host
- * (`postgresql://%2Fvar%2Frun%2Fpostgresql/events`) would be taken for a host name, and
- * `postgresql://user@/events?host=…` (a user and no host) is not a URL that parses at all.
- * Those take the socket (or host and port) out of the URL and into postgres.js's options; any
- * other URL goes to postgres.js as it is.
+ * DATABASE_URL in libpq's forms: Unix sockets written the libpq way, which postgres.js cannot
+ * parse, move into its options; any other URL goes to postgres.js as it is.
  */
 export interface PostgresTarget {
-  /** The URL for postgres.js. */
   url: string;
-  /** Options that override what the URL says: a socket path, or a host and port. */
   options: { path?: string; host?: string; port?: number };
   /** Where it connects and to which database, without credentials (for logs). */
   where: string;
@@ -55,20 +47,17 @@ export function postgresTarget(url: string): PostgresTarget {
   return { url: rewritten, options: { host, port }, where: `${host}:${port}/${database}` };
 }
 
-/** A postgres.js client for a DATABASE_URL in any form postgresTarget() takes. */
 export function connectPostgres(url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
   const target = postgresTarget(url);
   return postgres(target.url, { ...target.options, ...options });
 }
 
-/** The same server and credentials, another database. */
 export function withDatabaseName(url: string, name: string): string {
   const parts = URL_PARTS.exec(url);
   if (!parts) throw new TypeError('a PostgreSQL URL starts with postgres:// or postgresql://');
   return `${parts[1]}${parts[2]}/${encodeURIComponent(name)}${parts[4] ?? ''}`;
 }
 
-/** Whether postgresTarget() and postgres.js can take this URL. */
 export function isPostgresUrl(url: string): boolean {
   try {
     new URL(postgresTarget(url).url);

@@ -3,7 +3,6 @@ import type { Metrics } from '../observability/metrics.ts';
 
 export interface StatsMetricSources {
   headPosition(): Promise<number>;
-  /** The stats checkpoint, as stored (shared by every instance). */
   statsPosition(): Promise<number>;
 }
 

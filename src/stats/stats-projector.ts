@@ -3,16 +3,13 @@ import type { EventStore } from '../store/event-store.ts';
 
 export interface StatsProjectorOptions {
   store: Pick<EventStore, 'projectStats'>;
-  /** Most events counted per transaction. */
   batchSize: number;
-  /** How long an idle projector waits for a wake-up before it looks again anyway. */
   idleMs: number;
   logger: Logger;
 }
 
 export interface StatsProjector {
   start(): void;
-  /** A commit reached `position` (this instance's, or one another instance announced). */
   notify(position: number): void;
   /** The checkpoint as this instance last saw it (0 before its first step). */
   position(): number;
@@ -20,10 +17,9 @@ export interface StatsProjector {
 }
 
 /**
- * Keeps the stats rollups up to date after commits, off the append path: it counts committed
- * events in position order in transactions that also move its checkpoint (exactly once across
- * crashes). Every instance runs one; the checkpoint row's lock lets one count at a time and
- * the others pass. Wake-ups come from commits; polling every `idleMs` covers lost ones.
+ * Keeps the stats rollups current off the append path, exactly once across crashes. Every
+ * instance runs one and the checkpoint's lock lets one count at a time; polling every `idleMs`
+ * covers lost wake-ups.
  */
 export function createStatsProjector(options: StatsProjectorOptions): StatsProjector {
   const log = options.logger.child({ component: 'stats' });

@@ -5,19 +5,12 @@ import type { EventRecord } from './event-record.ts';
 import type { EventStore } from './event-store.ts';
 
 export interface AppendQueueOptions {
-  /** The store over the queue's own connections (Database['appends']). */
   store: Pick<EventStore, 'append'>;
-  /**
-   * Transactions sent at once: the number of those connections. With two or more, they still
-   * commit one by one (the store's lock), but the next one is already waiting in PostgreSQL
-   * when the previous commits.
-   */
+  /** Transactions in flight (one per connection): they commit one by one, but the next already waits inside PostgreSQL. */
   maxInFlight: number;
   /** Most events one transaction takes; a single larger request still goes alone. */
   maxBatchEvents: number;
-  /** Called after each commit with the events it created, in position order. */
   onCommitted?: (created: EventRecord[]) => void;
-  /** Called for each transaction sent, with its number of events. */
   onBatch?: (events: number) => void;
 }
 
@@ -29,18 +22,11 @@ interface Pending {
 
 export interface AppendQueue {
   append(events: NewEvent[]): Promise<AppendOutcome>;
-  /** Resolves once every append accepted so far has finished. */
   drain(): Promise<void>;
-  /** Transactions sent and not yet answered. */
   inFlight(): number;
 }
 
-/**
- * Group commit: appends that arrive while a transaction is in flight wait and then go
- * together in the next one, each request keeping its own outcome. An append arriving when
- * nothing is in flight starts at once, so batching adds no idle latency. The store commits
- * appends one by one; a second transaction in flight waits for the lock inside PostgreSQL.
- */
+/** Group commit: appends arriving while a transaction is in flight share the next one, each with its own outcome. */
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   const { maxInFlight } = options;
   if (!(maxInFlight >= 1)) throw new Error('the append queue needs at least one transaction in flight');
@@ -55,9 +41,8 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     return new Promise((resolve, reject) => {
       queue.push({ events, resolve, reject });
       if (inFlight() === 0 && !scheduled) idle = new Promise((r) => (markIdle = r));
-      // With nothing in flight it goes at once: no one would be waiting to share its
-      // transaction. Otherwise after the current I/O turn, so requests that arrived together
-      // go together.
+      // With nothing in flight nobody would share its transaction; otherwise wait for this I/O turn
+      // so requests that arrived together go together.
       if (!scheduled && inFlight() < maxInFlight) {
         scheduled = true;
         if (inFlight() === 0) queueMicrotask(pump);
@@ -79,8 +64,8 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     }
   }
 
-  // FIFO, bounded by maxBatchEvents. A request sharing an id with one already taken waits for
-  // the next transaction, so the store sees each id once per call.
+  // FIFO up to maxBatchEvents; a request reusing an id already taken waits for the next
+  // transaction, so the store sees each id once per call.
   function takeBatch(): Pending[] {
     const batch: Pending[] = [];
     const ids = new Set<string>();
@@ -113,8 +98,7 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
         for (const p of batch) p.reject(mapped);
         return;
       }
-      // Something in one request made the whole transaction fail: run them one by one so
-      // only that request fails.
+      // One request failed the whole transaction: retry one by one so only that request fails.
       for (const p of batch) await commit([p]);
     }
   }

@@ -4,7 +4,6 @@ import type { Sql } from '../postgres/database.ts';
 import { isMissingPartition } from '../postgres/errors.ts';
 import { eventRecord, type EventRecord } from './event-record.ts';
 
-/** What one append request (a single event or a batch) came to. */
 export type AppendOutcome =
   | { ok: true; events: (EventRecord & { created: boolean })[] }
   | { ok: false; error: AppError; /** the failure is an id whose event has left PostgreSQL (archived or deleted) */ moved?: true };
@@ -16,11 +15,7 @@ export interface AppendRow {
   r_event: string | null;
 }
 
-/**
- * Appends the events of several requests in one call of append_events() (docs/ordering.md has
- * its concurrency contract). Each request is all or nothing and gets its own outcome. Ids must
- * be unique across all requests.
- */
+/** Appends several requests in one append_events() call (docs/ordering.md); each is all or nothing. Ids must be unique across requests. */
 export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<AppendOutcome[]> {
   const items: unknown[] = [];
   requests.forEach((events, grp) => {
@@ -39,11 +34,7 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
   return outcomesOf(requests, rows);
 }
 
-/**
- * Runs an append; if it found no partition for a position, makes the partitions and runs it
- * again. The append functions make missing partitions themselves: only a change of partition
- * size racing with the append can leave it without one.
- */
+/** Runs an append, and again after making partitions if a concurrent partition-size change left it without one. */
 export async function withPartitions<T>(sql: Sql, events: number, append: () => Promise<T>): Promise<T> {
   try {
     return await append();
@@ -54,7 +45,6 @@ export async function withPartitions<T>(sql: Sql, events: number, append: () => 
   }
 }
 
-/** Each request's outcome from the append functions' rows, one per item in call order. */
 export function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOutcome[] {
   let offset = 0;
   return requests.map((events) => {

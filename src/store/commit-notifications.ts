@@ -15,7 +15,6 @@ export interface CommitNotificationsOptions {
   /** A client of its own (with synchronous_commit off: a NOTIFY's commit need not wait for a flush). */
   sql: Sql;
   logger: Logger;
-  /** Some instance (this one included) committed up to `position`. */
   onCommitted(position: number): void;
 }
 
@@ -26,17 +25,8 @@ export interface CommitNotifications {
 }
 
 /**
- * Cross-instance wake-ups: after a local commit, `NOTIFY events_committed, '<head position>'`,
- * sent on a connection of its own outside the append transaction (so the serialised commit
- * carries no extra work), with `synchronous_commit = off` (the NOTIFY's own commit waits for no
- * WAL flush) and at most one per MIN_INTERVAL_MS. Every instance LISTENs on a dedicated
- * connection (postgres.js re-LISTENs after it drops) and hands each head on. A hint only:
- * polling stays the safety net, so a lost notification or a dropped LISTEN costs latency, never
- * an event. After each (re)LISTEN the head is read once, to cover what a gap may have missed.
- * No NOTIFY is sent while no other instance listens on the database (found in pg_stat_activity
- * by its last statement, the LISTEN): alone, it would cost a round trip and wake-ups per commit
- * for nobody. A newly started instance is found at the next commit at least RECHECK_ALONE_MS
- * after the last look.
+ * Cross-instance wake-ups: NOTIFY the head on a connection of its own, outside the append, only
+ * while another instance LISTENs. A hint only: polling stays the safety net.
  */
 export function createCommitNotifications(options: CommitNotificationsOptions): CommitNotifications {
   const log = options.logger.child({ component: 'commit-notifications' });
@@ -143,8 +133,7 @@ export function createCommitNotifications(options: CommitNotificationsOptions): 
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = null;
-      // The last commits are still announced, but a database that does not answer must not
-      // hold the shutdown for long: the others' polling finds those commits anyway.
+      // A database that does not answer must not hold the shutdown: others' polling finds these commits.
       const flush = async () => {
         await sending;
         if (pending > sent) send();

@@ -1,21 +1,14 @@
 import type { EventStore } from './event-store.ts';
 
 export interface CommitSignal {
-  /** The highest position known to be committed. */
   readonly head: number;
-  /** A commit reached `position` (one of this instance, or one another instance announced). */
   notify(position: number): void;
   /** Resolves once the head passes `position`, or after `timeoutMs`, or when aborted. */
   waitBeyond(position: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   stop(): void;
 }
 
-/**
- * Tells long-lived readers (SSE streams) that new events are committed: at once for commits of
- * this instance and for those other instances announce (commit-notifications.ts), and, as the
- * safety net for lost announcements, by reading the head row every `pollIntervalMs`, once per
- * instance however many readers wait, and only while someone waits.
- */
+/** Wakes SSE readers at once on local and announced commits, and polls the head while anyone waits in case one is lost. */
 export function createCommitSignal(store: Pick<EventStore, 'headPosition'>, pollIntervalMs: number): CommitSignal {
   let head = 0;
   const waiters = new Set<{ position: number; wake: () => void }>();

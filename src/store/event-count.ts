@@ -2,13 +2,9 @@ import type { EventQuery } from '../events/query-input.ts';
 import type { Sql } from '../postgres/database.ts';
 import { filterConditions } from './event-query.ts';
 
-/** The filters of GET /events without paging (what a replay republishes). */
 export type EventFilter = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
 
-/**
- * How many events match a filter after `filter.after` and up to `upTo` (a replay's preview):
- * counted in PostgreSQL over the filter's index, never loaded.
- */
+/** Events matching `filter` in (filter.after, upTo], counted in PostgreSQL, never loaded. */
 export async function countEvents(sql: Sql, filter: EventFilter, upTo: number): Promise<number> {
   const params: (string | number)[] = [];
   const param = (value: string | number) => `$${params.push(value)}`;

@@ -1,14 +1,12 @@
 import type { EventQuery } from '../events/query-input.ts';
 
-/** A statement as SQL text and its parameters ($1, $2, ...). */
 export interface Statement {
   text: string;
   params: (string | number)[];
 }
 
-// Limits written into the statement text (see eventQuery()): at most this many distinct ones
-// per process, so a client cycling through limits cannot make every connection prepare a
-// statement per value. Others go as a parameter.
+// Limits inlined into statement text, at most this many distinct ones per process, so a client
+// cycling through limits cannot make every connection prepare a statement per value.
 const MAX_LITERAL_LIMITS = 8;
 const literalLimits = new Set<number>();
 function admitLiteralLimit(n: number): boolean {
@@ -17,16 +15,9 @@ function admitLiteralLimit(n: number): boolean {
 }
 
 /**
- * The SQL of GET /events; fetches limit + 1 rows (the extra one says that more follow).
- * Rows come in position order, which is commit order, so paging with `after` never skips one.
- *
- * PostgreSQL keeps a prepared statement's generic plan only if it is estimated no dearer than
- * a custom one, and it costs a LIMIT given as a parameter as a tenth of the rows: so the limit
- * is written into the text, and OFFSET left out when zero, wherever the best plan is the same
- * for every value (an aggregate id, a correlation id, a time range, the position order alone).
- * An event_type or aggregate_type filter alone keeps them as parameters: a rare type is best
- * read from its own index, a common one along the position index, so each call is planned for
- * its value (bench/README.md, "read plans").
+ * GET /events' SQL: limit + 1 rows in position (commit) order, so paging never skips a row. The
+ * limit is inlined where one plan suits every value (PostgreSQL costs a parameter LIMIT at a tenth
+ * of the rows); a type filter alone stays a parameter, planned per value.
  */
 export function eventQuery(q: EventQuery): Statement {
   const params: (string | number)[] = [];
@@ -46,16 +37,14 @@ export function eventQuery(q: EventQuery): Statement {
   return { text, params };
 }
 
-/** The filters of GET /events but `after`, as conditions on `events e`; values go through `param`. */
 export function filterConditions(q: Omit<EventQuery, 'after' | 'limit' | 'offset' | 'order'>, param: (value: string | number) => string): string[] {
   const where: string[] = [];
   if (q.aggregateType) where.push(`e.aggregate_type = ${param(q.aggregateType)}`);
   if (q.aggregateId) where.push(`e.aggregate_id = ${param(q.aggregateId)}`);
   if (q.eventType) where.push(`e.event_type = ${param(q.eventType)}`);
   if (q.correlationId) where.push(`(e.metadata ->> 'correlation_id') = ${param(q.correlationId)}`);
-  // created_at never decreases along position (append_events() takes it under the append
-  // lock), so [from, to) on created_at is a position range: one probe of the created_at index
-  // per bound, then the position order serves LIMIT without a sort.
+  // created_at never decreases along position, so [from, to) on created_at is a position range:
+  // one index probe per bound, and the position order serves LIMIT without a sort.
   if (q.from) where.push(`e.position >= ${firstPositionFrom(param(q.from))}`);
   if (q.to) where.push(`e.position < ${firstPositionFrom(param(q.to))}`);
   return where;
@@ -67,13 +56,11 @@ export function rowCountLiteral(n: number): string {
   return String(n);
 }
 
-// The first position at or after an instant (a parameter), or the largest bigint if there is none.
 function firstPositionFrom(instant: string): string {
   return `coalesce((select s.position from events s where s.created_at >= ${instant}::timestamptz
     order by s.created_at, s.position limit 1), 9223372036854775807)`;
 }
 
-/** Rows of a statement that fetched limit + 1: the page, and whether more follow. */
 export function splitPage<T>(rows: T[], limit: number): { page: T[]; more: boolean } {
   return rows.length > limit ? { page: rows.slice(0, limit), more: true } : { page: rows, more: false };
 }

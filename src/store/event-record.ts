@@ -1,4 +1,3 @@
-/** A stored event as the store hands it out: its canonical JSON (event_json()) plus the keys publishing needs. */
 export interface EventRecord {
   position: number;
   aggregateType: string;
@@ -10,7 +9,6 @@ export interface EventRecord {
 const POSITION = /"position":(\d+)/;
 const AGGREGATE_TYPE = /"aggregate_type":"([^"]+)"/;
 
-/** The position of an event given as its canonical JSON. */
 export function positionOf(json: string): number {
   return Number(POSITION.exec(json)![1]);
 }

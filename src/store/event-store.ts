@@ -15,76 +15,51 @@ import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type Wr
 import { projectStats, readStats, type StatsAnswer, type StatsProjection, type StatsQuery, statsPosition } from './stats-rollups.ts';
 
 export interface EventPage {
-  /** Canonical JSON of each event, in the query's order. */
   events: string[];
   /** The position to pass as `after` for the next page, or null after the last one. */
   nextAfter: number | null;
 }
 
 /**
- * The only owner of the events' SQL. Every event leaves it as its canonical JSON, built in SQL
- * by event_json(), so a read, an append's answer and a Redis message carry the same bytes.
+ * The only owner of the events' SQL. Events leave it as canonical JSON built in SQL by
+ * event_json(), so a read, an append's answer and a Redis message carry the same bytes.
  */
 export interface EventStore {
-  /** Appends requests in one transaction, each all or nothing with its own outcome. */
   append(requests: NewEvent[][]): Promise<AppendOutcome[]>;
   /** undefined: no such id; throws `gone` for an event retention deleted. */
   getEvent(id: string, options?: { tier?: 'hot' | 'all' }): Promise<string | undefined>;
   query(q: EventQuery): Promise<EventPage>;
-  /** GET /events' response body, built from the bytes PostgreSQL sent. */
   queryBody(q: EventQuery): Promise<Buffer<ArrayBuffer>>;
   /**
-   * An aggregate's events after a sequence, in sequence order. `afterPosition`, the position of
-   * the event at `afterSequence` when the caller has it (the last one of its previous page),
-   * lets the read start there instead of finding it.
+   * An aggregate's events after a sequence, in sequence order; `afterPosition` (the position at
+   * `afterSequence`, if known) saves finding it. Throws `gone` for events retention deleted.
    */
   readAggregate(aggregateType: string, aggregateId: string, afterSequence: number, limit: number, afterPosition?: number): Promise<string[]>;
-  /* Reading events that retention deleted (afterSequence + 1 below the aggregate's first retained sequence) throws `gone`. */
-  /** The aggregate's current sequence (0: no events). */
   aggregateSequence(aggregateType: string, aggregateId: string): Promise<number>;
   /** The newest committed position (0 for an empty store). */
   headPosition(): Promise<number>;
   readSnapshot(aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined>;
   writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
-  /** The aggregate types that have events. */
   aggregateTypes(): Promise<string[]>;
-  /** The newest position of an aggregate type at or below `atMost` (0: none). */
   lastPositionOfType(aggregateType: string, atMost: number): Promise<number>;
-  /** Where the window of a type's newest `size` events in (after, upTo] starts (type-positions.ts). */
   typeWindow(aggregateType: string, after: number, upTo: number, size: number): Promise<{ start: number | null; all: boolean }>;
-  /** Events of a type after a position, counted up to `cap`. */
   countAfter(aggregateType: string, after: number, cap: number): Promise<number>;
-  /**
-   * The store whose reads see every event up to `position` (read-your-writes on a replica:
-   * the position an append answered); itself when `position` is undefined or every read does.
-   */
+  /** A store whose reads see every event up to `position` (read-your-writes on a replica). */
   atLeast(position: number | undefined): EventStore;
-  /** Events matching a filter after `filter.after` and up to `upTo`, counted, not loaded. */
   countEvents(filter: EventFilter, upTo: number): Promise<number>;
-  /** Counts the next committed events into the stats rollups, exactly once (stats-rollups.ts). */
   projectStats(maxEvents: number): Promise<StatsProjection>;
-  /** Event counts per bucket and type, from the rollups only. */
   stats(q: StatsQuery): Promise<StatsAnswer>;
-  /** How far the stats rollups have counted. */
   statsPosition(): Promise<number>;
 }
 
 const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLOSE = Buffer.from('],"next_after":');
 
 export interface EventStoreOptions {
-  /**
-   * Where archived events are read (SPEC §8: every read covers every tier). null: this store
-   * reads PostgreSQL only, on purpose (the relay, which never reads below the published
-   * position). Left out: a read that needs an archived event fails, saying so.
-   */
+  /** Where archived events are read; null reads PostgreSQL only (the relay). Unset: reads needing an archived event fail. */
   archive?: ArchiveReader | null;
 }
 
-/**
- * The store over a set of connections (the service gives it its read, append or background
- * connections), or over a postgres.js client of your own. Snapshot writes go to the
- * connections' `writes` where they have some (reads on a replica).
- */
+/** The store over the service's connections or a postgres.js client; snapshot writes go to `writes` where set. */
 export function createEventStore(on: Connections | Sql, options: EventStoreOptions = {}): EventStore {
   const connections = typeof on === 'function' ? sqlConnections(on) : on;
   const use = connections.use.bind(connections);
@@ -194,8 +169,7 @@ const pageOf = (rows: { json: string; position: string }[], limit: number): Even
   return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
 };
 
-// An aggregate's events after afterSequence that are no longer hot: archived ones in sequence
-// order, or `gone` when retention deleted some of them (read after the hot ones, see tiered-reads.ts).
+// Archived events after afterSequence in sequence order, or `gone` when retention deleted some.
 async function olderEvents(sql: Sql, archive: ArchiveReader, type: string, id: string, afterSequence: number, limit: number): Promise<string[]> {
   const [aggregate] = await sql<{ first_retained_sequence: string }[]>`
     select first_retained_sequence from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
@@ -208,10 +182,8 @@ async function olderEvents(sql: Sql, archive: ArchiveReader, type: string, id: s
   return (await archive.readAggregate(sql, type, id, afterSequence, limit)).map(eventJson);
 }
 
-// The position of an aggregate's event at a sequence, found from the end of its history: within
-// an aggregate, sequence order is position order and the events in PostgreSQL are a gapless
-// run ending at aggregates.last_sequence, so it is the (last - sequence + 1)-th from the end. Its
-// cost grows with the events after it, which the read returns anyway.
+// Within an aggregate, events in PostgreSQL are a gapless run ending at last_sequence, so the
+// position at a sequence is the (last - sequence + 1)-th from the end.
 function positionBefore(sql: Sql, type: string, id: string, sequence: number) {
   return sql`coalesce((
     select min(s.position) - 1 from (
@@ -221,7 +193,6 @@ function positionBefore(sql: Sql, type: string, id: string, sequence: number) {
     ) s), 9223372036854775806)`;
 }
 
-/** The newest committed position, on a client of its own (commit notifications, polling). */
 export async function headPosition(sql: Sql): Promise<number> {
   const [row] = await sql<{ last_position: string }[]>`select last_position from events_head`;
   return Number(row?.last_position ?? 0);

@@ -3,18 +3,13 @@ import type { SegmentRow } from '../lifecycle/segment-row.ts';
 import { createdAtFromMicros } from '../lifecycle/segment-row.ts';
 import type { Sql } from '../postgres/database.ts';
 
-/** A partition of events: positions [from, to). */
 export interface Partition {
   name: string;
   from: number;
   to: number;
 }
 
-/**
- * The archiver's SQL on the hot tier: where a type's old events lie, reading them as segment
- * rows, and their removal through the storage engineer's contract (events_remove(),
- * events_drop_partition(), drizzle/0007_*.sql). Nothing else here changes events.
- */
+/** The archiver's SQL on the hot tier; it changes events only through events_remove() and events_drop_partition(). */
 export function createHotTier(sql: Sql) {
   return {
     async partitions(): Promise<Partition[]> {
@@ -39,10 +34,7 @@ export function createHotTier(sql: Sql) {
       const [row] = await sql<{ us: string }[]>`select (extract(epoch from now() - ${duration}::interval) * 1000000)::int8 as us`;
       return BigInt(row!.us);
     },
-    /**
-     * The first position whose event was created at or after `micros` (or the head + 1): every
-     * event below it is older, since created_at never decreases along position.
-     */
+    /** The first position created at or after `micros` (or head + 1); created_at never decreases along position. */
     async positionAt(micros: bigint): Promise<number> {
       const [row] = await sql<{ p: string }[]>`
         select coalesce(
@@ -51,7 +43,6 @@ export function createHotTier(sql: Sql) {
           (select last_position + 1 from events_head)) as p`;
       return Number(row!.p);
     },
-    /** The lowest position of a type still in PostgreSQL, or null. */
     async firstPosition(type: string): Promise<number | null> {
       const [row] = await sql<{ p: string | null }[]>`select min(position) as p from events where aggregate_type = ${type}`;
       return row!.p === null ? null : Number(row!.p);
@@ -61,10 +52,7 @@ export function createHotTier(sql: Sql) {
         select count(*) as n from events where aggregate_type = ${type} and position >= ${from} and position < ${to}`;
       return Number(row!.n);
     },
-    /**
-     * A type's events in [from, to), and how many segments they make: the archiver cuts a
-     * segment at every partition boundary (`starts`), every UTC day and every `maxEvents`.
-     */
+    /** A type's events in [from, to) and their segment count: a segment ends at each of `starts`, each UTC day and every `maxEvents`. */
     async segmentEstimate(type: string, from: number, to: number, starts: number[], maxEvents: number): Promise<{ events: number; segments: number }> {
       const [row] = await sql<{ events: string; segments: string }[]>`
         select coalesce(sum(n), 0) as events, coalesce(sum(ceil(n::numeric / ${maxEvents})), 0) as segments from (
@@ -72,10 +60,7 @@ export function createHotTier(sql: Sql) {
           group by width_bucket(position, ${starts.length > 0 ? starts : [1]}::int8[]), (created_at at time zone 'UTC')::date) g`;
       return { events: Number(row!.events), segments: Number(row!.segments) };
     },
-    /**
-     * VACUUM (and ANALYZE) one partition. Rows removed one by one stay as dead tuples that every
-     * read of their type steps over (an index scan visits the heap for each) until vacuumed.
-     */
+    /** Rows removed one by one stay dead tuples that every read of their type steps over until vacuumed. */
     async vacuum(name: string): Promise<void> {
       await sql`vacuum (analyze) ${sql(name)}`;
     },
@@ -83,7 +68,6 @@ export function createHotTier(sql: Sql) {
       const [row] = await sql<{ n: string }[]>`select count(*) as n from ${sql(name)}`;
       return Number(row!.n);
     },
-    /** Up to `limit` events of a type with after < position < before, in position order. */
     async readRows(type: string, after: number, before: number, limit: number): Promise<SegmentRow[]> {
       const rows = await sql<(Omit<SegmentRow, 'created_at' | 'sequence' | 'position'> & { sequence: string; position: string; created_us: string })[]>`
         select id::text, event_type, aggregate_type, aggregate_id::text, sequence, position, payload::text as payload,
@@ -97,17 +81,12 @@ export function createHotTier(sql: Sql) {
 
 export type HotTier = ReturnType<typeof createHotTier>;
 
-/** In a transaction: removes a type's events in [from, to) (events_remove); returns how many left. */
 export async function removeEvents(tx: TransactionSql, type: string, from: number, to: number, reason: 'archived' | 'deleted'): Promise<number> {
   const [row] = await tx<{ n: string }[]>`select events_remove(${type}, ${from}, ${to}, ${reason}) as n`;
   return Number(row!.n);
 }
 
-/**
- * In a transaction of its own kind: detaches and drops a partition whose every row is accounted
- * for. It holds ACCESS EXCLUSIVE on events until commit, so the caller sets a lock_timeout and
- * commits at once.
- */
+/** Detaches and drops a fully accounted partition; it holds ACCESS EXCLUSIVE until commit, so set a lock_timeout and commit at once. */
 export async function dropPartition(tx: TransactionSql, name: string, expectedRows: number, reason: 'archived' | 'deleted'): Promise<number> {
   const [row] = await tx<{ n: string }[]>`select events_drop_partition(${name}, ${expectedRows}, ${reason}) as n`;
   return Number(row!.n);

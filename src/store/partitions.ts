@@ -5,17 +5,13 @@ export interface PartitionMaintenanceOptions {
   /** A client of its own: the work holds a lock on events' catalog entry for a moment. */
   sql: Sql;
   logger: Pick<Logger, 'warn'>;
-  /** How often it checks in any case. */
   intervalMs: number;
-  /** The size of partitions made from now on (EVENTS_PARTITION_SIZE); unset keeps the stored one. */
   partitionSize?: number;
 }
 
 export interface PartitionMaintenance {
   start(): void;
-  /** Told the head after each local commit: the next partition is made as soon as it is the last one. */
   notifyHead(position: number): void;
-  /** Runs one round now (start-up, tests). */
   runOnce(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -24,11 +20,7 @@ export interface PartitionMaintenance {
 // appends never wait for it (they make a missing partition themselves, docs/storage.md).
 const LOCK_TIMEOUT = '2s';
 
-/**
- * Makes the partitions of events ahead of need (events_prepare_partitions(): made for at least
- * a partition's worth of positions beyond the head), every interval and as soon as the head
- * comes closer than that to the last one made.
- */
+/** Creates events' partitions at least a partition ahead of the head: every interval and as soon as the head nears the last one. */
 export function createPartitionMaintenance(options: PartitionMaintenanceOptions): PartitionMaintenance {
   const { sql, logger } = options;
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,6 @@
 import { type Connections, sqlConnections } from '../postgres/connections.ts';
 import type { Sql } from '../postgres/database.ts';
 
-/** A named event-browser filter (the admin console's saved queries). */
 export interface SavedQuery {
   name: string;
   /** GET /events parameters by their API names, e.g. { "event_type": "task.created" }. */
@@ -16,7 +15,6 @@ const columns = (sql: Sql) => sql`name, filter::text as filter,
   to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_at`;
 const toQuery = (row: Row): SavedQuery => ({ ...row, filter: JSON.parse(row.filter) as SavedQuery['filter'] });
 
-/** The saved_queries table: list by name, read, write (insert or replace), delete. */
 export function createSavedQueries(on: Connections | Sql) {
   const connections = typeof on === 'function' ? sqlConnections(on) : on;
   const use = connections.use.bind(connections);
@@ -28,7 +26,6 @@ export function createSavedQueries(on: Connections | Sql) {
       const [row] = await sql<Row[]>`select ${columns(sql)} from saved_queries where name = ${name}`;
       return row ? toQuery(row) : undefined;
     }),
-    /** Stores the filter under the name; `created` tells a new name from a replaced one. */
     put: (name: string, filter: SavedQuery['filter']) => write(async (sql) => {
       const [row] = await sql<(Row & { created: boolean })[]>`
         insert into saved_queries as q (name, filter) values (${name}, ${JSON.stringify(filter)}::text::jsonb)
@@ -37,7 +34,6 @@ export function createSavedQueries(on: Connections | Sql) {
       const { created, ...query } = row!;
       return { query: toQuery(query), created };
     }),
-    /** Whether there was such a query. */
     delete: (name: string) => write(async (sql) => (await sql`delete from saved_queries where name = ${name}`).count > 0),
   };
 }

@@ -13,13 +13,10 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-// Names as in SPEC §2; the same pattern is enforced by zod in src/events/names.ts.
 const NAME = `[a-z][a-z0-9_-]{0,63}`;
 
-// The hot tier. In PostgreSQL it is partitioned by range of position (docs/storage.md), which
-// drizzle cannot express: the migrations create it, this describes its logical shape. Unique
-// constraints must include the partition key, so the uniqueness of ids and of an aggregate's
-// sequences lives in event_ids and aggregates, which are never archived.
+// Partitioned by range of position in the migrations, which drizzle cannot express. Unique
+// constraints must include the partition key, so id and sequence uniqueness live in event_ids and aggregates.
 export const events = pgTable(
   'events',
   {
@@ -42,8 +39,7 @@ export const events = pgTable(
     index('events_correlation_id_position_idx')
       .on(sql`(${t.metadata} ->> 'correlation_id')`, t.position)
       .where(sql`(${t.metadata} ->> 'correlation_id') IS NOT NULL`),
-    // created_at never decreases along position (append_events() guarantees it), so a time
-    // bound becomes a position bound with one probe of this index.
+    // A time bound becomes a position bound with one probe: created_at never decreases along position.
     index('events_created_at_position_idx').on(t.createdAt, t.position),
     check('events_aggregate_type_check', sql`${t.aggregateType} ~ '^${sql.raw(NAME)}$'`),
     check(
@@ -58,16 +54,14 @@ export const events = pgTable(
   ],
 );
 
-// Every event id ever stored, with its position, in every tier and after deletion: idempotency
-// and by-id reads. The primary key is what makes ids unique across partitions and tiers.
+// Every event id ever stored, in every tier and after deletion: ids are unique across partitions and tiers.
 export const eventIds = pgTable('event_ids', {
   id: uuid('id').primaryKey(),
   position: bigint('position', { mode: 'number' }).notNull(),
 });
 
-// Every aggregate ever appended to: its last sequence, so the next append needs no scan and a
-// sequence is never reused after its events are archived or deleted; where its events lie;
-// and the first sequence retention has not deleted (1 until then).
+// Every aggregate ever appended to: the last sequence is never reused after archival or deletion;
+// first_retained_sequence is 1 until retention deletes.
 export const aggregates = pgTable(
   'aggregates',
   {
@@ -84,8 +78,6 @@ export const aggregates = pgTable(
   ],
 );
 
-// The partitions of events: the size of the next ones, and the exclusive upper bound of the
-// highest (docs/storage.md).
 export const eventsPartitioning = pgTable(
   'events_partitioning',
   {
@@ -96,8 +88,6 @@ export const eventsPartitioning = pgTable(
   (t) => [check('events_partitioning_singleton_check', sql`${t.singleton}`), check('events_partitioning_size_check', sql`${t.partitionSize} >= 1`)],
 );
 
-// The archiver's removals of events from PostgreSQL (events_remove(), events_drop_partition()):
-// which positions of which type left, how many, why, when and by whom.
 export const eventRemovals = pgTable(
   'event_removals',
   {
@@ -113,8 +103,7 @@ export const eventRemovals = pgTable(
   (t) => [check('event_removals_reason_check', sql`${t.reason} in ('archived', 'deleted')`)],
 );
 
-// One row: the last assigned position and created_at. Locking it serialises appends so that
-// commits happen in position order; see append_events().
+// One row: locking it serialises appends so that commits happen in position order.
 export const eventsHead = pgTable(
   'events_head',
   {
@@ -125,8 +114,6 @@ export const eventsHead = pgTable(
   (t) => [check('events_head_singleton_check', sql`${t.singleton}`)],
 );
 
-// Where each relay has published up to (the events table is the outbox), and which service
-// instance holds the lease to publish.
 export const relayCheckpoints = pgTable('relay_checkpoints', {
   name: text('name').primaryKey(),
   position: bigint('position', { mode: 'number' }).notNull(),
@@ -135,8 +122,7 @@ export const relayCheckpoints = pgTable('relay_checkpoints', {
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
 });
 
-// The latest snapshot of an aggregate per fold schema version (a cache: dropping it only costs
-// a full replay). `sequence` is the last event folded into `state`.
+// A cache per fold schema version: dropping it only costs a full replay. `sequence` is the last event folded.
 export const snapshots = pgTable(
   'snapshots',
   {
@@ -154,7 +140,6 @@ export const snapshots = pgTable(
   ],
 );
 
-// Replays of stored events to Redis (POST /replays). The events themselves never change.
 export const replays = pgTable(
   'replays',
   {
@@ -173,15 +158,11 @@ export const replays = pgTable(
   },
   (t) => [
     check('replays_status_check', sql`${t.status} in ('running', 'completed', 'failed', 'cancelled')`),
-    // GET /replays lists the newest first.
     index('replays_created_at_idx').on(t.createdAt),
   ],
 );
 
-// Events counted per UTC bucket and event type (GET /stats), at three granularities so that
-// an answer reads at most one row per bucket and type. Kept by the stats projector
-// (src/store/stats-rollups.ts): counts only ever grow; archival and deletion leave them as
-// they are (they count events appended, whatever tier holds them now).
+// Counts only ever grow: they count events appended, whatever tier holds them now.
 export const statsRollups = pgTable(
   'stats_rollups',
   {
@@ -198,15 +179,13 @@ export const statsRollups = pgTable(
   ],
 );
 
-// How far each projection of the events (the stats rollups) has counted: written in the same
-// transaction as what it projected, so every event is counted exactly once across crashes.
+// Written in the same transaction as what it projected, so every event is counted exactly once.
 export const projectionCheckpoints = pgTable('projection_checkpoints', {
   name: text('name').primaryKey(),
   position: bigint('position', { mode: 'number' }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
 });
 
-// Named event-browser filters of the admin console (GET/PUT/DELETE /saved-queries).
 export const savedQueries = pgTable(
   'saved_queries',
   {

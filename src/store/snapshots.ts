@@ -41,10 +41,8 @@ export async function readSnapshot(sql: Sql, aggregateType: string, aggregateId:
 }
 
 /**
- * Stores a snapshot unless it would move backwards: an older or equal sequence leaves the kept
- * one in place (and returns it). A sequence beyond the aggregate's current one is refused;
- * since sequences only grow, that check cannot go stale. `replacing`: a stored snapshot found
- * unusable, replaced even at the same or a lower sequence.
+ * Stores a snapshot unless it would move backwards (the kept one is returned) or run ahead of
+ * the aggregate; `replacing` an unusable one allows the same or a lower sequence.
  */
 export async function writeSnapshot(sql: Sql, s: SnapshotWrite, currentSequence: number, replacing?: Snapshot): Promise<WriteSnapshotResult> {
   if (s.sequence > currentSequence) return { ok: false, reason: 'beyond_current', currentSequence };

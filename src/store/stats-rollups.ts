@@ -12,7 +12,6 @@ export interface StatsQuery {
 }
 
 export interface StatsRow {
-  /** The bucket's start, UTC, e.g. 2026-11-23T01:00:00Z. */
   start: string;
   eventType: string;
   count: number;
@@ -27,19 +26,14 @@ export interface StatsAnswer {
 /** What one projection step did; `locked: false` means another instance was projecting. */
 export interface StatsProjection {
   locked: boolean;
-  /** The checkpoint after the step (0 when not locked). */
   position: number;
   events: number;
 }
 
-// One statement, so one transaction: the next events after the checkpoint, in position order,
-// counted into minute, hour and day rows, and the checkpoint moved past them. A crash loses
-// the counts and the checkpoint together, so every event is counted exactly once. The
-// checkpoint row's lock makes instances take turns; SKIP LOCKED lets a second one pass
-// instead of waiting. Positions become visible in order (docs/ordering.md), so reading after
-// the checkpoint never skips an event that commits later. Contract for archival and retention:
-// an event may leave this table only once counted (its position at or below the checkpoint);
-// counts never go down, they count events appended.
+// One statement, one transaction: counts and checkpoint commit or are lost together, so every
+// event is counted exactly once. SKIP LOCKED lets another instance pass instead of waiting.
+// Positions become visible in order, so reading after the checkpoint never skips a later commit.
+// Archival and retention may remove an event only once counted (at or below the checkpoint).
 const PROJECT = `
   with cp as (
     select position from projection_checkpoints where name = 'stats' for update skip locked
@@ -64,26 +58,17 @@ const PROJECT = `
     coalesce((select max(b.position) from batch b), (select position from cp), 0) as position,
     (select count(*) from batch) as events`;
 
-/**
- * Counts the next `maxEvents` committed events into the rollups (see PROJECT). Counts and
- * checkpoint are lost or kept together, so the service runs it on a connection with
- * synchronous_commit off: its commits need not wait for the WAL.
- */
+/** Counts the next `maxEvents` events into the rollups; safe with synchronous_commit off, as counts and checkpoint go together. */
 export async function projectStats(sql: Sql, maxEvents: number): Promise<StatsProjection> {
   const [row] = await sql.unsafe<{ locked: boolean; position: string; events: string }[]>(PROJECT, [maxEvents], { prepare: true });
   return { locked: row!.locked, position: Number(row!.position), events: Number(row!.events) };
 }
 
-/** How far the rollups have counted (the stats checkpoint). */
 export async function statsPosition(sql: Sql): Promise<number> {
   const [row] = await sql<{ position: string }[]>`select position from projection_checkpoints where name = 'stats'`;
   return Number(row?.position ?? 0);
 }
 
-/**
- * The rollup rows of a query, by bucket then event type, and the checkpoint they reflect (one
- * statement, one snapshot); reads at most one row per bucket and type.
- */
 export async function readStats(sql: Sql, q: StatsQuery): Promise<StatsAnswer> {
   const rows = await sql<{ up_to: string; start: string | null; event_type: string | null; count: string | null }[]>`
     select c.position as up_to, r.start, r.event_type, r.count

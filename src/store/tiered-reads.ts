@@ -10,11 +10,8 @@ export interface PageRow {
 }
 
 /**
- * The hot read, then the archive's first candidate segments for the same query, in that order
- * (SPEC §5 across tiers: an event archived between the two reads is in both and de-duplicated
- * by position, never in neither). On a connection of its own the two statements are sent
- * together, so a read that touches no archived segment costs no extra round trip; on a pool
- * they could run on two connections in either order, so the second waits for the first.
+ * The hot read, then the archive's candidates: an event archived in between is in both (de-duplicated
+ * by position), never in neither. On a pool the second waits for the first.
  */
 export async function readTiers<T>(sql: Sql, pipelined: boolean, archive: ArchiveReader, q: EventQuery, hot: () => PromiseLike<unknown> & { execute(): unknown }): Promise<{ hot: T; first: Candidate[] }> {
   if (pipelined) {
@@ -27,12 +24,7 @@ export async function readTiers<T>(sql: Sql, pipelined: boolean, archive: Archiv
   return { hot: rows as unknown as T, first: await archive.segments(sql, q) };
 }
 
-/**
- * A page of GET /events across tiers: the hot rows (`hot`, fetched with limit + 1 + offset and
- * no offset) merged with the archived events of the same query, in the query's order, without
- * duplicates. Archived events beyond the last hot row of a full hot fetch cannot be on the page,
- * so the archive is read only up to it.
- */
+/** A GET /events page across tiers, merged in the query's order; the archive is read only up to the last hot row. */
 export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery, hot: PageRow[], first: Candidate[]): Promise<{ events: string[]; nextAfter: number | null }> {
   const n = q.offset + q.limit + 1;
   const asc = q.order === 'asc';

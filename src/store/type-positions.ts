@@ -1,8 +1,5 @@
 import type { Sql } from '../postgres/database.ts';
 
-// Positions per aggregate type, for the Streams mirror and its consumer groups. Each reads the
-// (aggregate_type, position) index only.
-
 /** Every aggregate type that has events: one index probe per type (a loose index scan). */
 export async function aggregateTypes(sql: Sql): Promise<string[]> {
   const rows = await sql<{ aggregate_type: string }[]>`
@@ -16,7 +13,6 @@ export async function aggregateTypes(sql: Sql): Promise<string[]> {
   return rows.map((r) => r.aggregate_type);
 }
 
-/** The newest position of the type at or below `atMost` (0: none). */
 export async function lastPositionOfType(sql: Sql, aggregateType: string, atMost: number): Promise<number> {
   const [row] = await sql<{ position: string }[]>`
     select position from events where aggregate_type = ${aggregateType} and position <= ${atMost}
@@ -24,11 +20,7 @@ export async function lastPositionOfType(sql: Sql, aggregateType: string, atMost
   return Number(row?.position ?? 0);
 }
 
-/**
- * Where a window of the type's newest `size` events in (after, upTo] starts: `start` is the
- * oldest position to keep (null: no event in the range), `all` whether the window holds every
- * event of the range.
- */
+/** Where the window of the type's newest `size` events in (after, upTo] starts (null: none), and whether it holds them all. */
 export async function typeWindow(sql: Sql, aggregateType: string, after: number, upTo: number, size: number): Promise<{ start: number | null; all: boolean }> {
   const rows = await sql<{ position: string }[]>`
     select position from events where aggregate_type = ${aggregateType} and position > ${after} and position <= ${upTo}
@@ -41,7 +33,6 @@ export async function typeWindow(sql: Sql, aggregateType: string, after: number,
   return { start: first ? Number(first.position) : null, all: true };
 }
 
-/** Events of the type after a position, counted up to `cap` (a consumer group's lag). */
 export async function countAfter(sql: Sql, aggregateType: string, after: number, cap: number): Promise<number> {
   const [row] = await sql<{ n: string }[]>`
     select count(*) as n from (select 1 from events where aggregate_type = ${aggregateType} and position > ${after} limit ${cap}) s`;

@@ -5,7 +5,6 @@ import { aggregatePath } from '../path-params.ts';
 import { AGGREGATE_ID, snapshotExample } from './examples.ts';
 import { json, type OperationSpec } from './operation.ts';
 
-/** /aggregates/{type}/{id} and its snapshot; /schemas. */
 export function aggregatesOperations(): OperationSpec[] {
   const tag = 'aggregates';
   return [

@@ -16,18 +16,12 @@ import {
 
 export type JsonSchema = Record<string, unknown>;
 
-/** The JSON Schema of one zod schema as a request reads it, without the dialect line. */
 export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   return json;
 }
 
-/**
- * components.schemas: the request bodies the routes validate with and the answers of
- * wire-schemas.ts, each under its name; a schema used inside another becomes a $ref. The ids
- * live in a registry of this document only, and the schemas carry no $id (a fragment $id is
- * not valid JSON Schema 2020-12).
- */
+/** components.schemas, each under its name; ids live in this document's registry, as a fragment $id is not valid JSON Schema 2020-12. */
 export function componentSchemas(maxBatchEvents: number): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   const named: [string, z.ZodType][] = [

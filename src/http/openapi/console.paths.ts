@@ -8,7 +8,6 @@ import { json, locationHeader, type OperationSpec } from './operation.ts';
 const savedPath = z.object({ name: z.string().regex(SAVED_QUERY_NAME).describe('the saved query') });
 const saved = { name: 'failed-tasks', filter: { event_type: 'task.failed', order: 'desc' }, created_at: '2026-11-23T01:44:44.123456Z', updated_at: '2026-11-23T01:44:44.123456Z' };
 
-/** The analytics and console routes (SPEC §10): /stats, /auth/key, /saved-queries, the replay list. */
 export function consoleOperations(): OperationSpec[] {
   const tag = 'console';
   return [

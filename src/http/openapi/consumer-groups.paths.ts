@@ -6,7 +6,6 @@ const event = {
   sequence: 2, position: 1234, payload: {}, metadata: {}, version: 1, created_at: '2026-11-23T01:44:44.123456Z',
 };
 
-/** /consumer-groups: the groups of the Redis Streams mirror (SPEC §9) and their parked events. */
 export function consumerGroupsOperations(): OperationSpec[] {
   const tag = 'consumer-groups';
   return [

@@ -14,7 +14,6 @@ import { serviceOperations } from './service.paths.ts';
 export interface OpenApiOptions {
   maxBatchEvents: number;
   maxQueryLimit: number;
-  /** API_KEYS set: every operation but the open ones needs a bearer key. */
   authEnabled: boolean;
 }
 
@@ -43,12 +42,7 @@ const answerOf = ({ description, content, headers }: Answer) => ({
   ...(content ? { content: Object.fromEntries(Object.entries(content).map(([type, c]) => [type, { ...c, schema: schemaOf(c.schema) }])) } : {}),
 });
 
-/**
- * The problems an operation can answer: its own, plus those of its kind. Any operation can be
- * asked with a method its path lacks (405) or run out of time (503); reading a query, header
- * or body can fail (400), a body can be too large, of the wrong type or break a rule
- * (413, 415, 422); a secured operation checks the key, its scope and its rate (401, 403, 429).
- */
+/** An operation's problems: its own plus its kind's (405 and 503 for all; 400/413/415/422 for input; 401/403/429 when secured). */
 function problemsOf(op: OperationSpec, secured: boolean): number[] {
   const statuses = new Set([...(op.problems ?? []), 405, 503]);
   if (op.query || op.headers) statuses.add(400);
@@ -84,11 +78,7 @@ function operationOf(op: OperationSpec, authEnabled: boolean) {
   };
 }
 
-/**
- * The OpenAPI 3.1 description of every route: parameters and request bodies from the zod
- * schemas the routes validate with, answers from wire-schemas.ts, problems from problems.ts,
- * and the security each route has in auth.ts.
- */
+/** The OpenAPI 3.1 document: inputs from the routes' zod schemas, answers from wire-schemas.ts, security from auth.ts. */
 export function createOpenApi(options: OpenApiOptions) {
   const operations = [...eventsOperations(options), ...aggregatesOperations(), ...replaysOperations(), ...consumerGroupsOperations(), ...lifecycleOperations(), ...consoleOperations(), ...serviceOperations()];
   const paths: Record<string, Record<string, ReturnType<typeof operationOf>>> = {};

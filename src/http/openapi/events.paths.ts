@@ -5,7 +5,6 @@ import { lastEventIdHeader } from '../stream.routes.ts';
 import { appendExample, storedExample } from './examples.ts';
 import { json, locationHeader, type OperationSpec } from './operation.ts';
 
-/** /events: append one, append a batch, query, get one, stream. */
 export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): OperationSpec[] {
   const tag = 'events';
   return [

@@ -13,7 +13,6 @@ const run = {
 };
 const tiers = { hot: { events: 5120, bytes: 2_400_000, bytes_estimated: true }, archive: { events: 120000, bytes: 10485760, segments: 2 }, deleted: { events: 0 } };
 
-/** /retention and /archive: the store's lifecycle (SPEC §8). */
 export function lifecycleOperations(): OperationSpec[] {
   const tag = 'lifecycle';
   return [

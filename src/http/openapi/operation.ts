@@ -3,7 +3,6 @@ import type { JsonSchema } from './components.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
-/** A component schema by name, or an inline JSON Schema. */
 export type SchemaRef = string | JsonSchema;
 
 export interface Answer {
@@ -13,10 +12,7 @@ export interface Answer {
   headers?: Record<string, { description: string; schema: JsonSchema }>;
 }
 
-/**
- * One route as the document describes it. The zod schemas are the ones the route validates
- * with; every operation also answers the problems its kind can meet (see document.ts).
- */
+/** One route as documented; its zod schemas are those the route validates with. */
 export interface OperationSpec {
   method: Method;
   path: string;
@@ -27,14 +23,12 @@ export interface OperationSpec {
   pathParameters?: z.ZodObject;
   query?: z.ZodObject;
   headers?: Record<string, z.ZodType>;
-  /** A JSON request body: a component schema and an example. */
   body?: { schema: string; example: unknown };
   answers: Record<number, Answer>;
   /** Problems particular to this operation (404, 409, 410...). */
   problems?: number[];
 }
 
-/** An answer with a JSON body. */
 export const json = (description: string, schema: SchemaRef, example?: unknown, headers?: Answer['headers']): Answer => ({
   description,
   content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },

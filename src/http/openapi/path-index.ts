@@ -1,7 +1,4 @@
-/**
- * Which methods the document gives the path a request falls on (GET brings HEAD), or undefined
- * when no documented path matches: the difference between a 405 and a 404.
- */
+/** The methods documented for a request's path (GET brings HEAD), or undefined: the difference between 405 and 404. */
 export function createPathIndex(paths: Record<string, object>) {
   const entries = Object.entries(paths).map(([template, operations]) => ({
     pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),

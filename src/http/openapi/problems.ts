@@ -1,6 +1,5 @@
 import type { JsonSchema } from './components.ts';
 
-// components.responses: one problem+json answer per status, shared by the operations.
 interface ProblemAnswer {
   name: string;
   description: string;
@@ -66,14 +65,12 @@ const PROBLEMS: Record<number, ProblemAnswer> = {
   },
 };
 
-/** The reference to the shared answer for a problem status. */
 export function problemRef(status: number) {
   const problem = PROBLEMS[status];
   if (!problem) throw new Error(`no documented problem answer for ${status}`);
   return { $ref: `#/components/responses/${problem.name}` };
 }
 
-/** components.responses. */
 export function problemResponses() {
   return Object.fromEntries(
     Object.entries(PROBLEMS).map(([status, p]) => [

@@ -2,7 +2,6 @@ import { replayPath } from '../path-params.ts';
 import { replayExample } from './examples.ts';
 import { json, locationHeader, type OperationSpec } from './operation.ts';
 
-/** /replays: start, read, cancel. */
 export function replaysOperations(): OperationSpec[] {
   const tag = 'replays';
   return [

@@ -1,7 +1,6 @@
 import { docsAssetPath } from '../docs.routes.ts';
 import { json, type OperationSpec } from './operation.ts';
 
-/** Health, readiness, metrics, and this description. */
 export function serviceOperations(): OperationSpec[] {
   const tag = 'service';
   const text = (description: string, mediaType: string) => ({ description, content: { [mediaType]: { schema: { type: 'string' } } } });
