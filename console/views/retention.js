@@ -19,8 +19,9 @@ const tiersView = (type, t) => h('dl', { class: 'cards', id: 'type-tiers', 'aria
  * Preview (dry run) then start an archive run, both admin only. A preview is a dry run the
  * service carries out: the console follows it until its plan is there.
  * @param {import('../lib/view.js').ViewContext} ctx
+ * @param {() => void} previewed called once a dry run has finished (it is on the list of runs now)
  */
-function runControls({ api, session, navigate, signal }) {
+function runControls({ api, session, navigate, signal }, previewed) {
   const preview = h('div', { id: 'run-preview', role: 'status' });
   const problem = h('div');
   const note = h('div', {}, adminNote(session, NOT_ADMIN));
@@ -52,6 +53,7 @@ function runControls({ api, session, navigate, signal }) {
       const started = await api.send('POST', '/archive/runs', { dry_run: true });
       session.setAdmin(true);
       const run = await followRun(api, started.id, signal, () => {});
+      previewed();
       if (run.status === 'failed') throw new Error(`The dry run failed: ${run.error ?? 'no reason given'}`);
       const go = h('button', { type: 'button' }, 'Start archive run');
       go.addEventListener('click', () => void start());
@@ -80,9 +82,14 @@ export const retentionView = {
     const runs = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
     const segments = capabilities.has('/archive/segments') || !capabilities.known ? await segmentsSection(ctx) : null;
     const hasRuns = capabilities.has('/archive/runs') || !capabilities.known;
+    const showRuns = async () => {
+      const { runs: list } = await api.get('/archive/runs', { signal });
+      runs.replaceChildren(runTable(list));
+      return list;
+    };
     main.append(h('h1', { tabindex: -1 }, 'Retention and archive'),
       h('section', { class: 'panel', 'aria-labelledby': 'policies-title' }, h('h2', { id: 'policies-title' }, 'Policies'), policies, detail, form),
-      hasRuns ? h('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, h('h2', { id: 'runs-title' }, 'Archive runs'), runControls(ctx), runs) : '',
+      hasRuns ? h('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, h('h2', { id: 'runs-title' }, 'Archive runs'), runControls(ctx, () => void showRuns().catch(() => {})), runs) : '',
       segments?.section ?? '');
 
     const showPolicies = async () => {
@@ -108,8 +115,7 @@ export const retentionView = {
     if (!hasRuns) return;
     // Refreshed while a run is going on, so its progress moves here too.
     for (;;) {
-      const { runs: list } = await api.get('/archive/runs', { signal });
-      runs.replaceChildren(runTable(list));
+      const list = await showRuns();
       if (signal.aborted || !list.some((/** @type {{ status: string }} */ r) => r.status === 'running')) return;
       await new Promise((resolve) => setTimeout(resolve, RUNS_REFRESH_MS));
       if (signal.aborted) return;

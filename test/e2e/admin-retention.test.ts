@@ -123,6 +123,7 @@ describe('admin console: retention and archive', () => {
     await page.getByRole('button', { name: 'Preview a run' }).click();
     const plan = page.locator('#run-preview #run-plan');
     await plan.waitFor();
+    await page.locator('#archive-runs tbody tr', { hasText: 'dry run' }).waitFor();
     expect(await page.locator('#run-preview').innerText()).toContain('Would archive 1 event into 1 segment and delete 0 events.');
     expect((await call('GET', '/retention/plan')).body.tiers.archive.events).toBe(0);
     await screenshot(page, 'retention-preview');
