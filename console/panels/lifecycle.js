@@ -18,7 +18,7 @@ export const lifecyclePanel = {
   async refresh({ api, signal }, body) {
     const [rows, runs] = await Promise.all([
       loadPolicies(api, signal),
-      // A read key may lack nothing here, but a service without runs described still shows policies.
+      // Without archive runs (404) the panel still shows the policies and tiers.
       api.get('/archive/runs', { signal }).catch((error) => {
         if (error instanceof ApiError && error.status === 404) return { runs: null };
         throw error;
