@@ -1,6 +1,7 @@
 import type { BenchRow } from '../lib.ts';
 import aggregates from './aggregates.ts';
 import appends from './appends.ts';
+import consoleSuite from './console.ts';
 import delivery from './delivery.ts';
 import fanout from './fanout.ts';
 import importSuite from './import.ts';
@@ -20,4 +21,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, reads, delivery, streams, importSuite, aggregates, scale, lifecycle, stats, fanout];
+export const suites: Suite[] = [appends, latency, reads, delivery, streams, importSuite, aggregates, scale, lifecycle, stats, consoleSuite, fanout];

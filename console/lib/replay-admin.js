@@ -13,8 +13,11 @@ export function learnScope(session, error) {
   if (error instanceof ApiError && error.status === 403) session.setAdmin(false);
 }
 
-/** @param {import('./session.js').Session} session */
-export const adminNote = (session) => (session.admin === false ? h('p', { class: 'note', role: 'note' }, NOT_ADMIN) : null);
+/**
+ * @param {import('./session.js').Session} session
+ * @param {string} [text] what the key cannot do, when it lacks admin
+ */
+export const adminNote = (session, text = NOT_ADMIN) => (session.admin === false ? h('p', { class: 'note', role: 'note' }, text) : null);
 
 /**
  * @typedef {{ id: string, channel: string | null, status: string, filter: Record<string, unknown>, up_to: number, last_position: number, published: number, error: string | null, created_at: string, updated_at: string }} Replay

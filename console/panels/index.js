@@ -1,5 +1,6 @@
-import { describedPanel } from './described.js';
+import { consumerGroupsPanel } from './consumer-groups.js';
 import { healthPanel } from './health.js';
+import { lifecyclePanel } from './lifecycle.js';
 import { metricsPanel } from './metrics.js';
 import { statsPanel } from './stats.js';
 
@@ -21,7 +22,6 @@ export const panels = [
   healthPanel,
   metricsPanel,
   statsPanel,
-  describedPanel('retention', 'Retention policies', '/retention'),
-  describedPanel('archive', 'Archive segments', '/archive/segments'),
-  describedPanel('consumer-groups', 'Consumer groups', '/consumer-groups'),
+  lifecyclePanel,
+  consumerGroupsPanel,
 ];

@@ -1,0 +1,34 @@
+import { formatTime, h, shortId } from '../lib/dom.js';
+
+const PAGE = 50;
+
+/** @type {import('../lib/view.js').View} */
+export const parkedView = {
+  route: /^consumer-groups\/([^/]+)\/([^/]+)\/parked$/,
+  title: 'Parked events',
+  available: (caps) => !caps.known || caps.has('/consumer-groups/{aggregate_type}/{group}/parked'),
+  async render({ api, main, params, query, signal }) {
+    const [type = '', group = ''] = params;
+    const after = query.get('after') ?? '';
+    const base = `/admin/consumer-groups/${encodeURIComponent(type)}/${encodeURIComponent(group)}/parked`;
+    main.append(h('h1', { tabindex: -1 }, 'Parked events ', h('span', { class: 'muted' }, `${group} on ${type}`)),
+      h('p', { class: 'muted' }, 'Events the group\u2019s consumers failed to handle too many times, oldest first. Replaying them is done with the API or the CLI.'));
+    /** @type {{ parked: { id: string, event: Record<string, any>, error: string, attempts: number, consumer: string, source: string, parked_at: string }[], next_after: string | null }} */
+    const page = await api.get(`/consumer-groups/${encodeURIComponent(type)}/${encodeURIComponent(group)}/parked`, { query: { limit: String(PAGE), ...(after ? { after } : {}) }, signal });
+    main.append(page.parked.length === 0 ? h('p', { class: 'empty' }, 'None.') : h('div', { class: 'table-wrap' }, h('table', { id: 'parked' },
+      h('thead', {}, h('tr', {}, ['Entry', 'Event', 'Type', 'Aggregate', 'Error', 'Attempts', 'Consumer', 'Parked (UTC)'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, page.parked.map((p) => h('tr', { 'data-id': p.id },
+        h('td', { class: 'nowrap' }, p.id),
+        h('td', {}, typeof p.event.id === 'string' ? h('a', { href: `/admin/events/${p.event.id}`, title: p.event.id }, shortId(p.event.id)) : '–'),
+        h('td', {}, String(p.event.event_type ?? '')),
+        h('td', {}, typeof p.event.aggregate_id === 'string' ? h('a', { href: `/admin/aggregates/${encodeURIComponent(type)}/${p.event.aggregate_id}` }, shortId(p.event.aggregate_id)) : '–'),
+        h('td', {}, p.error),
+        h('td', { class: 'num' }, String(p.attempts)),
+        h('td', {}, p.consumer),
+        h('td', { class: 'nowrap' }, formatTime(p.parked_at).replace(' UTC', ''))))))),
+    h('nav', { class: 'pager', 'aria-label': 'Parked pages' },
+      after ? h('a', { href: base }, 'First page') : null,
+      page.next_after ? h('a', { href: `${base}?after=${encodeURIComponent(page.next_after)}`, rel: 'next' }, 'Next page') : null,
+      h('a', { href: '/admin' }, 'Back to the overview')));
+  },
+};
