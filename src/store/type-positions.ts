@@ -1,6 +1,6 @@
 import type { Sql } from '../postgres/database.ts';
 
-/** Every aggregate type that has events: one index probe per type (a loose index scan). */
+/** Every aggregate type that has or had events (hot: one index probe per type; archived or deleted: from the removal records). */
 export async function aggregateTypes(sql: Sql): Promise<string[]> {
   const rows = await sql<{ aggregate_type: string }[]>`
     with recursive types(t) as (
@@ -9,7 +9,10 @@ export async function aggregateTypes(sql: Sql): Promise<string[]> {
       select (select e.aggregate_type from events e where e.aggregate_type > types.t order by e.aggregate_type limit 1)
       from types where types.t is not null
     )
-    select t as aggregate_type from types where t is not null`;
+    select t as aggregate_type from types where t is not null
+    union
+    select distinct aggregate_type from event_removals
+    order by 1`;
   return rows.map((r) => r.aggregate_type);
 }
 

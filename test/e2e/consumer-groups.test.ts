@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { archiveNow, putPolicy, tempArchive, waitPublished } from '../support/archive.ts';
 import { record, startConsumer } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
@@ -112,5 +115,27 @@ describe('/consumer-groups', () => {
     const usage = await cli(['parked', 'replay', 'task', '--url', url]);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('expected list or replay, then AGGREGATE_TYPE and GROUP');
+  });
+});
+
+describe('/consumer-groups once a stream type has left PostgreSQL', () => {
+  it('still lists the groups of a type whose every event was archived', async () => {
+    const archive = await tempArchive();
+    const s = await startTestService({ REDIS_STREAMS: 'on', ARCHIVE_URL: archive.url });
+    const redis = new Redis(testRedisUrl);
+    try {
+      const { position } = (await postJson(s.app, '/events', { event_type: 'ledger.opened', aggregate_id: newId() })).body;
+      await waitPublished(s, position);
+      await redis.xgroup('CREATE', eventsStreamKey(s.channelPrefix, 'ledger'), 'audit', '0', 'MKSTREAM');
+      await putPolicy(s.app, 'ledger', { archive_after: 'PT0S' });
+      expect((await archiveNow(s.app)).archived).toBe(1);
+      expect((await get(s.app, '/events?aggregate_type=ledger&tier=hot')).body.events).toEqual([]);
+      expect((await get(s.app, '/consumer-groups')).body.groups).toEqual([expect.objectContaining({ aggregate_type: 'ledger', group: 'audit' })]);
+    } finally {
+      redis.disconnect();
+      await s.close();
+      await deleteKeys(s.channelPrefix);
+      await archive.remove();
+    }
   });
 });
