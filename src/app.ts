@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestContext({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.logRequests, timeoutMs: deps.requestTimeoutMs }));
   app.use('*', createAuth({ keys: deps.apiKeys, ratePerSecond: deps.ratePerSecond }));
   // Before /events, whose /:id would otherwise take "stream".
-  app.route('/events/stream', createStreamRoutes({ store: deps.store, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, shutdown: deps.shutdown }));
+  app.route('/events/stream', createStreamRoutes({ store: deps.store, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, shutdown: deps.shutdown, logger: deps.logger }));
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
   app.route('/ready', createReadyRoutes(deps));

@@ -6,6 +6,7 @@ import { parseEventFilters } from '../events/query-input.ts';
 import type { CommitSignal } from '../store/commit-signal.ts';
 import { positionOf } from '../store/event-record.ts';
 import type { EventStore } from '../store/event-store.ts';
+import type { Logger } from '../observability/logger.ts';
 import { readFloor } from './min-position.ts';
 import { createSharedPages } from './shared-pages.ts';
 
@@ -15,6 +16,7 @@ export interface StreamRoutesDeps {
   heartbeatMs: number;
   /** Ends every open stream (the client reconnects with Last-Event-ID, elsewhere or later). */
   shutdown?: AbortSignal;
+  logger: Logger;
 }
 
 const PAGE = 100;
@@ -25,8 +27,11 @@ export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).describ
  * GET /events/stream: SSE from `after=` or Last-Event-ID (else the current head), then live; each
  * `id` is a position. A page is read only once the previous is written, so a slow client holds one page.
  */
-export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: StreamRoutesDeps) {
+export function createStreamRoutes({ store, commits, heartbeatMs, shutdown, logger }: StreamRoutesDeps) {
   const sharedPage = createSharedPages(store);
+  // One shutdown listener for every open stream, however many there are.
+  const open = new Set<() => void>();
+  shutdown?.addEventListener('abort', () => open.forEach((end) => end()), { once: true });
   return new Hono().get('/', async (c) => {
     const filters = parseEventFilters(c.req.queries());
     const lastEventId = c.req.header('last-event-id')?.trim();
@@ -41,7 +46,7 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: St
       const abort = new AbortController();
       const end = () => abort.abort();
       stream.onAbort(end);
-      shutdown?.addEventListener('abort', end, { once: true });
+      open.add(end);
       if (shutdown?.aborted) end();
       const ended = () => stream.aborted || stream.closed || abort.signal.aborted;
       try {
@@ -65,8 +70,11 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown }: St
             lastWrite = Date.now();
           }
         }
+      } catch (error) {
+        // The stream ends; the client reconnects with Last-Event-ID and resumes where it was.
+        logger.warn({ err: (error as Error).message }, 'event stream ended by an error');
       } finally {
-        shutdown?.removeEventListener('abort', end);
+        open.delete(end);
       }
     });
   });

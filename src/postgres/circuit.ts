@@ -52,7 +52,9 @@ export function createCircuit(options: CircuitOptions): Circuit {
 
   async function probeOnce(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(unreachable()), options.timeoutMs)));
+    // On a busy event loop the timer can fire before an answer already on the socket is read:
+    // setImmediate lets the poll phase read it first, so a busy service never takes itself for a dead server.
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => setImmediate(() => reject(unreachable())), options.timeoutMs)));
     try {
       await Promise.race([options.probe(), late]);
       return true;

@@ -1,8 +1,10 @@
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { createCircuit } from '../../src/postgres/circuit.ts';
 import { createConnections } from '../../src/postgres/connections.ts';
 import type { Sql } from '../../src/postgres/database.ts';
 import { isUnavailable, UnreachableError } from '../../src/postgres/errors.ts';
+import { adminDatabaseUrl } from '../support/env.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const never = () => new Promise<never>(() => {});
@@ -32,6 +34,26 @@ describe('the circuit of a server', () => {
     expect(isUnavailable(refused)).toBe(true);
     expect(ran).toBe(false);
     circuit.stop();
+  });
+
+  it('does not take its own busy event loop for a silent server: an answer that arrived meanwhile counts', async () => {
+    const sql = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
+    await sql`select 1`;
+    let failed = 0;
+    let answered = 0;
+    const circuit = createCircuit({ server: 'test', afterMs: 20, timeoutMs: 50, intervalMs: 10, probe: () => sql`select 1`.then(() => answered++), onProbeFailed: () => failed++ });
+    try {
+      circuit.suspect();
+      await new Promise((r) => setImmediate(r)); // the probe's query leaves
+      const busyUntil = Date.now() + 300; // the server answers meanwhile; the loop reads it only afterwards
+      while (Date.now() < busyUntil);
+      expect(await waitUntil(() => answered + failed > 0, 2000, 5)).toBe(true);
+      expect(failed).toBe(0);
+      expect(circuit.up).toBe(true);
+    } finally {
+      circuit.stop();
+      await sql.end();
+    }
   });
 
   it('lets a slow operation finish while the server answers probes', async () => {
