@@ -22,7 +22,7 @@ export interface RedisSubscription {
 
 // Reconnecting is this module's job, not ioredis's: after any disruption the subscription is
 // rebuilt as a whole (in a cluster, against the topology as it is then) before onSubscribed.
-const CONNECTION = { lazyConnect: true, autoResubscribe: false, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 5_000 } as const;
+const CONNECTION = { lazyConnect: true, autoResubscribe: false, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 5_000, commandTimeout: 5_000 } as const;
 
 /**
  * Keeps a Redis subscription alive. A session is a set of connections that all subscribed;

@@ -105,6 +105,29 @@ describe.skipIf(!hasRedisServer)('the service on a Redis Cluster', () => {
     expect(after).toHaveLength(20 * TYPES.length);
   });
 
+  it('sharded: a replay republishes with SPUBLISH on each type\'s channel, in position order per channel', async () => {
+    const t = await serviceOn({ REDIS_PUBSUB: 'sharded' });
+    const positions = await appendMixed(t, 5);
+    const raw = new Cluster(cluster.addresses.map(parseRedisNode), { shardedSubscribers: true });
+    cleanup.push(() => raw.disconnect());
+    const received: { channel: string; position: number; replay: boolean }[] = [];
+    raw.on('smessage', (channel: string, body: string) => {
+      const e = JSON.parse(body) as { position: number; metadata: { replay?: boolean } };
+      received.push({ channel, position: e.position, replay: e.metadata.replay === true });
+    });
+    const channels = ['task', 'invoice'].map((type) => eventsChannel(t.channelPrefix, type));
+    for (const channel of channels) await raw.ssubscribe(channel);
+    const res = await postJson(t.app, '/replays', { filter: {} });
+    expect(res.status).toBe(202);
+    const replayed = () => received.filter((m) => m.replay);
+    expect(await waitUntil(() => replayed().length === 10, 15_000)).toBe(true);
+    for (const [i, channel] of channels.entries()) {
+      const expected = await storedPositions(t, [['task', 'invoice'][i]!]);
+      expect(replayed().filter((m) => m.channel === channel).map((m) => m.position)).toEqual(expected);
+    }
+    expect(positions).toHaveLength(5 * TYPES.length);
+  });
+
   it('sharded: subscribe() without aggregateTypes is refused, saying why', async () => {
     const t = await serviceOn({ REDIS_PUBSUB: 'sharded' });
     const attempt = subscribe({ redisClusterNodes: cluster.addresses, redisPubsub: 'sharded', channelPrefix: t.channelPrefix, reader: storeEventReader(t.sql), onEvent: () => {} });
