@@ -1,5 +1,4 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
 import { createAdminRoutes } from './admin/admin.routes.ts';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import type { EventTypeRegistry } from './aggregates/event-types.ts';
@@ -29,6 +28,7 @@ import type { ApiKey } from './config.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { Circuit } from './postgres/circuit.ts';
+import type { RedisConnection } from './publishing/redis.ts';
 import type { Relay } from './publishing/relay.ts';
 import type { ReplayRunner } from './publishing/replays.ts';
 import type { AppendQueue } from './store/append-queue.ts';
@@ -42,7 +42,7 @@ export interface AppDeps {
   /** The store on the background connections (health, metrics). */
   background: EventStore;
   appendQueue: AppendQueue;
-  redis: Redis;
+  redis: RedisConnection;
   relay: Relay;
   logger: Logger;
   maxBodyBytes: number;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseSecondsOrDuration } from './lifecycle/duration.ts';
 import { isPostgresUrl } from './postgres/url.ts';
 
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 // Every setting the service reads from the environment; README "Configuration" lists them.
@@ -27,6 +28,10 @@ const envSchema = z.object({
   DATABASE_PROBE_TIMEOUT_MS: int(10, 60_000).default(1000),
   DATABASE_PROBE_INTERVAL_MS: int(10, 60_000).default(250),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  // A Redis Cluster instead of REDIS_URL: some of its nodes, "host:port,host:port" (README "Redis Cluster").
+  REDIS_CLUSTER_NODES: z.string().refine((v) => v.split(',').every((a) => HOST_PORT.test(a.trim())), 'expected host:port,host:port,…').optional(),
+  // broadcast: PUBLISH (any node's PSUBSCRIBE sees every channel); sharded: SPUBLISH (Redis 7).
+  REDIS_PUBSUB: z.enum(['broadcast', 'sharded']).default('broadcast'),
   // Put in front of every channel name (e.g. "staging:" gives "staging:events:agent").
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default(''),
   // The Redis Streams mirror (SPEC §9): every event also XADDed to <prefix>stream:events:<type>.
@@ -146,6 +151,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     },
     redis: {
       url: e.REDIS_URL,
+      clusterNodes: e.REDIS_CLUSTER_NODES ? e.REDIS_CLUSTER_NODES.split(',').map((a) => a.trim()) : null,
+      pubsub: e.REDIS_PUBSUB,
       channelPrefix: e.REDIS_CHANNEL_PREFIX,
       streams: { enabled: e.REDIS_STREAMS === 'on', maxlen: e.REDIS_STREAMS_MAXLEN, checkIntervalMs: e.REDIS_STREAMS_CHECK_MS },
     },

@@ -96,7 +96,8 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const store = createEventStore(database.reads, { archive });
   // Fails at once while the primary is down, so health, metrics and replays answer quickly.
   const background = createEventStore(database.background, { archive });
-  const redis = createPublisherConnection(config.redis.url, logger);
+  const redis = createPublisherConnection(config.redis, logger);
+  const publishCommand = config.redis.pubsub === 'sharded' ? 'SPUBLISH' : 'PUBLISH';
   shutdown.add('Redis connection', () => redis.disconnect());
 
   // The relay's connection: checkpoint writes need not wait for a WAL flush (a lost one only
@@ -104,7 +105,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const relaySql = database.dedicated('relay', { synchronous_commit: 'off' });
   // Hot only: the relay reads above its checkpoint, and nothing above it is ever archived.
   const relayStore = createEventStore(relaySql, { archive: null });
-  const publisher = createPublisher(redis, config.redis.channelPrefix);
+  const publisher = createPublisher(redis, config.redis.channelPrefix, publishCommand);
   const mirroring = config.redis.streams;
   const mirror = mirroring.enabled
     ? createStreamMirror({ redis, publisher, store: relayStore, channelPrefix: config.redis.channelPrefix, maxlen: mirroring.maxlen, logger, onRefill: (type, events) => metrics.streamRefills.inc({ aggregate_type: type }, events) })
@@ -123,7 +124,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   if (mirror) shutdown.add('stream mirror checks', scheduleMirrorChecks({ mirror, redis, relay, intervalMs: mirroring.checkIntervalMs, logger }));
 
   const replays = createReplayRunner({
-    store: background, sql: database.sql, redisUrl: config.redis.url, channelPrefix: config.redis.channelPrefix,
+    store: background, sql: database.sql, redis: config.redis, publishCommand, channelPrefix: config.redis.channelPrefix,
     batchSize: config.replays.batchSize, pauseMs: config.replays.pauseMs, logger,
   });
   shutdown.add('replays', () => replays.stop());
@@ -215,7 +216,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
         server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => resolve(info.port));
       });
       if (!(await redisReady)) {
-        logger.warn({ redis: config.redis.url }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
+        logger.warn({ redis: config.redis.clusterNodes?.join(',') ?? config.redis.url }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
       }
       logger.info({ port, host: config.http.host }, 'event service listening');
       return { port };

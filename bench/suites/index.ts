@@ -8,6 +8,7 @@ import importSuite from './import.ts';
 import latency from './latency.ts';
 import lifecycle from './lifecycle.ts';
 import reads from './reads.ts';
+import redisCluster from './redis-cluster.ts';
 import scale from './scale.ts';
 import streams from './streams.ts';
 import stats from './stats.ts';
@@ -21,4 +22,4 @@ export interface Suite {
 }
 
 // Every suite of `npm run bench`, in the order they run.
-export const suites: Suite[] = [appends, latency, reads, delivery, streams, importSuite, aggregates, scale, lifecycle, stats, consoleSuite, fanout];
+export const suites: Suite[] = [appends, latency, reads, delivery, redisCluster, streams, importSuite, aggregates, scale, lifecycle, stats, consoleSuite, fanout];

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import type { StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
+import { followRedis } from './redis-subscription.ts';
 
 /**
  * Reads stored events after a position, in position order (GET /events, or the store); with
@@ -15,7 +15,15 @@ export interface Checkpoint {
 }
 
 export interface SubscribeOptions {
-  redisUrl: string;
+  /** One Redis server (REDIS_URL); not needed with `redisClusterNodes`. */
+  redisUrl?: string;
+  /** Some nodes of a Redis Cluster, `host:port` (the service's REDIS_CLUSTER_NODES). */
+  redisClusterNodes?: string[];
+  /**
+   * As the service's REDIS_PUBSUB (default 'broadcast'). 'sharded' subscribes per type
+   * (SSUBSCRIBE on each type's shard), so it needs `aggregateTypes`.
+   */
+  redisPubsub?: 'broadcast' | 'sharded';
   /** Same as the service's REDIS_CHANNEL_PREFIX. */
   channelPrefix?: string;
   /** Only these aggregate types (default: all). */
@@ -54,12 +62,19 @@ const POSITION = /"position":(\d+)/;
  * type filter (and reads only the position of other types' messages): positions are gapless
  * across all types, so only the whole sequence shows a lost message, the first event of a new
  * aggregate included. Redis messages are only a fast path: the store decides.
+ *
+ * Sharded pub/sub (redisPubsub 'sharded') brings only the wanted types' messages, so a
+ * message whose position does not follow the last one seen is confirmed by reading the store,
+ * and every resubscription (a reconnect, a failover, a slot move) is followed by a catch-up.
  */
 export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
   const prefix = options.channelPrefix ?? '';
   const types = options.aggregateTypes && options.aggregateTypes.length > 0 ? new Set(options.aggregateTypes) : null;
   const pageSize = options.pageSize ?? 1000;
   const typeOffset = eventsChannel(prefix, '').length;
+  const sharded = options.redisPubsub === 'sharded';
+  if (sharded && !types) throw new TypeError('subscribe(): redisPubsub "sharded" needs aggregateTypes (one sharded channel per type)');
+  if (!options.redisUrl && !options.redisClusterNodes?.length) throw new TypeError('subscribe(): give redisUrl or redisClusterNodes');
   let position = (await options.checkpoint?.load()) ?? options.after ?? 0;
   // Every position up to `seen` is accounted for: handed to onEvent, or of another type.
   let seen = position;
@@ -68,9 +83,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
   let closed = false;
   let running: Promise<void> | null = null;
 
-  const redis = new Redis(options.redisUrl, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 2000) });
-  redis.on('error', () => {}); // reconnects by itself; 'ready' triggers a catch-up
-  redis.on('pmessage', (_pattern: string, channel: string, body: string) => {
+  const onMessage = (channel: string, body: string) => {
     try {
       if (types && !types.has(channel.slice(typeOffset))) live.push({ position: Number(POSITION.exec(body)![1]), passing: true });
       else live.push(JSON.parse(body) as StoredEvent);
@@ -78,16 +91,17 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
       return;
     }
     kick();
-  });
-  redis.on('ready', () => {
-    // Subscribe first, then catch up: nothing published in between can be missed.
-    redis.psubscribe(allEventsPattern(prefix)).then(
-      () => {
-        needCatchUp = true;
-        kick();
-      },
-      () => {},
-    );
+  };
+  // Subscribed first, then caught up: nothing published in between can be missed.
+  const redis = followRedis({
+    redisUrl: options.redisUrl,
+    clusterNodes: options.redisClusterNodes,
+    mode: sharded ? { pubsub: 'sharded', channels: [...types!].map((t) => eventsChannel(prefix, t)) } : { pubsub: 'broadcast', pattern: allEventsPattern(prefix) },
+    onMessage,
+    onSubscribed: () => {
+      needCatchUp = true;
+      kick();
+    },
   });
 
   function kick() {
@@ -146,14 +160,14 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     }
   }
 
-  await redis.connect();
+  await redis.ready;
   return {
     get position() {
       return position;
     },
     async close() {
       closed = true;
-      redis.disconnect();
+      redis.close();
       await running;
     },
   };

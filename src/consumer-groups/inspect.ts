@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { eventsStreamKey, parkedStreamKey, positionOfEntryId, replayStreamKey } from '../events/stream-keys.ts';
+import type { RedisConnection } from '../publishing/redis.ts';
 import type { EventStore } from '../store/event-store.ts';
 
 /** One consumer group of one aggregate type's stream, as GET /consumer-groups reports it. */
@@ -29,25 +29,26 @@ const record = (flat: unknown[]): Info => Object.fromEntries(Array.from({ length
  * store for the aggregate types and each group's lag (the stream may no longer hold what the
  * group has not read).
  */
-export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: Redis; store: Pick<EventStore, 'aggregateTypes' | 'countAfter'>; channelPrefix: string }) {
+export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: RedisConnection; store: Pick<EventStore, 'aggregateTypes' | 'countAfter'>; channelPrefix: string }) {
   return {
     async list(aggregateType?: string): Promise<ConsumerGroupStatus[]> {
       const types = aggregateType ? [aggregateType] : await store.aggregateTypes();
-      const lookup = redis.pipeline();
-      for (const t of types) lookup.xinfo('GROUPS', eventsStreamKey(channelPrefix, t));
-      const infos = types.length > 0 ? ((await lookup.exec()) ?? []) : [];
+      // Commands side by side, not one pipeline: in a Redis Cluster the types' keys are in
+      // different slots. Each settles alone, as a pipeline's replies did.
+      const settle = (p: Promise<unknown>) => p.then((reply): [Error | null, unknown] => [null, reply], (error: Error): [Error | null, unknown] => [error, null]);
+      const infos = await Promise.all(types.map((t) => settle(redis.xinfo('GROUPS', eventsStreamKey(channelPrefix, t)))));
       const groups = types.flatMap((t, i) => {
         const [error, reply] = infos[i] ?? [null, []];
         return error ? [] : (reply as unknown[][]).map((g) => ({ aggregateType: t, info: record(g) }));
       });
       if (groups.length === 0) return [];
-      const details = redis.pipeline();
-      for (const { aggregateType: t, info } of groups) {
-        details.xpending(eventsStreamKey(channelPrefix, t), String(info.name), '-', '+', 1);
-        details.xpending(replayStreamKey(channelPrefix, t, String(info.name)), String(info.name));
-        details.xlen(parkedStreamKey(channelPrefix, t, String(info.name)));
-      }
-      const replies = (await details.exec()) ?? [];
+      const replies = await Promise.all(
+        groups.flatMap(({ aggregateType: t, info }) => [
+          settle(redis.xpending(eventsStreamKey(channelPrefix, t), String(info.name), '-', '+', 1)),
+          settle(redis.xpending(replayStreamKey(channelPrefix, t, String(info.name)), String(info.name))),
+          settle(redis.xlen(parkedStreamKey(channelPrefix, t, String(info.name)))),
+        ]),
+      );
       return Promise.all(
         groups.map(async ({ aggregateType: t, info }, i) => {
           const [oldest] = (replies[3 * i]?.[1] ?? []) as [string, string, number, number][];

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { StoredEvent } from '../events/event.ts';
 import { parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
+import type { RedisConnection } from '../publishing/redis.ts';
 
 export interface ParkedEvent {
   /** The entry id in the group's dead-letter stream. */
@@ -36,10 +36,10 @@ for _, e in ipairs(entries) do
 end
 return moved`;
 
-type ReplayingRedis = Redis & { replayParked(parked: string, replay: string, ...args: (string | number)[]): Promise<string[]> };
+type ReplayingRedis = RedisConnection & { replayParked(parked: string, replay: string, ...args: (string | number)[]): Promise<string[]> };
 
 /** A group's dead letters: listed, and replayed (its consume() consumers read the replay stream). */
-export function createParkedEvents(redis: Redis, channelPrefix: string) {
+export function createParkedEvents(redis: RedisConnection, channelPrefix: string) {
   if (!('replayParked' in redis)) redis.defineCommand('replayParked', { numberOfKeys: 2, lua: REPLAY_PARKED });
   return {
     async list(aggregateType: string, group: string, after: string | undefined, limit: number): Promise<{ parked: ParkedEvent[]; next_after: string | null }> {

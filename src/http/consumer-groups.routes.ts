@@ -1,15 +1,15 @@
 import { Hono } from 'hono';
-import type { Redis } from 'ioredis';
 import type { ConsumerGroupsInspector } from '../consumer-groups/inspect.ts';
 import type { ParkedEvents } from '../consumer-groups/parked.ts';
 import { AppError, toPointer, validationFailed } from '../errors.ts';
+import type { RedisConnection } from '../publishing/redis.ts';
 import { createQueryReader } from '../events/query-string.ts';
 import { consumerGroupPath, consumerGroupsQuery, parkedQuery, parkedReplayRequestSchema } from './consumer-groups.schemas.ts';
 import { readJsonBody } from './json-body.ts';
 import { readPath } from './path-params.ts';
 
 export interface ConsumerGroupsDeps {
-  redis: Redis;
+  redis: RedisConnection;
   groups: ConsumerGroupsInspector;
   parked: ParkedEvents;
   maxBodyBytes: number;

@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
-import type { Redis } from 'ioredis';
 import type { Circuit } from '../postgres/circuit.ts';
 import type { Lifecycle } from '../lifecycle/lifecycle.ts';
+import type { RedisConnection } from '../publishing/redis.ts';
 import type { Relay } from '../publishing/relay.ts';
 import type { EventStore } from '../store/event-store.ts';
 
 export interface HealthDeps {
   /** The store on the background connections: health never waits behind requests' reads. */
   background: Pick<EventStore, 'headPosition'>;
-  redis: Redis;
+  redis: RedisConnection;
   relay: Relay;
   /** Requests fail at once while a server is known down, so these answer at once then too. */
   databases: { primary: Circuit; replica?: Circuit };

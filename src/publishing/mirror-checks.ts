@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
+import type { RedisConnection } from './redis.ts';
 import type { Relay } from './relay.ts';
 import type { StreamMirror } from './stream-mirror.ts';
 
@@ -7,7 +7,7 @@ import type { StreamMirror } from './stream-mirror.ts';
  * Runs the mirror's check every `intervalMs`, and at once whenever the Redis connection becomes
  * ready again, while this instance's relay is the one publishing. Returns a stop function.
  */
-export function scheduleMirrorChecks({ mirror, redis, relay, intervalMs, logger }: { mirror: StreamMirror; redis: Redis; relay: Relay; intervalMs: number; logger: Logger }) {
+export function scheduleMirrorChecks({ mirror, redis, relay, intervalMs, logger }: { mirror: StreamMirror; redis: RedisConnection; relay: Relay; intervalMs: number; logger: Logger }) {
   let running: Promise<void> | null = null;
   let stopped = false;
   const check = () => {

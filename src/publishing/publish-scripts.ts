@@ -1,10 +1,14 @@
 // The relay's Lua scripts. Positions travel as decimal strings and are compared as Lua numbers,
-// exact below 2^53 (positions are safe integers).
+// exact below 2^53 (positions are safe integers). Each publishing script comes in two forms:
+// PUBLISH (REDIS_PUBSUB=broadcast) and SPUBLISH (sharded). A script may SPUBLISH only on a
+// channel of its keys' slot: a mark key's hash tag is its channel's full name, so both hash
+// the same string.
+export type PublishCommand = 'PUBLISH' | 'SPUBLISH';
 
 // Publishes each message whose position is above the newest one recorded for its channel, and
 // records it, in one atomic step per message. KEYS: one mark key per channel of the call;
 // ARGV: per message, the index of its key, its position, its channel and its body.
-export const PUBLISH_ABOVE_MARK = `
+export const publishAboveMark = (command: PublishCommand) => `
 local marks = {}
 for i, key in ipairs(KEYS) do marks[i] = tonumber(redis.call('GET', key) or '0') end
 local published = 0
@@ -12,7 +16,7 @@ for m = 1, #ARGV, 4 do
   local k = tonumber(ARGV[m])
   local position = tonumber(ARGV[m + 1])
   if position > marks[k] then
-    redis.call('PUBLISH', ARGV[m + 2], ARGV[m + 3])
+    redis.call('${command}', ARGV[m + 2], ARGV[m + 3])
     redis.call('SET', KEYS[k], ARGV[m + 1])
     marks[k] = position
     published = published + 1
@@ -27,12 +31,12 @@ local function top_of(key)
   return 0
 end`;
 
-// PUBLISH_ABOVE_MARK, plus each message XADDed to its stream as <position>-0 with one field,
+// publishAboveMark, plus each message XADDed to its stream as <position>-0 with one field,
 // event. KEYS: the mark keys, then the stream keys. ARGV: the number of mark keys, MAXLEN, per
 // stream the newest position it must already hold, then per message: its mark index, its
 // stream index (either 0: none), position, channel, body. Returns per stream -1 (in sync: its
 // entries were added) or the top it was found at, below what it must hold (nothing added).
-export const PUBLISH_AND_MIRROR = `${TOP_OF}
+export const publishAndMirror = (command: PublishCommand) => `${TOP_OF}
 local nm = tonumber(ARGV[1])
 local ns = #KEYS - nm
 local marks, tops, ok = {}, {}, {}
@@ -44,7 +48,7 @@ end
 for m = 3 + ns, #ARGV, 5 do
   local k, s, position = tonumber(ARGV[m]), tonumber(ARGV[m + 1]), tonumber(ARGV[m + 2])
   if k > 0 and position > marks[k] then
-    redis.call('PUBLISH', ARGV[m + 3], ARGV[m + 4])
+    redis.call('${command}', ARGV[m + 3], ARGV[m + 4])
     redis.call('SET', KEYS[k], ARGV[m + 2])
     marks[k] = position
   end

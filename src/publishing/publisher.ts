@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import { eventsChannel, publishedMarkKey } from '../events/channels.ts';
 import { eventsStreamKey } from '../events/stream-keys.ts';
 import type { EventRecord } from '../store/event-record.ts';
-import { PUBLISH_ABOVE_MARK, PUBLISH_AND_MIRROR } from './publish-scripts.ts';
+import { publishAboveMark, publishAndMirror, type PublishCommand } from './publish-scripts.ts';
+import { isCluster, type RedisConnection } from './redis.ts';
 
 /** What the relay publishes through: events in position order, resolved once Redis has them. */
 export interface Publisher {
@@ -14,15 +14,26 @@ export interface Publisher {
 /** A mirrored stream after a publish: in sync (its entries were added), or behind at `top`. */
 export type MirrorOutcome = { aggregateType: string; inSync: true } | { aggregateType: string; inSync: false; top: number };
 
-type ScriptedRedis = Redis & {
-  publishAboveMark(args: (string | number)[]): Promise<number>;
-  publishAndMirror(args: (string | number)[]): Promise<number[]>;
-};
+type Script = (args: (string | number)[]) => Promise<unknown>;
 
-function scripted(redis: Redis): ScriptedRedis {
-  if (!('publishAboveMark' in redis)) redis.defineCommand('publishAboveMark', { lua: PUBLISH_ABOVE_MARK });
-  if (!('publishAndMirror' in redis)) redis.defineCommand('publishAndMirror', { lua: PUBLISH_AND_MIRROR });
-  return redis as ScriptedRedis;
+function scripts(redis: RedisConnection, command: PublishCommand): { aboveMark: Script; andMirror: Script } {
+  const names = command === 'PUBLISH' ? ['publishAboveMark', 'publishAndMirror'] : ['spublishAboveMark', 'spublishAndMirror'];
+  const [aboveMark, andMirror] = names as [string, string];
+  if (!(aboveMark in redis)) redis.defineCommand(aboveMark, { lua: publishAboveMark(command) });
+  if (!(andMirror in redis)) redis.defineCommand(andMirror, { lua: publishAndMirror(command) });
+  const table = redis as unknown as Record<string, Script>;
+  return { aboveMark: (args) => table[aboveMark]!.call(redis, args), andMirror: (args) => table[andMirror]!.call(redis, args) };
+}
+
+/** The batch's events by aggregate type, types in order of first appearance. */
+function byType(batch: EventRecord[]): Map<string, EventRecord[]> {
+  const groups = new Map<string, EventRecord[]>();
+  for (const e of batch) {
+    const group = groups.get(e.aggregateType);
+    if (group) group.push(e);
+    else groups.set(e.aggregateType, [e]);
+  }
+  return groups;
 }
 
 /**
@@ -32,25 +43,47 @@ function scripted(redis: Redis): ScriptedRedis {
  * lapsed meanwhile, another relay took over) or that re-publishes from an older checkpoint
  * never sends an aggregate's event after a later one of the same aggregate, duplicates
  * included, for as long as Redis keeps its keys.
+ *
+ * On one Redis a batch is one script call. In a Redis Cluster every key of a call must be in
+ * one slot: a type's events go in a call of their own (each type in order; types side by
+ * side, since a cluster keeps no order between channels of different nodes anyway).
  */
-export function createPublisher(redis: Redis, channelPrefix: string) {
-  const fenced = scripted(redis);
+export function createPublisher(redis: RedisConnection, channelPrefix: string, command: PublishCommand = 'PUBLISH') {
+  const run = scripts(redis, command);
+  const cluster = isCluster(redis);
+
+  // One call of publishAndMirror: these types' marks and/or streams. Per stream: -1 or its top.
+  async function mirrorCall(types: [string, EventRecord[]][], marks: boolean, streams: boolean, expected: ReadonlyMap<string, number>, maxlen: number): Promise<number[]> {
+    const keys = [...(marks ? types.map(([t]) => publishedMarkKey(channelPrefix, t)) : []), ...(streams ? types.map(([t]) => eventsStreamKey(channelPrefix, t)) : [])];
+    const floors = streams ? types.map(([t]) => expected.get(t) ?? 0) : [];
+    const messages = types
+      .flatMap(([t, events], i) => events.map((e) => [marks ? i + 1 : 0, streams ? i + 1 : 0, e.position, eventsChannel(channelPrefix, t), e.json] as const))
+      .sort((a, b) => a[2] - b[2])
+      .flat();
+    return (await run.andMirror([keys.length, ...keys, marks ? types.length : 0, maxlen, ...floors, ...messages])) as number[];
+  }
+
   return {
     /** Resolves once Redis has executed the whole batch; rejects if it did not answer. */
     async publish(batch: EventRecord[]): Promise<void> {
       if (batch.length === 0) return;
-      const keys: string[] = [];
-      const keyIndex = new Map<string, number>();
-      const args: (string | number)[] = [];
-      for (const e of batch) {
-        let k = keyIndex.get(e.aggregateType);
-        if (k === undefined) {
-          k = keys.push(publishedMarkKey(channelPrefix, e.aggregateType));
-          keyIndex.set(e.aggregateType, k);
-        }
-        args.push(k, e.position, eventsChannel(channelPrefix, e.aggregateType), e.json);
-      }
-      await fenced.publishAboveMark([keys.length, ...keys, ...args]);
+      const calls = cluster ? [...byType(batch).values()] : [batch];
+      await Promise.all(
+        calls.map((events) => {
+          const keys: string[] = [];
+          const keyIndex = new Map<string, number>();
+          const args: (string | number)[] = [];
+          for (const e of events) {
+            let k = keyIndex.get(e.aggregateType);
+            if (k === undefined) {
+              k = keys.push(publishedMarkKey(channelPrefix, e.aggregateType));
+              keyIndex.set(e.aggregateType, k);
+            }
+            args.push(k, e.position, eventsChannel(channelPrefix, e.aggregateType), e.json);
+          }
+          return run.aboveMark([keys.length, ...keys, ...args]);
+        }),
+      );
     },
 
     /**
@@ -61,30 +94,21 @@ export function createPublisher(redis: Redis, channelPrefix: string) {
      * reported behind, so the caller refills it and the stream never has a hole. An entry at or
      * below a stream's top is already there: skipped, as Redis would refuse it.
      *
-     * One script call per batch fits a single Redis. In a Redis Cluster a type's mark key and
-     * its stream live in different slots: the same script then runs once per key, with the
-     * mark or the stream index of every message set to 0.
+     * In a Redis Cluster a type's mark key and its stream live in different slots: the
+     * publication and the stream are then separate calls per type.
      */
     async publishAndMirror(batch: EventRecord[], expected: ReadonlyMap<string, number>, maxlen: number): Promise<MirrorOutcome[]> {
       if (batch.length === 0) return [];
-      const marks: string[] = [];
-      const streams: string[] = [];
-      const types: string[] = [];
-      const index = new Map<string, number>();
-      const messages: (string | number)[] = [];
-      for (const e of batch) {
-        let k = index.get(e.aggregateType);
-        if (k === undefined) {
-          k = marks.push(publishedMarkKey(channelPrefix, e.aggregateType));
-          streams.push(eventsStreamKey(channelPrefix, e.aggregateType));
-          types.push(e.aggregateType);
-          index.set(e.aggregateType, k);
-        }
-        messages.push(k, k, e.position, eventsChannel(channelPrefix, e.aggregateType), e.json);
-      }
-      const floors = types.map((t) => expected.get(t) ?? 0);
-      const result = await fenced.publishAndMirror([marks.length + streams.length, ...marks, ...streams, marks.length, maxlen, ...floors, ...messages]);
-      return types.map((aggregateType, i) => (result[i] === -1 ? { aggregateType, inSync: true } : { aggregateType, inSync: false, top: result[i]! }));
+      const types = [...byType(batch)];
+      const tops = !cluster
+        ? await mirrorCall(types, true, true, expected, maxlen)
+        : await Promise.all(
+            types.map(async (t) => {
+              await mirrorCall([t], true, false, expected, maxlen);
+              return (await mirrorCall([t], false, true, expected, maxlen))[0]!;
+            }),
+          );
+      return types.map(([aggregateType], i) => (tops[i] === -1 ? { aggregateType, inSync: true } : { aggregateType, inSync: false, top: tops[i]! }));
     },
   };
 }
@@ -92,13 +116,29 @@ export function createPublisher(redis: Redis, channelPrefix: string) {
 export type RedisPublisher = ReturnType<typeof createPublisher>;
 
 /**
- * Plain PUBLISHes in one pipeline, in order (replays, which re-publish on purpose). Returns how
- * many Redis acknowledged before the first failure.
+ * Plain publications, in order per channel (replays, which re-publish on purpose). Returns how
+ * many Redis acknowledged: all, or fewer when one failed. In a Redis Cluster, sharded
+ * publications go in one pipeline per channel (a pipeline's keys share a slot).
  */
-export async function publishMessages(redis: Redis, messages: { channel: string; body: string }[]): Promise<number> {
-  const pipeline = redis.pipeline();
-  for (const m of messages) pipeline.publish(m.channel, m.body);
-  const results = (await pipeline.exec()) ?? [];
-  const failed = results.findIndex(([err]) => err);
-  return failed < 0 ? messages.length : failed;
+export async function publishMessages(redis: RedisConnection, messages: { channel: string; body: string }[], command: PublishCommand = 'PUBLISH'): Promise<number> {
+  const sharded = command === 'SPUBLISH';
+  let groups = [messages];
+  if (isCluster(redis) && sharded) {
+    const byChannel = new Map<string, typeof messages>();
+    for (const m of messages) byChannel.set(m.channel, [...(byChannel.get(m.channel) ?? []), m]);
+    groups = [...byChannel.values()];
+  }
+  const acknowledged = await Promise.all(
+    groups.map(async (group) => {
+      const pipeline = redis.pipeline();
+      for (const m of group) {
+        if (sharded) pipeline.spublish(m.channel, m.body);
+        else pipeline.publish(m.channel, m.body);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.findIndex(([err]) => err);
+      return failed < 0 ? group.length : failed;
+    }),
+  );
+  return acknowledged.reduce((a, b) => a + b, 0);
 }

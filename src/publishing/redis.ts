@@ -1,22 +1,47 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { parseRedisNode } from '../events/redis-nodes.ts';
 import type { Logger } from '../observability/logger.ts';
 
-/**
- * The publishing connection. No offline queue and one try per command: while Redis is away a
- * publish fails at once instead of piling up in memory or being reordered by ioredis; the
- * relay owns retries and restarts from its checkpoint (at least once, in order).
- */
-export function createPublisherConnection(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, {
+/** Every server-side Redis connection: one server (REDIS_URL) or a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
+
+export interface RedisTarget {
+  url: string;
+  /** When set, `url` is ignored (REDIS_CLUSTER_NODES). */
+  clusterNodes: string[] | null;
+}
+
+export const isCluster = (redis: RedisConnection): redis is Cluster => 'isCluster' in redis && redis.isCluster === true;
+
+// No offline queue and one try per command: while Redis is away a command fails at once
+// instead of piling up in memory or being reordered by ioredis; callers own their retries.
+const FAIL_FAST = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000, connectTimeout: 5_000 } as const;
+const retry = (attempt: number) => Math.min(attempt * 200, 2_000);
+
+/** A connection that fails fast (see FAIL_FAST) and reconnects by itself. */
+export function createRedisConnection(target: RedisTarget): RedisConnection {
+  if (!target.clusterNodes) return new Redis(target.url, { ...FAIL_FAST, retryStrategy: retry });
+  return new Cluster(target.clusterNodes.map(parseRedisNode), {
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 5_000,
-    connectTimeout: 5_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-    lazyConnect: false,
+    clusterRetryStrategy: retry,
+    // A failover or slot move answers MOVED/TRYAGAIN/CLUSTERDOWN for a moment: a few quick
+    // redirections, then the caller's retry.
+    maxRedirections: 8,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    slotsRefreshTimeout: 2_000,
+    redisOptions: { maxRetriesPerRequest: 0, commandTimeout: 5_000, connectTimeout: 5_000 },
   });
+}
+
+/**
+ * The publishing connection; the relay owns retries and restarts from its checkpoint (at least
+ * once, in order).
+ */
+export function createPublisherConnection(target: RedisTarget, logger: Logger): RedisConnection {
+  const redis = createRedisConnection(target);
   let down = false;
-  redis.on('error', (error) => {
+  redis.on('error', (error: Error) => {
     if (!down) logger.warn({ err: error.message }, 'redis unavailable; appends continue, publication waits');
     down = true;
   });
@@ -28,7 +53,7 @@ export function createPublisherConnection(url: string, logger: Logger): Redis {
 }
 
 /** Whether the connection is (or becomes) ready within `ms`. */
-export function whenReady(redis: Redis, ms: number): Promise<boolean> {
+export function whenReady(redis: RedisConnection, ms: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   // Not events.once(): it rejects on the first 'error', and a refused connection is one.
   return new Promise<boolean>((resolve) => {

@@ -1,11 +1,12 @@
-import { Redis } from 'ioredis';
 import { eventsChannel } from '../events/channels.ts';
 import type { EventQuery } from '../events/query-input.ts';
 import { uuidv7 } from '../events/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Sql } from '../postgres/database.ts';
 import type { EventStore } from '../store/event-store.ts';
+import type { PublishCommand } from './publish-scripts.ts';
 import { publishMessages } from './publisher.ts';
+import { createRedisConnection, type RedisConnection, type RedisTarget } from './redis.ts';
 import { listReplays, readReplay, type ReplayState, type ReplayStatus } from './replay-records.ts';
 
 export type { ReplayStatus } from './replay-records.ts';
@@ -17,7 +18,8 @@ export interface ReplayRunnerOptions {
   store: Pick<EventStore, 'query' | 'headPosition' | 'countEvents'>;
   /** The replays table's own connection pool. */
   sql: Sql;
-  redisUrl: string;
+  redis: RedisTarget;
+  publishCommand: PublishCommand;
   channelPrefix: string;
   batchSize: number;
   /** Pause between batches, so a replay of millions never starves live publishing. */
@@ -36,12 +38,12 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
   const { store, sql, logger } = options;
   const log = logger.child({ component: 'replays' });
   const running = new Map<string, Promise<void>>();
-  let redis: Redis | null = null;
+  let redis: RedisConnection | null = null;
   let stopping = false;
 
   const connection = () => {
     if (!redis) {
-      redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000, retryStrategy: (n) => Math.min(n * 200, 2_000) });
+      redis = createRedisConnection(options.redis);
       redis.on('error', () => {});
     }
     return redis;
@@ -61,7 +63,7 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
             channel: channel === null ? eventsChannel(options.channelPrefix, e.aggregate_type) : options.channelPrefix + channel,
             body: JSON.stringify({ ...e, metadata: { ...e.metadata, replay: true, replay_id: id } }),
           }));
-          if ((await publishMessages(connection(), messages)) < messages.length) throw new Error('Redis refused a publish');
+          if ((await publishMessages(connection(), messages, options.publishCommand)) < messages.length) throw new Error('Redis refused a publish');
           backoff = 100;
         } catch (error) {
           // Redis away: keep the replay alive and retry the same batch.

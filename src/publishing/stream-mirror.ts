@@ -1,13 +1,13 @@
-import type { Redis } from 'ioredis';
 import { eventsStreamKey } from '../events/stream-keys.ts';
 import type { Logger } from '../observability/logger.ts';
 import { eventRecord, type EventRecord } from '../store/event-record.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Publisher, RedisPublisher } from './publisher.ts';
 import { REFILL_STREAM } from './publish-scripts.ts';
+import type { RedisConnection } from './redis.ts';
 
 export interface StreamMirrorOptions {
-  redis: Redis;
+  redis: RedisConnection;
   publisher: RedisPublisher;
   /** The store on the relay's own connection. */
   store: Pick<EventStore, 'query' | 'aggregateTypes' | 'lastPositionOfType' | 'typeWindow'>;
@@ -24,7 +24,7 @@ export interface StreamMirror extends Publisher {
 }
 
 const REFILL_PAGE = 1000;
-type RefillRedis = Redis & { refillStream(key: string, ...args: (string | number)[]): Promise<[number, number]> };
+type RefillRedis = RedisConnection & { refillStream(key: string, ...args: (string | number)[]): Promise<[number, number]> };
 
 /**
  * The relay's publisher with the Redis Streams mirror (SPEC §9): each batch goes out on the
@@ -105,13 +105,13 @@ export function createStreamMirror(options: StreamMirrorOptions): StreamMirror {
       serial(async () => {
         const types = await store.aggregateTypes();
         if (types.length === 0) return;
-        const pipeline = redis.pipeline();
-        for (const t of types) pipeline.xrevrange(eventsStreamKey(channelPrefix, t), '+', '-', 'COUNT', 1);
-        const tops = ((await pipeline.exec()) ?? []).map(([error, entries]) => {
-          if (error) throw error;
-          const id = (entries as [string, string[]][])[0]?.[0];
-          return id ? Number(id.slice(0, id.indexOf('-'))) : 0;
-        });
+        // Not one pipeline: in a Redis Cluster the streams are in different slots.
+        const tops = await Promise.all(
+          types.map(async (t) => {
+            const id = (await redis.xrevrange(eventsStreamKey(channelPrefix, t), '+', '-', 'COUNT', 1))[0]?.[0];
+            return id ? Number(id.slice(0, id.indexOf('-'))) : 0;
+          }),
+        );
         for (const [i, aggregateType] of types.entries()) {
           const expected = await store.lastPositionOfType(aggregateType, published);
           if (tops[i]! >= expected) known.set(aggregateType, Math.max(expected, known.get(aggregateType) ?? 0));

@@ -63,7 +63,7 @@ describe('parseConfig', () => {
     expect(c.http).toEqual({ port: 8011, host: '0.0.0.0', maxBodyBytes: 1048576 });
     expect(c.database.url).toBeUndefined(); // embedded PostgreSQL
     expect(c.database.embedded).toEqual({ dataDir: './.data/postgres', user: 'postgres' });
-    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', channelPrefix: '', streams: { enabled: false, maxlen: 100_000, checkIntervalMs: 5000 } });
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', clusterNodes: null, pubsub: 'broadcast', channelPrefix: '', streams: { enabled: false, maxlen: 100_000, checkIntervalMs: 5000 } });
   });
 
   it('reads PORT and refuses nonsense with a message naming the variable', () => {

@@ -1,0 +1,8 @@
+/** `host:port` (REDIS_CLUSTER_NODES, the client's redisClusterNodes) as ioredis takes it; `[::1]:7000` for IPv6. */
+export function parseRedisNode(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  const port = Number(address.slice(at + 1));
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65535 || host === '') throw new Error(`expected host:port, got "${address}"`);
+  return { host, port };
+}
