@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { parseEventFilters } from '../events/query-input.ts';
 import type { CommitSignal } from '../store/commit-signal.ts';
-import { positionOf } from '../store/event-record.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readFloor } from './min-position.ts';
@@ -53,11 +52,11 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown, logg
         let lastWrite = Date.now();
         await stream.write(': connected\n\n');
         while (!ended()) {
-          const { page, covers } = await sharedPage(floor, commits.head, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
-          for (const json of page.events) {
-            const position = positionOf(json);
-            await stream.writeSSE({ id: String(position), data: json });
-            cursor = position;
+          const { page, covers, sse, last } = await sharedPage(floor, commits.head, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
+          if (sse) {
+            // One write per page: with many readers, the writes are what costs.
+            await stream.write(sse);
+            cursor = last;
             lastWrite = Date.now();
             if (ended()) return;
           }
