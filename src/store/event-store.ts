@@ -7,7 +7,7 @@ import { resolveMoved } from '../lifecycle/archived-resend.ts';
 import { type Connections, sqlConnections } from '../postgres/connections.ts';
 import type { Sql } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
-import { countEvents, type EventFilter } from './event-count.ts';
+import { countArchived, countEvents, type EventFilter } from './event-count.ts';
 import { eventQuery, splitPage } from './event-query.ts';
 import { mergePage, type PageRow, readTiers, sequenceOf as sequenceInJson } from './tiered-reads.ts';
 import { aggregateTypes, countAfter, lastPositionOfType, typeWindow } from './type-positions.ts';
@@ -156,7 +156,13 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
     typeWindow: (type, after, upTo, size) => use((sql) => typeWindow(sql, type, after, upTo, size)),
     countAfter: (type, after, cap) => use((sql) => countAfter(sql, type, after, cap)),
     atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position), options)),
-    countEvents: (filter, upTo) => use((sql) => countEvents(sql, filter, upTo)),
+    countEvents: (filter, upTo) =>
+      use((sql) => {
+        if (archive === null || filter.tier === 'hot') return countEvents(sql, filter, upTo);
+        // One snapshot for the hot rows and the manifest: an event archived meanwhile counts once.
+        return sql.begin('isolation level repeatable read read only', async (tx) =>
+          (await countEvents(tx as unknown as Sql, filter, upTo)) + (await countArchived(tx as unknown as Sql, archive, filter, upTo)));
+      }),
     projectStats: (maxEvents) => use((sql) => projectStats(sql, maxEvents)),
     stats: (q) => use((sql) => readStats(sql, q)),
     statsPosition: () => use(statsPosition),

@@ -103,6 +103,23 @@ describe.each([['a directory', fileBackend], ['S3', s3Backend]])('with the archi
     expect(full).toEqual({ state: folded, sequence: mine.length, fromSnapshot: false });
   });
 
+  it('counts archived events in a replay preview, with every filter', async () => {
+    const orders = seeded.events.filter((e) => e.aggregate_type === 'order');
+    const after = orders[Math.floor(orders.length / 3)]!.position;
+    const cases: [Record<string, unknown>, (e: StoredEvent) => boolean][] = [
+      [{ aggregate_type: 'order' }, (e) => e.aggregate_type === 'order'],
+      [{ aggregate_type: 'order', after }, (e) => e.aggregate_type === 'order' && e.position > after],
+      [{ event_type: orders[0]!.event_type }, (e) => e.event_type === orders[0]!.event_type],
+      [{ aggregate_id: orders[0]!.aggregate_id }, (e) => e.aggregate_id === orders[0]!.aggregate_id],
+      [{}, () => true],
+    ];
+    for (const [filter, keep] of cases) {
+      const preview = await postJson(t.app, '/replays', { filter, dry_run: true });
+      expect(preview.body.events, JSON.stringify(filter)).toBe(seeded.events.filter(keep).length);
+    }
+    expect(orders.some((e) => seeded.archived.has(e.id))).toBe(true);
+  });
+
   it('catches up an SSE stream, a replay, the subscriber and export from position 0', async () => {
     const stream = readSse(await t.app.request('/events/stream?after=0'));
     expect(await stream.waitFor(() => stream.messages().length >= seeded.texts.length, 15_000)).toBe(true);
