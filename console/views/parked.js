@@ -1,4 +1,8 @@
 import { formatTime, h, shortId } from '../lib/dom.js';
+import { problemView } from '../lib/problem.js';
+import { adminNote, learnScope } from '../lib/replay-admin.js';
+
+const NOT_ADMIN = 'This key lacks the admin scope: it can list parked events, but replaying them needs an admin key.';
 
 const PAGE = 50;
 
@@ -7,16 +11,39 @@ export const parkedView = {
   route: /^consumer-groups\/([^/]+)\/([^/]+)\/parked$/,
   title: 'Parked events',
   available: (caps) => !caps.known || caps.has('/consumer-groups/{aggregate_type}/{group}/parked'),
-  async render({ api, main, params, query, signal }) {
+  async render({ api, main, params, query, signal, session, navigate }) {
     const [type = '', group = ''] = params;
     const after = query.get('after') ?? '';
     const base = `/admin/consumer-groups/${encodeURIComponent(type)}/${encodeURIComponent(group)}/parked`;
     main.append(h('h1', { tabindex: -1 }, 'Parked events ', h('span', { class: 'muted' }, `${group} on ${type}`)),
-      h('p', { class: 'muted' }, 'Events the group\u2019s consumers failed to handle too many times, oldest first. Replaying them is done with the API or the CLI.'));
+      h('p', { class: 'muted' }, 'Events the group\u2019s consumers failed to handle too many times, oldest first. A replayed event goes back to the group: its consumers get it again, once.'));
+    const note = h('div', {}, adminNote(session, NOT_ADMIN));
+    const problem = h('div');
+    /** @param {string[]} ids */
+    const replay = async (ids) => {
+      problem.replaceChildren();
+      try {
+        await api.send('POST', `/consumer-groups/${encodeURIComponent(type)}/${encodeURIComponent(group)}/parked/replay`, { ids });
+        session.setAdmin(true);
+        navigate(`${base}${after ? `?after=${encodeURIComponent(after)}` : ''}`, { replace: true });
+      } catch (error) {
+        learnScope(session, error);
+        note.replaceChildren(adminNote(session, NOT_ADMIN) ?? '');
+        main.querySelectorAll('button.replay').forEach((b) => ((/** @type {HTMLButtonElement} */ (b)).disabled = session.admin === false));
+        problem.replaceChildren(problemView(error));
+      }
+    };
+    /** @param {string} label @param {string[]} ids */
+    const replayButton = (label, ids) => {
+      const b = h('button', { type: 'button', class: 'secondary replay', disabled: session.admin === false }, label);
+      b.addEventListener('click', () => void replay(ids));
+      return b;
+    };
+    main.append(note, problem);
     /** @type {{ parked: { id: string, event: Record<string, any>, error: string, attempts: number, consumer: string, source: string, parked_at: string }[], next_after: string | null }} */
     const page = await api.get(`/consumer-groups/${encodeURIComponent(type)}/${encodeURIComponent(group)}/parked`, { query: { limit: String(PAGE), ...(after ? { after } : {}) }, signal });
     main.append(page.parked.length === 0 ? h('p', { class: 'empty' }, 'None.') : h('div', { class: 'table-wrap' }, h('table', { id: 'parked' },
-      h('thead', {}, h('tr', {}, ['Entry', 'Event', 'Type', 'Aggregate', 'Error', 'Attempts', 'Consumer', 'Parked (UTC)'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Entry', 'Event', 'Type', 'Aggregate', 'Error', 'Attempts', 'Consumer', 'Parked (UTC)', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, page.parked.map((p) => h('tr', { 'data-id': p.id },
         h('td', { class: 'nowrap' }, p.id),
         h('td', {}, typeof p.event.id === 'string' ? h('a', { href: `/admin/events/${p.event.id}`, title: p.event.id }, shortId(p.event.id)) : '–'),
@@ -25,7 +52,9 @@ export const parkedView = {
         h('td', {}, p.error),
         h('td', { class: 'num' }, String(p.attempts)),
         h('td', {}, p.consumer),
-        h('td', { class: 'nowrap' }, formatTime(p.parked_at).replace(' UTC', ''))))))),
+        h('td', { class: 'nowrap' }, formatTime(p.parked_at).replace(' UTC', '')),
+        h('td', {}, replayButton('Replay', [p.id]))))))),
+    page.parked.length > 1 ? h('div', { class: 'actions' }, replayButton(`Replay these ${page.parked.length}`, page.parked.map((p) => p.id))) : '',
     h('nav', { class: 'pager', 'aria-label': 'Parked pages' },
       after ? h('a', { href: base }, 'First page') : null,
       page.next_after ? h('a', { href: `${base}?after=${encodeURIComponent(page.next_after)}`, rel: 'next' }, 'Next page') : null,

@@ -160,6 +160,17 @@ describe('admin console: retention and archive', () => {
     await group.getByRole('link', { name: '1 parked in billing on task' }).click();
     await page.waitForURL(/\/admin\/consumer-groups\/task\/billing\/parked$/);
     expect(await page.locator('#parked tbody tr').innerText()).toContain('no price for this task');
+    const reader = await openConsolePage(browser, { width: 1280 });
+    await reader.context.addInitScript(`sessionStorage.setItem('event-service.admin.key', ${JSON.stringify(READ_KEY)})`);
+    await reader.page.goto(`${server.url}/admin/consumer-groups/task/billing/parked`);
+    await reader.page.locator('#parked').waitFor();
+    expect(await reader.page.getByRole('button', { name: 'Replay' }).isDisabled()).toBe(true);
+    const readerProblems = reader.problems();
+    await reader.close();
+    expect(readerProblems).toEqual([]);
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.locator('p.empty').waitFor();
+    expect((await call('GET', '/consumer-groups/task/billing/parked')).body.parked).toEqual([]);
 
     for (const path of ['/admin', '/admin/retention']) {
       await page.setViewportSize({ width: 390, height: 800 });
