@@ -66,6 +66,8 @@ const envSchema = z.object({
   REPLAY_PAUSE_MS: int(0, 60_000).default(5),
   // Most events the stats projection counts per transaction (GET /stats rollups).
   STATS_BATCH_SIZE: int(1, 100_000).default(10_000),
+  // Least time between two projection steps: GET /stats may lag commits by this much.
+  STATS_INTERVAL_MS: int(0, 60_000).default(200),
   // What happens to an append of an event type with no registered payload schema.
   UNREGISTERED_EVENT_TYPES: z.enum(['accept', 'reject']).default('accept'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -172,7 +174,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       cacheBytes: e.ARCHIVE_CACHE_MB * 1024 * 1024,
       maxBusy: e.ARCHIVE_MAX_BUSY,
     },
-    stats: { batchSize: e.STATS_BATCH_SIZE },
+    stats: { batchSize: e.STATS_BATCH_SIZE, intervalMs: e.STATS_INTERVAL_MS },
     eventTypes: { rejectUnregistered: e.UNREGISTERED_EVENT_TYPES === 'reject' },
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS === 'true',

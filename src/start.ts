@@ -133,7 +133,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   // GET /stats' rollups, counted after commits (never inside the append transaction), on a
   // connection of its own whose commits need not wait for the WAL (stats-rollups.ts).
   const statsSql = database.dedicated('stats', { synchronous_commit: 'off' });
-  const stats = createStatsProjector({ store: createEventStore(statsSql, { archive: null }), batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, logger });
+  const stats = createStatsProjector({ store: createEventStore(statsSql, { archive: null }), batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, intervalMs: config.stats.intervalMs, logger });
   shutdown.add('stats projection', () => stats.stop());
   // Commits of other instances wake the relay and SSE streams at once; polling stays the fallback.
   const notifications = createCommitNotifications({

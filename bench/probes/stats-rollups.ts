@@ -65,7 +65,7 @@ async function setUp(variant: string): Promise<Setup> {
   await prepare(variant, sql);
   const db = connect({ url, poolMax: 1, appendConnections: 2, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000 });
   const projector = variant === 'after-commit'
-    ? createStatsProjector({ store: createEventStore(db.dedicated('stats', { synchronous_commit: 'off' })), batchSize: 10_000, idleMs: 1_000, logger: createLogger('silent') })
+    ? createStatsProjector({ store: createEventStore(db.dedicated('stats', { synchronous_commit: 'off' })), batchSize: 10_000, idleMs: 1_000, intervalMs: 0, logger: createLogger('silent') })
     : null;
   const queue = createAppendQueue({ store: createEventStore(db.appends), maxInFlight: 2, maxBatchEvents: 2000, onCommitted: (c) => projector?.notify(c.at(-1)!.position) });
   projector?.start();

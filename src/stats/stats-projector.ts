@@ -5,6 +5,8 @@ export interface StatsProjectorOptions {
   store: Pick<EventStore, 'projectStats'>;
   batchSize: number;
   idleMs: number;
+  /** Least time between two steps that are not catching up a full batch: commits in between are counted together. */
+  intervalMs: number;
   logger: Logger;
 }
 
@@ -40,18 +42,28 @@ export function createStatsProjector(options: StatsProjectorOptions): StatsProje
       wake = done;
     });
 
+  let last = -Infinity;
+  async function paced() {
+    for (let wait = last + options.intervalMs - performance.now(); wait > 0 && !stopping; wait = last + options.intervalMs - performance.now()) await sleep(wait);
+  }
+
   async function run() {
     let backoff = 100;
     let failing = false;
+    let full = false;
     while (!stopping) {
       try {
+        if (!full) await paced();
+        if (stopping) return;
+        last = performance.now();
         const step = await options.store.projectStats(options.batchSize);
+        full = step.locked && step.events === options.batchSize;
         if (failing) log.info('stats projection resumed');
         failing = false;
         backoff = 100;
         if (step.locked) seen = step.position;
         // A full batch: more are waiting. Otherwise sleep until a commit beyond what was seen.
-        if (step.locked && step.events === options.batchSize) continue;
+        if (full) continue;
         if (stopping) return;
         if (!step.locked || step.events === 0 || known <= seen) await sleep(options.idleMs);
       } catch (error) {
