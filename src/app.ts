@@ -37,7 +37,6 @@ import type { EventStore } from './store/event-store.ts';
 import type { SavedQueries } from './store/saved-queries.ts';
 
 export interface AppDeps {
-  /** The store on the requests' read connections. */
   store: EventStore;
   /** The store on the background connections (health, metrics). */
   background: EventStore;
@@ -54,7 +53,6 @@ export interface AppDeps {
   /** Aborted when the service begins to shut down: open SSE streams end. */
   shutdown?: AbortSignal;
   replays: ReplayRunner;
-  /** Consumer groups of the Redis Streams mirror, and their dead letters. */
   consumerGroups: ConsumerGroupsInspector;
   parked: ParkedEvents;
   savedQueries: SavedQueries;
@@ -69,7 +67,7 @@ export interface AppDeps {
   appliedMigrations(): Promise<number>;
   /** Whether each PostgreSQL server answers (requests that need one fail fast through it). */
   databases: { primary: Circuit; replica?: Circuit };
-  /** Retention policies and archive runs (SPEC §8); `sql` reads the manifest. */
+  /** `sql` reads the archive's manifest. */
   lifecycle: Pick<Lifecycle, 'policies' | 'runs' | 'health'> & { sql: Sql };
 }
 
@@ -103,8 +101,7 @@ export function createApp(deps: AppDeps) {
   app.route('/auth', createAuthKeyRoutes(deps));
   app.route('/saved-queries', createSavedQueriesRoutes(deps));
   app.route('/admin', createAdminRoutes());
-  // The document knows every path: a path it has answers 405 to a method it lacks. The console's
-  // pages are not API operations, so they are not in it.
+  // A path the document has answers 405 to a method it lacks; the console's pages are not in it.
   const methodsAt = createPathIndex(openapi.paths);
   app.notFound((c) => {
     const path = c.req.path.length > 1 ? c.req.path.replace(/\/$/, '') : c.req.path;

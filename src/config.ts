@@ -7,20 +7,17 @@ import { isPostgresUrl } from './postgres/url.ts';
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-// Every setting the service reads from the environment; README "Configuration" lists them.
 const envSchema = z.object({
   PORT: int(0, 65535).default(8011),
   HOST: z.string().min(1).default('0.0.0.0'),
-  // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR (see src/postgres/embedded.ts).
-  // postgres:// or postgresql://, with a host or a Unix socket as libpq takes them
-  // (src/postgres/url.ts).
+  // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR. A host or a Unix socket, as libpq takes them.
   DATABASE_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default('./.data/postgres'),
   EMBEDDED_POSTGRES_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('postgres'),
   DATABASE_POOL_MAX: int(1, 500).default(10),
   DATABASE_CONNECT_TIMEOUT_S: int(1, 600).default(5),
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
-  // A streaming replica of DATABASE_URL for requests' reads (README "Read replicas").
+  // A streaming replica of DATABASE_URL that serves requests' reads.
   DATABASE_READ_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
   DATABASE_READ_MIN_POSITION_WAIT_MS: int(0, 60_000).default(250),
   // How a PostgreSQL server that stopped answering is found out (README "Failing fast").
@@ -28,19 +25,17 @@ const envSchema = z.object({
   DATABASE_PROBE_TIMEOUT_MS: int(10, 60_000).default(1000),
   DATABASE_PROBE_INTERVAL_MS: int(10, 60_000).default(250),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
-  // A Redis Cluster instead of REDIS_URL: some of its nodes, "host:port,host:port" (README "Redis Cluster").
+  // A Redis Cluster instead of REDIS_URL: some of its nodes.
   REDIS_CLUSTER_NODES: z.string().refine((v) => v.split(',').every((a) => HOST_PORT.test(a.trim())), 'expected host:port,host:port,…').optional(),
   // broadcast: PUBLISH (any node's PSUBSCRIBE sees every channel); sharded: SPUBLISH (Redis 7).
   REDIS_PUBSUB: z.enum(['broadcast', 'sharded']).default('broadcast'),
-  // Put in front of every channel name (e.g. "staging:" gives "staging:events:agent").
   REDIS_CHANNEL_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default(''),
-  // The Redis Streams mirror (SPEC §9): every event also XADDed to <prefix>stream:events:<type>.
+  // The Redis Streams mirror: every event also XADDed to <prefix>stream:events:<type>.
   REDIS_STREAMS: z.enum(['on', 'off']).default('off'),
   REDIS_STREAMS_MAXLEN: int(100, 100_000_000).default(100_000),
   REDIS_STREAMS_CHECK_MS: int(100, 3_600_000).default(5_000),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
-  // Most events group commit puts into one transaction (not to be confused with MAX_BATCH_EVENTS,
-  // the limit of one POST /events/batch). APPEND_MAX_BATCH_EVENTS is its former name.
+  // Most events per group-commit transaction, not MAX_BATCH_EVENTS (one POST /events/batch); formerly APPEND_MAX_BATCH_EVENTS.
   GROUP_COMMIT_MAX_EVENTS: int(1, 100_000).optional(),
   APPEND_MAX_BATCH_EVENTS: int(1, 100_000).optional(),
   APPEND_MAX_IN_FLIGHT: int(1, 16).default(2),
@@ -51,8 +46,7 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
   // Positions per partition of the events table for partitions made from now on (docs/storage.md).
   EVENTS_PARTITION_SIZE: int(1, 1_000_000_000_000).optional(),
-  // The archive (SPEC §8): a directory (a path or file:///dir) or s3://bucket/prefix; the
-  // endpoint of S3-compatible storage; how often runs are scheduled (seconds or ISO 8601, 0: never).
+  // The archive: a directory or s3://bucket/prefix; an S3-compatible endpoint; how often runs are scheduled (0: never).
   ARCHIVE_URL: z.string().refine((v) => /^(s3:\/\/[^/]+|file:\/\/\/)/.test(v) || !/^[a-z][a-z0-9+.-]*:/i.test(v), 'expected a directory, file:///absolute/dir or s3://bucket/prefix').default('./.data/archive'),
   ARCHIVE_S3_ENDPOINT: z.url().optional(),
   ARCHIVE_INTERVAL: z.string().refine((v) => parseSecondsOrDuration(v) !== null, 'expected seconds (3600) or an ISO 8601 duration (PT1H); 0 turns the schedule off').default('3600'),
@@ -66,9 +60,7 @@ const envSchema = z.object({
   REPLAY_PAUSE_MS: int(0, 60_000).default(5),
   // Most events the stats projection counts per transaction (GET /stats rollups).
   STATS_BATCH_SIZE: int(1, 100_000).default(10_000),
-  // Least time between two projection steps: GET /stats may lag commits by this much.
   STATS_INTERVAL_MS: int(0, 60_000).default(200),
-  // What happens to an append of an event type with no registered payload schema.
   UNREGISTERED_EVENT_TYPES: z.enum(['accept', 'reject']).default('accept'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_REQUESTS: z.enum(['true', 'false']).default('false'),
@@ -123,7 +115,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Pure: validates an environment record and returns the nested configuration. */
 export function parseConfig(env: Record<string, string | undefined>) {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);

@@ -34,14 +34,9 @@ import { createEventStore, headPosition } from './store/event-store.ts';
 import { createPartitionMaintenance } from './store/partitions.ts';
 import { createSavedQueries } from './store/saved-queries.ts';
 
-/** Everything the composition root built; the public face is EventService (event-service.ts). */
 export type RunningService = Awaited<ReturnType<typeof startEventService>>;
 
-/**
- * The composition root: configuration, then PostgreSQL (embedded when there is no
- * DATABASE_URL; pending migrations applied), the event store, the relay to Redis, and the HTTP
- * app. `listen()` serves it; `close()` stops everything in the reverse order it was built.
- */
+/** The composition root; `close()` stops everything in the reverse order it was built. */
 export async function startEventService(options: EventServiceOptions = {}) {
   const parsed = parseConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger(parsed.logLevel);
@@ -89,7 +84,6 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   });
   shutdown.add('PostgreSQL connections', () => database.close());
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  // Every store but the relay's reads archived events too (SPEC §8).
   const lifecycle = createLifecycle({ config: config.archive, database, metrics, logger, owner, onStep: options.onArchiveStep });
   shutdown.add('archive runs', () => lifecycle.stop());
   const { archive } = lifecycle;
@@ -100,8 +94,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const publishCommand = config.redis.pubsub === 'sharded' ? 'SPUBLISH' : 'PUBLISH';
   shutdown.add('Redis connection', () => redis.disconnect());
 
-  // The relay's connection: checkpoint writes need not wait for a WAL flush (a lost one only
-  // means re-publishing) and never wait behind appends.
+  // The relay's own connection, never behind appends; no WAL flush wait: a lost checkpoint write only re-publishes.
   const relaySql = database.dedicated('relay', { synchronous_commit: 'off' });
   // Hot only: the relay reads above its checkpoint, and nothing above it is ever archived.
   const relayStore = createEventStore(relaySql, { archive: null });
@@ -130,12 +123,10 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('replays', () => replays.stop());
   const commits = createCommitSignal(background, config.relay.pollIntervalMs);
   shutdown.add('commit signal', () => commits.stop());
-  // GET /stats' rollups, counted after commits (never inside the append transaction), on a
-  // connection of its own whose commits need not wait for the WAL (stats-rollups.ts).
+  // Rollups are counted after commits, never in the append transaction, on a connection that need not wait for the WAL.
   const statsSql = database.dedicated('stats', { synchronous_commit: 'off' });
   const stats = createStatsProjector({ store: createEventStore(statsSql, { archive: null }), batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, intervalMs: config.stats.intervalMs, logger });
   shutdown.add('stats projection', () => stats.stop());
-  // Commits of other instances wake the relay and SSE streams at once; polling stays the fallback.
   const notifications = createCommitNotifications({
     sql: database.dedicated('notify', { synchronous_commit: 'off' }),
     logger,
@@ -199,8 +190,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   stats.start();
 
   let server: ServerType | undefined;
-  // Registered last, so it runs first: no new connections, SSE streams end (their clients
-  // reconnect elsewhere), requests in flight finish.
+  // Registered last, so it runs first: no new connections, SSE streams end, requests in flight finish.
   shutdown.add('HTTP server', async () => {
     streams.abort();
     if (server) await closeServer(server, config.shutdownTimeoutMs, logger);
@@ -208,9 +198,8 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
 
   return {
     app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes, partitions,
-    /** Serves on the configured host and port; resolves once listening. */
     async listen(): Promise<{ port: number }> {
-      // Redis is optional: say so once, clearly, without delaying the start by more than a second.
+      // Redis is optional: say so once without delaying the start by more than a second.
       const redisReady = whenReady(redis, 1_000);
       const port = await new Promise<number>((resolve) => {
         server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => resolve(info.port));
@@ -230,8 +219,7 @@ async function closeServer(server: ServerType, timeoutMs: number, logger: Logger
     if ('closeAllConnections' in server) server.closeAllConnections();
   }, timeoutMs);
   force.unref();
-  // Keep-alive connections whose last response finishes after close() would otherwise stay
-  // open until their idle timeout.
+  // Otherwise keep-alive connections whose last response ends after close() stay open until their idle timeout.
   const reaper = setInterval(() => 'closeIdleConnections' in server && server.closeIdleConnections(), 50);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   clearInterval(reaper);

@@ -45,10 +45,7 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/**
- * A typed client for the HTTP API (for TypeScript services that do not share the database).
- * Append results say whether the event was created (201) or was an identical resend (200).
- */
+/** A typed client for the HTTP API; `created` tells a new event (201) from an identical resend (200). */
 export function createEventClient(options: ClientOptions) {
   const base = options.baseUrl.replace(/\/$/, '');
   const doFetch = options.fetch ?? fetch;

@@ -7,15 +7,8 @@ import { type ConsumerStats, type EventJob, eventJob, type StreamState } from '.
 
 const PAGE = 500;
 
-/**
- * The group's last delivered id `last` lies before the stream's first entry `first`: the
- * window was trimmed past the group, or Redis lost the stream and the relay refilled only its
- * newest events. One consumer of the group (holding the catch-up lock, which expires if it
- * dies) reads the type's events in between from the store, handles them like entries, and only
- * then moves the group past them; the others leave this stream alone meanwhile. A consumer that
- * stops or dies before the end leaves the group where it was: the next one starts over (at
- * least once).
- */
+// The group's `last` delivered id is before the stream's `first` entry (trimmed, or lost and refilled): one consumer,
+// under an expiring lock, handles the events between from the store, then moves the group (stopping first moves nothing).
 export function createCatchUp(o: ResolvedConsumeOptions, redis: ConsumerRedis, scheduler: Scheduler<EventJob>, stats: ConsumerStats, bufferLimit: number, isRunning: () => boolean, pauseMs: number) {
   return async function catchUp(s: StreamState, last: string, first: string): Promise<void> {
     const holder = `${o.consumer}:${randomUUID()}`;

@@ -5,10 +5,8 @@ import type { ResolvedConsumeOptions } from './consume-options.ts';
 import type { ConsumerRedis, GroupKeys } from './consume-redis.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
 
-/** What consume() knows of one aggregate type's stream and its group. */
 export interface StreamState {
   keys: GroupKeys;
-  /** The group exists, as far as the last read knew. */
   ready: boolean;
   /** Every event of the type up to this position has been handled by the group (sampled). */
   mark?: number;
@@ -24,7 +22,6 @@ export interface EventJob extends Job {
   event: StoredEvent;
   stream: StreamState;
   source: 'stream' | 'replay' | 'store';
-  /** The entry id, for events read from a stream. */
   id?: string;
   /** Failed tries so far, deliveries to consumers that died included. */
   attempts: number;
@@ -37,11 +34,7 @@ export function eventJob(stream: StreamState, source: EventJob['source'], event:
   return { aggregate: `${type}:${event.aggregate_id}`, position: event.position, key: id ? `${source}:${type}:${id}` : undefined, event, stream, source, id, attempts };
 }
 
-/**
- * Acknowledges handled entries, batched per stream into one XACK per turn of the event loop.
- * Entries of a replay stream are deleted too: only this group reads it. A failed XACK leaves
- * the entry pending: it is reclaimed and handled again (at least once).
- */
+// One XACK per stream per event-loop turn (replay entries are deleted too); a failed XACK leaves the entry to reclaim.
 export function createAcks(redis: ConsumerRedis, group: string, onError: (error: unknown) => void) {
   let batch = new Map<string, { ids: string[]; replay: boolean }>();
   let flushing: Promise<void> | null = null;
@@ -73,11 +66,7 @@ export function createAcks(redis: ConsumerRedis, group: string, onError: (error:
   };
 }
 
-/**
- * Runs one event's handler under the per-event timeout. A failure is retried after a growing
- * pause; the maxAttempts-th is parked in the group's dead-letter stream with its error, and the
- * entry acknowledged, so the aggregate's later events go on.
- */
+// A failure is retried after a growing pause; the maxAttempts-th is parked and acknowledged, so later events go on.
 export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis, acks: ReturnType<typeof createAcks>, stats: ConsumerStats, isRunning: () => boolean) {
   const delay = (attempt: number) => Math.min(o.retryDelay.maxMs, o.retryDelay.initialMs * 2 ** (attempt - 1));
 

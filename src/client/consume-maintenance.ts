@@ -6,21 +6,12 @@ import type { Scheduler } from './consume-scheduler.ts';
 import { type ConsumerStats, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
 
 export interface Maintenance {
-  /** Keeps held entries claimed, takes over those of silent consumers, samples the group's mark. */
   tick(): Promise<void>;
 }
 
-/**
- * What a consumer does besides reading, every tick:
- * - re-claims the entries it holds (XCLAIM … JUSTID resets their idle time), so a handler that
- *   runs long is not mistaken for a dead consumer;
- * - every claimIdleMs / 2, takes over entries idle longer than claimIdleMs (XAUTOCLAIM): their
- *   consumer died or stalled. One delivered more than maxAttempts times is parked at once (a
- *   poison event that kills its consumers). One trimmed meanwhile is read from the store;
- * - samples the group's mark: the position up to which the group has handled every event (its
- *   last delivered id, below its oldest pending entry and anything read from the store), so a
- *   group Redis loses is created again there, not at `start`.
- */
+// Each tick re-claims held entries (JUSTID resets idle time: a long handler is not a dead consumer); every claimIdleMs / 2
+// takes over entries idle past claimIdleMs, parking one delivered maxAttempts times (a poison event); and samples the
+// mark (every event up to it handled), where a group Redis loses is created again instead of at `start`.
 export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedis, streams: StreamState[], scheduler: Scheduler<EventJob>, stats: ConsumerStats, bufferLimit: number): Maintenance {
   let reclaimedAt = 0;
 

@@ -3,7 +3,6 @@ import { publishedMarkKey } from '../events/channels.ts';
 import { catchUpLockKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
 import { PARK, READ_GROUP, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
 
-/** The keys one consumer group uses for one aggregate type. */
 export interface GroupKeys {
   aggregateType: string;
   stream: string;
@@ -35,11 +34,7 @@ export type ConsumerRedis = Redis & {
   renewLock(key: string, holder: string, ms: number): Promise<number>;
 };
 
-/**
- * consume()'s connections, made in this one place: one for commands (scripts defined on it),
- * one that blocks waiting for new entries. Neither queues commands while Redis is away: they
- * fail, and the consumer retries after a pause.
- */
+// Neither connection queues commands while Redis is away: they fail, and the consumer retries after a pause.
 export function createConsumerConnections(redisUrl: string): { commands: ConsumerRedis; blocking: Redis } {
   const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (n: number) => Math.min(n * 100, 2_000) };
   const commands = new Redis(redisUrl, { ...options, commandTimeout: 10_000 });

@@ -5,27 +5,19 @@ export interface Job {
   key?: string;
 }
 
-/** What running a job came to: finished (handled, or given up on), or to be run again later. */
 export type JobOutcome = 'done' | { retryAfterMs: number };
 
 export interface Scheduler<J extends Job> {
   /** Queues a job; resolves when it is done. Undefined when a job of the same key is held. */
   add(job: J): Promise<void> | undefined;
-  /** Jobs held: queued, running or waiting to be retried. */
   size(): number;
-  /** Resolves once fewer than `limit` jobs are held. */
   whenBelow(limit: number): Promise<void>;
-  /** The jobs held now (to keep their Redis entries claimed). */
   held(): J[];
   /** Starts no more jobs; resolves, once those running are done, with the jobs never finished. */
   stop(): Promise<J[]>;
 }
 
-/**
- * Runs jobs with at most `concurrency` at once and at most one per aggregate, each
- * aggregate's jobs in position order: a job that must be retried holds back the later jobs of
- * its aggregate (not its concurrency slot) until it is done.
- */
+// At most `concurrency` jobs at once, one per aggregate, in position order: a retry holds back its aggregate, not a slot.
 export function createScheduler<J extends Job>(options: { concurrency: number; run(job: J): Promise<JobOutcome> }): Scheduler<J> {
   const queues = new Map<string, J[]>();
   const ready: string[] = [];

@@ -14,11 +14,8 @@ local function last_delivered(key, group)
 end
 local function position(id) return tonumber(string.match(id, '^%d+')) end`;
 
-// XREADGROUP (never blocking) of new entries, unless the group's last delivered id lies before
-// the stream's first entry with room for events between: those may have been trimmed (or lost
-// with Redis), and reading on would skip them, so the caller is told instead. KEYS: the
-// stream. ARGV: group, consumer, count. Returns {'nogroup'}, {'behind', last, first} or
-// {'entries', last, entries-or-false}.
+// XREADGROUP (never blocking), unless the group's last delivered id is before the first entry with room between: those
+// events may be lost, and reading on would skip them. ARGV: group, consumer, count.
 export const READ_GROUP = `${LAST_DELIVERED}
 local last = last_delivered(KEYS[1], ARGV[1])
 if not last then return {'nogroup'} end
@@ -34,9 +31,7 @@ if last_delivered(KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 
-// Parks an event in the group's dead-letter stream and acknowledges its entry, if it has one,
-// in one step. KEYS: the parked stream, the stream the entry came from. ARGV: group, entry id
-// ('' for an event read from the store), then the parked entry's fields and values.
+// Parks an event and acknowledges its entry in one step. ARGV: group, entry id ('' read from the store), then the fields.
 export const PARK = `
 redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
 if ARGV[2] ~= '' then redis.call('XACK', KEYS[2], ARGV[1], ARGV[2]) end

@@ -2,12 +2,7 @@ import type { ResolvedConsumeOptions } from './consume-options.ts';
 import type { ConsumerRedis } from './consume-redis.ts';
 import type { StreamState } from './consume-jobs.ts';
 
-/**
- * Where a group this consumer creates starts (the position after which it receives events),
- * or undefined to ask again later. `end` is the newest position the relay published for the
- * type (its mark key), or the stream's top if higher; with neither, a type the store has no
- * event of starts at 0, while one it has events of waits for the service to mirror it.
- */
+// 'end' = max(relay's mark, stream top); with neither, 0 if the store has no such event, else undefined (await the mirror).
 export function createStartPosition(o: ResolvedConsumeOptions, redis: ConsumerRedis) {
   const warned = new Set<string>();
   return async function startPosition(s: StreamState): Promise<number | undefined> {

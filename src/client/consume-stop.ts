@@ -2,12 +2,7 @@ import type { ResolvedConsumeOptions } from './consume-options.ts';
 import type { ConsumerRedis } from './consume-redis.ts';
 import type { EventJob, StreamState } from './consume-jobs.ts';
 
-/**
- * A stopping consumer's last step: the entries it read but did not finish are marked idle for
- * claimIdleMs (XCLAIM … IDLE), so the group's other consumers take them over at their next
- * reclaim instead of waiting; then it leaves the group (XGROUP DELCONSUMER) if it holds no
- * pending entry, which deleting would otherwise lose.
- */
+// Unfinished entries are marked idle, so others reclaim them at once; DELCONSUMER only without pending entries (it drops them).
 export async function handOver(o: ResolvedConsumeOptions, redis: ConsumerRedis, streams: StreamState[], unfinished: EventJob[]): Promise<void> {
   const byKey = new Map<string, string[]>();
   for (const job of unfinished) {

@@ -17,12 +17,9 @@ export interface Consumer {
 const BLOCK_MS = 1_000;
 
 /**
- * A member of a consumer group on the Redis Streams mirror (SPEC §9): at least once, competing
- * with the group's other consumers. Within this consumer, one aggregate's events are handled one
- * at a time in sequence order while up to `concurrency` aggregates run in parallel; across
- * consumers of a group, events of one aggregate may be handled out of order (an entry reclaimed
- * from a dead consumer, a replayed one). Handlers must be idempotent: an event comes again after
- * a crash, a lost acknowledgement, or a group Redis lost.
+ * A member of a consumer group on the Redis Streams mirror, at least once. One aggregate's events run one at a time in
+ * sequence order, up to `concurrency` aggregates at once; across consumers they may run out of order (reclaimed or
+ * replayed entries). Handlers must be idempotent: an event comes again after a crash or a lost acknowledgement.
  */
 export async function consume(options: ConsumeOptions): Promise<Consumer> {
   const o = resolveConsumeOptions(options);
@@ -93,7 +90,6 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     return got;
   }
 
-  // Waits until a stream the consumer reads has an entry after what its group had delivered.
   async function waitForEntries() {
     const waiting = streams.filter((s) => s.ready && s.catchUpFrom === undefined && s.last);
     if (waiting.length === 0) return new Promise((r) => setTimeout(r, tickMs));

@@ -1,5 +1,4 @@
-// `event-service/client`: everything a service needs to talk to the event service over HTTP
-// and Redis. It loads no PostgreSQL driver, logger or embedded PostgreSQL.
+// `event-service/client`: HTTP and Redis only; it loads no PostgreSQL driver, logger or embedded PostgreSQL.
 export { createEventClient, EventServiceError, type AppendInput, type ClientOptions, type EventClient, type EventFilters, type Problem, type QueryOptions } from './client.ts';
 export { subscribe, type Checkpoint, type EventReader, type SubscribeOptions, type Subscription } from './subscribe.ts';
 export { httpEventReader } from './http-reader.ts';

@@ -2,9 +2,7 @@ import { Redis } from 'ioredis';
 import { parseRedisNode } from '../events/redis-nodes.ts';
 
 export interface RedisSubscriptionOptions {
-  /** One Redis server; ignored when `clusterNodes` is given. */
   redisUrl?: string;
-  /** Some nodes of a Redis Cluster (`host:port`). */
   clusterNodes?: string[];
   /** broadcast: PSUBSCRIBE `pattern` on one node; sharded: SSUBSCRIBE each of `channels` on its shard's master. */
   mode: { pubsub: 'broadcast'; pattern: string } | { pubsub: 'sharded'; channels: string[] };
@@ -20,18 +18,11 @@ export interface RedisSubscription {
   close(): void;
 }
 
-// Reconnecting is this module's job, not ioredis's: after any disruption the subscription is
-// rebuilt as a whole (in a cluster, against the topology as it is then) before onSubscribed.
+// Reconnecting is this module's job, not ioredis's: after any disruption the subscription is rebuilt whole.
 const CONNECTION = { lazyConnect: true, autoResubscribe: false, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 5_000, commandTimeout: 5_000 } as const;
 
-/**
- * Keeps a Redis subscription alive. A session is a set of connections that all subscribed;
- * it ends at the first sign that one of them may have missed a message: a connection closed,
- * or an unsolicited SUNSUBSCRIBE (a shard's slot moved, or its master became a replica in a
- * failover; ioredis reports it as `moved`). Then the next session starts, after a backoff, on
- * the next node given (a node that died is skipped) and, when sharded, on each channel's
- * master as CLUSTER SLOTS tells now.
- */
+// A session ends when a connection may have missed a message: one closed, or an unsolicited SUNSUBSCRIBE (ioredis:
+// `moved`). The next starts after a backoff on the next node, with each channel's master as CLUSTER SLOTS tells now.
 export function followRedis(options: RedisSubscriptionOptions): RedisSubscription {
   let closed = false;
   let current: Redis[] = [];
@@ -48,7 +39,6 @@ export function followRedis(options: RedisSubscriptionOptions): RedisSubscriptio
     return redis;
   };
 
-  // Subscribes; `ended` resolves when the session breaks.
   async function open(): Promise<{ ended: Promise<void> }> {
     let broken!: () => void;
     const ended = new Promise<void>((resolve) => (broken = resolve));

@@ -2,10 +2,7 @@ import type { StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
 import { followRedis } from './redis-subscription.ts';
 
-/**
- * Reads stored events after a position, in position order (GET /events, or the store); with
- * `aggregateType`, only that type's (a reader may ignore it: callers filter again).
- */
+/** Stored events after a position, in position order; `aggregateType` is a hint (callers filter again). */
 export type EventReader = (after: number, limit: number, aggregateType?: string) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
 
 export interface Checkpoint {
@@ -19,10 +16,7 @@ export interface SubscribeOptions {
   redisUrl?: string;
   /** Some nodes of a Redis Cluster, `host:port` (the service's REDIS_CLUSTER_NODES). */
   redisClusterNodes?: string[];
-  /**
-   * As the service's REDIS_PUBSUB (default 'broadcast'). 'sharded' subscribes per type
-   * (SSUBSCRIBE on each type's shard), so it needs `aggregateTypes`.
-   */
+  /** As the service's REDIS_PUBSUB (default 'broadcast'); 'sharded' subscribes per type, so it needs `aggregateTypes`. */
   redisPubsub?: 'broadcast' | 'sharded';
   /** Same as the service's REDIS_CHANNEL_PREFIX. */
   channelPrefix?: string;
@@ -46,7 +40,6 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
-/** A message of a type the subscriber does not want: only its position counts. */
 interface Passing {
   position: number;
   passing: true;
@@ -55,17 +48,9 @@ interface Passing {
 const POSITION = /"position":(\d+)/;
 
 /**
- * Every event exactly once, in position order, although Redis pub/sub alone delivers at most
- * once. The subscriber catches up from the store after its checkpoint, then follows Redis:
- * duplicates (the relay publishes at least once) are dropped by position; a (re)connect or a
- * position gap makes it read the store again. It follows every events channel even with a
- * type filter (and reads only the position of other types' messages): positions are gapless
- * across all types, so only the whole sequence shows a lost message, the first event of a new
- * aggregate included. Redis messages are only a fast path: the store decides.
- *
- * Sharded pub/sub (redisPubsub 'sharded') brings only the wanted types' messages, so a
- * message whose position does not follow the last one seen is confirmed by reading the store,
- * and every resubscription (a reconnect, a failover, a slot move) is followed by a catch-up.
+ * Every event exactly once, in position order: catches up from the store after the checkpoint, then follows Redis,
+ * dropping duplicates by position and reading the store again after a (re)connect or a position gap. Positions are
+ * gapless across types, so it follows every channel even with a type filter; sharded, a gap is checked in the store.
  */
 export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
   const prefix = options.channelPrefix ?? '';
@@ -123,8 +108,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
       while (!closed && (needCatchUp || live.length > 0)) {
         if (needCatchUp) {
           needCatchUp = false;
-          // Every type is read, so the pages show where the store ends: page on what was
-          // read, not on what was delivered.
+          // Every type is read: page on what was read, not on what was delivered.
           let cursor = seen;
           for (;;) {
             const page = await options.reader(cursor, pageSize);
@@ -144,7 +128,6 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
           const e = batch[i]!;
           if (e.position <= seen) continue;
           if (e.position > seen + 1) {
-            // Something was lost: the store has it. Keep the rest for after the catch-up.
             needCatchUp = true;
             live = [...batch.slice(i), ...live];
             break;

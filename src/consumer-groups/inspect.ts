@@ -2,7 +2,6 @@ import { eventsStreamKey, parkedStreamKey, positionOfEntryId, replayStreamKey } 
 import type { RedisConnection } from '../publishing/redis.ts';
 import type { EventStore } from '../store/event-store.ts';
 
-/** One consumer group of one aggregate type's stream, as GET /consumer-groups reports it. */
 export interface ConsumerGroupStatus {
   aggregate_type: string;
   stream: string;
@@ -14,7 +13,6 @@ export interface ConsumerGroupStatus {
   lag: number;
   /** Seconds since the pending entry of the lowest position was last delivered (null: none pending). */
   oldest_pending_seconds: number | null;
-  /** Events in the group's dead-letter stream. */
   parked: number;
   last_delivered_position: number;
 }
@@ -24,17 +22,12 @@ export const LAG_CAP = 1_000_000;
 type Info = Record<string, unknown>;
 const record = (flat: unknown[]): Info => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]]));
 
-/**
- * Reads the consumer groups of every mirrored stream: Redis for the groups themselves, the
- * store for the aggregate types and each group's lag (the stream may no longer hold what the
- * group has not read).
- */
+// Lag is counted in the store: the stream may no longer hold what a group has not read.
 export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: RedisConnection; store: Pick<EventStore, 'aggregateTypes' | 'countAfter'>; channelPrefix: string }) {
   return {
     async list(aggregateType?: string): Promise<ConsumerGroupStatus[]> {
       const types = aggregateType ? [aggregateType] : await store.aggregateTypes();
-      // Commands side by side, not one pipeline: in a Redis Cluster the types' keys are in
-      // different slots. Each settles alone, as a pipeline's replies did.
+      // Side by side, not one pipeline: in a Redis Cluster the types' keys are in different slots.
       const settle = (p: Promise<unknown>) => p.then((reply): [Error | null, unknown] => [null, reply], (error: Error): [Error | null, unknown] => [error, null]);
       const infos = await Promise.all(types.map((t) => settle(redis.xinfo('GROUPS', eventsStreamKey(channelPrefix, t)))));
       const groups = types.flatMap((t, i) => {
@@ -68,7 +61,6 @@ export function createConsumerGroupsInspector({ redis, store, channelPrefix }: {
         }),
       );
     },
-    /** Whether the group exists on the type's stream. */
     async exists(aggregateType: string, group: string): Promise<boolean> {
       const groups = (await redis.xinfo('GROUPS', eventsStreamKey(channelPrefix, aggregateType)).catch(() => [])) as unknown[][];
       return groups.some((g) => record(g).name === group);

@@ -14,8 +14,6 @@ export interface ParkedEvent {
   parked_at: string;
 }
 
-// Moves parked entries (the given ids, or the oldest ARGV[1]) to the group's replay stream, in
-// one step. KEYS: the parked stream, the replay stream (one slot: same hash tag).
 const REPLAY_PARKED = `
 local entries = {}
 if #ARGV > 1 then
@@ -50,7 +48,7 @@ export function createParkedEvents(redis: RedisConnection, channelPrefix: string
       });
       return { parked: page, next_after: entries.length > limit ? page[page.length - 1]!.id : null };
     },
-    /** Moves parked events back to the group: the given ones, or the oldest `limit`. Returns the ids moved. */
+    /** Moves parked events back to the group in one step: the given ones, or the oldest `limit`. Returns the ids moved. */
     async replay(aggregateType: string, group: string, selection: { ids?: string[]; limit: number }): Promise<string[]> {
       return (redis as ReplayingRedis).replayParked(parkedStreamKey(channelPrefix, aggregateType, group), replayStreamKey(channelPrefix, aggregateType, group), selection.limit, ...(selection.ids ?? []));
     },

@@ -15,16 +15,12 @@ export interface HealthDeps {
   lifecycle?: Pick<Lifecycle, 'health'>;
 }
 
-// As on every 503 of the service: PostgreSQL is probed in the background, try again soon.
+// PostgreSQL is probed in the background: try again soon.
 const RETRY = { 'retry-after': '1' };
 
-// Reported when the service has a read replica; reads fall back to the primary without it.
 const replicaField = (databases: HealthDeps['databases']) => (databases.replica ? { replica: databases.replica.up ? 'ok' : 'unavailable' } : {});
 
-/**
- * GET /health: 200 while PostgreSQL answers (appends work), 503 otherwise. Redis being away
- * does not make the service unhealthy; it shows as redis "unavailable" and a growing lag.
- */
+/** 200 while PostgreSQL answers (appends work), else 503; Redis being away shows but is not unhealthy. */
 export function createHealthRoutes({ background, redis, relay, databases, lifecycle }: HealthDeps) {
   return new Hono().get('/', async (c) => {
     let head: number | null = null;
@@ -51,17 +47,11 @@ export function createHealthRoutes({ background, redis, relay, databases, lifecy
 }
 
 export interface ReadyDeps extends HealthDeps {
-  /** Migrations this build knows (drizzle journal entries). */
   expectedMigrations: number;
-  /** Migrations applied to the database. */
   appliedMigrations(): Promise<number>;
 }
 
-/**
- * GET /ready: 200 when this instance can serve (PostgreSQL answers and every migration is
- * applied), else 503. Redis is reported but does not make the service unready: appends and
- * reads work without it, and publication catches up when it returns.
- */
+/** 200 when PostgreSQL answers and every migration is applied, else 503; Redis is reported, not required. */
 export function createReadyRoutes({ redis, expectedMigrations, appliedMigrations, databases }: ReadyDeps) {
   return new Hono().get('/', async (c) => {
     let postgres = 'ok';

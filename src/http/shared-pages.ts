@@ -22,14 +22,8 @@ function answer(page: EventPage, covers: number, after: number): SharedPage {
   return { page, covers, sse, last };
 }
 
-/**
- * One query for the stream readers that ask for the same page: readers following the head
- * with the same filters are woken by a commit at the same cursor. A page is shared between
- * requests with the same filters, cursor and floor; it covers the head its first reader saw,
- * so a reader that saw a later head moves its cursor only that far and asks again. A query in
- * flight is shared with anyone; a settled page, for `keepMs`, only with readers that saw no
- * later head, so none of them is handed the same page twice.
- */
+// One query per page for readers with the same filters, cursor and floor. A query in flight is shared with anyone; a
+// settled one, for `keepMs`, only with readers that saw no later head, so none is handed the same page twice.
 export function createSharedPages(store: Pick<EventStore, 'atLeast'>, keepMs = 250) {
   const pages = new Map<string, { answer: Promise<SharedPage>; covers: number; settled: boolean }>();
   return function sharedPage(floor: number, head: number, q: EventQuery): Promise<SharedPage> {

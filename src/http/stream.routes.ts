@@ -22,13 +22,10 @@ const PAGE = 100;
 
 export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).describe('resume after this position (a reconnecting EventSource sends it)');
 
-/**
- * GET /events/stream: SSE from `after=` or Last-Event-ID (else the current head), then live; each
- * `id` is a position. A page is read only once the previous is written, so a slow client holds one page.
- */
+// SSE from `after=` or Last-Event-ID (else the head), then live; each `id` is a position. A page is read only once the
+// previous is written, so a slow client holds one page.
 export function createStreamRoutes({ store, commits, heartbeatMs, shutdown, logger }: StreamRoutesDeps) {
   const sharedPage = createSharedPages(store);
-  // One shutdown listener for every open stream, however many there are.
   const open = new Set<() => void>();
   shutdown?.addEventListener('abort', () => open.forEach((end) => end()), { once: true });
   return new Hono().get('/', async (c) => {

@@ -2,16 +2,11 @@ import type { Sql } from '../postgres/database.ts';
 
 const SAVE_EVERY_MS = 100;
 
-/**
- * Where the relay has published up to, kept in its relay_checkpoints row and written only by
- * the lease holder. Writes are throttled to one per SAVE_EVERY_MS: a checkpoint that lags only
- * means re-publishing from it after a crash, which at-least-once allows.
- */
+/** Written only by the lease holder, at most every SAVE_EVERY_MS: a stale checkpoint only re-publishes after a crash. */
 export function createCheckpoint({ sql, name, owner }: { sql: Sql; name: string; owner: string }) {
   let saved = 0;
   let savedAt = 0;
   return {
-    /** After taking the lease: the stored position is what has been saved. */
     reset(position: number) {
       saved = position;
     },

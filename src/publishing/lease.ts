@@ -1,23 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { Sql } from '../postgres/database.ts';
 
-/**
- * How long a lease taken or renewed with a request sent at `sentAt` may be used by its holder:
- * 0.8 of its length from the moment the request left, so a holder whose clock runs up to 20%
- * slow, or whose answer came late, still stops before PostgreSQL lets another instance take it.
- */
+/** 0.8 of the lease from when its request left: a clock up to 20% slow, or a late answer, stops before the row expires. */
 export const leaseValidUntil = (sentAt: number, leaseMs: number) => sentAt + leaseMs * 0.8;
 
-/**
- * How long until a renewal is due: at 0.4 of the lease after the last one was sent, leaving as
- * long again to get an answer before the validity above runs out.
- */
+/** Renewal falls due at 0.4 of the lease after the last request, leaving as long again for its answer. */
 export const untilRenewal = (validUntil: number, leaseMs: number, now: number) => Math.max(0, validUntil - leaseMs * 0.4 - now);
 
 export interface LeaseOptions {
   /** A connection of the lease holder's own. */
   sql: Sql;
-  /** The relay_checkpoints row the lease is on. */
   name: string;
   /** Who asks: unique per process and start. */
   owner: string;
@@ -27,16 +19,12 @@ export interface LeaseOptions {
 
 export type LeaseResult = { held: true; taken: boolean; checkpoint: number } | { held: false; checkpoint: number };
 
-/**
- * One publisher per database: a lease on a relay_checkpoints row, taken when free or expired
- * by PostgreSQL's clock, renewed by its owner. `held()` answers by the holder's monotonic
- * clock, so it turns false before the row can expire.
- */
+// One publisher per database: a lease on a relay_checkpoints row, expiring by PostgreSQL's clock. held() reads the
+// holder's monotonic clock, so it turns false before the row can expire.
 export function createLease({ sql, name, owner, leaseMs, clock = () => performance.now() }: LeaseOptions) {
   let validUntil = 0;
   return {
     held: () => clock() < validUntil,
-    /** Milliseconds the holder may still use the lease (0 when not held). */
     remaining: () => Math.max(0, validUntil - clock()),
     untilRenewal: () => untilRenewal(validUntil, leaseMs, clock()),
     /** Takes or renews the lease; `checkpoint` is the row's position either way. */
@@ -56,7 +44,6 @@ export function createLease({ sql, name, owner, leaseMs, clock = () => performan
       validUntil = leaseValidUntil(sentAt, leaseMs);
       return { held: true, taken: !wasHeld, checkpoint: Number(rows[0]!.position) };
     },
-    /** Hands the lease over at once instead of letting it run out. */
     async release(): Promise<void> {
       validUntil = 0;
       await sql`update relay_checkpoints set owner = null, lease_until = null where name = ${name} and owner = ${owner}`;

@@ -3,20 +3,11 @@ import type { EventRecord } from '../store/event-record.ts';
 
 const MAX_BUFFERED = 10_000;
 
-/**
- * What this instance's own commits hand the relay: their events, so the relay can publish them
- * without reading them back (the fast path), and when each commit's result arrived, so the time
- * to its publication can be measured. Only a relay that holds the lease and keeps up keeps
- * them; otherwise it reads the store.
- */
+/** This instance's commits, each in position order: a running leader publishes them from memory and times them. */
 export function createLocalCommits(onCommitPublished?: (seconds: number) => void) {
   let buffer: EventRecord[] = [];
   let commits: { position: number; at: number }[] = [];
   return {
-    /**
-     * A commit's events, in position order. A leader times their publication; one that is also
-     * running (not backing off) keeps them to publish from memory.
-     */
     add(created: EventRecord[], { leader, running }: { leader: boolean; running: boolean }) {
       if (created.length === 0) return;
       const keep = leader && running;
@@ -45,7 +36,6 @@ export function createLocalCommits(onCommitPublished?: (seconds: number) => void
       buffer = [];
       commits = [];
     },
-    /** Everything up to `published` is out: report each commit's delay. */
     published(published: number) {
       if (commits.length === 0 || commits[0]!.position > published) return;
       const now = performance.now();

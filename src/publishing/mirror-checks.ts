@@ -3,10 +3,7 @@ import type { RedisConnection } from './redis.ts';
 import type { Relay } from './relay.ts';
 import type { StreamMirror } from './stream-mirror.ts';
 
-/**
- * Runs the mirror's check every `intervalMs`, and at once whenever the Redis connection becomes
- * ready again, while this instance's relay is the one publishing. Returns a stop function.
- */
+/** Checks the mirror every `intervalMs` and on each Redis reconnect while this relay publishes; returns stop(). */
 export function scheduleMirrorChecks({ mirror, redis, relay, intervalMs, logger }: { mirror: StreamMirror; redis: RedisConnection; relay: Relay; intervalMs: number; logger: Logger }) {
   let running: Promise<void> | null = null;
   let stopped = false;

@@ -1,13 +1,8 @@
-// The relay's Lua scripts. Positions travel as decimal strings and are compared as Lua numbers,
-// exact below 2^53 (positions are safe integers). Each publishing script comes in two forms:
-// PUBLISH (REDIS_PUBSUB=broadcast) and SPUBLISH (sharded). A script may SPUBLISH only on a
-// channel of its keys' slot: a mark key's hash tag is its channel's full name, so both hash
-// the same string.
+// Positions compare as Lua numbers (exact: they are safe integers). SPUBLISH needs the channel in its keys' slot: a
+// mark key's hash tag is its channel's full name.
 export type PublishCommand = 'PUBLISH' | 'SPUBLISH';
 
-// Publishes each message whose position is above the newest one recorded for its channel, and
-// records it, in one atomic step per message. KEYS: one mark key per channel of the call;
-// ARGV: per message, the index of its key, its position, its channel and its body.
+// Publishes each message above its channel's mark and raises the mark. ARGV per message: key index, position, channel, body.
 export const publishAboveMark = (command: PublishCommand) => `
 local marks = {}
 for i, key in ipairs(KEYS) do marks[i] = tonumber(redis.call('GET', key) or '0') end
@@ -31,11 +26,8 @@ local function top_of(key)
   return 0
 end`;
 
-// publishAboveMark, plus each message XADDed to its stream as <position>-0 with one field,
-// event. KEYS: the mark keys, then the stream keys. ARGV: the number of mark keys, MAXLEN, per
-// stream the newest position it must already hold, then per message: its mark index, its
-// stream index (either 0: none), position, channel, body. Returns per stream -1 (in sync: its
-// entries were added) or the top it was found at, below what it must hold (nothing added).
+// publishAboveMark plus XADD as <position>-0. KEYS: marks, streams. ARGV: mark count, MAXLEN, per stream its floor, per
+// message: mark index, stream index (0: none), position, channel, body. Per stream: -1 (in sync) or its lower top.
 export const publishAndMirror = (command: PublishCommand) => `${TOP_OF}
 local nm = tonumber(ARGV[1])
 local ns = #KEYS - nm
@@ -61,10 +53,8 @@ local result = {}
 for s = 1, ns do result[s] = ok[s] and -1 or tops[s] end
 return result`;
 
-// Refills a stream with stored events, oldest first, only if its top is still the one the
-// caller saw (so two refills never interleave). ARGV: that top, 1 to empty the stream first,
-// MAXLEN, then position and body per event. An empty stream's last id is set back to 0-0 (its
-// groups are kept). Returns {1, new top} or {0, the top found}.
+// Refills a stream only if its top is still the one the caller saw (refills never interleave). ARGV: that top, 1 to
+// empty it first (its groups are kept), MAXLEN, then position and body per event. Returns {1, new top} or {0, top found}.
 export const REFILL_STREAM = `${TOP_OF}
 local top = top_of(KEYS[1])
 if top ~= tonumber(ARGV[1]) then return {0, top} end

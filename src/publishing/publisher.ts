@@ -25,7 +25,6 @@ function scripts(redis: RedisConnection, command: PublishCommand): { aboveMark: 
   return { aboveMark: (args) => table[aboveMark]!.call(redis, args), andMirror: (args) => table[andMirror]!.call(redis, args) };
 }
 
-/** The batch's events by aggregate type, types in order of first appearance. */
 function byType(batch: EventRecord[]): Map<string, EventRecord[]> {
   const groups = new Map<string, EventRecord[]>();
   for (const e of batch) {
@@ -36,23 +35,13 @@ function byType(batch: EventRecord[]): Map<string, EventRecord[]> {
   return groups;
 }
 
-/**
- * The relay's publication: events in position order, each on events:<aggregate_type>. Redis
- * itself refuses a message at or below the newest position already published on its channel
- * (a mark key per channel), so a relay whose commands are executed late (Redis paused, a lease
- * lapsed meanwhile, another relay took over) or that re-publishes from an older checkpoint
- * never sends an aggregate's event after a later one of the same aggregate, duplicates
- * included, for as long as Redis keeps its keys.
- *
- * On one Redis a batch is one script call. In a Redis Cluster every key of a call must be in
- * one slot: a type's events go in a call of their own (each type in order; types side by
- * side, since a cluster keeps no order between channels of different nodes anyway).
- */
+// Redis itself refuses a message at or below its channel's mark (the newest position published there): while Redis keeps
+// the marks, a late relay (Redis paused, lease lapsed) or a re-publish never sends an aggregate's event after a later one.
+// In a Redis Cluster a call's keys share a slot: one call per type (a cluster keeps no order across nodes anyway).
 export function createPublisher(redis: RedisConnection, channelPrefix: string, command: PublishCommand = 'PUBLISH') {
   const run = scripts(redis, command);
   const cluster = isCluster(redis);
 
-  // One call of publishAndMirror: these types' marks and/or streams. Per stream: -1 or its top.
   async function mirrorCall(types: [string, EventRecord[]][], marks: boolean, streams: boolean, expected: ReadonlyMap<string, number>, maxlen: number): Promise<number[]> {
     const keys = [...(marks ? types.map(([t]) => publishedMarkKey(channelPrefix, t)) : []), ...(streams ? types.map(([t]) => eventsStreamKey(channelPrefix, t)) : [])];
     const floors = streams ? types.map(([t]) => expected.get(t) ?? 0) : [];
@@ -86,17 +75,8 @@ export function createPublisher(redis: RedisConnection, channelPrefix: string, c
       );
     },
 
-    /**
-     * The publication above plus, in the same script, each event appended to its type's
-     * stream with id `<position>-0` (SPEC §9). `expected` holds, per type of the batch, the
-     * newest position its stream must already hold; a stream found below that (Redis lost it,
-     * or failed over to a replica that was behind) gets none of the batch's entries and is
-     * reported behind, so the caller refills it and the stream never has a hole. An entry at or
-     * below a stream's top is already there: skipped, as Redis would refuse it.
-     *
-     * In a Redis Cluster a type's mark key and its stream live in different slots: the
-     * publication and the stream are then separate calls per type.
-     */
+    // Also XADDs each event to its type's stream as <position>-0. A stream below `expected` (what it must already hold)
+    // gets none of the batch and is reported behind, for the caller to refill: a stream never has a hole.
     async publishAndMirror(batch: EventRecord[], expected: ReadonlyMap<string, number>, maxlen: number): Promise<MirrorOutcome[]> {
       if (batch.length === 0) return [];
       const types = [...byType(batch)];
@@ -115,11 +95,7 @@ export function createPublisher(redis: RedisConnection, channelPrefix: string, c
 
 export type RedisPublisher = ReturnType<typeof createPublisher>;
 
-/**
- * Plain publications, in order per channel (replays, which re-publish on purpose). Returns how
- * many Redis acknowledged: all, or fewer when one failed. In a Redis Cluster, sharded
- * publications go in one pipeline per channel (a pipeline's keys share a slot).
- */
+/** Plain publications in order per channel (replays); returns how many Redis acknowledged before a failure. */
 export async function publishMessages(redis: RedisConnection, messages: { channel: string; body: string }[], command: PublishCommand = 'PUBLISH'): Promise<number> {
   const sharded = command === 'SPUBLISH';
   let groups = [messages];

@@ -2,7 +2,6 @@ import { Cluster, Redis } from 'ioredis';
 import { parseRedisNode } from '../events/redis-nodes.ts';
 import type { Logger } from '../observability/logger.ts';
 
-/** Every server-side Redis connection: one server (REDIS_URL) or a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
 
 export interface RedisTarget {
@@ -18,14 +17,12 @@ export const isCluster = (redis: RedisConnection): redis is Cluster => 'isCluste
 const FAIL_FAST = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000, connectTimeout: 5_000 } as const;
 const retry = (attempt: number) => Math.min(attempt * 200, 2_000);
 
-/** A connection that fails fast (see FAIL_FAST) and reconnects by itself. */
 export function createRedisConnection(target: RedisTarget): RedisConnection {
   if (!target.clusterNodes) return new Redis(target.url, { ...FAIL_FAST, retryStrategy: retry });
   return new Cluster(target.clusterNodes.map(parseRedisNode), {
     enableOfflineQueue: false,
     clusterRetryStrategy: retry,
-    // A failover or slot move answers MOVED/TRYAGAIN/CLUSTERDOWN for a moment: a few quick
-    // redirections, then the caller's retry.
+    // A failover or slot move answers MOVED/TRYAGAIN/CLUSTERDOWN briefly: a few quick redirections, then the caller's retry.
     maxRedirections: 8,
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
@@ -34,10 +31,6 @@ export function createRedisConnection(target: RedisTarget): RedisConnection {
   });
 }
 
-/**
- * The publishing connection; the relay owns retries and restarts from its checkpoint (at least
- * once, in order).
- */
 export function createPublisherConnection(target: RedisTarget, logger: Logger): RedisConnection {
   const redis = createRedisConnection(target);
   let down = false;
@@ -52,7 +45,6 @@ export function createPublisherConnection(target: RedisTarget, logger: Logger): 
   return redis;
 }
 
-/** Whether the connection is (or becomes) ready within `ms`. */
 export function whenReady(redis: RedisConnection, ms: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   // Not events.once(): it rejects on the first 'error', and a refused connection is one.

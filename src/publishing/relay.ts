@@ -8,7 +8,6 @@ import { createLocalCommits } from './local-commits.ts';
 import type { Publisher } from './publisher.ts';
 
 export interface RelayOptions {
-  /** The store on the relay's own connection. */
   store: Pick<EventStore, 'query'>;
   lease: Lease;
   checkpoint: Checkpoint;
@@ -26,7 +25,6 @@ export interface RelayStatus {
   state: RelayState;
   /** Highest position published (and acknowledged by Redis). */
   publishedPosition: number;
-  /** Highest committed position this relay knows of. */
   knownPosition: number;
 }
 
@@ -44,14 +42,9 @@ export interface Relay {
 const STANDBY_POLL_MS = 1_000;
 const DRAIN_MS = 2_000;
 
-/**
- * Transactional outbox relay: the events table is the outbox. It reads committed events after
- * its checkpoint in position order (= commit order, docs/ordering.md), publishes them, and only
- * then advances the checkpoint. At least once (a crash or a Redis failure re-publishes from the
- * checkpoint), in position order, never an uncommitted event. With several instances, the
- * lease holder publishes and the others stand by; the publisher's marks in Redis keep a late
- * or repeated publication from going out after a later event of the same aggregate.
- */
+// Transactional outbox (the events table is the outbox): publishes committed events after the checkpoint in position
+// (= commit) order, docs/ordering.md, then advances it. At least once, in order, never uncommitted. Only the lease
+// holder publishes; the publisher's marks keep a late or repeated publication from overtaking a later event.
 export function createRelay(options: RelayOptions): Relay {
   const { store, lease, checkpoint, publisher } = options;
   const log = options.logger.child({ component: 'relay' });
@@ -63,8 +56,7 @@ export function createRelay(options: RelayOptions): Relay {
   let stopDeadline = Infinity;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
-  // While every commit it knows of is published, the relay reads the store only every
-  // pollIntervalMs (for commits whose wake-up was lost), not after each publish.
+  // Caught up, the relay reads the store only every pollIntervalMs (for lost wake-ups), not after each publish.
   let polledAt = -Infinity;
   const untilPoll = () => Math.max(0, polledAt + options.pollIntervalMs - performance.now());
   const readFromStore = () => {
@@ -93,7 +85,6 @@ export function createRelay(options: RelayOptions): Relay {
     return page.events.map((json) => eventRecord(json));
   }
 
-  // Takes or renews the lease when due; false while another instance holds it.
   async function holdLease(): Promise<boolean> {
     if (lease.untilRenewal() > 0) return true;
     const result = await lease.acquire();
@@ -134,8 +125,7 @@ export function createRelay(options: RelayOptions): Relay {
           state = 'running';
           if (stopping) return;
           await checkpoint.save(published);
-          // Never past the renewal (a lapsed lease stops local commits from waking it), the next
-          // poll, or a checkpoint save that is due.
+          // Never past the renewal (a lapsed lease stops local commits waking it), the next poll, or a due save.
           await sleep(Math.min(untilPoll(), lease.untilRenewal(), checkpoint.dueIn(published)));
           continue;
         }
@@ -172,9 +162,7 @@ export function createRelay(options: RelayOptions): Relay {
     notify(created) {
       known = Math.max(known, created[created.length - 1]?.position ?? 0);
       local.add(created, { leader: lease.held(), running: state === 'running' });
-      // Only an idle relay is woken: one backing off keeps its pace, or every append during a
-      // Redis outage would trigger a futile publish. A relay whose lease has just lapsed is
-      // woken too: it renews, then reads.
+      // Only an idle relay is woken: one backing off keeps its pace, not a futile publish per append in a Redis outage.
       if (state === 'running') wake?.();
     },
     notifyCommitted(position) {

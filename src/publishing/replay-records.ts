@@ -2,7 +2,6 @@ import type { Sql } from '../postgres/database.ts';
 
 export type ReplayState = 'running' | 'completed' | 'failed' | 'cancelled';
 
-/** A replay as the API shows it (GET /replays/{id}, GET /replays). */
 export interface ReplayStatus {
   id: string;
   channel: string | null;
@@ -20,8 +19,7 @@ export interface ReplayStatus {
 // A running replay whose instance stopped renewing it for this long is reported as failed.
 export const STALE_AFTER_S = 30;
 
-// Filters are stored as the runner's EventQuery keys; the API names them as GET /events does.
-/** A replay filter in the API's names. */
+// Filters are stored as EventQuery keys; the API names them as GET /events does.
 const WIRE_NAMES: Record<string, string> = {
   aggregateType: 'aggregate_type', aggregateId: 'aggregate_id', eventType: 'event_type', correlationId: 'correlation_id',
 };
@@ -29,7 +27,6 @@ export const wireFilter = (stored: Record<string, unknown>) => Object.fromEntrie
 
 type ReplayRow = Omit<ReplayStatus, 'filter' | 'up_to' | 'last_position' | 'published'> & { filter: string; up_to: string; last_position: string; published: string };
 
-// The status as reported: a running replay nobody renews any more is failed.
 const reported = (sql: Sql) => sql`
   select id, channel, filter::text as filter, up_to, last_position, published, created_at, updated_at,
     case when status = 'running' and updated_at < now() - ${STALE_AFTER_S} * interval '1 second' then 'failed' else status end as status,
@@ -52,7 +49,6 @@ export async function readReplay(sql: Sql, id: string): Promise<ReplayStatus | u
   return row ? toStatus(row) : undefined;
 }
 
-/** The newest replays first, optionally only those in one (reported) status. */
 export async function listReplays(sql: Sql, options: { status?: ReplayState; limit: number }): Promise<ReplayStatus[]> {
   const rows = await sql<ReplayRow[]>`
     select r.id, r.channel, r.filter, r.up_to, r.last_position, r.published, r.status, r.error,

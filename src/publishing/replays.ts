@@ -14,9 +14,7 @@ export type { ReplayStatus } from './replay-records.ts';
 export type ReplayFilter = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
 
 export interface ReplayRunnerOptions {
-  /** The events, on background connections. */
   store: Pick<EventStore, 'query' | 'headPosition' | 'countEvents'>;
-  /** The replays table's own connection pool. */
   sql: Sql;
   redis: RedisTarget;
   publishCommand: PublishCommand;
@@ -27,13 +25,8 @@ export interface ReplayRunnerOptions {
   logger: Logger;
 }
 
-/**
- * Replays stored events to Redis (seeds 003/004 "Event Replay"): in position order, in batches,
- * up to the head at the time the replay starts, to `channel` or to the live
- * events:<aggregate_type> channels. Each message is the event JSON with metadata.replay = true
- * and metadata.replay_id; stored events never change. Progress is kept in the replays table
- * after every batch; a cancel (from any instance) is seen before the next batch.
- */
+// Replays stored events in position order, in batches, up to the head at the start, on `channel` or the live channels,
+// marked with metadata.replay and replay_id. Progress is saved per batch; a cancel from anywhere stops the next batch.
 export function createReplayRunner(options: ReplayRunnerOptions) {
   const { store, sql, logger } = options;
   const log = logger.child({ component: 'replays' });
@@ -101,14 +94,12 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
       return (await this.get(id))!;
     },
     get: (id: string) => readReplay(sql, id),
-    /** The newest replays first. */
     list: (options: { status?: ReplayState; limit: number }) => listReplays(sql, options),
     /** What start() would replay now: the events matching, up to the current head; nothing starts. */
     async preview(filter: ReplayFilter): Promise<{ events: number; up_to: number }> {
       const upTo = await store.headPosition();
       return { events: await store.countEvents(filter, upTo), up_to: upTo };
     },
-    /** Cancels a running replay; a finished one is returned as it is. */
     async cancel(id: string): Promise<ReplayStatus | undefined> {
       await sql`update replays set status = 'cancelled', updated_at = now() where id = ${id} and status = 'running'`;
       await running.get(id);

@@ -9,7 +9,6 @@ import type { RedisConnection } from './redis.ts';
 export interface StreamMirrorOptions {
   redis: RedisConnection;
   publisher: RedisPublisher;
-  /** The store on the relay's own connection. */
   store: Pick<EventStore, 'query' | 'aggregateTypes' | 'lastPositionOfType' | 'typeWindow'>;
   channelPrefix: string;
   /** Entries kept per stream (approximate trimming). */
@@ -26,16 +25,8 @@ export interface StreamMirror extends Publisher {
 const REFILL_PAGE = 1000;
 type RefillRedis = RedisConnection & { refillStream(key: string, ...args: (string | number)[]): Promise<[number, number]> };
 
-/**
- * The relay's publisher with the Redis Streams mirror (SPEC §9): each batch goes out on the
- * channels and into the streams in one script, from the relay's one checkpoint. Every stream
- * holds a contiguous run of its type's newest events: where Redis lost entries (a restart
- * without persistence, FLUSHALL, eviction, a failover to a replica that was behind), the
- * stream is refilled from PostgreSQL before any later entry is added, up to the newest MAXLEN
- * events of the type; PostgreSQL stays the authority. Loss is noticed when a batch meets the
- * stream below what it must hold, and by check(), which the service runs periodically and on
- * every reconnect, for types that receive no events.
- */
+// Each stream holds a contiguous run of its type's newest events: where Redis lost entries (no persistence, FLUSHALL,
+// eviction, a lagging replica promoted), it is refilled from PostgreSQL before any later entry; check() covers idle types.
 export function createStreamMirror(options: StreamMirrorOptions): StreamMirror {
   const { redis, publisher, store, channelPrefix, maxlen } = options;
   const log = options.logger.child({ component: 'stream-mirror' });
@@ -51,8 +42,7 @@ export function createStreamMirror(options: StreamMirrorOptions): StreamMirror {
     return run;
   };
 
-  // Appends the type's events in (top, upTo], at most the newest maxlen; when that leaves out
-  // some, the stream is emptied first so that it never skips an event.
+  // The type's events in (top, upTo], at most the newest maxlen; if that leaves some out, the stream is emptied first.
   async function refill(aggregateType: string, top: number, upTo: number): Promise<void> {
     const key = eventsStreamKey(channelPrefix, aggregateType);
     const { start, all } = await store.typeWindow(aggregateType, top, upTo, maxlen);
