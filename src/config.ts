@@ -58,7 +58,6 @@ const envSchema = z.object({
   ARCHIVE_MAX_BUSY: z.coerce.number().min(0.05).max(1).default(0.5),
   REPLAY_BATCH_SIZE: int(1, 10_000).default(500),
   REPLAY_PAUSE_MS: int(0, 60_000).default(5),
-  // Most events the stats projection counts per transaction (GET /stats rollups).
   STATS_BATCH_SIZE: int(1, 100_000).default(10_000),
   STATS_INTERVAL_MS: int(0, 60_000).default(200),
   UNREGISTERED_EVENT_TYPES: z.enum(['accept', 'reject']).default('accept'),

@@ -52,8 +52,7 @@ export function createCircuit(options: CircuitOptions): Circuit {
 
   async function probeOnce(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    // On a busy event loop the timer can fire before an answer already on the socket is read:
-    // setImmediate lets the poll phase read it first, so a busy service never takes itself for a dead server.
+    // setImmediate: on a busy loop, read an answer already on the socket before giving up.
     const late = new Promise<never>((_, reject) => (timer = setTimeout(() => setImmediate(() => reject(unreachable())), options.timeoutMs)));
     try {
       await Promise.race([options.probe(), late]);

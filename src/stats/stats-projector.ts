@@ -18,11 +18,8 @@ export interface StatsProjector {
   stop(): Promise<void>;
 }
 
-/**
- * Keeps the stats rollups current off the append path, exactly once across crashes. Every
- * instance runs one and the checkpoint's lock lets one count at a time; polling every `idleMs`
- * covers lost wake-ups.
- */
+// Exactly once across crashes and instances: the checkpoint's lock lets one count at a time;
+// polling every `idleMs` covers lost wake-ups.
 export function createStatsProjector(options: StatsProjectorOptions): StatsProjector {
   const log = options.logger.child({ component: 'stats' });
   let stopping = false;
@@ -62,7 +59,6 @@ export function createStatsProjector(options: StatsProjectorOptions): StatsProje
         failing = false;
         backoff = 100;
         if (step.locked) seen = step.position;
-        // A full batch: more are waiting. Otherwise sleep until a commit beyond what was seen.
         if (full) continue;
         if (stopping) return;
         if (!step.locked || step.events === 0 || known <= seen) await sleep(options.idleMs);

@@ -16,10 +16,7 @@ export async function countEvents(sql: Sql, filter: EventFilter, upTo: number): 
 
 const CHUNK = 10_000;
 
-/**
- * Archived events matching `filter` in (filter.after, upTo]: read from the segments the manifest
- * names, a chunk at a time (decoded rows go through the reader's bounded cache).
- */
+/** Archived events matching `filter` in (filter.after, upTo], read a chunk at a time through the reader's bounded cache. */
 export async function countArchived(sql: Sql, archive: ArchiveReader, filter: EventFilter, upTo: number): Promise<number> {
   let after = filter.after ?? 0;
   let counted = 0;
