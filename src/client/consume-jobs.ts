@@ -2,7 +2,7 @@ export type { ConsumerStats } from './consume-options.ts';
 import type { ConsumerStats } from './consume-options.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import type { ConsumerRedis, GroupKeys } from './consume-redis.ts';
+import { type ConsumerRedis, type GroupKeys, pipelinePerSlot } from './consume-redis.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
 
 /** What consume() knows of one aggregate type's stream and its group. */
@@ -37,33 +37,41 @@ export function eventJob(stream: StreamState, source: EventJob['source'], event:
   return { aggregate: `${type}:${event.aggregate_id}`, position: event.position, key: id ? `${source}:${type}:${id}` : undefined, event, stream, source, id, attempts };
 }
 
+/** The entry ids of jobs read from streams, by the stream's type (one slot) and then by key. */
+export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, string[]>> {
+  const byStream = new Map<StreamState, Map<string, string[]>>();
+  for (const job of jobs) {
+    if (!job.id) continue;
+    const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
+    const byKey = byStream.get(job.stream) ?? new Map<string, string[]>();
+    byKey.set(key, [...(byKey.get(key) ?? []), job.id]);
+    byStream.set(job.stream, byKey);
+  }
+  return byStream;
+}
+
 /**
- * Acknowledges handled entries, batched per stream into one XACK per turn of the event loop.
- * Entries of a replay stream are deleted too: only this group reads it. A failed XACK leaves
- * the entry pending: it is reclaimed and handled again (at least once).
+ * Acknowledges handled entries, batched into one XACK per stream per turn of the event loop
+ * (one pipeline per type). Entries of a replay stream are deleted too: only this group reads
+ * it. A failed XACK leaves the entry pending: it is reclaimed and handled again (at least once).
  */
 export function createAcks(redis: ConsumerRedis, group: string, onError: (error: unknown) => void) {
-  let batch = new Map<string, { ids: string[]; replay: boolean }>();
+  let batch: EventJob[] = [];
   let flushing: Promise<void> | null = null;
   async function flush(): Promise<void> {
-    const current = batch;
-    batch = new Map();
+    const current = entriesByStream(batch);
+    batch = [];
     if (current.size === 0) return;
-    const pipeline = redis.pipeline();
-    for (const [key, { ids, replay }] of current) {
-      pipeline.xack(key, group, ...ids);
-      if (replay) pipeline.xdel(key, ...ids);
-    }
-    const results = (await pipeline.exec().catch((error: unknown) => [[error]])) ?? [];
+    const results = await pipelinePerSlot(redis, current, (p, key, ids, s) => {
+      p.xack(key, group, ...ids);
+      if (key === s.keys.replay) p.xdel(key, ...ids);
+    });
     for (const [error] of results) if (error) onError(error);
   }
   return {
     add(job: EventJob) {
       if (!job.id) return;
-      const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
-      const entry = batch.get(key) ?? { ids: [], replay: job.source === 'replay' };
-      entry.ids.push(job.id);
-      batch.set(key, entry);
+      batch.push(job);
       flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => (flushing = null));
     },
     async flushed(): Promise<void> {

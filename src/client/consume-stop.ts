@@ -1,6 +1,6 @@
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import type { ConsumerRedis } from './consume-redis.ts';
-import type { EventJob, StreamState } from './consume-jobs.ts';
+import { type ConsumerRedis, pipelinePerSlot } from './consume-redis.ts';
+import { entriesByStream, type EventJob, type StreamState } from './consume-jobs.ts';
 
 /**
  * A stopping consumer's last step: the entries it read but did not finish are marked idle for
@@ -9,17 +9,7 @@ import type { EventJob, StreamState } from './consume-jobs.ts';
  * pending entry, which deleting would otherwise lose.
  */
 export async function handOver(o: ResolvedConsumeOptions, redis: ConsumerRedis, streams: StreamState[], unfinished: EventJob[]): Promise<void> {
-  const byKey = new Map<string, string[]>();
-  for (const job of unfinished) {
-    if (!job.id) continue;
-    const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
-    byKey.set(key, [...(byKey.get(key) ?? []), job.id]);
-  }
-  if (byKey.size > 0) {
-    const pipeline = redis.pipeline();
-    for (const [key, ids] of byKey) pipeline.xclaim(key, o.group, o.consumer, 0, ...ids, 'IDLE', o.claimIdleMs, 'JUSTID');
-    await pipeline.exec();
-  }
+  await pipelinePerSlot(redis, entriesByStream(unfinished), (p, key, ids) => p.xclaim(key, o.group, o.consumer, 0, ...ids, 'IDLE', o.claimIdleMs, 'JUSTID'));
   for (const s of streams) {
     if (!s.ready) continue;
     for (const key of [s.keys.stream, s.keys.replay]) {

@@ -11,10 +11,9 @@ export interface Recorder {
 }
 
 /** consume() against a test service (its store as the reader), recording what it handled. */
-export async function startConsumer(t: TestService, options: Partial<ConsumeOptions> & { redisUrl?: string }, recorder: Recorder = record()): Promise<Consumer & { recorder: Recorder }> {
+export async function startConsumer(t: TestService, options: Partial<ConsumeOptions>, recorder: Recorder = record()): Promise<Consumer & { recorder: Recorder }> {
   const handler = options.handler;
   const consumer = await consume({
-    redisUrl: options.redisUrl ?? '',
     channelPrefix: t.channelPrefix,
     reader: storeEventReader(t.sql),
     group: 'g1',
