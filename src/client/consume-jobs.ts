@@ -68,11 +68,19 @@ export function createAcks(redis: ConsumerRedis, group: string, onError: (error:
     });
     for (const [error] of results) if (error) onError(error);
   }
+  // Acknowledgements that come while a flush is in flight go out right after it: left waiting
+  // for a later one, the last entries of a quiet stream would be reclaimed and handled again.
+  function schedule() {
+    flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => {
+      flushing = null;
+      if (batch.length > 0) schedule();
+    });
+  }
   return {
     add(job: EventJob) {
       if (!job.id) return;
       batch.push(job);
-      flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => (flushing = null));
+      schedule();
     },
     async flushed(): Promise<void> {
       await flushing;
