@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { moveSlotOf } from '../support/cluster-slots.ts';
 import { firstSeenOutOfOrder, outOfOrder, startConsumer } from '../support/consume.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { startRedisCluster, type PrivateRedisCluster } from '../support/private-redis-cluster.ts';
@@ -100,6 +101,29 @@ describe.skipIf(!hasRedisServer)('consume() on a Redis Cluster', () => {
     // Everything acknowledged, nothing handled twice, and no Redis command refused (CROSSSLOT) or failed.
     expect(c.recorder.handled.map((e) => e.id).sort()).toEqual(expected.map((e) => e.id).sort());
     expect(failures).toEqual([]);
+    await c.stop();
+    expect((await get(t.app, '/consumer-groups')).body.groups.map((g: { consumers: number }) => g.consumers)).toEqual([0, 0]);
+  });
+
+  it('under continuous appends, a slot moving to another master (ASK, then MOVED) loses no event and keeps each aggregate in order', async () => {
+    const t = await service();
+    const [moved, other] = await typesOnTwoMasters(t);
+    const c = await startConsumer(t, { redisClusterNodes: cluster.addresses, aggregateTypes: [moved, other], group: 'g3', start: 'beginning', concurrency: 8 });
+    cleanup.push(() => c.stop());
+    const load = writer(t, [moved, other]);
+    cleanup.push(() => load.stop());
+    expect(await load.more(80)).toBe(true);
+    const before = await cluster.masterForKey(eventsStreamKey(t.channelPrefix, moved));
+    const after = await moveSlotOf(cluster, eventsStreamKey(t.channelPrefix, moved));
+    expect(after.id).not.toBe(before.id);
+    expect(await load.more(80)).toBe(true);
+    await load.stop();
+
+    const rows = await t.sql<{ id: string }[]>`select id from events where aggregate_type = any(${[moved, other]})`;
+    const handled = () => new Set(c.recorder.handled.map((e) => e.id));
+    expect(await waitUntil(() => rows.every((r) => handled().has(r.id)), 20_000)).toBe(true);
+    expect(handled().size).toBe(rows.length);
+    expect(firstSeenOutOfOrder(c.recorder.handled)).toEqual([]);
     await c.stop();
   });
 
