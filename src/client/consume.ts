@@ -89,7 +89,7 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
 
   // Waits until the type's stream has an entry after what its group had delivered, or its replay stream a new one.
   async function waitForEntries(s: StreamState, connection: RedisConnection) {
-    if (!s.ready || s.catchUpFrom !== undefined || !s.last) return new Promise((r) => setTimeout(r, tickMs));
+    if (!s.ready || s.catchUpFrom !== undefined || !s.last || s.pausedUntil > Date.now()) return new Promise((r) => setTimeout(r, tickMs));
     await connection.xread('COUNT', 1, 'BLOCK', BLOCK_MS, 'STREAMS', s.keys.stream, s.keys.replay, s.last, '$');
   }
 
