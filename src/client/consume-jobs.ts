@@ -2,11 +2,13 @@ export type { ConsumerStats } from './consume-options.ts';
 import type { ConsumerStats } from './consume-options.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import type { ConsumerRedis, GroupKeys } from './consume-redis.ts';
+import { type ConsumerRedis, type GroupKeys, pipelinePerSlot } from './consume-redis.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
 
+/** What consume() knows of one aggregate type's stream and its group. */
 export interface StreamState {
   keys: GroupKeys;
+  /** The group exists, as far as the last read knew. */
   ready: boolean;
   /** Every event of the type up to this position has been handled by the group (sampled). */
   mark?: number;
@@ -22,6 +24,7 @@ export interface EventJob extends Job {
   event: StoredEvent;
   stream: StreamState;
   source: 'stream' | 'replay' | 'store';
+  /** The entry id, for events read from a stream. */
   id?: string;
   /** Failed tries so far, deliveries to consumers that died included. */
   attempts: number;
@@ -34,30 +37,50 @@ export function eventJob(stream: StreamState, source: EventJob['source'], event:
   return { aggregate: `${type}:${event.aggregate_id}`, position: event.position, key: id ? `${source}:${type}:${id}` : undefined, event, stream, source, id, attempts };
 }
 
-// One XACK per stream per event-loop turn (replay entries are deleted too); a failed XACK leaves the entry to reclaim.
+/** The entry ids of jobs read from streams, by the stream's type (one slot) and then by key. */
+export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, string[]>> {
+  const byStream = new Map<StreamState, Map<string, string[]>>();
+  for (const job of jobs) {
+    if (!job.id) continue;
+    const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
+    const byKey = byStream.get(job.stream) ?? new Map<string, string[]>();
+    byKey.set(key, [...(byKey.get(key) ?? []), job.id]);
+    byStream.set(job.stream, byKey);
+  }
+  return byStream;
+}
+
+/**
+ * Acknowledges handled entries, batched into one XACK per stream per turn of the event loop
+ * (one pipeline per type). Entries of a replay stream are deleted too: only this group reads
+ * it. A failed XACK leaves the entry pending: it is reclaimed and handled again (at least once).
+ */
 export function createAcks(redis: ConsumerRedis, group: string, onError: (error: unknown) => void) {
-  let batch = new Map<string, { ids: string[]; replay: boolean }>();
+  let batch: EventJob[] = [];
   let flushing: Promise<void> | null = null;
   async function flush(): Promise<void> {
-    const current = batch;
-    batch = new Map();
+    const current = entriesByStream(batch);
+    batch = [];
     if (current.size === 0) return;
-    const pipeline = redis.pipeline();
-    for (const [key, { ids, replay }] of current) {
-      pipeline.xack(key, group, ...ids);
-      if (replay) pipeline.xdel(key, ...ids);
-    }
-    const results = (await pipeline.exec().catch((error: unknown) => [[error]])) ?? [];
+    const results = await pipelinePerSlot(redis, current, (p, key, ids, s) => {
+      p.xack(key, group, ...ids);
+      if (key === s.keys.replay) p.xdel(key, ...ids);
+    });
     for (const [error] of results) if (error) onError(error);
+  }
+  // Acknowledgements that come while a flush is in flight go out right after it: left waiting
+  // for a later one, the last entries of a quiet stream would be reclaimed and handled again.
+  function schedule() {
+    flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => {
+      flushing = null;
+      if (batch.length > 0) schedule();
+    });
   }
   return {
     add(job: EventJob) {
       if (!job.id) return;
-      const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
-      const entry = batch.get(key) ?? { ids: [], replay: job.source === 'replay' };
-      entry.ids.push(job.id);
-      batch.set(key, entry);
-      flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => (flushing = null));
+      batch.push(job);
+      schedule();
     },
     async flushed(): Promise<void> {
       await flushing;
@@ -66,7 +89,11 @@ export function createAcks(redis: ConsumerRedis, group: string, onError: (error:
   };
 }
 
-// A failure is retried after a growing pause; the maxAttempts-th is parked and acknowledged, so later events go on.
+/**
+ * Runs one event's handler under the per-event timeout. A failure is retried after a growing
+ * pause; the maxAttempts-th is parked in the group's dead-letter stream with its error, and the
+ * entry acknowledged, so the aggregate's later events go on.
+ */
 export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis, acks: ReturnType<typeof createAcks>, stats: ConsumerStats, isRunning: () => boolean) {
   const delay = (attempt: number) => Math.min(o.retryDelay.maxMs, o.retryDelay.initialMs * 2 ** (attempt - 1));
 

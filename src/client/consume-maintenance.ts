@@ -1,9 +1,9 @@
 import type { StoredEvent } from '../events/event.ts';
 import { positionOfEntryId } from '../events/stream-keys.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import { type ConsumerRedis, entryEvent, type RawEntry } from './consume-redis.ts';
+import { type ConsumerRedis, entryEvent, pipelinePerSlot, type RawEntry } from './consume-redis.ts';
 import type { Scheduler } from './consume-scheduler.ts';
-import { type ConsumerStats, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
+import { type ConsumerStats, entriesByStream, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
 
 export interface Maintenance {
   tick(): Promise<void>;
@@ -16,16 +16,7 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
   let reclaimedAt = 0;
 
   async function heartbeat() {
-    const byKey = new Map<string, string[]>();
-    for (const job of scheduler.held()) {
-      if (!job.id) continue;
-      const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
-      byKey.set(key, [...(byKey.get(key) ?? []), job.id]);
-    }
-    if (byKey.size === 0) return;
-    const pipeline = redis.pipeline();
-    for (const [key, ids] of byKey) pipeline.xclaim(key, o.group, o.consumer, 0, ...ids, 'JUSTID');
-    await pipeline.exec();
+    await pipelinePerSlot(redis, entriesByStream(scheduler.held()), (p, key, ids) => p.xclaim(key, o.group, o.consumer, 0, ...ids, 'JUSTID'));
   }
 
   async function fromStore(s: StreamState, position: number): Promise<StoredEvent | undefined> {
@@ -74,13 +65,18 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
       await heartbeat();
       const reclaiming = Date.now() - reclaimedAt >= o.claimIdleMs / 2;
       if (reclaiming) reclaimedAt = Date.now();
+      // Type by type, each on its own: one whose slot's master is failing over holds back no other.
       for (const s of streams) {
         if (!s.ready) continue;
-        if (reclaiming) {
-          await reclaim(s, 'stream');
-          await reclaim(s, 'replay');
+        try {
+          if (reclaiming) {
+            await reclaim(s, 'stream');
+            await reclaim(s, 'replay');
+          }
+          await sampleMark(s);
+        } catch (error) {
+          o.onError(error);
         }
-        await sampleMark(s);
       }
     },
   };

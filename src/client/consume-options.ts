@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../events/event.ts';
+import { parseRedisNodes } from '../events/redis-nodes.ts';
 import { GROUP_NAME_PATTERN, isAggregateType } from '../events/stream-keys.ts';
 import type { EventReader } from './subscribe.ts';
 
@@ -12,7 +13,10 @@ export interface HandlerContext {
 }
 
 export interface ConsumeOptions {
-  redisUrl: string;
+  /** One Redis server; give this or `redisClusterNodes`. */
+  redisUrl?: string;
+  /** Some nodes of a Redis Cluster: `host:port` each, or one string `host:port,host:port` (the service's REDIS_CLUSTER_NODES). */
+  redisClusterNodes?: string[] | string;
   /** Same as the service's REDIS_CHANNEL_PREFIX. */
   channelPrefix?: string;
   /** Reads the store when the group needs events its stream no longer holds (httpEventReader). */
@@ -47,7 +51,11 @@ export class ConsumeOptionsError extends TypeError {
   override name = 'ConsumeOptionsError';
 }
 
-export type ResolvedConsumeOptions = Required<Omit<ConsumeOptions, 'retryDelay' | 'onError'>> & {
+/** Where consume() connects: one server, or a cluster through some of its nodes. */
+export type ConsumeRedisTarget = { url: string } | { clusterNodes: { host: string; port: number }[] };
+
+export type ResolvedConsumeOptions = Required<Omit<ConsumeOptions, 'redisUrl' | 'redisClusterNodes' | 'retryDelay' | 'onError'>> & {
+  redis: ConsumeRedisTarget;
   retryDelay: { initialMs: number; maxMs: number };
   onError(error: unknown, event?: StoredEvent): void;
 };
@@ -58,8 +66,22 @@ const positiveInt = (name: string, value: number | undefined, fallback: number, 
   return v;
 };
 
+function redisTarget(o: ConsumeOptions): ConsumeRedisTarget {
+  if ((o.redisUrl === undefined) === (o.redisClusterNodes === undefined)) throw new ConsumeOptionsError('give exactly one of redisUrl (one Redis server) and redisClusterNodes (a Redis Cluster)');
+  if (o.redisUrl !== undefined) {
+    if (typeof o.redisUrl !== 'string' || o.redisUrl === '') throw new ConsumeOptionsError(`redisUrl must be a Redis URL (redis://host:port), got ${JSON.stringify(o.redisUrl)}`);
+    return { url: o.redisUrl };
+  }
+  try {
+    return { clusterNodes: parseRedisNodes(o.redisClusterNodes!) };
+  } catch (error) {
+    throw new ConsumeOptionsError(`redisClusterNodes: ${(error as Error).message}`);
+  }
+}
+
 /** Validates consume()'s options and fills in the defaults; a bad one is a ConsumeOptionsError naming it. */
 export function resolveConsumeOptions(o: ConsumeOptions): ResolvedConsumeOptions {
+  const redis = redisTarget(o);
   for (const name of ['group', 'consumer'] as const) {
     if (typeof o[name] !== 'string' || !GROUP_NAME_PATTERN.test(o[name])) {
       throw new ConsumeOptionsError(`${name} must match ${GROUP_NAME_PATTERN.source} (letters, digits, "_", ".", "-"; at most 64), got ${JSON.stringify(o[name])}`);
@@ -73,7 +95,7 @@ export function resolveConsumeOptions(o: ConsumeOptions): ResolvedConsumeOptions
   if (start !== 'beginning' && start !== 'end' && !(Number.isSafeInteger(start) && start >= 0)) throw new ConsumeOptionsError(`start must be 'beginning', 'end' or a position (integer >= 0), got ${JSON.stringify(start)}`);
   const initialMs = positiveInt('retryDelay.initialMs', o.retryDelay?.initialMs, 200);
   return {
-    redisUrl: o.redisUrl,
+    redis,
     channelPrefix: o.channelPrefix ?? '',
     reader: o.reader,
     group: o.group,

@@ -1,8 +1,10 @@
-import { Redis } from 'ioredis';
+import { Cluster, type ChainableCommander, Redis } from 'ioredis';
 import { publishedMarkKey } from '../events/channels.ts';
 import { catchUpLockKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
+import type { ConsumeRedisTarget } from './consume-options.ts';
 import { PARK, READ_GROUP, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
 
+/** The keys one consumer group uses for one aggregate type. */
 export interface GroupKeys {
   aggregateType: string;
   stream: string;
@@ -27,24 +29,80 @@ export function groupKeys(prefix: string, aggregateType: string, group: string):
 export type RawEntry = [id: string, fields: string[] | null];
 export type GuardedRead = { kind: 'nogroup' } | { kind: 'behind'; last: string; first: string } | { kind: 'entries'; last: string; entries: RawEntry[] };
 
-export type ConsumerRedis = Redis & {
+/** One Redis server or a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
+
+export type ConsumerRedis = RedisConnection & {
   readGroup(key: string, group: string, consumer: string, count: number): Promise<unknown[]>;
   setIdIf(key: string, group: string, expected: string, id: string): Promise<number>;
   park(parked: string, source: string, group: string, id: string, ...fields: string[]): Promise<number>;
   renewLock(key: string, holder: string, ms: number): Promise<number>;
 };
 
-// Neither connection queues commands while Redis is away: they fail, and the consumer retries after a pause.
-export function createConsumerConnections(redisUrl: string): { commands: ConsumerRedis; blocking: Redis } {
-  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (n: number) => Math.min(n * 100, 2_000) };
-  const commands = new Redis(redisUrl, { ...options, commandTimeout: 10_000 });
-  const blocking = new Redis(redisUrl, options);
-  for (const r of [commands, blocking]) r.on('error', () => {}); // reconnects by itself
+// No offline queue and one try per command: while Redis (or a slot's master) is away a command
+// fails, and the consumer retries after a pause. A cluster follows MOVED/ASK and waits out a
+// failover (TRYAGAIN, CLUSTERDOWN) for a few quick redirections first.
+function connect(target: ConsumeRedisTarget, commandTimeout: number): RedisConnection {
+  const retry = (n: number) => Math.min(n * 100, 2_000);
+  if ('url' in target) return new Redis(target.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: retry, commandTimeout });
+  return new Cluster(target.clusterNodes, {
+    enableOfflineQueue: false,
+    clusterRetryStrategy: retry,
+    maxRedirections: 8,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    slotsRefreshTimeout: 2_000,
+    redisOptions: { maxRetriesPerRequest: 0, commandTimeout, connectTimeout: 5_000 },
+  });
+}
+
+/**
+ * consume()'s connections, made in this one place: one for commands (scripts defined on it),
+ * and one per aggregate type that blocks waiting for that type's new entries. A blocking read
+ * cannot span types in a cluster (their streams are in different slots), and one per type
+ * keeps an idle type's wait from delaying a busy one.
+ */
+export function createConsumerConnections(target: ConsumeRedisTarget, blockingCount: number): { commands: ConsumerRedis; blocking: RedisConnection[] } {
+  const commands = connect(target, 10_000);
+  // Longer than any BLOCK consume() sends: it only catches a connection that stopped answering.
+  const blocking = Array.from({ length: blockingCount }, () => connect(target, 15_000));
+  for (const r of [commands, ...blocking]) r.on('error', () => {}); // reconnects by itself
   commands.defineCommand('readGroup', { numberOfKeys: 1, lua: READ_GROUP });
   commands.defineCommand('setIdIf', { numberOfKeys: 1, lua: SET_ID_IF });
   commands.defineCommand('park', { numberOfKeys: 2, lua: PARK });
   commands.defineCommand('renewLock', { numberOfKeys: 1, lua: RENEW_LOCK });
   return { commands: commands as ConsumerRedis, blocking };
+}
+
+/**
+ * Sends `add(pipeline, key, ids)` for every key, in one pipeline per group (a type's keys share
+ * a slot), the groups side by side: a cluster refuses a pipeline whose keys lie in different
+ * slots. A failed pipeline counts as an error of each of its commands.
+ */
+export async function pipelinePerSlot<G>(redis: RedisConnection, groups: Map<G, Map<string, string[]>>, add: (pipeline: ChainableCommander, key: string, ids: string[], group: G) => void): Promise<[Error | null, unknown][]> {
+  const results = await Promise.all([...groups].map(([group, byKey]) => {
+    const pipeline = redis.pipeline();
+    for (const [key, ids] of byKey) add(pipeline, key, ids, group);
+    return pipeline.exec().then((r) => r ?? [], (error: Error) => [[error, null] as [Error, null]]);
+  }));
+  return results.flat();
+}
+
+/** Resolves once the connection is ready; rejects after `ms`. */
+export function connected(redis: RedisConnection, ms: number, target: ConsumeRedisTarget): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  const where = 'url' in target ? target.url : `the cluster at ${target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`consume(): cannot reach Redis at ${where} within ${ms} ms`));
+    }, ms);
+    redis.once('ready', onReady);
+  });
 }
 
 export function parseGuardedRead(reply: unknown[]): GuardedRead {
@@ -64,7 +122,7 @@ export const isNoGroup = (error: unknown) => error instanceof Error && /NOGROUP|
 export const isBusyGroup = (error: unknown) => error instanceof Error && /BUSYGROUP/.test(error.message);
 
 /** Creates the group (and its stream, empty, if missing) at `id`; one that exists is left as it is. */
-export async function createGroup(redis: Redis, key: string, group: string, id: string): Promise<void> {
+export async function createGroup(redis: RedisConnection, key: string, group: string, id: string): Promise<void> {
   try {
     await redis.xgroup('CREATE', key, group, id, 'MKSTREAM');
   } catch (error) {

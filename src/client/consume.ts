@@ -3,7 +3,7 @@ import { createCatchUp } from './consume-catch-up.ts';
 import { createAcks, createJobRunner, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
 import { createMaintenance } from './consume-maintenance.ts';
 import { type ConsumeOptions, type ConsumerStats, resolveConsumeOptions } from './consume-options.ts';
-import { createConsumerConnections, createGroup, entryEvent, groupKeys, isNoGroup, parseGuardedRead, type RawEntry } from './consume-redis.ts';
+import { connected, createConsumerConnections, createGroup, entryEvent, groupKeys, isNoGroup, parseGuardedRead, type RawEntry, type RedisConnection } from './consume-redis.ts';
 import { createScheduler } from './consume-scheduler.ts';
 import { createStartPosition } from './consume-start.ts';
 import { handOver } from './consume-stop.ts';
@@ -17,13 +17,16 @@ export interface Consumer {
 const BLOCK_MS = 1_000;
 
 /**
- * A member of a consumer group on the Redis Streams mirror, at least once. One aggregate's events run one at a time in
- * sequence order, up to `concurrency` aggregates at once; across consumers they may run out of order (reclaimed or
- * replayed entries). Handlers must be idempotent: an event comes again after a crash or a lost acknowledgement.
+ * A member of a consumer group on the Redis Streams mirror (SPEC §9): at least once, competing
+ * with the group's other consumers. Within this consumer, one aggregate's events are handled one
+ * at a time in sequence order while up to `concurrency` aggregates run in parallel; across
+ * consumers of a group, events of one aggregate may be handled out of order (an entry reclaimed
+ * from a dead consumer, a replayed one). Handlers must be idempotent: an event comes again after
+ * a crash, a lost acknowledgement, or a group Redis lost.
  */
 export async function consume(options: ConsumeOptions): Promise<Consumer> {
   const o = resolveConsumeOptions(options);
-  const { commands: redis, blocking } = createConsumerConnections(o.redisUrl);
+  const { commands: redis, blocking } = createConsumerConnections(o.redis, o.aggregateTypes.length);
   const streams: StreamState[] = o.aggregateTypes.map((t) => ({ keys: groupKeys(o.channelPrefix, t, o.group), ready: false, pausedUntil: 0 }));
   const stats: ConsumerStats = { handled: 0, failures: 0, parked: 0, fromStore: 0, reclaimed: 0 };
   const bufferLimit = Math.max(o.readCount, o.concurrency * 4);
@@ -56,55 +59,49 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     return entries.length;
   }
 
-  async function readOnce(): Promise<number> {
-    const now = Date.now();
-    const active = streams.filter((s) => s.catchUpFrom === undefined && s.pausedUntil <= now);
-    for (const s of active) if (!s.ready) await ensureGroup(s);
-    const readable = active.filter((s) => s.ready && s.pausedUntil <= now);
-    if (readable.length === 0) return 0;
-    const count = Math.max(1, Math.min(o.readCount, Math.floor((bufferLimit - scheduler.size()) / readable.length)));
+  // One type's non-blocking read: its stream (guarded, see READ_GROUP) and its replay stream,
+  // in one pipeline (the keys share a slot).
+  async function readOnce(s: StreamState): Promise<number> {
+    if (s.catchUpFrom !== undefined || s.pausedUntil > Date.now()) return 0;
+    if (!s.ready) await ensureGroup(s);
+    if (!s.ready || s.pausedUntil > Date.now()) return 0;
+    const count = Math.max(1, Math.min(o.readCount, Math.floor((bufferLimit - scheduler.size()) / streams.length)));
     const pipeline = redis.pipeline() as ReturnType<typeof redis.pipeline> & { readGroup(...args: (string | number)[]): unknown };
-    for (const s of readable) {
-      pipeline.readGroup(s.keys.stream, o.group, o.consumer, count);
-      pipeline.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', count, 'STREAMS', s.keys.replay, '>');
-    }
-    const results = (await pipeline.exec()) ?? [];
+    pipeline.readGroup(s.keys.stream, o.group, o.consumer, count);
+    pipeline.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', count, 'STREAMS', s.keys.replay, '>');
+    const [[mainError, main], [replayError, replay]] = ((await pipeline.exec()) ?? []) as [[Error | null, unknown], [Error | null, unknown]];
+    if (mainError) throw mainError;
     let got = 0;
-    for (const [i, s] of readable.entries()) {
-      const [mainError, main] = results[2 * i]!;
-      const [replayError, replay] = results[2 * i + 1]!;
-      if (mainError) throw mainError;
-      if (replayError && isNoGroup(replayError)) s.ready = false;
-      else if (replayError) throw replayError;
-      else got += dispatch(s, 'replay', ((replay as [string, RawEntry[]][] | null)?.[0]?.[1]) ?? []);
-      const read = parseGuardedRead(main as unknown[]);
-      if (read.kind === 'nogroup') s.ready = false;
-      else if (read.kind === 'behind') {
-        const task = catchUp(s, read.last, read.first).finally(() => catchingUp.delete(task));
-        catchingUp.add(task);
-      } else {
-        s.last = read.entries.at(-1)?.[0] ?? read.last;
-        got += dispatch(s, 'stream', read.entries);
-      }
+    if (replayError && isNoGroup(replayError)) s.ready = false;
+    else if (replayError) throw replayError;
+    else got += dispatch(s, 'replay', ((replay as [string, RawEntry[]][] | null)?.[0]?.[1]) ?? []);
+    const read = parseGuardedRead(main as unknown[]);
+    if (read.kind === 'nogroup') s.ready = false;
+    else if (read.kind === 'behind') {
+      const task = catchUp(s, read.last, read.first).finally(() => catchingUp.delete(task));
+      catchingUp.add(task);
+    } else {
+      s.last = read.entries.at(-1)?.[0] ?? read.last;
+      got += dispatch(s, 'stream', read.entries);
     }
     return got;
   }
 
-  async function waitForEntries() {
-    const waiting = streams.filter((s) => s.ready && s.catchUpFrom === undefined && s.last);
-    if (waiting.length === 0) return new Promise((r) => setTimeout(r, tickMs));
-    const keys = [...waiting.map((s) => s.keys.stream), ...waiting.map((s) => s.keys.replay)];
-    const ids = [...waiting.map((s) => s.last!), ...waiting.map(() => '$')];
-    await blocking.xread('COUNT', 1, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids);
+  // Waits until the type's stream has an entry after what its group had delivered, or its replay stream a new one.
+  async function waitForEntries(s: StreamState, connection: RedisConnection) {
+    if (!s.ready || s.catchUpFrom !== undefined || !s.last || s.pausedUntil > Date.now()) return new Promise((r) => setTimeout(r, tickMs));
+    await connection.xread('COUNT', 1, 'BLOCK', BLOCK_MS, 'STREAMS', s.keys.stream, s.keys.replay, s.last, '$');
   }
 
-  async function readLoop() {
+  // One loop per type: a type that is idle, catching up, or whose slot's master is away holds
+  // back no other type.
+  async function readLoop(s: StreamState, connection: RedisConnection) {
     let backoff = 100;
     while (running) {
       try {
         await scheduler.whenBelow(bufferLimit);
         if (!running) break;
-        if ((await readOnce()) === 0 && running) await waitForEntries();
+        if ((await readOnce(s)) === 0 && running) await waitForEntries(s, connection);
         backoff = 100;
       } catch (error) {
         if (!running) break;
@@ -121,44 +118,28 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
   }, tickMs);
 
   try {
-    await Promise.all([redis, blocking].map((r) => connected(r, 10_000, o.redisUrl)));
+    await Promise.all([redis, ...blocking].map((r) => connected(r, 10_000, o.redis)));
     for (const s of streams) await ensureGroup(s);
   } catch (error) {
     running = false;
     clearInterval(ticker);
-    redis.disconnect();
-    blocking.disconnect();
+    for (const r of [redis, ...blocking]) r.disconnect();
     throw error;
   }
-  const loop = readLoop();
+  const loops = streams.map((s, i) => readLoop(s, blocking[i]!));
 
   return {
     stats: () => ({ ...stats }),
     async stop() {
       if (!running) return;
       running = false;
-      blocking.disconnect();
+      for (const r of blocking) r.disconnect();
       clearInterval(ticker);
-      await Promise.all([loop, ticking, ...catchingUp]);
+      await Promise.all([...loops, ticking, ...catchingUp]);
       const unfinished = await scheduler.stop();
       await acks.flushed();
       await handOver(o, redis, streams, unfinished).catch((e) => o.onError(e));
       await redis.quit().catch(() => redis.disconnect());
     },
   };
-}
-
-function connected(redis: { status: string; once(event: 'ready', fn: () => void): unknown; off(event: 'ready', fn: () => void): unknown }, ms: number, url: string): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      reject(new Error(`consume(): cannot reach Redis at ${url} within ${ms} ms`));
-    }, ms);
-    redis.once('ready', onReady);
-  });
 }

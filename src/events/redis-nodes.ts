@@ -6,3 +6,10 @@ export function parseRedisNode(address: string): { host: string; port: number } 
   if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65535 || host === '') throw new Error(`expected host:port, got "${address}"`);
   return { host, port };
 }
+
+/** Cluster nodes as REDIS_CLUSTER_NODES gives them (`host:port,host:port`) or as a list; each checked. */
+export function parseRedisNodes(nodes: string | string[]): { host: string; port: number }[] {
+  const list = (typeof nodes === 'string' ? nodes.split(',') : nodes).map((a) => a.trim()).filter((a) => a !== '');
+  if (list.length === 0) throw new Error('expected at least one host:port');
+  return list.map(parseRedisNode);
+}

@@ -130,6 +130,10 @@ describe('consume()', () => {
       [{ start: 'middle' }, /start must be/],
       [{ maxAttempts: 0 }, /maxAttempts must be/],
       [{ handlerTimeoutMs: -1 }, /handlerTimeoutMs must be/],
+      [{ redisUrl: undefined }, /exactly one of redisUrl .* and redisClusterNodes/],
+      [{ redisClusterNodes: ['127.0.0.1:7000'] }, /exactly one of redisUrl .* and redisClusterNodes/],
+      [{ redisUrl: undefined, redisClusterNodes: [] }, /redisClusterNodes: expected at least one host:port/],
+      [{ redisUrl: undefined, redisClusterNodes: '127.0.0.1:7000,localhost' }, /redisClusterNodes: expected host:port, got "localhost"/],
     ];
     for (const [bad, message] of cases) {
       const attempt = consume({ ...base, ...bad } as never);

@@ -11,10 +11,9 @@ export interface Recorder {
 }
 
 /** consume() against a test service (its store as the reader), recording what it handled. */
-export async function startConsumer(t: TestService, options: Partial<ConsumeOptions> & { redisUrl?: string }, recorder: Recorder = record()): Promise<Consumer & { recorder: Recorder }> {
+export async function startConsumer(t: TestService, options: Partial<ConsumeOptions>, recorder: Recorder = record()): Promise<Consumer & { recorder: Recorder }> {
   const handler = options.handler;
   const consumer = await consume({
-    redisUrl: options.redisUrl ?? '',
     channelPrefix: t.channelPrefix,
     reader: storeEventReader(t.sql),
     group: 'g1',
@@ -44,4 +43,22 @@ export function outOfOrder(handled: StoredEvent[]): number {
     last.set(e.aggregate_id, e.sequence);
   }
   return n;
+}
+
+/**
+ * Aggregates handled out of order, repeats aside: each aggregate's first handling of each
+ * event must come in sequence order with no sequence skipped (one consumer that sees every
+ * event of its types). A repeat (at least once, after a failover) is not counted.
+ */
+export function firstSeenOutOfOrder(handled: StoredEvent[]): string[] {
+  const seen = new Set<string>();
+  const last = new Map<string, number>();
+  const wrong: string[] = [];
+  for (const e of handled) {
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    if (e.sequence !== (last.get(e.aggregate_id) ?? 0) + 1) wrong.push(`${e.aggregate_id} #${e.sequence} after #${last.get(e.aggregate_id) ?? 0}`);
+    last.set(e.aggregate_id, e.sequence);
+  }
+  return wrong;
 }

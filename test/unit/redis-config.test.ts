@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
-import { parseRedisNode } from '../../src/events/redis-nodes.ts';
+import { parseRedisNode, parseRedisNodes } from '../../src/events/redis-nodes.ts';
 
 describe('Redis Cluster settings', () => {
   it('reads REDIS_CLUSTER_NODES as a list of host:port and REDIS_PUBSUB as broadcast or sharded', () => {
@@ -20,5 +20,13 @@ describe('Redis Cluster settings', () => {
     expect(parseRedisNode('[::1]:7000')).toEqual({ host: '::1', port: 7000 });
     expect(() => parseRedisNode('redis')).toThrow(/host:port/);
     expect(() => parseRedisNode('redis:0')).toThrow(/host:port/);
+  });
+
+  it('takes a node list as REDIS_CLUSTER_NODES writes it or as an array, the same way', () => {
+    const nodes = [{ host: '127.0.0.1', port: 7000 }, { host: '::1', port: 7001 }];
+    expect(parseRedisNodes('127.0.0.1:7000, [::1]:7001')).toEqual(nodes);
+    expect(parseRedisNodes(['127.0.0.1:7000', '[::1]:7001'])).toEqual(nodes);
+    expect(() => parseRedisNodes(' , ')).toThrow(/at least one/);
+    expect(() => parseRedisNodes(['127.0.0.1:7000', 'redis'])).toThrow(/host:port, got "redis"/);
   });
 });

@@ -1,0 +1,34 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/events/event.ts';
+import { createAcks, eventJob, type StreamState } from '../../src/client/consume-jobs.ts';
+import { type ConsumerRedis, groupKeys } from '../../src/client/consume-redis.ts';
+import { testRedisUrl } from '../support/env.ts';
+import { newChannelPrefix } from '../support/service.ts';
+import { deleteKeys } from '../support/streams.ts';
+import { waitUntil } from '../support/wait.ts';
+
+const redis = new Redis(testRedisUrl);
+const prefix = newChannelPrefix();
+afterAll(async () => {
+  await deleteKeys(prefix);
+  redis.disconnect();
+});
+
+describe("consume()'s acknowledgements", () => {
+  it('an entry handled while an XACK is in flight is acknowledged right after it, with no later entry to carry it', async () => {
+    const s: StreamState = { keys: groupKeys(prefix, 'task', 'g'), ready: true, pausedUntil: 0 };
+    await redis.xgroup('CREATE', s.keys.stream, 'g', '0', 'MKSTREAM');
+    for (const id of ['1-0', '2-0']) await redis.xadd(s.keys.stream, id, 'event', '{}');
+    await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', s.keys.stream, '>');
+    const errors: unknown[] = [];
+    const acks = createAcks(redis as ConsumerRedis, 'g', (e) => errors.push(e));
+    const job = (position: number) => eventJob(s, 'stream', { aggregate_id: 'a', position } as StoredEvent, `${position}-0`);
+    acks.add(job(1));
+    await new Promise((r) => setImmediate(r)); // the first XACK leaves and waits for its reply
+    acks.add(job(2));
+    const pending = async () => ((await redis.xpending(s.keys.stream, 'g')) as [number])[0];
+    expect(await waitUntil(async () => (await pending()) === 0, 5_000)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+});
