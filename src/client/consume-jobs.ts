@@ -8,7 +8,6 @@ import type { Job, JobOutcome } from './consume-scheduler.ts';
 /** What consume() knows of one aggregate type's stream and its group. */
 export interface StreamState {
   keys: GroupKeys;
-  /** The group exists, as far as the last read knew. */
   ready: boolean;
   /** Every event of the type up to this position has been handled by the group (sampled). */
   mark?: number;
@@ -50,11 +49,8 @@ export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, 
   return byStream;
 }
 
-/**
- * Acknowledges handled entries, batched into one XACK per stream per turn of the event loop
- * (one pipeline per type). Entries of a replay stream are deleted too: only this group reads
- * it. A failed XACK leaves the entry pending: it is reclaimed and handled again (at least once).
- */
+// One XACK per stream per turn of the event loop; replay entries are deleted too (only this
+// group reads them). A failed XACK leaves the entry pending, to be handled again.
 export function createAcks(redis: ConsumerRedis, group: string, onError: (error: unknown) => void) {
   let batch: EventJob[] = [];
   let flushing: Promise<void> | null = null;
@@ -68,8 +64,7 @@ export function createAcks(redis: ConsumerRedis, group: string, onError: (error:
     });
     for (const [error] of results) if (error) onError(error);
   }
-  // Acknowledgements that come while a flush is in flight go out right after it: left waiting
-  // for a later one, the last entries of a quiet stream would be reclaimed and handled again.
+  // Acks arriving during a flush go right after it; left for a later one, a quiet stream's last entries would be redelivered.
   function schedule() {
     flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => {
       flushing = null;
@@ -89,11 +84,7 @@ export function createAcks(redis: ConsumerRedis, group: string, onError: (error:
   };
 }
 
-/**
- * Runs one event's handler under the per-event timeout. A failure is retried after a growing
- * pause; the maxAttempts-th is parked in the group's dead-letter stream with its error, and the
- * entry acknowledged, so the aggregate's later events go on.
- */
+// Retries with a growing pause; the maxAttempts-th failure is parked and acknowledged, so the aggregate's later events go on.
 export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis, acks: ReturnType<typeof createAcks>, stats: ConsumerStats, isRunning: () => boolean) {
   const delay = (attempt: number) => Math.min(o.retryDelay.maxMs, o.retryDelay.initialMs * 2 ** (attempt - 1));
 

@@ -29,7 +29,6 @@ export function groupKeys(prefix: string, aggregateType: string, group: string):
 export type RawEntry = [id: string, fields: string[] | null];
 export type GuardedRead = { kind: 'nogroup' } | { kind: 'behind'; last: string; first: string } | { kind: 'entries'; last: string; entries: RawEntry[] };
 
-/** One Redis server or a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
 
 export type ConsumerRedis = RedisConnection & {
@@ -39,9 +38,8 @@ export type ConsumerRedis = RedisConnection & {
   renewLock(key: string, holder: string, ms: number): Promise<number>;
 };
 
-// No offline queue and one try per command: while Redis (or a slot's master) is away a command
-// fails, and the consumer retries after a pause. A cluster follows MOVED/ASK and waits out a
-// failover (TRYAGAIN, CLUSTERDOWN) for a few quick redirections first.
+// No offline queue, one try per command: the consumer retries after a pause. A cluster follows
+// MOVED/ASK and a few quick redirections during a failover first.
 function connect(target: ConsumeRedisTarget, commandTimeout: number): RedisConnection {
   const retry = (n: number) => Math.min(n * 100, 2_000);
   if ('url' in target) return new Redis(target.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: retry, commandTimeout });
@@ -56,12 +54,8 @@ function connect(target: ConsumeRedisTarget, commandTimeout: number): RedisConne
   });
 }
 
-/**
- * consume()'s connections, made in this one place: one for commands (scripts defined on it),
- * and one per aggregate type that blocks waiting for that type's new entries. A blocking read
- * cannot span types in a cluster (their streams are in different slots), and one per type
- * keeps an idle type's wait from delaying a busy one.
- */
+// One connection for commands and one blocking connection per type: a blocking read cannot
+// span slots, and an idle type's wait must not delay a busy one.
 export function createConsumerConnections(target: ConsumeRedisTarget, blockingCount: number): { commands: ConsumerRedis; blocking: RedisConnection[] } {
   const commands = connect(target, 10_000);
   // Longer than any BLOCK consume() sends: it only catches a connection that stopped answering.
@@ -74,11 +68,7 @@ export function createConsumerConnections(target: ConsumeRedisTarget, blockingCo
   return { commands: commands as ConsumerRedis, blocking };
 }
 
-/**
- * Sends `add(pipeline, key, ids)` for every key, in one pipeline per group (a type's keys share
- * a slot), the groups side by side: a cluster refuses a pipeline whose keys lie in different
- * slots. A failed pipeline counts as an error of each of its commands.
- */
+// One pipeline per type (its keys share a slot; a cluster refuses one across slots), side by side.
 export async function pipelinePerSlot<G>(redis: RedisConnection, groups: Map<G, Map<string, string[]>>, add: (pipeline: ChainableCommander, key: string, ids: string[], group: G) => void): Promise<[Error | null, unknown][]> {
   const results = await Promise.all([...groups].map(([group, byKey]) => {
     const pipeline = redis.pipeline();

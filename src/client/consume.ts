@@ -17,12 +17,9 @@ export interface Consumer {
 const BLOCK_MS = 1_000;
 
 /**
- * A member of a consumer group on the Redis Streams mirror (SPEC §9): at least once, competing
- * with the group's other consumers. Within this consumer, one aggregate's events are handled one
- * at a time in sequence order while up to `concurrency` aggregates run in parallel; across
- * consumers of a group, events of one aggregate may be handled out of order (an entry reclaimed
- * from a dead consumer, a replayed one). Handlers must be idempotent: an event comes again after
- * a crash, a lost acknowledgement, or a group Redis lost.
+ * A member of a consumer group on the Streams mirror: at least once; one aggregate's events in
+ * sequence order within this consumer, up to `concurrency` aggregates in parallel. Handlers must
+ * be idempotent: an event comes again after a crash, a lost ack, or a group Redis lost.
  */
 export async function consume(options: ConsumeOptions): Promise<Consumer> {
   const o = resolveConsumeOptions(options);
@@ -59,8 +56,7 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     return entries.length;
   }
 
-  // One type's non-blocking read: its stream (guarded, see READ_GROUP) and its replay stream,
-  // in one pipeline (the keys share a slot).
+  // A type's stream (guarded, see READ_GROUP) and replay stream in one pipeline: one slot.
   async function readOnce(s: StreamState): Promise<number> {
     if (s.catchUpFrom !== undefined || s.pausedUntil > Date.now()) return 0;
     if (!s.ready) await ensureGroup(s);
@@ -93,8 +89,7 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     await connection.xread('COUNT', 1, 'BLOCK', BLOCK_MS, 'STREAMS', s.keys.stream, s.keys.replay, s.last, '$');
   }
 
-  // One loop per type: a type that is idle, catching up, or whose slot's master is away holds
-  // back no other type.
+  // One loop per type, so an idle, catching-up or failing-over type holds back no other.
   async function readLoop(s: StreamState, connection: RedisConnection) {
     let backoff = 100;
     while (running) {

@@ -6,11 +6,9 @@ export interface JsonGuardOptions {
   maxIssues?: number;
 }
 
-/**
- * Finds what JSON allows but the store must refuse rather than silently change: NUL and lone
- * surrogates (jsonb), numbers a double cannot hold exactly, duplicate keys, "__proto__". Scans
- * text JSON.parse accepted; stops at maxDepth so nesting cannot exhaust the stack.
- */
+// Finds what JSON allows but the store must refuse rather than silently change: NUL and lone
+// surrogates (jsonb), numbers a double cannot hold exactly, duplicate keys, "__proto__". Scans
+// text JSON.parse accepted; stops at maxDepth so nesting cannot exhaust the stack.
 export function findUnstorableJson(text: string, options: JsonGuardOptions): FieldError[] {
   const scanner = new Scanner(text, options.maxDepth, options.maxIssues ?? 20);
   try {

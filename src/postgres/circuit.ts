@@ -35,10 +35,8 @@ interface Run extends RunState {
   fail(error: Error): void;
 }
 
-/**
- * A circuit breaker that trusts no driver timeout: silence past `afterMs` triggers a probe on
- * another connection, and only a failed probe opens the circuit (slow queries keep running).
- */
+// A circuit breaker that trusts no driver timeout: silence past `afterMs` triggers a probe on
+// another connection, and only a failed probe opens the circuit (slow queries keep running).
 export function createCircuit(options: CircuitOptions): Circuit {
   let up = true;
   let stopped = false;

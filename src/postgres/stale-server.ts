@@ -8,11 +8,9 @@ const ownerFile = (dataDir: string) => `${dataDir}.owner`;
 export const recordOwner = (dataDir: string) => writeFile(ownerFile(dataDir), `${process.pid}\n`);
 export const clearOwner = (dataDir: string) => rm(ownerFile(dataDir), { force: true });
 
-/**
- * For a data directory whose postmaster.pid remains: a dead server's file is removed (its pid may
- * be reused, so never signalled); a live server whose owning service lives refuses this start;
- * a live server whose service is gone is stopped cleanly so this start can take over.
- */
+// For a data directory whose postmaster.pid remains: a dead server's file is removed (its pid may
+// be reused, so never signalled); a live server whose owning service lives refuses this start;
+// a live server whose service is gone is stopped cleanly so this start can take over.
 export async function releaseLeftover(dataDir: string, log: Logger): Promise<void> {
   const lockFile = join(dataDir, 'postmaster.pid');
   const lock = await readFile(lockFile, 'utf8').catch(() => null);

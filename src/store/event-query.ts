@@ -14,11 +14,9 @@ function admitLiteralLimit(n: number): boolean {
   return literalLimits.has(n);
 }
 
-/**
- * GET /events' SQL: limit + 1 rows in position (commit) order, so paging never skips a row. The
- * limit is inlined where one plan suits every value (PostgreSQL costs a parameter LIMIT at a tenth
- * of the rows); a type filter alone stays a parameter, planned per value.
- */
+// GET /events' SQL: limit + 1 rows in position (commit) order, so paging never skips a row. The
+// limit is inlined where one plan suits every value (PostgreSQL costs a parameter LIMIT at a tenth
+// of the rows); a type filter alone stays a parameter, planned per value.
 export function eventQuery(q: EventQuery): Statement {
   const params: (string | number)[] = [];
   const param = (value: string | number) => `$${params.push(value)}`;

@@ -20,20 +20,14 @@ export interface EventPage {
   nextAfter: number | null;
 }
 
-/**
- * The only owner of the events' SQL. Events leave it as canonical JSON built in SQL by
- * event_json(), so a read, an append's answer and a Redis message carry the same bytes.
- */
+/** The only owner of the events' SQL; events leave it as event_json()'s canonical JSON, the same bytes everywhere. */
 export interface EventStore {
   append(requests: NewEvent[][]): Promise<AppendOutcome[]>;
   /** undefined: no such id; throws `gone` for an event retention deleted. */
   getEvent(id: string, options?: { tier?: 'hot' | 'all' }): Promise<string | undefined>;
   query(q: EventQuery): Promise<EventPage>;
   queryBody(q: EventQuery): Promise<Buffer<ArrayBuffer>>;
-  /**
-   * An aggregate's events after a sequence, in sequence order; `afterPosition` (the position at
-   * `afterSequence`, if known) saves finding it. Throws `gone` for events retention deleted.
-   */
+  /** An aggregate's events after a sequence, in order (`afterPosition`, if known, saves finding it); throws `gone` for deleted ones. */
   readAggregate(aggregateType: string, aggregateId: string, afterSequence: number, limit: number, afterPosition?: number): Promise<string[]>;
   aggregateSequence(aggregateType: string, aggregateId: string): Promise<number>;
   /** The newest committed position (0 for an empty store). */

@@ -40,10 +40,8 @@ export async function readSnapshot(sql: Sql, aggregateType: string, aggregateId:
   return rows[0] && toSnapshot(rows[0]);
 }
 
-/**
- * Stores a snapshot unless it would move backwards (the kept one is returned) or run ahead of
- * the aggregate; `replacing` an unusable one allows the same or a lower sequence.
- */
+// Stores a snapshot unless it would move backwards (the kept one is returned) or run ahead of
+// the aggregate; `replacing` an unusable one allows the same or a lower sequence.
 export async function writeSnapshot(sql: Sql, s: SnapshotWrite, currentSequence: number, replacing?: Snapshot): Promise<WriteSnapshotResult> {
   if (s.sequence > currentSequence) return { ok: false, reason: 'beyond_current', currentSequence };
   const written = await sql<SnapshotRow[]>`

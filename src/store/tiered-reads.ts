@@ -9,10 +9,8 @@ export interface PageRow {
   position: number;
 }
 
-/**
- * The hot read, then the archive's candidates: an event archived in between is in both (de-duplicated
- * by position), never in neither. On a pool the second waits for the first.
- */
+// The hot read, then the archive's candidates: an event archived in between is in both (de-duplicated
+// by position), never in neither. On a pool the second waits for the first.
 export async function readTiers<T>(sql: Sql, pipelined: boolean, archive: ArchiveReader, q: EventQuery, hot: () => PromiseLike<unknown> & { execute(): unknown }): Promise<{ hot: T; first: Candidate[] }> {
   if (pipelined) {
     const h = hot();

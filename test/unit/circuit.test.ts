@@ -45,7 +45,7 @@ describe('the circuit of a server', () => {
     try {
       circuit.suspect();
       await new Promise((r) => setImmediate(r)); // the probe's query leaves
-      const busyUntil = Date.now() + 300; // the server answers meanwhile; the loop reads it only afterwards
+      const busyUntil = Date.now() + 1000; // the server answers meanwhile; the loop reads it only afterwards
       while (Date.now() < busyUntil);
       expect(await waitUntil(() => answered + failed > 0, 2000, 5)).toBe(true);
       expect(failed).toBe(0);
