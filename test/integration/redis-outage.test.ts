@@ -18,6 +18,8 @@ describe.skipIf(!hasRedisServer)('Redis away', () => {
     const t: TestService = await startTestService({ REDIS_URL: redis.url });
     cleanup.push(() => t.close());
 
+    // Commits are timed from when this instance holds the relay lease: appends wait for it.
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.relay !== 'starting', 5000)).toBe(true);
     const aggregateId = newId();
     const acked = [];
     for (let i = 0; i < 20; i++) {
