@@ -42,9 +42,11 @@ export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, 
   for (const job of jobs) {
     if (!job.id) continue;
     const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
-    const byKey = byStream.get(job.stream) ?? new Map<string, string[]>();
-    byKey.set(key, [...(byKey.get(key) ?? []), job.id]);
-    byStream.set(job.stream, byKey);
+    let byKey = byStream.get(job.stream);
+    if (!byKey) byStream.set(job.stream, (byKey = new Map()));
+    const ids = byKey.get(key);
+    if (ids) ids.push(job.id);
+    else byKey.set(key, [job.id]);
   }
   return byStream;
 }

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../events/event.ts';
+import type { RedisTarget } from '../events/redis-connection.ts';
 import { parseRedisNodes } from '../events/redis-nodes.ts';
 import { GROUP_NAME_PATTERN, isAggregateType } from '../events/stream-keys.ts';
 import type { EventReader } from './subscribe.ts';
@@ -52,10 +53,9 @@ export class ConsumeOptionsError extends TypeError {
 }
 
 /** Where consume() connects: one server, or a cluster through some of its nodes. */
-export type ConsumeRedisTarget = { url: string } | { clusterNodes: { host: string; port: number }[] };
 
 export type ResolvedConsumeOptions = Required<Omit<ConsumeOptions, 'redisUrl' | 'redisClusterNodes' | 'retryDelay' | 'onError'>> & {
-  redis: ConsumeRedisTarget;
+  redis: RedisTarget;
   retryDelay: { initialMs: number; maxMs: number };
   onError(error: unknown, event?: StoredEvent): void;
 };
@@ -66,7 +66,7 @@ const positiveInt = (name: string, value: number | undefined, fallback: number, 
   return v;
 };
 
-function redisTarget(o: ConsumeOptions): ConsumeRedisTarget {
+function redisTarget(o: ConsumeOptions): RedisTarget {
   if ((o.redisUrl === undefined) === (o.redisClusterNodes === undefined)) throw new ConsumeOptionsError('give exactly one of redisUrl (one Redis server) and redisClusterNodes (a Redis Cluster)');
   if (o.redisUrl !== undefined) {
     if (typeof o.redisUrl !== 'string' || o.redisUrl === '') throw new ConsumeOptionsError(`redisUrl must be a Redis URL (redis://host:port), got ${JSON.stringify(o.redisUrl)}`);

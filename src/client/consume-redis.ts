@@ -1,7 +1,7 @@
-import { Cluster, type ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { publishedMarkKey } from '../events/channels.ts';
+import { connectRedis, type RedisConnection, type RedisTarget, whenReady } from '../events/redis-connection.ts';
 import { catchUpLockKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
-import type { ConsumeRedisTarget } from './consume-options.ts';
 import { PARK, READ_GROUP, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
 
 /** The keys one consumer group uses for one aggregate type. */
@@ -29,8 +29,6 @@ export function groupKeys(prefix: string, aggregateType: string, group: string):
 export type RawEntry = [id: string, fields: string[] | null];
 export type GuardedRead = { kind: 'nogroup' } | { kind: 'behind'; last: string; first: string } | { kind: 'entries'; last: string; entries: RawEntry[] };
 
-export type RedisConnection = Redis | Cluster;
-
 export type ConsumerRedis = RedisConnection & {
   readGroup(key: string, group: string, consumer: string, count: number): Promise<unknown[]>;
   setIdIf(key: string, group: string, expected: string, id: string): Promise<number>;
@@ -38,28 +36,12 @@ export type ConsumerRedis = RedisConnection & {
   renewLock(key: string, holder: string, ms: number): Promise<number>;
 };
 
-// No offline queue, one try per command: the consumer retries after a pause. A cluster follows
-// MOVED/ASK and a few quick redirections during a failover first.
-function connect(target: ConsumeRedisTarget, commandTimeout: number): RedisConnection {
-  const retry = (n: number) => Math.min(n * 100, 2_000);
-  if ('url' in target) return new Redis(target.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: retry, commandTimeout });
-  return new Cluster(target.clusterNodes, {
-    enableOfflineQueue: false,
-    clusterRetryStrategy: retry,
-    maxRedirections: 8,
-    retryDelayOnFailover: 100,
-    retryDelayOnClusterDown: 100,
-    slotsRefreshTimeout: 2_000,
-    redisOptions: { maxRetriesPerRequest: 0, commandTimeout, connectTimeout: 5_000 },
-  });
-}
-
 // One connection for commands and one blocking connection per type: a blocking read cannot
 // span slots, and an idle type's wait must not delay a busy one.
-export function createConsumerConnections(target: ConsumeRedisTarget, blockingCount: number): { commands: ConsumerRedis; blocking: RedisConnection[] } {
-  const commands = connect(target, 10_000);
+export function createConsumerConnections(target: RedisTarget, blockingCount: number): { commands: ConsumerRedis; blocking: RedisConnection[] } {
+  const commands = connectRedis(target, 10_000);
   // Longer than any BLOCK consume() sends: it only catches a connection that stopped answering.
-  const blocking = Array.from({ length: blockingCount }, () => connect(target, 15_000));
+  const blocking = Array.from({ length: blockingCount }, () => connectRedis(target, 15_000));
   for (const r of [commands, ...blocking]) r.on('error', () => {}); // reconnects by itself
   commands.defineCommand('readGroup', { numberOfKeys: 1, lua: READ_GROUP });
   commands.defineCommand('setIdIf', { numberOfKeys: 1, lua: SET_ID_IF });
@@ -79,20 +61,10 @@ export async function pipelinePerSlot<G>(redis: RedisConnection, groups: Map<G, 
 }
 
 /** Resolves once the connection is ready; rejects after `ms`. */
-export function connected(redis: RedisConnection, ms: number, target: ConsumeRedisTarget): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
+export async function connected(redis: RedisConnection, ms: number, target: RedisTarget): Promise<void> {
+  if (await whenReady(redis, ms)) return;
   const where = 'url' in target ? target.url : `the cluster at ${target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      reject(new Error(`consume(): cannot reach Redis at ${where} within ${ms} ms`));
-    }, ms);
-    redis.once('ready', onReady);
-  });
+  throw new Error(`consume(): cannot reach Redis at ${where} within ${ms} ms`);
 }
 
 export function parseGuardedRead(reply: unknown[]): GuardedRead {

@@ -1,9 +1,10 @@
 import type { StoredEvent } from '../events/event.ts';
+import type { RedisConnection } from '../events/redis-connection.ts';
 import { createCatchUp } from './consume-catch-up.ts';
 import { createAcks, createJobRunner, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
 import { createMaintenance } from './consume-maintenance.ts';
 import { type ConsumeOptions, type ConsumerStats, resolveConsumeOptions } from './consume-options.ts';
-import { connected, createConsumerConnections, createGroup, entryEvent, groupKeys, isNoGroup, parseGuardedRead, type RawEntry, type RedisConnection } from './consume-redis.ts';
+import { connected, createConsumerConnections, createGroup, entryEvent, groupKeys, isNoGroup, parseGuardedRead, type RawEntry } from './consume-redis.ts';
 import { createScheduler } from './consume-scheduler.ts';
 import { createStartPosition } from './consume-start.ts';
 import { handOver } from './consume-stop.ts';

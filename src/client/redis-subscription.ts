@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
+import type { RedisNode } from '../events/redis-connection.ts';
 import { parseRedisNode } from '../events/redis-nodes.ts';
 
 export interface RedisSubscriptionOptions {
   redisUrl?: string;
-  clusterNodes?: string[];
+  clusterNodes?: RedisNode[] | null;
   /** broadcast: PSUBSCRIBE `pattern` on one node; sharded: SSUBSCRIBE each of `channels` on its shard's master. */
   mode: { pubsub: 'broadcast'; pattern: string } | { pubsub: 'sharded'; channels: string[] };
   onMessage(channel: string, body: string): void;
@@ -29,10 +30,10 @@ export function followRedis(options: RedisSubscriptionOptions): RedisSubscriptio
   let wake: (() => void) | null = null;
   let settleReady: { resolve(): void; reject(error: unknown): void } | null = null;
   const ready = new Promise<void>((resolve, reject) => (settleReady = { resolve, reject }));
-  const nodes = options.clusterNodes && options.clusterNodes.length > 0 ? options.clusterNodes.map(parseRedisNode) : null;
+  const nodes = options.clusterNodes && options.clusterNodes.length > 0 ? options.clusterNodes : null;
   let nodeIndex = 0;
 
-  const connect = (target: string | { host: string; port: number }) => {
+  const connect = (target: string | RedisNode) => {
     const redis = typeof target === 'string' ? new Redis(target, CONNECTION) : new Redis({ ...target, ...CONNECTION });
     redis.on('error', () => {}); // a 'close' follows
     current.push(redis);

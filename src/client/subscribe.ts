@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
+import { parseRedisNodes } from '../events/redis-nodes.ts';
 import { followRedis } from './redis-subscription.ts';
 
 /** Stored events after a position, in position order; `aggregateType` is a hint (callers filter again). */
@@ -14,8 +15,8 @@ export interface Checkpoint {
 export interface SubscribeOptions {
   /** One Redis server (REDIS_URL); not needed with `redisClusterNodes`. */
   redisUrl?: string;
-  /** Some nodes of a Redis Cluster, `host:port` (the service's REDIS_CLUSTER_NODES). */
-  redisClusterNodes?: string[];
+  /** Some nodes of a Redis Cluster: `host:port` each, or one string `host:port,host:port` (the service's REDIS_CLUSTER_NODES). */
+  redisClusterNodes?: string | string[];
   /** As the service's REDIS_PUBSUB (default 'broadcast'); 'sharded' subscribes per type, so it needs `aggregateTypes`. */
   redisPubsub?: 'broadcast' | 'sharded';
   /** Same as the service's REDIS_CHANNEL_PREFIX. */
@@ -59,7 +60,8 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
   const typeOffset = eventsChannel(prefix, '').length;
   const sharded = options.redisPubsub === 'sharded';
   if (sharded && !types) throw new TypeError('subscribe(): redisPubsub "sharded" needs aggregateTypes (one sharded channel per type)');
-  if (!options.redisUrl && !options.redisClusterNodes?.length) throw new TypeError('subscribe(): give redisUrl or redisClusterNodes');
+  const clusterNodes = options.redisClusterNodes === undefined ? null : parseRedisNodes(options.redisClusterNodes);
+  if (!options.redisUrl && !clusterNodes) throw new TypeError('subscribe(): give redisUrl or redisClusterNodes');
   let position = (await options.checkpoint?.load()) ?? options.after ?? 0;
   // Every position up to `seen` is accounted for: handed to onEvent, or of another type.
   let seen = position;
@@ -80,7 +82,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
   // Subscribed first, then caught up: nothing published in between can be missed.
   const redis = followRedis({
     redisUrl: options.redisUrl,
-    clusterNodes: options.redisClusterNodes,
+    clusterNodes,
     mode: sharded ? { pubsub: 'sharded', channels: [...types!].map((t) => eventsChannel(prefix, t)) } : { pubsub: 'broadcast', pattern: allEventsPattern(prefix) },
     onMessage,
     onSubscribed: () => {

@@ -25,15 +25,17 @@ function scripts(redis: RedisConnection, command: PublishCommand): { aboveMark: 
   return { aboveMark: (args) => table[aboveMark]!.call(redis, args), andMirror: (args) => table[andMirror]!.call(redis, args) };
 }
 
-function byType(batch: EventRecord[]): Map<string, EventRecord[]> {
-  const groups = new Map<string, EventRecord[]>();
-  for (const e of batch) {
-    const group = groups.get(e.aggregateType);
-    if (group) group.push(e);
-    else groups.set(e.aggregateType, [e]);
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
   }
   return groups;
 }
+
+const byType = (batch: EventRecord[]) => groupBy(batch, (e) => e.aggregateType);
 
 // Redis itself refuses a message at or below its channel's mark (the newest position published there): while Redis keeps
 // the marks, a late relay (Redis paused, lease lapsed) or a re-publish never sends an aggregate's event after a later one.
@@ -95,15 +97,11 @@ export function createPublisher(redis: RedisConnection, channelPrefix: string, c
 
 export type RedisPublisher = ReturnType<typeof createPublisher>;
 
-/** Plain publications in order per channel (replays); returns how many Redis acknowledged before a failure. */
-export async function publishMessages(redis: RedisConnection, messages: { channel: string; body: string }[], command: PublishCommand = 'PUBLISH'): Promise<number> {
+/** Plain publications in order per channel (replays); whether Redis acknowledged every one. */
+export async function publishMessages(redis: RedisConnection, messages: { channel: string; body: string }[], command: PublishCommand = 'PUBLISH'): Promise<boolean> {
   const sharded = command === 'SPUBLISH';
-  let groups = [messages];
-  if (isCluster(redis) && sharded) {
-    const byChannel = new Map<string, typeof messages>();
-    for (const m of messages) byChannel.set(m.channel, [...(byChannel.get(m.channel) ?? []), m]);
-    groups = [...byChannel.values()];
-  }
+  // A sharded channel lives on its slot's master: one pipeline per channel in a cluster.
+  const groups = isCluster(redis) && sharded ? [...groupBy(messages, (m) => m.channel).values()] : [messages];
   const acknowledged = await Promise.all(
     groups.map(async (group) => {
       const pipeline = redis.pipeline();
@@ -112,9 +110,8 @@ export async function publishMessages(redis: RedisConnection, messages: { channe
         else pipeline.publish(m.channel, m.body);
       }
       const results = (await pipeline.exec()) ?? [];
-      const failed = results.findIndex(([err]) => err);
-      return failed < 0 ? group.length : failed;
+      return results.length === group.length && results.every(([err]) => !err);
     }),
   );
-  return acknowledged.reduce((a, b) => a + b, 0);
+  return acknowledged.every(Boolean);
 }

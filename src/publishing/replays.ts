@@ -6,7 +6,7 @@ import type { Sql } from '../postgres/database.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { PublishCommand } from './publish-scripts.ts';
 import { publishMessages } from './publisher.ts';
-import { createRedisConnection, type RedisConnection, type RedisTarget } from './redis.ts';
+import { createRedisConnection, type RedisConfig, type RedisConnection } from './redis.ts';
 import { listReplays, readReplay, type ReplayState, type ReplayStatus } from './replay-records.ts';
 
 export type { ReplayStatus } from './replay-records.ts';
@@ -16,7 +16,7 @@ export type ReplayFilter = Omit<EventQuery, 'limit' | 'offset' | 'order'>;
 export interface ReplayRunnerOptions {
   store: Pick<EventStore, 'query' | 'headPosition' | 'countEvents'>;
   sql: Sql;
-  redis: RedisTarget;
+  redis: RedisConfig;
   publishCommand: PublishCommand;
   channelPrefix: string;
   batchSize: number;
@@ -56,7 +56,7 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
             channel: channel === null ? eventsChannel(options.channelPrefix, e.aggregate_type) : options.channelPrefix + channel,
             body: JSON.stringify({ ...e, metadata: { ...e.metadata, replay: true, replay_id: id } }),
           }));
-          if ((await publishMessages(connection(), messages, options.publishCommand)) < messages.length) throw new Error('Redis refused a publish');
+          if (!(await publishMessages(connection(), messages, options.publishCommand))) throw new Error('Redis refused a publish');
           backoff = 100;
         } catch (error) {
           // Redis away: keep the replay alive and retry the same batch.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { startAppends } from '../support/cluster-load.ts';
 import { moveSlotOf } from '../support/cluster-slots.ts';
 import { firstSeenOutOfOrder, outOfOrder, startConsumer } from '../support/consume.ts';
 import { get, newId, postJson } from '../support/http.ts';
@@ -26,28 +27,10 @@ async function append(t: TestService, types: string[], aggregates: number, perAg
   return res.body.events as StoredEvent[];
 }
 
-/** Appends in a loop to a few aggregates per type (so order matters) until stopped; records what the service acknowledged. */
+/** Appends in a loop to a few aggregates per type (so order matters) until stopped. */
 function writer(t: TestService, types: string[]) {
   const aggregates = types.flatMap((type) => Array.from({ length: 4 }, () => ({ type, id: newId() })));
-  const acked: string[] = [];
-  let running = true;
-  const loop = (async () => {
-    for (let i = 0; running; i++) {
-      const events = aggregates.map((a) => ({ event_type: `${a.type}.progressed`, aggregate_id: a.id, payload: { i } }));
-      const res = await postJson(t.app, '/events/batch', { events });
-      if (res.status !== 201) throw new Error(`append answered ${res.status}: ${res.text}`);
-      acked.push(...(res.body.events as StoredEvent[]).map((e) => e.id));
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return {
-    acked,
-    more: (count: number) => {
-      const target = acked.length + count;
-      return waitUntil(() => acked.length >= target, 20_000, 10);
-    },
-    stop: async () => ((running = false), await loop),
-  };
+  return startAppends(t.app, (i) => aggregates.map((a) => ({ event_type: `${a.type}.progressed`, aggregate_id: a.id, payload: { i } })), 10);
 }
 
 describe.skipIf(!hasRedisServer)('consume() on a Redis Cluster', () => {
@@ -150,7 +133,7 @@ describe.skipIf(!hasRedisServer)('consume() on a Redis Cluster', () => {
     const rows = await t.sql<{ id: string }[]>`select id from events where aggregate_type = any(${[failedOver, killed]})`;
     const handled = () => new Set(c.recorder.handled.map((e) => e.id));
     expect(await waitUntil(() => rows.every((r) => handled().has(r.id)), 20_000)).toBe(true);
-    expect(load.acked.every((id) => handled().has(id))).toBe(true);
+    expect(load.acked.every((e) => handled().has(e.id))).toBe(true);
     expect(handled().size).toBe(rows.length);
     expect(firstSeenOutOfOrder(c.recorder.handled)).toEqual([]);
     await c.stop();

@@ -60,7 +60,7 @@ describe.skipIf(!hasRedisServer)('the service and subscribe() while the Redis Cl
     const master = await cluster.masterForKey(eventsChannel(t.channelPrefix, failedOver));
     await cluster.failover((await replicaOf(master.id)).port);
     expect(await load.more(60)).toBe(true);
-    const acknowledged = load.acked.at(-1)!;
+    const acknowledged = load.acked.at(-1)!.position;
     expect(await waitUntil(() => one.position >= acknowledged - 6 && two.position >= acknowledged - 6, 20_000)).toBe(true);
 
     const victim = await cluster.masterForKey(eventsChannel(t.channelPrefix, killed));

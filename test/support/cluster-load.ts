@@ -9,20 +9,22 @@ import { waitUntil } from './wait.ts';
 /** Aggregate types whose channels hash to different slots (checked by the tests that need it). */
 export const TYPES = ['task', 'plan', 'agent', 'order', 'invoice', 'shipment'];
 
+/** A batch of one new aggregate per type. */
+const mixedBatch = (types: string[]) => (i: number) => types.map((t, j) => ({ event_type: `${t}.created`, aggregate_id: randomUUID(), payload: { i, j } }));
+
 /**
- * Appends in a loop, a small batch of mixed types at a time, until stopped; records the
- * position of every acknowledged event. Appends never depend on Redis, so none fails.
+ * Appends `batch(i)` in a loop until stopped; records every acknowledged event. Appends never
+ * depend on Redis, so none fails.
  */
-export function startAppends(app: Pick<Hono, 'request'>, types = TYPES) {
-  const acked: number[] = [];
+export function startAppends(app: Pick<Hono, 'request'>, batch: (i: number) => object[] = mixedBatch(TYPES), pauseMs = 5) {
+  const acked: { id: string; position: number }[] = [];
   let running = true;
   const loop = (async () => {
     for (let i = 0; running; i++) {
-      const events = types.map((t, j) => ({ event_type: `${t}.created`, aggregate_id: randomUUID(), payload: { i, j } }));
-      const res = await app.request('/events/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+      const res = await app.request('/events/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: batch(i) }) });
       if (res.status !== 201 && res.status !== 200) throw new Error(`append answered ${res.status}: ${await res.text()}`);
-      for (const e of ((await res.json()) as { events: { position: number }[] }).events) acked.push(e.position);
-      await new Promise((r) => setTimeout(r, 5));
+      acked.push(...((await res.json()) as { events: { id: string; position: number }[] }).events);
+      await new Promise((r) => setTimeout(r, pauseMs));
     }
   })();
   return {
