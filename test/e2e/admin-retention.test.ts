@@ -68,9 +68,8 @@ afterEach(async () => {
 });
 
 async function open(path: string, key = ADMIN_KEY, width = 1280) {
-  cp = await openConsolePage(browser, { width });
+  cp = await openConsolePage(browser, { width, key });
   cp.page.setDefaultTimeout(8000);
-  await cp.context.addInitScript(`sessionStorage.setItem('event-service.admin.key', ${JSON.stringify(key)})`);
   await cp.page.goto(server.url + path);
   return cp.page;
 }
@@ -160,8 +159,7 @@ describe('admin console: retention and archive', () => {
     await group.getByRole('link', { name: '1 parked in billing on task' }).click();
     await page.waitForURL(/\/admin\/consumer-groups\/task\/billing\/parked$/);
     expect(await page.locator('#parked tbody tr').innerText()).toContain('no price for this task');
-    const reader = await openConsolePage(browser, { width: 1280 });
-    await reader.context.addInitScript(`sessionStorage.setItem('event-service.admin.key', ${JSON.stringify(READ_KEY)})`);
+    const reader = await openConsolePage(browser, { key: READ_KEY });
     await reader.page.goto(`${server.url}/admin/consumer-groups/task/billing/parked`);
     await reader.page.locator('#parked').waitFor();
     expect(await reader.page.getByRole('button', { name: 'Replay' }).isDisabled()).toBe(true);

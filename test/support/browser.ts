@@ -51,10 +51,12 @@ export interface ConsolePage {
 
 /**
  * A fresh context and page. Every request is routed: any that would leave 127.0.0.1 is
- * aborted and recorded, and a test fails on it, as on any console error.
+ * aborted and recorded, and a test fails on it, as on any console error. `key`: the API key
+ * the console holds from the start, as if entered earlier in the session.
  */
-export async function openConsolePage(browser: Browser, options: { width?: number; height?: number } = {}): Promise<ConsolePage> {
+export async function openConsolePage(browser: Browser, options: { width?: number; height?: number; key?: string } = {}): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 } });
+  if (options.key !== undefined) await context.addInitScript(`sessionStorage.setItem('event-service.admin.key', ${JSON.stringify(options.key)})`);
   const found: string[] = [];
   const allowed: { status: number; path: RegExp }[] = [];
   await context.route('**/*', (route) => {
