@@ -1,6 +1,5 @@
 import type { StoredEvent } from '../events/event.ts';
-import type { RedisTarget } from '../events/redis-connection.ts';
-import { parseRedisNodes } from '../events/redis-nodes.ts';
+import { parseRedisNodes, type RedisTarget } from '../events/redis-nodes.ts';
 import { GROUP_NAME_PATTERN, isAggregateType } from '../events/stream-keys.ts';
 import type { EventReader } from './subscribe.ts';
 

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RedisNode } from '../events/redis-connection.ts';
-import { parseRedisNode } from '../events/redis-nodes.ts';
+import { parseRedisNode, type RedisNode } from '../events/redis-nodes.ts';
 
 export interface RedisSubscriptionOptions {
   redisUrl?: string;

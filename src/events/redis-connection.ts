@@ -1,9 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
+import type { RedisTarget } from './redis-nodes.ts';
 
 export type RedisConnection = Redis | Cluster;
-export type RedisNode = { host: string; port: number };
-/** One server by URL, or a Redis Cluster through some of its nodes. */
-export type RedisTarget = { url: string } | { clusterNodes: RedisNode[] };
+export type { RedisNode, RedisTarget } from './redis-nodes.ts';
 
 export const isCluster = (redis: RedisConnection): redis is Cluster => 'isCluster' in redis && redis.isCluster === true;
 

@@ -1,5 +1,10 @@
+// Free of ioredis's types: the client's public options use these.
+export type RedisNode = { host: string; port: number };
+/** One server by URL, or a Redis Cluster through some of its nodes. */
+export type RedisTarget = { url: string } | { clusterNodes: RedisNode[] };
+
 /** `host:port` (REDIS_CLUSTER_NODES, the client's redisClusterNodes) as ioredis takes it; `[::1]:7000` for IPv6. */
-export function parseRedisNode(address: string): { host: string; port: number } {
+export function parseRedisNode(address: string): RedisNode {
   const at = address.lastIndexOf(':');
   const port = Number(address.slice(at + 1));
   const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
@@ -8,7 +13,7 @@ export function parseRedisNode(address: string): { host: string; port: number } 
 }
 
 /** Cluster nodes as REDIS_CLUSTER_NODES gives them (`host:port,host:port`) or as a list; each checked. */
-export function parseRedisNodes(nodes: string | string[]): { host: string; port: number }[] {
+export function parseRedisNodes(nodes: string | string[]): RedisNode[] {
   const list = (typeof nodes === 'string' ? nodes.split(',') : nodes).map((a) => a.trim()).filter((a) => a !== '');
   if (list.length === 0) throw new Error('expected at least one host:port');
   return list.map(parseRedisNode);
