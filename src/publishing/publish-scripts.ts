@@ -2,21 +2,26 @@
 // mark key's hash tag is its channel's full name.
 export type PublishCommand = 'PUBLISH' | 'SPUBLISH';
 
+// A mark is written once per call, with the last position published on its channel (the script runs atomically).
+const SET_RAISED_MARKS = `for k, position in pairs(raised) do redis.call('SET', KEYS[k], position) end`;
+
 // Publishes each message above its channel's mark and raises the mark. ARGV per message: key index, position, channel, body.
 export const publishAboveMark = (command: PublishCommand) => `
 local marks = {}
 for i, key in ipairs(KEYS) do marks[i] = tonumber(redis.call('GET', key) or '0') end
+local raised = {}
 local published = 0
 for m = 1, #ARGV, 4 do
   local k = tonumber(ARGV[m])
   local position = tonumber(ARGV[m + 1])
   if position > marks[k] then
     redis.call('${command}', ARGV[m + 2], ARGV[m + 3])
-    redis.call('SET', KEYS[k], ARGV[m + 1])
     marks[k] = position
+    raised[k] = ARGV[m + 1]
     published = published + 1
   end
 end
+${SET_RAISED_MARKS}
 return published`;
 
 const TOP_OF = `
@@ -31,7 +36,7 @@ end`;
 export const publishAndMirror = (command: PublishCommand) => `${TOP_OF}
 local nm = tonumber(ARGV[1])
 local ns = #KEYS - nm
-local marks, tops, ok = {}, {}, {}
+local marks, tops, ok, raised = {}, {}, {}, {}
 for i = 1, nm do marks[i] = tonumber(redis.call('GET', KEYS[i]) or '0') end
 for s = 1, ns do
   tops[s] = top_of(KEYS[nm + s])
@@ -41,14 +46,15 @@ for m = 3 + ns, #ARGV, 5 do
   local k, s, position = tonumber(ARGV[m]), tonumber(ARGV[m + 1]), tonumber(ARGV[m + 2])
   if k > 0 and position > marks[k] then
     redis.call('${command}', ARGV[m + 3], ARGV[m + 4])
-    redis.call('SET', KEYS[k], ARGV[m + 2])
     marks[k] = position
+    raised[k] = ARGV[m + 2]
   end
   if s > 0 and ok[s] and position > tops[s] then
     redis.pcall('XADD', KEYS[nm + s], 'MAXLEN', '~', ARGV[2], ARGV[m + 2] .. '-0', 'event', ARGV[m + 4])
     tops[s] = position
   end
 end
+${SET_RAISED_MARKS}
 local result = {}
 for s = 1, ns do result[s] = ok[s] and -1 or tops[s] end
 return result`;

@@ -56,6 +56,7 @@ export function createRelay(options: RelayOptions): Relay {
   let stopDeadline = Infinity;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
+  let wakeQueued = false;
   // Caught up, the relay reads the store only every pollIntervalMs (for lost wake-ups), not after each publish.
   let polledAt = -Infinity;
   const untilPoll = () => Math.max(0, polledAt + options.pollIntervalMs - performance.now());
@@ -163,7 +164,14 @@ export function createRelay(options: RelayOptions): Relay {
       known = Math.max(known, created[created.length - 1]?.position ?? 0);
       local.add(created, { leader: lease.held(), running: state === 'running' });
       // Only an idle relay is woken: one backing off keeps its pace, not a futile publish per append in a Redis outage.
-      if (state === 'running') wake?.();
+      // After this I/O turn: the appends' responses are written before the relay's publish.
+      if (state === 'running' && !wakeQueued) {
+        wakeQueued = true;
+        setImmediate(() => {
+          wakeQueued = false;
+          wake?.();
+        });
+      }
     },
     notifyCommitted(position) {
       known = Math.max(known, position);
