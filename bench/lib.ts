@@ -69,9 +69,14 @@ export async function createDatabase(migrated = true): Promise<string> {
 }
 
 /** The service as `npm start` runs it, in its own process (`nodeArgs`: e.g. --cpu-prof). */
-export async function startService(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+export function startService(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  return startServer([...nodeArgs, '--import', 'tsx', 'src/main.ts', 'serve'], env);
+}
+
+/** A node process (`args`, run from the repository's root) that listens on PORT and answers GET /health once ready. */
+export async function startServer(args: string[], env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts', 'serve'], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `bench-${runId}:`, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

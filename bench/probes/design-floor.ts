@@ -1,0 +1,116 @@
+// Which of #17's goals any design on this machine can reach, and how far ours is from each floor.
+//   npx tsx bench/probes/design-floor.ts          (BENCH_DURATION_S per figure, ROUNDS rounds, default 2)
+// Per workload (single events at 1, 4, 16 and 64 connections; batches of 100 at 16), in
+// alternating rounds, each on a fresh database:
+//   raw      pgbench, the raw INSERT of the appends suite (one statement per transaction);
+//   serial   pgbench, one writer at a time with perfect group commit: `locked_append(g)` takes the
+//            events_head lock, writes g raw rows at the next positions and moves the head, on
+//            two connections (two transactions in flight, as APPEND_MAX_IN_FLIGHT=2), g = c/2 (at
+//            c=1: one connection, g=1). The bound of the design (SPEC §5) without our code;
+//   floor    node-floor-server.ts over HTTP (autocannon, as the suite): node:http, JSON.parse and the
+//            raw rows in one prepared statement per request on c connections (at most 16: with
+//            pgbench's 64 beside them PostgreSQL's 100 would not do). The bound of any
+//            Node HTTP front-end here, with no ordering, checks, publishing or metrics;
+//   ours     the service, as the appends suite runs it;
+//   404      a 404 through the service's middleware, no database: the most requests it answers here
+//            with autocannon beside it, whatever happens behind the HTTP layer.
+// With each HTTP figure, the CPU time per request of the server process (/proc) and of this
+// process, autocannon's (process.cpuUsage()): the three processes share two cores.
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { cleanup, cpuTimeMs, createDatabase, DURATION_S, httpLoad, median, startServer, startService } from '../lib.ts';
+import { pgbench, rawAppendScript, rawSetup } from '../pgbench.ts';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const payload = { name: 'explore-agent', agent_type: 'exploration' };
+const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
+const event = () => ({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata });
+
+// rawAppendScript()'s rows at positions after the head, under its lock.
+const lockedAppend = `create function locked_append(n int) returns void language plpgsql as $$
+declare v bigint;
+begin
+  select last_position into v from events_head where singleton for update;
+  with r as (
+    select v + g as position, gen_random_uuid() as id, gen_random_uuid() as aggregate_id from generate_series(1, n) g
+  ), e as (
+    insert into events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at)
+    select r.position, r.id, 'agent.created', 'agent', r.aggregate_id, 1, '${JSON.stringify(payload)}', '${JSON.stringify(metadata)}', 1, now() from r
+    returning position, id, aggregate_id
+  ), i as (
+    insert into event_ids (id, position) select id, position from e
+  )
+  insert into aggregates (aggregate_id, aggregate_type, last_sequence, first_position, last_position)
+  select aggregate_id, 'agent', 1, position, position from e;
+  update events_head set last_position = v + n where singleton;
+end $$;`;
+
+async function rawDatabase(): Promise<string> {
+  const url = await createDatabase();
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  await sql.unsafe(rawSetup(5_000_000));
+  await sql.unsafe(lockedAppend);
+  await sql.end();
+  return url;
+}
+
+interface Figure { rate: number; p50?: number; cpuMs?: number; clientMs?: number }
+
+const clientCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function noWork(url: string, pid: number, c: number, path: string) {
+  const [cpu, client] = [cpuTimeMs(pid), clientCpuMs()];
+  const h = await httpLoad(url, { connections: c, path, durationSec: DURATION_S });
+  return { rate: h.rps, p50: h.p50, cpuMs: (cpuTimeMs(pid) - cpu) / h.total, clientMs: (clientCpuMs() - client) / h.total };
+}
+
+async function http(url: string, pid: number, c: number, batch: number) {
+  const load = {
+    connections: c, method: 'POST' as const, path: batch === 1 ? '/events' : '/events/batch',
+    makeBody: () => JSON.stringify(batch === 1 ? event() : { events: Array.from({ length: batch }, event) }),
+  };
+  const [cpu, client] = [cpuTimeMs(pid), clientCpuMs()];
+  const h = await httpLoad(url, { ...load, durationSec: DURATION_S });
+  if (h.non2xx > 0 || h.errors > 0) throw new Error(`${url}${load.path}: ${h.non2xx} non-2xx, ${h.errors} errors`);
+  return { rate: h.rps * batch, p50: h.p50, cpuMs: (cpuTimeMs(pid) - cpu) / h.total, clientMs: (clientCpuMs() - client) / h.total };
+}
+
+const workloads = [
+  ...[1, 4, 16, 64].map((c) => ({ name: `c=${c}`, c, batch: 1 })),
+  { name: 'batch 100, c=16', c: 16, batch: 100 },
+];
+console.log(`${DURATION_S} s per figure, ${ROUNDS} rounds, medians; ratios to raw; cpu, client: server's and autocannon's CPU ms per request`);
+try {
+  for (const w of workloads) {
+    const [rawUrl, floorUrl, serialUrl] = [await rawDatabase(), await rawDatabase(), await rawDatabase()];
+    const floor = await startServer(['--import', 'tsx', 'bench/probes/node-floor-server.ts'], { DATABASE_URL: floorUrl, POOL: String(Math.min(w.c, 16)) });
+    const ours = await startService({ DATABASE_URL: await createDatabase() });
+    const g = w.batch > 1 ? w.batch : Math.max(1, Math.ceil(w.c / 2));
+    const figures: Record<string, Figure[]> = { raw: [], serial: [], floor: [], ours: [], '404': [] };
+    const steps: [string, () => Promise<Figure>][] = [
+      ['raw', async () => ({ rate: w.batch * (await pgbench(rawUrl, rawAppendScript(w.batch), { clients: w.c, seconds: DURATION_S })).tps })],
+      ['serial', async () => ({ rate: g * (await pgbench(serialUrl, `select locked_append(${g});`, { clients: Math.min(2, w.c), seconds: DURATION_S })).tps })],
+      ['floor', () => http(floor.url, floor.pid, w.c, w.batch)],
+      ['ours', () => http(ours.url, ours.pid, w.c, w.batch)],
+      ...(w.batch > 1 ? [] : [
+        ['404', () => noWork(ours.url, ours.pid, w.c, '/no-such-route')],
+      ] as typeof steps),
+    ];
+    await http(floor.url, floor.pid, w.c, w.batch); // warm-up: connections, plans, JIT
+    await http(ours.url, ours.pid, w.c, w.batch);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, step] of round % 2 === 0 ? steps : [...steps].reverse()) figures[name]!.push(await step());
+    }
+    await Promise.all([floor.stop(), ours.stop()]);
+    const m = (name: string, k: keyof Figure = 'rate') => median(figures[name]!.map((f) => f[k] ?? NaN));
+    const raw = m('raw');
+    const cell = (name: string) => `${name} ${Math.round(m(name))}/s ${(m(name) / raw).toFixed(2)}x` + (figures[name]![0]!.p50 === undefined ? '' : ` (p50 ${m(name, 'p50')} ms, cpu ${m(name, 'cpuMs').toFixed(3)}, client ${m(name, 'clientMs').toFixed(3)})`);
+    console.log(`${w.name.padEnd(16)} raw ${Math.round(raw)}/s | ${cell('serial')} | ${cell('floor')} | ${cell('ours')} | ours/floor ${(m('ours') / m('floor')).toFixed(2)}x` +
+      (w.batch > 1 ? '' : ` | ${cell('404')}`));
+  }
+} finally {
+  await cleanup();
+}
