@@ -80,10 +80,10 @@ function* chunks(lines: string[]) {
 // COPY text format: backslash, tab, newline and carriage return are escaped.
 const escapeCopy = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 
-/** `events-service import` reading the file on stdin; resolves with events/s acknowledged. */
+/** `events-service import` (from source, as the suites run the service) reading the file on stdin; resolves with events/s acknowledged. */
 async function importRate(serviceUrl: string, path: string): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin/events-service.mjs'), 'import', '--url', serviceUrl], { stdio: [openSync(path, 'r'), 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'import', '--url', serviceUrl], { stdio: [openSync(path, 'r'), 'ignore', 'inherit'] });
   const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? 1)));
   if (code !== 0) throw new Error(`import exited with ${code}`);
   return EVENTS / ((performance.now() - started) / 1000);
