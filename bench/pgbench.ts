@@ -16,9 +16,14 @@ const metadata = JSON.stringify({ session_id: 'session-123', correlation_id: 'co
  * answer: what PostgreSQL itself needs to store the same rows.
  */
 export function rawAppendScript(rows: number): string {
+  return `${rawRowsStatement(`nextval('raw_position')`, String(rows))};\n`;
+}
+
+/** rawAppendScript()'s statement with positions from `position` (an expression of g, 1..rows) for `rows` rows. */
+export function rawRowsStatement(position: string, rows: string): string {
   return `with r as (
-  select nextval('raw_position') as position, gen_random_uuid() as id, gen_random_uuid() as aggregate_id
-  from generate_series(1, ${rows})
+  select ${position} as position, gen_random_uuid() as id, gen_random_uuid() as aggregate_id
+  from generate_series(1, ${rows}) g
 ), e as (
   insert into events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at)
   select r.position, r.id, 'agent.created', 'agent', r.aggregate_id, 1, '${payload}', '${metadata}', 1, now() from r
@@ -27,8 +32,7 @@ export function rawAppendScript(rows: number): string {
   insert into event_ids (id, position) select id, position from e
 )
 insert into aggregates (aggregate_id, aggregate_type, last_sequence, first_position, last_position)
-select aggregate_id, 'agent', 1, position, position from e;
-`;
+select aggregate_id, 'agent', 1, position, position from e`;
 }
 
 /** Prepares a fresh migrated database for rawAppendScript(), with partitions for `rows` rows. */

@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { cleanup, cpuTimeMs, createDatabase, DURATION_S, httpLoad, median, startServer, startService } from '../lib.ts';
-import { pgbench, rawAppendScript, rawSetup } from '../pgbench.ts';
+import { pgbench, rawAppendScript, rawRowsStatement, rawSetup } from '../pgbench.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
@@ -31,17 +31,7 @@ const lockedAppend = `create function locked_append(n int) returns void language
 declare v bigint;
 begin
   select last_position into v from events_head where singleton for update;
-  with r as (
-    select v + g as position, gen_random_uuid() as id, gen_random_uuid() as aggregate_id from generate_series(1, n) g
-  ), e as (
-    insert into events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at)
-    select r.position, r.id, 'agent.created', 'agent', r.aggregate_id, 1, '${JSON.stringify(payload)}', '${JSON.stringify(metadata)}', 1, now() from r
-    returning position, id, aggregate_id
-  ), i as (
-    insert into event_ids (id, position) select id, position from e
-  )
-  insert into aggregates (aggregate_id, aggregate_type, last_sequence, first_position, last_position)
-  select aggregate_id, 'agent', 1, position, position from e;
+  ${rawRowsStatement('v + g', 'n')};
   update events_head set last_position = v + n where singleton;
 end $$;`;
 
