@@ -35,6 +35,25 @@ insert into aggregates (aggregate_id, aggregate_type, last_sequence, first_posit
 select aggregate_id, 'agent', 1, position, position from e`;
 }
 
+/**
+ * The bound of the serial design without our code: `locked_append(n)` takes the events_head
+ * lock, writes rawAppendScript()'s rows at the next n positions and moves the head; on a
+ * migrated database (positions from the head: not beside rawSetup()'s sequence).
+ */
+export const lockedAppendSetup = `create function locked_append(n int) returns void language plpgsql as $$
+declare v bigint;
+begin
+  select last_position into v from events_head where singleton for update;
+  ${rawRowsStatement('v + g', 'n')};
+  update events_head set last_position = v + n where singleton;
+end $$;`;
+
+/** pgbench's script and connections for the serial bound at `clients` connections: two transactions in flight, each taking half the waiting appends (`rows` each for batches). */
+export function lockedAppendLoad(clients: number, rows = 1): { script: string; clients: number; rowsPerTransaction: number } {
+  const g = rows > 1 ? rows : Math.max(1, Math.ceil(clients / 2));
+  return { script: `select locked_append(${g});`, clients: Math.min(2, clients), rowsPerTransaction: g };
+}
+
 /** Prepares a fresh migrated database for rawAppendScript(), with partitions for `rows` rows. */
 export const rawSetup = (rows = 1_000_000) => `create sequence raw_position;
 select events_add_partitions(${rows + 1});`;

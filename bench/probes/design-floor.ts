@@ -19,27 +19,18 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { cleanup, cpuTimeMs, createDatabase, DURATION_S, httpLoad, median, startServer, startService } from '../lib.ts';
-import { pgbench, rawAppendScript, rawRowsStatement, rawSetup } from '../pgbench.ts';
+import { lockedAppendLoad, lockedAppendSetup, pgbench, rawAppendScript, rawSetup } from '../pgbench.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
 const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
 const event = () => ({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata });
 
-// rawAppendScript()'s rows at positions after the head, under its lock.
-const lockedAppend = `create function locked_append(n int) returns void language plpgsql as $$
-declare v bigint;
-begin
-  select last_position into v from events_head where singleton for update;
-  ${rawRowsStatement('v + g', 'n')};
-  update events_head set last_position = v + n where singleton;
-end $$;`;
-
 async function rawDatabase(): Promise<string> {
   const url = await createDatabase();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   await sql.unsafe(rawSetup(5_000_000));
-  await sql.unsafe(lockedAppend);
+  await sql.unsafe(lockedAppendSetup);
   await sql.end();
   return url;
 }
@@ -78,11 +69,11 @@ try {
     const [rawUrl, floorUrl, serialUrl] = [await rawDatabase(), await rawDatabase(), await rawDatabase()];
     const floor = await startServer(['--import', 'tsx', 'bench/probes/node-floor-server.ts'], { DATABASE_URL: floorUrl, POOL: String(Math.min(w.c, 16)) });
     const ours = await startService({ DATABASE_URL: await createDatabase() });
-    const g = w.batch > 1 ? w.batch : Math.max(1, Math.ceil(w.c / 2));
+    const serial = lockedAppendLoad(w.c, w.batch);
     const figures: Record<string, Figure[]> = { raw: [], serial: [], floor: [], ours: [], '404': [] };
     const steps: [string, () => Promise<Figure>][] = [
       ['raw', async () => ({ rate: w.batch * (await pgbench(rawUrl, rawAppendScript(w.batch), { clients: w.c, seconds: DURATION_S })).tps })],
-      ['serial', async () => ({ rate: g * (await pgbench(serialUrl, `select locked_append(${g});`, { clients: Math.min(2, w.c), seconds: DURATION_S })).tps })],
+      ['serial', async () => ({ rate: serial.rowsPerTransaction * (await pgbench(serialUrl, serial.script, { clients: serial.clients, seconds: DURATION_S })).tps })],
       ['floor', () => http(floor.url, floor.pid, w.c, w.batch)],
       ['ours', () => http(ours.url, ours.pid, w.c, w.batch)],
       ...(w.batch > 1 ? [] : [
