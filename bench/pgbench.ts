@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import postgres from 'postgres';
+import { createDatabase, DURATION_S } from './lib.ts';
 
 const run = promisify(execFile);
 const payload = JSON.stringify({ name: 'explore-agent', agent_type: 'exploration' });
@@ -48,10 +50,30 @@ begin
   update events_head set last_position = v + n where singleton;
 end $$;`;
 
-/** pgbench's script and connections for the serial bound at `clients` connections: two transactions in flight, each taking half the waiting appends (`rows` each for batches). */
-export function lockedAppendLoad(clients: number, rows = 1): { script: string; clients: number; rowsPerTransaction: number } {
+/** A fresh migrated database ready for rawAppendScript() or locked_append() (one database each: their positions collide). */
+export async function rawDatabase(): Promise<string> {
+  const url = await createDatabase();
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  await sql.unsafe(rawSetup(5_000_000));
+  await sql.unsafe(lockedAppendSetup);
+  await sql.end();
+  return url;
+}
+
+/** The raw baseline on a database of its own: events/s of `rows`-row statements at `clients` connections, DURATION_S each call. */
+export async function rawBaseline(clients: number, rows = 1): Promise<() => Promise<number>> {
+  const url = await rawDatabase();
+  return async () => rows * (await pgbench(url, rawAppendScript(rows), { clients, seconds: DURATION_S })).tps;
+}
+
+/**
+ * The serial bound on a database of its own, for `clients` connections' appends: two transactions
+ * in flight, each taking half of them (`rows` each for batches); events/s, DURATION_S each call.
+ */
+export async function serialBound(clients: number, rows = 1): Promise<() => Promise<number>> {
+  const url = await rawDatabase();
   const g = rows > 1 ? rows : Math.max(1, Math.ceil(clients / 2));
-  return { script: `select locked_append(${g});`, clients: Math.min(2, clients), rowsPerTransaction: g };
+  return async () => g * (await pgbench(url, `select locked_append(${g});`, { clients: Math.min(2, clients), seconds: DURATION_S })).tps;
 }
 
 /** Prepares a fresh migrated database for rawAppendScript(), with partitions for `rows` rows. */

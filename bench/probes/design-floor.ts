@@ -16,24 +16,11 @@
 //            with autocannon beside it, whatever happens behind the HTTP layer.
 // With each HTTP figure, the CPU time per request of the server process (/proc) and of this
 // process, autocannon's (process.cpuUsage()): the three processes share two cores.
-import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
-import { cleanup, cpuTimeMs, createDatabase, DURATION_S, httpLoad, median, startServer, startService } from '../lib.ts';
-import { lockedAppendLoad, lockedAppendSetup, pgbench, rawAppendScript, rawSetup } from '../pgbench.ts';
+import { cleanup, cpuTimeMs, createDatabase, DURATION_S, type HttpLoad, httpLoad, median, startServer, startService } from '../lib.ts';
+import { rawBaseline, rawDatabase, serialBound } from '../pgbench.ts';
+import { appendLoad } from '../suites/appends.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
-const payload = { name: 'explore-agent', agent_type: 'exploration' };
-const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
-const event = () => ({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata });
-
-async function rawDatabase(): Promise<string> {
-  const url = await createDatabase();
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  await sql.unsafe(rawSetup(5_000_000));
-  await sql.unsafe(lockedAppendSetup);
-  await sql.end();
-  return url;
-}
 
 interface Figure { rate: number; p50?: number; cpuMs?: number; clientMs?: number }
 
@@ -42,21 +29,12 @@ const clientCpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-async function noWork(url: string, pid: number, c: number, path: string) {
-  const [cpu, client] = [cpuTimeMs(pid), clientCpuMs()];
-  const h = await httpLoad(url, { connections: c, path, durationSec: DURATION_S });
-  return { rate: h.rps, p50: h.p50, cpuMs: (cpuTimeMs(pid) - cpu) / h.total, clientMs: (clientCpuMs() - client) / h.total };
-}
-
-async function http(url: string, pid: number, c: number, batch: number) {
-  const load = {
-    connections: c, method: 'POST' as const, path: batch === 1 ? '/events' : '/events/batch',
-    makeBody: () => JSON.stringify(batch === 1 ? event() : { events: Array.from({ length: batch }, event) }),
-  };
+/** `load` against the server at `url` (process `pid`) for DURATION_S; `perRequest` events per request. */
+async function measure(url: string, pid: number, load: HttpLoad, perRequest = 1, okOnly = true): Promise<Figure> {
   const [cpu, client] = [cpuTimeMs(pid), clientCpuMs()];
   const h = await httpLoad(url, { ...load, durationSec: DURATION_S });
-  if (h.non2xx > 0 || h.errors > 0) throw new Error(`${url}${load.path}: ${h.non2xx} non-2xx, ${h.errors} errors`);
-  return { rate: h.rps * batch, p50: h.p50, cpuMs: (cpuTimeMs(pid) - cpu) / h.total, clientMs: (clientCpuMs() - client) / h.total };
+  if (okOnly && (h.non2xx > 0 || h.errors > 0)) throw new Error(`${url}${load.path}: ${h.non2xx} non-2xx, ${h.errors} errors`);
+  return { rate: h.rps * perRequest, p50: h.p50, cpuMs: (cpuTimeMs(pid) - cpu) / h.total, clientMs: (clientCpuMs() - client) / h.total };
 }
 
 const workloads = [
@@ -66,30 +44,30 @@ const workloads = [
 console.log(`${DURATION_S} s per figure, ${ROUNDS} rounds, medians; ratios to raw; cpu, client: server's and autocannon's CPU ms per request`);
 try {
   for (const w of workloads) {
-    const [rawUrl, floorUrl, serialUrl] = [await rawDatabase(), await rawDatabase(), await rawDatabase()];
-    const floor = await startServer(['--import', 'tsx', 'bench/probes/node-floor-server.ts'], { DATABASE_URL: floorUrl, POOL: String(Math.min(w.c, 16)) });
+    const [raw, serial] = [await rawBaseline(w.c, w.batch), await serialBound(w.c, w.batch)];
+    const floor = await startServer(['--import', 'tsx', 'bench/probes/node-floor-server.ts'], { DATABASE_URL: await rawDatabase(), POOL: String(Math.min(w.c, 16)) });
     const ours = await startService({ DATABASE_URL: await createDatabase() });
-    const serial = lockedAppendLoad(w.c, w.batch);
+    const load = appendLoad(w.c, w.batch);
     const figures: Record<string, Figure[]> = { raw: [], serial: [], floor: [], ours: [], '404': [] };
     const steps: [string, () => Promise<Figure>][] = [
-      ['raw', async () => ({ rate: w.batch * (await pgbench(rawUrl, rawAppendScript(w.batch), { clients: w.c, seconds: DURATION_S })).tps })],
-      ['serial', async () => ({ rate: serial.rowsPerTransaction * (await pgbench(serialUrl, serial.script, { clients: serial.clients, seconds: DURATION_S })).tps })],
-      ['floor', () => http(floor.url, floor.pid, w.c, w.batch)],
-      ['ours', () => http(ours.url, ours.pid, w.c, w.batch)],
+      ['raw', async () => ({ rate: await raw() })],
+      ['serial', async () => ({ rate: await serial() })],
+      ['floor', () => measure(floor.url, floor.pid, load, w.batch)],
+      ['ours', () => measure(ours.url, ours.pid, load, w.batch)],
       ...(w.batch > 1 ? [] : [
-        ['404', () => noWork(ours.url, ours.pid, w.c, '/no-such-route')],
+        ['404', () => measure(ours.url, ours.pid, { connections: w.c, path: '/no-such-route' }, 1, false)],
       ] as typeof steps),
     ];
-    await http(floor.url, floor.pid, w.c, w.batch); // warm-up: connections, plans, JIT
-    await http(ours.url, ours.pid, w.c, w.batch);
+    await measure(floor.url, floor.pid, load, w.batch); // warm-up: connections, plans, JIT
+    await measure(ours.url, ours.pid, load, w.batch);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, step] of round % 2 === 0 ? steps : [...steps].reverse()) figures[name]!.push(await step());
     }
     await Promise.all([floor.stop(), ours.stop()]);
     const m = (name: string, k: keyof Figure = 'rate') => median(figures[name]!.map((f) => f[k] ?? NaN));
-    const raw = m('raw');
-    const cell = (name: string) => `${name} ${Math.round(m(name))}/s ${(m(name) / raw).toFixed(2)}x` + (figures[name]![0]!.p50 === undefined ? '' : ` (p50 ${m(name, 'p50')} ms, cpu ${m(name, 'cpuMs').toFixed(3)}, client ${m(name, 'clientMs').toFixed(3)})`);
-    console.log(`${w.name.padEnd(16)} raw ${Math.round(raw)}/s | ${cell('serial')} | ${cell('floor')} | ${cell('ours')} | ours/floor ${(m('ours') / m('floor')).toFixed(2)}x` +
+    const base = m('raw');
+    const cell = (name: string) => `${name} ${Math.round(m(name))}/s ${(m(name) / base).toFixed(2)}x` + (figures[name]![0]!.p50 === undefined ? '' : ` (p50 ${m(name, 'p50')} ms, cpu ${m(name, 'cpuMs').toFixed(3)}, client ${m(name, 'clientMs').toFixed(3)})`);
+    console.log(`${w.name.padEnd(16)} raw ${Math.round(base)}/s | ${cell('serial')} | ${cell('floor')} | ${cell('ours')} | ours/floor ${(m('ours') / m('floor')).toFixed(2)}x` +
       (w.batch > 1 ? '' : ` | ${cell('404')}`));
   }
 } finally {

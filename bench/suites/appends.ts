@@ -1,30 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
 import { createDatabase, DURATION_S, httpLoad, median, REPEAT, startService } from '../lib.ts';
-import { hasPgbench, lockedAppendLoad, lockedAppendSetup, pgbench, rawAppendScript, rawSetup } from '../pgbench.ts';
+import { hasPgbench, rawBaseline, serialBound } from '../pgbench.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
 const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
 const CONCURRENCIES = [1, 4, 16, 64];
 const event = () => ({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata });
-
-/** A fresh migrated database ready for the raw baseline and the serial bound (one database each). */
-async function rawDatabase(): Promise<string> {
-  const url = await createDatabase();
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  await sql.unsafe(rawSetup(5_000_000));
-  await sql.unsafe(lockedAppendSetup);
-  await sql.end();
-  return url;
-}
-
-/** The serial design's bound (bench/pgbench.ts): events/s of pgbench writing raw rows under the head lock. */
-async function serialBound(clients: number, rows = 1) {
-  const url = await rawDatabase();
-  const load = lockedAppendLoad(clients, rows);
-  return async () => ({ rate: load.rowsPerTransaction * (await pgbench(url, load.script, { clients: load.clients, seconds: DURATION_S })).tps, p50: NaN });
-}
 
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 
@@ -34,30 +16,38 @@ const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...x
  * ratios. The service's database and process live for all rounds of one comparison, after a
  * warm-up; so do the baseline's and the serial bound's databases.
  */
-async function compare(raw: () => Promise<number>, contenders: Record<string, () => Promise<{ rate: number; p50: number }>>) {
+async function compare<K extends string>(raw: () => Promise<number>, contenders: Record<K, () => Promise<{ rate: number; p50?: number }>>) {
+  const names = Object.keys(contenders) as K[];
   const r: number[] = [];
-  const o: Record<string, { rates: number[]; ratios: number[]; p50: number[] }> = {};
-  for (const name of Object.keys(contenders)) o[name] = { rates: [], ratios: [], p50: [] };
+  const runs = names.map(() => ({ rates: [] as number[], ratios: [] as number[], p50: [] as number[] }));
   for (let round = 0; round < REPEAT; round++) {
-    const steps = [async () => void r.push(await raw()), ...Object.entries(contenders).map(([name, run]) => async () => {
-      const x = await run();
-      o[name]!.rates.push(x.rate);
-      o[name]!.p50.push(x.p50);
+    const steps = [async () => void r.push(await raw()), ...names.map((name, i) => async () => {
+      const x = await contenders[name]();
+      runs[i]!.rates.push(x.rate);
+      runs[i]!.p50.push(x.p50 ?? NaN);
     })];
     for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
-    for (const c of Object.values(o)) c.ratios.push(c.rates[round]! / r[round]!);
+    for (const c of runs) c.ratios.push(c.rates[round]! / r[round]!);
   }
-  const results = Object.fromEntries(Object.entries(o).map(([name, c]) => [name, { ours: median(c.rates), ratio: median(c.rates) / median(r), ratios: range(c.ratios), p50: median(c.p50) }]));
-  return { raw: median(r), ...results } as { raw: number } & Record<string, { ours: number; ratio: number; ratios: string; p50: number }>;
+  const of = Object.fromEntries(names.map((name, i) => {
+    const c = runs[i]!;
+    return [name, { rate: median(c.rates), ratio: median(c.rates) / median(r), ratios: range(c.ratios), p50: median(c.p50) }];
+  })) as Record<K, { rate: number; ratio: number; ratios: string; p50: number }>;
+  return { raw: median(r), of };
 }
 
-async function httpAppends(connections: number, env: Record<string, string> = {}, batch = 1) {
-  const service = await startService({ DATABASE_URL: await createDatabase(), ...env });
-  const load = {
+/** POST /events (or /events/batch of `batch`) at `connections`, each event of a new aggregate. */
+export function appendLoad(connections: number, batch = 1) {
+  return {
     connections, method: 'POST' as const,
     path: batch === 1 ? '/events' : '/events/batch',
     makeBody: () => JSON.stringify(batch === 1 ? event() : { events: Array.from({ length: batch }, event) }),
   };
+}
+
+async function httpAppends(connections: number, env: Record<string, string> = {}, batch = 1) {
+  const service = await startService({ DATABASE_URL: await createDatabase(), ...env });
+  const load = appendLoad(connections, batch);
   await httpLoad(service.url, { ...load, durationSec: 2 }); // connections, plan caches, JIT
   return {
     run: async () => {
@@ -77,30 +67,32 @@ const suite: Suite = {
     // Beside each comparison, the serial design's bound (the head lock and perfect group commit,
     // no HTTP and none of our code): what no implementation of this design passes here.
     for (const c of CONCURRENCIES) {
-      const rawUrl = await rawDatabase();
+      const raw = await rawBaseline(c);
       const ours = await httpAppends(c);
-      const x = await compare(async () => (await pgbench(rawUrl, rawAppendScript(1), { clients: c, seconds: DURATION_S })).tps, { ours: ours.run, serial: await serialBound(c) });
+      const serial = await serialBound(c);
+      const x = await compare(raw, { ours: ours.run, serial: async () => ({ rate: await serial() }) });
       await ours.stop();
       record({ suite: 'appends', name: `raw INSERT (pgbench, 1 event/tx), c=${c}`, value: x.raw, unit: 'events/s' });
-      record({ suite: 'appends', name: `serial bound (pgbench, head lock), c=${c}`, value: x.serial!.ours, unit: 'events/s', baseline: 'raw INSERT', ratio: x.serial!.ratio, note: `rounds ${x.serial!.ratios}` });
-      record({ suite: 'appends', name: `ours POST /events, c=${c}`, value: x.ours!.ours, unit: 'events/s', baseline: 'raw INSERT', ratio: x.ours!.ratio, note: `rounds ${x.ours!.ratios}; p50 ${x.ours!.p50} ms` });
+      record({ suite: 'appends', name: `serial bound (pgbench, head lock), c=${c}`, value: x.of.serial.rate, unit: 'events/s', baseline: 'raw INSERT', ratio: x.of.serial.ratio, note: `rounds ${x.of.serial.ratios}` });
+      record({ suite: 'appends', name: `ours POST /events, c=${c}`, value: x.of.ours.rate, unit: 'events/s', baseline: 'raw INSERT', ratio: x.of.ours.ratio, note: `rounds ${x.of.ours.ratios}; p50 ${x.of.ours.p50} ms` });
     }
 
     // Batches: 100 events per request against 100-row INSERTs, each event a new aggregate.
-    const rawUrl = await rawDatabase();
+    const raw = await rawBaseline(16, 100);
     const batches = await httpAppends(16, {}, 100);
-    const b = await compare(async () => 100 * (await pgbench(rawUrl, rawAppendScript(100), { clients: 16, seconds: DURATION_S })).tps, { ours: batches.run, serial: await serialBound(16, 100) });
+    const serial = await serialBound(16, 100);
+    const b = await compare(raw, { ours: batches.run, serial: async () => ({ rate: await serial() }) });
     await batches.stop();
     record({ suite: 'appends', name: 'raw 100-row INSERT (pgbench), 16 clients', value: b.raw, unit: 'events/s' });
-    record({ suite: 'appends', name: 'serial bound, 100 rows a transaction, 2 in flight', value: b.serial!.ours, unit: 'events/s', baseline: '100-row INSERT', ratio: b.serial!.ratio, note: `rounds ${b.serial!.ratios}` });
-    record({ suite: 'appends', name: 'ours POST /events/batch of 100, 16 clients', value: b.ours!.ours, unit: 'events/s', baseline: '100-row INSERT', ratio: b.ours!.ratio, note: `rounds ${b.ours!.ratios}; p50 ${b.ours!.p50} ms per batch` });
+    record({ suite: 'appends', name: 'serial bound, 100 rows a transaction, 2 in flight', value: b.of.serial.rate, unit: 'events/s', baseline: '100-row INSERT', ratio: b.of.serial.ratio, note: `rounds ${b.of.serial.ratios}` });
+    record({ suite: 'appends', name: 'ours POST /events/batch of 100, 16 clients', value: b.of.ours.rate, unit: 'events/s', baseline: '100-row INSERT', ratio: b.of.ours.ratio, note: `rounds ${b.of.ours.ratios}; p50 ${b.of.ours.p50} ms per batch` });
 
     // Redis is off the append path: appends with Redis unreachable against appends with it.
     const up = await httpAppends(16);
     const down = await httpAppends(16, { REDIS_URL: 'redis://127.0.0.1:1' });
     const d = await compare(async () => (await up.run()).rate, { down: down.run });
     await Promise.all([up.stop(), down.stop()]);
-    record({ suite: 'appends', name: 'POST /events, c=16, Redis unreachable', value: d.down!.ours, unit: 'events/s', baseline: 'Redis up', ratio: d.down!.ratio, note: `rounds ${d.down!.ratios}` });
+    record({ suite: 'appends', name: 'POST /events, c=16, Redis unreachable', value: d.of.down.rate, unit: 'events/s', baseline: 'Redis up', ratio: d.of.down.ratio, note: `rounds ${d.of.down.ratios}` });
   },
 };
 export default suite;
