@@ -41,10 +41,13 @@ describe('the circuit of a server', () => {
     await sql`select 1`;
     let failed = 0;
     let answered = 0;
-    const circuit = createCircuit({ server: 'test', afterMs: 20, timeoutMs: 50, intervalMs: 10, probe: () => sql`select 1`.then(() => answered++), onProbeFailed: () => failed++ });
+    // The server answers 100 ms after the probe leaves: inside the busy second below, after the
+    // probe's 200 ms timeout is due. The test waits 20 ms first so the query has surely been
+    // written (postgres.js defers its socket write by a setImmediate).
+    const circuit = createCircuit({ server: 'test', afterMs: 20, timeoutMs: 200, intervalMs: 10, probe: () => sql`select pg_sleep(0.1)`.then(() => answered++), onProbeFailed: () => failed++ });
     try {
       circuit.suspect();
-      await new Promise((r) => setImmediate(r)); // the probe's query leaves
+      await new Promise((r) => setTimeout(r, 20));
       const busyUntil = Date.now() + 1000; // the server answers meanwhile; the loop reads it only afterwards
       while (Date.now() < busyUntil);
       expect(await waitUntil(() => answered + failed > 0, 2000, 5)).toBe(true);
