@@ -10,11 +10,11 @@ import { seededAggregateId } from '../seed.ts';
 import { createDatabase, ROOT, startService, waitForRelay } from '../lib.ts';
 import type { Suite } from './index.ts';
 
-const EVENTS = Number(process.env.BENCH_IMPORT_EVENTS ?? 1_000_000);
+export const EVENTS = Number(process.env.BENCH_IMPORT_EVENTS ?? 1_000_000);
 const PER_AGGREGATE = 10;
 
 /** NDJSON as `events-service export` writes it: aggregates of 10 events, interleaved. */
-async function writeNdjson(path: string, total: number) {
+export async function writeNdjson(path: string, total: number) {
   const aggregates = Math.max(1, Math.floor(total / PER_AGGREGATE));
   async function* lines() {
     let chunk = '';
@@ -40,7 +40,7 @@ async function writeNdjson(path: string, total: number) {
  * and parsed from the same NDJSON file by this process: events with positions 1..N, their ids,
  * then their aggregates (from a staging table). One transaction.
  */
-async function copyBaseline(url: string, path: string): Promise<number> {
+export async function copyBaseline(url: string, path: string): Promise<number> {
   const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { statement_timeout: 0 } as never });
   await sql`select events_add_partitions(${EVENTS + 1})`;
   const started = performance.now();
@@ -78,7 +78,7 @@ function* chunks(lines: string[]) {
 }
 
 // COPY text format: backslash, tab, newline and carriage return are escaped.
-const escapeCopy = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+export const escapeCopy = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 
 /** `events-service import` (from source, as the suites run the service) reading the file on stdin; resolves with events/s acknowledged. */
 async function importRate(serviceUrl: string, path: string): Promise<number> {
