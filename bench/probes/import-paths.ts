@@ -15,9 +15,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { cleanup, createDatabase, median } from '../lib.ts';
-import { copyBaseline, escapeCopy, EVENTS, writeNdjson } from '../suites/import.ts';
-
-interface Line { id: string; event_type: string; aggregate_type: string; aggregate_id: string; payload: unknown; metadata: unknown; version: number }
+import { copyBaseline, eventCopyRow, eventsCopy, EVENTS, type ImportedEvent as Line, writeNdjson } from '../suites/import.ts';
 
 const GROUP = 2_000;
 const CHUNKS = [10_000, 50_000];
@@ -46,12 +44,12 @@ async function lockedCopy(url: string, lines: Line[], chunk: number): Promise<nu
       const stored = await tx`select id from event_ids where id = any(${events.map((e) => e.id)}::uuid[])`;
       if (stored.length > 0) throw new Error('the probe imports into an empty store');
       const key = (e: Line) => `${e.aggregate_type}/${e.aggregate_id}`;
-      const keys = [...new Set(events.map(key))];
+      const aggregates = new Map(events.map((e) => [key(e), { type: e.aggregate_type, id: e.aggregate_id, sequence: 0, first: 0, last: 0 }]));
+      const touched = [...aggregates.values()];
       const current = await tx<{ aggregate_type: string; aggregate_id: string; last_sequence: string }[]>`
         select a.aggregate_type, a.aggregate_id::text, a.last_sequence from aggregates a
-        join unnest(${keys.map((k) => k.split('/')[1]!)}::uuid[], ${keys.map((k) => k.split('/')[0]!)}::text[]) k(id, t)
+        join unnest(${touched.map((a) => a.id)}::uuid[], ${touched.map((a) => a.type)}::text[]) k(id, t)
           on a.aggregate_id = k.id and a.aggregate_type = k.t`;
-      const aggregates = new Map(keys.map((k) => [k, { type: k.split('/')[0]!, id: k.split('/')[1]!, sequence: 0, first: 0, last: 0 }]));
       for (const r of current) aggregates.get(`${r.aggregate_type}/${r.aggregate_id}`)!.sequence = Number(r.last_sequence);
       let position = Number(head!.last_position);
       const now = head!.now.toISOString();
@@ -63,12 +61,11 @@ async function lockedCopy(url: string, lines: Line[], chunk: number): Promise<nu
         a.sequence++;
         a.first ||= position;
         a.last = position;
-        rows += `${position}\t${e.id}\t${e.event_type}\t${e.aggregate_type}\t${e.aggregate_id}\t${a.sequence}\t${escapeCopy(JSON.stringify(e.payload))}\t${escapeCopy(JSON.stringify(e.metadata))}\t${e.version}\t${now}\n`;
+        rows += eventCopyRow(position, a.sequence, e, now);
         ids += `${e.id}\t${position}\n`;
       }
-      await pipeline(Readable.from([rows]), await tx`copy events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at) from stdin`.writable());
+      await pipeline(Readable.from([rows]), await eventsCopy(tx));
       await pipeline(Readable.from([ids]), await tx`copy event_ids (id, position) from stdin`.writable());
-      const touched = [...aggregates.values()];
       await tx`insert into aggregates as a (aggregate_id, aggregate_type, last_sequence, first_position, last_position)
         select * from unnest(${touched.map((a) => a.id)}::uuid[], ${touched.map((a) => a.type)}::text[], ${touched.map((a) => a.sequence)}::bigint[],
                              ${touched.map((a) => a.first)}::bigint[], ${touched.map((a) => a.last)}::bigint[])

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import postgres from 'postgres';
+import postgres, { type TransactionSql } from 'postgres';
 import { seededAggregateId } from '../seed.ts';
 import { createDatabase, ROOT, startService, waitForRelay } from '../lib.ts';
 import type { Suite } from './index.ts';
@@ -46,7 +46,7 @@ export async function copyBaseline(url: string, path: string): Promise<number> {
   const started = performance.now();
   await sql.begin(async (tx) => {
     await tx`create temp table staged_ids (id uuid, position bigint) on commit drop`;
-    const events = await tx`copy events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at) from stdin`.writable();
+    const events = await eventsCopy(tx);
     const ids: string[] = [];
     const now = new Date().toISOString();
     let position = 0;
@@ -55,7 +55,7 @@ export async function copyBaseline(url: string, path: string): Promise<number> {
       if (!line) continue;
       const e = JSON.parse(line);
       position++;
-      chunk += `${position}\t${e.id}\t${e.event_type}\t${e.aggregate_type}\t${e.aggregate_id}\t${e.sequence}\t${escapeCopy(JSON.stringify(e.payload))}\t${escapeCopy(JSON.stringify(e.metadata))}\t${e.version}\t${now}\n`;
+      chunk += eventCopyRow(position, e.sequence, e, now);
       ids.push(`${e.id}\t${position}\n`);
       if (chunk.length > 65_536 && !events.write(chunk)) await new Promise((r) => events.once('drain', r));
       if (chunk.length > 65_536) chunk = '';
@@ -77,8 +77,18 @@ function* chunks(lines: string[]) {
   for (let i = 0; i < lines.length; i += 4096) yield lines.slice(i, i + 4096).join('');
 }
 
+/** COPY into `events` with every column, in eventCopyRow()'s order. */
+export const eventsCopy = (tx: TransactionSql) =>
+  tx`copy events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at) from stdin`.writable();
+
+export interface ImportedEvent { id: string; event_type: string; aggregate_type: string; aggregate_id: string; payload: unknown; metadata: unknown; version: number }
+
+/** One `events` row in COPY text format, at `position` with `sequence`. */
+export const eventCopyRow = (position: number, sequence: number, e: ImportedEvent, createdAt: string) =>
+  `${position}\t${e.id}\t${e.event_type}\t${e.aggregate_type}\t${e.aggregate_id}\t${sequence}\t${escapeCopy(JSON.stringify(e.payload))}\t${escapeCopy(JSON.stringify(e.metadata))}\t${e.version}\t${createdAt}\n`;
+
 // COPY text format: backslash, tab, newline and carriage return are escaped.
-export const escapeCopy = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+const escapeCopy = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 
 /** `events-service import` (from source, as the suites run the service) reading the file on stdin; resolves with events/s acknowledged. */
 async function importRate(serviceUrl: string, path: string): Promise<number> {

@@ -41,9 +41,10 @@ describe('the circuit of a server', () => {
     await sql`select 1`;
     let failed = 0;
     let answered = 0;
-    // The server answers 100 ms after the probe leaves: inside the busy second below, after the
-    // probe's 200 ms timeout is due. The test waits 20 ms first so the query has surely been
-    // written (postgres.js defers its socket write by a setImmediate).
+    // The answer (100 ms after the probe leaves) and the probe's 200 ms timeout both fall inside
+    // the busy second below, so when it ends both are pending and the answer must win. The test
+    // waits 20 ms first so the query has surely been written (postgres.js defers its socket write
+    // by a setImmediate).
     const circuit = createCircuit({ server: 'test', afterMs: 20, timeoutMs: 200, intervalMs: 10, probe: () => sql`select pg_sleep(0.1)`.then(() => answered++), onProbeFailed: () => failed++ });
     try {
       circuit.suspect();
