@@ -93,7 +93,8 @@ export async function startServer(args: string[], env: Record<string, string>): 
     await new Promise((r) => setTimeout(r, 100));
   }
   const stop = async () => {
-    if (child.exitCode !== null) return;
+    // A process a signal ended has no exit code, only a signal code: waiting for its exit would never end.
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
@@ -108,6 +109,17 @@ export function cpuTimeMs(pid: number): number {
     // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time (ms) every process on the machine has used so far, from /proc/stat (Linux; NaN elsewhere): idle and iowait excluded. */
+export function machineCpuMs(): number {
+  try {
+    // cpu  user nice system idle iowait irq softirq steal ... in clock ticks (100/s)
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (user! + nice! + system! + irq! + softirq!) * 10;
   } catch {
     return NaN;
   }

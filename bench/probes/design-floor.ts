@@ -15,14 +15,18 @@
 //   404      a 404 through the service's middleware, no database: the most requests it answers here
 //            with autocannon beside it, whatever happens behind the HTTP layer.
 // With each HTTP figure, the CPU time per request of the server process (/proc) and of this
-// process, autocannon's (process.cpuUsage()): the three processes share two cores.
-import { cleanup, cpuTimeMs, createDatabase, DURATION_S, type HttpLoad, httpLoad, median, startServer, startService } from '../lib.ts';
+// process, autocannon's (process.cpuUsage()): the three processes share two cores. With every
+// figure, the machine's: the CPU time all processes used (/proc/stat: the server, autocannon or
+// pgbench, PostgreSQL, Redis, anything else running) per event, which bounds the rate the two
+// cores allow (2,000 ms of CPU a second / machine ms per event) whatever the concurrency.
+import { cpus } from 'node:os';
+import { cleanup, cpuTimeMs, createDatabase, DURATION_S, type HttpLoad, httpLoad, machineCpuMs, median, startServer, startService } from '../lib.ts';
 import { rawBaseline, rawDatabase, serialBound } from '../pgbench.ts';
 import { appendLoad } from '../suites/appends.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 
-interface Figure { rate: number; p50?: number; cpuMs?: number; clientMs?: number }
+interface Figure { rate: number; p50?: number; cpuMs?: number; clientMs?: number; machineMs?: number }
 
 const clientCpuMs = () => {
   const u = process.cpuUsage();
@@ -41,7 +45,7 @@ const workloads = [
   ...[1, 4, 16, 64].map((c) => ({ name: `c=${c}`, c, batch: 1 })),
   { name: 'batch 100, c=16', c: 16, batch: 100 },
 ];
-console.log(`${DURATION_S} s per figure, ${ROUNDS} rounds, medians; ratios to raw; cpu, client: server's and autocannon's CPU ms per request`);
+console.log(`${DURATION_S} s per figure, ${ROUNDS} rounds, medians; ratios to raw; cpu, client: server's and autocannon's CPU ms per request; machine: all processes' CPU ms per event, and the rate that would fill ${cpus().length} cores`);
 try {
   for (const w of workloads) {
     const [raw, serial] = [await rawBaseline(w.c, w.batch), await serialBound(w.c, w.batch)];
@@ -61,13 +65,19 @@ try {
     await measure(floor.url, floor.pid, load, w.batch); // warm-up: connections, plans, JIT
     await measure(ours.url, ours.pid, load, w.batch);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, step] of round % 2 === 0 ? steps : [...steps].reverse()) figures[name]!.push(await step());
+      for (const [name, step] of round % 2 === 0 ? steps : [...steps].reverse()) {
+        const before = machineCpuMs();
+        const figure = await step();
+        // Per event over the load's DURATION_S (a step's start-up and end fall outside the rate but inside this CPU).
+        figures[name]!.push({ ...figure, machineMs: (machineCpuMs() - before) / (figure.rate * DURATION_S) });
+      }
     }
     await Promise.all([floor.stop(), ours.stop()]);
     const m = (name: string, k: keyof Figure = 'rate') => median(figures[name]!.map((f) => f[k] ?? NaN));
     const base = m('raw');
-    const cell = (name: string) => `${name} ${Math.round(m(name))}/s ${(m(name) / base).toFixed(2)}x` + (figures[name]![0]!.p50 === undefined ? '' : ` (p50 ${m(name, 'p50')} ms, cpu ${m(name, 'cpuMs').toFixed(3)}, client ${m(name, 'clientMs').toFixed(3)})`);
-    console.log(`${w.name.padEnd(16)} raw ${Math.round(base)}/s | ${cell('serial')} | ${cell('floor')} | ${cell('ours')} | ours/floor ${(m('ours') / m('floor')).toFixed(2)}x` +
+    const machine = (name: string) => `machine ${m(name, 'machineMs').toFixed(3)}, at most ${Math.round((1000 * cpus().length) / m(name, 'machineMs'))}/s`;
+    const cell = (name: string) => `${name} ${Math.round(m(name))}/s ${(m(name) / base).toFixed(2)}x (` + (figures[name]![0]!.p50 === undefined ? '' : `p50 ${m(name, 'p50')} ms, cpu ${m(name, 'cpuMs').toFixed(3)}, client ${m(name, 'clientMs').toFixed(3)}, `) + `${machine(name)})`;
+    console.log(`${w.name.padEnd(16)} raw ${Math.round(base)}/s (${machine('raw')}) | ${cell('serial')} | ${cell('floor')} | ${cell('ours')} | ours/floor ${(m('ours') / m('floor')).toFixed(2)}x` +
       (w.batch > 1 ? '' : ` | ${cell('404')}`));
   }
 } finally {
