@@ -7,6 +7,8 @@ import type { TestService } from './service.ts';
 export interface Recorder {
   /** Every handler call that succeeded, in the order they finished. */
   handled: StoredEvent[];
+  /** Where each of `handled` came from (the same index): stream, store or replay. */
+  sources: string[];
   ids(): Set<string>;
 }
 
@@ -24,6 +26,7 @@ export async function startConsumer(t: TestService, options: Partial<ConsumeOpti
     handler: async (event, context) => {
       await handler?.(event, context);
       recorder.handled.push(event);
+      recorder.sources.push(context.source);
     },
   });
   return Object.assign(consumer, { recorder });
@@ -31,7 +34,7 @@ export async function startConsumer(t: TestService, options: Partial<ConsumeOpti
 
 export function record(): Recorder {
   const handled: StoredEvent[] = [];
-  return { handled, ids: () => new Set(handled.map((e) => e.id)) };
+  return { handled, sources: [], ids: () => new Set(handled.map((e) => e.id)) };
 }
 
 /** Events of an aggregate out of sequence order in what was handled (0 when in order). */
@@ -50,15 +53,16 @@ export function outOfOrder(handled: StoredEvent[]): number {
  * event must come in sequence order with no sequence skipped (one consumer that sees every
  * event of its types). A repeat (at least once, after a failover) is not counted.
  */
-export function firstSeenOutOfOrder(handled: StoredEvent[]): string[] {
+export function firstSeenOutOfOrder({ handled, sources }: Pick<Recorder, 'handled' | 'sources'>): string[] {
   const seen = new Set<string>();
   const last = new Map<string, number>();
   const wrong: string[] = [];
-  for (const e of handled) {
-    if (seen.has(e.id)) continue;
+  handled.forEach((e, i) => {
+    if (seen.has(e.id)) return;
     seen.add(e.id);
-    if (e.sequence !== (last.get(e.aggregate_id) ?? 0) + 1) wrong.push(`${e.aggregate_id} #${e.sequence} after #${last.get(e.aggregate_id) ?? 0}`);
+    // Where it came from and when, for the failure message: a skipped event's later arrival says which path brought it.
+    if (e.sequence !== (last.get(e.aggregate_id) ?? 0) + 1) wrong.push(`${e.aggregate_id} #${e.sequence} after #${last.get(e.aggregate_id) ?? 0} (position ${e.position}, ${sources[i]}, handled ${i + 1} of ${handled.length})`);
     last.set(e.aggregate_id, e.sequence);
-  }
+  });
   return wrong;
 }
