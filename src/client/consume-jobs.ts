@@ -11,7 +11,7 @@ export interface StreamState {
   ready: boolean;
   /** Every event of the type up to this position has been handled by the group (sampled). */
   mark?: number;
-  /** The group's last delivered id at the last read: the id to wait for entries after. */
+  /** The group's last delivered id at this consumer's last read: the id to wait for entries after; entries pending for this consumer above it are ones it never received. */
   last?: string;
   /** This consumer is reading the store for entries the window lost (from this position). */
   catchUpFrom?: number;

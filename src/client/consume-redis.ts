@@ -30,7 +30,7 @@ export type RawEntry = [id: string, fields: string[] | null];
 export type GuardedRead = { kind: 'nogroup' } | { kind: 'behind'; last: string; first: string } | { kind: 'entries'; last: string; entries: RawEntry[] };
 
 export type ConsumerRedis = RedisConnection & {
-  readGroup(key: string, group: string, consumer: string, count: number): Promise<unknown[]>;
+  readGroup(key: string, group: string, consumer: string, count: number, since: string): Promise<unknown[]>;
   setIdIf(key: string, group: string, expected: string, id: string): Promise<number>;
   park(parked: string, source: string, group: string, id: string, ...fields: string[]): Promise<number>;
   renewLock(key: string, holder: string, ms: number): Promise<number>;

@@ -15,15 +15,22 @@ end
 local function position(id) return tonumber(string.match(id, '^%d+')) end`;
 
 // XREADGROUP (never blocking), unless the group's last delivered id is before the first entry with room between: those
-// events may be lost, and reading on would skip them. ARGV: group, consumer, count.
+// events may be lost, and reading on would skip them. ARGV: group, consumer, count, and the id this consumer last read up
+// to ('' if none yet). Entries already delivered to this consumer above that id come first: a read whose reply never
+// arrived (a connection lost after Redis ran it, a command resent to a promoted replica) left them in its pending list.
 export const READ_GROUP = `${LAST_DELIVERED}
 local last = last_delivered(KEYS[1], ARGV[1])
 if not last then return {'nogroup'} end
 local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
 if first and position(last) + 1 < position(first[1]) then return {'behind', last, first[1]} end
+local entries = {}
+if ARGV[4] ~= '' then
+  local mine = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], ARGV[4])
+  if mine then for _, e in ipairs(mine[1][2]) do entries[#entries + 1] = e end end
+end
 local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
-if read then return {'entries', last, read[1][2]} end
-return {'entries', last, false}`;
+if read then for _, e in ipairs(read[1][2]) do entries[#entries + 1] = e end end
+return {'entries', last, entries}`;
 
 // Moves the group's last delivered id from ARGV[2] to ARGV[3], only if no one moved it since.
 export const SET_ID_IF = `${LAST_DELIVERED}

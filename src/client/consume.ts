@@ -64,7 +64,7 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     if (!s.ready || s.pausedUntil > Date.now()) return 0;
     const count = Math.max(1, Math.min(o.readCount, Math.floor((bufferLimit - scheduler.size()) / streams.length)));
     const pipeline = redis.pipeline() as ReturnType<typeof redis.pipeline> & { readGroup(...args: (string | number)[]): unknown };
-    pipeline.readGroup(s.keys.stream, o.group, o.consumer, count);
+    pipeline.readGroup(s.keys.stream, o.group, o.consumer, count, s.last ?? '');
     pipeline.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', count, 'STREAMS', s.keys.replay, '>');
     const [[mainError, main], [replayError, replay]] = ((await pipeline.exec()) ?? []) as [[Error | null, unknown], [Error | null, unknown]];
     if (mainError) throw mainError;

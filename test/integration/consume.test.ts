@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { consume } from '../../src/client/consume.ts';
 import { ConsumeOptionsError } from '../../src/client/consume-options.ts';
 import { eventsStreamKey, parkedStreamKey } from '../../src/events/stream-keys.ts';
-import { outOfOrder, record, startConsumer } from '../support/consume.ts';
+import { firstSeenOutOfOrder, outOfOrder, record, startConsumer } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -113,6 +113,37 @@ describe('consume()', () => {
     expect(hung).toBe(1);
     expect(c.recorder.ids()).toEqual(new Set(stored.map((e) => e.id)));
     expect(outOfOrder(c.recorder.handled)).toBe(0);
+  });
+
+  it('a read Redis executed but whose reply never came back (a resent command after a killed master) is recovered in order, not skipped', async () => {
+    const t = await service();
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // concurrency 1 and readCount 1: four events held stop the reads while the first one's handler waits at the gate
+    const c = await startConsumer(t, {
+      redisUrl: testRedisUrl, concurrency: 1, readCount: 1, claimIdleMs: 60_000, start: 'end',
+      handler: async (e) => {
+        if ((e.payload as { gate?: boolean }).gate) await gate;
+      },
+    });
+    cleanup.push(async () => (open(), await c.stop()));
+    const key = eventsStreamKey(t.channelPrefix, 'task');
+    const delivered = async () => ((await redis.xpending(key, 'g1')) as [number])[0];
+    for (const payload of [{ gate: true }, {}, {}, {}]) expect((await postJson(t.app, '/events', { event_type: 'task.progressed', aggregate_id: newId(), payload })).status).toBe(201);
+    expect(await waitUntil(async () => (await delivered()) === 4, 5_000)).toBe(true);
+
+    const aggregateId = newId();
+    const { body } = await postJson(t.app, '/events/batch', { events: [1, 2].map(() => ({ event_type: 'task.progressed', aggregate_id: aggregateId })) });
+    const top = async () => Number((await redis.xrevrange(key, '+', '-', 'COUNT', 1))[0]?.[0].split('-')[0] ?? 0);
+    expect(await waitUntil(async () => (await top()) >= body.events[1].position, 5_000)).toBe(true);
+    // What Redis holds after a read whose reply was lost: the entry delivered to c1, the group moved past it.
+    const lost = (await redis.xreadgroup('GROUP', 'g1', 'c1', 'COUNT', 1, 'STREAMS', key, '>')) as [string, [string, string[]][]][];
+    expect(lost[0]![1].map(([id]) => id)).toEqual([`${body.events[0].position}-0`]);
+    open();
+
+    expect(await waitUntil(() => c.recorder.handled.filter((e) => e.aggregate_id === aggregateId).length === 2, 5_000)).toBe(true);
+    expect(firstSeenOutOfOrder(c.recorder)).toEqual([]);
+    expect(c.recorder.handled.filter((e) => e.aggregate_id === aggregateId).map((e) => e.sequence)).toEqual([1, 2]);
   });
 
   it('refuses bad options with an error naming them', async () => {
