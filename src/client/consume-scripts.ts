@@ -16,15 +16,16 @@ local function position(id) return tonumber(string.match(id, '^%d+')) end`;
 
 // XREADGROUP (never blocking), unless the group's last delivered id is before the first entry with room between: those
 // events may be lost, and reading on would skip them. ARGV: group, consumer, count, and the id this consumer last read up
-// to ('' if none yet). Entries already delivered to this consumer above that id come first: a read whose reply never
-// arrived (a connection lost after Redis ran it, a command resent to a promoted replica) left them in its pending list.
+// to ('' if none yet). If the group has moved past that id since, entries already delivered to this consumer above it
+// come first: a read whose reply never arrived (a connection lost after Redis ran it, a command resent to a promoted
+// replica) left them in its pending list. Unmoved, nobody read in between: nothing to look for.
 export const READ_GROUP = `${LAST_DELIVERED}
 local last = last_delivered(KEYS[1], ARGV[1])
 if not last then return {'nogroup'} end
 local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
 if first and position(last) + 1 < position(first[1]) then return {'behind', last, first[1]} end
 local entries = {}
-if ARGV[4] ~= '' then
+if ARGV[4] ~= '' and ARGV[4] ~= last then
   local mine = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], ARGV[4])
   if mine then for _, e in ipairs(mine[1][2]) do entries[#entries + 1] = e end end
 end
