@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { storeEventReader } from '../../src/store/store-reader.ts';
 import { subscribe } from '../../src/client/subscribe.ts';
@@ -13,12 +13,10 @@ import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { newChannelPrefix } from '../support/service.ts';
 import { waitUntil as until } from '../support/wait.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 
 // Faults against the service as a process, with a redis-server of the test's own.
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-});
+const cleanup = closeAfterEach();
 
 async function freshDatabase() {
   const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;

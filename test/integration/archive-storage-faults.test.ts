@@ -5,16 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import S3rver from 's3rver';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { archiveNow, putPolicy, waitPublished } from '../support/archive.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { metricValue, startTestService, type TestService } from '../support/service.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-});
+const cleanup = closeAfterEach();
 
 async function seed(t: TestService, type: string, n: number, size = 16) {
   const events = Array.from({ length: n }, () => ({ event_type: `${type}.noted`, aggregate_id: newId(), payload: { blob: randomBytes(size).toString('hex') } }));

@@ -9,11 +9,9 @@ import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { deleteKeys, streamEntries } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-});
+const cleanup = closeAfterEach();
 
 async function service(env: Record<string, string> = {}): Promise<TestService> {
   const t = await startTestService({ REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200', ...env });
@@ -22,7 +20,7 @@ async function service(env: Record<string, string> = {}): Promise<TestService> {
 }
 
 const redis = new Redis(testRedisUrl);
-cleanup.push(async () => redis.disconnect());
+afterAll(() => redis.disconnect());
 
 /** `perAggregate` events on each of `aggregates` new aggregates, interleaved (or each aggregate's together), in one batch per 1000. */
 async function append(t: TestService, aggregates: number, perAggregate: number, payload: (a: number, i: number) => object = () => ({}), grouped = false) {

@@ -1,15 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { privateRedis } from '../support/private-redis.ts';
 import { newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-});
+const cleanup = closeAfterEach();
 
 describe('relay lease while Redis holds commands back', () => {
   it('with Redis paused for longer than the lease, two relays never send an aggregate\'s messages out of order, duplicates included', async () => {

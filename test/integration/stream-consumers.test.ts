@@ -1,15 +1,13 @@
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { newId, postJson } from '../support/http.ts';
 import { startTestService } from '../support/service.ts';
 import { deleteKeys } from '../support/streams.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-});
+const cleanup = closeAfterEach();
 
 type Reply = [string, [string, string[]][]][] | null;
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { testRedisUrl } from '../support/env.ts';
@@ -9,11 +9,9 @@ import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { metricValue, startTestService, type TestService } from '../support/service.ts';
 import { deleteKeys, mirrorsNewest, storedOfType, streamEntries } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-});
+const cleanup = closeAfterEach();
 
 const STREAMS = { REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200' };
 

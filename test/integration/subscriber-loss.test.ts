@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { eventsChannel } from '../../src/events/channels.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
@@ -9,11 +9,9 @@ import { newId, postJson } from '../support/http.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startTestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-});
+const cleanup = closeAfterEach();
 
 // The service's relay cannot reach the subscriber's Redis: the test publishes the stored
 // events there itself, as the relay would (the stored bytes, in position order), leaving out

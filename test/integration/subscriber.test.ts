@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { storeEventReader } from '../../src/store/store-reader.ts';
 import { subscribe, type Checkpoint } from '../../src/client/subscribe.ts';
@@ -8,11 +8,9 @@ import { freePort } from '../../src/postgres/free-port.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { waitUntil as until } from '../support/wait.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-});
+const cleanup = closeAfterEach();
 
 function collector() {
   const seen: StoredEvent[] = [];
