@@ -1,8 +1,11 @@
-import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { checkKey, checkPrefix, type ObjectInfo, type ObjectStorage } from './object-storage.ts';
 import { s3Error } from './s3-errors.ts';
+
+type Sdk = typeof import('@aws-sdk/client-s3');
+// The SDK takes about a fifth of a second to load: a process that never touches S3 never loads it.
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = () => (sdk ??= import('@aws-sdk/client-s3'));
 
 export interface S3StorageOptions {
   bucket: string;
@@ -23,21 +26,13 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
   const { bucket, prefix, endpoint } = options;
   const at = endpoint ? ` at ${withoutUserInfo(endpoint)}` : '';
   const description = `s3://${bucket}${prefix ? `/${prefix}` : ''}${at}`;
-  const client = new S3Client({
-    endpoint,
-    forcePathStyle: endpoint !== undefined,
-    region: options.region ?? regionFromChain(endpoint !== undefined),
-    credentials: options.credentials,
-    maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 3_000, socketTimeout: options.idleTimeoutMs ?? 15_000 },
-    // Many S3-compatible servers reject the SDK's default CRC32 headers; segments are verified by reading back.
-    ...(endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
-  });
+  let connecting: Promise<{ s3: Sdk; client: S3Client }> | undefined;
+  const connect = () => (connecting ??= loadSdk().then((s3) => ({ s3, client: newClient(s3, options) })));
   const objectKey = (key: string) => (prefix ? `${prefix}/${checkKey(key)}` : checkKey(key));
-  const run = async <T>(action: string, key: string, op: (objectKey: string) => Promise<T>): Promise<T> => {
+  const run = async <T>(action: string, key: string, op: (objectKey: string, sdk: { s3: Sdk; client: S3Client }) => Promise<T>): Promise<T> => {
     const Key = objectKey(key);
     try {
-      return await op(Key);
+      return await op(Key, await connect());
     } catch (error) {
       throw s3Error(action, `s3://${bucket}/${Key}${at}`, error);
     }
@@ -45,16 +40,16 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
 
   return {
     description,
-    put: (key, bytes) => run('cannot write', key, async (Key) => {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: bytes, ContentLength: bytes.byteLength }));
+    put: (key, bytes) => run('cannot write', key, async (Key, { s3, client }) => {
+      await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key, Body: bytes, ContentLength: bytes.byteLength }));
     }),
-    get: (key) => run('cannot read', key, async (Key) => {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+    get: (key) => run('cannot read', key, async (Key, { s3, client }) => {
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key }));
       return out.Body!.transformToByteArray();
     }),
-    getRange: (key, start, end) => run('cannot read', key, async (Key) => {
+    getRange: (key, start, end) => run('cannot read', key, async (Key, { s3, client }) => {
       if (end <= start) return new Uint8Array(0);
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key, Range: `bytes=${start}-${end - 1}` })).catch((error) => {
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key, Range: `bytes=${start}-${end - 1}` })).catch((error) => {
         // A range that starts at or past the end: no bytes, as a file read gives.
         if (error?.$metadata?.httpStatusCode === 416) return null;
         throw error;
@@ -65,9 +60,9 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
       return out.ContentRange ? bytes : bytes.subarray(start, end);
     }),
     // A HEAD response has no body, so a missing bucket looks like a missing object here.
-    head: (key) => run('cannot stat', key, async (Key) => {
+    head: (key) => run('cannot stat', key, async (Key, { s3, client }) => {
       try {
-        const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+        const out = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key }));
         return { key, size: out.ContentLength ?? 0 };
       } catch (error) {
         if ((error as { name?: string }).name === 'NotFound') return null;
@@ -79,8 +74,9 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
       const found: ObjectInfo[] = [];
       let token: string | undefined;
       try {
+        const { s3, client } = await connect();
         do {
-          const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix, ContinuationToken: token }));
+          const out = await client.send(new s3.ListObjectsV2Command({ Bucket: bucket, Prefix, ContinuationToken: token }));
           for (const o of out.Contents ?? []) found.push({ key: o.Key!.slice(Prefix.length - listPrefix.length), size: o.Size ?? 0 });
           token = out.IsTruncated ? out.NextContinuationToken : undefined;
         } while (token);
@@ -90,17 +86,31 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
       // S3 lists in UTF-8 byte order, the same as JavaScript string order for the ASCII characters keys may hold.
       return found;
     },
-    delete: (key) => run('cannot delete', key, async (Key) => {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+    delete: (key) => run('cannot delete', key, async (Key, { s3, client }) => {
+      await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key }));
     }),
     async close() {
-      client.destroy();
+      if (connecting) (await connecting.catch(() => undefined))?.client.destroy();
     },
   };
 }
 
-function regionFromChain(hasEndpoint: boolean): S3ClientConfig['region'] {
-  const probe = new S3Client({});
+function newClient(s3: Sdk, options: S3StorageOptions): S3Client {
+  const { endpoint } = options;
+  return new s3.S3Client({
+    endpoint,
+    forcePathStyle: endpoint !== undefined,
+    region: options.region ?? regionFromChain(s3, endpoint !== undefined),
+    credentials: options.credentials,
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 3_000, socketTimeout: options.idleTimeoutMs ?? 15_000 },
+    // Many S3-compatible servers reject the SDK's default CRC32 headers; segments are verified by reading back.
+    ...(endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+  });
+}
+
+function regionFromChain(s3: Sdk, hasEndpoint: boolean): S3ClientConfig['region'] {
+  const probe = new s3.S3Client({});
   const fromChain = probe.config.region;
   probe.destroy();
   return async () => {
