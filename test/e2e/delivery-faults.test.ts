@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { storeEventReader } from '../../src/store/store-reader.ts';
 import { subscribe } from '../../src/client/subscribe.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { adminDatabaseUrl, databaseUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
@@ -13,7 +14,6 @@ import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { newChannelPrefix } from '../support/service.ts';
 import { waitUntil as until } from '../support/wait.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 // Faults against the service as a process, with a redis-server of the test's own.
 const cleanup = closeAfterEach();

@@ -8,9 +8,9 @@ import S3rver from 's3rver';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { archiveNow, putPolicy, waitPublished } from '../support/archive.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { metricValue, startTestService, type TestService } from '../support/service.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 

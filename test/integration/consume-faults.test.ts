@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { record, startConsumer } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { newId, postJson } from '../support/http.ts';
@@ -11,7 +12,6 @@ import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { deleteKeys } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -3,13 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { consume } from '../../src/client/consume.ts';
 import { ConsumeOptionsError } from '../../src/client/consume-options.ts';
 import { eventsStreamKey, parkedStreamKey } from '../../src/events/stream-keys.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { firstSeenOutOfOrder, outOfOrder, record, startConsumer } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { deleteKeys, streamEntries } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { metricValue, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/postgres/free-port.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { privateRedis } from '../support/private-redis.ts';
 import { newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { newId, postJson } from '../support/http.ts';
 import { startTestService } from '../support/service.ts';
 import { deleteKeys } from '../support/streams.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 

@@ -3,13 +3,13 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { metricValue, startTestService, type TestService } from '../support/service.ts';
 import { deleteKeys, mirrorsNewest, storedOfType, streamEntries } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 

@@ -5,11 +5,11 @@ import { eventsChannel } from '../../src/events/channels.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { storeEventReader } from '../../src/store/store-reader.ts';
 import { subscribe } from '../../src/client/subscribe.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { newId, postJson } from '../support/http.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startTestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { storeEventReader } from '../../src/store/store-reader.ts';
 import { subscribe, type Checkpoint } from '../../src/client/subscribe.ts';
+import { closeAfterEach } from '../support/cleanup.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { waitUntil as until } from '../support/wait.ts';
-import { closeAfterEach } from '../support/cleanup.ts';
 
 const cleanup = closeAfterEach();
 
