@@ -1,12 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { closeAfterEach } from '../support/cleanup.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
 import { metricValue, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const cleanup = closeAfterEach();
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f();
+});
 
 describe.skipIf(!hasRedisServer)('Redis away', () => {
   it('never blocks or fails appends; their publication waits and goes out in order once Redis is back', async () => {
