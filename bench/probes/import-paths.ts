@@ -3,6 +3,7 @@
 //   BENCH_IMPORT_EVENTS=200000 npx tsx bench/probes/import-paths.ts [rounds, default 2]
 //   copy            the import suite's baseline: one transaction, COPY events and event_ids, aggregates by GROUP BY
 //   append_events   what the service does: append_events() over 2,000 items a call (GROUP_COMMIT_MAX_EVENTS)
+//   append_events, grouped   the same with each aggregate's events together (a call touches 200 aggregates, not ~2,000)
 //   locked COPY N   a path the service does not have: per chunk of N events one transaction holding the head
 //                   lock (as every append does, SPEC §5), the chunk's stored ids and its aggregates' sequences
 //                   looked up, positions and sequences given here, COPY of events and event_ids, aggregates
@@ -88,8 +89,11 @@ try {
     const { id, event_type, aggregate_type, aggregate_id, payload, metadata, version } = JSON.parse(l) as Line;
     return { id, event_type, aggregate_type, aggregate_id, payload, metadata, version };
   });
+  // Stable: each aggregate's events keep their order (their sequences).
+  const grouped = [...lines].sort((a, b) => (a.aggregate_id < b.aggregate_id ? -1 : a.aggregate_id > b.aggregate_id ? 1 : 0));
   const contenders: [string, (url: string) => Promise<number>][] = [
     ['append_events', (url) => appendEvents(url, lines)],
+    ['append_events, grouped', (url) => appendEvents(url, grouped)],
     ...CHUNKS.map((n): [string, (url: string) => Promise<number>] => [`locked COPY ${n.toLocaleString('en')}`, (url) => lockedCopy(url, lines, n)]),
   ];
   const ratios = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
