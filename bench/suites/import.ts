@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres, { type TransactionSql } from 'postgres';
 import { seededAggregateId } from '../seed.ts';
-import { createDatabase, ROOT, startService, waitForRelay } from '../lib.ts';
+import { createDatabase, ensureBuilt, ROOT, startService, waitForRelay } from '../lib.ts';
 import type { Suite } from './index.ts';
 
 export const EVENTS = Number(process.env.BENCH_IMPORT_EVENTS ?? 1_000_000);
@@ -90,10 +90,11 @@ export const eventCopyRow = (position: number, sequence: number, e: ImportedEven
 // COPY text format: backslash, tab, newline and carriage return are escaped.
 const escapeCopy = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 
-/** `events-service import` (from source, as the suites run the service) reading the file on stdin; resolves with events/s acknowledged. */
+/** `events-service import` (compiled, as the suites run the service) reading the file on stdin; resolves with events/s acknowledged. */
 async function importRate(serviceUrl: string, path: string): Promise<number> {
+  ensureBuilt();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'import', '--url', serviceUrl], { stdio: [openSync(path, 'r'), 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/main.js'), 'import', '--url', serviceUrl], { stdio: [openSync(path, 'r'), 'ignore', 'inherit'] });
   const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? 1)));
   if (code !== 0) throw new Error(`import exited with ${code}`);
   return EVENTS / ((performance.now() - started) / 1000);
