@@ -1,47 +1,30 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsolePage, launchBrowser, openConsolePage, screenshot, serveApp } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { consoleHarness } from '../support/console-harness.ts';
+import { startTestService } from '../support/service.ts';
 
 const READ_KEY = 'console-read-key-1';
 const ADMIN_KEY = 'console-admin-key-2';
 
-let t: TestService;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof serveApp>>;
+const ui = consoleHarness(() => startTestService({ API_KEYS: `${READ_KEY}:read,${ADMIN_KEY}:admin` }));
 let data: Awaited<ReturnType<typeof seedConsoleData>>;
-let cp: ConsolePage | undefined;
 let apiCalls: string[] = [];
-
 beforeAll(async () => {
-  [t, browser] = await Promise.all([startTestService({ API_KEYS: `${READ_KEY}:read,${ADMIN_KEY}:admin` }), launchBrowser()]);
-  server = await serveApp(t.app);
-  data = await seedConsoleData(t, { authorization: `Bearer ${ADMIN_KEY}` });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
-afterEach(async () => {
-  const problems = cp?.problems() ?? [];
-  await cp?.close();
-  cp = undefined;
-  expect(problems).toEqual([]);
+  data = await seedConsoleData(ui.t, { authorization: `Bearer ${ADMIN_KEY}` });
 });
 
 /** Opens a page and records every call it makes outside the console's own files and the open API description. */
-async function open(path: string) {
-  cp = await openConsolePage(browser);
-  apiCalls = [];
-  cp.page.on('request', (r) => {
-    const url = new URL(r.url());
-    if (!/^\/admin(\/|$)/.test(url.pathname) && url.pathname !== '/openapi.json') apiCalls.push(`${r.method()} ${url.pathname}`);
-  });
-  await cp.page.goto(server.url + path);
-  return cp.page;
-}
+const open = (path: string) => ui.open(path, {
+  before: (page) => {
+    apiCalls = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (!/^\/admin(\/|$)/.test(url.pathname) && url.pathname !== '/openapi.json') apiCalls.push(`${r.method()} ${url.pathname}`);
+    });
+  },
+});
 
 async function enterKey(page: Page, key: string) {
   const input = page.getByLabel('Key', { exact: true });
@@ -66,7 +49,7 @@ describe('admin console with API keys', () => {
 
   it('refuses a wrong key inside the dialog, showing the problem, and still shows no data', async () => {
     const page = await open('/admin/events');
-    cp!.expectHttpError(401, /^\/auth\/key$/);
+    ui.page.expectHttpError(401, /^\/auth\/key$/);
     await enterKey(page, 'not-a-key');
     const alert = page.getByRole('dialog').getByRole('alert');
     await alert.waitFor();
@@ -110,7 +93,7 @@ describe('admin console with API keys', () => {
     await page.getByRole('heading', { name: 'Recent replays' }).waitFor();
     // As if the key had been admin when the console asked, and no longer is.
     await page.evaluate(`sessionStorage.setItem('event-service.admin.key', ${JSON.stringify(READ_KEY)})`);
-    cp!.expectHttpError(403, /^\/replays$/);
+    ui.page.expectHttpError(403, /^\/replays$/);
     await page.getByLabel('Aggregate id').fill(data.agent);
     await page.getByRole('button', { name: 'Preview' }).click();
     const alert = page.getByRole('alert');

@@ -1,43 +1,19 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { agentAggregate, agentEventTypes } from '../support/agent-aggregate.ts';
-import { type ConsolePage, launchBrowser, openConsolePage, overflowsHorizontally, screenshot, serveApp } from '../support/browser.ts';
+import { openConsolePage, overflowsHorizontally, screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
+import { consoleHarness } from '../support/console-harness.ts';
 import { newId, postJson } from '../support/http.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { startTestService } from '../support/service.ts';
 import { counter } from '../support/counter-aggregate.ts';
 
-let t: TestService;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof serveApp>>;
+const ui = consoleHarness(() => startTestService({}, undefined, { aggregates: [agentAggregate(), counter], eventTypes: agentEventTypes }));
 let data: Awaited<ReturnType<typeof seedConsoleData>>;
-let cp: ConsolePage | undefined;
-
 beforeAll(async () => {
-  [t, browser] = await Promise.all([
-    startTestService({}, undefined, { aggregates: [agentAggregate(), counter], eventTypes: agentEventTypes }),
-    launchBrowser(),
-  ]);
-  server = await serveApp(t.app);
-  data = await seedConsoleData(t);
+  data = await seedConsoleData(ui.t);
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
-afterEach(async () => {
-  const problems = cp?.problems() ?? [];
-  await cp?.close();
-  cp = undefined;
-  expect(problems).toEqual([]);
-});
-
-async function open(path: string, width = 1280) {
-  cp = await openConsolePage(browser, { width });
-  await cp.page.goto(server.url + path);
-  return cp.page;
-}
+const open = (path: string, width = 1280) => ui.open(path, { width });
 
 describe('admin console: browsing', () => {
   it('the overview shows the head, the publish lag, Redis and appends by type', async () => {
@@ -54,7 +30,7 @@ describe('admin console: browsing', () => {
     const sensor = newId();
     for (const [type, count, shown] of [['sensor.read', 20, /sensor\.read\s+20\s/], ['sensor.read', 40, /sensor\.read\s+60\s/], ['sensor.calibrated', 30, /sensor\.calibrated\s+30\s/]] as const) {
       const events = Array.from({ length: count }, () => ({ event_type: type, aggregate_id: sensor }));
-      expect((await postJson(t.app, '/events/batch', { events })).status).toBe(201);
+      expect((await postJson(ui.t.app, '/events/batch', { events })).status).toBe(201);
       await expect.poll(() => table.innerText(), { timeout: 10_000 }).toMatch(shown);
     }
   });
@@ -103,16 +79,13 @@ describe('admin console: browsing', () => {
       expect(new URL(page.url()).searchParams.has('after')).toBe(false);
       await page.goBack();
       await expect.poll(() => positionsShown(page)).toEqual(positions.slice(25, 50));
-      const problems = cp!.problems();
-      await cp!.close();
-      cp = undefined;
-      expect(problems).toEqual([]);
+      await ui.closePage();
     }
   });
 
   it('a refused filter shows the problem, its field errors and marks the field', async () => {
     const page = await open('/admin/events?from=yesterday');
-    cp!.expectHttpError(400, /^\/events$/);
+    ui.page.expectHttpError(400, /^\/events$/);
     const problem = page.getByRole('alert');
     await problem.waitFor();
     expect(await problem.innerText()).toMatch(/400 Malformed request[\s\S]*\/from[\s\S]*ISO 8601/);
@@ -140,7 +113,7 @@ describe('admin console: browsing', () => {
     expect(state).toMatchObject({ name: 'explorer', renames: 1 });
     await expect.poll(() => page.locator('table.events tbody tr').count()).toBe(3);
     await screenshot(page, 'aggregate');
-    await page.goto(`${server.url}/admin/aggregates/task/${data.task}`);
+    await page.goto(`${ui.url}/admin/aggregates/task/${data.task}`);
     await page.locator('.note').waitFor();
     expect(await page.locator('.note').innerText()).toContain('No aggregate definition is registered for the type "task"');
     await expect.poll(() => page.locator('table.events tbody tr').count()).toBe(2);
@@ -184,15 +157,12 @@ describe('admin console: browsing', () => {
         await page.locator(ready).first().waitFor();
         expect({ path, width, sideways: await overflowsHorizontally(page) }).toEqual({ path, width, sideways: false });
       }
-      const problems = cp!.problems();
-      await cp!.close();
-      cp = undefined;
-      expect(problems).toEqual([]);
+      await ui.closePage();
     }
   });
 
   it('the harness catches what would fail a test: a request leaving 127.0.0.1, a console error', async () => {
-    const harness = await openConsolePage(browser);
+    const harness = await openConsolePage(ui.browser);
     try {
       await harness.page.goto('about:blank');
       await harness.page.evaluate("fetch('http://192.0.2.1/x').catch(() => {}); console.error('boom')");
@@ -208,7 +178,7 @@ describe('admin console: browsing', () => {
   it('the aggregate view shows what each event changed and the state at a sequence, held in the URL', async () => {
     const id = newId();
     for (const e of [{ event_type: 'counter.incremented', payload: { by: 2 } }, { event_type: 'counter.labelled', payload: { label: 'hot' } }, { event_type: 'counter.incremented', payload: { by: 5 } }]) {
-      expect((await postJson(t.app, '/events', { ...e, aggregate_id: id })).status).toBe(201);
+      expect((await postJson(ui.t.app, '/events', { ...e, aggregate_id: id })).status).toBe(201);
     }
     const page = await open(`/admin/aggregates/counter/${id}`);
     const buttons = page.getByRole('button', { name: 'Show changes' });

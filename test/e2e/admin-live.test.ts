@@ -1,41 +1,16 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsolePage, launchBrowser, openConsolePage, screenshot, serveApp } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
+import { consoleHarness } from '../support/console-harness.ts';
 import { newId, postJson } from '../support/http.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { startTestService } from '../support/service.ts';
 
-let t: TestService;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof serveApp>>;
-let data: Awaited<ReturnType<typeof seedConsoleData>>;
-let cp: ConsolePage | undefined;
-
-beforeAll(async () => {
-  [t, browser] = await Promise.all([startTestService(), launchBrowser()]);
-  server = await serveApp(t.app);
-  data = await seedConsoleData(t);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
-afterEach(async () => {
-  const problems = cp?.problems() ?? [];
-  await cp?.close();
-  cp = undefined;
-  expect(problems).toEqual([]);
-});
-
-async function open(path: string) {
-  cp = await openConsolePage(browser);
-  await cp.page.goto(server.url + path);
-  return cp.page;
-}
+const ui = consoleHarness(() => startTestService());
+beforeAll(() => seedConsoleData(ui.t));
 
 const append = async (aggregateId: string, eventType = 'sensor.read', payload: Record<string, unknown> = {}) => {
-  const res = await postJson(t.app, '/events', { event_type: eventType, aggregate_id: aggregateId, payload });
+  const res = await postJson(ui.t.app, '/events', { event_type: eventType, aggregate_id: aggregateId, payload });
   expect(res.status).toBe(201);
   return res.body.position as number;
 };
@@ -45,7 +20,7 @@ const live = (page: Page) => page.locator('#tail-status', { hasText: 'Live' }).w
 describe('admin console: live tail', () => {
   it('shows an event appended after it opened, with its filters in the URL', async () => {
     const sensor = newId();
-    const page = await open(`/admin/tail?aggregate_id=${sensor}`);
+    const page = await ui.open(`/admin/tail?aggregate_id=${sensor}`);
     await live(page);
     expect(await page.getByLabel('Aggregate id').inputValue()).toBe(sensor);
     await append(newId());
@@ -55,7 +30,7 @@ describe('admin console: live tail', () => {
 
   it('pause then resume continues from the last position seen: nothing skipped, nothing twice', async () => {
     const sensor = newId();
-    const page = await open(`/admin/tail?aggregate_id=${sensor}`);
+    const page = await ui.open(`/admin/tail?aggregate_id=${sensor}`);
     await live(page);
     const first = await append(sensor);
     await expect.poll(() => tailPositions(page)).toEqual([first]);
@@ -70,7 +45,7 @@ describe('admin console: live tail', () => {
   });
 
   it('without filters, shows every new event, newest first', async () => {
-    const page = await open('/admin/tail');
+    const page = await ui.open('/admin/tail');
     await live(page);
     const agent = newId();
     const positions = [

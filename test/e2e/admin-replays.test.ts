@@ -1,49 +1,26 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsolePage, launchBrowser, openConsolePage, screenshot, serveApp } from '../support/browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { consoleHarness } from '../support/console-harness.ts';
+import { startTestService } from '../support/service.ts';
 
-let t: TestService;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof serveApp>>;
+// Small, slow replay batches: a replay of 60 events runs long enough to be cancelled.
+const ui = consoleHarness(() => startTestService({ REPLAY_BATCH_SIZE: '5', REPLAY_PAUSE_MS: '500' }));
 let data: Awaited<ReturnType<typeof seedConsoleData>>;
-let cp: ConsolePage | undefined;
-
 beforeAll(async () => {
-  // Small, slow replay batches: a replay of 60 events runs long enough to be cancelled.
-  [t, browser] = await Promise.all([startTestService({ REPLAY_BATCH_SIZE: '5', REPLAY_PAUSE_MS: '500' }), launchBrowser()]);
-  server = await serveApp(t.app);
-  data = await seedConsoleData(t);
+  data = await seedConsoleData(ui.t);
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
-afterEach(async () => {
-  const problems = cp?.problems() ?? [];
-  await cp?.close();
-  cp = undefined;
-  expect(problems).toEqual([]);
-});
-
-async function open(path: string) {
-  cp = await openConsolePage(browser);
-  await cp.page.goto(server.url + path);
-  return cp.page;
-}
 
 describe('admin console: replays', () => {
   it('previews the count before starting, then follows the replay to completion', async () => {
-    const page = await open('/admin/replays');
+    const page = await ui.open('/admin/replays');
     await page.getByLabel('Aggregate id').fill(data.agent);
     await page.getByLabel('Channel (optional)').fill('replay:console-test');
     await page.getByRole('button', { name: 'Preview' }).click();
     const agentEvents = data.events.filter((e) => e.aggregate_id === data.agent);
     const head = data.events.at(-1)!.position;
     await page.locator('#replay-preview', { hasText: `${agentEvents.length} events match, up to position ${head}.` }).waitFor();
-    expect(Number((await t.sql`select count(*) as n from replays`)[0]!.n)).toBe(0);
+    expect(Number((await ui.t.sql`select count(*) as n from replays`)[0]!.n)).toBe(0);
     await screenshot(page, 'replay-preview');
     // A changed form needs a new preview.
     await page.getByLabel('Event type').fill('agent.renamed');
@@ -62,7 +39,7 @@ describe('admin console: replays', () => {
   });
 
   it('lists every replay newest first with its progress; the status filter is in the URL through a reload; cancel', async () => {
-    const page = await open('/admin/replays');
+    const page = await ui.open('/admin/replays');
     await page.getByLabel('Aggregate id').fill(data.busyTask);
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.getByRole('button', { name: 'Start replay of 60 events' }).click();

@@ -1,11 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tempArchive, waitPublished } from '../support/archive.ts';
-import { type ConsolePage, launchBrowser, openConsolePage, overflowsHorizontally, screenshot, serveApp } from '../support/browser.ts';
+import { openConsolePage, overflowsHorizontally, screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
+import { consoleHarness } from '../support/console-harness.ts';
 import { record, startConsumer } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { startTestService } from '../support/service.ts';
 import { deleteKeys } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -13,14 +13,20 @@ const READ_KEY = 'lifecycle-read-key-1';
 const ADMIN_KEY = 'lifecycle-admin-key-2';
 const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
 
-let t: TestService;
-let archive: Awaited<ReturnType<typeof tempArchive>>;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof serveApp>>;
-let cp: ConsolePage | undefined;
+let archive: Awaited<ReturnType<typeof tempArchive>> | undefined;
+// Segments of one event, so a handful of them pages; no schedule: runs happen when a test asks.
+const ui = consoleHarness(async () => {
+  archive = await tempArchive();
+  return startTestService({ API_KEYS: `${READ_KEY}:read,${ADMIN_KEY}:admin`, ARCHIVE_URL: archive.url, ARCHIVE_INTERVAL: '0', ARCHIVE_SEGMENT_EVENTS: '1', REDIS_STREAMS: 'on' });
+}, {
+  afterClose: async (t) => {
+    if (t) await deleteKeys(t.channelPrefix);
+    await archive?.remove();
+  },
+});
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await t.app.request(path, { method, headers: admin, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await ui.t.app.request(path, { method, headers: admin, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
 }
 
@@ -31,20 +37,13 @@ async function archiveNow() {
 }
 
 beforeAll(async () => {
-  archive = await tempArchive();
-  // Segments of one event, so a handful of them pages; no schedule: runs happen when a test asks.
-  [t, browser] = await Promise.all([
-    startTestService({ API_KEYS: `${READ_KEY}:read,${ADMIN_KEY}:admin`, ARCHIVE_URL: archive.url, ARCHIVE_INTERVAL: '0', ARCHIVE_SEGMENT_EVENTS: '1', REDIS_STREAMS: 'on' }),
-    launchBrowser(),
-  ]);
-  server = await serveApp(t.app);
-  const data = await seedConsoleData(t, { authorization: `Bearer ${ADMIN_KEY}` });
-  await waitPublished(t, data.events.at(-1)!.position);
+  const data = await seedConsoleData(ui.t, { authorization: `Bearer ${ADMIN_KEY}` });
+  await waitPublished(ui.t, data.events.at(-1)!.position);
   expect((await call('PUT', '/retention/agent', { archive_after: 'PT0S' })).status).toBe(201);
   expect((await call('PUT', '/retention/plan', { archive_after: 'P30D', delete_after: 'P1Y' })).status).toBe(201);
   await archiveNow();
   // A consumer group with one parked event: task.assigned always fails.
-  const c = await startConsumer(t, {
+  const c = await startConsumer(ui.t, {
     redisUrl: testRedisUrl, group: 'billing', consumer: 'w1', start: 'beginning', maxAttempts: 2, retryDelay: { initialMs: 20 },
     handler: (e) => {
       if (e.event_type === 'task.assigned') throw new Error('no price for this task');
@@ -53,26 +52,8 @@ beforeAll(async () => {
   expect(await waitUntil(() => c.stats().parked === 1, 10_000)).toBe(true);
   await c.stop();
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-  await deleteKeys(t.channelPrefix);
-  await archive?.remove();
-});
-afterEach(async () => {
-  const problems = cp?.problems() ?? [];
-  await cp?.close();
-  cp = undefined;
-  expect(problems).toEqual([]);
-});
 
-async function open(path: string, key = ADMIN_KEY, width = 1280) {
-  cp = await openConsolePage(browser, { width, key });
-  cp.page.setDefaultTimeout(8000);
-  await cp.page.goto(server.url + path);
-  return cp.page;
-}
+const open = (path: string, key = ADMIN_KEY, width = 1280) => ui.open(path, { width, key, before: (page) => page.setDefaultTimeout(8000) });
 
 describe('admin console: retention and archive', () => {
   it('shows the policies with their tiers and the segments, paged by keyset, the filter and cursor in the URL through a reload', async () => {
@@ -107,7 +88,7 @@ describe('admin console: retention and archive', () => {
   it('an admin sets a policy, which the service stores; previews a run, then starts it and follows it', async () => {
     const page = await open('/admin/retention');
     await page.getByLabel('Aggregate type').fill('plan');
-    cp!.expectHttpError(422, /^\/retention\/plan$/);
+    ui.page.expectHttpError(422, /^\/retention\/plan$/);
     await page.getByLabel('Archive after').fill('soon');
     await page.getByRole('button', { name: 'Save policy' }).click();
     expect(await page.getByRole('alert').innerText()).toMatch(/^422 [\s\S]*\/archive_after/);
@@ -159,8 +140,8 @@ describe('admin console: retention and archive', () => {
     await group.getByRole('link', { name: '1 parked in billing on task' }).click();
     await page.waitForURL(/\/admin\/consumer-groups\/task\/billing\/parked$/);
     expect(await page.locator('#parked tbody tr').innerText()).toContain('no price for this task');
-    const reader = await openConsolePage(browser, { key: READ_KEY });
-    await reader.page.goto(`${server.url}/admin/consumer-groups/task/billing/parked`);
+    const reader = await openConsolePage(ui.browser, { key: READ_KEY });
+    await reader.page.goto(`${ui.url}/admin/consumer-groups/task/billing/parked`);
     await reader.page.locator('#parked').waitFor();
     expect(await reader.page.getByRole('button', { name: 'Replay' }).isDisabled()).toBe(true);
     const readerProblems = reader.problems();
@@ -172,7 +153,7 @@ describe('admin console: retention and archive', () => {
 
     for (const path of ['/admin', '/admin/retention']) {
       await page.setViewportSize({ width: 390, height: 800 });
-      await page.goto(server.url + path);
+      await page.goto(ui.url + path);
       await page.locator(path === '/admin' ? '#consumer-groups' : '#segment-list').waitFor();
       expect({ path, sideways: await overflowsHorizontally(page) }).toEqual({ path, sideways: false });
     }

@@ -1,49 +1,31 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsolePage, launchBrowser, openConsolePage, screenshot, serveApp } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
+import { consoleHarness } from '../support/console-harness.ts';
 import { get } from '../support/http.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { startTestService } from '../support/service.ts';
 
-let t: TestService;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof serveApp>>;
+const ui = consoleHarness(() => startTestService());
 let data: Awaited<ReturnType<typeof seedConsoleData>>;
-let cp: ConsolePage | undefined;
-
 beforeAll(async () => {
-  [t, browser] = await Promise.all([startTestService(), launchBrowser()]);
-  server = await serveApp(t.app);
-  data = await seedConsoleData(t);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
-afterEach(async () => {
-  const problems = cp?.problems() ?? [];
-  await cp?.close();
-  cp = undefined;
-  expect(problems).toEqual([]);
+  data = await seedConsoleData(ui.t);
 });
 
 const positionsShown = (page: Page) => page.locator('#results tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-position'))));
 
 describe('admin console: saved queries', () => {
   it('saves the filters shown under a name, lists it, applies it from any page, and deletes it', async () => {
-    cp = await openConsolePage(browser);
-    const page = cp.page;
-    await page.goto(`${server.url}/admin/events?event_type=agent.created&order=desc`);
+    const page = await ui.open('/admin/events?event_type=agent.created&order=desc');
     await page.locator('#results tbody tr').first().waitFor();
     await page.getByLabel('Save these filters as').fill('new-agents');
     await page.getByRole('button', { name: 'Save' }).click();
     const link = page.getByRole('link', { name: 'new-agents' });
     await link.waitFor();
-    expect((await get(t.app, '/saved-queries/new-agents')).body.filter).toEqual({ event_type: 'agent.created', order: 'desc' });
+    expect((await get(ui.t.app, '/saved-queries/new-agents')).body.filter).toEqual({ event_type: 'agent.created', order: 'desc' });
     await screenshot(page, 'saved-queries');
 
-    await page.goto(`${server.url}/admin/events`);
+    await page.goto(`${ui.url}/admin/events`);
     await link.click();
     await page.waitForURL(/event_type=agent\.created/);
     const created = data.events.filter((e) => e.event_type === 'agent.created').map((e) => e.position).reverse();
@@ -52,14 +34,12 @@ describe('admin console: saved queries', () => {
 
     await page.getByRole('button', { name: 'Delete saved query new-agents' }).click();
     await link.waitFor({ state: 'detached' });
-    expect((await get(t.app, '/saved-queries/new-agents')).status).toBe(404);
+    expect((await get(ui.t.app, '/saved-queries/new-agents')).status).toBe(404);
   });
 
   it('a name the service refuses shows its problem', async () => {
-    cp = await openConsolePage(browser);
-    const page = cp.page;
-    await page.goto(`${server.url}/admin/events`);
-    cp.expectHttpError(400, /^\/saved-queries\/.+$/);
+    const page = await ui.open('/admin/events');
+    ui.page.expectHttpError(400, /^\/saved-queries\/.+$/);
     await page.getByLabel('Save these filters as').fill('x'.repeat(70));
     // The field's own pattern is bypassed, as a script or an old page would.
     await page.evaluate("document.getElementById('f-saved-name').removeAttribute('pattern')");

@@ -1,43 +1,22 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsolePage, launchBrowser, openConsolePage, overflowsHorizontally, screenshot, serveApp } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { overflowsHorizontally, screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
+import { consoleHarness } from '../support/console-harness.ts';
 import { get } from '../support/http.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { startTestService } from '../support/service.ts';
 import { seedHistory } from '../support/stats-history.ts';
 import { waitUntil } from '../support/wait.ts';
 
-let t: TestService;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof serveApp>>;
-let cp: ConsolePage | undefined;
+const ui = consoleHarness(() => startTestService());
 let history: number;
-
 beforeAll(async () => {
-  [t, browser] = await Promise.all([startTestService(), launchBrowser()]);
-  history = await seedHistory(t.sql);
-  const data = await seedConsoleData(t);
+  history = await seedHistory(ui.t.sql);
+  const data = await seedConsoleData(ui.t);
   const head = data.events.at(-1)!.position;
-  expect(await waitUntil(async () => (await get(t.app, '/stats')).body.up_to >= head)).toBe(true);
-  server = await serveApp(t.app);
+  expect(await waitUntil(async () => (await get(ui.t.app, '/stats')).body.up_to >= head)).toBe(true);
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
-afterEach(async () => {
-  const problems = cp?.problems() ?? [];
-  await cp?.close();
-  cp = undefined;
-  expect(problems).toEqual([]);
-});
-
-async function open(path: string, width = 1280) {
-  cp = await openConsolePage(browser, { width });
-  await cp.page.goto(server.url + path);
-  return cp.page;
-}
+const open = (path: string, width = 1280) => ui.open(path, { width });
 
 const totals = async (page: Page) => Object.fromEntries((await page.locator('#stats-totals tbody tr').allInnerTexts()).map((row) => {
   const [type, n] = row.split('\t');
@@ -49,7 +28,7 @@ describe('admin console: events over time', () => {
     const page = await open('/admin');
     await page.locator('#stats-chart canvas').waitFor();
     const shown = await totals(page);
-    const expected = (await get(t.app, '/stats?bucket=hour')).body.totals;
+    const expected = (await get(ui.t.app, '/stats?bucket=hour')).body.totals;
     expect(shown).toEqual(expected);
     expect(Object.values(shown).reduce((a, b) => a + b, 0)).toBe(history + 67);
     expect(await page.locator('#panel-stats [role="status"]').innerText()).toMatch(/events, last 24 hours by hour \(UTC\); counted up to position/);
