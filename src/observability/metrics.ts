@@ -12,8 +12,8 @@ export interface MetricSources {
 
 export function createMetrics() {
   const registry = new Registry();
-  // The event loop's delay sampled every 100 ms (prom-client's default, 10 ms, woke an idle service
-  // about 220 times a second in all; 48 with this).
+  // The event loop's delay sampled every 100 ms: prom-client's default of 10 ms wakes an idle
+  // service a hundred times a second for it alone (README, Observability).
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   // prom-client names these gauges *_total, a counter suffix promtool refuses; each is the sum of
   // the per-type gauge without the suffix, so nothing is lost.
