@@ -75,8 +75,8 @@ export function startService(env: Record<string, string>, nodeArgs: string[] = [
   return startServer([...nodeArgs, 'dist/main.js', 'serve'], env);
 }
 
-// Measured with tsx's loader instead, the service answered 3–5% fewer appends (four alternating
-// pairs at 1 and 16 connections): the bench runs what users run, built from the current source.
+// The bench runs what users run, built from the current source: under tsx's loader the service
+// is measurably slower (bench/README.md).
 let built = false;
 export function ensureBuilt() {
   if (built) return;
