@@ -13,7 +13,7 @@ let data: Awaited<ReturnType<typeof seedConsoleData>>;
 beforeAll(async () => {
   data = await seedConsoleData(ui.t);
 });
-const open = (path: string, width = 1280) => ui.open(path, { width });
+const open = (path: string, width?: number) => ui.open(path, { width });
 
 describe('admin console: browsing', () => {
   it('the overview shows the head, the publish lag, Redis and appends by type', async () => {

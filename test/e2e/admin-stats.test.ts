@@ -16,7 +16,7 @@ beforeAll(async () => {
   const head = data.events.at(-1)!.position;
   expect(await waitUntil(async () => (await get(ui.t.app, '/stats')).body.up_to >= head)).toBe(true);
 });
-const open = (path: string, width = 1280) => ui.open(path, { width });
+const open = (path: string, width?: number) => ui.open(path, { width });
 
 const totals = async (page: Page) => Object.fromEntries((await page.locator('#stats-totals tbody tr').allInnerTexts()).map((row) => {
   const [type, n] = row.split('\t');
