@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../observability/logger.ts';
+import { createSleeper } from '../sleeper.ts';
 import { eventRecord, type EventRecord } from '../store/event-record.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Checkpoint } from './checkpoint.ts';
@@ -55,7 +56,6 @@ export function createRelay(options: RelayOptions): Relay {
   let stopping = false;
   let stopDeadline = Infinity;
   let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
   let wakeQueued = false;
   // Caught up, the relay reads the store only every pollIntervalMs (for lost wake-ups), not after each publish.
   let polledAt = -Infinity;
@@ -65,16 +65,7 @@ export function createRelay(options: RelayOptions): Relay {
     polledAt = -Infinity;
   };
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      }
-      wake = done;
-    });
+  const { sleep, wake } = createSleeper();
 
   async function next(): Promise<EventRecord[]> {
     const fast = local.take(published, options.batchSize);
@@ -169,19 +160,19 @@ export function createRelay(options: RelayOptions): Relay {
         wakeQueued = true;
         setImmediate(() => {
           wakeQueued = false;
-          wake?.();
+          wake();
         });
       }
     },
     notifyCommitted(position) {
       known = Math.max(known, position);
-      if (state === 'running' && position > published) wake?.();
+      if (state === 'running' && position > published) wake();
     },
     status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published, knownPosition: Math.max(known, published) }),
     async stop() {
       stopping = true;
       stopDeadline = performance.now() + DRAIN_MS;
-      wake?.();
+      wake();
       await loop;
       await checkpoint.save(published, true).catch(() => {});
       await lease.release().catch(() => {});

@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.ts';
 import type { EventStore } from '../store/event-store.ts';
+import { createSleeper } from '../sleeper.ts';
 
 export interface StatsProjectorOptions {
   store: Pick<EventStore, 'projectStats'>;
@@ -26,18 +27,8 @@ export function createStatsProjector(options: StatsProjectorOptions): StatsProje
   let seen = 0;
   let known = 0;
   let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      }
-      wake = done;
-    });
+  const { sleep, wake } = createSleeper();
 
   let last = -Infinity;
   async function paced() {
@@ -78,12 +69,12 @@ export function createStatsProjector(options: StatsProjectorOptions): StatsProje
     },
     notify(position) {
       known = Math.max(known, position);
-      if (position > seen) wake?.();
+      if (position > seen) wake();
     },
     position: () => seen,
     async stop() {
       stopping = true;
-      wake?.();
+      wake();
       await loop;
     },
   };
