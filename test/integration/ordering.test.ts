@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, newId, postJson } from '../support/http.ts';
+import { get, newId, pageWhile, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 let t: TestService;
@@ -88,22 +88,7 @@ describe('a tailing reader paging with after=', () => {
       }
     };
 
-    const seen: number[] = [];
-    let done = false;
-    const reader = (async () => {
-      let cursor = start;
-      for (;;) {
-        const finished = done;
-        const page = (await get(t.app, `/events?after=${cursor}&limit=37`)).body;
-        for (const e of page.events) seen.push(e.position);
-        if (page.events.length > 0) cursor = page.events[page.events.length - 1].position;
-        if (finished && page.next_after === null) return;
-      }
-    })();
-
-    await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
-    done = true;
-    await reader;
+    const seen = await pageWhile(t.app, start, 37, () => Promise.all(Array.from({ length: 16 }, (_, w) => writer(w))));
     await Promise.all(instances.slice(1).map((i) => i.close()));
 
     expect(acked).toBeGreaterThan(100);

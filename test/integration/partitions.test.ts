@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
 import { agentAggregate, agentEventTypes } from '../support/agent-aggregate.ts';
-import { get, newId, postJson } from '../support/http.ts';
+import { get, newId, pageWhile, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -42,31 +42,19 @@ describe('the partitioned events table', () => {
 
   it('reads every position once, in order, while appends cross partition boundaries', async () => {
     const start = await head();
-    const seen: number[] = [];
-    let done = false;
-    const reader = (async () => {
-      let cursor = start;
-      for (;;) {
-        const finished = done;
-        const page = (await get(t.app, `/events?after=${cursor}&limit=7`)).body;
-        for (const e of page.events) seen.push(e.position);
-        if (page.events.length > 0) cursor = page.events[page.events.length - 1].position;
-        if (finished && page.next_after === null) return;
-      }
-    })();
     let acked = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async (_, w) => {
-        for (let i = 0; i < 12; i++) {
-          const n = 1 + ((w + i) % 4);
-          const res = await postJson(t.app, '/events/batch', { events: [...batch(newId(), 1, 'task.created'), ...batch(newId(), n - 1, 'task.noted')] });
-          expect(res.status, res.text).toBe(201);
-          acked += n;
-        }
-      }),
+    const seen = await pageWhile(t.app, start, 7, () =>
+      Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          for (let i = 0; i < 12; i++) {
+            const n = 1 + ((w + i) % 4);
+            const res = await postJson(t.app, '/events/batch', { events: [...batch(newId(), 1, 'task.created'), ...batch(newId(), n - 1, 'task.noted')] });
+            expect(res.status, res.text).toBe(201);
+            acked += n;
+          }
+        }),
+      ),
     );
-    done = true;
-    await reader;
     expect(seen).toEqual(Array.from({ length: acked }, (_, i) => start + i + 1));
     const parts = await partitions();
     const filled = parts.filter((p) => p.to <= start + acked + 1 && p.from > start + 1);

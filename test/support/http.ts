@@ -51,3 +51,26 @@ export function agentCreated(aggregateId: string = newId(), extra: Record<string
     ...extra,
   };
 }
+
+/** Pages `GET /events` after `start`, `limit` at a time, while `writing` runs and then to the end; the positions seen, in the order read. */
+export async function pageWhile(app: App, start: number, limit: number, writing: () => Promise<unknown>): Promise<number[]> {
+  const seen: number[] = [];
+  let done = false;
+  const reader = (async () => {
+    let cursor = start;
+    for (;;) {
+      const finished = done;
+      const page = (await get(app, `/events?after=${cursor}&limit=${limit}`)).body;
+      for (const e of page.events) seen.push(e.position);
+      if (page.events.length > 0) cursor = page.events[page.events.length - 1].position;
+      if (finished && page.next_after === null) return;
+    }
+  })();
+  try {
+    await writing();
+  } finally {
+    done = true;
+    await reader;
+  }
+  return seen;
+}
