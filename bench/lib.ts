@@ -86,8 +86,9 @@ export function ensureBuilt() {
     if (!s.isDirectory()) return s.mtimeMs;
     return Math.max(0, ...readdirSync(path).map((name) => mtime(join(path, name))));
   };
-  if (mtime(join(ROOT, 'src')) > mtime(join(ROOT, 'dist/main.js'))) {
-    console.error('bench: dist/ is older than src/; running npm run build');
+  const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json'].map((p) => mtime(join(ROOT, p)));
+  if (Math.max(...inputs) > mtime(join(ROOT, 'dist/main.js'))) {
+    console.error('bench: dist/ is older than src/ or the tsconfig; running npm run build');
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   }
   built = true;
