@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
+import ts from 'typescript';
 import { freePort } from '../src/postgres/free-port.ts';
 import { parseEventQueryString } from '../src/events/query-input.ts';
 import { eventQuery } from '../src/store/event-query.ts';
@@ -92,6 +93,22 @@ export function ensureBuilt() {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   }
   built = true;
+}
+
+/**
+ * A self-contained bench script (`path` from the repository's root, importing only packages)
+ * compiled to JavaScript, for node to run without tsx's loader, as the service runs from dist/.
+ * Written under node_modules/.cache so that its imports resolve from the repository's packages.
+ */
+export function compiledScript(path: string): string {
+  const out = join(ROOT, 'node_modules/.cache/event-service-bench', basename(path).replace(/\.ts$/, '.mjs'));
+  const { outputText } = ts.transpileModule(readFileSync(join(ROOT, path), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+    fileName: path,
+  });
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, outputText);
+  return out;
 }
 
 /** A node process (`args`, run from the repository's root) that listens on PORT and answers GET /health once ready. */

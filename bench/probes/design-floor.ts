@@ -20,7 +20,7 @@
 // pgbench, PostgreSQL, Redis, anything else running) per event, which bounds the rate the two
 // cores allow (2,000 ms of CPU a second / machine ms per event) whatever the concurrency.
 import { cpus } from 'node:os';
-import { cleanup, cpuTimeMs, createDatabase, DURATION_S, type HttpLoad, httpLoad, machineCpuMs, median, startServer, startService } from '../lib.ts';
+import { cleanup, compiledScript, cpuTimeMs, createDatabase, DURATION_S, type HttpLoad, httpLoad, machineCpuMs, median, startServer, startService } from '../lib.ts';
 import { rawBaseline, rawDatabase, serialBound } from '../pgbench.ts';
 import { appendLoad } from '../suites/appends.ts';
 
@@ -49,7 +49,7 @@ console.log(`${DURATION_S} s per figure, ${ROUNDS} rounds, medians; ratios to ra
 try {
   for (const w of workloads) {
     const [raw, serial] = [await rawBaseline(w.c, w.batch), await serialBound(w.c, w.batch)];
-    const floor = await startServer(['--import', 'tsx', 'bench/probes/node-floor-server.ts'], { DATABASE_URL: await rawDatabase(), POOL: String(Math.min(w.c, 16)) });
+    const floor = await startServer([compiledScript('bench/probes/node-floor-server.ts')], { DATABASE_URL: await rawDatabase(), POOL: String(Math.min(w.c, 16)) });
     const ours = await startService({ DATABASE_URL: await createDatabase() });
     const load = appendLoad(w.c, w.batch);
     const figures: Record<string, Figure[]> = { raw: [], serial: [], floor: [], ours: [], '404': [] };
