@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createDatabase, DURATION_S, httpLoad, median, REPEAT, startService } from '../lib.ts';
+import { createDatabase, DURATION_S, median, REPEAT, startService } from '../lib.ts';
 import { hasPgbench, rawBaseline, serialBound } from '../pgbench.ts';
+import { hasWrk, wrkAppends } from '../wrk.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
@@ -36,10 +37,10 @@ async function compare<K extends string>(raw: () => Promise<number>, contenders:
   return { raw: median(r), of };
 }
 
-// autocannon's percentiles are whole milliseconds (0 below one); the mean comes from the closed
-// loop itself (Little's law: connections over requests per second), to the microsecond.
+// The mean from the closed loop itself (Little's law: connections over requests per second) and
+// wrk's p50, both to the microsecond.
 function latencyNote(connections: number, requestsPerSec: number, p50: number): string {
-  return `mean ${((1000 * connections) / requestsPerSec).toFixed(2)} ms, p50 ${p50 < 1 ? '<1' : p50} ms`;
+  return `mean ${((1000 * connections) / requestsPerSec).toFixed(2)} ms, p50 ${p50.toFixed(2)} ms`;
 }
 
 /** POST /events (or /events/batch of `batch`) at `connections`, each event of a new aggregate. */
@@ -51,14 +52,17 @@ export function appendLoad(connections: number, batch = 1) {
   };
 }
 
+// Loaded by wrk, a native program like pgbench on the baseline's side: autocannon, in this
+// process, took CPU from the two cores the service shares with it (bench/README.md).
 async function httpAppends(connections: number, env: Record<string, string> = {}, batch = 1) {
   const service = await startService({ DATABASE_URL: await createDatabase(), ...env });
-  const load = appendLoad(connections, batch);
-  await httpLoad(service.url, { ...load, durationSec: 2 }); // connections, plan caches, JIT
+  const url = service.url + appendLoad(connections, batch).path;
+  const load = (seconds: number) => wrkAppends(url, { connections, seconds, batch });
+  await load(2); // connections, plan caches, JIT
   return {
     run: async () => {
-      const h = await httpLoad(service.url, { ...load, durationSec: DURATION_S });
-      if (h.non2xx > 0 || h.errors > 0) throw new Error(`${load.path}: ${h.non2xx} non-2xx, ${h.errors} errors`);
+      const h = await load(DURATION_S);
+      if (h.non2xx > 0 || h.errors > 0) throw new Error(`${url}: ${h.non2xx} non-2xx, ${h.errors} errors`);
       return { rate: h.rps * batch, p50: h.p50 };
     },
     stop: () => service.stop(),
@@ -67,9 +71,10 @@ async function httpAppends(connections: number, env: Record<string, string> = {}
 
 const suite: Suite = {
   name: 'appends',
-  description: `appends/s over HTTP against pgbench writing the same rows at the same concurrency (${DURATION_S} s each, ${REPEAT} alternating rounds, medians)`,
+  description: `appends/s over HTTP (wrk) against pgbench writing the same rows at the same concurrency (${DURATION_S} s each, ${REPEAT} alternating rounds, medians)`,
   async run(record) {
     if (!hasPgbench()) throw new Error('the appends suite needs pgbench (postgresql-client)');
+    if (!hasWrk()) throw new Error('the appends suite needs wrk (apt-get install wrk)');
     // Beside each comparison, the serial design's bound (the head lock and perfect group commit,
     // no HTTP and none of our code): what no implementation of this design passes here.
     for (const c of CONCURRENCIES) {
