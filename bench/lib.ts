@@ -61,10 +61,10 @@ export function databaseUrl(name: string): string {
 /** A fresh database for one measurement, migrated unless asked not to; dropped at the end. */
 export async function createDatabase(migrated = true): Promise<string> {
   const name = `evb_${runId}_${created.length}`;
+  created.push(name); // before any await: concurrent calls get names of their own
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
   await admin.end();
-  created.push(name);
   const url = databaseUrl(name);
   if (migrated) await runMigrations(url);
   return url;
