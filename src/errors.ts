@@ -28,19 +28,26 @@ export interface FieldError {
 }
 
 export class AppError extends Error {
-  override name = 'AppError';
-  constructor(
-    readonly code: ErrorCode,
-    readonly detail: string,
-    readonly extensions: Record<string, unknown> = {},
-    options?: { cause?: unknown; headers?: Record<string, string> },
-  ) {
-    super(detail, options);
-    this.headers = options?.headers ?? {};
-  }
+  readonly code: ErrorCode;
+  readonly detail: string;
+  readonly extensions: Record<string, unknown>;
   /** Response headers the problem needs (WWW-Authenticate, Retry-After). */
   readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}, options?: { cause?: unknown; headers?: Record<string, string> }) {
+    // A client's mistake is answered, never logged with a stack, and capturing one was a large
+    // part of what a 404 cost (bench/README.md). An internal error keeps its stack for the log.
+    const limit = Error.stackTraceLimit;
+    if (code !== 'internal') Error.stackTraceLimit = 0;
+    super(detail, options);
+    Error.stackTraceLimit = limit;
+    this.code = code;
+    this.detail = detail;
+    this.extensions = extensions;
+    this.headers = options?.headers ?? {};
+  }
 }
+AppError.prototype.name = 'AppError';
 
 export function validationFailed(errors: FieldError[], detail = 'the request breaks a rule') {
   return new AppError('validation_failed', detail, { errors });
