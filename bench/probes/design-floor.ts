@@ -21,7 +21,7 @@
 import { cpus } from 'node:os';
 import { cleanup, compiledScript, cpuTimeMs, createDatabase, DURATION_S, machineCpuMs, median, startServer, startService } from '../lib.ts';
 import { rawBaseline, rawDatabase, serialBound } from '../pgbench.ts';
-import { appendLoad } from '../suites/appends.ts';
+import { appendLoad, wrkEvent } from '../suites/appends.ts';
 import { wrkAppends } from '../wrk.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -31,7 +31,7 @@ interface Figure { rate: number; p50?: number; cpuMs?: number; machineMs?: numbe
 /** wrk POSTing appends (`batch` events each) to `url` for DURATION_S against the server process `pid`. */
 async function measure(url: string, pid: number, connections: number, batch = 1, okOnly = true): Promise<Figure> {
   const cpu = cpuTimeMs(pid);
-  const h = await wrkAppends(url, { connections, seconds: DURATION_S, batch });
+  const h = await wrkAppends(url, { connections, seconds: DURATION_S, batch, event: wrkEvent });
   if (okOnly && (h.non2xx > 0 || h.errors > 0)) throw new Error(`${url}: ${h.non2xx} non-2xx, ${h.errors} errors`);
   return { rate: h.rps * batch, p50: h.p50, cpuMs: (cpuTimeMs(pid) - cpu) / h.total };
 }

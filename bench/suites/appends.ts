@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createDatabase, DURATION_S, median, REPEAT, startService } from '../lib.ts';
 import { hasPgbench, rawBaseline, serialBound } from '../pgbench.ts';
-import { hasWrk, wrkAppends } from '../wrk.ts';
+import { AGGREGATE_ID, hasWrk, wrkAppends } from '../wrk.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
 const metadata = { session_id: 'session-123', correlation_id: 'corr-456' };
 const CONCURRENCIES = [1, 4, 16, 64];
-const event = () => ({ event_type: 'agent.created', aggregate_id: randomUUID(), payload, metadata });
+const event = (aggregateId: string = randomUUID()) => ({ event_type: 'agent.created', aggregate_id: aggregateId, payload, metadata });
+/** One event's JSON for wrkAppends(). */
+export const wrkEvent = JSON.stringify(event(AGGREGATE_ID));
 
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 
@@ -57,7 +59,7 @@ export function appendLoad(connections: number, batch = 1) {
 async function httpAppends(connections: number, env: Record<string, string> = {}, batch = 1) {
   const service = await startService({ DATABASE_URL: await createDatabase(), ...env });
   const url = service.url + appendLoad(connections, batch).path;
-  const load = (seconds: number) => wrkAppends(url, { connections, seconds, batch });
+  const load = (seconds: number) => wrkAppends(url, { connections, seconds, batch, event: wrkEvent });
   await load(2); // connections, plan caches, JIT
   return {
     run: async () => {
