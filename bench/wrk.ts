@@ -44,9 +44,9 @@ function request()
 end
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format('{"requests":%d,"duration_us":%d,"errors":%d,"non2xx":%d,"p50_us":%d,"p99_us":%d,"mean_us":%.1f}\\n',
+  io.write(string.format('{"requests":%d,"duration_us":%d,"errors":%d,"non2xx":%d,"p50_us":%d,"p99_us":%d}\\n',
     summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(99), latency.mean))
+    latency:percentile(50), latency:percentile(99)))
 end
 `;
 
@@ -57,7 +57,7 @@ end
  * pgbench for the baseline, the load generator is a native program, so it takes little of the
  * two cores the service and PostgreSQL share with it.
  */
-export async function wrkAppends(url: string, o: { connections: number; seconds: number; batch?: number; event: string }): Promise<HttpResult & { mean: number }> {
+export async function wrkAppends(url: string, o: { connections: number; seconds: number; batch?: number; event: string }): Promise<HttpResult> {
   if (!o.event.includes(AGGREGATE_ID)) throw new Error(`the event has no ${AGGREGATE_ID}`);
   const dir = mkdtempSync(join(tmpdir(), 'evbench-wrk-'));
   try {
@@ -66,8 +66,8 @@ export async function wrkAppends(url: string, o: { connections: number; seconds:
     const { stdout } = await run('wrk', ['-t', String(threads), '-c', String(o.connections), '-d', `${o.seconds}s`, '--timeout', '10s', '-s', join(dir, 'appends.lua'), url, '--', String(o.batch ?? 1), o.event]);
     const line = stdout.split('\n').find((l) => l.startsWith('{"requests"'));
     if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
-    const s = JSON.parse(line) as { requests: number; duration_us: number; errors: number; non2xx: number; p50_us: number; p99_us: number; mean_us: number };
-    return { rps: s.requests / (s.duration_us / 1e6), p50: s.p50_us / 1000, p99: s.p99_us / 1000, mean: s.mean_us / 1000, errors: s.errors, non2xx: s.non2xx, total: s.requests };
+    const s = JSON.parse(line) as { requests: number; duration_us: number; errors: number; non2xx: number; p50_us: number; p99_us: number };
+    return { rps: s.requests / (s.duration_us / 1e6), p50: s.p50_us / 1000, p99: s.p99_us / 1000, errors: s.errors, non2xx: s.non2xx, total: s.requests };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
