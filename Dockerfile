@@ -15,7 +15,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
-# Runtime: the compiled JavaScript, its dependencies and the migrations.
+# Runtime: what the npm package ships (package.json "files": the compiled JavaScript, the
+# migrations, the admin console's files) and the production dependencies.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=8011
 WORKDIR /app
@@ -25,6 +26,7 @@ COPY --from=build /app/node_modules/postgres ./node_modules/postgres
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY drizzle ./drizzle
+COPY console ./console
 USER node
 EXPOSE 8011
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
