@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { eventInput } from '../events/append-input.ts';
 import type { StoredEvent } from '../events/event.ts';
+import { uuidv7 } from '../events/uuid.ts';
+import { backoffMs, resolveRetryDelay, type RetryDelay, wholeNumber } from './retry.ts';
 
 /** What POST /events takes (the server's own zod schema, as its input type). */
 export type AppendInput = z.input<typeof eventInput>;
@@ -43,23 +45,84 @@ export interface ClientOptions {
   baseUrl: string;
   apiKey?: string;
   fetch?: typeof fetch;
+  /** Times a request is sent again after a transient failure (default 3; 0: never). */
+  retries?: number;
+  /** Pause before a retry: initialMs doubling up to maxMs, less up to half at random (default 200 and 10,000); a Retry-After answer's wait instead, at most maxMs. */
+  retryDelay?: Partial<RetryDelay>;
+  /** Longest an attempt may take, its answer read in full (default 30,000; 0: no limit). */
+  timeoutMs?: number;
+  /** Called before each retry with what failed: the error thrown, or the EventServiceError of the answer. */
+  onRetry?(info: { retry: number; delayMs: number; error: unknown }): void;
 }
 
-/** A typed client for the HTTP API; `created` tells a new event (201) from an identical resend (200). */
+// Transient: the service was not reached or did not answer in time, or answered one of these.
+// Every request the client sends is safe to resend: reads, snapshot PUTs (the same snapshot
+// again), and appends, whose events always carry an id (the client makes one when the caller
+// gives none), so a resend is answered from the stored event (README, Idempotency).
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+
+const optionError = (message: string) => new RangeError(`createEventClient: ${message}`);
+
+/** Milliseconds a Retry-After header asks for (seconds or an HTTP date), or undefined. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const ms = /^\d+$/.test(header.trim()) ? Number(header) * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
+}
+
+function problemOf(res: Response, text: string): Problem {
+  try {
+    return JSON.parse(text) as Problem;
+  } catch {
+    // not problem+json (a proxy's error page): described by the status alone
+    return { type: 'about:blank', title: res.statusText, status: res.status, detail: text.slice(0, 200) };
+  }
+}
+
+/** A typed client for the HTTP API; `created` tells a new event (201) from an identical resend (200). Transient failures are retried. */
 export function createEventClient(options: ClientOptions) {
   const base = options.baseUrl.replace(/\/$/, '');
   const doFetch = options.fetch ?? fetch;
+  const retries = wholeNumber('retries', options.retries, 3, 0, 100, optionError);
+  const retryDelay = resolveRetryDelay(options.retryDelay, optionError);
+  const timeoutMs = wholeNumber('timeoutMs', options.timeoutMs, 30_000, 0, 2_147_483_647, optionError);
   const headers = (extra: Record<string, string> = {}) => ({ ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}), ...extra });
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await doFetch(`${base}${path}`, {
-      method,
-      headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const parsed = (await res.json().catch(() => undefined)) as unknown;
-    if (!res.ok) throw new EventServiceError(res.status, (parsed as Problem) ?? { type: 'about:blank', title: res.statusText, status: res.status, detail: '' });
-    return { status: res.status, body: parsed as T };
+  /** One attempt: the answer read in full, or what kept it from coming (not reached, no answer in time, cut short). */
+  async function attempt(method: string, path: string, body: string | undefined): Promise<{ res: Response; text: string } | { error: unknown }> {
+    try {
+      const res = await doFetch(`${base}${path}`, {
+        method,
+        headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        body,
+        ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+      });
+      return { res, text: await res.text() };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; attempts: number }> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    for (let attempts = 1; ; attempts++) {
+      const sent = await attempt(method, path, text);
+      let failure: unknown;
+      let wait: number | undefined;
+      if ('error' in sent) {
+        failure = sent.error;
+      } else if (sent.res.ok) {
+        return { status: sent.res.status, body: (sent.text === '' ? undefined : JSON.parse(sent.text)) as T, attempts };
+      } else {
+        failure = new EventServiceError(sent.res.status, problemOf(sent.res, sent.text));
+        if (!RETRY_STATUSES.has(sent.res.status)) throw failure;
+        wait = retryAfterMs(sent.res.headers.get('retry-after'));
+      }
+      if (attempts > retries) throw failure;
+      const delayMs = Math.min(retryDelay.maxMs, wait ?? backoffMs(retryDelay, attempts) * (1 - Math.random() / 2));
+      options.onRetry?.({ retry: attempts, delayMs, error: failure });
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
   }
   const qs = (q: object) => {
     const p = new URLSearchParams();
@@ -69,13 +132,18 @@ export function createEventClient(options: ClientOptions) {
   };
 
   return {
+    /**
+     * Appends one event. Without an `id` the client gives it a UUIDv7, so a retry cannot store it
+     * twice; `created` is then also true when an earlier attempt of this call stored it.
+     */
     async append(event: AppendInput): Promise<{ event: StoredEvent; created: boolean }> {
-      const r = await call<StoredEvent>('POST', '/events', event);
-      return { event: r.body, created: r.status === 201 };
+      const r = await call<StoredEvent>('POST', '/events', { ...event, id: event.id ?? uuidv7() });
+      return { event: r.body, created: r.status === 201 || (r.attempts > 1 && event.id === undefined) };
     },
+    /** Appends the events atomically; ids as for append(), `created` likewise when no event came with an id. */
     async appendBatch(events: AppendInput[]): Promise<{ events: StoredEvent[]; created: boolean }> {
-      const r = await call<{ events: StoredEvent[] }>('POST', '/events/batch', { events });
-      return { events: r.body.events, created: r.status === 201 };
+      const r = await call<{ events: StoredEvent[] }>('POST', '/events/batch', { events: events.map((e) => ({ ...e, id: e.id ?? uuidv7() })) });
+      return { events: r.body.events, created: r.status === 201 || (r.attempts > 1 && events.every((e) => e.id === undefined)) };
     },
     /** The event, or undefined when there is none with this id. */
     async get(id: string): Promise<StoredEvent | undefined> {

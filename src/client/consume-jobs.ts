@@ -3,6 +3,7 @@ import type { ConsumerStats } from './consume-options.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
 import { type ConsumerRedis, type GroupKeys, pipelinePerSlot } from './consume-redis.ts';
+import { backoffMs } from './retry.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
 
 /** What consume() knows of one aggregate type's stream and its group. */
@@ -88,7 +89,7 @@ export function createAcks(redis: ConsumerRedis, group: string, onError: (error:
 
 // Retries with a growing pause; the maxAttempts-th failure is parked and acknowledged, so the aggregate's later events go on.
 export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis, acks: ReturnType<typeof createAcks>, stats: ConsumerStats, isRunning: () => boolean) {
-  const delay = (attempt: number) => Math.min(o.retryDelay.maxMs, o.retryDelay.initialMs * 2 ** (attempt - 1));
+  const delay = (attempt: number) => backoffMs(o.retryDelay, attempt);
 
   async function park(job: EventJob, error: string): Promise<void> {
     const source = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;

@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../events/event.ts';
 import { parseRedisNodes, type RedisTarget } from '../events/redis-nodes.ts';
 import { GROUP_NAME_PATTERN, isAggregateType } from '../events/stream-keys.ts';
+import { resolveRetryDelay, type RetryDelay, wholeNumber } from './retry.ts';
 import type { EventReader } from './subscribe.ts';
 
 export interface HandlerContext {
@@ -36,7 +37,7 @@ export interface ConsumeOptions {
   /** Tries before an event is parked in the group's dead-letter stream (default 5). */
   maxAttempts?: number;
   /** Pause before a retry: initialMs doubling up to maxMs (default 200 and 10,000). */
-  retryDelay?: { initialMs?: number; maxMs?: number };
+  retryDelay?: Partial<RetryDelay>;
   /** A handler that has not finished after this long counts as failed (default 30,000). */
   handlerTimeoutMs?: number;
   /** Entries of a consumer silent this long are taken over by the others (default 30,000). */
@@ -55,15 +56,12 @@ export class ConsumeOptionsError extends TypeError {
 
 export type ResolvedConsumeOptions = Required<Omit<ConsumeOptions, 'redisUrl' | 'redisClusterNodes' | 'retryDelay' | 'onError'>> & {
   redis: RedisTarget;
-  retryDelay: { initialMs: number; maxMs: number };
+  retryDelay: RetryDelay;
   onError(error: unknown, event?: StoredEvent): void;
 };
 
-const positiveInt = (name: string, value: number | undefined, fallback: number, max = 1_000_000_000): number => {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v <= 0 || v > max) throw new ConsumeOptionsError(`${name} must be a whole number from 1 to ${max}, got ${String(value)}`);
-  return v;
-};
+const fail = (message: string) => new ConsumeOptionsError(message);
+const positiveInt = (name: string, value: number | undefined, fallback: number, max = 1_000_000_000): number => wholeNumber(name, value, fallback, 1, max, fail);
 
 function redisTarget(o: ConsumeOptions): RedisTarget {
   if ((o.redisUrl === undefined) === (o.redisClusterNodes === undefined)) throw new ConsumeOptionsError('give exactly one of redisUrl (one Redis server) and redisClusterNodes (a Redis Cluster)');
@@ -92,7 +90,6 @@ export function resolveConsumeOptions(o: ConsumeOptions): ResolvedConsumeOptions
   if (typeof o.reader !== 'function') throw new ConsumeOptionsError('reader must be a function, such as httpEventReader(baseUrl)');
   const start = o.start ?? 'end';
   if (start !== 'beginning' && start !== 'end' && !(Number.isSafeInteger(start) && start >= 0)) throw new ConsumeOptionsError(`start must be 'beginning', 'end' or a position (integer >= 0), got ${JSON.stringify(start)}`);
-  const initialMs = positiveInt('retryDelay.initialMs', o.retryDelay?.initialMs, 200);
   return {
     redis,
     channelPrefix: o.channelPrefix ?? '',
@@ -104,7 +101,7 @@ export function resolveConsumeOptions(o: ConsumeOptions): ResolvedConsumeOptions
     concurrency: positiveInt('concurrency', o.concurrency, 8, 10_000),
     start,
     maxAttempts: positiveInt('maxAttempts', o.maxAttempts, 5, 1000),
-    retryDelay: { initialMs, maxMs: Math.max(initialMs, positiveInt('retryDelay.maxMs', o.retryDelay?.maxMs, 10_000)) },
+    retryDelay: resolveRetryDelay(o.retryDelay, fail),
     handlerTimeoutMs: positiveInt('handlerTimeoutMs', o.handlerTimeoutMs, 30_000),
     claimIdleMs: positiveInt('claimIdleMs', o.claimIdleMs, 30_000),
     readCount: positiveInt('readCount', o.readCount, 100, 10_000),

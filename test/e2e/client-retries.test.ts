@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventClient, EventServiceError } from '../../src/client/client.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
+import { newId } from '../support/http.ts';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+
+// The client's retries (README, API description and client): what it resends, how long it
+// waits, and that a resend never stores an event twice, against a real service and faults.
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f().catch(() => {});
+});
+
+async function service(env: Record<string, string> = {}, url?: string): Promise<TestService> {
+  const t = await startTestService(env, url, { migrate: url !== undefined });
+  cleanup.push(() => t.close());
+  return t;
+}
+
+/** fetch through the service's app (no port), recording each request's method and body. */
+function recorded(t: TestService) {
+  const sent: { method: string; body: unknown }[] = [];
+  const fetch = ((url: string, init: RequestInit = {}) => {
+    sent.push({ method: init.method ?? 'GET', body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined });
+    return t.app.request(url, init);
+  }) as typeof globalThis.fetch;
+  return { sent, fetch };
+}
+
+describe('the client against a service whose database goes silent', () => {
+  let pg: PrivatePostgres;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    pg = await startPrivatePostgres();
+    cleanup.push(() => pg.stop());
+    proxy = await startTcpProxy({ port: Number(new URL(pg.url).port) });
+    cleanup.push(() => proxy.close());
+  });
+
+  it('resends an append that timed out with the id it made for it, and the event is stored once', async () => {
+    const t = await service({}, pg.url.replace(/:\d+\//, `:${proxy.port}/`));
+    const baseUrl = `http://127.0.0.1:${(await t.service.listen()).port}`;
+    const errors: unknown[] = [];
+    const client = createEventClient({ baseUrl, timeoutMs: 300, retries: 40, retryDelay: { initialMs: 50, maxMs: 200 }, onRetry: ({ error }) => errors.push(error) });
+    const aggregateId = newId();
+    await client.append({ event_type: 'task.created', aggregate_id: aggregateId });
+
+    proxy.blackhole();
+    const restored = new Promise((r) => setTimeout(r, 1500)).then(() => proxy.restore());
+    const { event, created } = await client.append({ event_type: 'task.started', aggregate_id: aggregateId });
+    await restored;
+
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect((e as Error).name === 'TimeoutError' || (e instanceof EventServiceError && e.status === 503), String(e)).toBe(true);
+    // Stored by the first attempt (held in the silent network, then let through) or by a resend: either way, this call's.
+    expect(created).toBe(true);
+    expect(event).toMatchObject({ event_type: 'task.started', sequence: 2 });
+    const rows = await t.sql<{ id: string }[]>`select id::text from events where aggregate_id = ${aggregateId} order by position`;
+    expect(rows.map((r) => r.id)).toEqual([expect.any(String), event.id]);
+  }, 60_000);
+});
+
+describe('the client against a rate limit', () => {
+  it('waits as long as Retry-After says, then appends', async () => {
+    const t = await service({ API_KEYS: 'client-retries-key:read+write', RATE_LIMIT_PER_SECOND: '1' });
+    const { sent, fetch } = recorded(t);
+    const retried: { delayMs: number; error: unknown }[] = [];
+    const client = createEventClient({ baseUrl: 'http://service', apiKey: 'client-retries-key', fetch, retryDelay: { initialMs: 10, maxMs: 5_000 }, onRetry: (r) => retried.push(r) });
+    const aggregateId = newId();
+    // A burst of two, then the bucket is empty: the third waits.
+    for (let i = 0; i < 3; i++) expect((await client.append({ event_type: 'task.noted', aggregate_id: aggregateId })).created).toBe(true);
+    expect(retried).toHaveLength(1);
+    expect(retried[0]!.error).toBeInstanceOf(EventServiceError);
+    expect((retried[0]!.error as EventServiceError).status).toBe(429);
+    expect(retried[0]!.delayMs).toBe(1000);
+    expect(sent).toHaveLength(4);
+    expect(sent[3]!.body).toEqual(sent[2]!.body);
+    expect((await client.query({ aggregate_id: aggregateId })).events.map((e) => e.sequence)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('the client', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await service();
+  });
+
+  it('sends every appended event with an id, its own or a UUIDv7 it makes', async () => {
+    const { sent, fetch } = recorded(t);
+    const client = createEventClient({ baseUrl: 'http://service', fetch });
+    const aggregateId = newId();
+    const own = newId();
+    const one = await client.append({ event_type: 'task.created', aggregate_id: aggregateId });
+    const batch = await client.appendBatch([{ id: own, event_type: 'task.noted', aggregate_id: aggregateId }, { event_type: 'task.noted', aggregate_id: aggregateId }]);
+    const ids = sent.flatMap((s) => ((s.body as { events?: { id: string }[] }).events ?? [s.body as { id: string }]).map((e) => e.id));
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids[1]).toBe(own);
+    expect(ids).toEqual([one.event.id, ...batch.events.map((e) => e.id)]);
+  });
+
+  it('does not resend what the service refused (409, 422, 404)', async () => {
+    const { sent, fetch } = recorded(t);
+    const retried: unknown[] = [];
+    const client = createEventClient({ baseUrl: 'http://service', fetch, retryDelay: { initialMs: 1 }, onRetry: (r) => retried.push(r) });
+    const aggregateId = newId();
+    await client.append({ event_type: 'task.created', aggregate_id: aggregateId });
+    await expect(client.append({ event_type: 'task.created', aggregate_id: aggregateId, expected_sequence: 0 })).rejects.toMatchObject({ status: 409 });
+    await expect(client.append({ event_type: 'not a type', aggregate_id: aggregateId })).rejects.toMatchObject({ status: 422 });
+    expect(await client.get(newId())).toBeUndefined();
+    expect(sent).toHaveLength(4);
+    expect(retried).toEqual([]);
+  });
+
+  it('gives up after `retries` resends when nothing answers, with the last error', async () => {
+    const retried: number[] = [];
+    const client = createEventClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, retries: 2, retryDelay: { initialMs: 10, maxMs: 20 }, onRetry: (r) => retried.push(r.delayMs) });
+    await expect(client.query({ limit: 1 })).rejects.toThrow(TypeError);
+    expect(retried).toHaveLength(2);
+    for (const ms of retried) expect(ms).toBeGreaterThanOrEqual(5);
+  });
+
+  it('refuses options out of range, naming them', () => {
+    expect(() => createEventClient({ baseUrl: 'http://service', retries: -1 })).toThrow(/retries must be a whole number from 0/);
+    expect(() => createEventClient({ baseUrl: 'http://service', timeoutMs: 1.5 })).toThrow(/timeoutMs/);
+    expect(() => createEventClient({ baseUrl: 'http://service', retryDelay: { initialMs: 0 } })).toThrow(/retryDelay.initialMs/);
+  });
+});
