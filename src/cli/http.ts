@@ -1,3 +1,5 @@
+import { backoffMs } from '../client/retry.ts';
+
 export interface Target {
   url: string;
   headers: Record<string, string>;
@@ -28,6 +30,8 @@ export async function request(url: string, init: RequestInit = {}): Promise<Resp
   throw res.status === 429 || res.status >= 500 ? new TransientError(message) : new Error(message);
 }
 
+const PAUSE = { initialMs: 250, maxMs: 5_000 };
+
 /** Retries transient failures with a growing pause, at most `retries` times; other errors end it at once. */
 export async function withRetries<T>(fn: () => Promise<T>, retries: number, onRetry: (error: Error, attempt: number) => void): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -36,7 +40,7 @@ export async function withRetries<T>(fn: () => Promise<T>, retries: number, onRe
     } catch (error) {
       if (!(error instanceof TransientError) || attempt > retries) throw error;
       onRetry(error, attempt);
-      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** (attempt - 1), 5_000)));
+      await new Promise((r) => setTimeout(r, backoffMs(PAUSE, attempt)));
     }
   }
 }

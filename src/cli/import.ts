@@ -1,5 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { uuidv7 } from '../events/uuid.ts';
 import { request, type Target, withRetries } from './http.ts';
 import { createProgress } from './progress.ts';
 
@@ -14,7 +15,8 @@ interface Batch {
 }
 
 /**
- * Appends NDJSON from stdin through POST /events/batch, keeping ids so a rerun is safe (duplicates).
+ * Appends NDJSON from stdin through POST /events/batch, keeping ids so a rerun is safe (duplicates);
+ * an event without one gets a UUIDv7 here, so that a batch resent after a 503 or a lost answer stores it once.
  * Batches in flight never share an aggregate, so each aggregate keeps the input's order.
  */
 export async function importEvents(t: Target, retries: number, inFlight = IN_FLIGHT): Promise<number> {
@@ -66,7 +68,9 @@ export async function importEvents(t: Target, retries: number, inFlight = IN_FLI
       } catch {
         throw new Error(`line ${lineNumber} is not JSON`);
       }
-      batch.lines.push(JSON.stringify(Object.fromEntries(FIELDS.filter((f) => event[f] !== undefined).map((f) => [f, event[f]]))));
+      const fields = Object.fromEntries(FIELDS.filter((f) => event[f] !== undefined).map((f) => [f, event[f]]));
+      fields.id ??= uuidv7(); // a resent batch must not store an event twice
+      batch.lines.push(JSON.stringify(fields));
       batch.aggregates.add(String(event.aggregate_id).toLowerCase());
       if (batch.lines.length >= BATCH) await flush();
     }

@@ -107,6 +107,39 @@ describe('events-service CLI', () => {
     }
   });
 
+  it('resends a batch whose outcome is unknown with the same ids: events that came without an id are stored once', async () => {
+    const aggregateId = newId();
+    const file = join(dir, 'no-ids.ndjson');
+    writeFileSync(file, Array.from({ length: 10 }, (_, i) => JSON.stringify({ event_type: 'plan.stepped', aggregate_id: aggregateId, payload: { i } })).join('\n') + '\n');
+    const url = await createTestDatabase();
+    const target = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(), REQUEST_TIMEOUT_MS: '300' }, await freePort());
+    running.push(target);
+    const sql = postgres(url, { max: 2, onnotice: () => {} });
+    try {
+      // Every append waits for the head while this transaction holds it: the service answers 503
+      // (timeout, outcome unknown) and goes on waiting; the import resends.
+      let release!: () => void;
+      const held = sql.begin(async (tx) => {
+        await tx`select 1 from events_head for update`;
+        await new Promise<void>((r) => (release = r));
+      });
+      while (!release) await new Promise((r) => setTimeout(r, 10));
+      const child = spawn(process.execPath, [...BIN, 'import', '--url', target.url, '--retries', '30'], { cwd: ROOT, stdio: [openSync(file, 'r'), 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      for (let i = 0; i < 100 && !stderr.includes('retry 2 of'); i++) await new Promise((r) => setTimeout(r, 50));
+      release();
+      await held;
+      expect(await exited, stderr).toBe(0);
+      expect(stderr).toContain('answered 503');
+      const rows = await sql<{ sequence: string; i: number }[]>`select sequence, (payload->>'i')::int as i from events where aggregate_id = ${aggregateId} order by sequence`;
+      expect(rows.map((r) => r.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await sql.end();
+    }
+  });
+
   it('tail prints new events of one aggregate type as they are appended', async () => {
     // From the current head, so events appended before the CLI has connected still count.
     const newest = (await (await fetch(`${a.url}/events?order=desc&limit=1`)).json()) as { events: { position: number }[] };
