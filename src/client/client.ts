@@ -21,6 +21,8 @@ export interface QueryOptions extends EventFilters {
   limit?: number;
   offset?: number;
   order?: 'asc' | 'desc';
+  /** Answer only from a server that has replayed this position (README, Read replicas). */
+  min_position?: number;
 }
 
 export interface Problem {
@@ -53,6 +55,12 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Called before each retry with what failed: the error thrown, or the EventServiceError of the answer. */
   onRetry?(info: { retry: number; delayMs: number; error: unknown }): void;
+  /**
+   * Reads carry X-Min-Position, the highest position this client's appends were answered with,
+   * so a service reading from a replica answers them only once it has replayed as far, and the
+   * client reads its own writes (default true).
+   */
+  readYourWrites?: boolean;
 }
 
 // Transient: the service was not reached or did not answer in time, or answered one of these.
@@ -86,14 +94,23 @@ export function createEventClient(options: ClientOptions) {
   const retries = wholeNumber('retries', options.retries, 3, 0, 100, optionError);
   const retryDelay = resolveRetryDelay(options.retryDelay, optionError);
   const timeoutMs = wholeNumber('timeoutMs', options.timeoutMs, 30_000, 0, 2_147_483_647, optionError);
-  const headers = (extra: Record<string, string> = {}) => ({ ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}), ...extra });
+  const readYourWrites = options.readYourWrites ?? true;
+  let written = 0;
+  const headers = (method: string, body: string | undefined) => ({
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(method === 'GET' && readYourWrites && written > 0 ? { 'x-min-position': String(written) } : {}),
+  });
+  const wrote = (events: StoredEvent[]) => {
+    for (const e of events) written = Math.max(written, e.position);
+  };
 
   /** One attempt: the answer read in full, or what kept it from coming (not reached, no answer in time, cut short). */
   async function attempt(method: string, path: string, body: string | undefined): Promise<{ res: Response; text: string } | { error: unknown }> {
     try {
       const res = await doFetch(`${base}${path}`, {
         method,
-        headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        headers: headers(method, body),
         body,
         ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
       });
@@ -138,11 +155,13 @@ export function createEventClient(options: ClientOptions) {
      */
     async append(event: AppendInput): Promise<{ event: StoredEvent; created: boolean }> {
       const r = await call<StoredEvent>('POST', '/events', { ...event, id: event.id ?? uuidv7() });
+      wrote([r.body]);
       return { event: r.body, created: r.status === 201 || (r.attempts > 1 && event.id === undefined) };
     },
     /** Appends the events atomically; ids as for append(), `created` likewise when no event came with an id. */
     async appendBatch(events: AppendInput[]): Promise<{ events: StoredEvent[]; created: boolean }> {
       const r = await call<{ events: StoredEvent[] }>('POST', '/events/batch', { events: events.map((e) => ({ ...e, id: e.id ?? uuidv7() })) });
+      wrote(r.body.events);
       return { events: r.body.events, created: r.status === 201 || (r.attempts > 1 && events.every((e) => e.id === undefined)) };
     },
     /** The event, or undefined when there is none with this id. */

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventClient } from '../../src/client/client.ts';
 import { withDatabaseName } from '../../src/postgres/url.ts';
 import { agentCreated, get, newId, postJson } from '../support/http.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
@@ -63,6 +64,24 @@ describe('reads on a replica', () => {
       expect((await get(t.app, `/events?aggregate_id=${e.aggregate_id}&min_position=${e.position}`)).body.events.map((x: { id: string }) => x.id)).toEqual([e.id]);
       expect((await get(t.app, `/aggregates/agent/${e.aggregate_id}?min_position=${e.position}`)).body.sequence).toBe(1);
       expect(await served('primary')).toBeGreaterThanOrEqual(primaryBefore + 3);
+    } finally {
+      await pg.resumeReplay();
+    }
+  });
+
+  it("the client reads its own writes while replay is paused: its reads carry the position of its last append", async () => {
+    const viaApp = ((url: string, init?: RequestInit) => t.app.request(url, init)) as typeof fetch;
+    const client = createEventClient({ baseUrl: 'http://service', fetch: viaApp });
+    const unaware = createEventClient({ baseUrl: 'http://service', fetch: viaApp, readYourWrites: false });
+    await pg.pauseReplay();
+    try {
+      const { event } = await client.append({ event_type: 'agent.created', aggregate_id: newId() });
+      const { events } = await client.appendBatch([{ event_type: 'agent.renamed', aggregate_id: event.aggregate_id, payload: { name: 'b' } }]);
+      expect(await unaware.get(event.id)).toBeUndefined(); // the replica's answer: it has not replayed the appends
+      expect((await client.get(events[0]!.id))?.position).toBe(events[0]!.position);
+      expect((await client.query({ aggregate_id: event.aggregate_id })).events.map((e) => e.id)).toEqual([event.id, events[0]!.id]);
+      expect((await client.aggregate('agent', event.aggregate_id)).sequence).toBe(2);
+      expect((await unaware.query({ aggregate_id: event.aggregate_id, min_position: event.position })).events.map((e) => e.id)).toEqual([event.id, events[0]!.id]);
     } finally {
       await pg.resumeReplay();
     }
