@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
 import { type Circuit, createCircuit, type ProbeSettings } from './circuit.ts';
 import type { Sql } from './database.ts';
+import { UnreachableError } from './errors.ts';
 import { createServerSockets, type SocketTarget } from './sockets.ts';
 import { connectPostgres, postgresTarget } from './url.ts';
 
@@ -49,7 +50,7 @@ export function openServer(options: ServerOptions): Server {
     ...options.probe,
     server: options.role,
     probe: () => probe`select 1`,
-    onProbeFailed: (error) => sockets.destroyAll(error),
+    onProbeFailed: (error) => sockets.destroyAll(() => new UnreachableError(error.message)),
     onChange: (up) =>
       up
         ? options.logger?.info({ postgres: where, role: options.role }, `PostgreSQL (${options.role}) answers again`)

@@ -9,7 +9,8 @@ export interface SocketTarget {
 /** A silent server leaves connections open for minutes: destroying its sockets fails what waits at once. */
 export interface ServerSockets {
   open(target: SocketTarget): Socket;
-  destroyAll(error: Error): void;
+  /** Each socket gets an error of its own: postgres.js writes the failed query into the error it is given. */
+  destroyAll(error: () => Error): void;
 }
 
 export function createServerSockets(): ServerSockets {
@@ -24,7 +25,7 @@ export function createServerSockets(): ServerSockets {
       return socket;
     },
     destroyAll(error) {
-      for (const socket of open) socket.destroy(error);
+      for (const socket of open) socket.destroy(error());
       open.clear();
     },
   };
