@@ -14,13 +14,13 @@ const POLL_MS = 500;
 
 export async function archive(t: Target, dryRun: boolean, retries: number): Promise<void> {
   const retry = <T>(fn: () => Promise<T>) => withRetries(fn, retries, (e, n) => process.stderr.write(`archive: ${e.message}; retry ${n} of ${retries}\n`));
-  const started = await request(`${t.url}/archive/runs`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify({ dry_run: dryRun }) });
+  const started = await request(t, '/archive/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dry_run: dryRun }) });
   let run = (await started.json()) as Run;
   let progress: ReturnType<typeof createProgress> | undefined;
   try {
     while (run.status === 'running') {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      run = await retry(async () => (await request(`${t.url}/archive/runs/${run.id}`, { headers: t.headers })).json() as Promise<Run>);
+      run = await retry(async () => (await request(t, `/archive/runs/${run.id}`)).json() as Promise<Run>);
       if (!dryRun && run.planned !== null) {
         progress ??= createProgress(`archive run ${run.id.slice(0, 8)}`, 'the planned events', run.planned);
         progress.update(run.archived + run.deleted, run.archived + run.deleted);

@@ -1,6 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
-import { target } from './http.ts';
+import { target, type Target } from './http.ts';
 import { IN_FLIGHT } from './import.ts';
 
 // Each command loads what it needs when it runs: --help and the HTTP commands stay quick.
@@ -21,10 +21,19 @@ const CONNECTION: Options = {
   url: { type: 'string', default: undefined },
   key: { type: 'string' },
   retries: { type: 'string' },
+  timeout: { type: 'string' },
 };
 const CONNECTION_HELP = `  --url URL        the service (default: EVENTS_URL, else http://localhost:8011)
   --key KEY        an API key when the service requires one (default: EVENTS_API_KEY)
-  --retries N      attempts after a failure to reach the service, or a 429/5xx (default 5)`;
+  --retries N      attempts after a failure to reach the service, or a 429/5xx (default 5)
+  --timeout S      seconds to wait for an answer to begin before trying again (default 60; 0: no limit)`;
+
+/** The service to talk to, from --url, --key and --timeout. */
+const targetOf = (values: Values): Target => {
+  const raw = values.timeout as string | undefined;
+  if (raw !== undefined && !/^\d{1,6}$/.test(raw)) throw new UsageError(`--timeout must be a whole number of seconds, got "${raw}"`);
+  return target(values as { url?: string; key?: string }, Number(raw ?? 60) * 1000);
+};
 
 const retriesOf = (values: Values, fallback = 5): number => {
   const raw = values.retries as string | undefined;
@@ -62,7 +71,7 @@ export const commands: Record<string, Command> = {
     usage: `tail [AGGREGATE_TYPE] [--after POSITION] [--follow]\n${CONNECTION_HELP}\n  --after P        start after this position (default: new events only)\n  --follow         reconnect forever instead of giving up after --retries`,
     options: { ...CONNECTION, after: { type: 'string' }, follow: { type: 'boolean' } },
     positionals: 1,
-    run: async (values, [type]) => (await import('./tail.ts')).tail(target(values), type, values.after as string | undefined, values.follow ? Infinity : retriesOf(values)),
+    run: async (values, [type]) => (await import('./tail.ts')).tail(targetOf(values), type, values.after as string | undefined, values.follow ? Infinity : retriesOf(values)),
   },
   export: {
     summary: 'print stored events as NDJSON, in position order',
@@ -70,14 +79,14 @@ export const commands: Record<string, Command> = {
     options: { ...CONNECTION, ...Object.fromEntries(EXPORT_FILTERS.map((f) => [f, { type: 'string' }])) },
     async run(values) {
       const filters = Object.fromEntries(EXPORT_FILTERS.map((f) => [f, values[f] as string | undefined]));
-      await (await import('./export.ts')).exportEvents(target(values), filters, retriesOf(values));
+      await (await import('./export.ts')).exportEvents(targetOf(values), filters, retriesOf(values));
     },
   },
   'consumer-groups': {
     summary: 'print the consumer groups of the Redis Streams mirror, one JSON line each',
     usage: `consumer-groups [--aggregate_type T]\n${CONNECTION_HELP}`,
     options: { ...CONNECTION, aggregate_type: { type: 'string' } },
-    run: async (values) => (await import('./consumer-groups.ts')).listConsumerGroups(target(values), values.aggregate_type as string | undefined, retriesOf(values)),
+    run: async (values) => (await import('./consumer-groups.ts')).listConsumerGroups(targetOf(values), values.aggregate_type as string | undefined, retriesOf(values)),
   },
   parked: {
     summary: "list a consumer group's parked events, or replay them to the group",
@@ -90,9 +99,9 @@ export const commands: Record<string, Command> = {
       const parked = await import('./consumer-groups.ts');
       if (action === 'list') {
         if (ids.length > 0) throw new UsageError('--id is for replay');
-        return parked.listParked(target(values), type, group, limitOf(values), retriesOf(values));
+        return parked.listParked(targetOf(values), type, group, limitOf(values), retriesOf(values));
       }
-      return parked.replayParked(target(values), type, group, ids, limitOf(values));
+      return parked.replayParked(targetOf(values), type, group, ids, limitOf(values));
     },
   },
   retention: {
@@ -102,7 +111,7 @@ export const commands: Record<string, Command> = {
     positionals: 2,
     async run(values, [action, type]) {
       const durations = { archive_after: values.archive_after as string | undefined, delete_after: values.delete_after as string | undefined };
-      await (await import('./retention.ts')).retention(target(values), action, type, durations, retriesOf(values));
+      await (await import('./retention.ts')).retention(targetOf(values), action, type, durations, retriesOf(values));
     },
   },
   archive: {
@@ -110,7 +119,7 @@ export const commands: Record<string, Command> = {
     usage: `archive [--dry-run]\n${CONNECTION_HELP}\n  --dry-run        count what a run would archive and delete, change nothing`,
     options: { ...CONNECTION, 'dry-run': { type: 'boolean' } },
     async run(values) {
-      await (await import('./archive.ts')).archive(target(values), values['dry-run'] === true, retriesOf(values));
+      await (await import('./archive.ts')).archive(targetOf(values), values['dry-run'] === true, retriesOf(values));
     },
   },
   import: {
@@ -119,7 +128,7 @@ export const commands: Record<string, Command> = {
     options: { ...CONNECTION, 'in-order': { type: 'boolean' } },
     async run(values) {
       const { importEvents } = await import('./import.ts');
-      await importEvents(target(values), retriesOf(values), values['in-order'] ? 1 : IN_FLIGHT);
+      await importEvents(targetOf(values), retriesOf(values), values['in-order'] ? 1 : IN_FLIGHT);
     },
   },
 };

@@ -5,19 +5,19 @@ const retrying = (retries: number, what: string) => <T>(fn: () => Promise<T>) =>
 
 export async function listConsumerGroups(t: Target, aggregateType: string | undefined, retries: number): Promise<void> {
   const query = new URLSearchParams(aggregateType ? { aggregate_type: aggregateType } : {});
-  const body = await retrying(retries, 'consumer-groups')(async () => (await request(`${t.url}/consumer-groups?${query}`, { headers: t.headers })).json() as Promise<{ groups: unknown[] }>);
+  const body = await retrying(retries, 'consumer-groups')(async () => (await request(t, `/consumer-groups?${query}`)).json() as Promise<{ groups: unknown[] }>);
   if (body.groups.length > 0) await writeOut(body.groups.map((g) => JSON.stringify(g)).join('\n') + '\n');
 }
 
 type ParkedPage = { parked: unknown[]; next_after: string | null };
 
 export async function listParked(t: Target, aggregateType: string, group: string, limit: number | undefined, retries: number): Promise<void> {
-  const base = `${t.url}/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked`;
+  const base = `/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked`;
   let after: string | null = null;
   let left = limit ?? Infinity;
   do {
     const query: URLSearchParams = new URLSearchParams({ limit: String(Math.min(left, 1000)), ...(after ? { after } : {}) });
-    const page: ParkedPage = await retrying(retries, 'parked list')(async () => (await request(`${base}?${query}`, { headers: t.headers })).json() as Promise<ParkedPage>);
+    const page: ParkedPage = await retrying(retries, 'parked list')(async () => (await request(t, `${base}?${query}`)).json() as Promise<ParkedPage>);
     if (page.parked.length > 0) await writeOut(page.parked.map((p) => JSON.stringify(p)).join('\n') + '\n');
     left -= page.parked.length;
     after = page.next_after;
@@ -26,9 +26,9 @@ export async function listParked(t: Target, aggregateType: string, group: string
 
 /** Sends parked events back to the group; never retried, as a replay that reached the service must not be sent twice. */
 export async function replayParked(t: Target, aggregateType: string, group: string, ids: string[], limit: number | undefined): Promise<void> {
-  const url = `${t.url}/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked/replay`;
+  const path = `/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked/replay`;
   const body = JSON.stringify({ ...(ids.length > 0 ? { ids } : {}), ...(limit !== undefined ? { limit } : {}) });
-  const res = await request(url, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body });
+  const res = await request(t, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const { replayed } = (await res.json()) as { replayed: number };
   process.stderr.write(`replayed ${replayed} parked event${replayed === 1 ? '' : 's'} of ${aggregateType}/${group}\n`);
 }

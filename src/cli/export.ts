@@ -4,7 +4,7 @@ import { createProgress } from './progress.ts';
 /** Every matching event as a JSON line, in position order, the next page fetched only once the previous is written. */
 export async function exportEvents(t: Target, filters: Record<string, string | undefined>, retries: number): Promise<number> {
   const retry = <T>(fn: () => Promise<T>) => withRetries(fn, retries, (e, n) => process.stderr.write(`export: ${e.message}; retry ${n} of ${retries}\n`));
-  const health = await retry(() => request(`${t.url}/health`).then((r) => r.json() as Promise<{ head_position: number | null }>)).catch(() => ({ head_position: null }));
+  const health = await retry(() => request(t, '/health').then((r) => r.json() as Promise<{ head_position: number | null }>)).catch(() => ({ head_position: null }));
   const progress = createProgress('exporting', 'positions', health.head_position ?? undefined);
   const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== undefined) as [string, string][]);
   let after = Number(query.get('after') ?? 0);
@@ -13,7 +13,7 @@ export async function exportEvents(t: Target, filters: Record<string, string | u
     for (;;) {
       query.set('after', String(after));
       query.set('limit', '1000');
-      const page = await retry(async () => (await request(`${t.url}/events?${query}`, { headers: t.headers })).json() as Promise<{ events: { position: number }[]; next_after: number | null }>);
+      const page = await retry(async () => (await request(t, `/events?${query}`)).json() as Promise<{ events: { position: number }[]; next_after: number | null }>);
       if (page.events.length > 0) {
         await writeOut(page.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
         after = page.events[page.events.length - 1]!.position;

@@ -3,12 +3,14 @@ import { backoffMs } from '../client/retry.ts';
 export interface Target {
   url: string;
   headers: Record<string, string>;
+  /** Longest wait for an answer to begin (0: none); a stream, once begun, runs on. */
+  timeoutMs: number;
 }
 
-export function target(values: { url?: string; key?: string }): Target {
+export function target(values: { url?: string; key?: string }, timeoutMs: number): Target {
   const url = (values.url ?? process.env.EVENTS_URL ?? 'http://localhost:8011').replace(/\/$/, '');
   const key = values.key ?? process.env.EVENTS_API_KEY;
-  return { url, headers: key ? { authorization: `Bearer ${key}` } : {} };
+  return { url, headers: key ? { authorization: `Bearer ${key}` } : {}, timeoutMs };
 }
 
 /** A failure worth trying again: the service unreachable, or answering 429 or 5xx. */
@@ -16,13 +18,19 @@ export class TransientError extends Error {
   override name = 'TransientError';
 }
 
-export async function request(url: string, init: RequestInit = {}): Promise<Response> {
+/** `path` of the target's service, with its key; a TransientError when it cannot be reached, answers too late, 429 or 5xx. */
+export async function request(t: Target, path: string, init: RequestInit = {}): Promise<Response> {
+  const url = `${t.url}${path}`;
+  const late = new AbortController();
+  const timer = t.timeoutMs > 0 ? setTimeout(() => late.abort(new Error(`no answer within ${t.timeoutMs / 1000} s`)), t.timeoutMs) : undefined;
   let res: Response;
   try {
-    res = await fetch(url, init);
+    res = await fetch(url, { ...init, headers: { ...t.headers, ...(init.headers as Record<string, string> | undefined) }, signal: late.signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new TransientError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
   if (res.ok) return res;
   const text = (await res.text()).slice(0, 500);

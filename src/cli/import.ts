@@ -33,7 +33,7 @@ export async function importEvents(t: Target, retries: number, inFlight = IN_FLI
   const post = async (b: Batch) => {
     try {
       await withRetries(
-        () => request(`${t.url}/events/batch`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: `{"events":[${b.lines.join(',')}]}` }),
+        () => request(t, '/events/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"events":[${b.lines.join(',')}]}` }),
         retries,
         (e, n) => process.stderr.write(`import: ${e.message}; retry ${n} of ${retries}\n`),
       );

@@ -9,7 +9,7 @@ export async function retention(t: Target, action: string | undefined, type: str
   if (action !== 'list' && !type) throw new UsageError(`retention ${action} needs an aggregate type`);
   if (action !== 'set' && (durations.archive_after !== undefined || durations.delete_after !== undefined)) throw new UsageError('--archive_after and --delete_after go with set');
   const call = (path: string, init: RequestInit = {}) =>
-    withRetries(() => request(`${t.url}${path}`, { ...init, headers: { ...t.headers, ...(init.headers as Record<string, string>) } }), retries, (e, n) => process.stderr.write(`retention: ${e.message}; retry ${n} of ${retries}\n`));
+    withRetries(() => request(t, path, init), retries, (e, n) => process.stderr.write(`retention: ${e.message}; retry ${n} of ${retries}\n`));
   const path = `/retention/${encodeURIComponent(type ?? '')}`;
   const never = (v: string | undefined) => (v === undefined || v === 'never' ? null : v);
   switch (action) {

@@ -6,12 +6,12 @@ export async function tail(t: Target, aggregateType: string | undefined, after: 
   let last = after;
   let failures = 0;
   const query = new URLSearchParams(aggregateType ? { aggregate_type: aggregateType } : {});
-  const url = `${t.url}/events/stream?${query}`;
+  const path = `/events/stream?${query}`;
   for (;;) {
     try {
-      const headers: Record<string, string> = { ...t.headers, accept: 'text/event-stream' };
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (last !== undefined) headers['last-event-id'] = last;
-      const res = await request(url, { headers });
+      const res = await request(t, path, { headers });
       failures = 0;
       try {
         for await (const message of readSse(res.body!)) {
@@ -20,9 +20,9 @@ export async function tail(t: Target, aggregateType: string | undefined, after: 
         }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw error; // our reader went away
-        throw new TransientError(`${url}: the stream broke (${(error as Error).message})`);
+        throw new TransientError(`${t.url}${path}: the stream broke (${(error as Error).message})`);
       }
-      throw new TransientError(`${url}: the stream ended`);
+      throw new TransientError(`${t.url}${path}: the stream ended`);
     } catch (error) {
       if (!(error instanceof TransientError) || ++failures > retries) throw error;
       process.stderr.write(`tail: ${(error as Error).message}; reconnecting (${failures}${retries === Infinity ? '' : ` of ${retries}`})\n`);

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,6 +202,25 @@ describe('command-line arguments', () => {
       const r = cli([command, '--help']);
       expect(r.status, command).toBe(0);
       expect(r.stdout).toContain(`usage: events-service ${command}`);
+    }
+  });
+
+  it('gives up on a service that takes the connection but never answers, after --timeout per attempt', async () => {
+    const open = new Set<Socket>();
+    const silent = createServer((socket) => open.add(socket)); // accepts, reads, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      for (const command of [['export'], ['tail', 'agent']]) {
+        const r = cli([...command, '--url', url, '--retries', '1', '--timeout', '1']);
+        expect(r.status, command.join(' ')).toBe(1);
+        expect(r.stderr).toContain(`cannot reach ${url}`);
+        expect(r.stderr).toContain('no answer within 1 s');
+      }
+      expect(cli(['export', '--url', url, '--timeout', 'soon']).stderr).toContain('--timeout must be a whole number of seconds');
+    } finally {
+      for (const socket of open) socket.destroy();
+      silent.close();
     }
   });
 
