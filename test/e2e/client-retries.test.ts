@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { createEventClient, EventServiceError } from '../../src/client/client.ts';
+import { httpEventReader } from '../../src/client/http-reader.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { newId } from '../support/http.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
@@ -130,5 +132,21 @@ describe('the client', () => {
     expect(() => createEventClient({ baseUrl: 'http://service', retries: -1 })).toThrow(/retries must be a whole number from 0/);
     expect(() => createEventClient({ baseUrl: 'http://service', timeoutMs: 1.5 })).toThrow(/timeoutMs/);
     expect(() => createEventClient({ baseUrl: 'http://service', retryDelay: { initialMs: 0 } })).toThrow(/retryDelay.initialMs/);
+  });
+
+  it('fails an attempt, and a catch-up page, that does not come within timeoutMs', async () => {
+    const open = new Set<Socket>();
+    const silent = createServer((socket) => open.add(socket)); // takes the connection, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const baseUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = performance.now();
+      await expect(createEventClient({ baseUrl, timeoutMs: 200, retries: 1, retryDelay: { initialMs: 10 } }).get(newId())).rejects.toMatchObject({ name: 'TimeoutError' });
+      await expect(httpEventReader(baseUrl, { timeoutMs: 200 })(0, 10)).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (const socket of open) socket.destroy();
+      silent.close();
+    }
   });
 });
