@@ -7,12 +7,15 @@ import type { Checkpoint } from './checkpoint.ts';
 import type { Lease } from './lease.ts';
 import { createLocalCommits } from './local-commits.ts';
 import type { Publisher } from './publisher.ts';
+import type { HeldPosition } from './redis-history.ts';
 
 export interface RelayOptions {
-  store: Pick<EventStore, 'query'>;
+  store: Pick<EventStore, 'query' | 'headPosition'>;
   lease: Lease;
   checkpoint: Checkpoint;
   publisher: Publisher;
+  /** The positions Redis holds for this store's channels and streams (redis-history.ts). */
+  heldPositions(): Promise<HeldPosition[]>;
   batchSize: number;
   pollIntervalMs: number;
   logger: Logger;
@@ -20,7 +23,7 @@ export interface RelayOptions {
   onCommitPublished?: (seconds: number) => void;
 }
 
-export type RelayState = 'starting' | 'running' | 'standby' | 'redis_unavailable' | 'database_unavailable' | 'stopped';
+export type RelayState = 'starting' | 'running' | 'standby' | 'redis_ahead' | 'redis_unavailable' | 'database_unavailable' | 'stopped';
 
 export interface RelayStatus {
   state: RelayState;
@@ -41,6 +44,7 @@ export interface Relay {
 }
 
 const STANDBY_POLL_MS = 1_000;
+const AHEAD_POLL_MS = 1_000;
 const DRAIN_MS = 2_000;
 
 // Transactional outbox (the events table is the outbox): publishes committed events after the checkpoint in position
@@ -57,6 +61,8 @@ export function createRelay(options: RelayOptions): Relay {
   let stopDeadline = Infinity;
   let loop: Promise<void> | null = null;
   let wakeQueued = false;
+  // Checked each time the lease is taken: Redis must hold no position past the store's head.
+  let historyChecked = false;
   // Caught up, the relay reads the store only every pollIntervalMs (for lost wake-ups), not after each publish.
   let polledAt = -Infinity;
   const untilPoll = () => Math.max(0, polledAt + options.pollIntervalMs - performance.now());
@@ -86,6 +92,7 @@ export function createRelay(options: RelayOptions): Relay {
       return false;
     }
     if (result.taken) {
+      historyChecked = false;
       published = result.checkpoint;
       checkpoint.reset(published);
       publisher.reset?.();
@@ -111,7 +118,32 @@ export function createRelay(options: RelayOptions): Relay {
           await sleep(STANDBY_POLL_MS);
           continue;
         }
-        if (state === 'starting' || state === 'standby') state = 'running';
+        if (!historyChecked) {
+          let held: HeldPosition[];
+          try {
+            held = await options.heldPositions();
+          } catch {
+            state = 'redis_unavailable';
+            if (stopping) return;
+            backoff = await backOff(backoff);
+            continue;
+          }
+          // Read after Redis: the head only grows, so a mark a relay set meanwhile is never past it.
+          const head = await store.headPosition();
+          const ahead = held.filter((h) => h.position > head);
+          if (ahead.length > 0) {
+            if (state !== 'redis_ahead') {
+              log.error({ head, ahead: ahead.slice(0, 10) }, "Redis holds positions past this store's head (a store restored from a backup, or another database on this REDIS_CHANNEL_PREFIX): nothing is published until they are removed (README, Backup and restore)");
+            }
+            state = 'redis_ahead';
+            if (stopping) return;
+            await sleep(AHEAD_POLL_MS);
+            continue;
+          }
+          if (state === 'redis_ahead') log.info({ head }, "Redis holds no position past the store's head any more; publishing");
+          historyChecked = true;
+        }
+        if (state === 'starting' || state === 'standby' || state === 'redis_ahead') state = 'running';
         const batch = await next();
         if (batch.length === 0) {
           state = 'running';

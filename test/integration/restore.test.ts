@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startConsumer } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
-import { newId, postJson } from '../support/http.ts';
+import { get, newId, postJson } from '../support/http.ts';
 import { newChannelPrefix, startTestService, subscribeAll, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -63,5 +63,27 @@ describe('a store restored to an earlier point', () => {
     closing.push(() => again.stop());
     expect(await waitUntil(() => again.recorder.handled.length === 1, 10_000)).toBe(true);
     expect(again.recorder.handled.map((e) => e.id)).toEqual([id]);
+  });
+
+  it('is found by the relay, which publishes nothing and says so until the later history is removed from Redis, then publishes every new event', async () => {
+    const prefix = newChannelPrefix();
+    const env = { REDIS_CHANNEL_PREFIX: prefix, REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200' };
+    const sub = await subscribeAll(prefix);
+    closing.push(async () => sub.close());
+    const before = await startTestService(env);
+    expect(await sub.waitForIds(await appendTasks(before, 5))).toHaveLength(5);
+    await before.close();
+
+    const restored = await startTestService(env);
+    closing.push(() => restored.close());
+    const ids = await appendTasks(restored, 2);
+    const health = async () => (await get(restored.app, '/health')).body as { relay: string; publish_lag: number };
+    expect(await waitUntil(async () => (await health()).relay === 'redis_ahead', 10_000)).toBe(true);
+    expect((await health()).publish_lag).toBe(2);
+    expect(sub.messages.filter((m) => ids.includes(m.event.id))).toEqual([]);
+
+    await cleanUp(prefix);
+    expect((await sub.waitForIds(ids)).map((m) => m.event.position)).toEqual([1, 2]);
+    expect(await waitUntil(async () => (await health()).relay === 'running', 10_000)).toBe(true);
   });
 });
