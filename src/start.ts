@@ -19,7 +19,7 @@ import { createLease } from './publishing/lease.ts';
 import { scheduleMirrorChecks } from './publishing/mirror-checks.ts';
 import { createPublisher } from './publishing/publisher.ts';
 import { createPublisherConnection, whenReady } from './publishing/redis.ts';
-import { heldPositions } from './publishing/redis-history.ts';
+import { createRedisHistory } from './publishing/redis-history.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
 import { createStreamMirror } from './publishing/stream-mirror.ts';
@@ -109,7 +109,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     lease: createLease({ sql: relaySql, name: 'redis', owner, leaseMs: config.relay.leaseMs }),
     checkpoint: createCheckpoint({ sql: relaySql, name: 'redis', owner }),
     publisher: mirror ?? publisher,
-    heldPositions: () => heldPositions(redis, config.redis.channelPrefix),
+    history: createRedisHistory(redis, config.redis.channelPrefix),
     batchSize: config.relay.batchSize,
     pollIntervalMs: config.relay.pollIntervalMs,
     logger,

@@ -8,25 +8,45 @@ export interface HeldPosition {
   position: number;
 }
 
+const MARK_SUFFIX = '}:published';
+
 async function* scan(node: Redis, match: string): AsyncGenerator<string[]> {
-  for await (const keys of node.scanStream({ match, count: 1000 }) as AsyncIterable<string[]>) if (keys.length > 0) yield keys;
+  for await (const keys of node.scanStream({ match, count: 10_000 }) as AsyncIterable<string[]>) if (keys.length > 0) yield keys;
+}
+
+/** The positions the given marks and streams hold now (a key that is gone holds none). */
+async function positionsIn(redis: RedisConnection | Redis, keys: string[]): Promise<HeldPosition[]> {
+  const found = await Promise.all(
+    keys.map(async (key): Promise<HeldPosition | null> => {
+      if (key.endsWith(MARK_SUFFIX)) {
+        const mark = await redis.get(key);
+        return mark === null ? null : { key, position: Number(mark) };
+      }
+      const [top] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
+      return top ? { key, position: positionOfEntryId(top[0]) } : null;
+    }),
+  );
+  return found.filter((h) => h !== null);
 }
 
 /**
- * Every position Redis holds for the prefix (marks and mirrored streams' tops), on every master. The
- * prefix matches [A-Za-z0-9_.:-] (config.ts), so it adds no glob to the patterns.
+ * What Redis holds of the prefix's history. `scan()` looks at every key on every master (SCAN
+ * MATCH: its time grows with the keyspace, ADR 33); `recheck()` reads again only what a scan found.
+ * The prefix matches [A-Za-z0-9_.:-] (config.ts), so it adds no glob to the patterns.
  */
-export async function heldPositions(redis: RedisConnection, prefix: string): Promise<HeldPosition[]> {
-  const held: HeldPosition[] = [];
-  for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
-    for await (const keys of scan(node, `{${prefix}events:*}:published`)) {
-      const values = await Promise.all(keys.map((key) => node.get(key)));
-      keys.forEach((key, i) => values[i] !== null && held.push({ key, position: Number(values[i]) }));
-    }
-    for await (const keys of scan(node, `${prefix}stream:events:*`)) {
-      const tops = await Promise.all(keys.map((key) => node.xrevrange(key, '+', '-', 'COUNT', 1)));
-      keys.forEach((key, i) => tops[i]![0] && held.push({ key, position: positionOfEntryId(tops[i]![0][0]) }));
-    }
-  }
-  return held;
+export function createRedisHistory(redis: RedisConnection, prefix: string) {
+  return {
+    async scan(): Promise<HeldPosition[]> {
+      const held: HeldPosition[] = [];
+      for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
+        for (const pattern of [`{${prefix}events:*${MARK_SUFFIX}`, `${prefix}stream:events:*`]) {
+          for await (const keys of scan(node, pattern)) held.push(...(await positionsIn(node, keys)));
+        }
+      }
+      return held;
+    },
+    recheck: (keys: string[]): Promise<HeldPosition[]> => positionsIn(redis, keys),
+  };
 }
+
+export type RedisHistory = ReturnType<typeof createRedisHistory>;

@@ -7,15 +7,15 @@ import type { Checkpoint } from './checkpoint.ts';
 import type { Lease } from './lease.ts';
 import { createLocalCommits } from './local-commits.ts';
 import type { Publisher } from './publisher.ts';
-import type { HeldPosition } from './redis-history.ts';
+import type { HeldPosition, RedisHistory } from './redis-history.ts';
 
 export interface RelayOptions {
   store: Pick<EventStore, 'query' | 'headPosition'>;
   lease: Lease;
   checkpoint: Checkpoint;
   publisher: Publisher;
-  /** The positions Redis holds for this store's channels and streams (redis-history.ts). */
-  heldPositions(): Promise<HeldPosition[]>;
+  /** What Redis holds of this store's channels and streams: checked against the head before the first publish. */
+  history: RedisHistory;
   batchSize: number;
   pollIntervalMs: number;
   logger: Logger;
@@ -61,7 +61,14 @@ export function createRelay(options: RelayOptions): Relay {
   let stopDeadline = Infinity;
   let loop: Promise<void> | null = null;
   let wakeQueued = false;
-  // Checked each time the lease is taken: Redis must hold no position past the store's head.
+  // Before this process first publishes, Redis must hold no position past the store's head (ADR 33). The scan
+  // starts with the relay, so a standby has it ready; while keys are past the head, only they are read again.
+  let scanned: Promise<HeldPosition[]> | null = null;
+  const scan = () => (scanned ??= options.history.scan().catch((error: unknown) => {
+    scanned = null;
+    throw error;
+  }));
+  let pastHead: string[] | null = null;
   let historyChecked = false;
   // Caught up, the relay reads the store only every pollIntervalMs (for lost wake-ups), not after each publish.
   let polledAt = -Infinity;
@@ -92,7 +99,6 @@ export function createRelay(options: RelayOptions): Relay {
       return false;
     }
     if (result.taken) {
-      historyChecked = false;
       published = result.checkpoint;
       checkpoint.reset(published);
       publisher.reset?.();
@@ -121,7 +127,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (!historyChecked) {
           let held: HeldPosition[];
           try {
-            held = await options.heldPositions();
+            held = pastHead === null ? await scan() : await options.history.recheck(pastHead);
           } catch {
             state = 'redis_unavailable';
             if (stopping) return;
@@ -132,6 +138,7 @@ export function createRelay(options: RelayOptions): Relay {
           const head = await store.headPosition();
           const ahead = held.filter((h) => h.position > head);
           if (ahead.length > 0) {
+            pastHead = ahead.map((h) => h.key);
             if (state !== 'redis_ahead') {
               log.error({ head, ahead: ahead.slice(0, 10) }, "Redis holds positions past this store's head (a store restored from a backup, or another database on this REDIS_CHANNEL_PREFIX): nothing is published until they are removed (README, Backup and restore)");
             }
@@ -181,6 +188,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   return {
     start() {
+      scan().catch(() => {}); // a failure is met again, and handled, before the first publish
       loop ??= run();
     },
     notify(created) {
