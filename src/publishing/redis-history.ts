@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { positionOfEntryId } from '../events/stream-keys.ts';
-import { isCluster, type RedisConnection } from './redis.ts';
+import { isCluster, type RedisConnection, whenReady } from './redis.ts';
 
 /** A key in which Redis holds a position of this prefix's history: a channel's mark or a mirrored stream's newest entry. */
 export interface HeldPosition {
@@ -15,7 +15,7 @@ async function* scan(node: Redis, match: string): AsyncGenerator<string[]> {
 }
 
 /** The positions the given marks and streams hold now (a key that is gone holds none). */
-async function positionsIn(redis: RedisConnection | Redis, keys: string[]): Promise<HeldPosition[]> {
+async function positionsIn(redis: RedisConnection, keys: string[]): Promise<HeldPosition[]> {
   const found = await Promise.all(
     keys.map(async (key): Promise<HeldPosition | null> => {
       if (key.endsWith(MARK_SUFFIX)) {
@@ -37,6 +37,8 @@ async function positionsIn(redis: RedisConnection | Redis, keys: string[]): Prom
 export function createRedisHistory(redis: RedisConnection, prefix: string) {
   return {
     async scan(): Promise<HeldPosition[]> {
+      // A cluster client knows its masters only once connected: before, there would be no node to scan.
+      if (isCluster(redis) && !(await whenReady(redis, 5_000))) throw new Error('the Redis Cluster is not ready');
       const held: HeldPosition[] = [];
       for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
         for (const pattern of [`{${prefix}events:*${MARK_SUFFIX}`, `${prefix}stream:events:*`]) {

@@ -9,7 +9,7 @@ import { recordingSubscriber, storedPositions, TYPES } from '../support/cluster-
 import { newId, postJson } from '../support/http.ts';
 import { startRedisCluster, type PrivateRedisCluster } from '../support/private-redis-cluster.ts';
 import { hasRedisServer } from '../support/private-redis.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { newChannelPrefix, startTestService, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const cleanup: (() => unknown)[] = [];
@@ -54,6 +54,18 @@ describe.skipIf(!hasRedisServer)('the service on a Redis Cluster', () => {
       masters.add((await cluster.masterForKey(channel)).id);
     }
     expect(masters.size).toBeGreaterThan(1);
+  });
+
+  it("finds on whichever master holds them the marks and streams of a later history than the store's, and publishes nothing", async () => {
+    const prefix = newChannelPrefix();
+    // Left by a history past this fresh store's head: a mark for every type (on several masters) and a mirrored stream.
+    for (const type of TYPES) await client.set(publishedMarkKey(prefix, type), '1000');
+    await client.xadd(eventsStreamKey(prefix, TYPES[0]!), '1000-0', 'event', '{}');
+    const t = await serviceOn({ REDIS_CHANNEL_PREFIX: prefix });
+    await appendMixed(t, 1);
+    const relay = async () => (await (await t.app.request('/health')).json()) as { relay: string; published_position: number };
+    expect(await waitUntil(async () => (await relay()).relay === 'redis_ahead', 20_000)).toBe(true);
+    expect((await relay()).published_position).toBe(0);
   });
 
   it('broadcast: publishes every type with PUBLISH, and subscribe() on the cluster delivers every event once, in position order', async () => {
