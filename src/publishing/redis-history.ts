@@ -30,24 +30,51 @@ async function positionsIn(redis: RedisConnection, keys: string[]): Promise<Held
 }
 
 /**
- * What Redis holds of the prefix's history. `scan()` looks at every key on every master (SCAN
- * MATCH: its time grows with the keyspace, ADR 33); `recheck()` reads again only what a scan found.
- * The prefix matches [A-Za-z0-9_.:-] (config.ts), so it adds no glob to the patterns.
+ * What Redis holds of the prefix's history past the store's head (ADR 33). The first call uses a
+ * scan of every key on every master (SCAN MATCH: its time grows with the keyspace), begun by
+ * `prepare()` so that a standby has it ready; later calls read again only the keys found past the
+ * head. The prefix matches [A-Za-z0-9_.:-] (config.ts), so it adds no glob to the patterns.
  */
 export function createRedisHistory(redis: RedisConnection, prefix: string) {
-  return {
-    async scan(): Promise<HeldPosition[]> {
-      // A cluster client knows its masters only once connected: before, there would be no node to scan.
-      if (isCluster(redis) && !(await whenReady(redis, 5_000))) throw new Error('the Redis Cluster is not ready');
-      const held: HeldPosition[] = [];
-      for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
-        for (const pattern of [`{${prefix}events:*${MARK_SUFFIX}`, `${prefix}stream:events:*`]) {
-          for await (const keys of scan(node, pattern)) held.push(...(await positionsIn(node, keys)));
-        }
+  async function scanAll(): Promise<HeldPosition[]> {
+    // A cluster client knows its masters only once connected: before, there would be no node to scan.
+    if (isCluster(redis) && !(await whenReady(redis, 5_000))) throw new Error('the Redis Cluster is not ready');
+    const held: HeldPosition[] = [];
+    for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
+      for (const pattern of [`{${prefix}events:*${MARK_SUFFIX}`, `${prefix}stream:events:*`]) {
+        for await (const keys of scan(node, pattern)) held.push(...(await positionsIn(node, keys)));
       }
-      return held;
+    }
+    return held;
+  }
+
+  let scanned: Promise<HeldPosition[]> | null = null;
+  const scanOnce = () => (scanned ??= scanAll().catch((error: unknown) => {
+    scanned = null; // tried again on the next call
+    throw error;
+  }));
+  let found: string[] | null = null;
+
+  return {
+    prepare(): void {
+      scanOnce().catch(() => {});
     },
-    recheck: (keys: string[]): Promise<HeldPosition[]> => positionsIn(redis, keys),
+    /**
+     * The positions past `head()`, or null when Redis did not answer (a failing `head()` throws). The head is
+     * read after Redis: it only grows, so a mark a live relay set meanwhile is never past it.
+     */
+    async pastHead(head: () => Promise<number>): Promise<{ head: number; past: HeldPosition[] } | null> {
+      let held: HeldPosition[];
+      try {
+        held = found === null ? await scanOnce() : await positionsIn(redis, found);
+      } catch {
+        return null;
+      }
+      const at = await head();
+      const past = held.filter((h) => h.position > at);
+      found = past.map((h) => h.key);
+      return { head: at, past };
+    },
   };
 }
 

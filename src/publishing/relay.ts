@@ -7,7 +7,7 @@ import type { Checkpoint } from './checkpoint.ts';
 import type { Lease } from './lease.ts';
 import { createLocalCommits } from './local-commits.ts';
 import type { Publisher } from './publisher.ts';
-import type { HeldPosition, RedisHistory } from './redis-history.ts';
+import type { RedisHistory } from './redis-history.ts';
 
 export interface RelayOptions {
   store: Pick<EventStore, 'query' | 'headPosition'>;
@@ -61,14 +61,7 @@ export function createRelay(options: RelayOptions): Relay {
   let stopDeadline = Infinity;
   let loop: Promise<void> | null = null;
   let wakeQueued = false;
-  // Before this process first publishes, Redis must hold no position past the store's head (ADR 33). The scan
-  // starts with the relay, so a standby has it ready; while keys are past the head, only they are read again.
-  let scanned: Promise<HeldPosition[]> | null = null;
-  const scan = () => (scanned ??= options.history.scan().catch((error: unknown) => {
-    scanned = null;
-    throw error;
-  }));
-  let pastHead: string[] | null = null;
+  // Before this process first publishes, Redis must hold no position past the store's head (ADR 33).
   let historyChecked = false;
   // Caught up, the relay reads the store only every pollIntervalMs (for lost wake-ups), not after each publish.
   let polledAt = -Infinity;
@@ -125,22 +118,17 @@ export function createRelay(options: RelayOptions): Relay {
           continue;
         }
         if (!historyChecked) {
-          let held: HeldPosition[];
-          try {
-            held = pastHead === null ? await scan() : await options.history.recheck(pastHead);
-          } catch {
+          const found = await options.history.pastHead(() => store.headPosition());
+          if (found === null) {
             state = 'redis_unavailable';
             if (stopping) return;
             backoff = await backOff(backoff);
             continue;
           }
-          // Read after Redis: the head only grows, so a mark a relay set meanwhile is never past it.
-          const head = await store.headPosition();
-          const ahead = held.filter((h) => h.position > head);
-          if (ahead.length > 0) {
-            pastHead = ahead.map((h) => h.key);
+          const { head, past } = found;
+          if (past.length > 0) {
             if (state !== 'redis_ahead') {
-              log.error({ head, ahead: ahead.slice(0, 10) }, "Redis holds positions past this store's head (a store restored from a backup, or another database on this REDIS_CHANNEL_PREFIX): nothing is published until they are removed (README, Backup and restore)");
+              log.error({ head, ahead: past.slice(0, 10) }, "Redis holds positions past this store's head (a store restored from a backup, or another database on this REDIS_CHANNEL_PREFIX): nothing is published until they are removed (README, Backup and restore)");
             }
             state = 'redis_ahead';
             if (stopping) return;
@@ -188,7 +176,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   return {
     start() {
-      scan().catch(() => {}); // a failure is met again, and handled, before the first publish
+      options.history.prepare();
       loop ??= run();
     },
     notify(created) {

@@ -38,20 +38,29 @@ async function appendTasks(t: TestService, n: number): Promise<string[]> {
   return ids;
 }
 
+/**
+ * A later history in Redis: a store on a fresh prefix appends 5 events, published and mirrored (and
+ * consumed, when `consume` is given), then stops. Returns the prefix's env and a subscriber to it.
+ */
+async function laterHistory(consume: (t: TestService) => Promise<void> = async () => {}) {
+  const prefix = newChannelPrefix();
+  const env = { REDIS_CHANNEL_PREFIX: prefix, REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200' };
+  const sub = await subscribeAll(prefix);
+  closing.push(async () => sub.close());
+  const before = await startTestService(env);
+  expect(await sub.waitForIds(await appendTasks(before, 5))).toHaveLength(5);
+  await consume(before);
+  await before.close();
+  return { prefix, env, sub };
+}
+
 describe('a store restored to an earlier point', () => {
   it("publishes and mirrors its new events once the README's clean-up has removed what Redis kept of the later history", async () => {
-    const prefix = newChannelPrefix();
-    const env = { REDIS_CHANNEL_PREFIX: prefix, REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200' };
-    const sub = await subscribeAll(prefix);
-    closing.push(async () => sub.close());
-
-    const before = await startTestService(env);
-    const earlier = await appendTasks(before, 5);
-    expect(await sub.waitForIds(earlier)).toHaveLength(5);
-    const consumer = await startConsumer(before, { redisUrl: testRedisUrl, start: 'beginning' });
-    expect(await waitUntil(() => consumer.recorder.handled.length === 5, 10_000)).toBe(true);
-    await consumer.stop();
-    await before.close();
+    const { prefix, env, sub } = await laterHistory(async (before) => {
+      const consumer = await startConsumer(before, { redisUrl: testRedisUrl, start: 'beginning' });
+      expect(await waitUntil(() => consumer.recorder.handled.length === 5, 10_000)).toBe(true);
+      await consumer.stop();
+    });
 
     await cleanUp(prefix);
     const restored = await startTestService(env);
@@ -66,13 +75,7 @@ describe('a store restored to an earlier point', () => {
   });
 
   it('is found by the relay, which publishes nothing and says so until the later history is removed from Redis, then publishes every new event', async () => {
-    const prefix = newChannelPrefix();
-    const env = { REDIS_CHANNEL_PREFIX: prefix, REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200' };
-    const sub = await subscribeAll(prefix);
-    closing.push(async () => sub.close());
-    const before = await startTestService(env);
-    expect(await sub.waitForIds(await appendTasks(before, 5))).toHaveLength(5);
-    await before.close();
+    const { prefix, env, sub } = await laterHistory();
 
     const restored = await startTestService(env);
     closing.push(() => restored.close());
