@@ -7,6 +7,14 @@ import { aggregateTypeOf, EVENT_TYPE_PATTERN, NAME_PATTERN, NIL_UUID, UUID_PATTE
 /** Default most events per POST /events/batch (MAX_BATCH_EVENTS). */
 export const MAX_BATCH_EVENTS = 1000;
 
+/** metadata.correlation_id is indexed as text: it must fit a btree entry (2,704 bytes), and queries take up to 1024 characters. */
+export const MAX_CORRELATION_ID_BYTES = 1024;
+
+// The text PostgreSQL indexes (metadata ->> 'correlation_id'): a string as it is, any other value as JSON.
+function correlationIdBytes(value: unknown): number {
+  return Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
 const uuid = (what: string) =>
   z
     .string()
@@ -32,6 +40,10 @@ export const eventInput = z
     expected_sequence: z.number().int('must be an integer').min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   })
   .superRefine((e, ctx) => {
+    const correlationId = e.metadata?.correlation_id;
+    if (correlationId !== undefined && correlationId !== null && correlationIdBytes(correlationId) > MAX_CORRELATION_ID_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['metadata', 'correlation_id'], message: `must be at most ${MAX_CORRELATION_ID_BYTES} bytes of text (UTF-8)` });
+    }
     if (e.aggregate_type !== undefined && EVENT_TYPE_PATTERN.test(e.event_type)) {
       const prefix = aggregateTypeOf(e.event_type);
       if (prefix !== e.aggregate_type) {

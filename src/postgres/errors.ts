@@ -23,6 +23,7 @@ const REFUSED_DATA_STATES: Record<string, string> = {
   '22003': 'contains a number out of range',
   '54001': 'is nested too deeply',
   '22021': 'contains an invalid byte sequence',
+  '54000': 'holds a value too large for PostgreSQL to index',
 };
 
 /** The PostgresError behind an error, also when drizzle wrapped it (drizzle >= 0.44: cause). */

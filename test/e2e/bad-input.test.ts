@@ -178,12 +178,30 @@ describe('envelope fields → 422 naming each field', () => {
     ['expected_sequence 1.5', { expected_sequence: 1.5 }, '/expected_sequence'],
     ['expected_sequence "0"', { expected_sequence: '0' }, '/expected_sequence'],
     ['unknown field', { sequence: 3 }, ''],
+    // Indexed as text: past a btree entry's size PostgreSQL refused the row (a 500).
+    ['metadata.correlation_id of 3,000 characters', { metadata: { correlation_id: 'c'.repeat(3_000) } }, '/metadata/correlation_id'],
+    ['metadata.correlation_id of 1,025 bytes', { metadata: { correlation_id: 'é'.repeat(512) + 'c' } }, '/metadata/correlation_id'],
+    ['metadata.correlation_id an object of 3 KB', { metadata: { correlation_id: { pad: 'x'.repeat(3_000) } } }, '/metadata/correlation_id'],
   ];
   it.each(cases)('%s', async (_, override, pointer) => {
     const res = await postJson(t.app, '/events', { ...valid(), ...override });
     expectProblem(res, 422);
     expect(res.body.type).toBe('/problems/validation-failed');
     expect(res.body.errors.map((e: any) => e.pointer)).toContain(pointer);
+  });
+
+  it('accepts a correlation id of exactly 1024 bytes, and finds it', async () => {
+    const correlationId = 'é'.repeat(511) + 'cc';
+    expect((await postJson(t.app, '/events', { ...valid(), metadata: { correlation_id: correlationId } })).status).toBe(201);
+    fingerprint = await storeFingerprint();
+    const found = await get(t.app, `/events?correlation_id=${encodeURIComponent(correlationId)}`);
+    expect(found.body.events.map((e: any) => e.metadata.correlation_id)).toEqual([correlationId]);
+  });
+
+  it('refuses a batch whose one item has an oversized correlation id, naming it', async () => {
+    const res = await postJson(t.app, '/events/batch', { events: [valid(), { ...valid(), metadata: { correlation_id: 'c'.repeat(3_000) } }] });
+    expectProblem(res, 422);
+    expect(res.body.errors.map((e: any) => e.pointer)).toEqual(['/events/1/metadata/correlation_id']);
   });
 
   it('names every bad field at once', async () => {
@@ -206,6 +224,15 @@ describe('routes', () => {
     expectProblem(await postRaw(t.app, '/health', '{}', { 'content-type': 'application/json' }), 405);
     const del = await t.app.request(`/events/${newId()}`, { method: 'DELETE' });
     expect(del.status).toBe(405);
+  });
+
+  it('does not take /events/batch for an event id: GET and PUT there are 405 with Allow: POST', async () => {
+    for (const method of ['GET', 'PUT']) {
+      const res = await t.app.request('/events/batch', { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
   });
 });
 
