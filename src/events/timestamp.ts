@@ -17,7 +17,8 @@ export function parseInstant(text: string): string | null {
   if (zone && zone !== 'Z' && zone !== 'z') {
     const digits = zone.slice(1).replace(':', '');
     const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2));
-    if (oh > 23 || om > 59) return null;
+    // PostgreSQL reads offsets up to ±15:59 (real ones span −12:00 to +14:00).
+    if (oh > 15 || om > 59) return null;
     offset = `${zone[0] === '-' ? '-' : '+'}${digits.slice(0, 2)}:${digits.slice(2)}`;
   }
   const micros = (frac ?? '').slice(0, 6).padEnd(6, '0');

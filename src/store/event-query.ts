@@ -54,8 +54,10 @@ export function rowCountLiteral(n: number): string {
   return String(n);
 }
 
+// The instant goes as text: postgres.js passes a timestamptz parameter through Date, dropping the
+// microseconds and failing outside years 1–9999 in UTC.
 function firstPositionFrom(instant: string): string {
-  return `coalesce((select s.position from events s where s.created_at >= ${instant}::timestamptz
+  return `coalesce((select s.position from events s where s.created_at >= ${instant}::text::timestamptz
     order by s.created_at, s.position limit 1), 9223372036854775807)`;
 }
 

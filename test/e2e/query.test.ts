@@ -35,6 +35,13 @@ const ids = (res: { body: { events: { id: string }[] } }) => res.body.events.map
 const idsOf = (events: any[]) => events.map((e) => e.id);
 const query = (q: string) => get(t.app, `/events/?${q}`);
 
+// created_at (six fractional digits) one microsecond later.
+function plusOneMicrosecond(createdAt: string): string {
+  const m = /^(.*)\.(\d{6})Z$/.exec(createdAt)!;
+  const micros = BigInt(Date.parse(`${m[1]}Z`)) * 1000n + BigInt(m[2]!) + 1n;
+  return `${new Date(Number(micros / 1_000_000n) * 1000).toISOString().slice(0, 19)}.${String(micros % 1_000_000n).padStart(6, '0')}Z`;
+}
+
 describe('GET /events filters', () => {
   it('returns every event in position order with next_after null', async () => {
     const res = await query('');
@@ -68,6 +75,17 @@ describe('GET /events filters', () => {
     expect(ids(await query(`from=${slice1End}&to=${slice1End}`))).toEqual([]);
     expect(ids(await query('from=2999-01-01'))).toEqual([]);
     expect(ids(await query('to=2000-01-01T00:00:00Z'))).toEqual([]);
+  });
+
+  it('keeps the microseconds of from and to', async () => {
+    const justAfter = plusOneMicrosecond(all[2].created_at);
+    expect(ids(await query(`from=${justAfter}`))).toEqual(idsOf(all.slice(3)));
+    expect(ids(await query(`to=${justAfter}`))).toEqual(idsOf(all.slice(0, 3)));
+  });
+
+  it('reads instants whose UTC time falls outside years 1 to 9999', async () => {
+    expect(ids(await query(`to=${encodeURIComponent('9999-12-31T20:00:00-05:00')}`))).toEqual(idsOf(all));
+    expect(ids(await query(`from=${encodeURIComponent('0001-01-01T00:00:00+15:59')}`))).toEqual(idsOf(all));
   });
 
   it('reads time zone offsets, also a "+" that the query string turned into a space', async () => {
@@ -119,7 +137,7 @@ describe('GET /events refuses malformed queries with 400', () => {
     'order=up', 'aggregate_type=Agent', 'aggregate_type=ord*', 'aggregate_type=a:b', 'aggregate_type=',
     'aggregate_id=not-a-uuid', 'aggregate_id={550e8400-e29b-41d4-a716-446655440000}',
     'event_type=created', 'event_type=a.b.c', 'from=yesterday', 'from=2026-02-30', 'to=2026-13-01T00:00:00Z',
-    'from=2026-01-01T25:00:00Z', 'from=2026-02-01&to=2026-01-01', 'correlation_id=%00', 'correlation_id=',
+    'from=2026-01-01T25:00:00Z', 'from=2026-01-01T00:00:00%2B16:00', 'from=2026-02-01&to=2026-01-01', 'correlation_id=%00', 'correlation_id=',
     "aggregate_type=' OR 1=1--", 'aggregateId=550e8400-e29b-41d4-a716-446655440000', 'type=agent.created',
   ])('%s', async (q) => {
     const res = await query(q);
