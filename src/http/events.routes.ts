@@ -74,6 +74,8 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
       return json(c, await store.atLeast(readFloor(c, query.minPosition)).queryBody(query), 200);
     })
     .get('/:id', async (c) => {
+      // /events/batch is a route of its own: a GET there is the app's 405, not a malformed id.
+      if (c.req.param('id') === 'batch') return c.notFound();
       const { id } = readPath(eventPath, c.req.param(), 'the event id must be a UUID');
       const query = readEventByIdQuery(c.req.queries());
       const event = await store.atLeast(readFloor(c, query.min_position)).getEvent(id, { tier: query.tier });
