@@ -46,6 +46,8 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     }
     await createGroup(redis, s.keys.stream, o.group, `${at}-0`);
     await createGroup(redis, s.keys.replay, o.group, '0');
+    // Counted among the group's consumers from now on; Redis 7.0 registers one only on a delivery.
+    await redis.xgroup('CREATECONSUMER', s.keys.stream, o.group, o.consumer);
     s.ready = true;
   }
 

@@ -34,6 +34,8 @@ for _, e in ipairs(entries) do
 end
 return moved`;
 
+const LAST_ENTRY_ID = '18446744073709551615-18446744073709551615';
+
 type ReplayingRedis = RedisConnection & { replayParked(parked: string, replay: string, ...args: (string | number)[]): Promise<string[]> };
 
 /** A group's dead letters: listed, and replayed (its consume() consumers read the replay stream). */
@@ -41,6 +43,8 @@ export function createParkedEvents(redis: RedisConnection, channelPrefix: string
   if (!('replayParked' in redis)) redis.defineCommand('replayParked', { numberOfKeys: 2, lua: REPLAY_PARKED });
   return {
     async list(aggregateType: string, group: string, after: string | undefined, limit: number): Promise<{ parked: ParkedEvent[]; next_after: string | null }> {
+      // Redis refuses an exclusive start at the largest id: nothing can follow it.
+      if (after === LAST_ENTRY_ID) return { parked: [], next_after: null };
       const entries = await redis.xrange(parkedStreamKey(channelPrefix, aggregateType, group), after ? `(${after}` : '-', '+', 'COUNT', limit + 1);
       const page = entries.slice(0, limit).map(([id, fields]) => {
         const f = Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i]!, fields[2 * i + 1]!]));
@@ -50,7 +54,9 @@ export function createParkedEvents(redis: RedisConnection, channelPrefix: string
     },
     /** Moves parked events back to the group in one step: the given ones, or the oldest `limit`. Returns the ids moved. */
     async replay(aggregateType: string, group: string, selection: { ids?: string[]; limit: number }): Promise<string[]> {
-      return (redis as ReplayingRedis).replayParked(parkedStreamKey(channelPrefix, aggregateType, group), replayStreamKey(channelPrefix, aggregateType, group), selection.limit, ...(selection.ids ?? []));
+      // An id given twice is one entry, moved once.
+      const ids = [...new Set(selection.ids ?? [])];
+      return (redis as ReplayingRedis).replayParked(parkedStreamKey(channelPrefix, aggregateType, group), replayStreamKey(channelPrefix, aggregateType, group), selection.limit, ...ids);
     },
   };
 }

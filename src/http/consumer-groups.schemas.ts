@@ -3,6 +3,12 @@ import { NAME_PATTERN } from '../events/names.ts';
 import { GROUP_NAME_PATTERN } from '../events/stream-keys.ts';
 
 export const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
+const MAX_ID_PART = 2n ** 64n - 1n;
+/** `<ms>-<n>`, each part a 64-bit unsigned integer, as Redis reads stream entry ids. */
+const entryId = z
+  .string()
+  .regex(ENTRY_ID, { error: 'must be an entry id <ms>-<n>', abort: true })
+  .refine((id) => id.split('-').every((part) => BigInt(part) <= MAX_ID_PART), 'must be an entry id <ms>-<n>, each part at most 2^64 - 1');
 const aggregateType = z.string().regex(NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,63}');
 
 export const consumerGroupPath = z.object({
@@ -11,7 +17,7 @@ export const consumerGroupPath = z.object({
 });
 export const consumerGroupsQuery = z.strictObject({ aggregate_type: aggregateType.optional().describe("only this type's stream") });
 export const parkedQuery = z.strictObject({
-  after: z.string().regex(ENTRY_ID, 'must be an entry id <ms>-<n>').optional().describe('entry id cursor: next_after of the previous page'),
+  after: entryId.optional().describe('entry id cursor: next_after of the previous page'),
   limit: z.number().int().min(1).max(1000).default(100).describe('1 to 1000, default 100'),
 });
 
@@ -50,7 +56,7 @@ export const parkedPageSchema = z
 
 export const parkedReplayRequestSchema = z
   .strictObject({
-    ids: z.array(z.string().regex(ENTRY_ID, 'must be an entry id <ms>-<n>')).min(1).max(1000).optional(),
+    ids: z.array(entryId).min(1).max(1000).optional(),
     limit: z.number().int().min(1).max(10_000).optional(),
   });
 

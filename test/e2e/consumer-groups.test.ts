@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { eventsStreamKey, parkedStreamKey, replayStreamKey } from '../../src/events/stream-keys.ts';
 import { archiveNow, putPolicy, tempArchive, waitPublished } from '../support/archive.ts';
 import { record, startConsumer } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
@@ -95,6 +95,16 @@ describe('/consumer-groups', () => {
     expect(JSON.parse(listed.stdout.trim())).toMatchObject({ group: 'billing', parked: 0, lag: 0 });
   });
 
+  it('counts a consumer from its start, before anything is delivered to it', async () => {
+    // Redis 7.0 registers a consumer only when XREADGROUP delivers it something.
+    await postJson(t.app, '/events', { event_type: 'shipment.created', aggregate_id: newId() });
+    const c = await startConsumer(t, { redisUrl: testRedisUrl, aggregateTypes: ['shipment'], group: 'idle', consumer: 'w1', start: 'end', handler: () => {} }, record());
+    cleanup.push(() => c.stop());
+    expect(await waitUntil(async () => (await get(t.app, '/consumer-groups?aggregate_type=shipment')).body.groups?.[0]?.consumers === 1)).toBe(true);
+    await c.stop();
+    expect((await get(t.app, '/consumer-groups?aggregate_type=shipment')).body.groups[0]).toMatchObject({ group: 'idle', consumers: 0 });
+  });
+
   it('answers bad paths, queries and bodies with 4xx problem+json', async () => {
     problem(await get(t.app, '/consumer-groups?aggregate_type=Task*'), 400);
     problem(await get(t.app, '/consumer-groups?aggregate_type=task&aggregate_type=plan'), 400);
@@ -103,6 +113,12 @@ describe('/consumer-groups', () => {
     problem(await get(t.app, '/consumer-groups/task/bad:name/parked'), 400);
     problem(await get(t.app, '/consumer-groups/task/billing/parked?limit=0'), 400);
     problem(await get(t.app, '/consumer-groups/task/billing/parked?after=soon'), 400);
+    // Ids Redis would refuse: a part past 2^64 - 1.
+    problem(await get(t.app, '/consumer-groups/task/billing/parked?after=18446744073709551616-0'), 400);
+    problem(await get(t.app, '/consumer-groups/task/billing/parked?after=1-18446744073709551616'), 400);
+    problem(await postJson(t.app, '/consumer-groups/task/billing/parked/replay', { ids: ['18446744073709551616-0'] }), 422);
+    const last = await get(t.app, '/consumer-groups/task/billing/parked?after=18446744073709551615-18446744073709551615');
+    expect([last.status, last.body]).toEqual([200, { parked: [], next_after: null }]);
     problem(await get(t.app, '/consumer-groups/task/nobody/parked'), 404);
     problem(await postJson(t.app, '/consumer-groups/task/nobody/parked/replay', {}), 404);
     const invalid = await postJson(t.app, '/consumer-groups/task/billing/parked/replay', { limit: 0, ids: ['x'], all: true });
@@ -115,6 +131,19 @@ describe('/consumer-groups', () => {
     const usage = await cli(['parked', 'replay', 'task', '--url', url]);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('expected list or replay, then AGGREGATE_TYPE and GROUP');
+  });
+});
+
+describe('parked replay', () => {
+  it('moves an entry named twice once', async () => {
+    const redis = new Redis(testRedisUrl);
+    cleanup.push(() => redis.quit());
+    await redis.xgroup('CREATE', eventsStreamKey(t.channelPrefix, 'invoice'), 'billing', '0', 'MKSTREAM');
+    const [event] = (await postJson(t.app, '/events/batch', { events: [{ event_type: 'invoice.created', aggregate_id: newId() }] })).body.events;
+    const id = await redis.xadd(parkedStreamKey(t.channelPrefix, 'invoice', 'billing'), '*', 'event', JSON.stringify(event), 'error', 'x', 'attempts', '1');
+    const res = await postJson(t.app, '/consumer-groups/invoice/billing/parked/replay', { ids: [id, id, id] });
+    expect([res.status, res.body]).toEqual([200, { replayed: 1, ids: [id] }]);
+    expect(await redis.xlen(replayStreamKey(t.channelPrefix, 'invoice', 'billing'))).toBe(1);
   });
 });
 
