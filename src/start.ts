@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import { emptyEventTypes } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
+import { answerClientError } from './http/client-error.ts';
 import { parseConfig, type ResolvedConfig, withDatabaseUrl } from './config.ts';
 import { createConsumerGroupsInspector } from './consumer-groups/inspect.ts';
 import { createParkedEvents } from './consumer-groups/parked.ts';
@@ -205,6 +206,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       const redisReady = whenReady(redis, 1_000);
       const port = await new Promise<number>((resolve) => {
         server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => resolve(info.port));
+        server.on('clientError', answerClientError);
       });
       if (!(await redisReady)) {
         logger.warn({ redis: config.redis.clusterNodes?.join(',') ?? config.redis.url }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');

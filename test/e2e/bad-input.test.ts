@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson, postRaw } from '../support/http.ts';
@@ -12,7 +13,7 @@ const storeFingerprint = async () =>
   JSON.stringify(await t.sql`select count(*)::int as n, coalesce(max(position), 0)::int as head, md5(coalesce(string_agg(event_json(e), ',' order by position), '')) as h from events e`);
 
 beforeAll(async () => {
-  t = await startTestService({ MAX_BODY_BYTES: String(LIMIT) });
+  t = await startTestService({ MAX_BODY_BYTES: String(LIMIT), PORT: '0', HOST: '127.0.0.1' });
   await postJson(t.app, '/events', { event_type: 'agent.created', aggregate_id: newId(), payload: { keep: 'me' } });
   fingerprint = await storeFingerprint();
 });
@@ -232,6 +233,33 @@ describe('routes', () => {
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('POST');
       expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
+  });
+});
+
+describe("requests Node's HTTP parser refuses", () => {
+  // Raw bytes over TCP: these never reach the app.
+  async function raw(port: number, request: string): Promise<{ status: number; headers: string; body: any }> {
+    const socket = connect(port, '127.0.0.1');
+    socket.end(request);
+    let text = '';
+    for await (const chunk of socket) text += chunk;
+    const [head, body] = text.split('\r\n\r\n');
+    return { status: Number(head!.split(' ')[1]), headers: head!.toLowerCase(), body: JSON.parse(body!) };
+  }
+
+  it('answers them with problem+json too', async () => {
+    const { port } = await t.service.listen();
+    const cases: [string, number][] = [
+      ['POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}', 400],
+      [`GET /events?correlation_id=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+      ['GARBAGE\r\n\r\n', 400],
+    ];
+    for (const [request, status] of cases) {
+      const res = await raw(port, request);
+      expect(res.status).toBe(status);
+      expect(res.headers).toContain('content-type: application/problem+json');
+      expect(res.body).toMatchObject({ status, type: expect.stringMatching(/^\/problems\//), detail: expect.any(String) });
     }
   });
 });
