@@ -167,7 +167,7 @@ export function createEventClient(options: ClientOptions) {
     /** The event, or undefined when there is none with this id. */
     async get(id: string): Promise<StoredEvent | undefined> {
       try {
-        return (await call<StoredEvent>('GET', `/events/${id}`)).body;
+        return (await call<StoredEvent>('GET', `/events/${segment(id)}`)).body;
       } catch (error) {
         if (error instanceof EventServiceError && error.status === 404) return undefined;
         throw error;
@@ -187,15 +187,22 @@ export function createEventClient(options: ClientOptions) {
       }
     },
     async aggregate<S = unknown>(type: string, id: string): Promise<{ aggregate_type: string; aggregate_id: string; sequence: number; state?: S }> {
-      return (await call<{ aggregate_type: string; aggregate_id: string; sequence: number; state?: S }>('GET', `/aggregates/${type}/${id}`)).body;
+      return (await call<{ aggregate_type: string; aggregate_id: string; sequence: number; state?: S }>('GET', `/aggregates/${segment(type)}/${segment(id)}`)).body;
     },
     async putSnapshot(type: string, id: string, snapshot: { sequence: number; schema_version: number; state: unknown }) {
-      return (await call<{ sequence: number; schema_version: number; state: unknown; stored: boolean }>('PUT', `/aggregates/${type}/${id}/snapshot`, snapshot)).body;
+      return (await call<{ sequence: number; schema_version: number; state: unknown; stored: boolean }>('PUT', `/aggregates/${segment(type)}/${segment(id)}/snapshot`, snapshot)).body;
     },
     async getSnapshot(type: string, id: string, schemaVersion?: number) {
-      return (await call<{ sequence: number; schema_version: number; state: unknown }>('GET', `/aggregates/${type}/${id}/snapshot${qs({ schema_version: schemaVersion })}`)).body;
+      return (await call<{ sequence: number; schema_version: number; state: unknown }>('GET', `/aggregates/${segment(type)}/${segment(id)}/snapshot${qs({ schema_version: schemaVersion })}`)).body;
     },
   };
 }
 
 export type EventClient = ReturnType<typeof createEventClient>;
+
+/** A value as one path segment: escaped, so an id never reaches another route ("../health", "?limit=1"). */
+function segment(value: string): string {
+  // URLs resolve "." and ".." (also escaped as %2E) as they would in a file path.
+  if (value === '' || value === '.' || value === '..') throw new TypeError(`not a path segment: "${value}"`);
+  return encodeURIComponent(value);
+}

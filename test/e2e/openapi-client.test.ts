@@ -34,6 +34,16 @@ describe('createEventClient', () => {
     expect((await c.getSnapshot('agent', aggregateId, 1)).state).toEqual({ n: 6 });
   });
 
+  it('sends an id as one path segment, never to another route', async () => {
+    const urls: string[] = [];
+    const c = createEventClient({ baseUrl: 'http://service', fetch: ((url: string, init?: RequestInit) => (urls.push(url), t.app.request(url, init))) as typeof fetch });
+    for (const id of ['?limit=1', '../health', 'a/b#c']) {
+      await expect(c.get(id)).rejects.toMatchObject({ status: 400, problem: { type: '/problems/malformed-request' } });
+    }
+    expect(urls).toEqual(['http://service/events/%3Flimit%3D1', 'http://service/events/..%2Fhealth', 'http://service/events/a%2Fb%23c']);
+    for (const id of ['', '.', '..']) await expect(c.aggregate('agent', id)).rejects.toThrow(TypeError);
+  });
+
   it('raises problems as EventServiceError with the problem body', async () => {
     const c = client();
     const aggregateId = newId();
