@@ -27,6 +27,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY drizzle ./drizzle
 COPY console ./console
+COPY patches ./patches
 USER node
 EXPOSE 8011
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

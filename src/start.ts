@@ -12,6 +12,7 @@ import { registerConsumerGroupGauges } from './observability/consumer-group-metr
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, registerStoreGauges } from './observability/metrics.ts';
 import { createDatabase } from './postgres/database.ts';
+import { driverHasWriteFix } from './postgres/driver-check.ts';
 import { startEmbeddedPostgres } from './postgres/embedded.ts';
 import { appliedMigrations, knownMigrations, runMigrations } from './postgres/migrate.ts';
 import { postgresTarget } from './postgres/url.ts';
@@ -43,6 +44,9 @@ export async function startEventService(options: EventServiceOptions = {}) {
   const parsed = parseConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger(parsed.logLevel);
   const shutdown = createShutdown(logger);
+  if (!(await driverHasWriteFix())) {
+    logger.warn('postgres.js without the fix for porsager/postgres#1208: a PostgreSQL outage can end this process. Run the repository (npm ci) or the Docker image, or apply patches/postgres+3.4.9.patch from the package (README, When PostgreSQL is away)');
+  }
   try {
     const config = await openDatabase(parsed, logger, options.migrate ?? true, (stop) => shutdown.add('embedded PostgreSQL', stop));
     return { ...wire(config, logger, options, shutdown), config, logger, close: shutdown.run };
