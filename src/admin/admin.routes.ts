@@ -26,11 +26,13 @@ export function createAdminRoutes(options: AdminRoutesOptions = {}) {
   const load = () => (assets ??= loadConsoleAssets(options.consoleDir ?? findConsoleDir()));
   const shell = (c: Context) => send(c, load().get('index.html')!, { 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' });
   return new Hono()
-    .get('/assets/*', (c) => {
-      const name = c.req.path.slice(c.req.path.indexOf('/assets/') + '/assets/'.length);
+    // A file of the console, also in a folder (lib/api.js, or lib%2Fapi.js as a generated client sends it).
+    .get('/assets/:file{.+}', (c) => {
+      const name = c.req.param('file');
       const asset = load().get(name);
       if (!asset) throw new AppError('not_found', `the console has no asset ${name}`);
       return send(c, asset);
     })
+    .get('/', shell)
     .get('/*', shell);
 }

@@ -145,6 +145,10 @@ describe('every route answers as the document says', () => {
     expect((await call(open, 'GET', '/saved-queries/Not%20A%20Name')).status).toBe(400);
     expect((await call(open, 'GET', '/replays?limit=5')).status).toBe(200);
     expect((await call(open, 'POST', '/replays', { json: { filter: { aggregate_type: 'nothing-here' }, dry_run: true } })).body.events).toBe(0);
+    for (const path of ['/admin', '/admin/assets/app.js', '/admin/assets/app.css', '/admin/assets/lib%2Fapi.js']) {
+      expect((await call(open, 'GET', path)).status, path).toBe(200);
+    }
+    expect((await call(open, 'GET', '/admin/assets/nope.js')).status).toBe(404);
   });
 
   it('service routes, unknown paths (404) and methods (405)', async () => {

@@ -5,6 +5,7 @@ import { STATS_MAX_BUCKETS, statsQuerySchema } from '../stats-query.ts';
 import { replayExample } from './examples.ts';
 import { json, locationHeader, type OperationSpec } from './operation.ts';
 
+const consoleAssetPath = z.object({ file: z.string().min(1).describe('a file of the console, such as app.js or lib/api.js (its "/" may be sent as %2F)') });
 const savedPath = z.object({ name: z.string().regex(SAVED_QUERY_NAME).describe('the saved query') });
 const saved = { name: 'failed-tasks', filter: { event_type: 'task.failed', order: 'desc' }, created_at: '2026-11-23T01:44:44.123456Z', updated_at: '2026-11-23T01:44:44.123456Z' };
 
@@ -37,6 +38,17 @@ export function consoleOperations(): OperationSpec[] {
     {
       method: 'delete', path: '/saved-queries/{name}', operationId: 'deleteSavedQuery', tag, summary: 'Delete a saved query (admin)',
       pathParameters: savedPath, answers: { 204: { description: 'Deleted' } }, problems: [400, 404],
+    },
+    {
+      method: 'get', path: '/admin', operationId: 'adminConsole', tag, summary: 'The admin console: an HTML page using this API (no key needed for the page itself)',
+      description: 'Every other path under /admin (not /admin/assets/) is one of its views and gets the same page.',
+      answers: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+    {
+      method: 'get', path: '/admin/assets/{file}', operationId: 'adminConsoleAsset', tag, summary: 'A script or style sheet of the admin console',
+      pathParameters: consoleAssetPath,
+      answers: { 200: { description: 'The asset', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } } },
+      problems: [404],
     },
     {
       method: 'get', path: '/replays', operationId: 'listReplays', tag: 'replays', summary: 'Replays, newest first',

@@ -4,7 +4,7 @@ import { json, type OperationSpec } from './operation.ts';
 export function serviceOperations(): OperationSpec[] {
   const tag = 'service';
   const text = (description: string, mediaType: string) => ({ description, content: { [mediaType]: { schema: { type: 'string' } } } });
-  const health = { status: 'ok', postgres: 'ok', redis: 'ok', head_position: 1234, published_position: 1234, publish_lag: 0, relay: 'running' };
+  const health = { status: 'ok', postgres: 'ok', redis: 'ok', head_position: 1234, published_position: 1234, publish_lag: 0, relay: 'running', archive: { storage: 'ok', storage_error: null, last_run: null } };
   const ready = { status: 'ready', postgres: 'ok', migrations: 'ok', redis: 'ok' };
   return [
     {
