@@ -41,6 +41,8 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
     const events = await store.readAggregate(definition.type, aggregateId, sequence, Math.min(pageSize, until - sequence), position);
     for (const json of events) {
       const event = JSON.parse(json) as AggregateEvent;
+      // A fold of a repeated or missing event would be saved as a snapshot and served from then on.
+      if (event.sequence !== sequence + 1) throw new Error(`loading ${definition.type} ${aggregateId}: the store gave sequence ${event.sequence} after ${sequence}; the load is refused and no snapshot written`);
       position = event.position;
       state = definition.evolve(state, eventTypes.upcast(event));
       sequence = event.sequence;

@@ -130,15 +130,15 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
       }),
     readAggregate: (type, id, afterSequence, limit, afterPosition) =>
       use(async (sql) => {
-        const hot = (await sql<{ json: string }[]>`
-          select event_json(e) as json from events e
+        const hot = (await sql<{ json: string; position: string }[]>`
+          select event_json(e) as json, e.position from events e
           where e.aggregate_id = ${id} and e.aggregate_type = ${type} and e.sequence > ${afterSequence}
             and e.position > ${afterPosition ?? (afterSequence === 0 ? sql`0` : positionBefore(sql, type, id, afterSequence))}
-          order by e.position limit ${limit}`).map((r) => r.json);
+          order by e.position limit ${limit}`).map((r) => ({ json: r.json, position: Number(r.position) }));
         // An aggregate's hot events are a run ending at its last sequence: when the page starts
         // right after afterSequence, nothing older is needed from the archive.
-        if (archive === null || (hot.length > 0 && sequenceInJson(hot[0]!) === afterSequence + 1)) return hot;
-        return [...(await olderEvents(sql, archive, type, id, afterSequence, limit)), ...hot].slice(0, limit);
+        if (archive === null || (hot.length > 0 && sequenceInJson(hot[0]!.json) === afterSequence + 1)) return hot.map((r) => r.json);
+        return withArchived(sql, archive, type, id, afterSequence, limit, hot);
       }),
     aggregateSequence: (type, id) => use((sql) => sequenceOf(sql, type, id)),
     headPosition: () => use(headPosition),
@@ -169,8 +169,19 @@ const pageOf = (rows: { json: string; position: string }[], limit: number): Even
   return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
 };
 
-// Archived events after afterSequence in sequence order, or `gone` when retention deleted some.
-async function olderEvents(sql: Sql, archive: ArchiveReader, type: string, id: string, afterSequence: number, limit: number): Promise<string[]> {
+/**
+ * The archived events after afterSequence, then the hot ones past them, in sequence order. As for
+ * GET /events, PostgreSQL was read first: an event archived in between is in both reads (kept once,
+ * by position) and never in neither, unless retention deleted it meanwhile. So when the page is not
+ * the next sequences, one at a time, first_retained_sequence (read last, after any such deletion
+ * committed) says `gone`; anything else is a broken invariant, thrown rather than returned.
+ */
+async function withArchived(sql: Sql, archive: ArchiveReader, type: string, id: string, afterSequence: number, limit: number, hot: PageRow[]): Promise<string[]> {
+  const archived = await archive.readAggregate(sql, type, id, afterSequence, limit);
+  const last = archived.length > 0 ? archived[archived.length - 1]!.position : 0;
+  const events = [...archived.map(eventJson), ...hot.filter((r) => r.position > last).map((r) => r.json)].slice(0, limit);
+  const hole = events.findIndex((json, k) => sequenceInJson(json) !== afterSequence + 1 + k);
+  if (hole < 0 && events.length > 0) return events;
   const [aggregate] = await sql<{ first_retained_sequence: string }[]>`
     select first_retained_sequence from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
   const firstRetained = Number(aggregate?.first_retained_sequence ?? 1);
@@ -179,7 +190,8 @@ async function olderEvents(sql: Sql, archive: ArchiveReader, type: string, id: s
       aggregate_type: type, aggregate_id: id, first_retained_sequence: firstRetained,
     });
   }
-  return (await archive.readAggregate(sql, type, id, afterSequence, limit)).map(eventJson);
+  if (hole >= 0) throw new Error(`the events of ${type} ${id} after sequence ${afterSequence} read from PostgreSQL and the archive are not consecutive: sequence ${sequenceInJson(events[hole]!)} came where ${afterSequence + 1 + hole} was due`);
+  return events;
 }
 
 // Within an aggregate, events in PostgreSQL are a gapless run ending at last_sequence, so the

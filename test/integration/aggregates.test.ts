@@ -111,6 +111,18 @@ describe('loadAggregate', () => {
     for (const s of snapshots) expect(s.state).toEqual(fold(all.slice(0, s.sequence)));
     expect((await loadAggregate(t.sql, definition, id, { eventTypes: agentEventTypes })).state).toEqual(fold(all));
   });
+
+  it('refuses to fold a page that repeats or skips a sequence, and writes no snapshot', async () => {
+    const id = newId();
+    await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, ...Array.from({ length: 5 }, (_, i) => ({ event_type: 'agent.noted', payload: { note: String(i) } }))]);
+    const store = createEventStore(t.sql);
+    const altered = (change: (events: string[]) => string[]) => ({ ...store, readAggregate: async (...args: Parameters<typeof store.readAggregate>) => change(await store.readAggregate(...args)) });
+    const definition = agentAggregate({ snapshotEvery: 1 });
+    for (const change of [(e: string[]) => [...e.slice(0, 4), ...e.slice(2)], (e: string[]) => [...e.slice(0, 2), ...e.slice(3)]]) {
+      await expect(loadAggregate(altered(change), definition, id, { eventTypes: agentEventTypes })).rejects.toThrow(/the store gave sequence [34] after [42]/);
+    }
+    expect(await store.readSnapshot('agent', id, 1)).toBeUndefined();
+  });
 });
 
 describe('writeSnapshot', () => {

@@ -1,6 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
+import { createArchiveReader } from '../../src/lifecycle/archive-reader.ts';
+import { createSegmentStorage } from '../../src/lifecycle/segment-storage.ts';
+import { createEventStore } from '../../src/store/event-store.ts';
 import { archiveNow, putPolicy, tempArchive, waitPublished } from '../support/archive.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -86,5 +89,61 @@ describe('deletion past delete_after', () => {
     expect((await t.sql`select first_retained_sequence from aggregates where aggregate_id = ${id}`)[0]!.first_retained_sequence).toBe('6');
     const removals = await t.sql`select reason, events::int from event_removals where aggregate_type = 'voucher' order by id`;
     expect(removals).toEqual([{ reason: 'archived', events: 5 }, { reason: 'deleted', events: 5 }]);
+  });
+});
+
+describe('an aggregate read while a run commits between its hot and archived reads', () => {
+  const sequences = (events: string[]) => events.map((e) => JSON.parse(e).sequence as number);
+  const permit = (schemaVersion: number) => ({ ...orderAggregate, type: 'permit', schemaVersion, snapshotEvery: 1 });
+
+  it('reads an event archived in between once: the load folds each event once and snapshots the true state', async () => {
+    const id = newId();
+    await append('permit', id, 3);
+    await putPolicy(t.app, 'permit', { archive_after: 'PT0S' });
+    expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: 3 });
+    await append('permit', id, 3);
+    const reader = createArchiveReader({ storage: createSegmentStorage(archive.url), cacheBytes: 1 << 20 });
+    // The run commits after the hot read (which saw sequences 4-6 hot) and before the archive is read.
+    let runs = 0;
+    const store = createEventStore(t.sql, {
+      archive: { ...reader, readAggregate: async (...args) => {
+        if (runs++ === 0) expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: 3 });
+        return reader.readAggregate(...args);
+      } },
+    });
+    expect(sequences(await store.readAggregate('permit', id, 0, 100))).toEqual([1, 2, 3, 4, 5, 6]);
+
+    const id2 = newId();
+    await append('permit', id2, 3);
+    expect((await archiveNow(t.app)).status).toBe('succeeded');
+    await append('permit', id2, 3);
+    runs = 0;
+    const loaded = await loadAggregate(store, permit(3), id2, { pageSize: 100 });
+    const log = [1, 2, 3, 4, 5, 6].map((s) => `${s}:permit.noted:${(s - 1) % 3}`);
+    expect(loaded).toEqual({ state: { log }, sequence: 6, fromSnapshot: false });
+    expect((await store.readSnapshot('permit', id2, 3))?.state).toEqual({ log });
+    await putPolicy(t.app, 'permit', {});
+  });
+
+  it('answers gone, never a history with a hole, when retention deletes archived events in between', async () => {
+    const id = newId();
+    await append('pass', id, 3);
+    await putPolicy(t.app, 'pass', { archive_after: 'PT0S' });
+    expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: 3 });
+    await append('pass', id, 3);
+    // The segment's file is deleted after the manifest named it and before it is opened.
+    const storage = createSegmentStorage(archive.url);
+    let runs = 0;
+    const hooked = { ...storage, head: async (key: string) => {
+      if (runs++ === 0) {
+        await putPolicy(t.app, 'pass', { archive_after: 'PT0S', delete_after: 'PT0S' });
+        expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', deleted: 6 });
+      }
+      return storage.head(key);
+    } };
+    const store = createEventStore(t.sql, { archive: createArchiveReader({ storage: hooked, cacheBytes: 1 << 20 }) });
+    await expect(store.readAggregate('pass', id, 0, 100)).rejects.toMatchObject({ code: 'gone', extensions: { first_retained_sequence: 7 } });
+    expect(runs).toBe(1);
+    await putPolicy(t.app, 'pass', {});
   });
 });
