@@ -25,10 +25,61 @@ export function rowFilter(q: Pick<EventQuery, 'aggregateType' | 'aggregateId' | 
   };
 }
 
-// metadata ->> 'correlation_id': a string as it is, any other JSON value as its text, null as SQL NULL.
+const KEY = '"correlation_id"';
+
+/**
+ * metadata ->> 'correlation_id' on the segment's metadata, which is PostgreSQL's jsonb text
+ * (hot-tier.ts reads metadata::text): a string unescaped, null as SQL NULL, any other value as
+ * PostgreSQL writes it there (its spacing, key order and numeric text), which is the raw text of
+ * the top-level value. Scanned rather than parsed: nothing but the answer is built.
+ */
 function correlationOf(metadata: string): string | null {
-  if (!metadata.includes('"correlation_id"')) return null;
-  const value = (JSON.parse(metadata) as Record<string, unknown>).correlation_id;
-  if (value === undefined || value === null) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (!metadata.includes(KEY)) return null;
+  let i = skipSpace(metadata, metadata.indexOf('{') + 1);
+  while (metadata[i] === '"') {
+    const keyEnd = skipString(metadata, i);
+    const start = skipSpace(metadata, skipSpace(metadata, keyEnd) + 1);
+    const end = skipValue(metadata, start);
+    if (keyEnd - i === KEY.length && metadata.startsWith(KEY, i)) {
+      const value = metadata.slice(start, end);
+      return value[0] === '"' ? (JSON.parse(value) as string) : value === 'null' ? null : value;
+    }
+    i = skipSpace(metadata, end);
+    if (metadata[i] !== ',') break;
+    i = skipSpace(metadata, i + 1);
+  }
+  return null;
+}
+
+const skipSpace = (s: string, i: number) => {
+  while (s[i] === ' ' || s[i] === '\n' || s[i] === '\t' || s[i] === '\r') i++;
+  return i;
+};
+
+// From an opening quote to just past the closing one.
+function skipString(s: string, i: number): number {
+  for (i++; i < s.length; i++) {
+    if (s[i] === '\\') i++;
+    else if (s[i] === '"') return i + 1;
+  }
+  return i;
+}
+
+function skipValue(s: string, i: number): number {
+  if (s[i] === '"') return skipString(s, i);
+  if (s[i] !== '{' && s[i] !== '[') {
+    while (i < s.length && !',}] \n\t\r'.includes(s[i]!)) i++;
+    return i;
+  }
+  for (let depth = 0; i < s.length; ) {
+    const c = s[i];
+    if (c === '"') {
+      i = skipString(s, i);
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && --depth === 0) return i + 1;
+    i++;
+  }
+  return i;
 }

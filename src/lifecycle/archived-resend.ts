@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { AppError } from '../errors.ts';
 import type { NewEvent } from '../events/event.ts';
 import type { Sql } from '../postgres/database.ts';
@@ -51,10 +50,22 @@ async function settle(sql: Sql, archive: ArchiveReader, events: NewEvent[], appe
   };
 }
 
-/** As PostgreSQL compares a resend: payload and metadata as jsonb (key order aside). */
+/** As PostgreSQL compares a resend: payload and metadata as jsonb. */
 function sameEvent(e: NewEvent, r: SegmentRow): boolean {
   return e.eventType === r.event_type && e.aggregateType === r.aggregate_type && e.aggregateId === r.aggregate_id
-    && e.version === r.version && isDeepStrictEqual(e.payload, JSON.parse(r.payload)) && isDeepStrictEqual(e.metadata, JSON.parse(r.metadata));
+    && e.version === r.version && jsonbEqual(e.payload, JSON.parse(r.payload)) && jsonbEqual(e.metadata, JSON.parse(r.metadata));
+}
+
+// jsonb equality on values JSON.parse gave: numbers by value (-0 is 0; the request's guard refuses
+// any a double cannot hold, so doubles compare exactly), objects whatever their key order.
+function jsonbEqual(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonbEqual(x, b[i]));
+  }
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length
+    && keys.every((k) => Object.hasOwn(b, k) && jsonbEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 function reindexed(error: AppError, rest: NewEvent[], events: NewEvent[]): AppError {

@@ -5,9 +5,9 @@ import { httpEventReader } from '../../src/client/http-reader.ts';
 import { subscribe } from '../../src/client/subscribe.ts';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { storeEventReader } from '../../src/store/store-reader.ts';
-import { tempArchive } from '../support/archive.ts';
+import { archiveNow, putPolicy, tempArchive, waitPublished } from '../support/archive.ts';
 import { testRedisUrl } from '../support/env.ts';
-import { get, postJson } from '../support/http.ts';
+import { get, newId, postJson } from '../support/http.ts';
 import { startS3Server } from '../support/s3-server.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { readSse } from '../support/sse.ts';
@@ -166,5 +166,41 @@ describe.each([['a directory', fileBackend], ['S3', s3Backend]])('with the archi
     expect(batch.status, batch.text).toBe(201);
     expect(batchTexts(batch.text)[0]).toBe(text);
     expect(batch.body.events[1].sequence).toBe(seeded.events.filter((e) => e.aggregate_id === original.aggregate_id).length + 1);
+  });
+
+  // Last: it appends and archives events of its own type.
+  it('compares as jsonb once archived: a resend with -0 is the same event, a correlation_id of any JSON type matches its jsonb text', async () => {
+    const aggregateId = newId();
+    const correlations = ['1e-7', '1e21', '1.5', '-0', '"plain"', '"q\\"é\\n"', '{"b":1,"a":2}', '[1,2]', '{"s":"a\\"}b","n":[-0,1.25e-10,{"c":"["}]}', 'true', '[]', '{}', 'null'];
+    const ids = correlations.map(() => newId());
+    const body = (k: number, payload = `{"v":-0,"k":${k},"nested":{"b":[0,-0],"a":1e21}}`) => `{"id":"${ids[k]}","event_type":"memo.noted","aggregate_id":"${aggregateId}","payload":${payload},`
+      + `"metadata":{"z":{"correlation_id":"inner"},"note":"\\"correlation_id\\": \\"fake\\"","correlation_id":${correlations[k]},"source":"x"}}`;
+    const appended = await postJson(t.app, '/events/batch', `{"events":[${correlations.map((_, k) => body(k)).join(',')}]}`);
+    expect(appended.status, appended.text).toBe(201);
+    const texts = batchTexts(appended.text);
+    const queries = ['0.0000001', '1e-7', '1000000000000000000000', '1e+21', '1.5', '0', '-0', 'plain', 'q"é\n', '{"a": 2, "b": 1}', '{"a":2,"b":1}', '[1, 2]', '[1,2]',
+      '{"n": [0, 0.000000000125, {"c": "["}], "s": "a\\"}b"}', 'true', '[]', '{}', 'null', 'inner', 'fake', 'x'];
+    const matching = async () => {
+      const found: Record<string, number[]> = {};
+      for (const q of queries) found[q] = (await readAll(t, `&aggregate_type=memo&correlation_id=${encodeURIComponent(q)}`)).events.map((e) => e.payload.k);
+      return found;
+    };
+    const hot = await matching();
+    expect(hot).toEqual({
+      ...Object.fromEntries(queries.map((q) => [q, []])), '0.0000001': [0], '1000000000000000000000': [1], '1.5': [2], '0': [3], 'plain': [4], 'q"é\n': [5],
+      '{"a": 2, "b": 1}': [6], '[1, 2]': [7], '{"n": [0, 0.000000000125, {"c": "["}], "s": "a\\"}b"}': [8], 'true': [9], '[]': [10], '{}': [11],
+    });
+    // The same body in another spelling: key order, -0 for 0, 1e+21 for 1e21.
+    const resend = body(3, '{"nested":{"a":1e+21,"b":[-0,0]},"k":3,"v":0}');
+    expect((await postJson(t.app, '/events', resend)).status).toBe(200);
+
+    await waitPublished(t, JSON.parse(texts[texts.length - 1]!).position);
+    await putPolicy(t.app, 'memo', { archive_after: 'PT0S' });
+    expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: correlations.length });
+    await putPolicy(t.app, 'memo', {});
+    expect(await matching()).toEqual(hot);
+    const again = await postJson(t.app, '/events', resend);
+    expect(again.status, again.text).toBe(200);
+    expect(again.text).toBe(texts[3]);
   });
 });
