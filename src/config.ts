@@ -5,7 +5,10 @@ import { parseSecondsOrDuration } from './lifecycle/duration.ts';
 import { isPostgresUrl } from './postgres/url.ts';
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Digits only: Number() would read ' ' as 0 and 0x1F4B as 8011.
+const int = (min: number, max: number) => z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+// redis:// or rediss://, with a database number if any (ioredis reads another scheme as a socket path).
+const isRedisUrl = (v: string) => /^rediss?:\/\//.test(v) && /^\/?(\d+)?$/.test(new URL(v).pathname);
 
 const envSchema = z.object({
   PORT: int(0, 65535).default(8011),
@@ -24,7 +27,7 @@ const envSchema = z.object({
   DATABASE_PROBE_AFTER_MS: int(10, 60_000).default(300),
   DATABASE_PROBE_TIMEOUT_MS: int(10, 60_000).default(1000),
   DATABASE_PROBE_INTERVAL_MS: int(10, 60_000).default(250),
-  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.url().refine(isRedisUrl, 'expected redis://[user:password@]host[:port][/db] or rediss://…').default('redis://127.0.0.1:6379'),
   // A Redis Cluster instead of REDIS_URL: some of its nodes.
   REDIS_CLUSTER_NODES: z.string().refine((v) => v.split(',').every((a) => HOST_PORT.test(a.trim())), 'expected host:port,host:port,…').optional(),
   // broadcast: PUBLISH (any node's PSUBSCRIBE sees every channel); sharded: SPUBLISH (Redis 7).
@@ -55,7 +58,7 @@ const envSchema = z.object({
   ARCHIVE_ROW_GROUP_EVENTS: int(1, 1_000_000).default(5_000),
   ARCHIVE_CACHE_MB: int(0, 1_000_000).default(64),
   // Share of a run's time spent reading and removing events in PostgreSQL; it sleeps the rest.
-  ARCHIVE_MAX_BUSY: z.coerce.number().min(0.05).max(1).default(0.5),
+  ARCHIVE_MAX_BUSY: z.string().regex(/^\d+(\.\d+)?$/, 'expected a number from 0.05 to 1').transform(Number).pipe(z.number().min(0.05).max(1)).default(0.5),
   REPLAY_BATCH_SIZE: int(1, 10_000).default(500),
   REPLAY_PAUSE_MS: int(0, 60_000).default(5),
   STATS_BATCH_SIZE: int(1, 100_000).default(10_000),

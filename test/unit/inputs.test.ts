@@ -73,6 +73,21 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ REDIS_CHANNEL_PREFIX: 'a*' })).toThrow(/REDIS_CHANNEL_PREFIX/);
     expect(() => parseConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
   });
+
+  it('reads numbers as whole decimal numbers only: blank, hex, signs and fractions are refused', () => {
+    // Number() read ' ' as 0 (a random port, no request timeout) and 0x1F4B as 8011.
+    for (const PORT of [' ', '0x1F4B', '+80', '80.0', '1e3', '-1']) expect(() => parseConfig({ PORT }), PORT).toThrow(/PORT: expected a whole number/);
+    expect(() => parseConfig({ REQUEST_TIMEOUT_MS: ' ' })).toThrow(/REQUEST_TIMEOUT_MS/);
+    expect(parseConfig({ PORT: '0' }).http.port).toBe(0);
+    expect(parseConfig({ ARCHIVE_MAX_BUSY: '0.25' }).archive.maxBusy).toBe(0.25);
+    expect(() => parseConfig({ ARCHIVE_MAX_BUSY: '0x1' })).toThrow(/ARCHIVE_MAX_BUSY/);
+  });
+
+  it('takes a redis:// or rediss:// REDIS_URL with a numeric database, nothing else', () => {
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://user:pw@cache.internal:6380/2', 'redis://h/']) expect(parseConfig({ REDIS_URL: url }).redis.url).toBe(url);
+    // ioredis read http:// as a Unix socket path; a database "abc" failed after the start.
+    for (const url of ['http://127.0.0.1:6379', 'localhost:6379', 'redis://127.0.0.1:6379/abc']) expect(() => parseConfig({ REDIS_URL: url }), url).toThrow(/REDIS_URL/);
+  });
 });
 
 describe('uuidv7', () => {
