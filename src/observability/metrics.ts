@@ -1,9 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { relayStates } from '../publishing/relay.ts';
 
 /** Gauges that need the store, filled by a collect callback at scrape time. */
 export interface MetricSources {
   headPosition(): Promise<number>;
-  relay(): { state: string; publishedPosition: number };
+  relay(): { state: (typeof relayStates)[number]; publishedPosition: number };
   appendsInFlight(): number;
   poolMax: number;
   reads(): { inUse: number; waiting: number };
@@ -98,12 +99,13 @@ export function registerStoreGauges(metrics: Metrics, sources: MetricSources) {
   });
   new Gauge({
     name: 'relay_state',
-    help: 'The relay state of this instance (1 for the current one)',
+    help: 'The relay state of this instance: 1 for the current one, 0 for every other',
     labelNames: ['state'] as const,
     registers: [registry],
+    // Every state has a sample, so sum(relay_state{state="running"}) is 0, not empty, when none runs.
     collect() {
-      this.reset();
-      this.set({ state: sources.relay().state }, 1);
+      const current = sources.relay().state;
+      for (const state of relayStates) this.set({ state }, state === current ? 1 : 0);
     },
   });
   new Gauge({

@@ -23,7 +23,8 @@ export interface RelayOptions {
   onCommitPublished?: (seconds: number) => void;
 }
 
-export type RelayState = 'starting' | 'running' | 'standby' | 'redis_ahead' | 'redis_unavailable' | 'database_unavailable' | 'stopped';
+export const relayStates = ['starting', 'running', 'standby', 'redis_ahead', 'redis_unavailable', 'database_unavailable', 'stopped'] as const;
+export type RelayState = (typeof relayStates)[number];
 
 export interface RelayStatus {
   state: RelayState;
