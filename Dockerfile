@@ -28,6 +28,10 @@ COPY package.json ./
 COPY drizzle ./drizzle
 COPY console ./console
 COPY patches ./patches
+# The archive's default directory (ARCHIVE_URL=./.data/archive), writable by the user the
+# service runs as; mount a volume there (docker-compose.yml) or set ARCHIVE_URL to s3://.
+RUN mkdir -p .data/archive && chown -R node:node .data
+VOLUME ["/app/.data/archive"]
 USER node
 EXPOSE 8011
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -36,6 +36,19 @@ describe('the Docker image', () => {
     for (const path of [...files, 'package.json', 'node_modules']) expect(copied, path).toContain(path);
   });
 
+  it("gives the archive's default directory to the user the service runs as, and compose a volume there", () => {
+    // ARCHIVE_URL defaults to ./.data/archive: under WORKDIR /app, owned by root, a run failed with EACCES.
+    const dockerfile = read('Dockerfile');
+    const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(final).toMatch(/^WORKDIR \/app$/m);
+    expect(final).toMatch(/^USER node$/m);
+    expect(final).toMatch(/^RUN mkdir -p \.data\/archive && chown -R node:node \.data$/m);
+    const compose = read('docker-compose.yml');
+    const services = compose.match(/^ {2}events[a-z-]*:$/gm)!;
+    expect(services.length).toBe(3);
+    expect(compose.match(/volumes: \["archive:\/app\/\.data\/archive"\]/g)).toHaveLength(services.length);
+  });
+
   it('reads COPY destinations as Docker does', () => {
     const dockerfile = 'FROM a AS b\nCOPY x /y\nFROM c\nCOPY --from=b /app/dist ./dist\nCOPY package.json ./\nCOPY LICENSE console/ \\\n  ./share/\n';
     expect(finalStageCopies(dockerfile)).toEqual(['dist', 'package.json', 'share/LICENSE', 'share']);
