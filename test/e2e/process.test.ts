@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -8,6 +10,7 @@ import { newId } from '../support/http.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { spawnServiceProcess, startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { newChannelPrefix, subscribeAll } from '../support/service.ts';
+import { waitUntil } from '../support/wait.ts';
 
 // An empty database (not the migrated template): the service must migrate it itself.
 let url: string;
@@ -178,5 +181,25 @@ describe('the service as a process', () => {
     expect(Date.now() - killedAt).toBeLessThan(5000);
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toBe(0);
+  });
+
+  it('stops when a supervisor sends SIGTERM to `npm start`: the script execs the service (under a shell in between, it ran on)', async () => {
+    const port = await freePort();
+    const npm = spawn('npm', ['start'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix, PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    npm.stdout.on('data', (d) => (out += d));
+    npm.stderr.on('data', (d) => (out += d));
+    const answers = () => fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
+    try {
+      expect(await waitUntil(() => out.includes('event service listening'), 20_000), out).toBe(true);
+      npm.kill('SIGTERM');
+      expect(await waitUntil(async () => !(await answers()), 15_000), 'the service still answers').toBe(true);
+    } finally {
+      npm.kill('SIGKILL');
+    }
   });
 });
