@@ -43,13 +43,13 @@ export type RunningService = Awaited<ReturnType<typeof startEventService>>;
 export async function startEventService(options: EventServiceOptions = {}) {
   const parsed = parseConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger(parsed.logLevel);
-  const shutdown = createShutdown(logger);
+  const shutdown = createShutdown(logger, { timeoutMs: parsed.shutdownTimeoutMs });
   if (!(await driverHasWriteFix())) {
     logger.warn('postgres.js without the fix for porsager/postgres#1208: a PostgreSQL outage can end this process. Run the repository (npm ci) or the Docker image, or apply patches/postgres+3.4.9.patch from the package (README, When PostgreSQL is away)');
   }
   try {
     const config = await openDatabase(parsed, logger, options.migrate ?? true, (stop) => shutdown.add('embedded PostgreSQL', stop));
-    return { ...wire(config, logger, options, shutdown), config, logger, close: shutdown.run };
+    return { ...wire(config, logger, options, shutdown), config, logger, close: shutdown.close };
   } catch (error) {
     await shutdown.run();
     throw error;
@@ -201,7 +201,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('HTTP server', async () => {
     streams.abort();
     if (server) await closeServer(server, config.shutdownTimeoutMs, logger);
-  });
+  }, { finishesRequests: true });
 
   return {
     app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes, partitions,

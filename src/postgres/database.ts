@@ -36,6 +36,11 @@ export interface Database {
   dedicated(component: string, settings?: Record<string, string>): Sql;
   primary: Circuit;
   replica?: Circuit;
+  /**
+   * Lets queries in flight finish for `timeoutSeconds` (default 1), then destroys the connections.
+   * postgres.js also waits that long for a connection that lost its socket to an error and has
+   * not reconnected (porsager/postgres#1130): after an outage, that is most of them.
+   */
   close(timeoutSeconds?: number): Promise<void>;
 }
 
@@ -77,7 +82,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     dedicated: (component, extra) => primary.client(1, `event-service-${component}`, extra),
     primary: primary.circuit,
     replica: servers[1]?.circuit,
-    close: async (timeoutSeconds = 5) => {
+    close: async (timeoutSeconds = 1) => {
       await Promise.all(servers.map((s) => s.close(timeoutSeconds)));
     },
   };

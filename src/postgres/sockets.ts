@@ -20,6 +20,7 @@ export function createServerSockets(): ServerSockets {
     open(target) {
       const i = turn++ % target.host.length;
       const socket = target.path ? connect(target.path) : connect(target.port[i] ?? target.port[0]!, target.host[i]!);
+      closeOnError(socket);
       open.add(socket);
       socket.once('close', () => open.delete(socket));
       return socket;
@@ -29,4 +30,29 @@ export function createServerSockets(): ServerSockets {
       open.clear();
     },
   };
+}
+
+/**
+ * Node emits a socket's 'error' at once but its 'close' only when the handle has closed, later in
+ * the loop. postgres.js fails what a connection waits on at 'error' and takes the connection out
+ * of use at 'close': a query it is given in between (the next user of a freed one-connection
+ * client, say) goes to the dead socket, and 'close' after an error fails nothing, so that query
+ * never settles. Here 'close' follows 'error' at once, once; the handle's own 'close' is dropped.
+ */
+function closeOnError(socket: Socket) {
+  const emit = socket.emit.bind(socket);
+  let closed = false;
+  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+    if (event === 'close') {
+      if (closed) return false;
+      closed = true;
+    }
+    const listened = emit(event, ...args);
+    if (event === 'error' && !closed) {
+      closed = true;
+      socket.destroy();
+      emit('close', true);
+    }
+    return listened;
+  }) as Socket['emit'];
 }
