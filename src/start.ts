@@ -66,7 +66,7 @@ async function openDatabase(config: ReturnType<typeof parseConfig>, logger: Logg
   }
   if (migrate) {
     logger.info({ database: postgresTarget(url).where }, 'applying migrations');
-    await runMigrations(url);
+    await runMigrations(url, config.database.connectTimeoutSeconds);
   }
   return withDatabaseUrl(config, url);
 }
@@ -208,8 +208,13 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     async listen(): Promise<{ port: number }> {
       // Redis is optional: say so once without delaying the start by more than a second.
       const redisReady = whenReady(redis, 1_000);
-      const port = await new Promise<number>((resolve) => {
-        server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => resolve(info.port));
+      const port = await new Promise<number>((resolve, reject) => {
+        const failed = (error: Error) => reject(new ListenError(`cannot listen on ${config.http.host}:${config.http.port} (${error.message}); is the port in use, or HOST not an address of this machine?`));
+        server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {
+          server?.off('error', failed);
+          resolve(info.port);
+        });
+        server.once('error', failed);
         server.on('clientError', answerClientError);
       });
       if (!(await redisReady)) {
@@ -219,6 +224,11 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       return { port };
     },
   };
+}
+
+/** The HTTP server could not listen (the port in use, an address not of this machine). */
+export class ListenError extends Error {
+  override name = 'ListenError';
 }
 
 async function closeServer(server: ServerType, timeoutMs: number, logger: Logger) {

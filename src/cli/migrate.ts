@@ -8,7 +8,7 @@ export async function migrate(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ ...config.database.embedded, logger });
   try {
-    await runMigrations(config.database.url ?? embedded!.url);
+    await runMigrations(config.database.url ?? embedded!.url, config.database.connectTimeoutSeconds);
     logger.info('migrations applied');
   } finally {
     await embedded?.stop();

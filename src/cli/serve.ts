@@ -1,12 +1,17 @@
 import { ConfigError } from '../config.ts';
 import { isUnavailable } from '../postgres/errors.ts';
 import { DatabaseStartError } from '../postgres/migrate.ts';
-import { type RunningService, startEventService } from '../start.ts';
+import { ListenError, type RunningService, startEventService } from '../start.ts';
 
 /** Runs the service until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function serve(): Promise<void> {
   const starting: Promise<RunningService> = startEventService().then(async (service) => {
-    await service.listen();
+    try {
+      await service.listen();
+    } catch (error) {
+      await service.close().catch(() => {}); // stops the embedded PostgreSQL, if any
+      throw error;
+    }
     // A connection reset no caller received must not end the service; anything else is a bug: exit.
     process.on('unhandledRejection', (reason) => {
       if (isUnavailable(reason)) {
@@ -14,7 +19,8 @@ export async function serve(): Promise<void> {
         return;
       }
       service.logger.fatal({ err: reason }, 'unhandled rejection');
-      process.exit(1);
+      // Stop what was started (an embedded PostgreSQL above all) before exiting.
+      void service.close().catch(() => {}).finally(() => process.exit(1));
     });
     return service;
   });
@@ -22,7 +28,13 @@ export async function serve(): Promise<void> {
   const shutdown = (signal: string) =>
     void starting.then(async (service) => {
       service.logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-      await service.close();
+      try {
+        await service.close();
+      } catch (error) {
+        // Steps abandoned at their deadline (each is logged): a stop left unfinished exits 1.
+        service.logger.error({ err: (error as Error).message }, 'stopped, with work left undone');
+        process.exit(1);
+      }
       service.logger.info('stopped');
       process.exit(0);
     }, () => {}); // a failed start is reported below
@@ -32,7 +44,7 @@ export async function serve(): Promise<void> {
     await starting;
   } catch (error) {
     if (error instanceof ConfigError) exit(2, error.message);
-    if (error instanceof DatabaseStartError) exit(1, `event service failed to start: ${error.message}`);
+    if (error instanceof DatabaseStartError || error instanceof ListenError) exit(1, `event service failed to start: ${error.message}`);
     throw error;
   }
 }

@@ -9,15 +9,37 @@ import { connectPostgres, postgresTarget } from './url.ts';
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 /** Applies pending migrations on one connection; an advisory lock makes instances starting together take turns. */
-export async function runMigrations(url: string): Promise<void> {
-  const sql = connectPostgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+export async function runMigrations(url: string, connectTimeoutSeconds = 10): Promise<void> {
+  const sql = connectPostgres(url, { max: 1, onnotice: () => {}, connect_timeout: connectTimeoutSeconds });
+  const where = postgresTarget(url).where;
+  try {
+    await firstAnswer(sql, connectTimeoutSeconds, where);
+  } catch (error) {
+    await sql.end({ timeout: 0 });
+    throw error;
+  }
   try {
     await sql`select pg_advisory_lock(hashtext('event-service:migrations'))`.catch((error) => {
-      throw explainConnectFailure(error, postgresTarget(url).where);
+      throw explainConnectFailure(error, where);
     });
     await migrate(drizzle({ client: sql }), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     await sql.end({ timeout: 5 });
+  }
+}
+
+// postgres.js opens a new connection, without end, when one closes before it is ready (a port
+// where something other than PostgreSQL answers), and connect_timeout covers only the TCP
+// connect: the first answer is bounded here instead.
+async function firstAnswer(sql: Sql, seconds: number, where: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseStartError(`no answer from PostgreSQL at ${where} within ${seconds} s (DATABASE_CONNECT_TIMEOUT_S); is a PostgreSQL server listening there, and does DATABASE_URL point at it?`)), seconds * 1000);
+  });
+  try {
+    await Promise.race([sql`select 1`.catch((error) => Promise.reject(explainConnectFailure(error, where))), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
@@ -155,6 +156,31 @@ describe('the service as a process', () => {
       expect(await p.exited).toBe(1);
       expect(p.output()).toContain(`event service failed to start: ${says}`);
       expect(p.output()).not.toMatch(/^\s+at /m); // no stack trace
+    }
+  });
+
+  it('says so in one line when something other than PostgreSQL answers at DATABASE_URL, or the port is taken', async () => {
+    // postgres.js opened connection after connection to it without end; the start hung.
+    const notPostgres = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.on('data', () => socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n'));
+    });
+    const busy = createServer();
+    await Promise.all([new Promise<void>((r) => notPostgres.listen(0, '127.0.0.1', r)), new Promise<void>((r) => busy.listen(0, '127.0.0.1', r))]);
+    try {
+      const other = (notPostgres.address() as AddressInfo).port;
+      const p = spawnServiceProcess({ DATABASE_URL: `postgres://postgres@127.0.0.1:${other}/x`, DATABASE_CONNECT_TIMEOUT_S: '1', REDIS_URL: testRedisUrl }, await freePort());
+      expect(await p.exited).toBe(1);
+      expect(p.output()).toContain(`event service failed to start: no answer from PostgreSQL at 127.0.0.1:${other}/x within 1 s`);
+
+      const taken = (busy.address() as AddressInfo).port;
+      const q = spawnServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix, HOST: '127.0.0.1' }, taken);
+      expect(await q.exited).toBe(1);
+      expect(q.output()).toContain(`event service failed to start: cannot listen on 127.0.0.1:${taken} (listen EADDRINUSE`);
+      expect(q.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      notPostgres.close();
+      busy.close();
     }
   });
 

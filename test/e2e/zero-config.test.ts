@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { existsSync, lstatSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -120,6 +121,22 @@ const post = (p: ServiceProcess, aggregateId: string) =>
   fetch(`${p.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'task.progressed', aggregate_id: aggregateId }) });
 
 describe('the embedded server and its data directory', () => {
+  it('a start that cannot listen stops the embedded server it started', async () => {
+    const dataDir = await freshDataDir();
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const p = spawnServiceProcess({ ...env(dataDir), HOST: '127.0.0.1' }, (busy.address() as AddressInfo).port);
+      running.push(p);
+      expect(await p.exited).toBe(1);
+      expect(p.output()).toContain('event service failed to start: cannot listen on 127.0.0.1:');
+      // The server's own shutdown removes postmaster.pid; an orphan would keep it.
+      expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
+    } finally {
+      busy.close();
+    }
+  });
+
   it('a stale postmaster.pid naming a live process that is not the server (its pid reused after a crash) leaves that process alone', async () => {
     const dataDir = await freshDataDir();
     await stop(await startIn(dataDir));
