@@ -72,7 +72,9 @@ export function createAggregatesRoutes({ store, aggregates, eventTypes, logger, 
       const key = aggregateKey(c.req.param());
       const query = readSnapshotQuery(c.req.queries());
       const version = query.schema_version;
-      const snapshot = await store.atLeast(readFloor(c, query.min_position)).readSnapshot(key.type, key.id, version);
+      readFloor(c, query.min_position); // checked, and met: the primary has every position
+      // From the primary: a PUT …/snapshot answers no position a replica's replay could be awaited for.
+      const snapshot = await store.readSnapshot(key.type, key.id, version, 'primary');
       if (!snapshot) throw new AppError('not_found', `no snapshot of ${key.type} ${key.id}${version ? ` at schema_version ${version}` : ''}`);
       return c.json(snapshot);
     })

@@ -32,7 +32,8 @@ export interface EventStore {
   aggregateSequence(aggregateType: string, aggregateId: string): Promise<number>;
   /** The newest committed position (0 for an empty store). */
   headPosition(): Promise<number>;
-  readSnapshot(aggregateType: string, aggregateId: string, schemaVersion?: number): Promise<Snapshot | undefined>;
+  /** `from: 'primary'`: where snapshots are written (a write gives no position to wait for on a replica). */
+  readSnapshot(aggregateType: string, aggregateId: string, schemaVersion?: number, from?: 'reads' | 'primary'): Promise<Snapshot | undefined>;
   writeSnapshot(snapshot: SnapshotWrite, replacing?: Snapshot): Promise<WriteSnapshotResult>;
   aggregateTypes(): Promise<string[]>;
   lastPositionOfType(aggregateType: string, atMost: number): Promise<number>;
@@ -142,7 +143,7 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
       }),
     aggregateSequence: (type, id) => use((sql) => sequenceOf(sql, type, id)),
     headPosition: () => use(headPosition),
-    readSnapshot: (type, id, schemaVersion) => use((sql) => readSnapshot(sql, type, id, schemaVersion)),
+    readSnapshot: (type, id, schemaVersion, from = 'reads') => (from === 'primary' ? writes : connections).use((sql) => readSnapshot(sql, type, id, schemaVersion)),
     writeSnapshot: (s, replacing) =>
       writes.use(async (sql) => writeSnapshot(sql, s, await sequenceOf(sql, s.aggregateType, s.aggregateId), replacing)),
     aggregateTypes: () => use(aggregateTypes),

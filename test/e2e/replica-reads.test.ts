@@ -87,6 +87,19 @@ describe('reads on a replica', () => {
     }
   });
 
+  it('a snapshot written while replay is paused reads back at once: snapshot reads go to the primary, where it was written', async () => {
+    const client = createEventClient({ baseUrl: 'http://service', fetch: ((url: string, init?: RequestInit) => t.app.request(url, init)) as typeof fetch });
+    const { event } = await client.append({ event_type: 'agent.created', aggregate_id: newId() });
+    await pg.waitForReplay();
+    await pg.pauseReplay();
+    try {
+      expect((await client.putSnapshot('agent', event.aggregate_id, { sequence: 1, schema_version: 1, state: { n: 1 } })).stored).toBe(true);
+      expect((await client.getSnapshot('agent', event.aggregate_id, 1)).state).toEqual({ n: 1 });
+    } finally {
+      await pg.resumeReplay();
+    }
+  });
+
   it('an SSE stream delivers an event committed while replay is paused, and the ones after it, none skipped', async () => {
     const aggregateId = newId();
     const stream = readSse(await t.app.request(`/events/stream?aggregate_id=${aggregateId}`));
