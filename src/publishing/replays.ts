@@ -7,7 +7,7 @@ import type { EventStore } from '../store/event-store.ts';
 import type { PublishCommand } from './publish-scripts.ts';
 import { publishMessages } from './publisher.ts';
 import { createRedisConnection, type RedisConfig, type RedisConnection } from './redis.ts';
-import { listReplays, readReplay, type ReplayState, type ReplayStatus } from './replay-records.ts';
+import { listReplays, readReplay, type ReplayState, type ReplayStatus, STALE_AFTER_S } from './replay-records.ts';
 
 export type { ReplayStatus } from './replay-records.ts';
 
@@ -68,11 +68,12 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
         cursor = batch[batch.length - 1]!.position;
       }
       const done = page.nextAfter === null || batch.length < page.events.length || cursor >= upTo;
+      // A batch published after a cancel still counts: published and last_position say what went out.
       const [row] = await sql<{ status: string }[]>`
         update replays set last_position = ${cursor}, published = published + ${batch.length}, error = null,
-          status = ${done ? 'completed' : 'running'}, updated_at = now()
-        where id = ${id} and status = 'running' returning status`;
-      if (!row || done) return; // cancelled, or finished
+          status = case when status = 'running' then ${done ? 'completed' : 'running'} else status end, updated_at = now()
+        where id = ${id} and status in ('running', 'cancelled') returning status`;
+      if (!row || row.status !== 'running') return; // cancelled, or finished
       await new Promise((r) => setTimeout(r, options.pauseMs));
     }
     await sql`update replays set status = 'failed', error = 'the service stopped during the replay', updated_at = now() where id = ${id} and status = 'running'`;
@@ -101,7 +102,9 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
       return { events: await store.countEvents(filter, upTo), up_to: upTo };
     },
     async cancel(id: string): Promise<ReplayStatus | undefined> {
-      await sql`update replays set status = 'cancelled', updated_at = now() where id = ${id} and status = 'running'`;
+      // Not one reported failed already (its instance stopped renewing it): that stays failed, with its error.
+      await sql`update replays set status = 'cancelled', updated_at = now()
+        where id = ${id} and status = 'running' and updated_at >= now() - ${STALE_AFTER_S} * interval '1 second'`;
       await running.get(id);
       return this.get(id);
     },

@@ -72,6 +72,7 @@ describe('replays', () => {
   it('can be cancelled, and then stops publishing', async () => {
     await postJson(t.app, '/events/batch', { events: Array.from({ length: 1000 }, () => ({ event_type: 'run.stepped', aggregate_id: newId() })) });
     const slow = await startTestService({ REPLAY_BATCH_SIZE: '10', REPLAY_PAUSE_MS: '50' }, t.databaseUrl);
+    const sub = await listen(`${slow.channelPrefix}replay:cancel-me`);
     const res = await postJson(slow.app, '/replays', { filter: { event_type: 'run.stepped' }, channel: 'replay:cancel-me' });
     await new Promise((r) => setTimeout(r, 150));
     const del = await slow.app.request(`/replays/${res.body.id}`, { method: 'DELETE' });
@@ -82,7 +83,21 @@ describe('replays', () => {
     const later = (await get(slow.app, `/replays/${res.body.id}`)).body;
     expect(later.published).toBe(cancelled.published);
     expect(later.published).toBeLessThan(1000);
+    // What it says went out is what went out: the batch in flight at the cancel counts too.
+    expect(sub.got.length).toBe(later.published);
+    expect(sub.got.at(-1).position).toBe(later.last_position);
+    sub.close();
     await slow.close();
+  });
+
+  it('leaves a replay whose instance stopped renewing it failed, with its error, when asked to cancel it', async () => {
+    const res = await postJson(t.app, '/replays', { filter: { event_type: 'nothing.here' }, dry_run: false, channel: 'replay:stale' });
+    await waitStatus(res.body.id, 'completed');
+    // As the row of a replay whose instance died is left: running, not renewed for over 30 s.
+    await t.sql`update replays set status = 'running', updated_at = now() - interval '1 minute' where id = ${res.body.id}`;
+    const del = await t.app.request(`/replays/${res.body.id}`, { method: 'DELETE' });
+    expect(await del.json()).toMatchObject({ status: 'failed', error: 'the replaying instance stopped renewing it' });
+    expect((await get(t.app, `/replays/${res.body.id}`)).body).toMatchObject({ status: 'failed', error: 'the replaying instance stopped renewing it' });
   });
 
   it.each([
