@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { withDeadline } from './deadline.ts';
 import type { Logger } from './observability/logger.ts';
 
 export interface ShutdownOptions {
@@ -40,19 +41,13 @@ export function createShutdown(logger: Pick<Logger, 'warn' | 'error'> & Partial<
   async function runStep(step: (typeof steps)[number], deadline: number): Promise<boolean> {
     const started = performance.now();
     logger.debug?.({ step: step.name }, 'shutdown step');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, deadline - started))));
-    const stopping = (async () => step.stop())().then(
-      () => 'done' as const,
-      (error: unknown) => {
-        logger.warn({ err: (error as Error)?.message, step: step.name }, 'a shutdown step failed');
-        return 'done' as const;
-      },
-    );
-    const outcome = await Promise.race([stopping, late]);
-    clearTimeout(timer);
+    // A step's own failure is logged and counts as done; only the deadline rejects.
+    const stopping = (async () => step.stop())().catch((error: unknown) => {
+      logger.warn({ err: (error as Error)?.message, step: step.name }, 'a shutdown step failed');
+    });
+    const finished = await withDeadline(stopping, Math.max(0, deadline - started), () => new Error('late')).then(() => true, () => false);
     const ms = Math.round(performance.now() - started);
-    if (outcome === 'late') {
+    if (!finished) {
       logger.error({ step: step.name, ms }, `shutdown step "${step.name}" did not finish in time; abandoned`);
       return false;
     }

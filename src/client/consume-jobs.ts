@@ -3,6 +3,7 @@ import type { ConsumerStats } from './consume-options.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
 import { type ConsumerRedis, type GroupKeys, pipelinePerSlot } from './consume-redis.ts';
+import { withDeadline } from '../deadline.ts';
 import { backoffMs } from './retry.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
 
@@ -104,12 +105,9 @@ export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis,
       if (!isRunning()) return { retryAfterMs: 0 };
       const attempt = job.attempts + 1;
       const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`the handler did not finish within ${o.handlerTimeoutMs} ms`)), o.handlerTimeoutMs);
-        });
-        await Promise.race([Promise.resolve().then(() => o.handler(job.event, { attempt, signal: controller.signal, source: job.source })), timeout]);
+        const handled = Promise.resolve().then(() => o.handler(job.event, { attempt, signal: controller.signal, source: job.source }));
+        await withDeadline(handled, o.handlerTimeoutMs, () => new Error(`the handler did not finish within ${o.handlerTimeoutMs} ms`));
         acks.add(job);
         stats.handled++;
         return 'done';
@@ -120,8 +118,6 @@ export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis,
         o.onError(error, job.event);
         if (attempt < o.maxAttempts) return { retryAfterMs: delay(attempt) };
         job.parkFor = error instanceof Error ? error.message : String(error);
-      } finally {
-        clearTimeout(timer);
       }
     }
     try {

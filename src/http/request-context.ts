@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import { withDeadline } from '../deadline.ts';
 import { AppError } from '../errors.ts';
 import { uuidv7 } from '../events/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -31,18 +32,7 @@ export function requestContext({ logger, metrics, logRequests, timeoutMs }: Requ
     }
     try {
       if (timeoutMs > 0 && !c.req.path.startsWith('/events/stream')) {
-        let timer: NodeJS.Timeout | undefined;
-        const limit = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new AppError('timeout', `no answer within ${timeoutMs} ms; the outcome is unknown: resend with the same id`)),
-            timeoutMs,
-          );
-        });
-        try {
-          await Promise.race([next(), limit]);
-        } finally {
-          clearTimeout(timer);
-        }
+        await withDeadline(next(), timeoutMs, () => new AppError('timeout', `no answer within ${timeoutMs} ms; the outcome is unknown: resend with the same id`));
       } else {
         await next();
       }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import { withDeadline } from '../deadline.ts';
 import { isUnavailable, postgresErrorOf } from './errors.ts';
 import type { Sql } from './database.ts';
 import { connectPostgres, postgresTarget } from './url.ts';
@@ -32,15 +33,11 @@ export async function runMigrations(url: string, connectTimeoutSeconds = 10): Pr
 // where something other than PostgreSQL answers), and connect_timeout covers only the TCP
 // connect: the first answer is bounded here instead.
 async function firstAnswer(sql: Sql, seconds: number, where: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DatabaseStartError(`no answer from PostgreSQL at ${where} within ${seconds} s (DATABASE_CONNECT_TIMEOUT_S); is a PostgreSQL server listening there, and does DATABASE_URL point at it?`)), seconds * 1000);
-  });
-  try {
-    await Promise.race([sql`select 1`.catch((error) => Promise.reject(explainConnectFailure(error, where))), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withDeadline(
+    sql`select 1`.catch((error) => Promise.reject(explainConnectFailure(error, where))),
+    seconds * 1000,
+    () => new DatabaseStartError(`no answer from PostgreSQL at ${where} within ${seconds} s (DATABASE_CONNECT_TIMEOUT_S); is a PostgreSQL server listening there, and does DATABASE_URL point at it?`),
+  );
 }
 
 export class DatabaseStartError extends Error {
