@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { withDeadline } from './deadline.ts';
+import { withDeadline } from './events/deadline.ts';
 import type { Logger } from './observability/logger.ts';
 
 export interface ShutdownOptions {

@@ -3,7 +3,7 @@ import type { ConsumerStats } from './consume-options.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
 import { type ConsumerRedis, type GroupKeys, pipelinePerSlot } from './consume-redis.ts';
-import { withDeadline } from '../deadline.ts';
+import { withDeadline } from '../events/deadline.ts';
 import { backoffMs } from './retry.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { withDeadline } from '../deadline.ts';
+import { withDeadline } from '../events/deadline.ts';
 import { AppError } from '../errors.ts';
 import { uuidv7 } from '../events/uuid.ts';
 import type { Logger } from '../observability/logger.ts';

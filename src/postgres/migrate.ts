@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import { withDeadline } from '../deadline.ts';
+import { withDeadline } from '../events/deadline.ts';
 import { isUnavailable, postgresErrorOf } from './errors.ts';
 import type { Sql } from './database.ts';
 import { connectPostgres, postgresTarget } from './url.ts';
