@@ -11,6 +11,8 @@ export interface ProbeSettings {
 export interface CircuitOptions extends ProbeSettings {
   server: string;
   probe(): Promise<unknown>;
+  /** How many bytes the server has sent on all connections so far: a probe without an answer fails only if this did not grow meanwhile. */
+  received?(): number;
   onProbeFailed?(error: UnreachableError): void;
   onChange?(up: boolean): void;
 }
@@ -49,14 +51,24 @@ export function createCircuit(options: CircuitOptions): Circuit {
   const unreachable = () => new UnreachableError(`PostgreSQL (${options.server}) does not answer`);
 
   async function probeOnce(): Promise<boolean> {
+    const received = options.received ?? (() => 0);
+    const receivedBefore = received();
     let timer: NodeJS.Timeout | undefined;
+    let silent = false;
     // setImmediate: on a busy loop, read an answer already on the socket before giving up.
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => setImmediate(() => reject(unreachable())), options.timeoutMs)));
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => setImmediate(() => {
+        silent = true;
+        reject(unreachable());
+      }), options.timeoutMs);
+    });
     try {
       await Promise.race([options.probe(), late]);
       return true;
     } catch {
-      return false;
+      // A server that sent anything on another connection meanwhile is busy, not gone: on a loaded
+      // machine, starting the probe's session alone can take longer than the probe's timeout.
+      return silent && received() > receivedBefore;
     } finally {
       clearTimeout(timer);
     }

@@ -50,6 +50,7 @@ export function openServer(options: ServerOptions): Server {
     ...options.probe,
     server: options.role,
     probe: () => probe`select 1`,
+    received: () => sockets.received(),
     onProbeFailed: (error) => sockets.destroyAll(() => new UnreachableError(error.message)),
     onChange: (up) =>
       up

@@ -11,10 +11,16 @@ export interface ServerSockets {
   open(target: SocketTarget): Socket;
   /** Each socket gets an error of its own: postgres.js writes the failed query into the error it is given. */
   destroyAll(error: () => Error): void;
+  /** Bytes read from the server on all sockets so far (Node counts them; nothing is added per read). */
+  received(): number;
 }
 
 export function createServerSockets(): ServerSockets {
   const open = new Set<Socket>();
+  let receivedByClosed = 0;
+  const forget = (socket: Socket) => {
+    if (open.delete(socket)) receivedByClosed += socket.bytesRead;
+  };
   let turn = 0;
   return {
     open(target) {
@@ -22,12 +28,19 @@ export function createServerSockets(): ServerSockets {
       const socket = target.path ? connect(target.path) : connect(target.port[i] ?? target.port[0]!, target.host[i]!);
       closeOnError(socket);
       open.add(socket);
-      socket.once('close', () => open.delete(socket));
+      socket.once('close', () => forget(socket));
       return socket;
     },
     destroyAll(error) {
-      for (const socket of open) socket.destroy(error());
-      open.clear();
+      for (const socket of open) {
+        forget(socket);
+        socket.destroy(error());
+      }
+    },
+    received() {
+      let total = receivedByClosed;
+      for (const socket of open) total += socket.bytesRead;
+      return total;
     },
   };
 }

@@ -4,6 +4,7 @@ import { createCircuit } from '../../src/postgres/circuit.ts';
 import { createConnections } from '../../src/postgres/connections.ts';
 import type { Sql } from '../../src/postgres/database.ts';
 import { isUnavailable, UnreachableError } from '../../src/postgres/errors.ts';
+import { createServerSockets, type SocketTarget } from '../../src/postgres/sockets.ts';
 import { adminDatabaseUrl } from '../support/env.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -60,6 +61,27 @@ describe('the circuit of a server', () => {
     }
   });
 
+  it('stays closed when the probe gets no answer but the server sends something on another connection meanwhile: it is busy, not gone', async () => {
+    let received = 0;
+    let failed = 0;
+    // The probe never answers, as one starting its session on a loaded machine may not within its timeout.
+    const circuit = createCircuit({ server: 'test', afterMs: 20, timeoutMs: 100, intervalMs: 10, probe: never, received: () => received, onProbeFailed: () => failed++ });
+    try {
+      // Silent past afterMs, so it starts a probe; bytes arrive on another connection before the probe times out.
+      const slow = circuit.run(() => new Promise((resolve) => setTimeout(() => resolve('done'), 200)));
+      setTimeout(() => (received += 14), 60);
+      await expect(slow).resolves.toBe('done');
+      expect(failed).toBe(0);
+      expect(circuit.up).toBe(true);
+      // With nothing from the server during the probe, it opens.
+      await expect(circuit.run(never)).rejects.toBeInstanceOf(UnreachableError);
+      expect(failed).toBe(1);
+      expect(circuit.up).toBe(false);
+    } finally {
+      circuit.stop();
+    }
+  });
+
   it('lets a slow operation finish while the server answers probes', async () => {
     const server = { answers: true, probes: 0 };
     const circuit = circuitOver(server);
@@ -109,5 +131,21 @@ describe('the circuit of a server', () => {
     expect(started).toEqual(['holder']);
     expect(connections.stats()).toEqual({ inUse: 0, waiting: 0 });
     circuit.stop();
+  });
+
+  it('counts the bytes a server sent on all of its connections, closed ones included', async () => {
+    const sockets = createServerSockets();
+    const connect = () => postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {}, socket: (target: SocketTarget) => sockets.open(target) } as Parameters<typeof postgres>[1]);
+    expect(sockets.received()).toBe(0);
+    const first = connect();
+    await first`select repeat('x', 10000)`;
+    const afterQuery = sockets.received();
+    expect(afterQuery).toBeGreaterThan(10_000);
+    await first.end();
+    expect(sockets.received()).toBe(afterQuery);
+    const second = connect();
+    await second`select 1`;
+    expect(sockets.received()).toBeGreaterThan(afterQuery);
+    await second.end();
   });
 });
