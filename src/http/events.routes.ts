@@ -26,6 +26,12 @@ export interface EventsRoutesDeps {
 const json = (c: Context, body: string | Uint8Array<ArrayBuffer>, status: 200 | 201, headers: Record<string, string> = {}) =>
   c.newResponse(body, status, { 'content-type': 'application/json', ...headers });
 
+/** A problem's `index` names an item of a batch; a single append's problem has none. */
+function withoutIndex(error: AppError): AppError {
+  const { index: _, ...extensions } = error.extensions;
+  return new AppError(error.code, error.detail, extensions, { cause: error.cause, headers: error.headers });
+}
+
 export function createEventsRoutes(deps: EventsRoutesDeps) {
   const { store, appendQueue, maxBodyBytes, eventTypes, rejectUnregisteredEventTypes, metrics } = deps;
   // Checked before joining the group-commit queue, so one client's invalid payload never fails another's transaction.
@@ -40,14 +46,14 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     return events.map((e) => (e.metadata.correlation_id === undefined ? { ...e, metadata: { ...e.metadata, correlation_id: correlationId } } : e));
   }
 
-  async function append(events: NewEvent[], route: string) {
+  async function append(events: NewEvent[], route: 'single' | 'batch') {
     const stop = metrics.appendDuration.startTimer({ route });
     try {
       const outcome = await appendQueue.append(events);
       if (!outcome.ok) {
         const kind = outcome.error.code === 'sequence_conflict' || outcome.error.code === 'id_conflict' ? 'conflict' : 'refused';
         for (const e of events) metrics.appends.inc({ event_type: e.eventType, outcome: kind });
-        throw outcome.error;
+        throw route === 'single' ? withoutIndex(outcome.error) : outcome.error;
       }
       outcome.events.forEach((r, i) => metrics.appends.inc({ event_type: events[i]!.eventType, outcome: r.created ? 'created' : 'duplicate' }));
       return { records: outcome.events, created: outcome.events.some((e) => e.created) };

@@ -26,7 +26,7 @@ async function settle(sql: Sql, archive: ArchiveReader, events: NewEvent[], appe
   const duplicates = new Map<string, string>();
   for (const { id, position } of stored) {
     const index = events.findIndex((e) => e.id === id);
-    const where = events.length > 1 ? { index } : {};
+    const where = { index };
     const row = await archive.readPosition(sql, Number(position));
     if (!row) return { ok: false, error: new AppError('gone', `an event with id ${id} was stored and deleted by its retention policy; ids are never reused`, { id, ...where }) };
     if (!sameEvent(events[index]!, row)) return { ok: false, error: new AppError('id_conflict', `an event with id ${id} is already stored (archived) with a different body`, { id, ...where }) };
@@ -68,10 +68,9 @@ function jsonbEqual(a: unknown, b: unknown): boolean {
     && keys.every((k) => Object.hasOwn(b, k) && jsonbEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** An error about `rest[index]`, renamed to that event's place among `events`. */
 function reindexed(error: AppError, rest: NewEvent[], events: NewEvent[]): AppError {
-  if (events.length <= 1) return error;
-  const index = typeof error.extensions.index === 'number' ? error.extensions.index : rest.length === 1 ? 0 : null;
-  if (index === null) return error;
-  const original = events.indexOf(rest[index]!);
-  return new AppError(error.code, error.detail, { ...error.extensions, index: original }, { cause: error.cause, headers: error.headers });
+  const index = error.extensions.index;
+  if (typeof index !== 'number') return error;
+  return new AppError(error.code, error.detail, { ...error.extensions, index: events.indexOf(rest[index]!) }, { cause: error.cause, headers: error.headers });
 }

@@ -51,7 +51,7 @@ export function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOut
     const mine = rows.slice(offset, offset + events.length);
     offset += events.length;
     const failed = mine.findIndex((r) => r.r_status === 'conflict' || r.r_status === 'id_conflict' || r.r_status === 'moved');
-    if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!, events.length > 1), ...(mine[failed]!.r_status === 'moved' ? { moved: true as const } : {}) };
+    if (failed >= 0) return { ok: false, error: failure(events, failed, mine[failed]!), ...(mine[failed]!.r_status === 'moved' ? { moved: true as const } : {}) };
     return {
       ok: true,
       events: mine.map((r, i) => ({ ...eventRecord(r.r_event!, events[i]!.aggregateType), created: r.r_status === 'created' })),
@@ -59,9 +59,10 @@ export function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOut
   });
 }
 
-function failure(events: NewEvent[], index: number, row: AppendRow, inBatch: boolean): AppError {
+/** `index` is the item's place in its request; POST /events, whose request is one event, drops it. */
+function failure(events: NewEvent[], index: number, row: AppendRow): AppError {
   const e = events[index]!;
-  const where = inBatch ? { index } : {};
+  const where = { index };
   if (row.r_status === 'moved') {
     // Comparing a resend with an event in the archive tier is the archive reader's job.
     return new AppError('id_conflict', `an event with id ${e.id} was stored and has left PostgreSQL (archived or deleted)`, { id: e.id, ...where });

@@ -196,6 +196,14 @@ describe('POST /events/batch', () => {
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ current_sequence: 1, index: 1 });
     expect(await count()).toBe(before);
+    // A batch of one names its item too; a single append has no items to name.
+    const one = await postJson(t.app, '/events/batch', { events: [{ event_type: 'task.started', aggregate_id: a, expected_sequence: 0 }] });
+    expect(one.status).toBe(409);
+    expect(one.body).toMatchObject({ current_sequence: 1, index: 0 });
+    const single = await postJson(t.app, '/events', { event_type: 'task.started', aggregate_id: a, expected_sequence: 0 });
+    expect(single.status).toBe(409);
+    expect(single.body).toMatchObject({ current_sequence: 1 });
+    expect(single.body).not.toHaveProperty('index');
   });
 
   it('answers a resent batch with 200 and the stored events', async () => {
