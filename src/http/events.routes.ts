@@ -40,10 +40,14 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     if (errors.length > 0) throw validationFailed(errors, 'the payload does not match its registered schema');
   }
 
+  // A resend of a body without correlation_id is the same event whatever correlation_id it was
+  // stored with: a gateway may give each attempt an X-Correlation-Id of its own, or none.
   function withCorrelation(c: Context, events: NewEvent[]): NewEvent[] {
     const correlationId = c.get('correlationId' as never) as string | undefined;
-    if (!correlationId) return events;
-    return events.map((e) => (e.metadata.correlation_id === undefined ? { ...e, metadata: { ...e.metadata, correlation_id: correlationId } } : e));
+    return events.map((e) => {
+      if (e.metadata.correlation_id !== undefined) return e;
+      return { ...e, metadata: correlationId ? { ...e.metadata, correlation_id: correlationId } : e.metadata, correlationNotSent: true };
+    });
   }
 
   async function append(events: NewEvent[], route: 'single' | 'batch') {

@@ -50,11 +50,17 @@ async function settle(sql: Sql, archive: ArchiveReader, events: NewEvent[], appe
   };
 }
 
-/** As PostgreSQL compares a resend: payload and metadata as jsonb. */
+/** As PostgreSQL compares a resend: payload and metadata as jsonb, without correlation_id when the resend's body gave none. */
 function sameEvent(e: NewEvent, r: SegmentRow): boolean {
   return e.eventType === r.event_type && e.aggregateType === r.aggregate_type && e.aggregateId === r.aggregate_id
-    && e.version === r.version && jsonbEqual(e.payload, JSON.parse(r.payload)) && jsonbEqual(e.metadata, JSON.parse(r.metadata));
+    && e.version === r.version && jsonbEqual(e.payload, JSON.parse(r.payload)) && sameMetadata(e, JSON.parse(r.metadata));
 }
+
+function sameMetadata(e: NewEvent, stored: Record<string, unknown>): boolean {
+  return e.correlationNotSent ? jsonbEqual(withoutCorrelation(e.metadata), withoutCorrelation(stored)) : jsonbEqual(e.metadata, stored);
+}
+
+const withoutCorrelation = ({ correlation_id: _, ...rest }: Record<string, unknown>) => rest;
 
 // jsonb equality on values JSON.parse gave: numbers by value (-0 is 0; the request's guard refuses
 // any a double cannot hold, so doubles compare exactly), objects whatever their key order.

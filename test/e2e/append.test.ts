@@ -111,6 +111,28 @@ describe('idempotency by client id', () => {
     expect((await get(t.app, `/events/${body.id}`)).text).toBe(first.text);
   });
 
+  it('answers a resend with 200 whatever X-Correlation-Id it comes with, when the body has no correlation_id', async () => {
+    const body = { ...agentCreated(), id: newId(), metadata: { source: 'gateway' } };
+    const first = await postJson(t.app, '/events', body, { 'x-correlation-id': 'attempt-1' });
+    expect(first.status).toBe(201);
+    expect(first.body.metadata).toEqual({ source: 'gateway', correlation_id: 'attempt-1' });
+    for (const headers of [{ 'x-correlation-id': 'attempt-2' }, {}] as Record<string, string>[]) {
+      const again = await postJson(t.app, '/events', body, headers);
+      expect(again.status).toBe(200);
+      expect(again.text).toBe(first.text);
+    }
+    const batch = await postJson(t.app, '/events/batch', { events: [body] }, { 'x-correlation-id': 'attempt-3' });
+    expect(batch.status).toBe(200);
+    // Stored without the header, resent with it: the same event.
+    const plain = { ...agentCreated(), id: newId() };
+    expect((await postJson(t.app, '/events', plain)).status).toBe(201);
+    expect((await postJson(t.app, '/events', plain, { 'x-correlation-id': 'later' })).status).toBe(200);
+    // The rest of the body still counts, and so does a correlation_id the body itself gives.
+    expect((await postJson(t.app, '/events', { ...body, metadata: { source: 'other' } }, { 'x-correlation-id': 'attempt-1' })).status).toBe(409);
+    expect((await postJson(t.app, '/events', { ...body, metadata: { source: 'gateway', correlation_id: 'attempt-2' } })).status).toBe(409);
+    expect((await get(t.app, `/events/${body.id}`)).text).toBe(first.text);
+  });
+
   it('answers a resend with 200 even though its expected_sequence is no longer current', async () => {
     const body = { ...agentCreated(), id: newId(), expected_sequence: 0 };
     expect((await postJson(t.app, '/events', body)).status).toBe(201);

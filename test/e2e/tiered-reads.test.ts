@@ -162,6 +162,11 @@ describe.each([['a directory', fileBackend], ['S3', s3Backend]])('with the archi
     const other = await postJson(t.app, '/events', { ...resend, payload: { ...resend.payload, i: -1 } });
     expect(other.status).toBe(409);
     expect(other.body.type).toBe('/problems/id-conflict');
+    // A correlation_id from the header is not the body's: without it in the body, any header's is the same event.
+    const { correlation_id: _, ...uncorrelated } = resend.metadata;
+    const stamped = await postJson(t.app, '/events', { ...resend, metadata: uncorrelated }, { 'x-correlation-id': 'another-attempt' });
+    expect(stamped.status).toBe(200);
+    expect(stamped.text).toBe(text);
     const batch = await postJson(t.app, '/events/batch', { events: [resend, { event_type: 'order.noted', aggregate_id: original.aggregate_id }] });
     expect(batch.status, batch.text).toBe(201);
     expect(batchTexts(batch.text)[0]).toBe(text);
