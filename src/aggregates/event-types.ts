@@ -68,11 +68,13 @@ export function defineEventTypes(versions: EventTypeVersion[]): EventTypeRegistr
       for (let v = event.version + 1; v <= target; v++) payload = types.get(event.event_type)!.get(v)!.upcast!(payload);
       return { ...event, version: target, payload };
     },
+    // The input side: appends are checked with safeParse and stored as sent, so the schema says what
+    // is accepted (a z.object's unknown keys pass and are kept), not what parsing would return.
     jsonSchemas() {
       return [...types.values()].flatMap((byVersion) =>
         [...byVersion.values()]
           .sort((a, b) => a.version - b.version)
-          .map((v) => ({ event_type: v.type, version: v.version, schema: z.toJSONSchema(v.schema, { unrepresentable: 'any' }) })),
+          .map((v) => ({ event_type: v.type, version: v.version, schema: z.toJSONSchema(v.schema, { io: 'input', unrepresentable: 'any' }) })),
       );
     },
   };

@@ -1,3 +1,4 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentAggregate, agentEventTypes } from '../support/agent-aggregate.ts';
 import { get, newId, postJson, postRaw } from '../support/http.ts';
@@ -155,6 +156,16 @@ describe('GET /schemas', () => {
       'agent.created@1', 'agent.created@2', 'agent.created@3', 'agent.renamed@1', 'agent.noted@1',
     ]);
     expect(res.body.schemas[3].schema).toMatchObject({ type: 'object', properties: { name: { type: 'string', minLength: 1 } }, required: ['name'] });
+  });
+
+  it('publishes the schema appends enforce: a payload its JSON Schema accepts is stored as sent, one it refuses is 422', async () => {
+    const published = (await get(t.app, '/schemas')).body.schemas.find((s: { event_type: string; version: number }) => s.event_type === 'agent.created' && s.version === 1);
+    const validate = new Ajv2020({ strict: true }).compile(published.schema);
+    for (const payload of [{ name: 'x' }, { name: 'x', extra: 1 }, {}, { name: 5 }]) {
+      const res = await postJson(t.app, '/events', { event_type: 'agent.created', aggregate_id: newId(), payload });
+      expect(res.status, JSON.stringify(payload)).toBe(validate(payload) ? 201 : 422);
+      if (res.status === 201) expect(res.body.payload).toEqual(payload);
+    }
   });
 
   it('answers 405 for other methods on known aggregate routes', async () => {

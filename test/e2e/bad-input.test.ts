@@ -227,6 +227,23 @@ describe('routes', () => {
     expect(del.status).toBe(405);
   });
 
+  it('answers one trailing slash as the route itself, and a doubled one as an unknown path (404) whatever the method', async () => {
+    const send = async (method: string, path: string) => {
+      const res = await t.app.request(path, { method });
+      return { status: res.status, headers: res.headers, body: await res.json().catch(() => undefined) };
+    };
+    expect((await send('GET', '/health/')).status).toBe(200);
+    const wrongMethod = await send('POST', '/health/');
+    expectProblem(wrongMethod, 405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
+    expect((await send('GET', '/events/batch/')).headers.get('allow')).toBe('POST');
+    for (const [method, path] of [['GET', '/health//'], ['POST', '/health//'], ['GET', '/events//'], ['POST', '/events//'], ['POST', '/events/batch//'], ['GET', '/events/batch//']] as const) {
+      const res = await send(method, path);
+      expectProblem(res, 404);
+      expect(res.headers.get('allow'), `${method} ${path}`).toBeNull();
+    }
+  });
+
   it('does not take /events/batch for an event id: GET and PUT there are 405 with Allow: POST', async () => {
     for (const method of ['GET', 'PUT']) {
       const res = await t.app.request('/events/batch', { method });

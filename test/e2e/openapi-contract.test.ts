@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { Redis } from 'ioredis';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { archiveNow, putPolicy, waitPublished } from '../support/archive.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
 import { createContract } from '../support/openapi-contract.ts';
@@ -130,6 +131,18 @@ describe('every route answers as the document says', () => {
     expect((await call(open, 'GET', '/archive/segments?limit=0')).status).toBe(400);
   });
 
+  it('appends resending an event deleted by retention: 410 alone and in a batch, as for reading it', async () => {
+    const sent = { id: newId(), event_type: 'expired.noted', aggregate_id: newId() };
+    const stored = await call(open, 'POST', '/events', { json: sent });
+    await waitPublished(open.t, stored.body.position);
+    await putPolicy(open.t.app, 'expired', { delete_after: 'PT0S' });
+    expect(await archiveNow(open.t.app)).toMatchObject({ status: 'succeeded', deleted: 1 });
+    expect((await call(open, 'DELETE', '/retention/expired')).status).toBe(204);
+    expect((await call(open, 'POST', '/events', { json: sent })).status).toBe(410);
+    expect((await call(open, 'POST', '/events/batch', { json: { events: [sent] } })).body).toMatchObject({ status: 410, index: 0 });
+    expect((await call(open, 'GET', `/events/${sent.id}`)).status).toBe(410);
+  });
+
   it('console: stats, the presented key, saved queries, the replay list and a replay preview', async () => {
     expect((await call(open, 'GET', '/stats?bucket=hour')).body.buckets).toBeDefined();
     expect((await call(open, 'GET', '/stats?bucket=fortnight')).status).toBe(400);
@@ -201,6 +214,6 @@ describe('every route answers as the document says', () => {
     const operations = Object.values<any>(open.document.paths).flatMap((ops) => Object.values<any>(ops).map((op) => op.operationId));
     for (const operationId of operations) expect(covered.some((c) => new RegExp(`^${operationId} 2\\d\\d$`).test(c)), operationId).toBe(true);
     const statuses = new Set(covered.map((c) => Number(c.split(' ').pop())));
-    for (const status of [400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503]) expect(statuses.has(status), String(status)).toBe(true);
+    for (const status of [400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429, 503]) expect(statuses.has(status), String(status)).toBe(true);
   });
 });

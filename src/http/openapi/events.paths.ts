@@ -10,23 +10,23 @@ export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): 
   return [
     {
       method: 'post', path: '/events', operationId: 'appendEvent', tag, summary: 'Append one event',
-      description: 'Stores the event with the next sequence of its aggregate and the next position. With a client-chosen id, a resend of the same body answers 200 with the stored event and stores nothing.',
+      description: 'Stores the event with the next sequence of its aggregate and the next position. With a client-chosen id, a resend of the same body answers 200 with the stored event and stores nothing; a resend of an event deleted by retention answers 410.',
       body: { schema: 'AppendEvent', example: appendExample },
       answers: {
         201: json('Stored', 'Event', storedExample, locationHeader('event')),
         200: json('An identical resend of a stored id: the stored event', 'Event'),
       },
-      problems: [409],
+      problems: [409, 410],
     },
     {
       method: 'post', path: '/events/batch', operationId: 'appendBatch', tag, summary: 'Append events atomically, in order',
-      description: 'All or nothing; events of one aggregate get consecutive sequences. A conflict names the item (index).',
+      description: 'All or nothing; events of one aggregate get consecutive sequences. A conflict, or a resent event deleted by retention (410), names the item (index).',
       body: { schema: 'AppendBatch', example: { events: [appendExample, { ...appendExample, event_type: 'agent.renamed', payload: { name: 'x' } }] } },
       answers: {
         201: json('All stored', 'BatchResult', { events: [storedExample] }),
         200: json('Every event was an identical resend: the stored events', 'BatchResult'),
       },
-      problems: [409],
+      problems: [409, 410],
     },
     {
       method: 'get', path: '/events', operationId: 'queryEvents', tag, summary: 'Query events in position order',

@@ -38,7 +38,7 @@ const PROBLEMS: Record<number, ProblemAnswer> = {
     example: { type: '/problems/sequence-conflict', title: 'Sequence conflict', detail: 'expected_sequence 0 but agent 550e8400-e29b-41d4-a716-446655440000 is at sequence 1', current_sequence: 1, expected_sequence: 0 },
   },
   410: {
-    name: 'Gone', description: 'Deleted by a retention policy (SPEC §8): the event, or the part of an aggregate\'s history no snapshot covers',
+    name: 'Gone', description: 'Deleted by a retention policy (SPEC §8): the event (also when an append resends its id), or the part of an aggregate\'s history no snapshot covers',
     example: { type: '/problems/gone', title: 'Gone', detail: 'the event was deleted by retention' },
   },
   413: {
