@@ -66,7 +66,7 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
     const listeners = () => a.sql<{ pid: number }[]>`
       select pid from pg_stat_activity
       where datname = current_database() and application_name = 'event-service-notify' and query ilike 'listen%'`;
-    expect(await waitUntil(async () => (await listeners()).length === 2, 3000)).toBe(true);
+    expect(await waitUntil(async () => (await listeners()).length === 2, 10_000)).toBe(true);
 
     const dropped = await listeners();
     await a.sql`select pg_terminate_backend(pid) from pg_stat_activity where pid in ${a.sql(dropped.map((l) => l.pid))}`;
@@ -99,12 +99,12 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
     const b = await startTestService(env, a.databaseUrl);
     open.push(b);
     const listens = async () => (await a.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and query = 'listen "events_committed"'`)[0]!.n;
-    expect(await waitUntil(async () => (await listens()) === 2, 3000)).toBe(true);
+    expect(await waitUntil(async () => (await listens()) === 2, 10_000)).toBe(true);
     const announced = async () => {
       await postJson(a.app, '/events', { event_type: 'task.progressed', aggregate_id: newId() });
       return notified();
     };
-    expect(await waitUntil(announced, 3000, 100)).toBe(true);
+    expect(await waitUntil(announced, 10_000, 100)).toBe(true);
   });
 
   it('a notification reaches only listeners on the same database', async () => {
@@ -121,7 +121,7 @@ describe('commits of one instance wake the others (LISTEN/NOTIFY)', () => {
       await new Promise((r) => setTimeout(r, 300));
       sender.announce(41);
       sender.announce(42);
-      expect(await waitUntil(() => seen.one!.includes(42), 2000)).toBe(true);
+      expect(await waitUntil(() => seen.one!.includes(42), 10_000)).toBe(true);
       expect(seen.other).toEqual([]);
       expect(seen.oneSender).toContain(42);
     } finally {
