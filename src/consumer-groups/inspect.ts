@@ -1,6 +1,7 @@
 import { eventsStreamKey, parkedStreamKey, positionOfEntryId, replayStreamKey } from '../events/stream-keys.ts';
 import type { RedisConnection } from '../publishing/redis.ts';
 import type { EventStore } from '../store/event-store.ts';
+import { createStreamTypes } from './stream-types.ts';
 
 export interface ConsumerGroupStatus {
   aggregate_type: string;
@@ -22,11 +23,13 @@ export const LAG_CAP = 1_000_000;
 type Info = Record<string, unknown>;
 const record = (flat: unknown[]): Info => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]]));
 
-// Lag is counted in the store: the stream may no longer hold what a group has not read.
+// Lag is counted in the store, archive included: the stream may no longer hold what a group has not read.
 export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: RedisConnection; store: Pick<EventStore, 'aggregateTypes' | 'countAfter'>; channelPrefix: string }) {
+  const streamTypes = createStreamTypes(redis, channelPrefix);
   return {
     async list(aggregateType?: string): Promise<ConsumerGroupStatus[]> {
-      const types = aggregateType ? [aggregateType] : await store.aggregateTypes();
+      // The store's types, and those of streams it has no event of yet (a group created before the first one).
+      const types = aggregateType ? [aggregateType] : [...new Set((await Promise.all([store.aggregateTypes(), streamTypes()])).flat())].sort();
       // Side by side, not one pipeline: in a Redis Cluster the types' keys are in different slots.
       const settle = (p: Promise<unknown>) => p.then((reply): [Error | null, unknown] => [null, reply], (error: Error): [Error | null, unknown] => [error, null]);
       const infos = await Promise.all(types.map((t) => settle(redis.xinfo('GROUPS', eventsStreamKey(channelPrefix, t)))));

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { positionOfEntryId } from '../events/stream-keys.ts';
-import { isCluster, type RedisConnection, whenReady } from './redis.ts';
+import type { RedisConnection } from './redis.ts';
+import { scanMasters } from './redis-scan.ts';
 
 /** A key in which Redis holds a position of this prefix's history: a channel's mark or a mirrored stream's newest entry. */
 export interface HeldPosition {
@@ -9,10 +9,6 @@ export interface HeldPosition {
 }
 
 const MARK_SUFFIX = '}:published';
-
-async function* scan(node: Redis, match: string): AsyncGenerator<string[]> {
-  for await (const keys of node.scanStream({ match, count: 10_000 }) as AsyncIterable<string[]>) if (keys.length > 0) yield keys;
-}
 
 /** The positions the given marks and streams hold now (a key that is gone holds none). */
 async function positionsIn(redis: RedisConnection, keys: string[]): Promise<HeldPosition[]> {
@@ -37,13 +33,9 @@ async function positionsIn(redis: RedisConnection, keys: string[]): Promise<Held
  */
 export function createRedisHistory(redis: RedisConnection, prefix: string) {
   async function scanAll(): Promise<HeldPosition[]> {
-    // A cluster client knows its masters only once connected: before, there would be no node to scan.
-    if (isCluster(redis) && !(await whenReady(redis, 5_000))) throw new Error('the Redis Cluster is not ready');
     const held: HeldPosition[] = [];
-    for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
-      for (const pattern of [`{${prefix}events:*${MARK_SUFFIX}`, `${prefix}stream:events:*`]) {
-        for await (const keys of scan(node, pattern)) held.push(...(await positionsIn(node, keys)));
-      }
+    for (const pattern of [`{${prefix}events:*${MARK_SUFFIX}`, `${prefix}stream:events:*`]) {
+      for await (const { node, keys } of scanMasters(redis, pattern)) held.push(...(await positionsIn(node, keys)));
     }
     return held;
   }

@@ -38,6 +38,7 @@ export interface EventStore {
   aggregateTypes(): Promise<string[]>;
   lastPositionOfType(aggregateType: string, atMost: number): Promise<number>;
   typeWindow(aggregateType: string, after: number, upTo: number, size: number): Promise<{ start: number | null; all: boolean }>;
+  /** The type's events after a position, archived ones included unless this store reads PostgreSQL only (up to `cap`). */
   countAfter(aggregateType: string, after: number, cap: number): Promise<number>;
   /** A store whose reads see every event up to `position` (read-your-writes on a replica). */
   atLeast(position: number | undefined): EventStore;
@@ -149,7 +150,7 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
     aggregateTypes: () => use(aggregateTypes),
     lastPositionOfType: (type, atMost) => use((sql) => lastPositionOfType(sql, type, atMost)),
     typeWindow: (type, after, upTo, size) => use((sql) => typeWindow(sql, type, after, upTo, size)),
-    countAfter: (type, after, cap) => use((sql) => countAfter(sql, type, after, cap)),
+    countAfter: (type, after, cap) => use((sql) => countAfter(sql, type, after, cap, archive !== null)),
     atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position), options)),
     countEvents: (filter, upTo) =>
       use((sql) => {

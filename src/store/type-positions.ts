@@ -36,8 +36,21 @@ export async function typeWindow(sql: Sql, aggregateType: string, after: number,
   return { start: first ? Number(first.position) : null, all: true };
 }
 
-export async function countAfter(sql: Sql, aggregateType: string, after: number, cap: number): Promise<number> {
+/**
+ * The type's events after `after`, at most `cap`: the hot rows and, with `archived`, those the
+ * manifest holds (deleted ones are gone from both). One statement, so one snapshot: an event
+ * archived meanwhile counts once. Of the segment holding `after` (if any) the positions past it
+ * are counted, unless the cap is reached without them.
+ */
+export async function countAfter(sql: Sql, aggregateType: string, after: number, cap: number, archived: boolean): Promise<number> {
   const [row] = await sql<{ n: string }[]>`
-    select count(*) as n from (select 1 from events where aggregate_type = ${aggregateType} and position > ${after} limit ${cap}) s`;
+    select least(c.n + case when ${archived} and c.n < ${cap} then
+        (select count(*) from archive_segments s join archive_aggregate_segments a on a.segment_id = s.id, unnest(a.positions) p
+         where s.aggregate_type = ${aggregateType} and s.from_position <= ${after} and s.to_position > ${after} and p > ${after})
+        else 0 end, ${cap}) as n
+    from (select
+      (select count(*) from (select 1 from events where aggregate_type = ${aggregateType} and position > ${after} limit ${cap}) h)
+      + case when ${archived} then (select coalesce(sum(events), 0) from archive_segments where aggregate_type = ${aggregateType} and from_position > ${after}) else 0 end
+      as n) c`;
   return Number(row!.n);
 }

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsStreamKey, parkedStreamKey, replayStreamKey } from '../../src/events/stream-keys.ts';
+import { storeEventReader } from '../../src/store/store-reader.ts';
+import type { Consumer } from '../../src/client/consume.ts';
 import { archiveNow, putPolicy, tempArchive, waitPublished } from '../support/archive.ts';
 import { record, startConsumer } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
@@ -105,6 +107,20 @@ describe('/consumer-groups', () => {
     expect((await get(t.app, '/consumer-groups?aggregate_type=shipment')).body.groups[0]).toMatchObject({ group: 'idle', consumers: 0 });
   });
 
+  it('lists a group created on the stream of a type the store has no event of yet, and its gauges', async () => {
+    const redis = new Redis(testRedisUrl);
+    cleanup.push(() => redis.quit());
+    // What a consume() deployed before its type's first event does.
+    await redis.xgroup('CREATE', eventsStreamKey(t.channelPrefix, 'neverseen'), 'early', '$', 'MKSTREAM');
+    const listed = async () => ((await get(t.app, '/consumer-groups')).body.groups as { aggregate_type: string }[]).filter((g) => g.aggregate_type === 'neverseen');
+    expect(await waitUntil(async () => (await listed()).length > 0)).toBe(true);
+    expect(await listed()).toEqual([{
+      aggregate_type: 'neverseen', stream: `${t.channelPrefix}stream:events:neverseen`, group: 'early', consumers: 0, pending: 0, lag: 0,
+      oldest_pending_seconds: null, parked: 0, last_delivered_position: 0,
+    }]);
+    expect(await waitUntil(async () => (await (await t.app.request('/metrics')).text()).includes('consumer_group_consumers{aggregate_type="neverseen",group="early"} 0'))).toBe(true);
+  });
+
   it('answers bad paths, queries and bodies with 4xx problem+json', async () => {
     problem(await get(t.app, '/consumer-groups?aggregate_type=Task*'), 400);
     problem(await get(t.app, '/consumer-groups?aggregate_type=task&aggregate_type=plan'), 400);
@@ -161,6 +177,47 @@ describe('/consumer-groups once a stream type has left PostgreSQL', () => {
       expect((await get(s.app, '/events?aggregate_type=ledger&tier=hot')).body.events).toEqual([]);
       expect((await get(s.app, '/consumer-groups')).body.groups).toEqual([expect.objectContaining({ aggregate_type: 'ledger', group: 'audit' })]);
     } finally {
+      redis.disconnect();
+      await s.close();
+      await deleteKeys(s.channelPrefix);
+      await archive.remove();
+    }
+  });
+
+  it('counts in lag the archived events after a group, as many as consume() then handles', async () => {
+    const archive = await tempArchive();
+    const s = await startTestService({ REDIS_STREAMS: 'on', ARCHIVE_URL: archive.url });
+    const redis = new Redis(testRedisUrl);
+    const append = async (n: number): Promise<number[]> => {
+      const { events } = (await postJson(s.app, '/events/batch', { events: Array.from({ length: n }, () => ({ event_type: 'journal.entered', aggregate_id: newId() })) })).body;
+      await waitPublished(s, events[n - 1].position);
+      return events.map((e: { position: number }) => e.position);
+    };
+    let consumer: Consumer | undefined;
+    try {
+      const archived = await append(10);
+      await putPolicy(s.app, 'journal', { archive_after: 'PT0S' });
+      expect((await archiveNow(s.app)).archived).toBe(10);
+      await append(2);
+      const stream = eventsStreamKey(s.channelPrefix, 'journal');
+      // The window moved past the archived events: only the store has them.
+      await redis.xtrim(stream, 'MAXLEN', 2);
+      await redis.xgroup('CREATE', stream, 'audit', '0');
+      // A position inside the archived segment: its 6 later events count.
+      await redis.xgroup('CREATE', stream, 'midway', `${archived[3]}-0`);
+      const lags = async () => Object.fromEntries(((await get(s.app, '/consumer-groups')).body.groups as { group: string; lag: number }[]).map((g) => [g.group, g.lag]));
+      expect(await lags()).toEqual({ audit: 12, midway: 8 });
+      const metrics = await (await s.app.request('/metrics')).text();
+      expect(metrics).toContain('consumer_group_lag_events{aggregate_type="journal",group="audit"} 12');
+      expect(metrics).toContain('consumer_group_lag_events{aggregate_type="journal",group="midway"} 8');
+
+      const handled = record();
+      consumer = await startConsumer(s, { redisUrl: testRedisUrl, reader: storeEventReader(s.service.store), aggregateTypes: ['journal'], group: 'audit', handler: () => {} }, handled);
+      expect(await waitUntil(() => handled.handled.length === 12)).toBe(true);
+      expect(handled.sources.filter((source) => source === 'store')).toHaveLength(10);
+      expect(await waitUntil(async () => (await lags()).audit === 0)).toBe(true);
+    } finally {
+      await consumer?.stop();
       redis.disconnect();
       await s.close();
       await deleteKeys(s.channelPrefix);
