@@ -17,7 +17,6 @@ import { createOpenApi } from './http/openapi/document.ts';
 import { createPathIndex } from './http/openapi/path-index.ts';
 import { createRetentionRoutes } from './http/retention.routes.ts';
 import type { Lifecycle } from './lifecycle/lifecycle.ts';
-import type { Sql } from './postgres/database.ts';
 import { requestContext } from './http/request-context.ts';
 import { createReplaysRoutes } from './http/replays.routes.ts';
 import { createSavedQueriesRoutes } from './http/saved-queries.routes.ts';
@@ -67,8 +66,7 @@ export interface AppDeps {
   appliedMigrations(): Promise<number>;
   /** Whether each PostgreSQL server answers (requests that need one fail fast through it). */
   databases: { primary: Circuit; replica?: Circuit };
-  /** `sql` reads the archive's manifest. */
-  lifecycle: Pick<Lifecycle, 'policies' | 'runs' | 'health'> & { sql: Sql };
+  lifecycle: Pick<Lifecycle, 'policies' | 'runs' | 'segments' | 'health'>;
 }
 
 /** The HTTP application, without a server: tests call app.request(). */
@@ -96,7 +94,7 @@ export function createApp(deps: AppDeps) {
   app.route('/replays', createReplaysRoutes(deps.replays, deps.maxBodyBytes));
   app.route('/consumer-groups', createConsumerGroupsRoutes({ redis: deps.redis, groups: deps.consumerGroups, parked: deps.parked, maxBodyBytes: deps.maxBodyBytes }));
   app.route('/retention', createRetentionRoutes(deps.lifecycle.policies, deps.maxBodyBytes));
-  app.route('/archive', createArchiveRoutes(deps.lifecycle.runs, deps.lifecycle.sql, deps.maxBodyBytes));
+  app.route('/archive', createArchiveRoutes(deps.lifecycle.runs, deps.lifecycle.segments, deps.maxBodyBytes));
   app.route('/stats', createStatsRoutes(deps));
   app.route('/auth', createAuthKeyRoutes(deps));
   app.route('/saved-queries', createSavedQueriesRoutes(deps));

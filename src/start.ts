@@ -180,7 +180,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,
     expectedMigrations: knownMigrations(), appliedMigrations: () => database.primary.run(() => appliedMigrations(database.sql)),
     databases: { primary: database.primary, replica: database.replica },
-    lifecycle: { policies: lifecycle.policies, runs: lifecycle.runs, sql: database.sql, health: lifecycle.health },
+    lifecycle,
   });
   registerStoreGauges(metrics, {
     headPosition: () => background.headPosition(),

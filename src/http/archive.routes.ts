@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { AppError, toPointer, validationFailed } from '../errors.ts';
 import { NAME_PATTERN, UUID_PATTERN } from '../events/names.ts';
 import { createQueryReader } from '../events/query-string.ts';
-import { listSegments } from '../lifecycle/manifest.ts';
+import type { Lifecycle } from '../lifecycle/lifecycle.ts';
 import type { ArchiveRuns } from '../lifecycle/runs.ts';
-import type { Sql } from '../postgres/database.ts';
 import { readBody, readJsonBody } from './json-body.ts';
 import { readPath } from './path-params.ts';
 
@@ -26,7 +25,7 @@ async function optionalJsonBody(c: Context, maxBodyBytes: number): Promise<unkno
   return {};
 }
 
-export function createArchiveRoutes(runs: ArchiveRuns, sql: Sql, maxBodyBytes: number) {
+export function createArchiveRoutes(runs: ArchiveRuns, segments: Lifecycle['segments'], maxBodyBytes: number) {
   return new Hono()
     .post('/runs', async (c) => {
       const parsed = archiveRunBody.safeParse(await optionalJsonBody(c, maxBodyBytes));
@@ -43,7 +42,7 @@ export function createArchiveRoutes(runs: ArchiveRuns, sql: Sql, maxBodyBytes: n
     })
     .get('/segments', async (c) => {
       const q = readSegmentsQuery(c.req.queries());
-      const page = await listSegments(sql, { aggregateType: q.aggregate_type, after: q.after, limit: q.limit });
+      const page = await segments({ aggregateType: q.aggregate_type, after: q.after, limit: q.limit });
       return c.json({ segments: page.segments, next_after: page.nextAfter });
     });
 }

@@ -7,7 +7,7 @@ import type { CommitSignal } from '../store/commit-signal.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readFloor } from './min-position.ts';
-import { createSharedPages } from './shared-pages.ts';
+import { createSharedPages, type SharedPage } from './shared-pages.ts';
 
 export interface StreamRoutesDeps {
   store: EventStore;
@@ -37,6 +37,9 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown, logg
     const floor = readFloor(c, filters.minPosition) ?? 0;
     // The head a replica shows may be behind commits this instance knows of: new events are those after both.
     let cursor = lastEventId !== undefined ? Number(lastEventId) : (filters.after ?? Math.max(await store.atLeast(floor).headPosition(), commits.head));
+    const nextPage = () => sharedPage(floor, commits.head, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
+    // Read before the stream opens: while PostgreSQL is away the request is answered 503 with Retry-After, like any read.
+    let first: SharedPage | undefined = await nextPage();
 
     return streamSSE(c, async (stream) => {
       const abort = new AbortController();
@@ -49,7 +52,8 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown, logg
         let lastWrite = Date.now();
         await stream.write(': connected\n\n');
         while (!ended()) {
-          const { page, covers, sse, last } = await sharedPage(floor, commits.head, { ...filters, after: cursor, limit: PAGE, offset: 0, order: 'asc' });
+          const { page, covers, sse, last } = first ?? (await nextPage());
+          first = undefined;
           if (sse) {
             // One write per page: with many readers, the writes are what costs.
             await stream.write(sse);

@@ -6,6 +6,7 @@ import type { Database } from '../postgres/database.ts';
 import { createHotTier } from '../store/hot-tier.ts';
 import { createArchiveReader } from './archive-reader.ts';
 import { createArchiveStatus } from './archive-status.ts';
+import { listSegments } from './manifest.ts';
 import { createRetentionPolicies } from './policies.ts';
 import { createArchiveRuns } from './runs.ts';
 import { createArchiveScheduler } from './scheduler.ts';
@@ -31,17 +32,21 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
   }
   const status = createArchiveStatus(metrics.registry, storage.description);
   const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage });
-  const policies = createRetentionPolicies(database.sql);
+  // What answers requests goes through the primary's circuit: while PostgreSQL is known down it fails at once.
+  const requests = database.background;
+  const policies = createRetentionPolicies(requests);
   // Its own connection: a run's statements may take longer than requests are allowed to.
   const work = database.dedicated('archiver', { statement_timeout: '600000' });
   const runs = createArchiveRuns({
-    sql: work, control: database.sql, hot: createHotTier(work), storage, policies, owner, leaseMs: config.leaseMs,
+    sql: work, control: database.sql, requests, hot: createHotTier(work), storage, policies, owner, leaseMs: config.leaseMs,
     maxSegmentEvents: config.segmentEvents, rowGroupSize: config.rowGroupEvents, busy: config.maxBusy, logger, onStep, observer: status.observer,
   });
   const scheduler = createArchiveScheduler({ runs, sql: database.sql, intervalSeconds: config.intervalSeconds, logger });
 
   return {
     archive, policies, runs, storage,
+    /** The archive's manifest, a page of segments at a time. */
+    segments: (q: Parameters<typeof listSegments>[1]) => requests.use((sql) => listSegments(sql, q)),
     start: () => scheduler.start(),
     async health() {
       const [last] = await runs.list(1);

@@ -1,4 +1,4 @@
-import type { Sql } from '../postgres/database.ts';
+import type { Connections, Sql } from '../postgres/database.ts';
 import type { RetentionPolicyInput } from './policy-input.ts';
 
 export interface RetentionPolicy {
@@ -15,28 +15,27 @@ export interface TierCounts {
   deleted: { events: number };
 }
 
-export function createRetentionPolicies(sql: Sql) {
-  const columns = () => sql`aggregate_type, archive_after, delete_after, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_at`;
+/** On `db`'s connections: a request for a policy fails at once while PostgreSQL is known down. */
+export function createRetentionPolicies(db: Pick<Connections, 'use'>) {
+  const columns = (sql: Sql) => sql`aggregate_type, archive_after, delete_after, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_at`;
   return {
-    list: () => sql<RetentionPolicy[]>`select ${columns()} from retention_policies order by aggregate_type`,
-    async get(type: string): Promise<RetentionPolicy> {
-      const [row] = await sql<RetentionPolicy[]>`select ${columns()} from retention_policies where aggregate_type = ${type}`;
+    list: () => db.use((sql) => sql<RetentionPolicy[]>`select ${columns(sql)} from retention_policies order by aggregate_type`),
+    get: (type: string) => db.use(async (sql): Promise<RetentionPolicy> => {
+      const [row] = await sql<RetentionPolicy[]>`select ${columns(sql)} from retention_policies where aggregate_type = ${type}`;
       return row ?? { aggregate_type: type, archive_after: null, delete_after: null, updated_at: null };
-    },
-    async put(type: string, p: RetentionPolicyInput): Promise<{ policy: RetentionPolicy; created: boolean }> {
+    }),
+    put: (type: string, p: RetentionPolicyInput) => db.use(async (sql): Promise<{ policy: RetentionPolicy; created: boolean }> => {
       const [row] = await sql<(RetentionPolicy & { created: boolean })[]>`
         insert into retention_policies (aggregate_type, archive_after, delete_after)
         values (${type}, ${p.archive_after}, ${p.delete_after})
         on conflict (aggregate_type) do update
           set archive_after = excluded.archive_after, delete_after = excluded.delete_after, updated_at = now()
-        returning ${columns()}, (xmax = 0) as created`;
+        returning ${columns(sql)}, (xmax = 0) as created`;
       const { created, ...policy } = row!;
       return { policy, created };
-    },
-    async remove(type: string): Promise<boolean> {
-      return (await sql`delete from retention_policies where aggregate_type = ${type}`).count > 0;
-    },
-    tiers: (type: string) => tierCounts(sql, type),
+    }),
+    remove: (type: string) => db.use(async (sql) => (await sql`delete from retention_policies where aggregate_type = ${type}`).count > 0),
+    tiers: (type: string) => db.use((sql) => tierCounts(sql, type)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.ts';
 import { uuidv7 } from '../events/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Sql } from '../postgres/database.ts';
+import type { Connections, Sql } from '../postgres/database.ts';
 import { postgresErrorOf } from '../postgres/errors.ts';
 import type { HotTier } from '../store/hot-tier.ts';
 import { type ArchiveContext, type RunProgress, RunAborted } from './archive-context.ts';
@@ -37,7 +37,10 @@ export interface RunObserver {
 
 export interface ArchiveRunsOptions {
   sql: Sql;
+  /** The runs' own bookkeeping (heartbeat, progress, outcome). */
   control: Sql;
+  /** What answers requests (start, get, list): fails at once while PostgreSQL is known down. */
+  requests: Pick<Connections, 'use'>;
   hot: HotTier;
   storage: ObjectStorage;
   policies: RetentionPolicies;
@@ -60,18 +63,18 @@ const TIME = (c: string) => `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24
  * instances); every commit first checks the row is still running, so a run presumed dead commits nothing.
  */
 export function createArchiveRuns(options: ArchiveRunsOptions) {
-  const { control, logger } = options;
+  const { control, requests, logger } = options;
   const tasks = new Map<string, { abort: AbortController; done: Promise<void> }>();
   const columns = `id, case when status = 'running' and updated_at < now() - $2::int * interval '1 millisecond' then 'failed' else status end as status,
     dry_run, trigger, archived, deleted, segments, bytes, planned, plan,
     case when status = 'running' and updated_at < now() - $2::int * interval '1 millisecond' then 'its instance stopped during the run' else error end as error,
     ${TIME('started_at')}, ${TIME('updated_at')}, ${TIME('finished_at')}`;
-  const read = async (where: string, param: string | number): Promise<ArchiveRun[]> => {
-    const rows = await control.unsafe<(Omit<ArchiveRun, 'archived' | 'deleted' | 'bytes' | 'planned'> & Record<'archived' | 'deleted' | 'bytes' | 'planned', string | null>)[]>(
+  const read = async (sql: Sql, where: string, param: string | number): Promise<ArchiveRun[]> => {
+    const rows = await sql.unsafe<(Omit<ArchiveRun, 'archived' | 'deleted' | 'bytes' | 'planned'> & Record<'archived' | 'deleted' | 'bytes' | 'planned', string | null>)[]>(
       `select ${columns} from archive_runs ${where}`, [param, options.leaseMs]);
     return rows.map((r) => ({ ...r, archived: Number(r.archived), deleted: Number(r.deleted), bytes: Number(r.bytes), planned: r.planned === null ? null : Number(r.planned) }));
   };
-  const get = async (id: string) => (await read('where id = $1', id))[0];
+  const get = (id: string) => requests.use(async (sql) => (await read(sql, 'where id = $1', id))[0]);
 
   async function execute(id: string, dryRun: boolean, abort: AbortController) {
     const heartbeat = setInterval(() => {
@@ -101,7 +104,7 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
     const message = failure === undefined ? null : (failure as Error).message;
     await control`update archive_runs set status = ${failure === undefined ? 'succeeded' : 'failed'}, error = ${message},
       finished_at = now(), updated_at = now() where id = ${id} and status = 'running'`.catch(() => {});
-    options.observer?.finished(await get(id).catch(() => undefined), failure);
+    options.observer?.finished(await read(control, 'where id = $1', id).then(([run]) => run, () => undefined), failure);
   }
 
   function context(runId: string, codec: SegmentCodec, signal: AbortSignal): ArchiveContext {
@@ -123,16 +126,18 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
   return {
     /** Starts a run in this instance; a real run while another is going answers archive_run_in_progress. */
     async start(trigger: ArchiveRun['trigger'], dryRun: boolean): Promise<ArchiveRun> {
-      await control`update archive_runs set status = 'failed', error = 'its instance stopped during the run', finished_at = now()
-        where status = 'running' and updated_at < now() - ${options.leaseMs} * interval '1 millisecond'`;
       const id = uuidv7();
-      try {
-        await control`insert into archive_runs (id, status, dry_run, trigger, owner) values (${id}, 'running', ${dryRun}, ${trigger}, ${options.owner})`;
-      } catch (error) {
-        if (postgresErrorOf(error)?.constraint_name !== 'archive_runs_one_running_idx') throw error;
-        const [running] = await read(`where status = 'running' and not dry_run and id <> $1::uuid`, id);
-        throw new AppError('archive_run_in_progress', `archive run ${running?.id ?? '(just finished)'} is in progress; one runs at a time`, { run_id: running?.id ?? null });
-      }
+      await requests.use(async (sql) => {
+        await sql`update archive_runs set status = 'failed', error = 'its instance stopped during the run', finished_at = now()
+          where status = 'running' and updated_at < now() - ${options.leaseMs} * interval '1 millisecond'`;
+        try {
+          await sql`insert into archive_runs (id, status, dry_run, trigger, owner) values (${id}, 'running', ${dryRun}, ${trigger}, ${options.owner})`;
+        } catch (error) {
+          if (postgresErrorOf(error)?.constraint_name !== 'archive_runs_one_running_idx') throw error;
+          const [running] = await read(sql, `where status = 'running' and not dry_run and id <> $1::uuid`, id);
+          throw new AppError('archive_run_in_progress', `archive run ${running?.id ?? '(just finished)'} is in progress; one runs at a time`, { run_id: running?.id ?? null });
+        }
+      });
       const abort = new AbortController();
       const done = execute(id, dryRun, abort).finally(() => tasks.delete(id));
       tasks.set(id, { abort, done });
@@ -140,7 +145,7 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
       return (await get(id))!;
     },
     get,
-    list: (limit: number) => read('where $1::int > 0 order by started_at desc limit $1', limit),
+    list: (limit: number) => requests.use((sql) => read(sql, 'where $1::int > 0 order by started_at desc limit $1', limit)),
     async wait(id: string): Promise<ArchiveRun | undefined> {
       await tasks.get(id)?.done;
       return get(id);

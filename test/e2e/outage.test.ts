@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLoad } from '../support/outage-load.ts';
+import { type Answered, sendOtherRoutes, startLoad } from '../support/outage-load.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
@@ -42,7 +42,7 @@ async function expectNothingLost(acked: Map<string, number>) {
   }
 }
 
-function expectFastUnavailable(answers: ReturnType<ReturnType<typeof startLoad>['sentAfter']>) {
+function expectFastUnavailable(answers: Answered[]) {
   for (const a of answers) {
     expect(a.ms, `${a.route} answered ${a.status} after ${Math.round(a.ms)} ms`).toBeLessThan(BOUND_MS);
     expect(a.status, a.route).toBe(503);
@@ -62,10 +62,13 @@ describe('PostgreSQL stopped under load', () => {
       const during = () => load.sentAfter(down);
       const seen = (route: string) => during().filter((a) => a.route === route).length >= 10;
       expect(await waitUntil(() => ['POST /events', 'GET /events', 'GET /events/{id}', 'GET /health', 'GET /ready'].every(seen), 20_000)).toBe(true);
+      expect(await waitUntil(() => !t.service.database.primary.up, 10_000)).toBe(true);
+      const others = await sendOtherRoutes(t.app, 3);
       const outage = during();
       await pg.startPrimary();
       const up = performance.now();
       expectFastUnavailable(outage);
+      expectFastUnavailable(others);
       const appended = () => load.sentAfter(up).some((a) => a.route === 'POST /events' && a.status === 201);
       expect(await waitUntil(appended, 10_000)).toBe(true);
       expect(await waitUntil(async () => (await t.app.request('/health')).status === 200, 10_000)).toBe(true);
@@ -87,6 +90,9 @@ describe('PostgreSQL not answering at all', () => {
       const during = () => load.sentAfter(silent);
       const seen = (route: string) => during().filter((a) => a.route === route).length >= 10;
       expect(await waitUntil(() => ['POST /events', 'GET /events', 'GET /events/{id}', 'GET /health', 'GET /ready'].every(seen), 20_000)).toBe(true);
+      // Once the silence is known, the other routes are answered at once too, concurrent ones included.
+      expect(await waitUntil(() => !t.service.database.primary.up, 10_000)).toBe(true);
+      const others = await sendOtherRoutes(t.app, 3);
       // Requests still waiting are not in this list yet: the bound is checked once all have answered.
       proxy.restore();
       const restored = performance.now();
@@ -94,6 +100,7 @@ describe('PostgreSQL not answering at all', () => {
       expect(await waitUntil(appended, 10_000)).toBe(true);
       expectFastUnavailable(load.answered.filter((a) => a.sentAt >= silent && a.sentAt < restored && a.sentAt + a.ms < restored));
       expect(load.answered.filter((a) => a.sentAt >= silent && a.sentAt < restored).every((a) => a.ms < BOUND_MS)).toBe(true);
+      expectFastUnavailable(others);
     } finally {
       await load.stop();
     }

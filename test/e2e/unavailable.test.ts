@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
+import { sendOtherRoutes } from '../support/outage-load.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 // Nothing listens on this port: PostgreSQL is unreachable for this service instance.
@@ -21,6 +22,16 @@ describe('PostgreSQL unreachable', () => {
     const read = await get(t.app, '/events?limit=1');
     expect(read.status).toBe(503);
     expect((await get(t.app, `/events/${newId()}`)).status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('answers the lifecycle routes and event streams from a position with 503 problem+json and Retry-After, not an empty stream', async () => {
+    const started = Date.now();
+    for (const a of await sendOtherRoutes(t.app, 1)) {
+      expect(a.status, a.route).toBe(503);
+      expect(a.contentType, a.route).toBe('application/problem+json');
+      expect(a.retryAfter, a.route).toBe('1');
+    }
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

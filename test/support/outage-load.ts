@@ -69,3 +69,36 @@ export function startLoad(app: Pick<Hono, 'request'>, writers: number) {
     },
   };
 }
+
+const json = { 'content-type': 'application/json' };
+
+/** Routes beside the load's that need PostgreSQL, the lifecycle's and SSE streams from a position among them. */
+export const OTHER_ROUTES: { route: string; path: string; init?: RequestInit }[] = [
+  { route: 'GET /stats', path: '/stats' },
+  { route: 'GET /replays', path: '/replays' },
+  { route: 'GET /saved-queries', path: '/saved-queries' },
+  { route: 'GET /consumer-groups', path: '/consumer-groups' },
+  { route: 'GET /retention', path: '/retention' },
+  { route: 'GET /retention/{type}', path: '/retention/widget' },
+  { route: 'PUT /retention/{type}', path: '/retention/widget', init: { method: 'PUT', headers: json, body: '{"archive_after":"P3650D"}' } },
+  { route: 'GET /archive/segments', path: '/archive/segments' },
+  { route: 'GET /archive/runs', path: '/archive/runs' },
+  { route: 'GET /archive/runs/{id}', path: `/archive/runs/${randomUUID()}` },
+  { route: 'POST /archive/runs', path: '/archive/runs', init: { method: 'POST', headers: json, body: '{"dry_run":true}' } },
+  { route: 'GET /events/stream?after=0', path: '/events/stream?after=0' },
+  { route: 'GET /events/stream with Last-Event-ID', path: '/events/stream', init: { headers: { 'last-event-id': '0' } } },
+];
+
+/** Sends every route of OTHER_ROUTES `copies` times at once; an event stream that opens is cancelled, not read. */
+export async function sendOtherRoutes(app: Pick<Hono, 'request'>, copies: number): Promise<Answered[]> {
+  const sends = OTHER_ROUTES.flatMap(({ route, path, init }) =>
+    Array.from({ length: copies }, async (): Promise<Answered> => {
+      const sentAt = performance.now();
+      const res = await app.request(path, init);
+      if (res.headers.get('content-type')?.startsWith('text/event-stream')) await res.body?.cancel();
+      else await res.text();
+      return { route, sentAt, ms: performance.now() - sentAt, status: res.status, contentType: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after') };
+    }),
+  );
+  return Promise.all(sends);
+}
