@@ -28,3 +28,11 @@ export async function migrateFirst(url: string, count: number): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** How many migrations come before the one tagged `tag`; throws if there is none. */
+export function migrationsBefore(tag: string): number {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  const index = journal.entries.findIndex((e) => e.tag === tag);
+  if (index < 0) throw new Error(`no migration tagged ${tag} in drizzle/meta/_journal.json`);
+  return index;
+}
