@@ -12,7 +12,7 @@ let t: TestService;
 let archive: Awaited<ReturnType<typeof tempArchive>>;
 beforeAll(async () => {
   archive = await tempArchive();
-  t = await startTestService({ ARCHIVE_URL: archive.url, ARCHIVE_INTERVAL: '0', ARCHIVE_LEASE_MS: '1000', EVENTS_PARTITION_SIZE: '50', ARCHIVE_SEGMENT_EVENTS: '30' });
+  t = await startTestService({ ARCHIVE_URL: archive.url, ARCHIVE_INTERVAL: '0', ARCHIVE_LEASE_MS: '3000', EVENTS_PARTITION_SIZE: '50', ARCHIVE_SEGMENT_EVENTS: '30' });
   await t.service.partitions.runOnce();
 });
 afterAll(async () => {
@@ -92,7 +92,7 @@ describe('archive runs', () => {
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ type: '/problems/archive-run-in-progress', run_id: other });
     expect((await postJson(t.app, '/archive/runs', { dry_run: true })).status).toBe(202);
-    await t.sql`update archive_runs set updated_at = now() - interval '2 seconds' where id = ${other}`;
+    await t.sql`update archive_runs set updated_at = now() - interval '1 minute' where id = ${other}`;
     expect((await get(t.app, `/archive/runs/${other}`)).body).toMatchObject({ status: 'failed', error: 'its instance stopped during the run' });
     expect((await archiveNow(t.app)).status).toBe('succeeded');
     expect((await t.sql`select status from archive_runs where id = ${other}`)[0]!.status).toBe('failed');
