@@ -1,8 +1,8 @@
 -- append_events_careful() (drizzle/0008_*.sql) again, with one change: an item whose request
--- body gave no metadata.correlation_id (correlation_not_sent; the service may have added the
--- X-Correlation-Id header's) is the same as a stored event when all but correlation_id is the
--- same. A retry through a gateway that gives each attempt a correlation id of its own, or none,
--- is a resend (200), not another event (409).
+-- body gave no metadata.correlation_id (none in its metadata, or the service added the
+-- X-Correlation-Id header's: correlation_from_header) is the same as a stored event when all but
+-- correlation_id is the same. A retry through a gateway that gives each attempt a correlation id
+-- of its own, or none, is a resend (200), not another event (409).
 CREATE OR REPLACE FUNCTION append_events_careful(p_items jsonb, p_last_position bigint, p_now timestamptz)
 RETURNS TABLE (r_idx int, r_status text, r_current_sequence bigint, r_event text)
 LANGUAGE plpgsql AS $$
@@ -35,13 +35,14 @@ BEGIN
                   AND e.aggregate_id = i.aggregate_id AND e.version = i.version
                   AND e.payload = i.payload
                   AND (e.metadata = i.metadata
-                       OR (i.correlation_not_sent AND e.metadata - 'correlation_id' = i.metadata - 'correlation_id'))
+                       OR ((i.correlation_from_header OR NOT (i.metadata ? 'correlation_id'))
+                           AND e.metadata - 'correlation_id' = i.metadata - 'correlation_id'))
                   THEN 'same'
              ELSE 'other'
         END AS stored
       FROM jsonb_to_recordset(p_items) AS i(
         idx int, grp int, id uuid, event_type text, aggregate_type text, aggregate_id uuid,
-        payload jsonb, metadata jsonb, version int, expected_sequence bigint, correlation_not_sent boolean)
+        payload jsonb, metadata jsonb, version int, expected_sequence bigint, correlation_from_header boolean)
       LEFT JOIN event_ids d ON d.id = i.id
       LEFT JOIN events e ON e.position = d.position
     ) s;

@@ -9,8 +9,8 @@ export interface NewEvent {
   version: number;
   /** null: no expectation; 0: the aggregate must not exist yet. */
   expectedSequence: number | null;
-  /** The body gave no metadata.correlation_id (X-Correlation-Id's may have been added): a resend is compared without one. */
-  correlationNotSent?: true;
+  /** metadata.correlation_id is X-Correlation-Id's, not the body's: a resend is compared without it (as one whose metadata has none). */
+  correlationFromHeader?: true;
 }
 
 /** A stored event, the JSON shape every read returns and every Redis message carries. */

@@ -40,14 +40,12 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
     if (errors.length > 0) throw validationFailed(errors, 'the payload does not match its registered schema');
   }
 
-  // A resend of a body without correlation_id is the same event whatever correlation_id it was
-  // stored with: a gateway may give each attempt an X-Correlation-Id of its own, or none.
+  // The header's correlation id is marked as such: a gateway may give each attempt its own, and a
+  // resend is the same event whatever it carries (see append_events_careful in drizzle/0013_*.sql).
   function withCorrelation(c: Context, events: NewEvent[]): NewEvent[] {
     const correlationId = c.get('correlationId' as never) as string | undefined;
-    return events.map((e) => {
-      if (e.metadata.correlation_id !== undefined) return e;
-      return { ...e, metadata: correlationId ? { ...e.metadata, correlation_id: correlationId } : e.metadata, correlationNotSent: true };
-    });
+    if (!correlationId) return events;
+    return events.map((e) => (e.metadata.correlation_id === undefined ? { ...e, metadata: { ...e.metadata, correlation_id: correlationId }, correlationFromHeader: true } : e));
   }
 
   async function append(events: NewEvent[], route: 'single' | 'batch') {

@@ -50,14 +50,15 @@ async function settle(sql: Sql, archive: ArchiveReader, events: NewEvent[], appe
   };
 }
 
-/** As PostgreSQL compares a resend: payload and metadata as jsonb, without correlation_id when the resend's body gave none. */
+/** As append_events_careful() compares a resend: payload and metadata as jsonb, without correlation_id when the resend's body gave none. */
 function sameEvent(e: NewEvent, r: SegmentRow): boolean {
   return e.eventType === r.event_type && e.aggregateType === r.aggregate_type && e.aggregateId === r.aggregate_id
     && e.version === r.version && jsonbEqual(e.payload, JSON.parse(r.payload)) && sameMetadata(e, JSON.parse(r.metadata));
 }
 
 function sameMetadata(e: NewEvent, stored: Record<string, unknown>): boolean {
-  return e.correlationNotSent ? jsonbEqual(withoutCorrelation(e.metadata), withoutCorrelation(stored)) : jsonbEqual(e.metadata, stored);
+  const notSent = e.correlationFromHeader || e.metadata.correlation_id === undefined;
+  return notSent ? jsonbEqual(withoutCorrelation(e.metadata), withoutCorrelation(stored)) : jsonbEqual(e.metadata, stored);
 }
 
 const withoutCorrelation = ({ correlation_id: _, ...rest }: Record<string, unknown>) => rest;

@@ -23,7 +23,7 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
       items.push({
         idx: items.length, grp, id: e.id, event_type: e.eventType, aggregate_type: e.aggregateType,
         aggregate_id: e.aggregateId, payload: e.payload, metadata: e.metadata, version: e.version,
-        expected_sequence: e.expectedSequence, ...(e.correlationNotSent && { correlation_not_sent: true }),
+        expected_sequence: e.expectedSequence, ...(e.correlationFromHeader && { correlation_from_header: true }),
       });
     }
   });
