@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -19,6 +20,8 @@ export interface StreamRoutesDeps {
 }
 
 const PAGE = 100;
+// On shutdown, how long an ended stream's last bytes may take to reach its client before the connection is cut.
+const FLUSH_ON_SHUTDOWN_MS = 500;
 
 export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).describe('resume after this position (a reconnecting EventSource sends it)');
 
@@ -28,7 +31,7 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown, logg
   const sharedPage = createSharedPages(store);
   const open = new Set<() => void>();
   shutdown?.addEventListener('abort', () => open.forEach((end) => end()), { once: true });
-  return new Hono().get('/', async (c) => {
+  return new Hono<{ Bindings: Partial<HttpBindings> }>().get('/', async (c) => {
     const filters = parseEventFilters(c.req.queries());
     const lastEventId = c.req.header('last-event-id')?.trim();
     if (lastEventId !== undefined && !lastEventIdHeader.safeParse(lastEventId).success) {
@@ -41,10 +44,17 @@ export function createStreamRoutes({ store, commits, heartbeatMs, shutdown, logg
     // Read before the stream opens: while PostgreSQL is away the request is answered 503 with Retry-After, like any read.
     let first: SharedPage | undefined = await nextPage();
 
+    const outgoing = c.env?.outgoing;
     return streamSSE(c, async (stream) => {
       const abort = new AbortController();
-      const end = () => abort.abort();
-      stream.onAbort(end);
+      stream.onAbort(() => abort.abort());
+      // Aborting the stream also ends a write waiting on a client that stopped reading. A client
+      // that reads gets the bytes already written; one that does not has its connection cut, so
+      // the stop does not wait SHUTDOWN_TIMEOUT_MS for it. Either resumes with Last-Event-ID.
+      const end = () => {
+        stream.abort();
+        setTimeout(() => outgoing?.writableFinished || outgoing?.destroy(), FLUSH_ON_SHUTDOWN_MS).unref();
+      };
       open.add(end);
       if (shutdown?.aborted) end();
       const ended = () => stream.aborted || stream.closed || abort.signal.aborted;

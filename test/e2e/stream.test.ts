@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventService } from '../../src/event-service.ts';
 import { testRedisUrl } from '../support/env.ts';
@@ -118,5 +119,47 @@ describe('GET /events/stream on a graceful shutdown', () => {
     const took = Date.now() - started;
     for (const s of streams) expect(await s.waitFor(() => s.ended, 1000)).toBe(true);
     expect(took).toBeLessThan(3000);
+  });
+
+  it('a stream whose client stopped reading is cut, so it does not hold the stop for SHUTDOWN_TIMEOUT_MS either', async () => {
+    const events = await createEventService({
+      env: {
+        DATABASE_URL: await createTestDatabase(), REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(),
+        HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '10000',
+      },
+    });
+    const { port } = await events.listen();
+    // About 8 MB of history, far more than the socket buffers between the two ends hold.
+    const pad = 'x'.repeat(1600);
+    for (let batch = 0; batch < 10; batch++) {
+      const res = await fetch(`http://127.0.0.1:${port}/events/batch`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ events: Array.from({ length: 500 }, () => ({ event_type: 'agent.noted', aggregate_id: newId(), payload: { pad } })) }),
+      });
+      expect(res.status).toBe(201);
+    }
+    // A client that sends its request and then reads nothing: the stream's writes stall once the buffers are full.
+    const socket = connect(port, '127.0.0.1');
+    let received = 0;
+    let reading = false;
+    socket.on('data', (chunk) => {
+      received += chunk.length;
+      if (!reading) socket.pause();
+    });
+    socket.write(`GET /events/stream?after=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(received).toBeGreaterThan(0);
+
+    const started = Date.now();
+    await events.close();
+    const took = Date.now() - started;
+    // The server closed the connection: read what is left to see its end.
+    reading = true;
+    socket.resume();
+    await closed;
+    socket.destroy();
+    expect(took).toBeLessThan(5000);
   });
 });
