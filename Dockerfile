@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
-# Build stage: every dependency from the lockfile; `npm ci` patches postgres.js and compiles
-# the package (prepare).
+# Build stage: every dependency from the lockfile; `npm ci` patches postgres.js, compiles the
+# package and copies the browser files it serves into vendor/ (prepare).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY patches ./patches
+COPY scripts ./scripts
 COPY src ./src
 RUN npm ci --no-audit --no-fund
 
@@ -16,7 +17,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 # Runtime: what the npm package ships (package.json "files": the compiled JavaScript, the
-# migrations, the admin console's files) and the production dependencies.
+# migrations, the admin console's files, the vendored browser files) and the production dependencies.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=8011
 WORKDIR /app
@@ -24,6 +25,7 @@ COPY --from=deps /app/node_modules ./node_modules
 # postgres.js as patched by the build stage (patches/: a deferred write after a close).
 COPY --from=build /app/node_modules/postgres ./node_modules/postgres
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/vendor ./vendor
 COPY package.json ./
 COPY drizzle ./drizzle
 COPY console ./console

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { packageFile } from '../package-files.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,10 +22,7 @@ export interface ConsoleAsset {
 
 /** The package's top-level `console/` folder, found by walking up, so it works from src/ and dist/. */
 export function findConsoleDir(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'console', 'index.html')) && existsSync(join(dir, 'package.json'))) return join(dir, 'console');
-    if (dirname(dir) === dir) throw new Error(`the admin console's files (console/index.html) were not found above ${from}`);
-  }
+  return dirname(packageFile(join('console', 'index.html'), from));
 }
 
 function filesUnder(dir: string): string[] {
@@ -58,9 +55,8 @@ function asset(path: string): ConsoleAsset {
 export function loadConsoleAssets(dir: string): Map<string, ConsoleAsset> {
   const assets = new Map<string, ConsoleAsset>();
   for (const path of filesUnder(dir)) assets.set(relative(dir, path).split(sep).join('/'), asset(path));
-  const require = createRequire(import.meta.url);
-  assets.set('vendor/uplot.js', asset(require.resolve('uplot/dist/uPlot.iife.min.js')));
-  assets.set('vendor/uplot.css', asset(require.resolve('uplot/dist/uPlot.min.css')));
+  assets.set('vendor/uplot.js', asset(packageFile('vendor/uplot/uPlot.iife.min.js')));
+  assets.set('vendor/uplot.css', asset(packageFile('vendor/uplot/uPlot.min.css')));
   return assets;
 }
 

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { packageFile } from '../package-files.ts';
 
-// From swagger-ui-dist: the page loads nothing from elsewhere, so /docs works offline.
+// From swagger-ui-dist, copied into vendor/ by the build: the page loads nothing from elsewhere, so /docs works offline.
 const ASSETS = { 'swagger-ui-bundle.js': 'text/javascript; charset=utf-8', 'swagger-ui.css': 'text/css; charset=utf-8' } as const;
 
 export const docsAssetPath = z.object({ file: z.enum(Object.keys(ASSETS) as [keyof typeof ASSETS]).describe('an asset of the page') });
@@ -18,11 +17,10 @@ const page = `<!doctype html>
 </body></html>`;
 
 export function createDocsRoutes() {
-  const directory = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/absolute-path.js'));
   const loaded = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   const load = (file: keyof typeof ASSETS) => {
     let bytes = loaded.get(file);
-    if (!bytes) loaded.set(file, (bytes = readFile(join(directory, file)).then((b) => Uint8Array.from(b))));
+    if (!bytes) loaded.set(file, (bytes = readFile(packageFile(`vendor/swagger-ui/${file}`)).then((b) => Uint8Array.from(b))));
     return bytes;
   };
   return new Hono()

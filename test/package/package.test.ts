@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,11 @@ describe('the installed package', () => {
     expect(files).toContain('./drizzle/meta/_journal.json');
     expect(files).toContain('./LICENSE');
     expect(files.filter((f) => /^\.\/(src|test|bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+ 
+    // The browser files /docs and the console serve come with it; their packages (swagger-ui-dist
+    // brings a telemetry package with an install script) do not.
+    for (const file of ['swagger-ui/swagger-ui-bundle.js', 'swagger-ui/swagger-ui.css', 'uplot/uPlot.iife.min.js', 'uplot/uPlot.min.css']) expect(files).toContain(`./vendor/${file}`);
+    for (const name of ['swagger-ui-dist', '@scarf/scarf', 'uplot']) expect(existsSync(join(project, 'node_modules', name)), name).toBe(false);
   });
 
   it('is imported by plain node from each entry', { timeout: 60_000 }, () => {
