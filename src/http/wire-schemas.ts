@@ -84,12 +84,18 @@ const replayStatus = z.enum(['running', 'completed', 'failed', 'cancelled']);
 // A short replay can be over by the time POST /replays answers.
 export const replayAcceptedSchema = z.strictObject({ id: uuid, channel: z.string().nullable(), status: replayStatus });
 
+// The filters POST /replays took, in the names of GET /events (from and to as given).
+const replayFilterSchema = z.strictObject({
+  aggregate_type: z.string().optional(), aggregate_id: uuid.optional(), event_type: z.string().optional(), correlation_id: z.string().optional(),
+  from: z.string().optional(), to: z.string().optional(), after: z.number().int().optional(),
+});
+
 export const replaySchema = z
   .strictObject({
     id: uuid,
     channel: z.string().nullable(),
     status: replayStatus,
-    filter: z.record(z.string(), z.unknown()),
+    filter: replayFilterSchema,
     up_to: z.number().int(),
     last_position: z.number().int(),
     published: z.number().int(),

@@ -15,6 +15,6 @@ export const storedExample = {
 export const snapshotExample = { aggregate_type: 'agent', aggregate_id: AGGREGATE_ID, schema_version: 1, sequence: 3, state: { name: 'x' }, created_at: CREATED_AT };
 
 export const replayExample = {
-  id: '01a20c5a-00d8-7004-84c8-cb241d624f98', channel: 'replay:audit', status: 'completed', filter: { aggregateType: 'task', from: '2026-11-01T00:00:00.000000+00:00' },
+  id: '01a20c5a-00d8-7004-84c8-cb241d624f98', channel: 'replay:audit', status: 'completed', filter: { aggregate_type: 'task', from: '2026-11-01T00:00:00.000000+00:00' },
   up_to: 1234, last_position: 1234, published: 57, error: null, created_at: CREATED_AT, updated_at: CREATED_AT,
 };
