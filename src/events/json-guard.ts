@@ -4,13 +4,17 @@ import { toPointer } from '../errors.ts';
 export interface JsonGuardOptions {
   maxDepth: number;
   maxIssues?: number;
+  /** The body's size and the most it may take once stored (both in bytes); unchecked without them. */
+  size?: { bytes: number; maxBytes: number };
 }
 
 // Finds what JSON allows but the store must refuse rather than silently change: NUL and lone
-// surrogates (jsonb), numbers a double cannot hold exactly, duplicate keys, "__proto__". Scans
-// text JSON.parse accepted; stops at maxDepth so nesting cannot exhaust the stack.
+// surrogates (jsonb), numbers a double cannot hold exactly, duplicate keys, "__proto__", and
+// numbers in exponent form that would grow the body past its limit once stored (jsonb writes
+// every number out in full: 1e308 as 309 digits). Scans text JSON.parse accepted; stops at
+// maxDepth so nesting cannot exhaust the stack.
 export function findUnstorableJson(text: string, options: JsonGuardOptions): FieldError[] {
-  const scanner = new Scanner(text, options.maxDepth, options.maxIssues ?? 20);
+  const scanner = new Scanner(text, options.maxDepth, options.maxIssues ?? 20, options.size);
   try {
     scanner.value(0);
   } catch (e) {
@@ -28,11 +32,14 @@ class Scanner {
   readonly issues: FieldError[] = [];
   private i = 0;
   private readonly path: (string | number)[] = [];
+  /** Bytes the numbers in exponent form gain when written out in full; -1 once reported. */
+  private growth = 0;
 
   constructor(
     private readonly s: string,
     private readonly maxDepth: number,
     private readonly maxIssues: number,
+    private readonly size?: { bytes: number; maxBytes: number },
   ) {
     if (s.charCodeAt(0) === 0xfeff) this.i = 1;
   }
@@ -141,6 +148,12 @@ class Scanner {
     this.i += Math.max(token.length, 1);
     if (!isExactDouble(token)) {
       this.report(`the number ${token.length > 40 ? token.slice(0, 40) + '…' : token} cannot be kept exactly (beyond double precision); send it as a string`);
+    } else if (this.size && this.growth >= 0 && /[eE]/.test(token)) {
+      this.growth += Math.max(0, storedNumberLength(token) - token.length);
+      if (this.size.bytes + this.growth > this.size.maxBytes) {
+        this.growth = -1;
+        this.report(`numbers in exponent form are stored written out in full (1e300 as 301 digits), which would make this body larger than ${this.size.maxBytes} bytes; send them as strings`);
+      }
     }
   }
 
@@ -168,6 +181,18 @@ function normalise(s: string): string | null {
   const trimmed = digits.replace(/0+$/, '');
   exp += digits.length - trimmed.length;
   return `${m[1]}${trimmed}e${exp}`;
+}
+
+/** The length of the text jsonb writes for the JSON number `token`: every digit, no exponent ('1.5e3' as '1500', '1e-3' as '0.001'). */
+export function storedNumberLength(token: string): number {
+  const m = DECIMAL.exec(token);
+  if (!m) return token.length;
+  const fraction = m[3]?.length ?? 0;
+  const exponent = m[4] ? Number(m[4]) : 0;
+  const significant = (m[2]! + (m[3] ?? '')).replace(/^0+/, '').length;
+  const scale = Math.max(0, fraction - exponent);
+  const integer = significant === 0 ? 1 : Math.max(1, significant + exponent - fraction);
+  return (m[1] && significant > 0 ? 1 : 0) + integer + (scale > 0 ? 1 + scale : 0);
 }
 
 /** Whether the decimal `token` is exactly the double JavaScript will hold and write back. */

@@ -83,7 +83,7 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   } catch (error) {
     throw new AppError('malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
-  const issues = findUnstorableJson(text, { maxDepth: MAX_JSON_DEPTH });
+  const issues = findUnstorableJson(text, { maxDepth: MAX_JSON_DEPTH, size: { bytes: bytes.length, maxBytes } });
   if (issues.length > 0) {
     throw new AppError('validation_failed', 'the body holds JSON that cannot be stored as sent', { errors: issues });
   }

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedNumberLength } from '../../src/events/json-guard.ts';
 import { get, newId, postJson, postRaw } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
@@ -129,6 +130,35 @@ describe('JSON that PostgreSQL or JavaScript would refuse or change → 422 nami
       expectProblem(res, 422);
       if (service !== t) await service.close();
     }
+  });
+
+  it('refuses numbers in exponent form that, written out in full as jsonb stores them, would grow the body past its limit', async () => {
+    // 1e300 is 5 bytes sent and 301 stored: 14 of them pass 4 KiB once stored, 10 do not.
+    const numbers = (n: number) => `{"a":[${Array(n).fill('1e300').join(',')}]}`;
+    const refused = await postJson(t.app, '/events', payloadText(numbers(14)));
+    expectProblem(refused, 422);
+    expect(refused.body.errors).toEqual([{ pointer: expect.stringMatching(/^\/payload\/a\/1[1-3]$/), detail: expect.stringMatching(/exponent form.*4096 bytes/) }]);
+    const batch = await postJson(t.app, '/events/batch', `{"events":[${Array.from({ length: 3 }, () => payloadText(numbers(5))).join(',')}]}`);
+    expectProblem(batch, 422);
+    const accepted = await postJson(t.app, '/events', payloadText(numbers(10)));
+    expect(accepted.status).toBe(201);
+    expect((await get(t.app, `/events/${accepted.body.id}`)).body.payload).toEqual({ a: Array(10).fill(1e300) });
+    fingerprint = await storeFingerprint();
+  });
+
+  it('stores -0 as 0, as documented: the one number it changes rather than refuses', async () => {
+    const res = await postJson(t.app, '/events', payloadText('{"z":-0,"y":-0.0}'));
+    expect(res.status).toBe(201);
+    expect((await get(t.app, `/events/${res.body.id}`)).text).toContain('"payload":{"y": 0, "z": 0}');
+    fingerprint = await storeFingerprint();
+  });
+
+  it('counts the bytes a number takes once stored as PostgreSQL writes it (property)', async () => {
+    const token = fc.tuple(fc.boolean(), fc.stringMatching(/^(0|[1-9]\d{0,5})$/), fc.option(fc.stringMatching(/^\d{1,5}$/)), fc.option(fc.integer({ min: -400, max: 400 })))
+      .map(([negative, integer, fraction, exponent]) => `${negative ? '-' : ''}${integer}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : `e${exponent}`}`);
+    const tokens = fc.sample(token, 500);
+    const stored = await t.sql<{ length: number }[]>`select length(x::jsonb::text) as length from unnest(${tokens}::text[]) with ordinality as u(x, i) order by i`;
+    expect(tokens.map((k) => storedNumberLength(k))).toEqual(stored.map((r) => r.length));
   });
 
   it('keeps what it accepts exactly: valid pairs, escapes, big-but-exact numbers, 64 levels', async () => {
