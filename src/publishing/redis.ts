@@ -15,14 +15,15 @@ export const createRedisConnection = (config: RedisConfig): RedisConnection =>
 
 export function createPublisherConnection(config: RedisConfig, logger: Logger): RedisConnection {
   const redis = createRedisConnection(config);
-  let down = false;
+  // Not reachable at start is said once, by listen(), with what to do about it.
+  let state: 'starting' | 'up' | 'down' = 'starting';
   redis.on('error', (error: Error) => {
-    if (!down) logger.warn({ err: error.message }, 'redis unavailable; appends continue, publication waits');
-    down = true;
+    if (state === 'up') logger.warn({ err: error.message }, 'redis unavailable; appends continue, publication waits');
+    state = 'down';
   });
   redis.on('ready', () => {
-    if (down) logger.info('redis reachable again; publication resumes');
-    down = false;
+    if (state === 'down') logger.info('redis reachable again; publication resumes');
+    state = 'up';
   });
   return redis;
 }

@@ -135,6 +135,7 @@ describe.skipIf(!hasRedisServer)('delivery under faults', () => {
     const svc = await startServiceProcess({ DATABASE_URL: await freshDatabase(), REDIS_URL: redis.url, REDIS_CHANNEL_PREFIX: prefix, RELAY_POLL_INTERVAL_MS: '50' }, await freePort());
     cleanup.push(async () => svc.child.kill('SIGKILL'));
     expect(svc.output()).toContain('Redis is not reachable');
+    expect(svc.output()).not.toContain('redis unavailable'); // said once
 
     const appended = await fetch(`${svc.url}/events`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
