@@ -103,14 +103,19 @@ describe('GET /events/stream', () => {
 });
 
 describe('GET /events/stream on a graceful shutdown', () => {
-  it('open streams end at once, so stopping does not wait SHUTDOWN_TIMEOUT_MS for their clients', async () => {
+  // A service of its own, over the network, given 10 s to stop.
+  const listening = async () => {
     const events = await createEventService({
       env: {
         DATABASE_URL: await createTestDatabase(), REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(),
         HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '10000',
       },
     });
-    const { port } = await events.listen();
+    return { events, port: (await events.listen()).port };
+  };
+
+  it('open streams end at once, so stopping does not wait SHUTDOWN_TIMEOUT_MS for their clients', async () => {
+    const { events, port } = await listening();
     const streams = await Promise.all(['?after=0', ''].map(async (qs) => readSse(await fetch(`http://127.0.0.1:${port}/events/stream${qs}`))));
     for (const s of streams) expect(await s.waitFor(() => s.events.some((e) => e.comment === 'connected'))).toBe(true);
 
@@ -122,13 +127,7 @@ describe('GET /events/stream on a graceful shutdown', () => {
   });
 
   it('a stream whose client stopped reading is cut, so it does not hold the stop for SHUTDOWN_TIMEOUT_MS either', async () => {
-    const events = await createEventService({
-      env: {
-        DATABASE_URL: await createTestDatabase(), REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(),
-        HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '10000',
-      },
-    });
-    const { port } = await events.listen();
+    const { events, port } = await listening();
     // About 8 MB of history, far more than the socket buffers between the two ends hold.
     const pad = 'x'.repeat(1600);
     for (let batch = 0; batch < 10; batch++) {
