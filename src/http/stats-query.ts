@@ -10,7 +10,13 @@ export const STATS_MAX_BUCKETS = 10_000;
 const BUCKET_MS: Record<StatsBucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 /** Without `from`, an answer spans this many buckets back from `to`. */
 export const STATS_DEFAULT_BUCKETS: Record<StatsBucket, number> = { minute: 60, hour: 24, day: 30 };
+// A bucket bound goes to PostgreSQL and back to the client as toISOString() writes it, which only
+// years 1 to 9999 keep as PostgreSQL reads it (year 0 as 0000, later ones signed). An instant that
+// GET /events reads may fall outside in UTC (0001-01-01T00:00:00+15:59 is in 1 BC), and so may a
+// bound once aligned to its bucket or defaulted: such a range is refused, never sent.
+const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
 const LAST_MS = Date.parse('9999-12-31T00:00:00Z');
+const BOUNDS = 'must fall from 0001-01-01 to 9999-12-31 in UTC, once aligned to whole buckets';
 
 const instant = z.string().refine((v) => parseInstant(v) !== null, 'must be an ISO 8601 instant, e.g. 2026-11-23T00:00:00Z');
 
@@ -38,8 +44,13 @@ export function parseStatsQuery(query: Record<string, string[]>, now = Date.now(
   const from = q.from === undefined ? to - STATS_DEFAULT_BUCKETS[q.bucket] * size : Math.floor(instantMs(q.from, false) / size) * size;
   const errors: FieldError[] = [];
   const given = (['from', 'to'] as const).filter((k) => q[k] !== undefined);
-  if (to > LAST_MS) errors.push({ pointer: '/to', detail: 'must be before 9999-12-31' });
-  else if (from > to) errors.push({ pointer: '/from', detail: q.to !== undefined ? 'must not be later than to' : 'must not be later than now (the default to)' });
+  if (to < FIRST_MS || to > LAST_MS) errors.push({ pointer: '/to', detail: BOUNDS });
+  if (from < FIRST_MS) {
+    const detail = q.from !== undefined ? BOUNDS : `defaults to ${STATS_DEFAULT_BUCKETS[q.bucket]} ${q.bucket} buckets before to, which starts before 0001-01-01 in UTC: give from`;
+    errors.push({ pointer: '/from', detail });
+  }
+  if (errors.length > 0) throw new AppError('malformed_request', 'invalid query parameters', { errors });
+  if (from > to) errors.push({ pointer: '/from', detail: q.to !== undefined ? 'must not be later than to' : 'must not be later than now (the default to)' });
   else if ((to - from) / size > STATS_MAX_BUCKETS) {
     const detail = `the range holds ${((to - from) / size).toLocaleString('en-US')} ${q.bucket} buckets; an answer holds at most ${STATS_MAX_BUCKETS.toLocaleString('en-US')}: narrow the range or choose a larger bucket`;
     for (const k of given.length > 0 ? given : (['bucket'] as const)) errors.push({ pointer: `/${k}`, detail });

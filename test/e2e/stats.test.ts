@@ -94,6 +94,28 @@ describe('GET /stats', () => {
     expect((await get(t.app, '/stats?bucket=minute&from=2026-01-01T00:00Z&to=2026-01-07T22:40Z')).status).toBe(200);
   });
 
+  // GET /events reads these instants (their UTC time is before year 1 or after 9999); a bucket
+  // bound there has no four-digit UTC year, so /stats refuses the parameter it comes from.
+  it('refuses a range that, widened to whole buckets or defaulted, leaves years 1 to 9999 in UTC', async () => {
+    const cases: [string, string[]][] = [
+      ['bucket=day&to=0001-01-01', ['/from']],
+      ['bucket=minute&to=0001-01-01T00:30Z', ['/from']],
+      [`bucket=day&from=${encodeURIComponent('0001-01-01T00:00:00+15:59')}&to=0001-01-02`, ['/from']],
+      [`bucket=minute&from=${encodeURIComponent('0001-01-01T00:00:00+00:01')}&to=${encodeURIComponent('0001-01-01T00:00:00+00:01')}`, ['/from', '/to']],
+      [`bucket=hour&from=9999-12-30&to=${encodeURIComponent('9999-12-31T23:59:59-15:59')}`, ['/to']],
+    ];
+    for (const [query, pointers] of cases) {
+      const res = await get(t.app, `/stats?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.body.type).toBe('/problems/malformed-request');
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer).sort(), query).toEqual(pointers);
+    }
+    const earliest = await get(t.app, '/stats?bucket=day&from=0001-01-01&to=0001-01-31');
+    expect(earliest.status).toBe(200);
+    expect(earliest.body).toMatchObject({ from: '0001-01-01T00:00:00Z', to: '0001-01-31T00:00:00Z', buckets: [] });
+  });
+
   it('reports the projection in /metrics: how far it has counted and its lag', async () => {
     const stored = await appendCounted([{ event_type: 'meter.read', aggregate_id: newId() }]);
     expect(await metricValue(t, 'stats_projected_position')).toBeGreaterThanOrEqual(stored[0]!.position);
