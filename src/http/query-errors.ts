@@ -3,7 +3,8 @@ import { AppError, type FieldError } from '../errors.ts';
 
 /** One value per name; a repeated parameter is refused (never silently the first or the last). */
 export function singleValues(query: Record<string, string[]>): { values: Record<string, string>; errors: FieldError[] } {
-  const values: Record<string, string> = {};
+  // No prototype: a parameter named __proto__ is a key like any other (and refused as unknown).
+  const values: Record<string, string> = Object.create(null);
   const errors: FieldError[] = [];
   for (const [name, list] of Object.entries(query)) {
     if (list.length !== 1) errors.push({ pointer: `/${name}`, detail: 'given more than once' });

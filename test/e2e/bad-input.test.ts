@@ -274,6 +274,22 @@ describe('routes', () => {
     }
   });
 
+  it('refuses __proto__ and constructor as unknown parameters on every route the document gives query parameters', async () => {
+    const document = (await get(t.app, '/openapi.json')).body;
+    const fill: Record<string, string> = { id: newId(), type: 'agent', aggregate_type: 'agent', group: 'g' };
+    const routes = Object.entries(document.paths as Record<string, Record<string, { parameters?: { in: string }[] }>>)
+      .filter(([, ops]) => ops.get?.parameters?.some((p) => p.in === 'query'))
+      .map(([path]) => path.replace(/\{(\w+)\}/g, (_, name: string) => fill[name]!));
+    expect(routes).toEqual(expect.arrayContaining(['/events', '/stats', '/replays', '/events/stream']));
+    for (const route of routes) {
+      for (const name of ['__proto__', 'constructor', 'zzz']) {
+        const res = await get(t.app, `${route}?${name}=1`);
+        expectProblem(res, 400);
+        expect(res.body.errors.map((e: any) => e.pointer), `${route}?${name}=1`).toEqual([`/${name}`]);
+      }
+    }
+  });
+
   it('does not take /events/batch for an event id: GET and PUT there are 405 with Allow: POST', async () => {
     for (const method of ['GET', 'PUT']) {
       const res = await t.app.request('/events/batch', { method });
