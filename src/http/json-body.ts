@@ -58,7 +58,16 @@ async function readWebBody(body: ReadableStream<Uint8Array> | null, maxBytes: nu
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/** A strict JSON body: 415 unless JSON in UTF-8, 413 past maxBytes, 400 unless valid, 422 for what would be stored differently (json-guard.ts). */
+// Bodies are read as sent: a coded body (gzip, ...) would be taken for its compressed bytes, and a
+// body merely labelled with a coding would be stored although the client meant something else.
+// RFC 9110 §15.5.16: 415, with Accept-Encoding naming the codings that are accepted.
+function refuseContentCoding(header: string | undefined): void {
+  const codings = (header ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '' && s !== 'identity');
+  if (codings.length === 0) return;
+  throw new AppError('unsupported_media_type', `Content-Encoding ${codings.join(', ')} is not supported; send the body uncompressed (identity is the only coding accepted)`, {}, { headers: { 'accept-encoding': 'identity' } });
+}
+
+/** A strict JSON body: 415 unless JSON in UTF-8 without a content coding, 413 past maxBytes, 400 unless valid, 422 for what would be stored differently (json-guard.ts). */
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
   const contentType = c.req.header('content-type');
   const [mediaType = '', ...params] = (contentType ?? '').split(';').map((s) => s.trim());
@@ -69,6 +78,7 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   if (charset && !/^utf-?8$/i.test(charset)) {
     throw new AppError('unsupported_media_type', `charset ${charset} is not supported; send UTF-8`);
   }
+  refuseContentCoding(c.req.header('content-encoding'));
 
   const bytes = await readBody(c, maxBytes);
   let text: string;

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedNumberLength } from '../../src/events/json-guard.ts';
@@ -61,6 +62,30 @@ describe('bodies', () => {
   ])('%s → 415', async (_, contentType) => {
     const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
     expectProblem(await postRaw(t.app, '/events', JSON.stringify(valid()), headers), 415);
+  });
+
+  it.each([
+    ['plain JSON labelled gzip', 'gzip', (s: string) => s],
+    ['a real gzip body', 'gzip', (s: string) => gzipSync(s)],
+    ['a real deflate body', 'deflate', (s: string) => deflateSync(s)],
+    ['br', 'br', (s: string) => s],
+    ['a list ending in gzip', 'identity, gzip', (s: string) => gzipSync(s)],
+    ['an unknown coding', 'x-custom', (s: string) => s],
+  ])('a body with a content coding (%s) → 415 saying only identity is accepted', async (_, coding, encode) => {
+    for (const path of ['/events', '/events/batch']) {
+      const body = path === '/events' ? valid() : { events: [valid()] };
+      const res = await postRaw(t.app, path, encode(JSON.stringify(body)), { 'content-type': 'application/json', 'content-encoding': coding });
+      expectProblem(res, 415);
+      expect(res.body).toMatchObject({ type: '/problems/unsupported-media-type', detail: expect.stringContaining('identity') });
+      expect(res.headers.get('accept-encoding')).toBe('identity');
+    }
+  });
+
+  it('accepts Content-Encoding: identity, in any case, and an empty one', async () => {
+    for (const coding of ['identity', 'IDENTITY', '']) {
+      expect((await postRaw(t.app, '/events', JSON.stringify(valid()), { 'content-type': 'application/json', 'content-encoding': coding })).status, coding).toBe(201);
+    }
+    fingerprint = await storeFingerprint();
   });
 
   it('accepts charset=utf-8, a +json media type and a UTF-8 byte order mark', async () => {

@@ -66,6 +66,7 @@ describe('every route answers as the document says', () => {
     expect((await call(open, 'POST', '/events', { json: event(aggregateId, { expected_sequence: 0 }) })).status).toBe(409);
     expect((await call(open, 'POST', '/events', { body: '{"event_type":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await call(open, 'POST', '/events', { body: JSON.stringify(event()), headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect((await call(open, 'POST', '/events', { body: JSON.stringify(event()), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })).status).toBe(415);
     expect((await call(open, 'POST', '/events', { json: event(newId(), { payload: { big: 'x'.repeat(LIMIT) } }) })).status).toBe(413);
     expect((await call(open, 'POST', '/events', { json: { ...event(), aggregate_id: 'nope' } })).status).toBe(422);
 

@@ -46,7 +46,7 @@ const PROBLEMS: Record<number, ProblemAnswer> = {
     example: { type: '/problems/payload-too-large', title: 'Payload too large', detail: 'the request body is larger than 1048576 bytes', limit_bytes: 1048576 },
   },
   415: {
-    name: 'UnsupportedMediaType', description: 'The body is not sent as application/json in UTF-8',
+    name: 'UnsupportedMediaType', description: 'The body is not sent as application/json in UTF-8, or is sent with a Content-Encoding other than identity (then Accept-Encoding: identity)',
     example: { type: '/problems/unsupported-media-type', title: 'Unsupported media type', detail: 'send the body as application/json', accepted: ['application/json'] },
   },
   422: {
