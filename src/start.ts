@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import { emptyEventTypes } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
-import { answerClientError } from './http/client-error.ts';
+import { answerClientError, answerExpectation, createAdapterErrorHandler } from './http/client-error.ts';
 import { parseConfig, type ResolvedConfig, withDatabaseUrl } from './config.ts';
 import { createConsumerGroupsInspector } from './consumer-groups/inspect.ts';
 import { createParkedEvents } from './consumer-groups/parked.ts';
@@ -210,12 +212,17 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       const redisReady = whenReady(redis, 1_000);
       const port = await new Promise<number>((resolve, reject) => {
         const failed = (error: Error) => reject(new ListenError(`cannot listen on ${config.http.host}:${config.http.port} (${error.message}); is the port in use, or HOST not an address of this machine?`));
-        server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) => {
-          server?.off('error', failed);
-          resolve(info.port);
+        // serve() without its errorHandler, which only getRequestListener() takes.
+        const listener = getRequestListener(app.fetch, { hostname: config.http.host, errorHandler: createAdapterErrorHandler(logger) });
+        const http = createServer(listener);
+        server = http;
+        http.once('error', failed);
+        http.on('clientError', answerClientError);
+        http.on('checkExpectation', answerExpectation);
+        http.listen(config.http.port, config.http.host, () => {
+          http.off('error', failed);
+          resolve((http.address() as AddressInfo).port);
         });
-        server.once('error', failed);
-        server.on('clientError', answerClientError);
       });
       if (!(await redisReady)) {
         logger.warn({ redis: config.redis.clusterNodes?.join(',') ?? config.redis.url }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');

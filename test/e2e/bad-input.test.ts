@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -325,9 +326,14 @@ describe('routes', () => {
   });
 });
 
-describe("requests Node's HTTP parser refuses", () => {
+describe('requests refused before any route: by Node\'s HTTP parser, its Expect handling, or the Hono adapter', () => {
+  let port: number;
+  beforeAll(async () => {
+    ({ port } = await t.service.listen());
+  });
+
   // Raw bytes over TCP: these never reach the app.
-  async function raw(port: number, request: string): Promise<{ status: number; headers: string; body: any }> {
+  async function raw(request: string): Promise<{ status: number; headers: string; body: any }> {
     const socket = connect(port, '127.0.0.1');
     socket.end(request);
     let text = '';
@@ -336,19 +342,38 @@ describe("requests Node's HTTP parser refuses", () => {
     return { status: Number(head!.split(' ')[1]), headers: head!.toLowerCase(), body: JSON.parse(body!) };
   }
 
-  it('answers them with problem+json too', async () => {
-    const { port } = await t.service.listen();
-    const cases: [string, number][] = [
-      ['POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}', 400],
-      [`GET /events?correlation_id=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
-      ['GARBAGE\r\n\r\n', 400],
-    ];
-    for (const [request, status] of cases) {
-      const res = await raw(port, request);
-      expect(res.status).toBe(status);
-      expect(res.headers).toContain('content-type: application/problem+json');
-      expect(res.body).toMatchObject({ status, type: expect.stringMatching(/^\/problems\//), detail: expect.any(String) });
-    }
+  it.each([
+    ['a negative Content-Length', 'POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}', 400],
+    ['headers over 16 KiB', `GET /events?correlation_id=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+    ['not HTTP', 'GARBAGE\r\n\r\n', 400],
+    ['a backslash in the path', 'GET /events\\x HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a Host that is no host', 'GET /health HTTP/1.1\r\nHost: a b\r\n\r\n', 400],
+    ['an absolute URL that is no URL', 'GET http://[::1/health HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['an expectation other than 100-continue', 'POST /events HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 417],
+  ])('answers %s with problem+json too', async (_, request, status) => {
+    const res = await raw(request);
+    expect(res.status).toBe(status);
+    expect(res.headers).toContain('content-type: application/problem+json');
+    expect(res.body).toMatchObject({ status, type: expect.stringMatching(/^\/problems\//), detail: expect.any(String) });
+  });
+
+  it('still answers Expect: 100-continue with 100 Continue, then takes the body', async () => {
+    const body = JSON.stringify({ ...valid(), aggregate_type: 'agent' });
+    const res = await new Promise<{ status: number; continued: boolean; text: string }>((resolve, reject) => {
+      let continued = false;
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/events', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } });
+      req.on('continue', () => {
+        continued = true;
+        req.end(body);
+      });
+      req.on('response', (r) => {
+        let text = '';
+        r.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve({ status: r.statusCode!, continued, text }));
+      });
+      req.on('error', reject);
+    });
+    expect(res).toMatchObject({ status: 201, continued: true });
+    fingerprint = await storeFingerprint();
   });
 });
 
