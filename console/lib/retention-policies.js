@@ -1,3 +1,4 @@
+import { whileBusy } from './busy.js';
 import { field, formatNumber, formatTime, h } from './dom.js';
 import { formatBytes, policyBody } from './lifecycle.js';
 import { ApiError, problemView } from './problem.js';
@@ -61,6 +62,7 @@ export function policyForm({ api, session }, rows, type, changed) {
   const status = h('div', { role: 'status', id: 'policy-status' });
   const problem = h('div');
   const note = h('div', {}, adminNote(session, NOT_ADMIN));
+  const save = h('button', { type: 'submit' }, 'Save policy');
   const remove = h('button', { type: 'button', class: 'danger' }, 'Remove policy');
   const fieldset = h('fieldset', { disabled: session.admin === false },
     h('legend', {}, 'Set a policy'),
@@ -69,19 +71,20 @@ export function policyForm({ api, session }, rows, type, changed) {
       field('aggregate_type', 'Aggregate type', type, { required: true, pattern: '[a-z][a-z0-9_\\-]{0,63}' }),
       field('archive_after', 'Archive after', current?.archive_after ?? '', { placeholder: 'never' }),
       field('delete_after', 'Delete after', current?.delete_after ?? '', { placeholder: 'never' })),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save policy'), remove));
+    h('div', { class: 'actions' }, save, remove));
   const form = h('form', { class: 'filters', 'aria-label': 'Set a policy' }, fieldset, status, problem);
   const value = (/** @type {string} */ name) => String(new FormData(form).get(name) ?? '').trim();
 
-  /** @param {'PUT' | 'DELETE'} method */
-  async function send(method) {
+  /** @param {'PUT' | 'DELETE'} method @param {HTMLButtonElement} button */
+  async function send(method, button) {
     const t = value('aggregate_type');
     problem.replaceChildren();
     status.replaceChildren();
     try {
       const path = `/retention/${encodeURIComponent(t)}`;
-      if (method === 'PUT') await api.send('PUT', path, policyBody({ archive_after: value('archive_after'), delete_after: value('delete_after') }));
-      else await api.request('DELETE', path);
+      await whileBusy(button, () => (method === 'PUT'
+        ? api.send('PUT', path, policyBody({ archive_after: value('archive_after'), delete_after: value('delete_after') }))
+        : api.request('DELETE', path)));
       session.setAdmin(true);
       changed(t);
       status.replaceChildren(h('p', {}, method === 'PUT' ? `Policy for ${t} saved.` : `Policy for ${t} removed: its events are kept forever.`));
@@ -94,10 +97,10 @@ export function policyForm({ api, session }, rows, type, changed) {
   }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    void send('PUT');
+    void send('PUT', save);
   });
   remove.addEventListener('click', () => {
-    if (form.reportValidity()) void send('DELETE');
+    if (form.reportValidity()) void send('DELETE', remove);
   });
   return h('div', {}, note, form);
 }

@@ -1,3 +1,4 @@
+import { whileBusy } from './busy.js';
 import { h } from './dom.js';
 import { problemView } from './problem.js';
 import { learnScope } from './replay-admin.js';
@@ -12,8 +13,9 @@ export function savedQueries({ api, session, signal }, current) {
   const list = h('ul', { class: 'saved-list', 'aria-label': 'Saved queries' });
   const problem = h('div');
   const name = h('input', { id: 'f-saved-name', name: 'name', placeholder: 'failed-tasks', pattern: '[a-z0-9][a-z0-9_\\-]{0,63}', title: 'lower-case letters, digits, _ and -', required: true, autocomplete: 'off', spellcheck: 'false' });
+  const save = h('button', { type: 'submit', class: 'secondary' }, 'Save');
   const fieldset = h('fieldset', { class: 'inline-fields', disabled: session.admin === false },
-    h('label', { for: 'f-saved-name' }, 'Save these filters as'), name, h('button', { type: 'submit', class: 'secondary' }, 'Save'));
+    h('label', { for: 'f-saved-name' }, 'Save these filters as'), name, save);
   const form = h('form', { class: 'inline', 'aria-label': 'Save these filters' }, fieldset);
   const section = h('section', { class: 'panel', id: 'saved-queries', 'aria-labelledby': 'saved-title' }, h('h2', { id: 'saved-title' }, 'Saved queries'), list, form, problem);
 
@@ -22,15 +24,15 @@ export function savedQueries({ api, session, signal }, current) {
     list.replaceChildren(...(saved.length === 0 ? [h('li', { class: 'empty' }, 'None yet.')] : saved.map((/** @type {{ name: string, filter: Record<string, string | number> }} */ q) => {
       const params = new URLSearchParams(Object.entries(q.filter).map(([k, v]) => [k, String(v)]));
       const remove = h('button', { type: 'button', class: 'link', disabled: session.admin === false, 'aria-label': `Delete saved query ${q.name}` }, 'delete');
-      remove.addEventListener('click', () => void act(() => api.request('DELETE', `/saved-queries/${encodeURIComponent(q.name)}`)));
+      remove.addEventListener('click', () => void act(remove, () => api.request('DELETE', `/saved-queries/${encodeURIComponent(q.name)}`)));
       return h('li', {}, h('a', { href: `/admin/events${params.size > 0 ? `?${params}` : ''}`, title: JSON.stringify(q.filter) }, q.name), ' ', remove);
     })));
   }
 
-  /** @param {() => Promise<unknown>} change */
-  async function act(change) {
+  /** @param {HTMLButtonElement} button @param {() => Promise<unknown>} change */
+  async function act(button, change) {
     try {
-      await change();
+      await whileBusy(button, change);
       session.setAdmin(true);
       problem.replaceChildren();
       await load();
@@ -44,7 +46,7 @@ export function savedQueries({ api, session, signal }, current) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const filter = Object.fromEntries(current());
-    void act(() => api.send('PUT', `/saved-queries/${encodeURIComponent(name.value.trim())}`, { filter }));
+    void act(save, () => api.send('PUT', `/saved-queries/${encodeURIComponent(name.value.trim())}`, { filter }));
   });
   return { section, load };
 }

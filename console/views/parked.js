@@ -1,3 +1,4 @@
+import { whileBusy } from '../lib/busy.js';
 import { formatTime, h, shortId } from '../lib/dom.js';
 import { problemView } from '../lib/problem.js';
 import { adminNote, learnScope } from '../lib/replay-admin.js';
@@ -19,11 +20,11 @@ export const parkedView = {
       h('p', { class: 'muted' }, 'Events the group\u2019s consumers failed to handle too many times, oldest first. A replayed event goes back to the group: its consumers get it again, once.'));
     const note = h('div', {}, adminNote(session, NOT_ADMIN));
     const problem = h('div');
-    /** @param {string[]} ids */
-    const replay = async (ids) => {
+    /** @param {string[]} ids @param {HTMLButtonElement} button */
+    const replay = async (ids, button) => {
       problem.replaceChildren();
       try {
-        await api.send('POST', `/consumer-groups/${encodeURIComponent(type)}/${encodeURIComponent(group)}/parked/replay`, { ids });
+        await whileBusy(button, () => api.send('POST', `/consumer-groups/${encodeURIComponent(type)}/${encodeURIComponent(group)}/parked/replay`, { ids }));
         session.setAdmin(true);
         navigate(`${base}${after ? `?after=${encodeURIComponent(after)}` : ''}`, { replace: true });
       } catch (error) {
@@ -36,7 +37,7 @@ export const parkedView = {
     /** @param {string} label @param {string[]} ids */
     const replayButton = (label, ids) => {
       const b = h('button', { type: 'button', class: 'secondary replay', disabled: session.admin === false }, label);
-      b.addEventListener('click', () => void replay(ids));
+      b.addEventListener('click', () => void replay(ids, b));
       return b;
     };
     main.append(note, problem);

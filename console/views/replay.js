@@ -1,3 +1,4 @@
+import { whileBusy } from '../lib/busy.js';
 import { formatNumber, formatTime, h } from '../lib/dom.js';
 import { problemView } from '../lib/problem.js';
 import { adminNote, learnScope, replayProgress } from '../lib/replay-admin.js';
@@ -34,7 +35,7 @@ export const replayView = {
 
     cancel.addEventListener('click', async () => {
       try {
-        show(await api.send('DELETE', `/replays/${encodeURIComponent(id)}`));
+        show(await whileBusy(cancel, () => api.send('DELETE', `/replays/${encodeURIComponent(id)}`)));
         session.setAdmin(true);
         problem.replaceChildren();
       } catch (error) {

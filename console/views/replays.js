@@ -1,3 +1,4 @@
+import { whileBusy } from '../lib/busy.js';
 import { field, formatNumber, h } from '../lib/dom.js';
 import { EVENT_FILTERS, filterFields, formQuery, markInvalid, selectField } from '../lib/filters.js';
 import { ApiError, problemView } from '../lib/problem.js';
@@ -29,13 +30,14 @@ export const replaysView = {
     const listed = capabilities.has('/replays', 'get');
     const problem = h('div');
     const preview = h('div', { id: 'replay-preview', role: 'status' });
+    const submit = h('button', { type: 'submit' }, listed ? 'Preview' : 'Start replay');
     const fieldset = h('fieldset', { disabled: session.admin === false },
       h('legend', {}, 'Start a replay'),
       h('p', { class: 'muted' }, 'Republishes the stored events that match, in position order, up to the head at the start, marked metadata.replay. Without a channel they go to the live events:<aggregate_type> channels.'),
       h('div', { class: 'grid' }, filterFields(new URLSearchParams(), EVENT_FILTERS),
         field('after', 'After position', '', { inputmode: 'numeric', placeholder: '0' }),
         field('channel', 'Channel (optional)', '', { placeholder: 'replay:audit-1' })),
-      h('div', { class: 'actions' }, h('button', { type: 'submit' }, listed ? 'Preview' : 'Start replay')));
+      h('div', { class: 'actions' }, submit));
     const form = h('form', { class: 'filters', 'aria-label': 'Start a replay' }, fieldset, preview);
     const note = h('div', {}, adminNote(session));
 
@@ -47,10 +49,10 @@ export const replaysView = {
       note.replaceChildren(adminNote(session) ?? '');
       problem.replaceChildren(problemView(error));
     };
-    /** @param {ReturnType<typeof replayBody>} body */
-    const start = async (body) => {
+    /** @param {ReturnType<typeof replayBody>} body @param {HTMLButtonElement} button */
+    const start = async (body, button) => {
       try {
-        const started = await api.send('POST', '/replays', body);
+        const started = await whileBusy(button, () => api.send('POST', '/replays', body));
         session.setAdmin(true);
         session.remember('replays', started.id);
         navigate(`/admin/replays/${started.id}`);
@@ -64,13 +66,13 @@ export const replaysView = {
       e.preventDefault();
       problem.replaceChildren();
       const body = replayBody(form);
-      if (!listed) return start(body);
+      if (!listed) return start(body, submit);
       try {
-        const counted = await api.send('POST', '/replays', { ...body, dry_run: true });
+        const counted = await whileBusy(submit, () => api.send('POST', '/replays', { ...body, dry_run: true }));
         markInvalid(form, null);
         const events = `${formatNumber(counted.events)} event${counted.events === 1 ? '' : 's'}`;
         const go = h('button', { type: 'button', disabled: counted.events === 0 }, `Start replay of ${events}`);
-        go.addEventListener('click', () => void start(body));
+        go.addEventListener('click', () => void start(body, go));
         preview.replaceChildren(h('p', {}, `${events} match${counted.events === 1 ? 'es' : ''}, up to position ${formatNumber(counted.up_to)}.`), h('div', { class: 'actions' }, go));
       } catch (error) {
         fail(error);

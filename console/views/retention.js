@@ -1,4 +1,5 @@
 import { planTable, followRun, runTable } from '../lib/archive-runs.js';
+import { whileBusy } from '../lib/busy.js';
 import { formatNumber, h } from '../lib/dom.js';
 import { formatBytes, runSummary } from '../lib/lifecycle.js';
 import { ApiError, problemView } from '../lib/problem.js';
@@ -36,10 +37,11 @@ function runControls({ api, session, navigate, signal }, previewed) {
     note.replaceChildren(adminNote(session, NOT_ADMIN) ?? '');
     problem.replaceChildren(problemView(error));
   };
-  const start = async () => {
+  /** @param {HTMLButtonElement} button */
+  const start = async (button) => {
     problem.replaceChildren();
     try {
-      const run = await api.send('POST', '/archive/runs', { dry_run: false });
+      const run = await whileBusy(button, () => api.send('POST', '/archive/runs', { dry_run: false }));
       session.setAdmin(true);
       navigate(`/admin/retention/runs/${run.id}`);
     } catch (error) {
@@ -50,13 +52,16 @@ function runControls({ api, session, navigate, signal }, previewed) {
     problem.replaceChildren();
     preview.replaceChildren(h('p', { class: 'muted' }, 'Counting…'));
     try {
-      const started = await api.send('POST', '/archive/runs', { dry_run: true });
-      session.setAdmin(true);
-      const run = await followRun(api, started.id, signal, () => {});
+      // The button stays disabled until the dry run's plan is there: one click, one preview.
+      const run = await whileBusy(previewButton, async () => {
+        const started = await api.send('POST', '/archive/runs', { dry_run: true });
+        session.setAdmin(true);
+        return followRun(api, started.id, signal, () => {});
+      });
       previewed();
       if (run.status === 'failed') throw new Error(`The dry run failed: ${run.error ?? 'no reason given'}`);
       const go = h('button', { type: 'button' }, 'Start archive run');
-      go.addEventListener('click', () => void start());
+      go.addEventListener('click', () => void start(go));
       preview.replaceChildren(h('p', {}, runSummary(run)), planTable(run.plan ?? [], 'run-plan'), h('div', { class: 'actions' }, go));
     } catch (error) {
       if (signal.aborted) return;

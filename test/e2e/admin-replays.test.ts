@@ -71,4 +71,22 @@ describe('admin console: replays', () => {
     await page.getByLabel('Status').selectOption('running');
     await page.getByText('None.').waitFor();
   });
+
+  it('a double click on Start starts one replay, and on Cancel sends one cancel', async () => {
+    const page = await ui.open('/admin/replays');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (r.method() !== 'GET' && path.startsWith('/replays')) sent.push(`${r.method()} ${path.replace(/[0-9a-f-]{36}$/, '{id}')}${r.postData()?.includes('"dry_run":true') ? ' dry run' : ''}`);
+    });
+    await page.getByLabel('Aggregate id').fill(data.busyTask);
+    await page.getByLabel('Channel (optional)').fill('replay:double-click');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Start replay of 60 events' }).dblclick();
+    await page.locator('#replay-status', { hasText: 'running' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel replay' }).dblclick();
+    await page.locator('#replay-status', { hasText: 'cancelled' }).waitFor();
+    expect(sent).toEqual(['POST /replays dry run', 'POST /replays', 'DELETE /replays/{id}']);
+    expect(Number((await ui.t.sql`select count(*) as n from replays where channel = 'replay:double-click'`)[0]!.n)).toBe(1);
+  });
 });

@@ -85,8 +85,12 @@ describe('admin console: retention and archive', () => {
     await page.getByText('No segment archived yet.').waitFor();
   });
 
-  it('an admin sets a policy, which the service stores; previews a run, then starts it and follows it', async () => {
+  it('an admin sets a policy, which the service stores; previews a run, then starts it and follows it; a double click sends one request', async () => {
     const page = await open('/admin/retention');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() !== 'GET') sent.push(`${r.method()} ${new URL(r.url()).pathname}${r.postData()?.includes('"dry_run":true') ? ' dry run' : ''}`);
+    });
     await page.getByLabel('Aggregate type').fill('plan');
     ui.page.expectHttpError(422, /^\/retention\/plan$/);
     await page.getByLabel('Archive after').fill('soon');
@@ -94,22 +98,23 @@ describe('admin console: retention and archive', () => {
     expect(await page.getByRole('alert').innerText()).toMatch(/^422 [\s\S]*\/archive_after/);
     await page.getByLabel('Archive after').fill('pt0s');
     await page.getByLabel('Delete after').fill('');
-    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('button', { name: 'Save policy' }).dblclick();
     await page.locator('#policy-status', { hasText: 'Policy for plan saved.' }).waitFor();
     expect((await call('GET', '/retention/plan')).body).toMatchObject({ aggregate_type: 'plan', archive_after: 'PT0S', delete_after: null });
     await page.locator('#policies tr[data-type="plan"]', { hasText: 'PT0S' }).waitFor();
     expect(new URL(page.url()).searchParams.get('type')).toBe('plan');
 
-    await page.getByRole('button', { name: 'Preview a run' }).click();
+    await page.getByRole('button', { name: 'Preview a run' }).dblclick();
     const plan = page.locator('#run-preview #run-plan');
     await plan.waitFor();
     await page.locator('#archive-runs tbody tr', { hasText: 'dry run' }).waitFor();
     expect(await page.locator('#run-preview').innerText()).toContain('Would archive 1 event into 1 segment and delete 0 events.');
     expect((await call('GET', '/retention/plan')).body.tiers.archive.events).toBe(0);
     await screenshot(page, 'retention-preview');
-    await page.getByRole('button', { name: 'Start archive run' }).click();
+    await page.getByRole('button', { name: 'Start archive run' }).dblclick();
     await page.waitForURL(/\/admin\/retention\/runs\/[0-9a-f-]{36}$/);
     await page.locator('#run-status', { hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
+    expect(sent).toEqual(['PUT /retention/plan', 'PUT /retention/plan', 'POST /archive/runs dry run', 'POST /archive/runs']);
     expect(await page.locator('main').innerText()).toContain('Archived 1 event into 1 segment');
     expect((await call('GET', '/retention/plan')).body.tiers.archive.events).toBe(1);
   });
@@ -147,8 +152,13 @@ describe('admin console: retention and archive', () => {
     const readerProblems = reader.problems();
     await reader.close();
     expect(readerProblems).toEqual([]);
-    await page.getByRole('button', { name: 'Replay' }).click();
+    const replays: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') replays.push(new URL(r.url()).pathname);
+    });
+    await page.getByRole('button', { name: 'Replay' }).dblclick();
     await page.locator('p.empty').waitFor();
+    expect(replays).toEqual(['/consumer-groups/task/billing/parked/replay']);
     expect((await call('GET', '/consumer-groups/task/billing/parked')).body.parked).toEqual([]);
 
     for (const path of ['/admin', '/admin/retention']) {

@@ -37,6 +37,24 @@ describe('admin console: saved queries', () => {
     expect((await get(ui.t.app, '/saved-queries/new-agents')).status).toBe(404);
   });
 
+  it('Enter twice on Save, or a double click on delete, sends one request', async () => {
+    const page = await ui.open('/admin/events?event_type=task.created');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() !== 'GET') sent.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    });
+    await page.getByLabel('Save these filters as').fill('new-tasks');
+    await page.getByRole('button', { name: 'Save' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'new-tasks' }).waitFor();
+    // Disabled while in flight, the button gets its focus back afterwards.
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Save');
+    await page.getByRole('button', { name: 'Delete saved query new-tasks' }).dblclick();
+    await page.getByRole('link', { name: 'new-tasks' }).waitFor({ state: 'detached' });
+    expect(sent).toEqual(['PUT /saved-queries/new-tasks', 'DELETE /saved-queries/new-tasks']);
+  });
+
   it('a name the service refuses shows its problem', async () => {
     const page = await ui.open('/admin/events');
     ui.page.expectHttpError(400, /^\/saved-queries\/.+$/);
