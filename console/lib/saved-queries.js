@@ -1,5 +1,6 @@
 import { whileBusy } from './busy.js';
 import { h } from './dom.js';
+import { markInvalid } from './filters.js';
 import { problemView } from './problem.js';
 import { learnScope } from './replay-admin.js';
 
@@ -7,9 +8,10 @@ import { learnScope } from './replay-admin.js';
  * The event browser's saved queries (named filters kept by the service, GET/PUT/DELETE
  * /saved-queries): each a link that applies it; saving and deleting need an admin key.
  * @param {{ api: import('./api.js').Api, session: import('./session.js').Session, signal: AbortSignal }} ctx
- * @param {() => URLSearchParams} current the browser's filters now (without the page cursor)
+ * @param {HTMLFormElement} filters the browser's filter form: a filter the service refuses is marked there
+ * @param {() => URLSearchParams} current what that form shows now, applied or not (without the page cursor)
  */
-export function savedQueries({ api, session, signal }, current) {
+export function savedQueries({ api, session, signal }, filters, current) {
   const list = h('ul', { class: 'saved-list', 'aria-label': 'Saved queries' });
   const problem = h('div');
   const name = h('input', { id: 'f-saved-name', name: 'name', placeholder: 'failed-tasks', pattern: '[a-z0-9][a-z0-9_\\-]{0,63}', title: 'lower-case letters, digits, _ and -', required: true, autocomplete: 'off', spellcheck: 'false' });
@@ -29,15 +31,21 @@ export function savedQueries({ api, session, signal }, current) {
     })));
   }
 
-  /** @param {HTMLButtonElement} button @param {() => Promise<unknown>} change */
-  async function act(button, change) {
+  /**
+   * @param {HTMLButtonElement} button
+   * @param {() => Promise<unknown>} change
+   * @param {HTMLFormElement} [marked] the form whose fields the service's field errors name
+   */
+  async function act(button, change, marked) {
     try {
       await whileBusy(button, change);
+      if (marked) markInvalid(marked, null);
       session.setAdmin(true);
       problem.replaceChildren();
       await load();
     } catch (error) {
       learnScope(session, error);
+      if (marked) markInvalid(marked, error);
       fieldset.disabled = session.admin === false;
       problem.replaceChildren(problemView(error));
     }
@@ -46,7 +54,7 @@ export function savedQueries({ api, session, signal }, current) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const filter = Object.fromEntries(current());
-    void act(save, () => api.send('PUT', `/saved-queries/${encodeURIComponent(name.value.trim())}`, { filter }));
+    void act(save, () => api.send('PUT', `/saved-queries/${encodeURIComponent(name.value.trim())}`, { filter }), filters);
   });
   return { section, load };
 }

@@ -53,7 +53,7 @@ export const eventsView = {
     const status = h('span', { class: 'muted', role: 'status' });
     const results = h('div', { id: 'results' });
     main.append(h('h1', { tabindex: -1 }, 'Events'), form, h('div', { class: 'pager' }, prev, next, status), results);
-    const saved = ctx.capabilities.has('/saved-queries') ? savedQueries(ctx, () => pick(q, [...FILTER_NAMES, 'order', 'limit'])) : null;
+    const saved = ctx.capabilities.has('/saved-queries') ? savedQueries(ctx, form, () => pageQuery(formQuery(form))) : null;
     if (saved) main.append(saved.section);
 
     /** @param {URLSearchParams} nextQ */

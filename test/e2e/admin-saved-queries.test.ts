@@ -19,7 +19,7 @@ describe('admin console: saved queries', () => {
     const page = await ui.open('/admin/events?event_type=agent.created&order=desc');
     await page.locator('#results tbody tr').first().waitFor();
     await page.getByLabel('Save these filters as').fill('new-agents');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     const link = page.getByRole('link', { name: 'new-agents' });
     await link.waitFor();
     expect((await get(ui.t.app, '/saved-queries/new-agents')).body.filter).toEqual({ event_type: 'agent.created', order: 'desc' });
@@ -44,7 +44,7 @@ describe('admin console: saved queries', () => {
       if (r.method() !== 'GET') sent.push(`${r.method()} ${new URL(r.url()).pathname}`);
     });
     await page.getByLabel('Save these filters as').fill('new-tasks');
-    await page.getByRole('button', { name: 'Save' }).focus();
+    await page.getByRole('button', { name: 'Save', exact: true }).focus();
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
     await page.getByRole('link', { name: 'new-tasks' }).waitFor();
@@ -55,13 +55,38 @@ describe('admin console: saved queries', () => {
     expect(sent).toEqual(['PUT /saved-queries/new-tasks', 'DELETE /saved-queries/new-tasks']);
   });
 
+  it('saves the filters the form shows, applied or not; a filter the service refuses is marked and nothing is saved', async () => {
+    const page = await ui.open('/admin/events?event_type=agent.created');
+    await page.locator('#results tbody tr').first().waitFor();
+    await page.getByLabel('Event type').fill('task.created');
+    await page.getByLabel('Order').selectOption('desc');
+    await page.getByLabel('Save these filters as').fill('typed-not-applied');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('link', { name: 'typed-not-applied' }).waitFor();
+    expect((await get(ui.t.app, '/saved-queries/typed-not-applied')).body.filter).toEqual({ event_type: 'task.created', order: 'desc' });
+
+    ui.page.expectHttpError(422, /^\/saved-queries\/bad-from$/);
+    await page.getByLabel('From (inclusive)').fill('not-a-date');
+    await page.getByLabel('Save these filters as').fill('bad-from');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/^422 [\s\S]*\/filter\/from/);
+    expect(await page.getByLabel('From (inclusive)').getAttribute('aria-invalid')).toBe('true');
+    expect((await get(ui.t.app, '/saved-queries/bad-from')).status).toBe(404);
+    await page.getByLabel('From (inclusive)').fill('');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('link', { name: 'bad-from' }).waitFor();
+    expect(await page.getByLabel('From (inclusive)').getAttribute('aria-invalid')).toBe(null);
+  });
+
   it('a name the service refuses shows its problem', async () => {
     const page = await ui.open('/admin/events');
     ui.page.expectHttpError(400, /^\/saved-queries\/.+$/);
     await page.getByLabel('Save these filters as').fill('x'.repeat(70));
     // The field's own pattern is bypassed, as a script or an old page would.
     await page.evaluate("document.getElementById('f-saved-name').removeAttribute('pattern')");
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.innerText()).toMatch(/400 Malformed request[\s\S]*\/name/);
