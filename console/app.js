@@ -49,19 +49,23 @@ function openKeyDialog(error) {
 
 keyForm.addEventListener('submit', async (e) => {
   e.preventDefault();
-  session.setKey(keyInput.value.trim());
+  const key = keyInput.value.trim();
+  /** @type {{ label: string | null, scopes: string[] } | null} */
+  let described = null;
   try {
-    // Proves the key and its read scope before any view, and learns whether it may manage.
-    if (capabilities.has('/auth/key')) session.setScopes(await api.get('/auth/key'));
-    else await api.get('/events', { query: { limit: '1' } });
+    // Proves the key and its read scope before it replaces the one in use (a typo must not
+    // lose a working key), and learns whether it may manage.
+    if (capabilities.has('/auth/key')) described = await api.get('/auth/key', { key });
+    else await api.get('/events', { query: { limit: '1' }, key });
   } catch (error) {
-    if (error instanceof ApiError && error.status !== 401) {
-      session.forget();
-      keyError.replaceChildren(problemView(error));
-    }
+    const refused = error instanceof ApiError && (error.status === 401 || error.status === 403);
+    const kept = session.key ? '; the console keeps the key it had' : '';
+    keyError.replaceChildren(h('p', {}, refused ? `The service refused this key${kept}.` : `This key could not be checked${kept}.`), problemView(error));
     keyInput.select();
     return;
   }
+  session.setKey(key);
+  if (described) session.setScopes(described);
   dialog.close();
   renderKeyStatus();
   void render();

@@ -6,6 +6,7 @@ import { ApiError, readProblem } from './problem.js';
  * @property {unknown} [body]
  * @property {AbortSignal} [signal]
  * @property {Record<string, string>} [headers]
+ * @property {string} [key] a key to check instead of the session's: its 401 is the caller's, the session keeps its key
  */
 
 /**
@@ -27,7 +28,7 @@ export function createApi({ getKey, onUnauthorized }) {
     const query = new URLSearchParams(options.query).toString();
     /** @type {Record<string, string>} */
     const headers = { accept: 'application/json', ...options.headers };
-    const key = getKey();
+    const key = options.key ?? getKey();
     if (key) headers.authorization = `Bearer ${key}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let res;
@@ -41,7 +42,7 @@ export function createApi({ getKey, onUnauthorized }) {
     }
     if (res.ok) return res;
     const failure = new ApiError(res.status, await readProblem(res));
-    if (res.status === 401) onUnauthorized(failure);
+    if (res.status === 401 && options.key === undefined) onUnauthorized(failure);
     throw failure;
   }
 

@@ -58,6 +58,25 @@ describe('admin console with API keys', () => {
     expect(await page.locator('main').innerText()).not.toContain('task.progressed');
   });
 
+  it('a new key the service refuses does not replace the one in use: the dialog says so, and the data stays readable', async () => {
+    const page = await open('/admin/events');
+    await enterKey(page, ADMIN_KEY);
+    await expect.poll(() => page.locator('#results tbody tr').count()).toBe(50);
+    ui.page.expectHttpError(401, /^\/auth\/key$/);
+    await page.getByRole('button', { name: 'Change key' }).click();
+    await enterKey(page, `${ADMIN_KEY}x`);
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('alert').waitFor();
+    expect(await dialog.innerText()).toMatch(/refused this key; the console keeps the key it had[\s\S]*401 Unauthorized/);
+    expect(await page.evaluate("sessionStorage.getItem('event-service.admin.key')")).toBe(ADMIN_KEY);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator('#key-status').innerText()).toMatch(/^Key key2\b/);
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.waitForURL(/after=\d+/);
+    await expect.poll(() => page.locator('#results tbody tr').count()).toBe(data.events.length - 50);
+    expect(await dialog.isVisible()).toBe(false);
+  });
+
   it('Escape closes the dialog without a key; the keyboard reopens it and enters one', async () => {
     const page = await open('/admin');
     await page.getByRole('dialog').waitFor();
