@@ -92,14 +92,18 @@ function renderNav() {
 
 /**
  * @param {string} href
- * @param {{ replace?: boolean, render?: boolean }} [options]
+ * @param {{ replace?: boolean, render?: boolean, focus?: string }} [options]
  */
 function navigate(href, options = {}) {
   if (options.replace) history.replaceState(null, '', href);
   else history.pushState(null, '', href);
-  if (options.render !== false) void render({ focus: true });
+  if (options.render !== false) void render({ focus: options.focus ?? true });
 }
 
+/**
+ * @param {{ focus?: boolean | string }} [options] after the view is built, focus goes to its
+ * heading (true), or to the element of that id: a control that navigates on change keeps it
+ */
 async function render({ focus = false } = {}) {
   current?.abort();
   const controller = new AbortController();
@@ -118,7 +122,7 @@ async function render({ focus = false } = {}) {
   const params = found.m.slice(1).map((s) => decodeURIComponent(s ?? ''));
   const ctx = { api, main, params, query: new URLSearchParams(location.search), signal: controller.signal, navigate, capabilities, session };
   const rendering = found.view.render(ctx);
-  if (focus) main.querySelector('h1')?.focus();
+  if (focus) ((typeof focus === 'string' && document.getElementById(focus)) || main.querySelector('h1'))?.focus();
   try {
     await rendering;
   } catch (error) {

@@ -7,7 +7,8 @@
  * @property {string[]} params the route's captured path segments, decoded
  * @property {URLSearchParams} query the page's query string
  * @property {AbortSignal} signal aborted when the user leaves the view: stop polling and streams
- * @property {(href: string, options?: { replace?: boolean, render?: boolean }) => void} navigate
+ * @property {(href: string, options?: { replace?: boolean, render?: boolean, focus?: string }) => void} navigate
+ *   focus: the id of the element to focus once the view is rendered again (else its heading)
  * @property {import('./capabilities.js').Capabilities} capabilities
  * @property {import('./session.js').Session} session
  */

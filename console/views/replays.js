@@ -82,9 +82,10 @@ export const replaysView = {
     const status = STATUSES.includes(query.get('status') ?? '') ? /** @type {string} */ (query.get('status')) : '';
     const statusForm = h('form', { class: 'inline narrow', 'aria-label': 'Replay list filter' },
       selectField('status', 'Status', status, [['', 'Any'], ...STATUSES.map((s) => /** @type {[string, string]} */ ([s, s]))]));
+    // Each change shows the list at once; the select keeps the focus, so arrow keys go on.
     statusForm.addEventListener('change', () => {
       const s = String(new FormData(statusForm).get('status') ?? '');
-      navigate(`/admin/replays${s ? `?status=${s}` : ''}`);
+      navigate(`/admin/replays${s ? `?status=${s}` : ''}`, { focus: 'f-status' });
     });
     const list = h('div');
     const recent = h('section', { class: 'panel', 'aria-labelledby': 'recent-title' }, h('h2', { id: 'recent-title' }, listed ? 'Recent replays' : 'Started in this tab'), listed ? statusForm : null, list);

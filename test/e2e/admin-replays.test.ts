@@ -72,6 +72,19 @@ describe('admin console: replays', () => {
     await page.getByText('None.').waitFor();
   });
 
+  it('the status filter keeps the keyboard: each arrow key filters the list, and focus stays on the select', async () => {
+    const page = await ui.open('/admin/replays');
+    const focused = () => page.evaluate('document.activeElement.id');
+    await page.getByLabel('Status').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.waitForURL(/\?status=running$/);
+    await expect.poll(focused).toBe('f-status');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForURL(/\?status=completed$/);
+    await expect.poll(focused).toBe('f-status');
+    expect(await page.getByLabel('Status').inputValue()).toBe('completed');
+  });
+
   it('a double click on Start starts one replay, and on Cancel sends one cancel', async () => {
     const page = await ui.open('/admin/replays');
     const sent: string[] = [];
