@@ -7,6 +7,8 @@ import { savedQueries } from '../lib/saved-queries.js';
 const FILTER_NAMES = EVENT_FILTERS.map(([name]) => name);
 const LIMITS = ['25', '50', '100', '250', '1000'];
 const DEFAULT_LIMIT = '50';
+/** Any page size up to the largest offered: a link or a saved query may hold one the select lacks. */
+const isLimit = (/** @type {string | null} */ v) => /^[1-9]\d*$/.test(v ?? '') && Number(v) <= Number(LIMITS.at(-1));
 
 /**
  * The page's state lives in its URL: the filters, order, limit and the keyset cursor `after`
@@ -16,7 +18,7 @@ const DEFAULT_LIMIT = '50';
 function pageQuery(query) {
   const out = pick(query, [...FILTER_NAMES, 'order', 'limit', 'after']);
   if (out.get('order') !== 'desc') out.delete('order');
-  if (!LIMITS.includes(out.get('limit') ?? '') || out.get('limit') === DEFAULT_LIMIT) out.delete('limit');
+  if (!isLimit(out.get('limit')) || out.get('limit') === DEFAULT_LIMIT) out.delete('limit');
   return out;
 }
 
@@ -39,12 +41,14 @@ export const eventsView = {
     let shown = [];
     /** @type {number | null} */
     let nextAfter = null;
+    const limit = q.get('limit') ?? DEFAULT_LIMIT;
+    const limits = LIMITS.includes(limit) ? LIMITS : [...LIMITS, limit].sort((a, b) => Number(a) - Number(b));
 
     const form = h('form', { class: 'filters', 'aria-label': 'Event filters' },
       h('div', { class: 'grid' },
         filterFields(q, EVENT_FILTERS),
         selectField('order', 'Order', q.get('order') ?? 'asc', [['asc', 'Oldest first'], ['desc', 'Newest first']]),
-        selectField('limit', 'Per page', q.get('limit') ?? DEFAULT_LIMIT, LIMITS.map((n) => [n, n]))),
+        selectField('limit', 'Per page', limit, limits.map((n) => [n, n]))),
       h('div', { class: 'actions' },
         h('button', { type: 'submit' }, 'Apply filters'),
         h('a', { href: '/admin/events', class: 'button secondary' }, 'Clear')));

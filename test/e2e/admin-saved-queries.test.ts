@@ -80,6 +80,19 @@ describe('admin console: saved queries', () => {
     expect(await page.getByLabel('From (inclusive)').getAttribute('aria-invalid')).toBe(null);
   });
 
+  it('a saved page size the select does not offer is shown and used, on every page', async () => {
+    const saved = await ui.t.app.request('/saved-queries/ten-progressed', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filter: { event_type: 'task.progressed', limit: 10 } }) });
+    expect(saved.status).toBe(201);
+    const page = await ui.open('/admin/events');
+    await page.getByRole('link', { name: 'ten-progressed' }).click();
+    await page.waitForURL(/limit=10\b/);
+    await expect.poll(() => positionsShown(page)).toEqual(data.progress.slice(0, 10).map((e) => e.position));
+    expect(await page.getByLabel('Per page').inputValue()).toBe('10');
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await expect.poll(() => positionsShown(page)).toEqual(data.progress.slice(10, 20).map((e) => e.position));
+    expect(new URL(page.url()).searchParams.get('limit')).toBe('10');
+  });
+
   it('a name the service refuses shows its problem', async () => {
     const page = await ui.open('/admin/events');
     ui.page.expectHttpError(400, /^\/saved-queries\/.+$/);
