@@ -1,5 +1,6 @@
 import { whileBusy } from './busy.js';
 import { field, formatNumber, formatTime, h } from './dom.js';
+import { markInvalid } from './filters.js';
 import { formatBytes, policyBody } from './lifecycle.js';
 import { ApiError, problemView } from './problem.js';
 import { adminNote, learnScope } from './replay-admin.js';
@@ -53,12 +54,12 @@ export function policiesTable(rows) {
  * The form that sets or removes one type's policy (admin only), prefilled from the type in the
  * URL. `changed` is called after the service stored the change.
  * @param {import('./view.js').ViewContext} ctx
- * @param {Awaited<ReturnType<typeof loadPolicies>>} rows
+ * @param {() => Awaited<ReturnType<typeof loadPolicies>>} rows the policies as the view shows them now
  * @param {string} type
  * @param {(type: string) => void} changed
  */
 export function policyForm({ api, session }, rows, type, changed) {
-  const current = rows.find((r) => r.policy.aggregate_type === type)?.policy;
+  const current = rows().find((r) => r.policy.aggregate_type === type)?.policy;
   const status = h('div', { role: 'status', id: 'policy-status' });
   const problem = h('div');
   const note = h('div', {}, adminNote(session, NOT_ADMIN));
@@ -78,6 +79,8 @@ export function policyForm({ api, session }, rows, type, changed) {
   /** @param {'PUT' | 'DELETE'} method @param {HTMLButtonElement} button */
   async function send(method, button) {
     const t = value('aggregate_type');
+    // DELETE answers 204 whether or not there was a policy: the list shown tells which.
+    const had = rows().some((r) => r.policy.aggregate_type === t);
     problem.replaceChildren();
     status.replaceChildren();
     try {
@@ -85,11 +88,14 @@ export function policyForm({ api, session }, rows, type, changed) {
       await whileBusy(button, () => (method === 'PUT'
         ? api.send('PUT', path, policyBody({ archive_after: value('archive_after'), delete_after: value('delete_after') }))
         : api.request('DELETE', path)));
+      markInvalid(form, null);
       session.setAdmin(true);
       changed(t);
-      status.replaceChildren(h('p', {}, method === 'PUT' ? `Policy for ${t} saved.` : `Policy for ${t} removed: its events are kept forever.`));
+      status.replaceChildren(h('p', {}, method === 'PUT' ? `Policy for ${t} saved.`
+        : had ? `Policy for ${t} removed: its events are kept forever.` : `No policy for ${t} to remove: its events were already kept forever.`));
     } catch (error) {
       learnScope(session, error);
+      markInvalid(form, error);
       fieldset.disabled = session.admin === false;
       note.replaceChildren(adminNote(session, NOT_ADMIN) ?? '');
       problem.replaceChildren(problemView(error));

@@ -97,18 +97,19 @@ export const retentionView = {
       hasRuns ? h('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, h('h2', { id: 'runs-title' }, 'Archive runs'), runControls(ctx, () => void showRuns().catch(() => {})), runs) : '',
       segments?.section ?? '');
 
+    /** @type {Awaited<ReturnType<typeof loadPolicies>>} */
+    let rows = [];
     const showPolicies = async () => {
-      const rows = await loadPolicies(api, signal);
+      rows = await loadPolicies(api, signal);
       policies.replaceChildren(policiesTable(rows));
-      return rows;
     };
     const showDetail = async (/** @type {string} */ t) => {
       if (!t) return void detail.replaceChildren();
       const r = await api.get(`/retention/${encodeURIComponent(t)}`, { signal });
       detail.replaceChildren(h('h3', {}, `${t}: ${r.archive_after || r.delete_after ? `archive after ${r.archive_after ?? 'never'}, delete after ${r.delete_after ?? 'never'}` : 'no policy (kept forever)'}`), tiersView(t, r.tiers));
     };
-    const rows = await showPolicies();
-    form.replaceChildren(policyForm(ctx, rows, type, (t) => {
+    await showPolicies();
+    form.replaceChildren(policyForm(ctx, () => rows, type, (t) => {
       // The stored policy is read back and the type kept in the URL, without a new render.
       if (t !== type) navigate(`/admin/retention?${new URLSearchParams({ ...Object.fromEntries(query), type: t })}`, { replace: true, render: false });
       void Promise.all([showPolicies(), showDetail(t)]).catch((error) => { if (!signal.aborted) policies.append(problemView(error)); });

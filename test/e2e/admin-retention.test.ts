@@ -96,10 +96,12 @@ describe('admin console: retention and archive', () => {
     await page.getByLabel('Archive after').fill('soon');
     await page.getByRole('button', { name: 'Save policy' }).click();
     expect(await page.getByRole('alert').innerText()).toMatch(/^422 [\s\S]*\/archive_after/);
+    expect(await page.getByLabel('Archive after').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Archive after').fill('pt0s');
     await page.getByLabel('Delete after').fill('');
     await page.getByRole('button', { name: 'Save policy' }).dblclick();
     await page.locator('#policy-status', { hasText: 'Policy for plan saved.' }).waitFor();
+    expect(await page.getByLabel('Archive after').getAttribute('aria-invalid')).toBe(null);
     expect((await call('GET', '/retention/plan')).body).toMatchObject({ aggregate_type: 'plan', archive_after: 'PT0S', delete_after: null });
     await page.locator('#policies tr[data-type="plan"]', { hasText: 'PT0S' }).waitFor();
     expect(new URL(page.url()).searchParams.get('type')).toBe('plan');
@@ -117,6 +119,22 @@ describe('admin console: retention and archive', () => {
     expect(sent).toEqual(['PUT /retention/plan', 'PUT /retention/plan', 'POST /archive/runs dry run', 'POST /archive/runs']);
     expect(await page.locator('main').innerText()).toContain('Archived 1 event into 1 segment');
     expect((await call('GET', '/retention/plan')).body.tiers.archive.events).toBe(1);
+  });
+
+  it('Remove policy removes a stored policy, and says so when the type had none', async () => {
+    expect((await call('PUT', '/retention/memo', { archive_after: 'P1D' })).status).toBe(201);
+    const page = await open('/admin/retention?type=memo');
+    const row = page.locator('#policies tr[data-type="memo"]');
+    await row.waitFor();
+    await page.getByRole('button', { name: 'Remove policy' }).click();
+    await page.locator('#policy-status', { hasText: 'Policy for memo removed: its events are kept forever.' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    expect((await call('GET', '/retention/memo')).body.updated_at).toBe(null);
+    await page.getByRole('button', { name: 'Remove policy' }).click();
+    await page.locator('#policy-status', { hasText: 'No policy for memo to remove: its events were already kept forever.' }).waitFor();
+    await page.getByLabel('Aggregate type').fill('nosuchtype');
+    await page.getByRole('button', { name: 'Remove policy' }).click();
+    await page.locator('#policy-status', { hasText: 'No policy for nosuchtype to remove' }).waitFor();
   });
 
   it('a read key sees policies and runs, with every managing action disabled and a note saying why', async () => {
