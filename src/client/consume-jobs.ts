@@ -2,7 +2,7 @@ export type { ConsumerStats } from './consume-options.ts';
 import type { ConsumerStats } from './consume-options.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import { type ConsumerRedis, type GroupKeys, pipelinePerSlot } from './consume-redis.ts';
+import type { ConsumerRedis, GroupKeys } from './consume-redis.ts';
 import { withDeadline } from '../events/deadline.ts';
 import { backoffMs } from './retry.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
@@ -38,12 +38,15 @@ export function eventJob(stream: StreamState, source: EventJob['source'], event:
   return { aggregate: `${type}:${event.aggregate_id}`, position: event.position, key: id ? `${source}:${type}:${id}` : undefined, event, stream, source, id, attempts };
 }
 
+/** The stream a job's entry is in: its type's, or its group's replay stream. */
+export const entryKey = (job: EventJob) => (job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream);
+
 /** The entry ids of jobs read from streams, by the stream's type (one slot) and then by key. */
 export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, string[]>> {
   const byStream = new Map<StreamState, Map<string, string[]>>();
   for (const job of jobs) {
     if (!job.id) continue;
-    const key = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
+    const key = entryKey(job);
     let byKey = byStream.get(job.stream);
     if (!byKey) byStream.set(job.stream, (byKey = new Map()));
     const ids = byKey.get(key);
@@ -53,37 +56,65 @@ export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, 
   return byStream;
 }
 
-// One XACK per stream per turn of the event loop; replay entries are deleted too (only this
-// group reads them). A failed XACK leaves the entry pending, to be handled again.
-export function createAcks(redis: ConsumerRedis, group: string, onError: (error: unknown) => void) {
+// Acknowledgements, one pipeline per type per turn of the event loop, and the starts of handlers. Before handlers start
+// (the scheduler's beforeStart), each one's entry gets its delivery count set to the handler's starts + 1 (a read is 1):
+// a consumer that dies in a handler leaves that try counted for whoever reclaims the entry (maintenance parks it at
+// maxAttempts), while the entries it read ahead and never started keep 1. The acknowledgements waiting go in the same
+// pipeline, first: a handler that kills the process must not take along those of the events handled before it (they
+// would come again, their tries counted). Written to the connection at once, not awaited (a round trip before every
+// handler would cost more than the handler at concurrency 1): the kernel delivers what was written even when the
+// process dies after. Lost only with the connection, when a poison event gets one try more. Replay entries are deleted
+// once acknowledged (only this group reads them); a failed XACK leaves the entry pending, to be handled again.
+export function createAcks(o: ResolvedConsumeOptions, redis: ConsumerRedis, isRunning: () => boolean) {
   let batch: EventJob[] = [];
-  let flushing: Promise<void> | null = null;
-  async function flush(): Promise<void> {
-    const current = entriesByStream(batch);
+  let scheduled = false;
+  const sending = new Set<Promise<void>>();
+
+  // ioredis writes a pipeline to the connection synchronously; the replies come later.
+  function send(starting: EventJob[] = []): void {
+    const acked = entriesByStream(batch);
     batch = [];
-    if (current.size === 0) return;
-    const results = await pipelinePerSlot(redis, current, (p, key, ids, s) => {
-      p.xack(key, group, ...ids);
-      if (key === s.keys.replay) p.xdel(key, ...ids);
+    const started = new Map<StreamState, EventJob[]>();
+    for (const job of isRunning() ? starting : []) {
+      if (!job.id || job.parkFor !== undefined) continue;
+      const same = started.get(job.stream);
+      if (same) same.push(job);
+      else started.set(job.stream, [job]);
+    }
+    const streams = new Set([...acked.keys(), ...started.keys()]);
+    if (streams.size === 0) return;
+    // One pipeline per type: its keys share a slot (a cluster refuses a pipeline across slots).
+    const sent = Promise.all([...streams].map((s) => {
+      const p = redis.pipeline();
+      for (const [key, ids] of acked.get(s) ?? []) {
+        p.xack(key, o.group, ...ids);
+        if (key === s.keys.replay) p.xdel(key, ...ids);
+      }
+      for (const job of started.get(s) ?? []) p.call('XCLAIM', entryKey(job), o.group, o.consumer, 0, job.id!, 'RETRYCOUNT', job.attempts + 2, 'JUSTID');
+      return p.exec().then((r) => r ?? [], (error: Error) => [[error, null] as [Error, null]]);
+    })).then((results) => {
+      for (const [error] of results.flat()) if (error) o.onError(error);
     });
-    for (const [error] of results) if (error) onError(error);
+    sending.add(sent);
+    void sent.finally(() => sending.delete(sent));
   }
-  // Acks arriving during a flush go right after it; left for a later one, a quiet stream's last entries would be redelivered.
-  function schedule() {
-    flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => {
-      flushing = null;
-      if (batch.length > 0) schedule();
-    });
-  }
+
   return {
     add(job: EventJob) {
       if (!job.id) return;
       batch.push(job);
-      schedule();
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        send();
+      });
     },
+    /** The scheduler's beforeStart. */
+    beforeStart: (jobs: EventJob[]) => send(jobs),
     async flushed(): Promise<void> {
-      await flushing;
-      await flush();
+      send();
+      await Promise.all(sending);
     },
   };
 }
@@ -93,7 +124,7 @@ export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis,
   const delay = (attempt: number) => backoffMs(o.retryDelay, attempt);
 
   async function park(job: EventJob, error: string): Promise<void> {
-    const source = job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream;
+    const source = entryKey(job);
     await redis.park(job.stream.keys.parked, source, o.group, job.source === 'store' ? '' : job.id!,
       'event', JSON.stringify(job.event), 'error', error, 'attempts', String(job.attempts), 'consumer', o.consumer, 'source', job.source, 'parked_at', new Date().toISOString());
     if (job.source === 'replay') await redis.xdel(source, job.id!);

@@ -10,7 +10,7 @@ export interface Maintenance {
 }
 
 // Each tick re-claims held entries (JUSTID resets idle time: a long handler is not a dead consumer); every claimIdleMs / 2
-// takes over entries idle past claimIdleMs, parking one delivered maxAttempts times (a poison event); and samples the
+// takes over entries idle past claimIdleMs, parking one whose handler started maxAttempts times (a poison event); and samples the
 // mark (every event up to it handled), where a group Redis loses is created again instead of at `start`.
 export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedis, streams: StreamState[], scheduler: Scheduler<EventJob>, stats: ConsumerStats, bufferLimit: number): Maintenance {
   let reclaimedAt = 0;
@@ -29,19 +29,27 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
     const key = source === 'replay' ? s.keys.replay : s.keys.stream;
     const room = bufferLimit - scheduler.size();
     if (room <= 0) return;
-    const [, entries, deleted] = (await redis.xautoclaim(key, o.group, o.consumer, o.claimIdleMs, '0-0', 'COUNT', room)) as [string, RawEntry[], string[]?];
-    const live = entries.filter(([, fields]) => entryEvent(fields) !== undefined);
-    const deliveries = new Map<string, number>();
-    if (live.length > 0) {
-      const pending = (await redis.xpending(key, o.group, live[0]![0], live[live.length - 1]![0], live.length * 2, o.consumer)) as [string, string, number, number][];
-      for (const [id, , , times] of pending) deliveries.set(id, times);
-    }
-    for (const [id, fields] of live) {
-      const job = eventJob(s, source, JSON.parse(entryEvent(fields)!) as StoredEvent, id, Math.max(0, (deliveries.get(id) ?? 1) - 1));
-      if (job.attempts >= o.maxAttempts) job.parkFor = `delivered ${job.attempts} times without an acknowledgement (its consumers died or stalled)`;
-      if (scheduler.add(job)) stats.reclaimed++;
-    }
-    for (const id of source === 'stream' ? (deleted ?? []) : []) {
+    // JUSTID: taking an entry over is not a try. A handler start raises its delivery count (see createAcks), so the
+    // entries a dead consumer had read ahead keep count 1 (no try) and the one it was running when it died counts.
+    const [, claimed, deletedIds] = (await redis.xautoclaim(key, o.group, o.consumer, o.claimIdleMs, '0-0', 'COUNT', room, 'JUSTID')) as [string, string[], string[]?];
+    const gone = [...(deletedIds ?? [])];
+    const pipeline = redis.pipeline();
+    for (const id of claimed) pipeline.xrange(key, id, id).xpending(key, o.group, id, id, 1);
+    const replies = claimed.length === 0 ? [] : ((await pipeline.exec()) ?? []).map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+    claimed.forEach((id, i) => {
+      const json = entryEvent((replies[2 * i] as RawEntry[])[0]?.[1] ?? null);
+      const pending = (replies[2 * i + 1] as [string, string, number, number][])[0];
+      if (json === undefined) gone.push(id); // trimmed since the claim
+      else if (pending) {
+        const job = eventJob(s, source, JSON.parse(json) as StoredEvent, id, Math.max(0, pending[3] - 1));
+        if (job.attempts >= o.maxAttempts) job.parkFor = `its handler started ${job.attempts} times without finishing (its consumers died or stalled)`;
+        if (scheduler.add(job)) stats.reclaimed++;
+      }
+    });
+    for (const id of source === 'stream' ? gone : []) {
       const event = await fromStore(s, positionOfEntryId(id));
       if (event && scheduler.add(eventJob(s, 'store', event))) stats.fromStore++;
     }

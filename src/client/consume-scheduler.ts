@@ -18,7 +18,7 @@ export interface Scheduler<J extends Job> {
 }
 
 // At most `concurrency` jobs at once, one per aggregate, in position order: a retry holds back its aggregate, not a slot.
-export function createScheduler<J extends Job>(options: { concurrency: number; run(job: J): Promise<JobOutcome> }): Scheduler<J> {
+export function createScheduler<J extends Job>(options: { concurrency: number; run(job: J): Promise<JobOutcome>; beforeStart?(jobs: J[]): void }): Scheduler<J> {
   const queues = new Map<string, J[]>();
   const ready: string[] = [];
   const settle = new Map<J, () => void>();
@@ -35,11 +35,29 @@ export function createScheduler<J extends Job>(options: { concurrency: number; r
     for (const w of woken) w();
   };
 
+  // With jobs running, deferred to the end of the event loop's turn: the jobs that become ready in one turn start
+  // together, after one beforeStart call for all of them. With none running, at once.
+  let pumping = false;
   function pump() {
+    if (running === 0) return startReady();
+    if (pumping) return;
+    pumping = true;
+    setImmediate(() => {
+      pumping = false;
+      startReady();
+    });
+  }
+
+  function startReady() {
+    const starting: [string, J][] = [];
     while (!stopping && running < options.concurrency && ready.length > 0) {
       const aggregate = ready.shift()!;
-      const job = queues.get(aggregate)![0]!;
+      starting.push([aggregate, queues.get(aggregate)![0]!]);
       running++;
+    }
+    if (starting.length === 0) return;
+    options.beforeStart?.(starting.map(([, job]) => job));
+    for (const [aggregate, job] of starting) {
       void options.run(job).then(
         (outcome) => finish(aggregate, job, outcome),
         () => finish(aggregate, job, { retryAfterMs: 1000 }),

@@ -31,8 +31,8 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
   const tickMs = Math.min(1_000, Math.max(20, Math.floor(o.claimIdleMs / 3)));
   let running = true;
   const isRunning = () => running;
-  const acks = createAcks(redis, o.group, (e) => o.onError(e));
-  const scheduler = createScheduler<EventJob>({ concurrency: o.concurrency, run: createJobRunner(o, redis, acks, stats, isRunning) });
+  const acks = createAcks(o, redis, isRunning);
+  const scheduler = createScheduler<EventJob>({ concurrency: o.concurrency, run: createJobRunner(o, redis, acks, stats, isRunning), beforeStart: acks.beforeStart });
   const maintenance = createMaintenance(o, redis, streams, scheduler, stats, bufferLimit);
   const catchUp = createCatchUp(o, redis, scheduler, stats, bufferLimit, isRunning, tickMs);
   const catchingUp = new Set<Promise<void>>();

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { createAcks, eventJob, type StreamState } from '../../src/client/consume-jobs.ts';
+import type { ResolvedConsumeOptions } from '../../src/client/consume-options.ts';
 import { type ConsumerRedis, groupKeys } from '../../src/client/consume-redis.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { newChannelPrefix } from '../support/service.ts';
@@ -15,6 +16,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/** What createAcks reads of the options: consumer c of group g. */
+const options = (errors: unknown[]) => ({ group: 'g', consumer: 'c', onError: (e: unknown) => void errors.push(e) }) as Partial<ResolvedConsumeOptions> as ResolvedConsumeOptions;
+
 describe("consume()'s acknowledgements", () => {
   it('an entry handled while an XACK is in flight is acknowledged right after it, with no later entry to carry it', async () => {
     const s: StreamState = { keys: groupKeys(prefix, 'task', 'g'), ready: true, pausedUntil: 0 };
@@ -22,13 +26,29 @@ describe("consume()'s acknowledgements", () => {
     for (const id of ['1-0', '2-0']) await redis.xadd(s.keys.stream, id, 'event', '{}');
     await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', s.keys.stream, '>');
     const errors: unknown[] = [];
-    const acks = createAcks(redis as ConsumerRedis, 'g', (e) => errors.push(e));
+    const acks = createAcks(options(errors), redis as ConsumerRedis, () => true);
     const job = (position: number) => eventJob(s, 'stream', { aggregate_id: 'a', position } as StoredEvent, `${position}-0`);
     acks.add(job(1));
     await new Promise((r) => setImmediate(r)); // the first XACK leaves and waits for its reply
     acks.add(job(2));
     const pending = async () => ((await redis.xpending(s.keys.stream, 'g')) as [number])[0];
     expect(await waitUntil(async () => (await pending()) === 0, 5_000)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it("a handler's start sets its entry's delivery count to the starts + 1, after the acknowledgements waiting, and leaves entries read ahead at 1", async () => {
+    const s: StreamState = { keys: groupKeys(prefix, 'agent', 'g'), ready: true, pausedUntil: 0 };
+    await redis.xgroup('CREATE', s.keys.stream, 'g', '0', 'MKSTREAM');
+    for (const id of ['1-0', '2-0', '3-0', '4-0']) await redis.xadd(s.keys.stream, id, 'event', '{}');
+    await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', s.keys.stream, '>');
+    const errors: unknown[] = [];
+    const acks = createAcks(options(errors), redis as ConsumerRedis, () => true);
+    const job = (position: number, attempts = 0) => eventJob(s, 'stream', { aggregate_id: `a${position}`, position } as StoredEvent, `${position}-0`, attempts);
+    acks.add(job(1));
+    acks.beforeStart([job(2), job(3, 2)]);
+    await acks.flushed();
+    const counts = ((await redis.xpending(s.keys.stream, 'g', '-', '+', 10)) as [string, string, number, number][]).map(([id, , , count]) => [id, count]);
+    expect(counts).toEqual([['2-0', 2], ['3-0', 4], ['4-0', 1]]);
     expect(errors).toEqual([]);
   });
 });

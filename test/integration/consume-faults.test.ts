@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { eventsStreamKey } from '../../src/events/stream-keys.ts';
+import { eventsStreamKey, parkedStreamKey } from '../../src/events/stream-keys.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { closeAfterEach } from '../support/cleanup.ts';
 import { record, startConsumer } from '../support/consume.ts';
@@ -71,6 +71,22 @@ describe.skipIf(!hasRedisServer)('consume() when Redis loses everything', () => 
   }
 });
 
+/** A consume() process (test/support/consumer-process.ts) of group g1; `handled` collects what it printed. */
+function consumerProcess(t: TestService, consumer: string, env: Record<string, string>, handled = new Set<string>()) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/consumer-process.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: testRedisUrl, CHANNEL_PREFIX: t.channelPrefix, DATABASE_URL: t.databaseUrl, GROUP: 'g1', CONSUMER: consumer, HANDLER_MS: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let exited = false;
+  const exit = new Promise<void>((r) => child.once('exit', () => r(void (exited = true))));
+  cleanup.push(async () => child.kill('SIGKILL'));
+  child.stdout!.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n')) if (line.startsWith('handled ')) handled.add(line.slice(8));
+  });
+  return { handled, exit, exited: () => exited, kill: async () => (child.kill('SIGKILL'), await exit) };
+}
+
 describe('consume() across processes', () => {
   it("a SIGKILLed consumer process's entries are reclaimed and finished by another consumer", async () => {
     const t = await service({});
@@ -78,20 +94,10 @@ describe('consume() across processes', () => {
     const events = Array.from({ length: 200 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: aggregates[i % 20] }));
     const stored = (await postJson(t.app, '/events/batch', { events })).body.events as { id: string }[];
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/consumer-process.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, REDIS_URL: testRedisUrl, CHANNEL_PREFIX: t.channelPrefix, DATABASE_URL: t.databaseUrl, GROUP: 'g1', CONSUMER: 'doomed', HANDLER_MS: '40' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise((r) => child.once('exit', r));
-    cleanup.push(async () => child.kill('SIGKILL'));
-    const byChild = new Set<string>();
-    child.stdout!.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line.startsWith('handled ')) byChild.add(line.slice(8));
-    });
+    const doomed = consumerProcess(t, 'doomed', { HANDLER_MS: '40' });
+    const byChild = doomed.handled;
     expect(await waitUntil(() => byChild.size >= 20, 20_000)).toBe(true);
-    child.kill('SIGKILL');
-    await exited;
+    await doomed.kill();
     const key = eventsStreamKey(t.channelPrefix, 'task');
     const redis = new Redis(testRedisUrl);
     cleanup.push(async () => redis.disconnect());
@@ -104,5 +110,32 @@ describe('consume() across processes', () => {
     expect(await waitUntil(all, 20_000)).toBe(true);
     expect(rescuer.stats().reclaimed).toBeGreaterThan(0);
     expect(await waitUntil(async () => ((await redis.xpending(key, 'g1')) as [number])[0] === 0, 10_000)).toBe(true);
+  });
+
+  it('parks an event that kills its consumers after maxAttempts deaths, and only it: the entries read ahead with it are handled', async () => {
+    const t = await service({});
+    const aggregates = Array.from({ length: 10 }, () => newId());
+    const events = Array.from({ length: 40 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: aggregates[i % 10] }));
+    const stored = (await postJson(t.app, '/events/batch', { events })).body.events as { id: string }[];
+    const poison = stored[3]!.id;
+    const innocents = stored.filter((e) => e.id !== poison).map((e) => e.id);
+    const parkedKey = parkedStreamKey(t.channelPrefix, 'task', 'g1');
+    const redis = new Redis(testRedisUrl);
+    cleanup.push(async () => redis.disconnect());
+
+    // One at a time, each reading every entry ahead: each starts the poison first among what it reclaims.
+    const handled = new Set<string>();
+    let deaths = 0;
+    for (let i = 0; i < 6; i++) {
+      const c = consumerProcess(t, `c${i}`, { POISON: poison, CONCURRENCY: '1', MAX_ATTEMPTS: '3' }, handled);
+      const done = async () => (await redis.xlen(parkedKey)) + innocents.filter((id) => handled.has(id)).length >= stored.length;
+      expect(await waitUntil(async () => c.exited() || (await done()), 20_000)).toBe(true);
+      if (!c.exited()) break;
+      deaths++;
+    }
+    expect(deaths).toBe(3);
+    const parked = (await redis.xrange(parkedKey, '-', '+')).map(([, fields]) => Object.fromEntries(fields.flatMap((f, i) => (i % 2 === 0 ? [[f, fields[i + 1]]] : []))));
+    expect(parked.map((p) => ({ id: JSON.parse(p.event!).id, attempts: p.attempts, source: p.source }))).toEqual([{ id: poison, attempts: '3', source: 'stream' }]);
+    expect(innocents.filter((id) => !handled.has(id))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // A consume() process for tests that kill it: prints "handled <event id>" per handled event.
-// Env: REDIS_URL, CHANNEL_PREFIX, DATABASE_URL, GROUP, CONSUMER, HANDLER_MS.
+// Env: REDIS_URL, CHANNEL_PREFIX, DATABASE_URL, GROUP, CONSUMER, HANDLER_MS; optional CONCURRENCY
+// (4), MAX_ATTEMPTS (5), and POISON: an event id whose handling kills the process (SIGKILL).
 import postgres from 'postgres';
 import { consume } from '../../src/client/consume.ts';
 import { storeEventReader } from '../../src/store/store-reader.ts';
@@ -14,9 +15,11 @@ await consume({
   consumer: env('CONSUMER'),
   aggregateTypes: ['task'],
   start: 'beginning',
-  concurrency: 4,
+  concurrency: Number(env('CONCURRENCY') || 4),
+  maxAttempts: Number(env('MAX_ATTEMPTS') || 5),
   claimIdleMs: 1000,
   handler: async (event) => {
+    if (event.id === env('POISON')) process.kill(process.pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, Number(env('HANDLER_MS'))));
     process.stdout.write(`handled ${event.id}\n`);
   },
