@@ -1,6 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import { publishedMarkKey } from '../events/channels.ts';
 import { connectRedis, type RedisConnection, type RedisTarget, whenReady } from '../events/redis-connection.ts';
+import { describeRedisTarget } from '../events/redis-nodes.ts';
 import { catchUpLockKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
 import { PARK, READ_GROUP, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
 
@@ -63,8 +64,7 @@ export async function pipelinePerSlot<G>(redis: RedisConnection, groups: Map<G, 
 /** Resolves once the connection is ready; rejects after `ms`. */
 export async function connected(redis: RedisConnection, ms: number, target: RedisTarget): Promise<void> {
   if (await whenReady(redis, ms)) return;
-  const where = 'url' in target ? target.url : `the cluster at ${target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
-  throw new Error(`consume(): cannot reach Redis at ${where} within ${ms} ms`);
+  throw new Error(`consume(): cannot reach Redis at ${describeRedisTarget(target)} within ${ms} ms`);
 }
 
 export function parseGuardedRead(reply: unknown[]): GuardedRead {

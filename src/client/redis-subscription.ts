@@ -31,10 +31,11 @@ export function followRedis(options: RedisSubscriptionOptions): RedisSubscriptio
   const ready = new Promise<void>((resolve, reject) => (settleReady = { resolve, reject }));
   const nodes = options.clusterNodes && options.clusterNodes.length > 0 ? options.clusterNodes : null;
   let nodeIndex = 0;
+  let lastError: Error | undefined; // what the connection met, which ioredis's "Connection is closed." hides
 
   const connect = (target: string | RedisNode) => {
     const redis = typeof target === 'string' ? new Redis(target, CONNECTION) : new Redis({ ...target, ...CONNECTION });
-    redis.on('error', () => {}); // a 'close' follows
+    redis.on('error', (error: Error) => (lastError = error)); // a 'close' follows
     current.push(redis);
     return redis;
   };
@@ -105,7 +106,7 @@ export function followRedis(options: RedisSubscriptionOptions): RedisSubscriptio
         await Promise.race([ended, new Promise<void>((resolve) => (wake = resolve))]);
       } catch (error) {
         if (settleReady) {
-          settleReady.reject(error);
+          settleReady.reject(lastError ?? error);
           settleReady = null;
           closed = true;
         } else if (!closed) options.onError?.(error);

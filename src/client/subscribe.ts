@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
-import { parseRedisNodes } from '../events/redis-nodes.ts';
+import { describeRedisTarget, parseRedisNodes } from '../events/redis-nodes.ts';
 import { followRedis } from './redis-subscription.ts';
 
 /** Stored events after a position, in position order; `aggregateType` is a hint (callers filter again). */
@@ -30,7 +30,7 @@ export interface SubscribeOptions {
   checkpoint?: Checkpoint;
   /** Called once per event, in position order; the next waits until it resolves. */
   onEvent(event: StoredEvent): Promise<void> | void;
-  /** Errors of the reader or the handler; the subscription retries after a pause. */
+  /** Errors of the reader, the handler, or a reconnect to Redis; the subscription retries after a pause. */
   onError?(error: unknown): void;
   pageSize?: number;
 }
@@ -85,6 +85,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     clusterNodes,
     mode: sharded ? { pubsub: 'sharded', channels: [...types!].map((t) => eventsChannel(prefix, t)) } : { pubsub: 'broadcast', pattern: allEventsPattern(prefix) },
     onMessage,
+    onError: options.onError,
     onSubscribed: () => {
       needCatchUp = true;
       kick();
@@ -145,7 +146,10 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     }
   }
 
-  await redis.ready;
+  await redis.ready.catch((error: unknown) => {
+    const where = describeRedisTarget(clusterNodes ? { clusterNodes } : { url: options.redisUrl! });
+    throw new Error(`subscribe(): cannot reach Redis at ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
   return {
     get position() {
       return position;

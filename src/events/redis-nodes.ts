@@ -18,3 +18,15 @@ export function parseRedisNodes(nodes: string | string[]): RedisNode[] {
   if (list.length === 0) throw new Error('expected at least one host:port');
   return list.map(parseRedisNode);
 }
+
+/** Where a target is, for messages: its URL without the password, or the cluster's nodes. */
+export function describeRedisTarget(target: RedisTarget): string {
+  if ('clusterNodes' in target) return `the cluster at ${target.clusterNodes.map((n) => `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`).join(',')}`;
+  try {
+    const url = new URL(target.url);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'the redisUrl given';
+  }
+}

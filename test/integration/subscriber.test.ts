@@ -76,7 +76,8 @@ describe('subscribe()', () => {
     const t = await startTestService({ REDIS_URL: redis.url });
     cleanup.push(() => t.close());
     const c = collector();
-    const sub = await subscribe({ redisUrl: redis.url, channelPrefix: t.channelPrefix, reader: storeEventReader(t.sql), onEvent: c.onEvent });
+    const errors: string[] = [];
+    const sub = await subscribe({ redisUrl: redis.url, channelPrefix: t.channelPrefix, reader: storeEventReader(t.sql), onEvent: c.onEvent, onError: (e) => void errors.push((e as Error).message) });
     cleanup.push(() => sub.close());
 
     const acked: string[] = [];
@@ -100,6 +101,8 @@ describe('subscribe()', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(new Set(c.seen.map((e) => e.id)).size).toBe(c.seen.length);
     expect(c.seen.map((e) => e.id)).toEqual(acked);
+    expect(errors.length).toBeGreaterThan(0); // the reconnects that failed while Redis was down
+    expect(errors.every((m) => /ECONNREFUSED|Connection is closed/.test(m))).toBe(true);
     let lag = -1;
     await until(() => lag === 0, 0);
     for (const deadline = Date.now() + 10_000; Date.now() < deadline && lag !== 0; ) {
