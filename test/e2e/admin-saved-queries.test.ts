@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { screenshot } from '../support/browser.ts';
+import { holdRequests, screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
 import { consoleHarness } from '../support/console-harness.ts';
 import { get } from '../support/http.ts';
@@ -45,12 +45,16 @@ describe('admin console: saved queries', () => {
     });
     await page.getByLabel('Save these filters as').fill('new-tasks');
     await page.getByRole('button', { name: 'Save', exact: true }).focus();
+    const release = await holdRequests(page, 'PUT'); // the second Enter comes while the first PUT is in flight
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
+    release();
     await page.getByRole('link', { name: 'new-tasks' }).waitFor();
     // Disabled while in flight, the button gets its focus back afterwards.
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Save');
+    const releaseDelete = await holdRequests(page, 'DELETE');
     await page.getByRole('button', { name: 'Delete saved query new-tasks' }).dblclick();
+    releaseDelete();
     await page.getByRole('link', { name: 'new-tasks' }).waitFor({ state: 'detached' });
     expect(sent).toEqual(['PUT /saved-queries/new-tasks', 'DELETE /saved-queries/new-tasks']);
   });

@@ -84,6 +84,20 @@ export async function openConsolePage(browser: Browser, options: { width?: numbe
   };
 }
 
+/**
+ * Holds the page's requests of one method until the returned function is called: gestures a
+ * test repeats land while the first request is still in flight, however loaded the machine.
+ */
+export async function holdRequests(page: Page, method: string): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/*', async (route) => {
+    if (route.request().method() === method) await released;
+    await route.fallback(); // on to the context's route, which keeps requests on 127.0.0.1
+  });
+  return release;
+}
+
 // Evaluated in the page (strings: the server's tsconfig has no DOM types).
 const SIDEWAYS = 'document.documentElement.scrollWidth > document.documentElement.clientWidth';
 
