@@ -133,8 +133,10 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
       running = false;
       for (const r of blocking) r.disconnect();
       clearInterval(ticker);
-      await Promise.all([...loops, ticking, ...catchingUp]);
+      await Promise.all([...loops, ticking]);
+      // Before the catch-ups are awaited: each waits for its jobs, which the scheduler settles as it stops.
       const unfinished = await scheduler.stop();
+      await Promise.all(catchingUp);
       await acks.flushed();
       await handOver(o, redis, streams, unfinished).catch((e) => o.onError(e));
       await redis.quit().catch(() => redis.disconnect());

@@ -203,6 +203,21 @@ describe('consume()', () => {
     expect(outOfOrder(second.recorder.handled)).toBe(0);
   });
 
+  it('stop() during a catch-up from the store returns once the running handlers finish, and the next consumer goes on from there', async () => {
+    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
+    const { stored } = await append(t, 10, 40);
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
+    const first = await startConsumer(t, { redisUrl: testRedisUrl, start: 'beginning', handler: () => sleep(20) });
+    expect(await waitUntil(() => first.recorder.handled.length >= 3, 10_000)).toBe(true);
+    expect(first.stats().fromStore).toBeGreaterThan(0);
+    const stopped = first.stop();
+    expect(await waitUntil(async () => (await Promise.race([stopped.then(() => true), sleep(50).then(() => false)])), 5_000)).toBe(true);
+    const second = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'c2', concurrency: 8 });
+    cleanup.push(() => second.stop());
+    const handled = () => new Set([...first.recorder.ids(), ...second.recorder.ids()]);
+    expect(await waitUntil(() => stored.every((e) => handled().has(e.id)), 15_000)).toBe(true);
+  });
+
   it('competing consumers of one group share the events, each handled once, and a stopped one leaves the group', async () => {
     const t = await service();
     const shared = record();
