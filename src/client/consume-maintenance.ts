@@ -45,6 +45,8 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
       if (json === undefined) gone.push(id); // trimmed since the claim
       else if (pending) {
         const job = eventJob(s, source, JSON.parse(json) as StoredEvent, id, Math.max(0, pending[3] - 1));
+        // Started before without finishing: run alone, so a death now is charged to it only, not to handlers beside it.
+        job.alone = job.attempts > 0;
         if (job.attempts >= o.maxAttempts) job.parkFor = `its handler started ${job.attempts} times without finishing (its consumers died or stalled)`;
         if (scheduler.add(job)) stats.reclaimed++;
       }

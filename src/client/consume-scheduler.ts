@@ -3,6 +3,8 @@ export interface Job {
   aggregate: string;
   position: number;
   key?: string;
+  /** Runs with no other job beside it: it starts once those running are done, and none starts until it is. */
+  alone?: boolean;
 }
 
 export type JobOutcome = 'done' | { retryAfterMs: number };
@@ -48,12 +50,17 @@ export function createScheduler<J extends Job>(options: { concurrency: number; r
     });
   }
 
+  let aloneRunning = false;
   function startReady() {
     const starting: [string, J][] = [];
-    while (!stopping && running < options.concurrency && ready.length > 0) {
-      const aggregate = ready.shift()!;
-      starting.push([aggregate, queues.get(aggregate)![0]!]);
+    while (!stopping && !aloneRunning && running < options.concurrency && ready.length > 0) {
+      const aggregate = ready[0]!;
+      const job = queues.get(aggregate)![0]!;
+      if (job.alone && running > 0) break;
+      ready.shift();
+      starting.push([aggregate, job]);
       running++;
+      if (job.alone) aloneRunning = true;
     }
     if (starting.length === 0) return;
     options.beforeStart?.(starting.map(([, job]) => job));
@@ -67,6 +74,7 @@ export function createScheduler<J extends Job>(options: { concurrency: number; r
 
   function finish(aggregate: string, job: J, outcome: JobOutcome) {
     running--;
+    if (job.alone) aloneRunning = false;
     const queue = queues.get(aggregate)!;
     if (outcome === 'done') {
       queue.shift();

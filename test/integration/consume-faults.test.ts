@@ -112,7 +112,8 @@ describe('consume() across processes', () => {
     expect(await waitUntil(async () => ((await redis.xpending(key, 'g1')) as [number])[0] === 0, 10_000)).toBe(true);
   });
 
-  it('parks an event that kills its consumers after maxAttempts deaths, and only it: the entries read ahead with it are handled', async () => {
+  for (const [concurrency, handlerMs, beside] of [['1', '0', 'read ahead with it'], ['8', '40', 'started beside it or read ahead']] as const) {
+  it(`parks an event that kills its consumers after maxAttempts deaths, and only it: the events ${beside} are handled (concurrency ${concurrency})`, async () => {
     const t = await service({});
     const aggregates = Array.from({ length: 10 }, () => newId());
     const events = Array.from({ length: 40 }, (_, i) => ({ event_type: 'task.progressed', aggregate_id: aggregates[i % 10] }));
@@ -123,11 +124,12 @@ describe('consume() across processes', () => {
     const redis = new Redis(testRedisUrl);
     cleanup.push(async () => redis.disconnect());
 
-    // One at a time, each reading every entry ahead: each starts the poison first among what it reclaims.
+    // One process at a time, each reading every entry ahead. The handlers running when one dies are charged a try:
+    // the next runs each of those alone, so only the poison event's tries add up.
     const handled = new Set<string>();
     let deaths = 0;
     for (let i = 0; i < 6; i++) {
-      const c = consumerProcess(t, `c${i}`, { POISON: poison, CONCURRENCY: '1', MAX_ATTEMPTS: '3' }, handled);
+      const c = consumerProcess(t, `c${i}`, { POISON: poison, CONCURRENCY: concurrency, HANDLER_MS: handlerMs, MAX_ATTEMPTS: '3' }, handled);
       const done = async () => (await redis.xlen(parkedKey)) + innocents.filter((id) => handled.has(id)).length >= stored.length;
       expect(await waitUntil(async () => c.exited() || (await done()), 20_000)).toBe(true);
       if (!c.exited()) break;
@@ -138,4 +140,5 @@ describe('consume() across processes', () => {
     expect(parked.map((p) => ({ id: JSON.parse(p.event!).id, attempts: p.attempts, source: p.source }))).toEqual([{ id: poison, attempts: '3', source: 'stream' }]);
     expect(innocents.filter((id) => !handled.has(id))).toEqual([]);
   });
+  }
 });
