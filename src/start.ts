@@ -22,6 +22,7 @@ import { createCheckpoint } from './publishing/checkpoint.ts';
 import { createLease } from './publishing/lease.ts';
 import { scheduleMirrorChecks } from './publishing/mirror-checks.ts';
 import { createPublisher } from './publishing/publisher.ts';
+import { describeRedisTarget } from './events/redis-nodes.ts';
 import { createPublisherConnection, whenReady } from './publishing/redis.ts';
 import { createRedisHistory } from './publishing/redis-history.ts';
 import { createRelay } from './publishing/relay.ts';
@@ -225,7 +226,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
         });
       });
       if (!(await redisReady)) {
-        logger.warn({ redis: config.redis.clusterNodes?.join(',') ?? config.redis.url }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
+        logger.warn({ redis: config.redis.clusterNodes?.join(',') ?? describeRedisTarget({ url: config.redis.url }) }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
       }
       logger.info({ port, host: config.http.host }, 'event service listening');
       return { port };

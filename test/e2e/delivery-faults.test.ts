@@ -128,6 +128,14 @@ describe.skipIf(!hasRedisServer)('delivery under faults', () => {
     expect(await until(() => acked.every((id) => published.has(id)), 15_000)).toBe(true);
   });
 
+  it("logs where Redis was not reachable at the start without REDIS_URL's password", async () => {
+    const port = await freePort(); // nothing listens there
+    const svc = await startServiceProcess({ DATABASE_URL: await freshDatabase(), REDIS_URL: `redis://app:s3cret@127.0.0.1:${port}`, REDIS_CHANNEL_PREFIX: newChannelPrefix() }, await freePort());
+    cleanup.push(async () => svc.child.kill('SIGKILL'));
+    expect(svc.output()).toContain(`"redis":"redis://app:***@127.0.0.1:${port}"`);
+    expect(svc.output()).not.toContain('s3cret');
+  });
+
   it('starts while Redis is down, accepts appends, and publishes them once Redis comes up', async () => {
     const redis = privateRedis(await freePort());
     cleanup.push(() => redis.stop());
