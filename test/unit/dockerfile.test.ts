@@ -44,9 +44,15 @@ describe('the Docker image', () => {
     expect(final).toMatch(/^USER node$/m);
     expect(final).toMatch(/^RUN mkdir -p \.data\/archive && chown -R node:node \.data$/m);
     const compose = read('docker-compose.yml');
-    const services = compose.match(/^ {2}events[a-z-]*:$/gm)!;
+    const services = compose.match(/^ {2}events(-cluster|-replica)?:$/gm)!;
     expect(services.length).toBe(3);
-    expect(compose.match(/volumes: \["archive:\/app\/\.data\/archive"\]/g)).toHaveLength(services.length);
+    expect(compose.match(/volumes: \["archive[a-z-]*:\/app\/\.data\/archive"\]/g)).toHaveLength(services.length);
+  });
+
+  it("gives compose's services a stop grace period longer than the shutdown's default bound (20 s)", () => {
+    const periods = [...read('docker-compose.yml').matchAll(/stop_grace_period: (\d+)s/g)].map((m) => Number(m[1]));
+    expect(periods).toHaveLength(3);
+    for (const seconds of periods) expect(seconds).toBeGreaterThan(20);
   });
 
   it('reads COPY destinations as Docker does', () => {
