@@ -93,10 +93,10 @@ function parseApiKeys(raw: string | undefined): ApiKey[] {
     const at = entry.lastIndexOf(':');
     const secret = entry.slice(0, at).trim();
     const scopeList = entry.slice(at + 1).trim().split('+');
-    if (at <= 0 || !KEY_SECRET.test(secret)) throw new ConfigError(`API_KEYS entry ${i + 1}: expected <secret>:<scopes> with a secret of [A-Za-z0-9._~+/-]`);
+    if (at <= 0 || !KEY_SECRET.test(secret)) throw new ConfigError(`invalid configuration:\n  API_KEYS: entry ${i + 1}: expected <secret>:<scopes> with a secret of [A-Za-z0-9._~+/-]`);
     const scopes = new Set<Scope>();
     for (const s of scopeList) {
-      if (s !== 'read' && s !== 'write' && s !== 'admin') throw new ConfigError(`API_KEYS entry ${i + 1}: unknown scope "${s}" (read, write, admin)`);
+      if (s !== 'read' && s !== 'write' && s !== 'admin') throw new ConfigError(`invalid configuration:\n  API_KEYS: entry ${i + 1}: unknown scope "${s}" (read, write, admin)`);
       scopes.add(s);
     }
     if (scopes.has('admin')) scopes.add('read').add('write');

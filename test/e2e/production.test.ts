@@ -110,7 +110,7 @@ describe('start-up refusal', () => {
 
   it('refuses malformed API_KEYS', () => {
     expect(() => parseConfig({ API_KEYS: 'nokey' })).toThrow(/API_KEYS/);
-    expect(() => parseConfig({ API_KEYS: 'abc:delete' })).toThrow(/unknown scope/);
+    expect(() => parseConfig({ API_KEYS: 'abc:delete' })).toThrow('invalid configuration:\n  API_KEYS: entry 1: unknown scope "delete" (read, write, admin)');
     expect(() => parseConfig({ API_KEYS: 'a b:read' })).toThrow(/API_KEYS/);
     expect([...parseConfig({ API_KEYS: 'abc:admin' }).auth.keys[0]!.scopes].sort()).toEqual(['admin', 'read', 'write']);
   });
