@@ -18,6 +18,8 @@ export interface EventServiceOptions {
   migrate?: boolean;
   /** Told each archival step as it completes (crash-safety tests). */
   onArchiveStep?: OnStep;
+  /** Ends a start still waiting for another instance's migrations: it rejects with StartAbortedError. */
+  signal?: AbortSignal;
 }
 
 /** The service as a library: the HTTP app, its store, and how to serve and stop it. */

@@ -51,7 +51,7 @@ export async function startEventService(options: EventServiceOptions = {}) {
     logger.warn('postgres.js without the fix for porsager/postgres#1208: a PostgreSQL outage can end this process. Run the repository (npm ci) or the Docker image, or apply patches/postgres+3.4.9.patch from the package (README, When PostgreSQL is away)');
   }
   try {
-    const config = await openDatabase(parsed, logger, options.migrate ?? true, (stop) => shutdown.add('embedded PostgreSQL', stop));
+    const config = await openDatabase(parsed, logger, options.migrate ?? true, (stop) => shutdown.add('embedded PostgreSQL', stop), options.signal);
     return { ...wire(config, logger, options, shutdown), config, logger, close: shutdown.close };
   } catch (error) {
     await shutdown.run();
@@ -59,7 +59,7 @@ export async function startEventService(options: EventServiceOptions = {}) {
   }
 }
 
-async function openDatabase(config: ReturnType<typeof parseConfig>, logger: Logger, migrate: boolean, onStarted: (stop: () => Promise<void>) => void): Promise<ResolvedConfig> {
+async function openDatabase(config: ReturnType<typeof parseConfig>, logger: Logger, migrate: boolean, onStarted: (stop: () => Promise<void>) => void, signal?: AbortSignal): Promise<ResolvedConfig> {
   let url = config.database.url;
   if (!url) {
     const embedded = await startEmbeddedPostgres({ ...config.database.embedded, logger });
@@ -69,7 +69,10 @@ async function openDatabase(config: ReturnType<typeof parseConfig>, logger: Logg
   }
   if (migrate) {
     logger.info({ database: postgresTarget(url).where }, 'applying migrations');
-    await runMigrations(url, config.database.connectTimeoutSeconds);
+    await runMigrations(url, config.database.connectTimeoutSeconds, {
+      signal,
+      onWaiting: () => logger.info('waiting for another instance to finish migrating (it holds the migrations\' advisory lock)'),
+    });
   }
   return withDatabaseUrl(config, url);
 }

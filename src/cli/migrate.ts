@@ -8,7 +8,9 @@ export async function migrate(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ ...config.database.embedded, logger });
   try {
-    await runMigrations(config.database.url ?? embedded!.url, config.database.connectTimeoutSeconds);
+    await runMigrations(config.database.url ?? embedded!.url, config.database.connectTimeoutSeconds, {
+      onWaiting: () => logger.info('waiting for another instance to finish migrating (it holds the migrations\' advisory lock)'),
+    });
     logger.info('migrations applied');
   } finally {
     await embedded?.stop();

@@ -1,11 +1,13 @@
 import { ConfigError } from '../config.ts';
 import { isUnavailable } from '../postgres/errors.ts';
-import { DatabaseStartError } from '../postgres/migrate.ts';
+import { DatabaseStartError, StartAbortedError } from '../postgres/migrate.ts';
 import { ListenError, type RunningService, startEventService } from '../start.ts';
 
 /** Runs the service until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function serve(): Promise<void> {
-  const starting: Promise<RunningService> = startEventService().then(async (service) => {
+  // A signal during start-up ends a wait for another instance's migrations (unbounded otherwise).
+  const stopStart = new AbortController();
+  const starting: Promise<RunningService> = startEventService({ signal: stopStart.signal }).then(async (service) => {
     try {
       await service.listen();
     } catch (error) {
@@ -25,7 +27,8 @@ export async function serve(): Promise<void> {
     return service;
   });
   // Installed before anything starts, so a signal during start-up stops what was started (embedded PostgreSQL above all).
-  const shutdown = (signal: string) =>
+  const shutdown = (signal: string) => {
+    stopStart.abort();
     void starting.then(async (service) => {
       service.logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
       try {
@@ -38,12 +41,14 @@ export async function serve(): Promise<void> {
       service.logger.info('stopped');
       process.exit(0);
     }, () => {}); // a failed start is reported below
+  };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   try {
     await starting;
   } catch (error) {
     if (error instanceof ConfigError) exit(2, error.message);
+    if (error instanceof StartAbortedError) exit(0, `event service stopped during start-up: ${error.message}`);
     if (error instanceof DatabaseStartError || error instanceof ListenError) exit(1, `event service failed to start: ${error.message}`);
     throw error;
   }

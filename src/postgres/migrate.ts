@@ -9,8 +9,15 @@ import { connectPostgres, postgresTarget } from './url.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
+export interface MigrationWait {
+  /** Stops waiting for another instance's migrations (a signal during start-up): rejects with StartAbortedError. */
+  signal?: AbortSignal;
+  /** Called once when another instance holds the migrations' lock. */
+  onWaiting?: () => void;
+}
+
 /** Applies pending migrations on one connection; an advisory lock makes instances starting together take turns. */
-export async function runMigrations(url: string, connectTimeoutSeconds = 10): Promise<void> {
+export async function runMigrations(url: string, connectTimeoutSeconds = 10, wait: MigrationWait = {}): Promise<void> {
   const sql = connectPostgres(url, { max: 1, onnotice: () => {}, connect_timeout: connectTimeoutSeconds });
   const where = postgresTarget(url).where;
   try {
@@ -20,13 +27,38 @@ export async function runMigrations(url: string, connectTimeoutSeconds = 10): Pr
     throw error;
   }
   try {
-    await sql`select pg_advisory_lock(hashtext('event-service:migrations'))`.catch((error) => {
-      throw explainConnectFailure(error, where);
-    });
+    await takeMigrationLock(sql, where, wait);
     await migrate(drizzle({ client: sql }), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+// Tried every 250 ms rather than waited for in pg_advisory_lock(): a wait that a stop can end, and can say it waits.
+// The lock is the session's until the connection ends.
+async function takeMigrationLock(sql: Sql, where: string, { signal, onWaiting }: MigrationWait): Promise<void> {
+  for (let waiting = false; ; waiting = true) {
+    const [row] = await sql<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext('event-service:migrations')) as locked`.catch((error) => {
+      throw explainConnectFailure(error, where);
+    });
+    if (row!.locked) return;
+    if (!waiting) onWaiting?.();
+    if (signal?.aborted) throw new StartAbortedError('stopped while waiting for another instance to finish migrating');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 250);
+      signal?.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+}
+
+/** The start was stopped (SIGTERM, SIGINT) before it finished. */
+export class StartAbortedError extends Error {
+  override name = 'StartAbortedError';
 }
 
 // postgres.js opens a new connection, without end, when one closes before it is ready (a port

@@ -159,6 +159,26 @@ describe('the service as a process', () => {
     }
   });
 
+  it('while another instance holds the migrations, says it waits, and a SIGTERM then ends the start at once (exit 0)', async () => {
+    const holder = postgres(url, { max: 1, onnotice: () => {} });
+    const held = await holder.reserve();
+    await held`select pg_advisory_lock(hashtext('event-service:migrations'))`;
+    try {
+      const p = spawnServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix }, await freePort());
+      running.push(p);
+      expect(await waitUntil(() => p.output().includes('waiting for another instance to finish migrating'), 20_000)).toBe(true);
+      const signalled = Date.now();
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(5_000); // it waited for the lock's holder until this fix (unbounded)
+      expect(p.output()).toContain('event service stopped during start-up: stopped while waiting for another instance to finish migrating');
+      expect(p.output()).not.toContain('event service listening');
+    } finally {
+      held.release();
+      await holder.end();
+    }
+  });
+
   it('says so in one line when something other than PostgreSQL answers at DATABASE_URL, or the port is taken', async () => {
     // postgres.js opened connection after connection to it without end; the start hung.
     const notPostgres = createServer((socket) => {
