@@ -2,7 +2,7 @@ export type { ConsumerStats } from './consume-options.ts';
 import type { ConsumerStats } from './consume-options.ts';
 import type { StoredEvent } from '../events/event.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import type { ConsumerRedis, GroupKeys } from './consume-redis.ts';
+import { claimKept, type ConsumerRedis, type GroupKeys } from './consume-redis.ts';
 import { withDeadline } from '../events/deadline.ts';
 import { backoffMs } from './retry.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
@@ -41,6 +41,17 @@ export function eventJob(stream: StreamState, source: EventJob['source'], event:
 /** The stream a job's entry is in: its type's, or its group's replay stream. */
 export const entryKey = (job: EventJob) => (job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream);
 
+/** Jobs by the stream their entry is in. */
+function byKey(jobs: EventJob[]): Map<string, EventJob[]> {
+  const out = new Map<string, EventJob[]>();
+  for (const job of jobs) {
+    const same = out.get(entryKey(job));
+    if (same) same.push(job);
+    else out.set(entryKey(job), [job]);
+  }
+  return out;
+}
+
 /** The entry ids of jobs read from streams, by the stream's type (one slot) and then by key. */
 export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, string[]>> {
   const byStream = new Map<StreamState, Map<string, string[]>>();
@@ -57,7 +68,8 @@ export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, 
 }
 
 // Acknowledgements, one pipeline per type per turn of the event loop, and the starts of handlers. Before handlers start
-// (the scheduler's beforeStart), each one's entry gets its delivery count set to the handler's starts + 1 (a read is 1):
+// (the scheduler's beforeStart), each one's entry gets its delivery count set to the handler's starts + 1 (a read is 1;
+// CLAIM_KEPT, which leaves an entry the stream no longer holds pending):
 // a consumer that dies in a handler leaves that try counted for whoever reclaims the entry (maintenance parks it at
 // maxAttempts), while the entries it read ahead and never started keep 1. The acknowledgements waiting go in the same
 // pipeline, first: a handler that kills the process must not take along those of the events handled before it (they
@@ -90,7 +102,7 @@ export function createAcks(o: ResolvedConsumeOptions, redis: ConsumerRedis, isRu
         p.xack(key, o.group, ...ids);
         if (key === s.keys.replay) p.xdel(key, ...ids);
       }
-      for (const job of started.get(s) ?? []) p.call('XCLAIM', entryKey(job), o.group, o.consumer, 0, job.id!, 'RETRYCOUNT', job.attempts + 2, 'JUSTID');
+      for (const [key, jobs] of byKey(started.get(s) ?? [])) claimKept(p, key, o.group, o.consumer, jobs.map((j) => j.id!), { retryCount: (i) => jobs[i]!.attempts + 2 });
       return p.exec().then((r) => r ?? [], (error: Error) => [[error, null] as [Error, null]]);
     })).then((results) => {
       for (const [error] of results.flat()) if (error) o.onError(error);

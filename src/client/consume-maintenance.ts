@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../events/event.ts';
 import { positionOfEntryId } from '../events/stream-keys.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import { type ConsumerRedis, entryEvent, pipelinePerSlot, type RawEntry } from './consume-redis.ts';
+import { claimKept, type ConsumerRedis, entryEvent, pipelinePerSlot, type RawEntry } from './consume-redis.ts';
 import type { Scheduler } from './consume-scheduler.ts';
 import { type ConsumerStats, entriesByStream, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
 
@@ -16,7 +16,7 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
   let reclaimedAt = 0;
 
   async function heartbeat() {
-    await pipelinePerSlot(redis, entriesByStream(scheduler.held()), (p, key, ids) => p.xclaim(key, o.group, o.consumer, 0, ...ids, 'JUSTID'));
+    await pipelinePerSlot(redis, entriesByStream(scheduler.held()), (p, key, ids) => claimKept(p, key, o.group, o.consumer, ids));
   }
 
   async function fromStore(s: StreamState, position: number): Promise<StoredEvent | undefined> {

@@ -3,7 +3,7 @@ import { publishedMarkKey } from '../events/channels.ts';
 import { connectRedis, type RedisConnection, type RedisTarget, whenReady } from '../events/redis-connection.ts';
 import { describeRedisTarget } from '../events/redis-nodes.ts';
 import { catchUpLockKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
-import { PARK, READ_GROUP, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
+import { CLAIM_KEPT, PARK, READ_GROUP, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
 
 /** The keys one consumer group uses for one aggregate type. */
 export interface GroupKeys {
@@ -37,6 +37,12 @@ export type ConsumerRedis = RedisConnection & {
   renewLock(key: string, holder: string, ms: number): Promise<number>;
 };
 
+/** Adds CLAIM_KEPT to a pipeline: `consumer` claims those of `ids` its stream still holds, with IDLE and a RETRYCOUNT per entry when given. */
+export function claimKept(p: ChainableCommander, key: string, group: string, consumer: string, ids: string[], options: { idleMs?: number; retryCount?: (i: number) => number } = {}): void {
+  const args = [group, consumer, options.idleMs === undefined ? '' : String(options.idleMs), ...ids.flatMap((id, i) => [id, options.retryCount ? String(options.retryCount(i)) : ''])];
+  (p as ChainableCommander & { claimKept(key: string, ...args: string[]): unknown }).claimKept(key, ...args);
+}
+
 // One connection for commands and one blocking connection per type: a blocking read cannot
 // span slots, and an idle type's wait must not delay a busy one.
 export function createConsumerConnections(target: RedisTarget, blockingCount: number): { commands: ConsumerRedis; blocking: RedisConnection[] } {
@@ -48,6 +54,7 @@ export function createConsumerConnections(target: RedisTarget, blockingCount: nu
   commands.defineCommand('setIdIf', { numberOfKeys: 1, lua: SET_ID_IF });
   commands.defineCommand('park', { numberOfKeys: 2, lua: PARK });
   commands.defineCommand('renewLock', { numberOfKeys: 1, lua: RENEW_LOCK });
+  commands.defineCommand('claimKept', { numberOfKeys: 1, lua: CLAIM_KEPT });
   return { commands: commands as ConsumerRedis, blocking };
 }
 

@@ -50,3 +50,21 @@ export const RENEW_LOCK = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
+
+// XCLAIM … JUSTID of this consumer's entries, each only while the stream still holds it: Redis 7 drops an entry the
+// stream no longer has from the pending list on a claim, and then nobody reads it from the store (XAUTOCLAIM reports
+// such entries as deleted, which maintenance reads from the store). ARGV: group, consumer, IDLE ms ('' for none), then
+// pairs of entry id and RETRYCOUNT ('' for none). Returns the ids claimed.
+export const CLAIM_KEPT = `
+local claimed = {}
+for i = 4, #ARGV, 2 do
+  local id = ARGV[i]
+  if #redis.call('XRANGE', KEYS[1], id, id) > 0 then
+    local args = {'XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id}
+    if ARGV[3] ~= '' then args[#args + 1] = 'IDLE'; args[#args + 1] = ARGV[3] end
+    if ARGV[i + 1] ~= '' then args[#args + 1] = 'RETRYCOUNT'; args[#args + 1] = ARGV[i + 1] end
+    args[#args + 1] = 'JUSTID'
+    for _, c in ipairs(redis.call(unpack(args))) do claimed[#claimed + 1] = c end
+  end
+end
+return claimed`;

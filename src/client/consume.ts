@@ -133,10 +133,11 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
       running = false;
       for (const r of blocking) r.disconnect();
       clearInterval(ticker);
-      await Promise.all([...loops, ticking]);
-      // Before the catch-ups are awaited: each waits for its jobs, which the scheduler settles as it stops.
-      const unfinished = await scheduler.stop();
-      await Promise.all(catchingUp);
+      // First: the read loops and catch-ups may wait for room in a full buffer, and a catch-up for its jobs; once the
+      // scheduler stops, starting nothing more, both waits end.
+      const stopped = scheduler.stop();
+      await Promise.all([...loops, ticking, ...catchingUp]);
+      const unfinished = await stopped;
       await acks.flushed();
       await handOver(o, redis, streams, unfinished).catch((e) => o.onError(e));
       await redis.quit().catch(() => redis.disconnect());

@@ -4,12 +4,14 @@ import type { StoredEvent } from '../../src/events/event.ts';
 import { createAcks, eventJob, type StreamState } from '../../src/client/consume-jobs.ts';
 import type { ResolvedConsumeOptions } from '../../src/client/consume-options.ts';
 import { type ConsumerRedis, groupKeys } from '../../src/client/consume-redis.ts';
+import { CLAIM_KEPT } from '../../src/client/consume-scripts.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { newChannelPrefix } from '../support/service.ts';
 import { deleteKeys } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const redis = new Redis(testRedisUrl);
+redis.defineCommand('claimKept', { numberOfKeys: 1, lua: CLAIM_KEPT }); // as createConsumerConnections does
 const prefix = newChannelPrefix();
 afterAll(async () => {
   await deleteKeys(prefix);
@@ -36,19 +38,20 @@ describe("consume()'s acknowledgements", () => {
     expect(errors).toEqual([]);
   });
 
-  it("a handler's start sets its entry's delivery count to the starts + 1, after the acknowledgements waiting, and leaves entries read ahead at 1", async () => {
+  it("a handler's start sets its entry's delivery count to the starts + 1, after the acknowledgements waiting; entries read ahead stay at 1, and one gone from the stream stays pending", async () => {
     const s: StreamState = { keys: groupKeys(prefix, 'agent', 'g'), ready: true, pausedUntil: 0 };
     await redis.xgroup('CREATE', s.keys.stream, 'g', '0', 'MKSTREAM');
-    for (const id of ['1-0', '2-0', '3-0', '4-0']) await redis.xadd(s.keys.stream, id, 'event', '{}');
+    for (const id of ['1-0', '2-0', '3-0', '4-0', '5-0']) await redis.xadd(s.keys.stream, id, 'event', '{}');
     await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', s.keys.stream, '>');
+    await redis.xdel(s.keys.stream, '5-0'); // gone from the stream while held: claiming it would drop it from the pending list
     const errors: unknown[] = [];
     const acks = createAcks(options(errors), redis as ConsumerRedis, () => true);
     const job = (position: number, attempts = 0) => eventJob(s, 'stream', { aggregate_id: `a${position}`, position } as StoredEvent, `${position}-0`, attempts);
     acks.add(job(1));
-    acks.beforeStart([job(2), job(3, 2)]);
+    acks.beforeStart([job(2), job(3, 2), job(5)]);
     await acks.flushed();
     const counts = ((await redis.xpending(s.keys.stream, 'g', '-', '+', 10)) as [string, string, number, number][]).map(([id, , , count]) => [id, count]);
-    expect(counts).toEqual([['2-0', 2], ['3-0', 4], ['4-0', 1]]);
+    expect(counts).toEqual([['2-0', 2], ['3-0', 4], ['4-0', 1], ['5-0', 1]]);
     expect(errors).toEqual([]);
   });
 });

@@ -218,6 +218,25 @@ describe('consume()', () => {
     expect(await waitUntil(() => stored.every((e) => handled().has(e.id)), 15_000)).toBe(true);
   });
 
+  it('entries the window trimmed while a consumer held them are read from the store by the group when it stops before handling them', async () => {
+    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
+    const { stored } = await append(t, 6, 1);
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
+    const key = eventsStreamKey(t.channelPrefix, 'task');
+    const first = await startConsumer(t, { redisUrl: testRedisUrl, start: 'beginning', concurrency: 1, claimIdleMs: 600, handler: () => sleep(1500) });
+    expect(await waitUntil(async () => ((await redis.xpending(key, 'g1')) as [number])[0] === 6)).toBe(true);
+    await append(t, 400, 1);
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
+    const [oldest] = await redis.xrange(key, '-', '+', 'COUNT', 1);
+    expect(Number(oldest![0].split('-')[0])).toBeGreaterThan(6); // the six are out of the window, still held
+    await sleep(500); // heartbeats (every 200 ms) claim what the consumer holds
+    await first.stop();
+    const second = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'c2', claimIdleMs: 600, concurrency: 8 });
+    cleanup.push(() => second.stop());
+    const handled = () => new Set([...first.recorder.ids(), ...second.recorder.ids()]);
+    expect(await waitUntil(() => stored.every((e) => handled().has(e.id)), 15_000)).toBe(true);
+  });
+
   it('competing consumers of one group share the events, each handled once, and a stopped one leaves the group', async () => {
     const t = await service();
     const shared = record();
