@@ -6,6 +6,7 @@ import { claimKept, type ConsumerRedis, type GroupKeys } from './consume-redis.t
 import { withDeadline } from '../events/deadline.ts';
 import { backoffMs } from './retry.ts';
 import type { Job, JobOutcome } from './consume-scheduler.ts';
+import { groupBy } from '../events/group-by.ts';
 
 /** What consume() knows of one aggregate type's stream and its group. */
 export interface StreamState {
@@ -41,17 +42,6 @@ export function eventJob(stream: StreamState, source: EventJob['source'], event:
 /** The stream a job's entry is in: its type's, or its group's replay stream. */
 export const entryKey = (job: EventJob) => (job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream);
 
-/** Jobs by the stream their entry is in. */
-function byKey(jobs: EventJob[]): Map<string, EventJob[]> {
-  const out = new Map<string, EventJob[]>();
-  for (const job of jobs) {
-    const same = out.get(entryKey(job));
-    if (same) same.push(job);
-    else out.set(entryKey(job), [job]);
-  }
-  return out;
-}
-
 /** The entry ids of jobs read from streams, by the stream's type (one slot) and then by key. */
 export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, string[]>> {
   const byStream = new Map<StreamState, Map<string, string[]>>();
@@ -86,13 +76,7 @@ export function createAcks(o: ResolvedConsumeOptions, redis: ConsumerRedis, isRu
   function send(starting: EventJob[] = []): void {
     const acked = entriesByStream(batch);
     batch = [];
-    const started = new Map<StreamState, EventJob[]>();
-    for (const job of isRunning() ? starting : []) {
-      if (!job.id || job.parkFor !== undefined) continue;
-      const same = started.get(job.stream);
-      if (same) same.push(job);
-      else started.set(job.stream, [job]);
-    }
+    const started = groupBy(isRunning() ? starting.filter((job) => job.id && job.parkFor === undefined) : [], (job) => job.stream);
     const streams = new Set([...acked.keys(), ...started.keys()]);
     if (streams.size === 0) return;
     // One pipeline per type: its keys share a slot (a cluster refuses a pipeline across slots).
@@ -102,7 +86,7 @@ export function createAcks(o: ResolvedConsumeOptions, redis: ConsumerRedis, isRu
         p.xack(key, o.group, ...ids);
         if (key === s.keys.replay) p.xdel(key, ...ids);
       }
-      for (const [key, jobs] of byKey(started.get(s) ?? [])) claimKept(p, key, o.group, o.consumer, jobs.map((j) => j.id!), { retryCount: (i) => jobs[i]!.attempts + 2 });
+      for (const [key, jobs] of groupBy(started.get(s) ?? [], entryKey)) claimKept(p, key, o.group, o.consumer, jobs.map((j) => j.id!), { retryCount: (i) => jobs[i]!.attempts + 2 });
       return p.exec().then((r) => r ?? [], (error: Error) => [[error, null] as [Error, null]]);
     })).then((results) => {
       for (const [error] of results.flat()) if (error) o.onError(error);

@@ -3,6 +3,7 @@ import { eventsStreamKey } from '../events/stream-keys.ts';
 import type { EventRecord } from '../store/event-record.ts';
 import { publishAboveMark, publishAndMirror, type PublishCommand } from './publish-scripts.ts';
 import { isCluster, type RedisConnection } from './redis.ts';
+import { groupBy } from '../events/group-by.ts';
 
 /** What the relay publishes through: events in position order, resolved once Redis has them. */
 export interface Publisher {
@@ -25,15 +26,6 @@ function scripts(redis: RedisConnection, command: PublishCommand): { aboveMark: 
   return { aboveMark: (args) => table[aboveMark]!.call(redis, args), andMirror: (args) => table[andMirror]!.call(redis, args) };
 }
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group) group.push(item);
-    else groups.set(key(item), [item]);
-  }
-  return groups;
-}
 
 const byType = (batch: EventRecord[]) => groupBy(batch, (e) => e.aggregateType);
 
