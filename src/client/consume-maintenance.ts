@@ -51,9 +51,20 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
         if (scheduler.add(job)) stats.reclaimed++;
       }
     });
+    // Entries the window trimmed: XAUTOCLAIM took them out of the pending list. One this consumer holds stays its job;
+    // any other is read from the store. Neither has an entry any more, so stop() hands them back (handOver).
+    const held = new Map(scheduler.held().filter((j) => j.stream === s && j.source === 'stream').map((j) => [j.id, j]));
     for (const id of source === 'stream' ? gone : []) {
+      const mine = held.get(id);
+      if (mine) {
+        mine.unanchored = true;
+        continue;
+      }
       const event = await fromStore(s, positionOfEntryId(id));
-      if (event && scheduler.add(eventJob(s, 'store', event))) stats.fromStore++;
+      if (!event) continue;
+      const job = eventJob(s, 'store', event);
+      job.unanchored = true;
+      if (scheduler.add(job)) stats.fromStore++;
     }
   }
 
