@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { getRequestListener, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import { emptyEventTypes } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
-import { answerClientError, answerExpectation, createAdapterErrorHandler } from './http/client-error.ts';
+import { closeServer, listenHttp } from './http/server.ts';
 import { parseConfig, type ResolvedConfig, withDatabaseUrl } from './config.ts';
 import { createConsumerGroupsInspector } from './consumer-groups/inspect.ts';
 import { createParkedEvents } from './consumer-groups/parked.ts';
@@ -214,20 +212,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
     async listen(): Promise<{ port: number }> {
       // Redis is optional: say so once without delaying the start by more than a second.
       const redisReady = whenReady(redis, 1_000);
-      const port = await new Promise<number>((resolve, reject) => {
-        const failed = (error: Error) => reject(new ListenError(`cannot listen on ${config.http.host}:${config.http.port} (${error.message}); is the port in use, or HOST not an address of this machine?`));
-        // serve() without its errorHandler, which only getRequestListener() takes.
-        const listener = getRequestListener(app.fetch, { hostname: config.http.host, errorHandler: createAdapterErrorHandler(logger) });
-        const http = createServer(listener);
-        server = http;
-        http.once('error', failed);
-        http.on('clientError', answerClientError);
-        http.on('checkExpectation', answerExpectation);
-        http.listen(config.http.port, config.http.host, () => {
-          http.off('error', failed);
-          resolve((http.address() as AddressInfo).port);
-        });
-      });
+      const port = await listenHttp(app.fetch, config.http, logger, (http) => (server = http));
       if (!(await redisReady)) {
         logger.warn({ redis: config.redis.clusterNodes?.join(',') ?? describeRedisTarget({ url: config.redis.url }) }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
       }
@@ -235,22 +220,4 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       return { port };
     },
   };
-}
-
-/** The HTTP server could not listen (the port in use, an address not of this machine). */
-export class ListenError extends Error {
-  override name = 'ListenError';
-}
-
-async function closeServer(server: ServerType, timeoutMs: number, logger: Logger) {
-  const force = setTimeout(() => {
-    logger.warn('shutdown timeout: closing remaining connections');
-    if ('closeAllConnections' in server) server.closeAllConnections();
-  }, timeoutMs);
-  force.unref();
-  // Otherwise keep-alive connections whose last response ends after close() stay open until their idle timeout.
-  const reaper = setInterval(() => 'closeIdleConnections' in server && server.closeIdleConnections(), 50);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  clearInterval(reaper);
-  clearTimeout(force);
 }

@@ -1,7 +1,8 @@
 import { ConfigError } from '../config.ts';
 import { isUnavailable } from '../postgres/errors.ts';
 import { DatabaseStartError, StartAbortedError } from '../postgres/migrate.ts';
-import { ListenError, type RunningService, startEventService } from '../start.ts';
+import { ListenError } from '../http/server.ts';
+import { type RunningService, startEventService } from '../start.ts';
 
 /** Runs the service until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function serve(): Promise<void> {
