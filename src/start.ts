@@ -21,7 +21,7 @@ import { createLease } from './publishing/lease.ts';
 import { scheduleMirrorChecks } from './publishing/mirror-checks.ts';
 import { createPublisher } from './publishing/publisher.ts';
 import { describeRedisTarget } from './events/redis-nodes.ts';
-import { createPublisherConnection, whenReady } from './publishing/redis.ts';
+import { createPublisherConnection, redisTargetOf, whenReady } from './publishing/redis.ts';
 import { createRedisHistory } from './publishing/redis-history.ts';
 import { createRelay } from './publishing/relay.ts';
 import { createReplayRunner } from './publishing/replays.ts';
@@ -67,10 +67,7 @@ async function openDatabase(config: ReturnType<typeof parseConfig>, logger: Logg
   }
   if (migrate) {
     logger.info({ database: postgresTarget(url).where }, 'applying migrations');
-    await runMigrations(url, config.database.connectTimeoutSeconds, {
-      signal,
-      onWaiting: () => logger.info('waiting for another instance to finish migrating (it holds the migrations\' advisory lock)'),
-    });
+    await runMigrations(url, config.database.connectTimeoutSeconds, { signal, logger });
   }
   return withDatabaseUrl(config, url);
 }
@@ -214,7 +211,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
       const redisReady = whenReady(redis, 1_000);
       const port = await listenHttp(app.fetch, config.http, logger, (http) => (server = http));
       if (!(await redisReady)) {
-        logger.warn({ redis: config.redis.clusterNodes?.join(',') ?? describeRedisTarget({ url: config.redis.url }) }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
+        logger.warn({ redis: describeRedisTarget(redisTargetOf(config.redis)) }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
       }
       logger.info({ port, host: config.http.host }, 'event service listening');
       return { port };

@@ -8,9 +8,7 @@ export async function migrate(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ ...config.database.embedded, logger });
   try {
-    await runMigrations(config.database.url ?? embedded!.url, config.database.connectTimeoutSeconds, {
-      onWaiting: () => logger.info('waiting for another instance to finish migrating (it holds the migrations\' advisory lock)'),
-    });
+    await runMigrations(config.database.url ?? embedded!.url, config.database.connectTimeoutSeconds, { logger });
     logger.info('migrations applied');
   } finally {
     await embedded?.stop();

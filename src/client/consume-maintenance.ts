@@ -53,8 +53,9 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
     });
     // Entries the window trimmed: XAUTOCLAIM took them out of the pending list. One this consumer holds stays its job;
     // any other is read from the store. Neither has an entry any more, so stop() hands them back (handOver).
+    if (source !== 'stream' || gone.length === 0) return;
     const held = new Map(scheduler.held().filter((j) => j.stream === s && j.source === 'stream').map((j) => [j.id, j]));
-    for (const id of source === 'stream' ? gone : []) {
+    for (const id of gone) {
       const mine = held.get(id);
       if (mine) {
         mine.unanchored = true;

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { withDeadline } from '../events/deadline.ts';
 import { isUnavailable, postgresErrorOf } from './errors.ts';
 import type { Sql } from './database.ts';
+import type { Logger } from '../observability/logger.ts';
 import { connectPostgres, postgresTarget } from './url.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -12,8 +14,8 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.m
 export interface MigrationWait {
   /** Stops waiting for another instance's migrations (a signal during start-up): rejects with StartAbortedError. */
   signal?: AbortSignal;
-  /** Called once when another instance holds the migrations' lock. */
-  onWaiting?: () => void;
+  /** Told once when another instance holds the migrations' lock. */
+  logger?: Logger;
 }
 
 /** Applies pending migrations on one connection; an advisory lock makes instances starting together take turns. */
@@ -36,23 +38,15 @@ export async function runMigrations(url: string, connectTimeoutSeconds = 10, wai
 
 // Tried every 250 ms rather than waited for in pg_advisory_lock(): a wait that a stop can end, and can say it waits.
 // The lock is the session's until the connection ends.
-async function takeMigrationLock(sql: Sql, where: string, { signal, onWaiting }: MigrationWait): Promise<void> {
+async function takeMigrationLock(sql: Sql, where: string, { signal, logger }: MigrationWait): Promise<void> {
   for (let waiting = false; ; waiting = true) {
     const [row] = await sql<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext('event-service:migrations')) as locked`.catch((error) => {
       throw explainConnectFailure(error, where);
     });
     if (row!.locked) return;
-    if (!waiting) onWaiting?.();
+    if (!waiting) logger?.info('waiting for another instance to finish migrating (it holds the migrations\' advisory lock)');
     if (signal?.aborted) throw new StartAbortedError('stopped while waiting for another instance to finish migrating');
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, 250);
-      signal?.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-    });
+    await sleep(250, undefined, { signal }).catch(() => {}); // an abort ends the pause; the next turn throws
   }
 }
 

@@ -1,4 +1,4 @@
-import { parseRedisNode } from '../events/redis-nodes.ts';
+import { parseRedisNode, type RedisTarget } from '../events/redis-nodes.ts';
 import { connectRedis, type RedisConnection } from '../events/redis-connection.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -10,8 +10,10 @@ export interface RedisConfig {
   clusterNodes: string[] | null;
 }
 
-export const createRedisConnection = (config: RedisConfig): RedisConnection =>
-  connectRedis(config.clusterNodes ? { clusterNodes: config.clusterNodes.map(parseRedisNode) } : { url: config.url });
+export const redisTargetOf = (config: RedisConfig): RedisTarget =>
+  config.clusterNodes ? { clusterNodes: config.clusterNodes.map(parseRedisNode) } : { url: config.url };
+
+export const createRedisConnection = (config: RedisConfig): RedisConnection => connectRedis(redisTargetOf(config));
 
 export function createPublisherConnection(config: RedisConfig, logger: Logger): RedisConnection {
   const redis = createRedisConnection(config);
