@@ -32,8 +32,6 @@ export interface EventJob extends Job {
   attempts: number;
   /** The handler gave up: only the parking is left to do. */
   parkFor?: string;
-  /** No pending entry stands for it any more (its entry left the stream and a reclaim dropped it): stop() hands it back through the group's replay stream. */
-  unanchored?: boolean;
 }
 
 export function eventJob(stream: StreamState, source: EventJob['source'], event: StoredEvent, id?: string, attempts = 0): EventJob {

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../events/event.ts';
 import { positionOfEntryId } from '../events/stream-keys.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import { claimKept, type ConsumerRedis, entryEvent, pipelinePerSlot, type RawEntry } from './consume-redis.ts';
+import { claimKept, type ConsumerRedis, entryEvent, pipelinePerSlot, type RawEntry, touch } from './consume-redis.ts';
 import type { Scheduler } from './consume-scheduler.ts';
 import { type ConsumerStats, entriesByStream, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
 
@@ -9,17 +9,23 @@ export interface Maintenance {
   tick(): Promise<void>;
 }
 
-// Each tick re-claims held entries (JUSTID resets idle time: a long handler is not a dead consumer); every claimIdleMs / 2
-// takes over entries idle past claimIdleMs, parking one whose handler started maxAttempts times (a poison event); and samples the
-// mark (every event up to it handled), where a group Redis loses is created again instead of at `start`.
+// Each tick re-claims held entries (JUSTID resets idle time: a long handler is not a dead consumer) and tells the group
+// this consumer is alive (touch); every claimIdleMs / 2 takes over entries idle past claimIdleMs, parking one whose
+// handler started maxAttempts times (a poison event), and hands back through the replay stream the entries the window
+// trimmed that dead consumers held (RECLAIM); and samples the mark (every event up to it handled), where a group Redis
+// loses is created again instead of at `start`.
 export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedis, streams: StreamState[], scheduler: Scheduler<EventJob>, stats: ConsumerStats, bufferLimit: number): Maintenance {
   let reclaimedAt = 0;
 
   async function heartbeat() {
-    await pipelinePerSlot(redis, entriesByStream(scheduler.held()), (p, key, ids) => claimKept(p, key, o.group, o.consumer, ids));
+    await pipelinePerSlot(redis, entriesByStream(scheduler.held()), (p, key, ids, s) => {
+      claimKept(p, key, o.group, o.consumer, ids);
+      if (key === s.keys.stream) touch(p, key, o.group, o.consumer);
+    });
   }
 
-  async function fromStore(s: StreamState, position: number): Promise<StoredEvent | undefined> {
+  async function fromStore(s: StreamState, id: string): Promise<StoredEvent | undefined> {
+    const position = positionOfEntryId(id);
     const page = await o.reader(position - 1, 1, s.keys.aggregateType);
     const e = page.events[0];
     return e && e.position === position ? e : undefined;
@@ -31,41 +37,44 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
     if (room <= 0) return;
     // JUSTID: taking an entry over is not a try. A handler start raises its delivery count (see createAcks), so the
     // entries a dead consumer had read ahead keep count 1 (no try) and the one it was running when it died counts.
-    const [, claimed, deletedIds] = (await redis.xautoclaim(key, o.group, o.consumer, o.claimIdleMs, '0-0', 'COUNT', room, 'JUSTID')) as [string, string[], string[]?];
-    const gone = [...(deletedIds ?? [])];
+    const [claimed, deleted, orphaned] = source === 'stream'
+      ? await redis.reclaim(key, o.group, o.consumer, o.claimIdleMs, room)
+      : [((await redis.xautoclaim(key, o.group, o.consumer, o.claimIdleMs, '0-0', 'COUNT', room, 'JUSTID')) as [string, string[]])[1], [], []];
     const pipeline = redis.pipeline();
     for (const id of claimed) pipeline.xrange(key, id, id).xpending(key, o.group, id, id, 1);
     const replies = claimed.length === 0 ? [] : ((await pipeline.exec()) ?? []).map(([error, reply]) => {
       if (error) throw error;
       return reply;
     });
-    claimed.forEach((id, i) => {
-      const json = entryEvent((replies[2 * i] as RawEntry[])[0]?.[1] ?? null);
+    for (const [i, id] of claimed.entries()) {
       const pending = (replies[2 * i + 1] as [string, string, number, number][])[0];
-      if (json === undefined) gone.push(id); // trimmed since the claim
-      else if (pending) {
-        const job = eventJob(s, source, JSON.parse(json) as StoredEvent, id, Math.max(0, pending[3] - 1));
-        // Started before without finishing: run alone, so a death now is charged to it only, not to handlers beside it.
-        job.alone = job.attempts > 0;
-        if (job.attempts >= o.maxAttempts) job.parkFor = `its handler started ${job.attempts} times without finishing (its consumers died or stalled)`;
-        if (scheduler.add(job)) stats.reclaimed++;
-      }
-    });
-    // Entries the window trimmed: XAUTOCLAIM took them out of the pending list. One this consumer holds stays its job;
-    // any other is read from the store. Neither has an entry any more, so stop() hands them back (handOver).
-    if (source !== 'stream' || gone.length === 0) return;
-    const held = new Map(scheduler.held().filter((j) => j.stream === s && j.source === 'stream').map((j) => [j.id, j]));
-    for (const id of gone) {
-      const mine = held.get(id);
-      if (mine) {
-        mine.unanchored = true;
+      if (!pending) continue; // acknowledged since the claim
+      const json = entryEvent((replies[2 * i] as RawEntry[])[0]?.[1] ?? null);
+      // Trimmed since the claim: still pending for this consumer, whose acknowledgement settles it as any other's.
+      const event = json !== undefined ? (JSON.parse(json) as StoredEvent) : source === 'stream' ? await fromStore(s, id) : undefined;
+      if (!event) {
+        if (source === 'stream') await redis.xack(key, o.group, id); // the store no longer has it (retention)
         continue;
       }
-      const event = await fromStore(s, positionOfEntryId(id));
-      if (!event) continue;
-      const job = eventJob(s, 'store', event);
-      job.unanchored = true;
-      if (scheduler.add(job)) stats.fromStore++;
+      const job = eventJob(s, source, event, id, Math.max(0, pending[3] - 1));
+      // Started before without finishing: run alone, so a death now is charged to it only, not to handlers beside it.
+      job.alone = job.attempts > 0;
+      if (job.attempts >= o.maxAttempts) job.parkFor = `its handler started ${job.attempts} times without finishing (its consumers died or stalled)`;
+      if (scheduler.add(job)) stats.reclaimed++;
+    }
+    // Trimmed entries of dead consumers, handed back once (HAND_BACK), and entries deleted from the stream some other
+    // way, which XAUTOCLAIM has already dropped from the pending list: their events come from the store.
+    if (orphaned.length > 0) {
+      const pairs: string[] = [];
+      for (const id of orphaned) {
+        const event = await fromStore(s, id);
+        pairs.push(id, event ? JSON.stringify(event) : '');
+      }
+      stats.reclaimed += await redis.handBack(s.keys.replay, key, o.group, ...pairs);
+    }
+    for (const id of deleted) {
+      const event = await fromStore(s, id);
+      if (event) await redis.xadd(s.keys.replay, '*', 'event', JSON.stringify(event));
     }
   }
 

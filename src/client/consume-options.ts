@@ -116,5 +116,6 @@ export interface ConsumerStats {
   parked: number;
   /** Events read from the store because the stream no longer held them. */
   fromStore: number;
+  /** Entries taken over from silent consumers, and the trimmed entries of dead ones handed back to the group. */
   reclaimed: number;
 }

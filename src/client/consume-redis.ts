@@ -3,7 +3,7 @@ import { publishedMarkKey } from '../events/channels.ts';
 import { connectRedis, type RedisConnection, type RedisTarget, whenReady } from '../events/redis-connection.ts';
 import { describeRedisTarget } from '../events/redis-nodes.ts';
 import { catchUpLockKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
-import { CLAIM_KEPT, PARK, READ_GROUP, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
+import { CLAIM_KEPT, HAND_BACK, PARK, READ_GROUP, RECLAIM, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
 
 /** The keys one consumer group uses for one aggregate type. */
 export interface GroupKeys {
@@ -35,12 +35,19 @@ export type ConsumerRedis = RedisConnection & {
   setIdIf(key: string, group: string, expected: string, id: string): Promise<number>;
   park(parked: string, source: string, group: string, id: string, ...fields: string[]): Promise<number>;
   renewLock(key: string, holder: string, ms: number): Promise<number>;
+  reclaim(key: string, group: string, consumer: string, idleMs: number, count: number): Promise<[claimed: string[], deleted: string[], orphaned: string[]]>;
+  handBack(replay: string, stream: string, group: string, ...idsAndEvents: string[]): Promise<number>;
 };
 
 /** Adds CLAIM_KEPT to a pipeline: `consumer` claims those of `ids` its stream still holds, with IDLE and a RETRYCOUNT per entry when given. */
 export function claimKept(p: ChainableCommander, key: string, group: string, consumer: string, ids: string[], options: { idleMs?: number; retryCount?: (i: number) => number } = {}): void {
   const args = [group, consumer, options.idleMs === undefined ? '' : String(options.idleMs), ...ids.flatMap((id, i) => [id, options.retryCount ? String(options.retryCount(i)) : ''])];
   (p as ChainableCommander & { claimKept(key: string, ...args: string[]): unknown }).claimKept(key, ...args);
+}
+
+/** Adds to a pipeline a read of `consumer`'s own pending entries past any id: it reads nothing, and tells the group the consumer is alive (its idle time, which RECLAIM reads, starts again). */
+export function touch(p: ChainableCommander, key: string, group: string, consumer: string): void {
+  p.xreadgroup('GROUP', group, consumer, 'COUNT', 1, 'STREAMS', key, '18446744073709551615-0');
 }
 
 // One connection for commands and one blocking connection per type: a blocking read cannot
@@ -55,6 +62,8 @@ export function createConsumerConnections(target: RedisTarget, blockingCount: nu
   commands.defineCommand('park', { numberOfKeys: 2, lua: PARK });
   commands.defineCommand('renewLock', { numberOfKeys: 1, lua: RENEW_LOCK });
   commands.defineCommand('claimKept', { numberOfKeys: 1, lua: CLAIM_KEPT });
+  commands.defineCommand('reclaim', { numberOfKeys: 1, lua: RECLAIM });
+  commands.defineCommand('handBack', { numberOfKeys: 2, lua: HAND_BACK });
   return { commands: commands as ConsumerRedis, blocking };
 }
 

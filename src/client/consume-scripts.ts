@@ -52,9 +52,8 @@ if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
 
 // XCLAIM … JUSTID of this consumer's entries, each only while the stream still holds it: Redis 7 drops an entry the
-// stream no longer has from the pending list on a claim, and then nobody reads it from the store (XAUTOCLAIM reports
-// such entries as deleted, which maintenance reads from the store). ARGV: group, consumer, IDLE ms ('' for none), then
-// pairs of entry id and RETRYCOUNT ('' for none). Returns the ids claimed.
+// stream no longer has from the pending list on a claim, and then nobody would deliver it again (see RECLAIM).
+// ARGV: group, consumer, IDLE ms ('' for none), then pairs of entry id and RETRYCOUNT ('' for none). Returns the ids claimed.
 export const CLAIM_KEPT = `
 local claimed = {}
 for i = 4, #ARGV, 2 do
@@ -68,3 +67,44 @@ for i = 4, #ARGV, 2 do
   end
 end
 return claimed`;
+
+// A consumer's reclaim of a type's stream. XAUTOCLAIM … JUSTID of entries idle past ARGV[3] ms, from the stream's first
+// entry on: the entries the window trimmed stay pending, held by whoever had them (a claim would drop them). Returns
+// also those trimmed entries still pending for consumers silent as long (a live consumer touches the group every tick
+// while it holds entries): dead, so their entries are handed back (HAND_BACK). ARGV: group, consumer, idle ms, count.
+// Returns {claimed ids, ids XAUTOCLAIM found deleted, orphaned ids}.
+export const RECLAIM = `
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+local claimed, deleted = {}, {}
+if first then
+  local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], first[1], 'COUNT', ARGV[4], 'JUSTID')
+  claimed, deleted = r[2], r[3] or {}
+end
+local silent = {}
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local name, idle
+  for i = 1, #c, 2 do
+    if c[i] == 'name' then name = c[i + 1] elseif c[i] == 'idle' then idle = c[i + 1] end
+  end
+  if name ~= ARGV[2] and idle >= tonumber(ARGV[3]) then silent[name] = true end
+end
+local orphans = {}
+for _, p in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', first and ('(' .. first[1]) or '+', ARGV[4])) do
+  if silent[p[2]] then orphans[#orphans + 1] = p[1] end
+end
+return {claimed, deleted, orphans}`;
+
+// Hands back through the group's replay stream (KEYS[1]) the events of pending entries the stream (KEYS[2]) no longer
+// holds: each is acknowledged and its event added to the replay stream, once (a concurrent hand-back finds it
+// acknowledged). An entry still in the stream is left as it is. ARGV: group, then pairs of entry id and the event's
+// JSON ('' when the store no longer has it: only acknowledged). Returns how many were handed back.
+export const HAND_BACK = `
+local n = 0
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  if #redis.call('XRANGE', KEYS[2], id, id) == 0 and redis.call('XACK', KEYS[2], ARGV[1], id) == 1 and ARGV[i + 1] ~= '' then
+    redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 1])
+    n = n + 1
+  end
+end
+return n`;

@@ -112,6 +112,37 @@ describe('consume() across processes', () => {
     expect(await waitUntil(async () => ((await redis.xpending(key, 'g1')) as [number])[0] === 0, 10_000)).toBe(true);
   });
 
+  it('entries the window trimmed while a consumer process held them stay its own while it lives, and go to the group when it dies', async () => {
+    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
+    const batch = async (n: number) => (await postJson(t.app, '/events/batch', { events: Array.from({ length: n }, () => ({ event_type: 'task.progressed', aggregate_id: newId() })) })).body.events as { id: string }[];
+    const held = await batch(4);
+    const key = eventsStreamKey(t.channelPrefix, 'task');
+    const redis = new Redis(testRedisUrl);
+    cleanup.push(async () => redis.disconnect());
+    // A buffer of four (READ_COUNT 1, concurrency 1), kept full by a 10 s handler: the process reads nothing more, and
+    // none of its entries stays in the stream, so only its heartbeat tells the group it lives.
+    const doomed = consumerProcess(t, 'doomed', { HANDLER_MS: '10000', CONCURRENCY: '1', READ_COUNT: '1' });
+    const pending = async () => ((await redis.xpending(key, 'g1').catch(() => [0])) as [number])[0];
+    expect(await waitUntil(async () => (await pending()) === 4, 10_000)).toBe(true);
+    await batch(10);
+    expect(await waitUntil(async () => (await redis.xlen(key)) === 14, 10_000)).toBe(true);
+    // Out of the window (trimmed by hand: the hundreds of appends it takes by MAXLEN would not change the case; an empty
+    // stream the relay would fill again).
+    await redis.xtrim(key, 'MINID', 5);
+    expect(await redis.xlen(key)).toBe(10);
+    // Both outlive their claimIdleMs: no reclaim may drop the four from the pending list, nor hand them to the group
+    // while the process holding them lives.
+    const rescuer = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'rescuer', claimIdleMs: 500, concurrency: 8 }, record());
+    cleanup.push(() => rescuer.stop());
+    await sleep(2500);
+    expect(held.filter((e) => rescuer.recorder.ids().has(e.id))).toEqual([]);
+    expect(await pending()).toBe(4);
+    await doomed.kill();
+    expect(await waitUntil(() => held.every((e) => rescuer.recorder.ids().has(e.id)), 15_000)).toBe(true);
+    expect(rescuer.stats().reclaimed).toBe(4);
+    expect(await waitUntil(async () => (await pending()) === 0, 5_000)).toBe(true);
+  });
+
   for (const [concurrency, handlerMs, beside] of [['1', '0', 'read ahead with it'], ['8', '40', 'started beside it or read ahead']] as const) {
   it(`parks an event that kills its consumers after maxAttempts deaths, and only it: the events ${beside} are handled (concurrency ${concurrency})`, async () => {
     const t = await service({});

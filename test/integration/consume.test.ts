@@ -229,11 +229,11 @@ describe('consume()', () => {
     expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
     const [oldest] = await redis.xrange(key, '-', '+', 'COUNT', 1);
     expect(Number(oldest![0].split('-')[0])).toBeGreaterThan(6); // the six are out of the window, still held
-    // Past claimIdleMs: the consumer's own reclaim (every 300 ms) finds the entries it holds gone from the stream, and
-    // XAUTOCLAIM drops them from the pending list; stop() must hand them back (the replay stream) for c2 to handle.
+    // Past claimIdleMs, the six stay pending for the consumer (a claim would drop them); stop() hands them back through the
+    // replay stream. c2 waits a minute before it would take them from a silent consumer: only the hand-back is in time.
     await sleep(1500);
     await first.stop();
-    const second = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'c2', claimIdleMs: 600, concurrency: 8 });
+    const second = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'c2', claimIdleMs: 60_000, concurrency: 8 });
     cleanup.push(() => second.stop());
     const handled = () => new Set([...first.recorder.ids(), ...second.recorder.ids()]);
     expect(await waitUntil(() => stored.every((e) => handled().has(e.id)), 15_000)).toBe(true);
