@@ -37,9 +37,11 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
     if (room <= 0) return;
     // JUSTID: taking an entry over is not a try. A handler start raises its delivery count (see createAcks), so the
     // entries a dead consumer had read ahead keep count 1 (no try) and the one it was running when it died counts.
-    const [claimed, deleted, orphaned] = source === 'stream'
+    const [claimed, deleted, trimmed] = source === 'stream'
       ? await redis.reclaim(key, o.group, o.consumer, o.claimIdleMs, room)
       : [((await redis.xautoclaim(key, o.group, o.consumer, o.claimIdleMs, '0-0', 'COUNT', room, 'JUSTID')) as [string, string[]])[1], [], []];
+    const holding = new Set(scheduler.held().filter((job) => job.stream === s && job.source === 'stream').map((job) => job.id));
+    const orphaned = trimmed.filter((id) => !holding.has(id));
     const pipeline = redis.pipeline();
     for (const id of claimed) pipeline.xrange(key, id, id).xpending(key, o.group, id, id, 1);
     const replies = claimed.length === 0 ? [] : ((await pipeline.exec()) ?? []).map(([error, reply]) => {
@@ -62,7 +64,7 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
       if (job.attempts >= o.maxAttempts) job.parkFor = `its handler started ${job.attempts} times without finishing (its consumers died or stalled)`;
       if (scheduler.add(job)) stats.reclaimed++;
     }
-    // Trimmed entries of dead consumers, handed back once (HAND_BACK), and entries deleted from the stream some other
+    // Trimmed entries no live consumer holds, handed back once (HAND_BACK), and entries deleted from the stream some other
     // way, which XAUTOCLAIM has already dropped from the pending list: their events come from the store.
     if (orphaned.length > 0) {
       const pairs: string[] = [];

@@ -70,9 +70,10 @@ return claimed`;
 
 // A consumer's reclaim of a type's stream. XAUTOCLAIM … JUSTID of entries idle past ARGV[3] ms, from the stream's first
 // entry on: the entries the window trimmed stay pending, held by whoever had them (a claim would drop them). Returns
-// also those trimmed entries still pending for consumers silent as long (a live consumer touches the group every tick
-// while it holds entries): dead, so their entries are handed back (HAND_BACK). ARGV: group, consumer, idle ms, count.
-// Returns {claimed ids, ids XAUTOCLAIM found deleted, orphaned ids}.
+// also those trimmed entries, idle as long, still pending for consumers silent as long (a live consumer touches the
+// group every tick while it holds entries: these are dead) or for this one (an earlier process of the same name, or a
+// read whose reply was lost; the caller leaves out those it holds), to be handed back (HAND_BACK).
+// ARGV: group, consumer, idle ms, count. Returns {claimed ids, ids XAUTOCLAIM found deleted, trimmed ids}.
 export const RECLAIM = `
 local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
 local claimed, deleted = {}, {}
@@ -90,7 +91,7 @@ for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
 end
 local orphans = {}
 for _, p in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', first and ('(' .. first[1]) or '+', ARGV[4])) do
-  if silent[p[2]] then orphans[#orphans + 1] = p[1] end
+  if p[2] == ARGV[2] or silent[p[2]] then orphans[#orphans + 1] = p[1] end
 end
 return {claimed, deleted, orphans}`;
 

@@ -112,7 +112,8 @@ describe('consume() across processes', () => {
     expect(await waitUntil(async () => ((await redis.xpending(key, 'g1')) as [number])[0] === 0, 10_000)).toBe(true);
   });
 
-  it('entries the window trimmed while a consumer process held them stay its own while it lives, and go to the group when it dies', async () => {
+  /** A consumer process 'doomed' holding four events whose entries the window trimmed, behind a full buffer. */
+  async function holdingTrimmed() {
     const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
     const batch = async (n: number) => (await postJson(t.app, '/events/batch', { events: Array.from({ length: n }, () => ({ event_type: 'task.progressed', aggregate_id: newId() })) })).body.events as { id: string }[];
     const held = await batch(4);
@@ -130,6 +131,11 @@ describe('consume() across processes', () => {
     // stream the relay would fill again).
     await redis.xtrim(key, 'MINID', 5);
     expect(await redis.xlen(key)).toBe(10);
+    return { t, held, doomed, pending };
+  }
+
+  it('entries the window trimmed while a consumer process held them stay its own while it lives, and go to the group when it dies', async () => {
+    const { t, held, doomed, pending } = await holdingTrimmed();
     // Both outlive their claimIdleMs: no reclaim may drop the four from the pending list, nor hand them to the group
     // while the process holding them lives.
     const rescuer = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'rescuer', claimIdleMs: 500, concurrency: 8 }, record());
@@ -140,6 +146,15 @@ describe('consume() across processes', () => {
     await doomed.kill();
     expect(await waitUntil(() => held.every((e) => rescuer.recorder.ids().has(e.id)), 15_000)).toBe(true);
     expect(rescuer.stats().reclaimed).toBe(4);
+    expect(await waitUntil(async () => (await pending()) === 0, 5_000)).toBe(true);
+  });
+
+  it('a consumer started again under the name of one that died holding trimmed entries handles them', async () => {
+    const { t, held, doomed, pending } = await holdingTrimmed();
+    await doomed.kill();
+    const again = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'doomed', claimIdleMs: 500, concurrency: 8 }, record());
+    cleanup.push(() => again.stop());
+    expect(await waitUntil(() => held.every((e) => again.recorder.ids().has(e.id)), 15_000)).toBe(true);
     expect(await waitUntil(async () => (await pending()) === 0, 5_000)).toBe(true);
   });
 
