@@ -121,8 +121,8 @@ describe('consume() across processes', () => {
     const redis = new Redis(testRedisUrl);
     cleanup.push(async () => redis.disconnect());
     // A buffer of four (READ_COUNT 1, concurrency 1), kept full by a 10 s handler: the process reads nothing more, and
-    // none of its entries stays in the stream, so only its heartbeat tells the group it lives.
-    const doomed = consumerProcess(t, 'doomed', { HANDLER_MS: '10000', CONCURRENCY: '1', READ_COUNT: '1' });
+    // none of its entries stays in the stream, so only its heartbeat (every 100 ms: CLAIM_IDLE_MS 300) tells the group it lives.
+    const doomed = consumerProcess(t, 'doomed', { HANDLER_MS: '10000', CONCURRENCY: '1', READ_COUNT: '1', CLAIM_IDLE_MS: '300' });
     const pending = async () => ((await redis.xpending(key, 'g1').catch(() => [0])) as [number])[0];
     expect(await waitUntil(async () => (await pending()) === 4, 10_000)).toBe(true);
     await batch(10);
@@ -137,8 +137,8 @@ describe('consume() across processes', () => {
   it('entries the window trimmed while a consumer process held them stay its own while it lives, and go to the group when it dies', async () => {
     const { t, held, doomed, pending } = await holdingTrimmed();
     // Both outlive their claimIdleMs: no reclaim may drop the four from the pending list, nor hand them to the group
-    // while the process holding them lives.
-    const rescuer = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'rescuer', claimIdleMs: 500, concurrency: 8 }, record());
+    // while the process holding them lives (the rescuer's 1 s leaves ten of its heartbeats' room for a loaded machine).
+    const rescuer = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'rescuer', claimIdleMs: 1000, concurrency: 8 }, record());
     cleanup.push(() => rescuer.stop());
     await sleep(2500);
     expect(held.filter((e) => rescuer.recorder.ids().has(e.id))).toEqual([]);
