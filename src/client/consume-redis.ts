@@ -35,7 +35,7 @@ export type ConsumerRedis = RedisConnection & {
   setIdIf(key: string, group: string, expected: string, id: string): Promise<number>;
   park(parked: string, source: string, group: string, id: string, ...fields: string[]): Promise<number>;
   renewLock(key: string, holder: string, ms: number): Promise<number>;
-  reclaim(key: string, group: string, consumer: string, idleMs: number, count: number): Promise<[claimed: string[], deleted: string[], orphaned: string[]]>;
+  reclaim(key: string, group: string, consumer: string, idleMs: number, count: number): Promise<[claimed: string[], deleted: string[], trimmed: string[]]>;
   handBack(replay: string, stream: string, group: string, ...idsAndEvents: string[]): Promise<number>;
 };
 
