@@ -26,7 +26,6 @@ function scripts(redis: RedisConnection, command: PublishCommand): { aboveMark: 
   return { aboveMark: (args) => table[aboveMark]!.call(redis, args), andMirror: (args) => table[andMirror]!.call(redis, args) };
 }
 
-
 const byType = (batch: EventRecord[]) => groupBy(batch, (e) => e.aggregateType);
 
 // Redis itself refuses a message at or below its channel's mark (the newest position published there): while Redis keeps
