@@ -1,17 +1,15 @@
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/event.ts';
 import { createAcks, eventJob, type StreamState } from '../../src/client/consume-jobs.ts';
 import type { ResolvedConsumeOptions } from '../../src/client/consume-options.ts';
-import { type ConsumerRedis, groupKeys } from '../../src/client/consume-redis.ts';
-import { CLAIM_KEPT } from '../../src/client/consume-scripts.ts';
+import { connected, createConsumerConnections, groupKeys } from '../../src/client/consume-redis.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { newChannelPrefix } from '../support/service.ts';
 import { deleteKeys } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const redis = new Redis(testRedisUrl);
-redis.defineCommand('claimKept', { numberOfKeys: 1, lua: CLAIM_KEPT }); // as createConsumerConnections does
+const redis = createConsumerConnections({ url: testRedisUrl }, 0).commands; // consume()'s command connection, its scripts defined
+beforeAll(() => connected(redis, 5_000, { url: testRedisUrl }));
 const prefix = newChannelPrefix();
 afterAll(async () => {
   await deleteKeys(prefix);
@@ -28,7 +26,7 @@ describe("consume()'s acknowledgements", () => {
     for (const id of ['1-0', '2-0']) await redis.xadd(s.keys.stream, id, 'event', '{}');
     await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', s.keys.stream, '>');
     const errors: unknown[] = [];
-    const acks = createAcks(options(errors), redis as ConsumerRedis, () => true);
+    const acks = createAcks(options(errors), redis, () => true);
     const job = (position: number) => eventJob(s, 'stream', { aggregate_id: 'a', position } as StoredEvent, `${position}-0`);
     acks.add(job(1));
     await new Promise((r) => setImmediate(r)); // the first XACK leaves and waits for its reply
@@ -45,7 +43,7 @@ describe("consume()'s acknowledgements", () => {
     await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', s.keys.stream, '>');
     await redis.xdel(s.keys.stream, '5-0'); // gone from the stream while held: claiming it would drop it from the pending list
     const errors: unknown[] = [];
-    const acks = createAcks(options(errors), redis as ConsumerRedis, () => true);
+    const acks = createAcks(options(errors), redis, () => true);
     const job = (position: number, attempts = 0) => eventJob(s, 'stream', { aggregate_id: `a${position}`, position } as StoredEvent, `${position}-0`, attempts);
     acks.add(job(1));
     acks.beforeStart([job(2), job(3, 2), job(5)]);
