@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { parseSecondsOrDuration } from './lifecycle/duration.ts';
 import { isPostgresUrl } from './postgres/url.ts';
+import { MAX_PAGE_BYTES } from './store/event-query.ts';
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 // Digits only: Number() would read ' ' as 0 and 0x1F4B as 8011.
@@ -72,6 +73,8 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   MAX_BATCH_EVENTS: int(1, 100_000).default(1000),
   MAX_QUERY_LIMIT: int(1, 100_000).default(1000),
+  // A page of events ends once their JSON reaches this many bytes (it always holds one event).
+  MAX_PAGE_BYTES: int(1, 1024 * 1024 * 1024).default(MAX_PAGE_BYTES),
   REQUEST_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
   // Requests per second per API key (0: no limit), with a burst of twice that.
   RATE_LIMIT_PER_SECOND: int(0, 1_000_000).default(0),
@@ -172,6 +175,6 @@ export function parseConfig(env: Record<string, string | undefined>) {
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS === 'true',
     auth: { keys: e.AUTH === 'disabled' ? [] : keys, disabled: e.AUTH === 'disabled' },
-    limits: { maxBatchEvents: e.MAX_BATCH_EVENTS, maxQueryLimit: e.MAX_QUERY_LIMIT, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, ratePerSecond: e.RATE_LIMIT_PER_SECOND },
+    limits: { maxBatchEvents: e.MAX_BATCH_EVENTS, maxQueryLimit: e.MAX_QUERY_LIMIT, maxPageBytes: e.MAX_PAGE_BYTES, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, ratePerSecond: e.RATE_LIMIT_PER_SECOND },
   };
 }

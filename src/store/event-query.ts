@@ -17,7 +17,8 @@ function admitLiteralLimit(n: number): boolean {
 // GET /events' SQL: limit + 1 rows in position (commit) order, so paging never skips a row. The
 // limit is inlined where one plan suits every value (PostgreSQL costs a parameter LIMIT at a tenth
 // of the rows); a type filter alone stays a parameter, planned per value.
-export function eventQuery(q: EventQuery): Statement {
+// `numbered`: each row's place in the order as column n.
+export function eventQuery(q: EventQuery, numbered = false): Statement {
   const params: (string | number)[] = [];
   const param = (value: string | number) => `$${params.push(value)}`;
   const where = filterConditions(q, param);
@@ -28,11 +29,39 @@ export function eventQuery(q: EventQuery): Statement {
   const page = !planDependsOnValues && admitLiteralLimit(fetch)
     ? `limit ${rowCountLiteral(fetch)}${q.offset > 0 ? ` offset ${param(q.offset)}` : ''}`
     : `limit ${param(fetch)} offset ${param(q.offset)}`;
-  const text = `select event_json(e) as json, e.position from events e
+  const dir = q.order === 'asc' ? 'asc' : 'desc';
+  const text = `select event_json(e) as json, e.position${numbered ? `, row_number() over (order by e.position ${dir}) as n` : ''} from events e
     where ${where.length === 0 ? 'true' : where.join(' and ')}
-    order by e.position ${q.order === 'asc' ? 'asc' : 'desc'}
+    order by e.position ${dir}
     ${page}`;
   return { text, params };
+}
+
+/** Default largest answer of one page in bytes (MAX_PAGE_BYTES), beyond one event. */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+
+export interface PageBytes {
+  /** The page ends with the event that takes its JSON to this many bytes; it always holds the first. */
+  maxBytes: number;
+  /** Leading rows that do not count (a tiered read's offset, applied after merging). */
+  skip?: number;
+}
+
+// A page read that stops at a size: eventQuery()'s rows while the bytes before each stay under
+// the budget. PostgreSQL builds and measures the JSON of every row the LIMIT reads; only the page
+// reaches the service, at most one event over the budget (see pageRows).
+export function pagedQuery(q: EventQuery, { maxBytes, skip = 0 }: PageBytes): Statement {
+  const { text, params } = eventQuery(q, skip > 0);
+  const dir = q.order === 'asc' ? 'asc' : 'desc';
+  const counted = skip > 0 ? `sum(octet_length(json)) filter (where n > $${params.push(skip)})` : 'sum(octet_length(json))';
+  return {
+    text: `select json, position from (
+      select json, position, ${counted} over (order by position ${dir} rows between unbounded preceding and 1 preceding) as before
+      from (${text}) r) b
+    where coalesce(before, 0) < ${rowCountLiteral(maxBytes)}
+    order by position ${dir}`,
+    params,
+  };
 }
 
 export function filterConditions(q: Omit<EventQuery, 'after' | 'limit' | 'offset' | 'order'>, param: (value: string | number) => string): string[] {
@@ -61,6 +90,12 @@ function firstPositionFrom(instant: string): string {
     order by s.created_at, s.position limit 1), 9223372036854775807)`;
 }
 
-export function splitPage<T>(rows: T[], limit: number): { page: T[]; more: boolean } {
-  return rows.length > limit ? { page: rows.slice(0, limit), more: true } : { page: rows, more: false };
+/**
+ * pagedQuery()'s rows (or a merge of them) as a page: up to `limit` rows, ending with the one that
+ * takes the page to `maxBytes`. More may follow when rows are left over or the budget was reached.
+ */
+export function pageRows<T>(rows: T[], limit: number, maxBytes: number, size: (row: T) => number): { page: T[]; more: boolean } {
+  let n = 0, bytes = 0;
+  while (n < rows.length && n < limit && bytes < maxBytes) bytes += size(rows[n++]!);
+  return { page: rows.slice(0, n), more: rows.length > n || bytes >= maxBytes };
 }

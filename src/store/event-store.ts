@@ -8,7 +8,7 @@ import { type Connections, sqlConnections } from '../postgres/connections.ts';
 import type { Sql } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
 import { countArchived, countEvents, type EventFilter } from './event-count.ts';
-import { eventQuery, splitPage } from './event-query.ts';
+import { MAX_PAGE_BYTES, pagedQuery, pageRows } from './event-query.ts';
 import { mergePage, type PageRow, readTiers, sequenceOf as sequenceInJson } from './tiered-reads.ts';
 import { aggregateTypes, countAfter, lastPositionOfType, typeWindow } from './type-positions.ts';
 import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type WriteSnapshotResult } from './snapshots.ts';
@@ -53,6 +53,8 @@ const PAGE_OPEN = Buffer.from('{"events":['), COMMA = Buffer.from(','), PAGE_CLO
 export interface EventStoreOptions {
   /** Where archived events are read; null reads PostgreSQL only (the relay). Unset: reads needing an archived event fail. */
   archive?: ArchiveReader | null;
+  /** A page of query() ends once its events' JSON reaches this many bytes (MAX_PAGE_BYTES); it always holds one. */
+  maxPageBytes?: number;
 }
 
 /** The store over the service's connections or a postgres.js client; snapshot writes go to `writes` where set. */
@@ -61,22 +63,23 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
   const use = connections.use.bind(connections);
   const writes = connections.writes ?? connections;
   const archive = options.archive === undefined ? createArchiveReader({ storage: null, cacheBytes: 0 }) : options.archive;
+  const maxBytes = options.maxPageBytes ?? MAX_PAGE_BYTES;
   // Connections of one client each send a read's statements together, in order (tiered-reads.ts).
   const pipelined = typeof on !== 'function';
   const tiered = (q: EventQuery) => archive !== null && q.tier !== 'hot';
   // A page merged with the archive; with an offset the hot rows are read again from the start.
   const mergedPage = async (sql: Sql, q: EventQuery, hot: PageRow[], first: Awaited<ReturnType<ArchiveReader['segments']>>) => {
     if (q.offset > 0) {
-      const again = await readTiers<{ json: string; position: string }[]>(sql, pipelined, archive!, q, () => run(sql, { ...q, offset: 0, limit: q.offset + q.limit }));
-      [hot, first] = [again.hot.map((r) => ({ json: r.json, position: Number(r.position) })), again.first];
+      const again = await readTiers<Row[]>(sql, pipelined, archive!, q, () => run(sql, { ...q, offset: 0, limit: q.offset + q.limit }, q.offset));
+      [hot, first] = [again.hot.map(hotRow), again.first];
     }
-    return mergePage(sql, archive!, q, hot, first);
+    return mergePage(sql, archive!, q, hot, first, maxBytes);
   };
   // Reads use postgres.js directly: its statements are prepared once per connection, while a
   // query built by drizzle is parsed and planned on every call.
-  const run = (sql: Sql, q: EventQuery) => {
-    const { text, params } = eventQuery(q);
-    return sql.unsafe<{ json: string; position: string }[]>(text, params, { prepare: true });
+  const run = (sql: Sql, q: EventQuery, skip = 0) => {
+    const { text, params } = pagedQuery(q, { maxBytes, skip });
+    return sql.unsafe<Row[]>(text, params, { prepare: true });
   };
   const sequenceOf = async (sql: Sql, type: string, id: string) => {
     const [row] = await sql<{ last_sequence: string }[]>`
@@ -103,25 +106,25 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
     query: (q) =>
       use(async (sql) => {
         if (tiered(q)) {
-          const { hot, first } = await readTiers<{ json: string; position: string }[]>(sql, pipelined, archive!, q, () => run(sql, q));
-          if (first.length > 0) return mergedPage(sql, q, hot.map((r) => ({ json: r.json, position: Number(r.position) })), first);
-          return pageOf(hot, q.limit);
+          const { hot, first } = await readTiers<Row[]>(sql, pipelined, archive!, q, () => run(sql, q));
+          if (first.length > 0) return mergedPage(sql, q, hot.map(hotRow), first);
+          return pageOf(hot, q.limit, maxBytes);
         }
-        return pageOf(await run(sql, q), q.limit);
+        return pageOf(await run(sql, q), q.limit, maxBytes);
       }),
     queryBody: (q) =>
       use(async (sql) => {
-        let rows: [Buffer, Buffer][];
+        let rows: RawRow[];
         if (tiered(q)) {
-          const tiers = await readTiers<[Buffer, Buffer][]>(sql, pipelined, archive!, q, () => run(sql, q).raw());
+          const tiers = await readTiers<RawRow[]>(sql, pipelined, archive!, q, () => run(sql, q).raw());
           if (tiers.first.length > 0) {
             const hot = tiers.hot.map(([json, position]) => ({ json: json.toString(), position: Number(position.toString()) }));
             const { events, nextAfter } = await mergedPage(sql, q, hot, tiers.first);
             return Buffer.from(`{"events":[${events.join(',')}],"next_after":${nextAfter}}`);
           }
           rows = tiers.hot;
-        } else rows = (await run(sql, q).raw()) as unknown as [Buffer, Buffer][];
-        const { page, more } = splitPage(rows, q.limit);
+        } else rows = (await run(sql, q).raw()) as unknown as RawRow[];
+        const { page, more } = pageRows(rows, q.limit, maxBytes, (r) => r[0].length);
         const parts: Buffer[] = [PAGE_OPEN];
         page.forEach(([json], i) => {
           if (i > 0) parts.push(COMMA);
@@ -166,8 +169,13 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
   return store;
 }
 
-const pageOf = (rows: { json: string; position: string }[], limit: number): EventPage => {
-  const { page, more } = splitPage(rows, limit);
+/** A row of pagedQuery(): the event's JSON and its position. */
+type Row = { json: string; position: string };
+type RawRow = [json: Buffer, position: Buffer];
+const hotRow = (r: Row): PageRow => ({ json: r.json, position: Number(r.position) });
+
+const pageOf = (rows: Row[], limit: number, maxBytes: number): EventPage => {
+  const { page, more } = pageRows(rows, limit, maxBytes, (r) => Buffer.byteLength(r.json));
   return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
 };
 

@@ -2,7 +2,7 @@ import type { EventQuery } from '../events/query-input.ts';
 import type { ArchiveReader, Candidate } from '../lifecycle/archive-reader.ts';
 import { eventJson } from '../lifecycle/segment-row.ts';
 import type { Sql } from '../postgres/database.ts';
-import { splitPage } from './event-query.ts';
+import { pageRows } from './event-query.ts';
 
 export interface PageRow {
   json: string;
@@ -22,11 +22,17 @@ export async function readTiers<T>(sql: Sql, pipelined: boolean, archive: Archiv
   return { hot: rows as unknown as T, first: await archive.segments(sql, q) };
 }
 
-/** A GET /events page across tiers, merged in the query's order; the archive is read only up to the last hot row. */
-export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery, hot: PageRow[], first: Candidate[]): Promise<{ events: string[]; nextAfter: number | null }> {
+/**
+ * A GET /events page across tiers, merged in the query's order. The archive is read only up to the
+ * last hot row when the hot read stopped short (at the limit or at the byte budget): beyond it,
+ * hot events may be missing, so the page ends there at the latest.
+ */
+export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery, hot: PageRow[], first: Candidate[], maxBytes: number): Promise<{ events: string[]; nextAfter: number | null }> {
   const n = q.offset + q.limit + 1;
   const asc = q.order === 'asc';
-  const edge = hot.length >= n ? hot[n - 1]!.position : undefined;
+  const size = (r: PageRow) => Buffer.byteLength(r.json);
+  const cut = hot.length >= n || pageRows(hot.slice(q.offset), Infinity, maxBytes, size).more;
+  const edge = cut ? hot[Math.min(n, hot.length) - 1]!.position : undefined;
   const window = asc
     ? { lo: q.after ?? 0, hi: edge === undefined ? Infinity : edge + 1 }
     : { lo: edge === undefined ? 0 : edge - 1, hi: q.after ?? Infinity };
@@ -41,8 +47,8 @@ export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery,
     else k++;
     if (merged.length === 0 || merged[merged.length - 1]!.position !== row.position) merged.push(row);
   }
-  const { page, more } = splitPage(merged.slice(q.offset), q.limit);
-  return { events: page.map((r) => r.json), nextAfter: more ? page[page.length - 1]!.position : null };
+  const { page, more } = pageRows(merged.slice(q.offset), q.limit, maxBytes, size);
+  return { events: page.map((r) => r.json), nextAfter: more || (cut && page.length > 0) ? page[page.length - 1]!.position : null };
 }
 
 const SEQUENCE = /"sequence":(\d+)/;

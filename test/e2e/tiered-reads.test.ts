@@ -209,3 +209,51 @@ describe.each([['a directory', fileBackend], ['S3', s3Backend]])('with the archi
     expect(again.text).toBe(texts[3]);
   });
 });
+
+describe('with MAX_PAGE_BYTES small, pages across tiers end at the byte budget and page on without a gap', () => {
+  const BUDGET = 2000;
+  let t: TestService;
+  let seeded: Seeded;
+  let stopBackend: () => Promise<void>;
+  beforeAll(async () => {
+    const b = await fileBackend();
+    stopBackend = b.stop;
+    t = await startTestService({ ...SMALL, ...b.env, MAX_PAGE_BYTES: String(BUDGET) }, undefined, { aggregates: [orderAggregate] });
+    seeded = await seedTiers(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await stopBackend();
+  });
+  const bytes = (texts: string[]) => texts.reduce((n, x) => n + Buffer.byteLength(x), 0);
+  /** A page that a byte budget ended: under the limit, all but its last event inside the budget, and next_after its last. */
+  function expectCut(page: { text: string; body: any }, limit: number) {
+    const texts = eventTexts(page.text);
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.length).toBeLessThan(limit);
+    expect(bytes(texts.slice(0, -1))).toBeLessThan(BUDGET);
+    expect(bytes(texts)).toBeGreaterThanOrEqual(BUDGET);
+    expect(page.body.next_after).toBe(JSON.parse(texts[texts.length - 1]!).position);
+    return texts;
+  }
+
+  it('reads the whole log page by page in both orders, hot and archived events alike', async () => {
+    expect(seeded.archived.size).toBeGreaterThan(100);
+    expect(bytes(seeded.texts)).toBeGreaterThan(20 * BUDGET);
+    expect((await readAll(t, '', { limit: 1000 })).texts).toEqual(seeded.texts);
+    expect((await readAll(t, '', { limit: 1000, order: 'desc' })).texts).toEqual([...seeded.texts].reverse());
+    expect((await readAll(t, '&aggregate_type=order', { limit: 1000 })).texts).toEqual(seeded.texts.filter((_, k) => seeded.events[k].aggregate_type === 'order'));
+    expectCut(await get(t.app, '/events?limit=1000'), 1000);
+  });
+
+  it('counts the budget from the offset on, whatever the skipped events weigh', async () => {
+    for (const order of ['asc', 'desc'] as const) {
+      const all = order === 'asc' ? seeded.texts : [...seeded.texts].reverse();
+      expect(bytes(all.slice(0, 37))).toBeGreaterThan(BUDGET);
+      for (const offset of [3, 37, 150]) {
+        const texts = expectCut(await get(t.app, `/events?limit=1000&offset=${offset}&order=${order}`), 1000);
+        expect(texts).toEqual(all.slice(offset, offset + texts.length));
+      }
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
-import { eventQuery } from '../../src/store/event-query.ts';
+import { MAX_PAGE_BYTES, pagedQuery } from '../../src/store/event-query.ts';
 import { newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
@@ -22,12 +22,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** The plan of GET /events for a query string, with sequential scans ruled out. */
+/** The plan of GET /events for a query string (the statement the store runs), with sequential scans ruled out. */
 async function plan(qs: string): Promise<string> {
   const q = parseEventQueryString(qs);
   return t.sql.begin(async (tx) => {
     await tx`set local enable_seqscan = off`;
-    const { text, params } = eventQuery(q);
+    const { text, params } = pagedQuery(q, { maxBytes: MAX_PAGE_BYTES });
     const rows = await tx.unsafe(`explain ${text}`, params);
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   });
@@ -53,7 +53,7 @@ describe('every filter of GET /events is served by an index', () => {
 describe('prepared plans of GET /events', () => {
   /** Runs the statement of each query string on one connection; returns PostgreSQL's plan counts for it. */
   async function planCounts(queries: string[]): Promise<{ generic: number; custom: number }> {
-    const statements = queries.map((qs) => eventQuery(parseEventQueryString(qs)));
+    const statements = queries.map((qs) => pagedQuery(parseEventQueryString(qs), { maxBytes: MAX_PAGE_BYTES }));
     expect(new Set(statements.map((s) => s.text)).size).toBe(1);
     const connection = await t.sql.reserve();
     try {

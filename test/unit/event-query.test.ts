@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
-import { eventQuery, rowCountLiteral } from '../../src/store/event-query.ts';
+import { eventQuery, pagedQuery, pageRows, rowCountLiteral } from '../../src/store/event-query.ts';
 
 const statement = (qs: string) => eventQuery(parseEventQueryString(qs));
 const flat = (text: string) => text.replace(/\s+/g, ' ');
@@ -53,5 +53,40 @@ describe('eventQuery', () => {
     expect(() => rowCountLiteral(1.5)).toThrow(TypeError);
     expect(() => rowCountLiteral(-1)).toThrow(TypeError);
     expect(() => rowCountLiteral(Number.NaN)).toThrow(TypeError);
+  });
+});
+
+describe('pages bounded in bytes', () => {
+  const rows = [40, 40, 40, 40, 40].map((n, i) => ({ i, n }));
+  const page = (limit: number, maxBytes: number, from = rows) => {
+    const { page: p, more } = pageRows(from, limit, maxBytes, (r) => r.n);
+    return { rows: p.map((r) => r.i), more };
+  };
+
+  it('ends a page with the row that reaches the budget, and then says more may follow', () => {
+    expect(page(10, 1000)).toEqual({ rows: [0, 1, 2, 3, 4], more: false });
+    expect(page(10, 100)).toEqual({ rows: [0, 1, 2], more: true });
+    expect(page(10, 120)).toEqual({ rows: [0, 1, 2], more: true });
+    expect(page(10, 121)).toEqual({ rows: [0, 1, 2, 3], more: true });
+    // One row over the budget on its own is a page.
+    expect(page(10, 1)).toEqual({ rows: [0], more: true });
+    // The read stopped at the budget on its last row: more may follow though none was read.
+    expect(page(10, 80, rows.slice(0, 2))).toEqual({ rows: [0, 1], more: true });
+  });
+
+  it('still ends a page at the limit', () => {
+    expect(page(2, 1000)).toEqual({ rows: [0, 1], more: true });
+    expect(page(5, 1000)).toEqual({ rows: [0, 1, 2, 3, 4], more: false });
+    expect(page(10, 1000, [])).toEqual({ rows: [], more: false });
+  });
+
+  it('writes the budget into the text and sends the rows to skip as a parameter', () => {
+    const q = parseEventQueryString('limit=10&order=desc');
+    expect(flat(pagedQuery(q, { maxBytes: 4096 }).text)).toMatch(/over \(order by position desc rows between unbounded preceding and 1 preceding\) as before .* where coalesce\(before, 0\) < 4096 order by position desc$/);
+    const skipped = pagedQuery({ ...q, offset: 0, limit: 30 }, { maxBytes: 4096, skip: 20 });
+    expect(flat(skipped.text)).toContain('row_number() over (order by e.position desc) as n');
+    const skip = /filter \(where n > \$(\d+)\)/.exec(skipped.text);
+    expect(skipped.params[Number(skip![1]) - 1]).toBe(20);
+    expect(pagedQuery({ ...q, offset: 0, limit: 30 }, { maxBytes: 4096, skip: 7 }).text).toBe(skipped.text);
   });
 });

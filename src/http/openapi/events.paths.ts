@@ -30,7 +30,7 @@ export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): 
     },
     {
       method: 'get', path: '/events', operationId: 'queryEvents', tag, summary: 'Query events in position order',
-      description: 'Unknown or repeated parameters are refused (400), so a typo never widens a query to every event. next_after is the cursor of the next page, or null.',
+      description: 'Unknown or repeated parameters are refused (400), so a typo never widens a query to every event. next_after is the cursor of the next page, or null. A page ends after limit events or with the event that takes it to the service\'s MAX_PAGE_BYTES (4 MiB by default), so page on until next_after is null.',
       query: eventQueryParameters(maxQueryLimit),
       headers: minPositionHeader,
       answers: { 200: json('A page', 'EventPage', { events: [storedExample], next_after: null }) },
