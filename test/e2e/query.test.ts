@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
-import { readSse } from '../support/sse.ts';
-import { eventTexts } from '../support/tiered-seed.ts';
 import { databaseNow, sessionsOf } from '../support/sessions.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -205,62 +203,5 @@ describe('connections of the read path', () => {
     } finally {
       await s.close();
     }
-  });
-});
-
-describe('GET /events with MAX_PAGE_BYTES', () => {
-  const BUDGET = 8192;
-  let s: TestService;
-  const texts: string[] = [];
-  beforeAll(async () => {
-    s = await startTestService({ MAX_PAGE_BYTES: String(BUDGET) });
-    // 3 KB events, and one of 20 KB, larger than the budget on its own, in the middle.
-    for (let k = 0; k < 24; k++) {
-      const res = await postJson(s.app, '/events', { event_type: 'blob.stored', aggregate_id: newId(), payload: { k, data: 'x'.repeat(k === 10 ? 20_000 : 3_000) } });
-      expect(res.status).toBe(201);
-      texts.push(res.text);
-    }
-  });
-  afterAll(() => s.close());
-
-  it('ends a page once its events reach the budget, with next_after to page on, in both orders', async () => {
-    for (const order of ['asc', 'desc'] as const) {
-      const expected = order === 'asc' ? texts : [...texts].reverse();
-      const seen: string[] = [];
-      const sizes: number[] = [];
-      let after: number | null = null;
-      do {
-        const res: { status: number; text: string; body: any } = await get(s.app, `/events?limit=1000&order=${order}${after === null ? '' : `&after=${after}`}`);
-        expect(res.status).toBe(200);
-        const page = eventTexts(res.text);
-        const bytes = page.map((x) => Buffer.byteLength(x));
-        // All but the last start inside the budget; a page ends early only at the budget.
-        expect(bytes.slice(0, -1).reduce((a, b) => a + b, 0)).toBeLessThan(BUDGET);
-        if (res.body.next_after !== null) expect(bytes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(BUDGET);
-        seen.push(...page);
-        sizes.push(page.length);
-        after = res.body.next_after;
-      } while (after !== null);
-      expect(seen).toEqual(expected);
-      expect(Math.max(...sizes)).toBe(3);
-      // The 20 KB event is a page of its own.
-      expect(sizes).toContain(1);
-    }
-  });
-
-  it('still ends a page at the limit, and at the budget after an offset', async () => {
-    const two = await get(s.app, '/events?limit=2');
-    expect(eventTexts(two.text)).toEqual(texts.slice(0, 2));
-    expect(two.body.next_after).toBe(JSON.parse(texts[1]!).position);
-    const skipped = await get(s.app, '/events?limit=1000&offset=5');
-    expect(eventTexts(skipped.text)).toEqual(texts.slice(5, 8));
-    expect(skipped.body.next_after).toBe(JSON.parse(texts[7]!).position);
-  });
-
-  it('streams every event over SSE from position 0 in pages of that size', async () => {
-    const stream = readSse(await s.app.request('/events/stream?after=0'));
-    expect(await stream.waitFor(() => stream.messages().length >= texts.length, 10_000)).toBe(true);
-    expect(stream.events.filter((e) => e.data !== undefined).map((e) => e.data)).toEqual(texts);
-    await stream.close();
   });
 });

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempArchive } from '../support/archive.ts';
+import { get, newId, postJson } from '../support/http.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { readSse } from '../support/sse.ts';
+import { eventTexts, orderAggregate, readAll, type Seeded, seedTiers } from '../support/tiered-seed.ts';
+
+// MAX_PAGE_BYTES (ADR 37): a page ends with the event that takes it to the budget, and paging on
+// with next_after reads every event once, hot or archived.
+
+describe('GET /events with MAX_PAGE_BYTES', () => {
+  const BUDGET = 8192;
+  let s: TestService;
+  const texts: string[] = [];
+  beforeAll(async () => {
+    s = await startTestService({ MAX_PAGE_BYTES: String(BUDGET) });
+    // 3 KB events, and one of 20 KB, larger than the budget on its own, in the middle.
+    for (let k = 0; k < 24; k++) {
+      const res = await postJson(s.app, '/events', { event_type: 'blob.stored', aggregate_id: newId(), payload: { k, data: 'x'.repeat(k === 10 ? 20_000 : 3_000) } });
+      expect(res.status).toBe(201);
+      texts.push(res.text);
+    }
+  });
+  afterAll(() => s.close());
+
+  it('ends a page once its events reach the budget, with next_after to page on, in both orders', async () => {
+    for (const order of ['asc', 'desc'] as const) {
+      const expected = order === 'asc' ? texts : [...texts].reverse();
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      let after: number | null = null;
+      do {
+        const res: { status: number; text: string; body: any } = await get(s.app, `/events?limit=1000&order=${order}${after === null ? '' : `&after=${after}`}`);
+        expect(res.status).toBe(200);
+        const page = eventTexts(res.text);
+        const bytes = page.map((x) => Buffer.byteLength(x));
+        // All but the last start inside the budget; a page ends early only at the budget.
+        expect(bytes.slice(0, -1).reduce((a, b) => a + b, 0)).toBeLessThan(BUDGET);
+        if (res.body.next_after !== null) expect(bytes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(BUDGET);
+        seen.push(...page);
+        sizes.push(page.length);
+        after = res.body.next_after;
+      } while (after !== null);
+      expect(seen).toEqual(expected);
+      expect(Math.max(...sizes)).toBe(3);
+      // The 20 KB event is a page of its own.
+      expect(sizes).toContain(1);
+    }
+  });
+
+  it('still ends a page at the limit, and at the budget after an offset', async () => {
+    const two = await get(s.app, '/events?limit=2');
+    expect(eventTexts(two.text)).toEqual(texts.slice(0, 2));
+    expect(two.body.next_after).toBe(JSON.parse(texts[1]!).position);
+    const skipped = await get(s.app, '/events?limit=1000&offset=5');
+    expect(eventTexts(skipped.text)).toEqual(texts.slice(5, 8));
+    expect(skipped.body.next_after).toBe(JSON.parse(texts[7]!).position);
+  });
+
+  it('streams every event over SSE from position 0 in pages of that size', async () => {
+    const stream = readSse(await s.app.request('/events/stream?after=0'));
+    expect(await stream.waitFor(() => stream.messages().length >= texts.length, 10_000)).toBe(true);
+    expect(stream.events.filter((e) => e.data !== undefined).map((e) => e.data)).toEqual(texts);
+    await stream.close();
+  });
+});
+
+describe('with MAX_PAGE_BYTES small, pages across tiers end at the byte budget and page on without a gap', () => {
+  const BUDGET = 2000;
+  let t: TestService;
+  let seeded: Seeded;
+  let stopBackend: () => Promise<void>;
+  beforeAll(async () => {
+    const dir = await tempArchive();
+    stopBackend = dir.remove;
+    // Small segments and row groups, as in tiered-reads.test.ts, so reads cross several of each.
+    t = await startTestService({ ARCHIVE_SEGMENT_EVENTS: '40', ARCHIVE_ROW_GROUP_EVENTS: '9', ARCHIVE_INTERVAL: '0', ARCHIVE_URL: dir.url, MAX_PAGE_BYTES: String(BUDGET) }, undefined, { aggregates: [orderAggregate] });
+    seeded = await seedTiers(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await stopBackend();
+  });
+  const bytes = (texts: string[]) => texts.reduce((n, x) => n + Buffer.byteLength(x), 0);
+  /** A page that a byte budget ended: under the limit, all but its last event inside the budget, and next_after its last. */
+  function expectCut(page: { text: string; body: any }, limit: number) {
+    const texts = eventTexts(page.text);
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.length).toBeLessThan(limit);
+    expect(bytes(texts.slice(0, -1))).toBeLessThan(BUDGET);
+    expect(bytes(texts)).toBeGreaterThanOrEqual(BUDGET);
+    expect(page.body.next_after).toBe(JSON.parse(texts[texts.length - 1]!).position);
+    return texts;
+  }
+
+  it('reads the whole log page by page in both orders, hot and archived events alike', async () => {
+    expect(seeded.archived.size).toBeGreaterThan(100);
+    expect(bytes(seeded.texts)).toBeGreaterThan(20 * BUDGET);
+    expect((await readAll(t, '', { limit: 1000 })).texts).toEqual(seeded.texts);
+    expect((await readAll(t, '', { limit: 1000, order: 'desc' })).texts).toEqual([...seeded.texts].reverse());
+    expect((await readAll(t, '&aggregate_type=order', { limit: 1000 })).texts).toEqual(seeded.texts.filter((_, k) => seeded.events[k].aggregate_type === 'order'));
+    expectCut(await get(t.app, '/events?limit=1000'), 1000);
+  });
+
+  it('counts the budget from the offset on, whatever the skipped events weigh', async () => {
+    for (const order of ['asc', 'desc'] as const) {
+      const all = order === 'asc' ? seeded.texts : [...seeded.texts].reverse();
+      expect(bytes(all.slice(0, 37))).toBeGreaterThan(BUDGET);
+      for (const offset of [3, 37, 150]) {
+        const texts = expectCut(await get(t.app, `/events?limit=1000&offset=${offset}&order=${order}`), 1000);
+        expect(texts).toEqual(all.slice(offset, offset + texts.length));
+      }
+    }
+  });
+});
