@@ -39,6 +39,17 @@ export function eventJob(stream: StreamState, source: EventJob['source'], event:
   return { aggregate: `${type}:${event.aggregate_id}`, position: event.position, key: id ? `${source}:${type}:${id}` : undefined, event, stream, source, id, attempts };
 }
 
+/**
+ * A job for an entry whose handler may have started before, `attempts` times, in a consumer that died or stopped: it
+ * runs alone, so a death now is charged to it only, not to handlers beside it, and one out of tries is parked.
+ */
+export function resumedJob(o: Pick<ResolvedConsumeOptions, 'maxAttempts'>, stream: StreamState, source: EventJob['source'], event: StoredEvent, id: string, attempts: number): EventJob {
+  const job = eventJob(stream, source, event, id, attempts);
+  job.alone = attempts > 0;
+  if (attempts >= o.maxAttempts) job.parkFor = `its handler started ${attempts} times without finishing (its consumers died or stalled)`;
+  return job;
+}
+
 /** The stream a job's entry is in: its type's, or its group's replay stream. */
 export const entryKey = (job: EventJob) => (job.source === 'replay' ? job.stream.keys.replay : job.stream.keys.stream);
 

@@ -1,9 +1,9 @@
 import type { StoredEvent } from '../events/event.ts';
 import { positionOfEntryId } from '../events/stream-keys.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
-import { claimKept, type ConsumerRedis, entryEvent, pipelinePerSlot, type RawEntry, touch } from './consume-redis.ts';
+import { claimKept, type ConsumerRedis, entryEvent, entryTries, pipelinePerSlot, type RawEntry, touch } from './consume-redis.ts';
 import type { Scheduler } from './consume-scheduler.ts';
-import { type ConsumerStats, entriesByStream, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
+import { type ConsumerStats, entriesByStream, type EventJob, resumedJob, type StreamState } from './consume-jobs.ts';
 
 export interface Maintenance {
   tick(): Promise<void>;
@@ -51,18 +51,16 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
     for (const [i, id] of claimed.entries()) {
       const pending = (replies[2 * i + 1] as [string, string, number, number][])[0];
       if (!pending) continue; // acknowledged since the claim
-      const json = entryEvent((replies[2 * i] as RawEntry[])[0]?.[1] ?? null);
+      const fields = (replies[2 * i] as RawEntry[])[0]?.[1] ?? null;
+      const json = entryEvent(fields);
       // Trimmed since the claim: still pending for this consumer, whose acknowledgement settles it as any other's.
       const event = json !== undefined ? (JSON.parse(json) as StoredEvent) : source === 'stream' ? await fromStore(s, id) : undefined;
       if (!event) {
         if (source === 'stream') await redis.xack(key, o.group, id); // the store no longer has it (retention)
         continue;
       }
-      const job = eventJob(s, source, event, id, Math.max(0, pending[3] - 1));
-      // Started before without finishing: run alone, so a death now is charged to it only, not to handlers beside it.
-      job.alone = job.attempts > 0;
-      if (job.attempts >= o.maxAttempts) job.parkFor = `its handler started ${job.attempts} times without finishing (its consumers died or stalled)`;
-      if (scheduler.add(job)) stats.reclaimed++;
+      // A handed-back entry's tries from before count as well as those since.
+      if (scheduler.add(resumedJob(o, s, source, event, id, Math.max(0, pending[3] - 1, entryTries(fields))))) stats.reclaimed++;
     }
     // Trimmed entries no live consumer holds, handed back once (HAND_BACK), and entries deleted from the stream some other
     // way, which XAUTOCLAIM has already dropped from the pending list: their events come from the store.

@@ -96,6 +96,12 @@ export function entryEvent(fields: string[] | null): string | undefined {
   return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
 }
 
+/** The tries an entry of the replay stream carries from before it was handed back (HAND_BACK); 0 for any other. */
+export function entryTries(fields: string[] | null | undefined): number {
+  const i = fields ? fields.indexOf('tries') : -1;
+  return i >= 0 && i % 2 === 0 ? Number(fields![i + 1]) || 0 : 0;
+}
+
 export const isNoGroup = (error: unknown) => error instanceof Error && /NOGROUP|no such key/i.test(error.message);
 export const isBusyGroup = (error: unknown) => error instanceof Error && /BUSYGROUP/.test(error.message);
 

@@ -96,15 +96,17 @@ end
 return {claimed, deleted, orphans}`;
 
 // Hands back through the group's replay stream (KEYS[1]) the events of pending entries the stream (KEYS[2]) no longer
-// holds: each is acknowledged and its event added to the replay stream, once (a concurrent hand-back finds it
-// acknowledged). An entry still in the stream is left as it is. ARGV: group, then pairs of entry id and the event's
-// JSON ('' when the store no longer has it: only acknowledged). Returns how many were handed back.
+// holds: each is acknowledged and its event added to the replay stream with its tries so far (its delivery count less
+// the read, see createAcks), once (a concurrent hand-back finds it acknowledged). An entry still in the stream is left
+// as it is. ARGV: group, then pairs of entry id and the event's JSON ('' when the store no longer has it: only
+// acknowledged). Returns how many were handed back.
 export const HAND_BACK = `
 local n = 0
 for i = 2, #ARGV, 2 do
   local id = ARGV[i]
-  if #redis.call('XRANGE', KEYS[2], id, id) == 0 and redis.call('XACK', KEYS[2], ARGV[1], id) == 1 and ARGV[i + 1] ~= '' then
-    redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 1])
+  local p = #redis.call('XRANGE', KEYS[2], id, id) == 0 and redis.call('XPENDING', KEYS[2], ARGV[1], id, id, 1)[1]
+  if p and redis.call('XACK', KEYS[2], ARGV[1], id) == 1 and ARGV[i + 1] ~= '' then
+    redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 1], 'tries', tostring(math.max(p[4] - 1, 0)))
     n = n + 1
   end
 end

@@ -1,10 +1,10 @@
 import type { StoredEvent } from '../events/event.ts';
 import type { RedisConnection } from '../events/redis-connection.ts';
 import { createCatchUp } from './consume-catch-up.ts';
-import { createAcks, createJobRunner, type EventJob, eventJob, type StreamState } from './consume-jobs.ts';
+import { createAcks, createJobRunner, type EventJob, resumedJob, type StreamState } from './consume-jobs.ts';
 import { createMaintenance } from './consume-maintenance.ts';
 import { type ConsumeOptions, type ConsumerStats, resolveConsumeOptions } from './consume-options.ts';
-import { connected, createConsumerConnections, createGroup, entryEvent, groupKeys, isNoGroup, parseGuardedRead, type RawEntry } from './consume-redis.ts';
+import { connected, createConsumerConnections, createGroup, entryEvent, entryTries, groupKeys, isNoGroup, parseGuardedRead, type RawEntry } from './consume-redis.ts';
 import { createScheduler } from './consume-scheduler.ts';
 import { createStartPosition } from './consume-start.ts';
 import { handOver } from './consume-stop.ts';
@@ -54,7 +54,7 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
   function dispatch(s: StreamState, source: 'stream' | 'replay', entries: RawEntry[]): number {
     for (const [id, fields] of entries) {
       const json = entryEvent(fields);
-      if (json) scheduler.add(eventJob(s, source, JSON.parse(json) as StoredEvent, id));
+      if (json) scheduler.add(resumedJob(o, s, source, JSON.parse(json) as StoredEvent, id, entryTries(fields)));
     }
     return entries.length;
   }

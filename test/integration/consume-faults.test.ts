@@ -138,7 +138,8 @@ describe('consume() across processes', () => {
     const { t, held, doomed, pending } = await holdingTrimmed();
     // Both outlive their claimIdleMs: no reclaim may drop the four from the pending list, nor hand them to the group
     // while the process holding them lives (the rescuer's 1 s leaves ten of its heartbeats' room for a loaded machine).
-    const rescuer = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'rescuer', claimIdleMs: 1000, concurrency: 8 }, record());
+    const attempts = new Map<string, number>();
+    const rescuer = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'rescuer', claimIdleMs: 1000, concurrency: 8, handler: async (e, c) => void attempts.set(e.id, c.attempt) }, record());
     cleanup.push(() => rescuer.stop());
     await sleep(2500);
     expect(held.filter((e) => rescuer.recorder.ids().has(e.id))).toEqual([]);
@@ -147,6 +148,8 @@ describe('consume() across processes', () => {
     expect(await waitUntil(() => held.every((e) => rescuer.recorder.ids().has(e.id)), 15_000)).toBe(true);
     expect(rescuer.stats().reclaimed).toBe(4);
     expect(await waitUntil(async () => (await pending()) === 0, 5_000)).toBe(true);
+    // The one whose handler was running when the process died comes with that try counted; the three read ahead with none.
+    expect(held.map((e) => attempts.get(e.id))).toEqual([2, 1, 1, 1]);
   });
 
   it('a consumer started again under the name of one that died holding trimmed entries handles them', async () => {
