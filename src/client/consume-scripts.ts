@@ -18,7 +18,9 @@ local function position(id) return tonumber(string.match(id, '^%d+')) end`;
 // events may be lost, and reading on would skip them. ARGV: group, consumer, count, and the id this consumer last read up
 // to ('' if none yet). If the group has moved past that id since, entries already delivered to this consumer above it
 // come first: a read whose reply never arrived (a connection lost after Redis ran it, a command resent to a promoted
-// replica) left them in its pending list. Unmoved, nobody read in between: nothing to look for.
+// replica) left them in its pending list. Unmoved, nobody read in between: nothing to look for. Reading them again
+// raised their delivery counts, which count tries (see createAcks): each is set back (an entry the stream no longer
+// holds is left as it is: a claim would drop it).
 export const READ_GROUP = `${LAST_DELIVERED}
 local last = last_delivered(KEYS[1], ARGV[1])
 if not last then return {'nogroup'} end
@@ -27,7 +29,13 @@ if first and position(last) + 1 < position(first[1]) then return {'behind', last
 local entries = {}
 if ARGV[4] ~= '' and ARGV[4] ~= last then
   local mine = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], ARGV[4])
-  if mine then for _, e in ipairs(mine[1][2]) do entries[#entries + 1] = e end end
+  if mine then
+    for _, e in ipairs(mine[1][2]) do
+      entries[#entries + 1] = e
+      local p = e[2] and redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)[1]
+      if p then redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, e[1], 'RETRYCOUNT', p[4] - 1, 'JUSTID') end
+    end
+  end
 end
 local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
 if read then for _, e in ipairs(read[1][2]) do entries[#entries + 1] = e end end

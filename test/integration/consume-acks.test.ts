@@ -52,4 +52,17 @@ describe("consume()'s acknowledgements", () => {
     expect(counts).toEqual([['2-0', 2], ['3-0', 4], ['4-0', 1], ['5-0', 1]]);
     expect(errors).toEqual([]);
   });
+
+  it('entries of a read whose reply was lost, read again, keep their delivery counts (tries), and one deleted meanwhile stays pending', async () => {
+    const s: StreamState = { keys: groupKeys(prefix, 'plan', 'g'), ready: true, pausedUntil: 0 };
+    await redis.xgroup('CREATE', s.keys.stream, 'g', '0', 'MKSTREAM');
+    for (const id of ['1-0', '2-0', '3-0', '4-0']) await redis.xadd(s.keys.stream, id, 'event', '{}');
+    await redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', 1, 'STREAMS', s.keys.stream, '>'); // received: c has read up to 1-0
+    await redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', 2, 'STREAMS', s.keys.stream, '>'); // its reply lost: 2-0 and 3-0
+    await redis.xdel(s.keys.stream, '3-0');
+    const reply = (await redis.readGroup(s.keys.stream, 'g', 'c', 10, '1-0')) as [string, string, [string, string[] | null][]];
+    expect(reply[2].map(([id]) => id)).toEqual(['2-0', '3-0', '4-0']);
+    const counts = ((await redis.xpending(s.keys.stream, 'g', '-', '+', 10)) as [string, string, number, number][]).map(([id, , , count]) => [id, count]);
+    expect(counts).toEqual([['1-0', 1], ['2-0', 1], ['3-0', 1], ['4-0', 1]]);
+  });
 });
