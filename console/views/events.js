@@ -119,7 +119,9 @@ export const eventsView = {
     });
 
     // The previous page: the other order from the first event shown, reversed. One event more
-    // than a page is asked for: without it, the start was reached and the first page is shown.
+    // than a page is asked for: when the answer holds no more than a page and is the last
+    // (next_after null), the start was reached and the first page is shown. A page that ended at
+    // the service's byte budget (MAX_PAGE_BYTES) has a next_after though it is short.
     prev.addEventListener('click', async () => {
       const first = shown[0];
       const base = new URLSearchParams(q);
@@ -140,7 +142,7 @@ export const eventsView = {
         /** @type {import('../lib/event-table.js').StoredEvent[]} */
         const events = page.events.slice(0, limit).reverse();
         const top = events[0];
-        const atStart = asked > limit ? page.events.length <= limit : page.events.length < limit;
+        const atStart = page.next_after === null && page.events.length <= limit;
         if (atStart || !top) {
           setUrl(base);
           return void load();
