@@ -37,7 +37,7 @@ export function eventQuery(q: EventQuery, numbered = false): Statement {
   return { text, params };
 }
 
-/** Default largest answer of one page in bytes (MAX_PAGE_BYTES), beyond one event. */
+/** The default byte budget of a page of events (MAX_PAGE_BYTES); a page passes it by one event at most. */
 export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 export interface PageBytes {
