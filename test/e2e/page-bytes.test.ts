@@ -1,9 +1,12 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempArchive } from '../support/archive.ts';
+import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { readSse } from '../support/sse.ts';
 import { eventTexts, orderAggregate, readAll, type Seeded, seedTiers } from '../support/tiered-seed.ts';
+import { waitUntil } from '../support/wait.ts';
 
 // MAX_PAGE_BYTES (ADR 37): a page ends with the event that takes it to the budget, and paging on
 // with next_after reads every event once, hot or archived.
@@ -55,6 +58,18 @@ describe('GET /events with MAX_PAGE_BYTES', () => {
     const skipped = await get(s.app, '/events?limit=1000&offset=5');
     expect(eventTexts(skipped.text)).toEqual(texts.slice(5, 8));
     expect(skipped.body.next_after).toBe(JSON.parse(texts[7]!).position);
+  });
+
+  it('replays every event to Redis in pages of that size', async () => {
+    const redis = new Redis(testRedisUrl);
+    const replayed: string[] = [];
+    redis.on('message', (_c: string, body: string) => replayed.push(JSON.parse(body).id));
+    await redis.subscribe(`${s.channelPrefix}replay:blobs`);
+    expect((await postJson(s.app, '/replays', { filter: { aggregate_type: 'blob' }, channel: 'replay:blobs' })).status).toBe(202);
+    const ids = texts.map((x) => JSON.parse(x).id);
+    expect(await waitUntil(() => replayed.length >= ids.length, 10_000)).toBe(true);
+    expect(replayed).toEqual(ids);
+    redis.disconnect();
   });
 
   it('streams every event over SSE from position 0 in pages of that size', async () => {
