@@ -31,7 +31,7 @@ export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery,
   const n = q.offset + q.limit + 1;
   const asc = q.order === 'asc';
   const size = (r: PageRow) => Buffer.byteLength(r.json);
-  const cut = hot.length >= n || pageRows(hot.slice(q.offset), Infinity, maxBytes, size).more;
+  const cut = hot.length >= n || hot.slice(q.offset).reduce((bytes, r) => bytes + size(r), 0) >= maxBytes;
   const edge = cut ? hot[Math.min(n, hot.length) - 1]!.position : undefined;
   const window = asc
     ? { lo: q.after ?? 0, hi: edge === undefined ? Infinity : edge + 1 }
