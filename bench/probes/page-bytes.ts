@@ -1,12 +1,13 @@
 // What bounding a page in bytes costs a read: the statement of GET /events as the store runs it
 // (pagedQuery(): the rows measured by a window sum, cut at MAX_PAGE_BYTES) against the plain
-// statement (eventQuery()), prepared, on one connection, in alternating slices.
+// statement (eventQuery()), prepared, on one connection, in alternating slices; and an aggregate's
+// page as loadAggregate() reads it (aggregateQuery()) against the statement it ran before the budget.
 //   npx tsx bench/probes/page-bytes.ts
 // Rows: p50 in ms over 8 x 250 runs of each after 2,000 warm-up runs, on a fresh database
 // holding the latency suite's history (an aggregate of 100 events among 20,000).
 import postgres from 'postgres';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
-import { eventQuery, MAX_PAGE_BYTES, pagedQuery, type Statement } from '../../src/store/event-query.ts';
+import { aggregateQuery, eventQuery, MAX_PAGE_BYTES, pagedQuery, type Statement } from '../../src/store/event-query.ts';
 import { cleanup, createDatabase, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
 
 const url = await createDatabase();
@@ -18,9 +19,24 @@ const middle = Number((await sql<{ position: string }[]>`select position from ev
 
 const run = (s: Statement) => () => sql.unsafe(s.text, s.params, { prepare: true }).raw();
 console.log('| query | plain p50 | paged p50 | ratio |\n|---|---|---|---|');
-for (const [name, qs] of [['aggregate history (100 events)', `aggregate_id=${aggregateId}`], ['keyset page of 100', `after=${middle}&limit=100`], ['keyset page of 1,000', `after=${middle}&limit=1000`]] as const) {
+const getEvents = (qs: string): [Statement, Statement] => {
   const q = parseEventQueryString(qs);
-  const plain = run(eventQuery(q)), paged = run(pagedQuery(q, { maxBytes: MAX_PAGE_BYTES }));
+  return [eventQuery(q), pagedQuery(q, { maxBytes: MAX_PAGE_BYTES })];
+};
+const unbudgetedAggregatePage: Statement = {
+  text: `select event_json(e) as json, e.position from events e
+    where e.aggregate_id = $1 and e.aggregate_type = $2 and e.sequence > $3 and e.position > 0
+    order by e.position limit $4`,
+  params: [aggregateId, 'task', 0, 1000],
+};
+const pairs: [string, [Statement, Statement]][] = [
+  ['aggregate history (100 events)', getEvents(`aggregate_id=${aggregateId}`)],
+  ['keyset page of 100', getEvents(`after=${middle}&limit=100`)],
+  ['keyset page of 1,000', getEvents(`after=${middle}&limit=1000`)],
+  ['loadAggregate page (100 events)', [unbudgetedAggregatePage, aggregateQuery('task', aggregateId, 0, 1000, MAX_PAGE_BYTES)]],
+];
+for (const [name, statements] of pairs) {
+  const [plain, paged] = statements.map(run) as [ReturnType<typeof run>, ReturnType<typeof run>];
   await latencies(2000, plain);
   await latencies(2000, paged);
   const a: number[] = [], b: number[] = [];

@@ -13,7 +13,7 @@ export interface LoadedAggregate<S> {
 
 export interface LoadOptions {
   eventTypes?: EventTypeRegistry;
-  /** Events read per query; the aggregate's history never sits in memory as a whole. */
+  /** Events read per query, fewer when they reach the store's MAX_PAGE_BYTES; the aggregate's history never sits in memory as a whole. */
   pageSize?: number;
   /** Fold only up to this sequence (the state after event N); no snapshot is written. */
   atSequence?: number;
@@ -38,8 +38,8 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
   let position: number | undefined;
 
   for (;;) {
-    const events = await store.readAggregate(definition.type, aggregateId, sequence, Math.min(pageSize, until - sequence), position);
-    for (const json of events) {
+    const page = await store.readAggregate(definition.type, aggregateId, sequence, Math.min(pageSize, until - sequence), position);
+    for (const json of page.events) {
       const event = JSON.parse(json) as AggregateEvent;
       // A fold of a repeated or missing event would be saved as a snapshot and served from then on.
       if (event.sequence !== sequence + 1) throw new Error(`loading ${definition.type} ${aggregateId}: the store gave sequence ${event.sequence} after ${sequence}; the load is refused and no snapshot written`);
@@ -47,7 +47,7 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
       state = definition.evolve(state, eventTypes.upcast(event));
       sequence = event.sequence;
     }
-    if (events.length < pageSize || sequence >= until) break;
+    if (page.nextAfter === null || sequence >= until) break;
   }
 
   const due = definition.snapshotEvery !== undefined && sequence - snapshotSequence >= definition.snapshotEvery;

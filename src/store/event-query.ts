@@ -52,16 +52,39 @@ export interface PageBytes {
 // reaches the service, at most one event over the budget (see pageRows).
 export function pagedQuery(q: EventQuery, { maxBytes, skip = 0 }: PageBytes): Statement {
   const { text, params } = eventQuery(q, skip > 0);
-  const dir = q.order === 'asc' ? 'asc' : 'desc';
   const counted = skip > 0 ? `sum(octet_length(json)) filter (where n > $${params.push(skip)})` : 'sum(octet_length(json))';
-  return {
-    text: `select json, position from (
+  return { text: withinBytes(text, q.order === 'asc' ? 'asc' : 'desc', maxBytes, counted), params };
+}
+
+/** `rows` (a statement giving json and position, in position order `dir`) while the JSON before each row, as `counted`, stays under maxBytes. */
+function withinBytes(rows: string, dir: 'asc' | 'desc', maxBytes: number, counted = 'sum(octet_length(json))'): string {
+  return `select json, position from (
       select json, position, ${counted} over (order by position ${dir} rows between unbounded preceding and 1 preceding) as before
-      from (${text}) r) b
+      from (${rows}) r) b
     where coalesce(before, 0) < ${rowCountLiteral(maxBytes)}
-    order by position ${dir}`,
-    params,
-  };
+    order by position ${dir}`;
+}
+
+/**
+ * An aggregate's events in PostgreSQL after a sequence: limit + 1 of them in position order, within
+ * maxBytes as pagedQuery()'s. `afterPosition`, if known, saves finding where the sequence is.
+ */
+export function aggregateQuery(type: string, id: string, afterSequence: number, limit: number, maxBytes: number, afterPosition?: number): Statement {
+  const params: (string | number)[] = [];
+  const param = (value: string | number) => `$${params.push(value)}`;
+  const [t, a, s] = [param(type), param(id), param(afterSequence)];
+  // Within an aggregate, events in PostgreSQL are a gapless run ending at last_sequence, so the
+  // position at a sequence is the (last - sequence + 1)-th from the end.
+  const floor = afterPosition !== undefined ? param(afterPosition) : afterSequence === 0 ? '0' : `coalesce((
+    select min(s.position) - 1 from (
+      select s.position from events s where s.aggregate_id = ${a} and s.aggregate_type = ${t}
+      order by s.position desc
+      limit greatest((select x.last_sequence from aggregates x where x.aggregate_id = ${a} and x.aggregate_type = ${t}) - ${s}, 0)
+    ) s), 9223372036854775806)`;
+  const rows = `select event_json(e) as json, e.position from events e
+    where e.aggregate_id = ${a} and e.aggregate_type = ${t} and e.sequence > ${s} and e.position > ${floor}
+    order by e.position limit ${param(limit + 1)}`;
+  return { text: withinBytes(rows, 'asc', maxBytes), params };
 }
 
 export function filterConditions(q: Omit<EventQuery, 'after' | 'limit' | 'offset' | 'order'>, param: (value: string | number) => string): string[] {

@@ -8,8 +8,8 @@ import { type Connections, sqlConnections } from '../postgres/connections.ts';
 import type { Sql } from '../postgres/database.ts';
 import { type AppendOutcome, appendRequests } from './append.ts';
 import { countArchived, countEvents, type EventFilter } from './event-count.ts';
-import { MAX_PAGE_BYTES, pagedQuery, pageRows } from './event-query.ts';
-import { mergePage, type PageRow, readTiers, sequenceOf as sequenceInJson } from './tiered-reads.ts';
+import { aggregateQuery, MAX_PAGE_BYTES, pagedQuery, pageRows } from './event-query.ts';
+import { aggregatePage, mergePage, type PageRow, readTiers, sequenceOf as sequenceInJson } from './tiered-reads.ts';
 import { aggregateTypes, countAfter, lastPositionOfType, typeWindow } from './type-positions.ts';
 import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type WriteSnapshotResult } from './snapshots.ts';
 import { projectStats, readStats, type StatsAnswer, type StatsProjection, type StatsQuery, statsPosition } from './stats-rollups.ts';
@@ -27,8 +27,11 @@ export interface EventStore {
   getEvent(id: string, options?: { tier?: 'hot' | 'all' }): Promise<string | undefined>;
   query(q: EventQuery): Promise<EventPage>;
   queryBody(q: EventQuery): Promise<Buffer<ArrayBuffer>>;
-  /** An aggregate's events after a sequence, in order (`afterPosition`, if known, saves finding it); throws `gone` for deleted ones. */
-  readAggregate(aggregateType: string, aggregateId: string, afterSequence: number, limit: number, afterPosition?: number): Promise<string[]>;
+  /**
+   * A page of an aggregate's events after a sequence, in order, ended by `limit` or MAX_PAGE_BYTES
+   * as query()'s (`afterPosition`, if known, saves finding it); throws `gone` for deleted ones.
+   */
+  readAggregate(aggregateType: string, aggregateId: string, afterSequence: number, limit: number, afterPosition?: number): Promise<EventPage>;
   aggregateSequence(aggregateType: string, aggregateId: string): Promise<number>;
   /** The newest committed position (0 for an empty store). */
   headPosition(): Promise<number>;
@@ -135,15 +138,12 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
       }),
     readAggregate: (type, id, afterSequence, limit, afterPosition) =>
       use(async (sql) => {
-        const hot = (await sql<{ json: string; position: string }[]>`
-          select event_json(e) as json, e.position from events e
-          where e.aggregate_id = ${id} and e.aggregate_type = ${type} and e.sequence > ${afterSequence}
-            and e.position > ${afterPosition ?? (afterSequence === 0 ? sql`0` : positionBefore(sql, type, id, afterSequence))}
-          order by e.position limit ${limit}`).map((r) => ({ json: r.json, position: Number(r.position) }));
+        const { text, params } = aggregateQuery(type, id, afterSequence, limit, maxBytes, afterPosition);
+        const hot = (await sql.unsafe<Row[]>(text, params, { prepare: true })).map(hotRow);
         // An aggregate's hot events are a run ending at its last sequence: when the page starts
         // right after afterSequence, nothing older is needed from the archive.
-        if (archive === null || (hot.length > 0 && sequenceInJson(hot[0]!.json) === afterSequence + 1)) return hot.map((r) => r.json);
-        return withArchived(sql, archive, type, id, afterSequence, limit, hot);
+        if (archive === null || (hot.length > 0 && sequenceInJson(hot[0]!.json) === afterSequence + 1)) return pageOf(hot, limit, maxBytes);
+        return aggregatePage(sql, archive, { type, id, afterSequence, limit, maxBytes }, hot);
       }),
     aggregateSequence: (type, id) => use((sql) => sequenceOf(sql, type, id)),
     headPosition: () => use(headPosition),
@@ -174,46 +174,10 @@ type Row = { json: string; position: string };
 type RawRow = [json: Buffer, position: Buffer];
 const hotRow = (r: Row): PageRow => ({ json: r.json, position: Number(r.position) });
 
-const pageOf = (rows: Row[], limit: number, maxBytes: number): EventPage => {
+const pageOf = (rows: (Row | PageRow)[], limit: number, maxBytes: number): EventPage => {
   const { page, more } = pageRows(rows, limit, maxBytes, (r) => Buffer.byteLength(r.json));
   return { events: page.map((r) => r.json), nextAfter: more ? Number(page[page.length - 1]!.position) : null };
 };
-
-/**
- * The archived events after afterSequence, then the hot ones past them, in sequence order. As for
- * GET /events, PostgreSQL was read first: an event archived in between is in both reads (kept once,
- * by position) and never in neither, unless retention deleted it meanwhile. So when the page is not
- * the next sequences, one at a time, first_retained_sequence (read last, after any such deletion
- * committed) says `gone`; anything else is a broken invariant, thrown rather than returned.
- */
-async function withArchived(sql: Sql, archive: ArchiveReader, type: string, id: string, afterSequence: number, limit: number, hot: PageRow[]): Promise<string[]> {
-  const archived = await archive.readAggregate(sql, type, id, afterSequence, limit);
-  const last = archived.length > 0 ? archived[archived.length - 1]!.position : 0;
-  const events = [...archived.map(eventJson), ...hot.filter((r) => r.position > last).map((r) => r.json)].slice(0, limit);
-  const hole = events.findIndex((json, k) => sequenceInJson(json) !== afterSequence + 1 + k);
-  if (hole < 0 && events.length > 0) return events;
-  const [aggregate] = await sql<{ first_retained_sequence: string }[]>`
-    select first_retained_sequence from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
-  const firstRetained = Number(aggregate?.first_retained_sequence ?? 1);
-  if (afterSequence + 1 < firstRetained) {
-    throw new AppError('gone', `the events of ${type} ${id} before sequence ${firstRetained} were deleted by its retention policy; a snapshot at sequence ${firstRetained - 1} or later is needed to load it`, {
-      aggregate_type: type, aggregate_id: id, first_retained_sequence: firstRetained,
-    });
-  }
-  if (hole >= 0) throw new Error(`the events of ${type} ${id} after sequence ${afterSequence} read from PostgreSQL and the archive are not consecutive: sequence ${sequenceInJson(events[hole]!)} came where ${afterSequence + 1 + hole} was due`);
-  return events;
-}
-
-// Within an aggregate, events in PostgreSQL are a gapless run ending at last_sequence, so the
-// position at a sequence is the (last - sequence + 1)-th from the end.
-function positionBefore(sql: Sql, type: string, id: string, sequence: number) {
-  return sql`coalesce((
-    select min(s.position) - 1 from (
-      select s.position from events s where s.aggregate_id = ${id} and s.aggregate_type = ${type}
-      order by s.position desc
-      limit greatest((select a.last_sequence from aggregates a where a.aggregate_id = ${id} and a.aggregate_type = ${type}) - ${sequence}, 0)
-    ) s), 9223372036854775806)`;
-}
 
 export async function headPosition(sql: Sql): Promise<number> {
   const [row] = await sql<{ last_position: string }[]>`select last_position from events_head`;

@@ -1,4 +1,5 @@
 import type { EventQuery } from '../events/query-input.ts';
+import { AppError } from '../errors.ts';
 import type { ArchiveReader, Candidate } from '../lifecycle/archive-reader.ts';
 import { eventJson } from '../lifecycle/segment-row.ts';
 import type { Sql } from '../postgres/database.ts';
@@ -49,6 +50,37 @@ export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery,
   }
   const { page, more } = pageRows(merged.slice(q.offset), q.limit, maxBytes, size);
   return { events: page.map((r) => r.json), nextAfter: more || (cut && page.length > 0) ? page[page.length - 1]!.position : null };
+}
+
+/**
+ * A page of an aggregate's events after afterSequence across tiers: the archived ones, then the hot
+ * ones past them, in sequence order. As for GET /events, PostgreSQL was read first: an event
+ * archived in between is in both reads (kept once, by position) and never in neither, unless
+ * retention deleted it meanwhile. So when the page is not the next sequences, one at a time,
+ * first_retained_sequence (read last, after any such deletion committed) says `gone`; anything else
+ * is a broken invariant, thrown rather than returned. The hot rows are aggregateQuery()'s: when
+ * they stopped at their limit or budget, so does the merged page, since they follow the archived.
+ */
+export async function aggregatePage(
+  sql: Sql, archive: ArchiveReader, a: { type: string; id: string; afterSequence: number; limit: number; maxBytes: number }, hot: PageRow[],
+): Promise<{ events: string[]; nextAfter: number | null }> {
+  const { type, id, afterSequence } = a;
+  const archived = await archive.readAggregate(sql, type, id, afterSequence, a.limit + 1);
+  const last = archived.length > 0 ? archived[archived.length - 1]!.position : 0;
+  const rows = [...archived.map((r) => ({ json: eventJson(r), position: r.position })), ...hot.filter((r) => r.position > last)];
+  const { page, more } = pageRows(rows, a.limit, a.maxBytes, (r) => Buffer.byteLength(r.json));
+  const hole = page.findIndex((r, k) => sequenceOf(r.json) !== afterSequence + 1 + k);
+  if (hole < 0 && page.length > 0) return { events: page.map((r) => r.json), nextAfter: more ? page[page.length - 1]!.position : null };
+  const [aggregate] = await sql<{ first_retained_sequence: string }[]>`
+    select first_retained_sequence from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
+  const firstRetained = Number(aggregate?.first_retained_sequence ?? 1);
+  if (afterSequence + 1 < firstRetained) {
+    throw new AppError('gone', `the events of ${type} ${id} before sequence ${firstRetained} were deleted by its retention policy; a snapshot at sequence ${firstRetained - 1} or later is needed to load it`, {
+      aggregate_type: type, aggregate_id: id, first_retained_sequence: firstRetained,
+    });
+  }
+  if (hole >= 0) throw new Error(`the events of ${type} ${id} after sequence ${afterSequence} read from PostgreSQL and the archive are not consecutive: sequence ${sequenceOf(page[hole]!.json)} came where ${afterSequence + 1 + hole} was due`);
+  return { events: [], nextAfter: null };
 }
 
 const SEQUENCE = /"sequence":(\d+)/;

@@ -11,6 +11,20 @@ import { waitUntil } from '../support/wait.ts';
 // MAX_PAGE_BYTES (ADR 37): a page ends with the event that takes it to the budget, and paging on
 // with next_after reads every event once, hot or archived.
 
+/** An aggregate's events read through the store from sequence 0 in pages of up to `limit`, as loadAggregate() reads them; each page with its bytes. */
+async function readAggregatePages(t: TestService, type: string, id: string, limit: number) {
+  const pages: { texts: string[]; nextAfter: number | null }[] = [];
+  let sequence = 0, position: number | undefined;
+  for (;;) {
+    const page = await t.service.store.readAggregate(type, id, sequence, limit, position);
+    pages.push({ texts: page.events, nextAfter: page.nextAfter });
+    if (page.nextAfter === null) return pages;
+    const last = JSON.parse(page.events[page.events.length - 1]!);
+    expect(page.nextAfter).toBe(last.position);
+    [sequence, position] = [last.sequence, last.position];
+  }
+}
+
 describe('GET /events with MAX_PAGE_BYTES', () => {
   const BUDGET = 8192;
   let s: TestService;
@@ -78,6 +92,20 @@ describe('GET /events with MAX_PAGE_BYTES', () => {
     expect(stream.events.filter((e) => e.data !== undefined).map((e) => e.data)).toEqual(texts);
     await stream.close();
   });
+
+  // Last: its events would be in the replay and the stream above.
+  it('reads an aggregate in pages of that size', async () => {
+    const id = newId();
+    const events = Array.from({ length: 9 }, (_, k) => ({ event_type: 'blob.stored', payload: { k, data: 'y'.repeat(k === 4 ? 20_000 : 3_000) } }));
+    const res = await postJson(s.app, '/events/batch', { events: events.map((e) => ({ ...e, aggregate_id: id })) });
+    expect(res.status).toBe(201);
+    const pages = await readAggregatePages(s, 'blob', id, 1000);
+    expect(pages.flatMap((p) => p.texts).map((x) => JSON.parse(x).payload.k)).toEqual(events.map((e) => e.payload.k));
+    expect(pages.map((p) => p.texts.length)).toEqual([3, 2, 3, 1]);
+    for (const p of pages.slice(0, -1)) expect(p.texts.reduce((n, x) => n + Buffer.byteLength(x), 0)).toBeGreaterThanOrEqual(BUDGET);
+    // Pages end at their limit too, and the last says it is the last: no empty page after it.
+    expect((await readAggregatePages(s, 'blob', id, 2)).map((p) => p.texts.length)).toEqual([2, 2, 1, 2, 2]);
+  });
 });
 
 describe('with MAX_PAGE_BYTES small, pages across tiers end at the byte budget and page on without a gap', () => {
@@ -115,6 +143,24 @@ describe('with MAX_PAGE_BYTES small, pages across tiers end at the byte budget a
     expect((await readAll(t, '', { limit: 1000, order: 'desc' })).texts).toEqual([...seeded.texts].reverse());
     expect((await readAll(t, '&aggregate_type=order', { limit: 1000 })).texts).toEqual(seeded.texts.filter((_, k) => seeded.events[k].aggregate_type === 'order'));
     expectCut(await get(t.app, '/events?limit=1000'), 1000);
+  });
+
+  it('reads and loads aggregates page by page within the budget, archived and hot events alike', async () => {
+    for (const id of seeded.orders) {
+      const texts = seeded.texts.filter((_, k) => seeded.events[k].aggregate_id === id);
+      expect(bytes(texts)).toBeGreaterThan(2 * BUDGET);
+      const pages = await readAggregatePages(t, 'order', id, 1000);
+      expect(pages.flatMap((p) => p.texts)).toEqual(texts);
+      for (const p of pages.slice(0, -1)) {
+        expect(bytes(p.texts.slice(0, -1))).toBeLessThan(BUDGET);
+        expect(bytes(p.texts)).toBeGreaterThanOrEqual(BUDGET);
+      }
+      // The fold reads on past every page the budget ended (orders[0] starts from its snapshot at 3).
+      const state = await get(t.app, `/aggregates/order/${id}`);
+      expect(state.status).toBe(200);
+      const log = texts.map((x) => JSON.parse(x)).map((e) => `${e.sequence}:${e.event_type}:${e.payload.i}`);
+      expect(state.body.state.log).toEqual(id === seeded.orders[0] ? ['snapshot', ...log.slice(3)] : log);
+    }
   });
 
   it('counts the budget from the offset on, whatever the skipped events weigh', async () => {

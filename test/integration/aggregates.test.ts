@@ -116,7 +116,10 @@ describe('loadAggregate', () => {
     const id = newId();
     await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, ...Array.from({ length: 5 }, (_, i) => ({ event_type: 'agent.noted', payload: { note: String(i) } }))]);
     const store = createEventStore(t.sql);
-    const altered = (change: (events: string[]) => string[]) => ({ ...store, readAggregate: async (...args: Parameters<typeof store.readAggregate>) => change(await store.readAggregate(...args)) });
+    const altered = (change: (events: string[]) => string[]) => ({ ...store, readAggregate: async (...args: Parameters<typeof store.readAggregate>) => {
+      const page = await store.readAggregate(...args);
+      return { ...page, events: change(page.events) };
+    } });
     const definition = agentAggregate({ snapshotEvery: 1 });
     for (const change of [(e: string[]) => [...e.slice(0, 4), ...e.slice(2)], (e: string[]) => [...e.slice(0, 2), ...e.slice(3)]]) {
       await expect(loadAggregate(altered(change), definition, id, { eventTypes: agentEventTypes })).rejects.toThrow(/the store gave sequence [34] after [42]/);

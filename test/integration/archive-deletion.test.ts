@@ -111,7 +111,7 @@ describe('an aggregate read while a run commits between its hot and archived rea
         return reader.readAggregate(...args);
       } },
     });
-    expect(sequences(await store.readAggregate('permit', id, 0, 100))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(sequences((await store.readAggregate('permit', id, 0, 100)).events)).toEqual([1, 2, 3, 4, 5, 6]);
 
     const id2 = newId();
     await append('permit', id2, 3);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
-import { MAX_PAGE_BYTES, pagedQuery } from '../../src/store/event-query.ts';
+import { aggregateQuery, MAX_PAGE_BYTES, pagedQuery, type Statement } from '../../src/store/event-query.ts';
 import { newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
@@ -22,12 +22,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** The plan of GET /events for a query string (the statement the store runs), with sequential scans ruled out. */
-async function plan(qs: string): Promise<string> {
-  const q = parseEventQueryString(qs);
+/** The plan of GET /events for a query string (the statement the store runs), or of a statement, with sequential scans ruled out. */
+async function plan(qs: string | Statement): Promise<string> {
+  const { text, params } = typeof qs === 'string' ? pagedQuery(parseEventQueryString(qs), { maxBytes: MAX_PAGE_BYTES }) : qs;
   return t.sql.begin(async (tx) => {
     await tx`set local enable_seqscan = off`;
-    const { text, params } = pagedQuery(q, { maxBytes: MAX_PAGE_BYTES });
     const rows = await tx.unsafe(`explain ${text}`, params);
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   });
@@ -46,6 +45,18 @@ describe('every filter of GET /events is served by an index', () => {
   ])('%s uses %s', async (qs, index) => {
     const p = await plan(qs);
     expect(p).toContain(index);
+    expect(p).not.toMatch(/Seq Scan/);
+  });
+});
+
+describe('an aggregate\'s pages (loadAggregate) are read through its index', () => {
+  it.each([
+    ['from the start', aggregateQuery('agent', newId(), 0, 1000, MAX_PAGE_BYTES)],
+    ['after a sequence, its position unknown', aggregateQuery('agent', newId(), 3, 1000, MAX_PAGE_BYTES)],
+    ['after a sequence and its position', aggregateQuery('agent', newId(), 3, 1000, MAX_PAGE_BYTES, 1200)],
+  ])('%s', async (_, statement) => {
+    const p = await plan(statement);
+    expect(p).toContain('events_aggregate_id_position_idx');
     expect(p).not.toMatch(/Seq Scan/);
   });
 });

@@ -82,7 +82,7 @@ describe('the partitioned events table', () => {
     expect(full.sequence).toBe(11);
     await store.writeSnapshot({ aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: 4, state: (await loadAggregate(store, agentAggregate(), id, { eventTypes: agentEventTypes, atSequence: 4 })).state });
     expect(await loadAggregate(store, agentAggregate(), id, { eventTypes: agentEventTypes, pageSize: 3 })).toEqual({ ...full, fromSnapshot: true });
-    const tail = (await store.readAggregate('agent', id, 8, 100)).map((j) => JSON.parse(j).sequence);
+    const tail = (await store.readAggregate('agent', id, 8, 100)).events.map((j) => JSON.parse(j).sequence);
     expect(tail).toEqual([9, 10, 11]);
     expect((await get(t.app, `/events/${created.body.id}`)).text).toBe(created.text);
     expect((await get(t.app, `/events?aggregate_id=${id}&limit=100`)).body.events.map((e: { sequence: number }) => e.sequence)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
