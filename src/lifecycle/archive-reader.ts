@@ -4,7 +4,7 @@ import type { Sql } from '../postgres/database.ts';
 import { rowFilter } from './archive-filter.ts';
 import { StorageError, type ObjectStorage } from './object-storage.ts';
 import { createSegmentCache } from './segment-cache.ts';
-import type { SegmentRow } from './segment-row.ts';
+import { eventJsonLength, type SegmentRow } from './segment-row.ts';
 
 /** A segment that may hold what a read asks; for an aggregate, `positions` and `rows` say exactly where. */
 export interface Candidate {
@@ -32,6 +32,18 @@ export interface ArchiveReaderOptions {
 }
 
 const CHUNK = 200;
+
+// At most a row's bytes in its event JSON: reads stop once rows reach a page's byte budget by this
+// count, so they never stop short of the page.
+const leastBytes = eventJsonLength;
+const leastBytesOf = (rows: SegmentRow[]) => rows.reduce((n, r) => n + leastBytes(r), 0);
+
+/** The rows up to the one that takes them to maxBytes (by leastBytes). */
+function withinBytes(rows: SegmentRow[], maxBytes: number): SegmentRow[] {
+  let n = 0, bytes = 0;
+  while (n < rows.length && bytes < maxBytes) bytes += leastBytes(rows[n++]!);
+  return n < rows.length ? rows.slice(0, n) : rows;
+}
 
 /**
  * Reads archived events for the store. Each method takes the connection the hot tier was read
@@ -63,16 +75,23 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
     }
   }
 
-  async function rowsOf(sql: Sql, c: Candidate, window: Window, asc: boolean, max: number, keep: (r: SegmentRow) => boolean): Promise<SegmentRow[]> {
+  // Up to max rows, or up to the one that takes them to maxBytes.
+  async function rowsOf(sql: Sql, c: Candidate, window: Window, asc: boolean, max: number, keep: (r: SegmentRow) => boolean, maxBytes = Infinity): Promise<SegmentRow[]> {
     const reader = await openCandidate(sql, c);
     if (!reader) return [];
+    const out: SegmentRow[] = [];
+    let bytes = 0;
+    const take = (r: SegmentRow) => {
+      out.push(r);
+      bytes += leastBytes(r);
+      return out.length < max && bytes < maxBytes;
+    };
     if (c.positions && c.rows) {
       // An aggregate's events: read by row number, only the pages that hold them, a page's worth at a time.
       const picked = c.rows.filter((_, k) => c.positions![k]! > window.lo && c.positions![k]! < window.hi);
       if (!asc) picked.reverse();
-      const out: SegmentRow[] = [];
-      for (let k = 0; k < picked.length && out.length < max; k += max) {
-        for (const r of await cache!.rowsAt(c.key, picked.slice(k, k + max))) if (out.length < max && keep(r)) out.push(r);
+      for (let k = 0; k < picked.length; k += max) {
+        for (const r of await cache!.rowsAt(c.key, picked.slice(k, k + max))) if (keep(r) && !take(r)) return out;
       }
       return out;
     }
@@ -81,14 +100,12 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       .filter(({ g }) => g.maxPosition > window.lo && g.minPosition < window.hi)
       .map(({ i }) => i);
     if (!asc) indexes.reverse();
-    const out: SegmentRow[] = [];
     for (const i of indexes) {
       const rows = await cache!.group(c.key, i);
       for (let k = 0; k < rows.length; k++) {
         const r = rows[asc ? k : rows.length - 1 - k]!;
         if (r.position <= window.lo || r.position >= window.hi || !keep(r)) continue;
-        out.push(r);
-        if (out.length >= max) return out;
+        if (!take(r)) return out;
       }
     }
     return out;
@@ -113,8 +130,8 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
   return {
     segments: (sql: Sql, q: ArchiveQuery, after?: Candidate) => candidates(sql, q, after),
 
-    /** Up to `max` events matching `q` within `window`, in q's order, reading segments only as far as needed. */
-    readQuery(sql: Sql, q: ArchiveQuery, first: Candidate[], window: Window, max: number): Promise<SegmentRow[]> {
+    /** Up to `max` events matching `q` within `window` (or to the one taking them to `maxBytes`), in q's order, reading segments only as far as needed. */
+    readQuery(sql: Sql, q: ArchiveQuery, first: Candidate[], window: Window, max: number, maxBytes = Infinity): Promise<SegmentRow[]> {
       return guarded(async () => {
         const asc = q.order === 'asc';
         const keep = rowFilter(q);
@@ -123,10 +140,11 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
           for (const c of chunk) {
             const edge = asc ? c.from : c.to;
             if (asc ? edge >= window.hi : edge <= window.lo) return collected;
-            const last = collected[max - 1];
-            if (last && (asc ? edge > last.position : edge < last.position)) return collected;
-            const rows = await rowsOf(sql, c, window, asc, max, keep);
-            collected = [...collected, ...rows].sort((a, b) => (asc ? a.position - b.position : b.position - a.position)).slice(0, max);
+            const full = collected.length >= max || leastBytesOf(collected) >= maxBytes;
+            const last = collected[collected.length - 1];
+            if (full && last && (asc ? edge > last.position : edge < last.position)) return collected;
+            const rows = await rowsOf(sql, c, window, asc, max, keep, maxBytes);
+            collected = withinBytes([...collected, ...rows].sort((a, b) => (asc ? a.position - b.position : b.position - a.position)).slice(0, max), maxBytes);
           }
         }
         return collected;
@@ -146,8 +164,8 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       });
     },
 
-    /** An aggregate's archived events after a sequence, in sequence order. */
-    async readAggregate(sql: Sql, type: string, id: string, afterSequence: number, limit: number): Promise<SegmentRow[]> {
+    /** An aggregate's archived events after a sequence, in sequence order: `limit` of them, or up to the one taking them to `maxBytes`. */
+    async readAggregate(sql: Sql, type: string, id: string, afterSequence: number, limit: number, maxBytes = Infinity): Promise<SegmentRow[]> {
       const entries = await sql<{ id: string; key: string; first_sequence: string; positions: string[]; rows: number[] }[]>`
         select s.id, s.key, a.first_sequence, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
         where a.aggregate_id = ${id} and a.aggregate_type = ${type} and a.last_sequence > ${afterSequence}
@@ -160,8 +178,9 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
           const positions = e.positions.map(Number).slice(skip, skip + limit - out.length);
           if (positions.length === 0) continue;
           const rows = e.rows.slice(skip, skip + positions.length);
-          out.push(...(await rowsOf(sql, { id: Number(e.id), key: e.key, from: positions[0]!, to: positions[positions.length - 1]!, positions, rows }, { lo: 0, hi: Infinity }, true, positions.length, () => true)));
-          if (out.length >= limit) break;
+          const candidate = { id: Number(e.id), key: e.key, from: positions[0]!, to: positions[positions.length - 1]!, positions, rows };
+          out.push(...(await rowsOf(sql, candidate, { lo: 0, hi: Infinity }, true, positions.length, () => true, maxBytes - leastBytesOf(out))));
+          if (out.length >= limit || leastBytesOf(out) >= maxBytes) break;
         }
         return out;
       });

@@ -19,6 +19,14 @@ export function eventJson(r: SegmentRow): string {
     + `,"version":${r.version},"created_at":"${r.created_at}"}`;
 }
 
+const KEYS_LENGTH = eventJson({ id: '', event_type: '', aggregate_type: '', aggregate_id: '', sequence: 0, position: 0, payload: '', metadata: '', version: 0, created_at: '' }).length - 3;
+
+/** eventJson(r).length without building it: UTF-16 units, never more than the JSON's UTF-8 bytes. */
+export function eventJsonLength(r: SegmentRow): number {
+  return KEYS_LENGTH + r.id.length + r.event_type.length + r.aggregate_type.length + r.aggregate_id.length + String(r.sequence).length
+    + String(r.position).length + r.payload.length + r.metadata.length + String(r.version).length + r.created_at.length;
+}
+
 const CREATED_AT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z$/;
 
 export function createdAtMicros(createdAt: string): bigint {

@@ -37,16 +37,20 @@ export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery,
   const window = asc
     ? { lo: q.after ?? 0, hi: edge === undefined ? Infinity : edge + 1 }
     : { lo: edge === undefined ? 0 : edge - 1, hi: q.after ?? Infinity };
-  const archived = await archive.readQuery(sql, q, first, window, n);
+  // The budget counts from the offset, which the archive cannot place in the merged order.
+  const archived = await archive.readQuery(sql, q, first, window, n, q.offset === 0 ? maxBytes : Infinity);
   const merged: PageRow[] = [];
-  let i = 0, k = 0;
-  while (merged.length < n && (i < hot.length || k < archived.length)) {
+  let i = 0, k = 0, bytes = 0;
+  // Up to the row that takes the page past the budget, so no more archived JSON is built than it holds.
+  while (merged.length < n && bytes < maxBytes && (i < hot.length || k < archived.length)) {
     const h = hot[i], a = archived[k];
     const takeHot = a === undefined || (h !== undefined && (asc ? h.position <= a.position : h.position >= a.position));
     const row = takeHot ? h! : { json: eventJson(a!), position: a!.position };
     if (takeHot) i++;
     else k++;
-    if (merged.length === 0 || merged[merged.length - 1]!.position !== row.position) merged.push(row);
+    if (merged.length > 0 && merged[merged.length - 1]!.position === row.position) continue;
+    merged.push(row);
+    if (merged.length > q.offset) bytes += size(row);
   }
   const { page, more } = pageRows(merged.slice(q.offset), q.limit, maxBytes, size);
   return { events: page.map((r) => r.json), nextAfter: more || (cut && page.length > 0) ? page[page.length - 1]!.position : null };
@@ -65,7 +69,7 @@ export async function aggregatePage(
   sql: Sql, archive: ArchiveReader, a: { type: string; id: string; afterSequence: number; limit: number; maxBytes: number }, hot: PageRow[],
 ): Promise<{ events: string[]; nextAfter: number | null }> {
   const { type, id, afterSequence } = a;
-  const archived = await archive.readAggregate(sql, type, id, afterSequence, a.limit + 1);
+  const archived = await archive.readAggregate(sql, type, id, afterSequence, a.limit + 1, a.maxBytes);
   const last = archived.length > 0 ? archived[archived.length - 1]!.position : 0;
   const rows = [...archived.map((r) => ({ json: eventJson(r), position: r.position })), ...hot.filter((r) => r.position > last)];
   const { page, more } = pageRows(rows, a.limit, a.maxBytes, (r) => Buffer.byteLength(r.json));

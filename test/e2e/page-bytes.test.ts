@@ -1,5 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArchiveReader } from '../../src/lifecycle/archive-reader.ts';
+import { eventJson, eventJsonLength, type SegmentRow } from '../../src/lifecycle/segment-row.ts';
+import { createSegmentStorage } from '../../src/lifecycle/segment-storage.ts';
 import { tempArchive } from '../support/archive.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
@@ -113,9 +116,11 @@ describe('with MAX_PAGE_BYTES small, pages across tiers end at the byte budget a
   let t: TestService;
   let seeded: Seeded;
   let stopBackend: () => Promise<void>;
+  let archiveUrl: string;
   beforeAll(async () => {
     const dir = await tempArchive();
     stopBackend = dir.remove;
+    archiveUrl = dir.url;
     // Small segments and row groups, as in tiered-reads.test.ts, so reads cross several of each.
     t = await startTestService({ ARCHIVE_SEGMENT_EVENTS: '40', ARCHIVE_ROW_GROUP_EVENTS: '9', ARCHIVE_INTERVAL: '0', ARCHIVE_URL: dir.url, MAX_PAGE_BYTES: String(BUDGET) }, undefined, { aggregates: [orderAggregate] });
     seeded = await seedTiers(t);
@@ -161,6 +166,23 @@ describe('with MAX_PAGE_BYTES small, pages across tiers end at the byte budget a
       const log = texts.map((x) => JSON.parse(x)).map((e) => `${e.sequence}:${e.event_type}:${e.payload.i}`);
       expect(state.body.state.log).toEqual(id === seeded.orders[0] ? ['snapshot', ...log.slice(3)] : log);
     }
+  });
+
+  it('reads no more archived events than a page of the budget needs', async () => {
+    const reader = createArchiveReader({ storage: createSegmentStorage(archiveUrl), cacheBytes: 1 << 20 });
+    const archivedTexts = seeded.texts.filter((_, k) => seeded.archived.has(seeded.events[k].id));
+    /** Rows read under the budget: a prefix of the archived events, ending once their JSON is past the budget. */
+    function expectBudgeted(rows: SegmentRow[], all: string[]) {
+      const texts = rows.map(eventJson);
+      expect(rows.map(eventJsonLength)).toEqual(texts.map((x) => x.length));
+      expect(texts).toEqual(all.slice(0, texts.length));
+      expect(bytes(texts)).toBeGreaterThanOrEqual(BUDGET);
+      expect(texts.length).toBeLessThan(all.length);
+    }
+    const q = { order: 'asc' as const };
+    expectBudgeted(await reader.readQuery(t.sql, q, await reader.segments(t.sql, q), { lo: 0, hi: Infinity }, 1000, BUDGET), archivedTexts);
+    const id = seeded.orders[2]!;
+    expectBudgeted(await reader.readAggregate(t.sql, 'order', id, 0, 1000, BUDGET), archivedTexts.filter((x) => JSON.parse(x).aggregate_id === id));
   });
 
   it('counts the budget from the offset on, whatever the skipped events weigh', async () => {
