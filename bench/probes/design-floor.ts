@@ -1,5 +1,6 @@
 // Which of #17's goals any design on this machine can reach, and how far ours is from each floor.
 //   npx tsx bench/probes/design-floor.ts          (BENCH_DURATION_S per figure, ROUNDS rounds, default 2)
+//   ONLY=c=1 npx tsx bench/probes/design-floor.ts (one workload: c=1, c=4, c=16, c=64 or batch)
 // Per workload (single events at 1, 4, 16 and 64 connections; batches of 100 at 16), in
 // alternating rounds, each on a fresh database:
 //   raw      pgbench, the raw INSERT of the appends suite (one statement per transaction);
@@ -11,6 +12,9 @@
 //            raw rows in one prepared statement per request on c connections (at most 16: with
 //            pgbench's 64 beside them PostgreSQL's 100 would not do). The bound of any
 //            Node HTTP front-end here, with no ordering, checks, publishing or metrics;
+//   locked   at c=1 only, the floor writing its rows under the events_head lock at the next
+//            positions (LOCKED=1): the bound of our design behind a Node HTTP front-end, where
+//            group commit has nothing to share;
 //   ours     the service, as the appends suite runs it;
 //   404      a POST to a route the service lacks, no database: the most requests its HTTP layer
 //            answers here with wrk beside it, whatever happens behind it.
@@ -39,19 +43,21 @@ async function measure(url: string, pid: number, connections: number, batch = 1,
 const workloads = [
   ...[1, 4, 16, 64].map((c) => ({ name: `c=${c}`, c, batch: 1 })),
   { name: 'batch 100, c=16', c: 16, batch: 100 },
-];
+].filter((w) => !process.env.ONLY || w.name.split(',')[0] === process.env.ONLY.replace(/^batch$/, 'batch 100'));
 console.log(`${DURATION_S} s per figure, ${ROUNDS} rounds, medians; ratios to raw; cpu: the server's CPU ms per request; machine: all processes' CPU ms per event, and the rate that would fill ${cpus().length} cores`);
 try {
   for (const w of workloads) {
     const [raw, serial] = [await rawBaseline(w.c, w.batch), await serialBound(w.c, w.batch)];
     const floor = await startServer([compiledScript('bench/probes/node-floor-server.ts')], { DATABASE_URL: await rawDatabase(), POOL: String(Math.min(w.c, 16)) });
+    const locked = w.c === 1 ? await startServer([compiledScript('bench/probes/node-floor-server.ts')], { DATABASE_URL: await rawDatabase(), POOL: '1', LOCKED: '1' }) : undefined;
     const ours = await startService({ DATABASE_URL: await createDatabase() });
     const path = appendLoad(w.c, w.batch).path;
-    const figures: Record<string, Figure[]> = { raw: [], serial: [], floor: [], ours: [], '404': [] };
+    const figures: Record<string, Figure[]> = { raw: [], serial: [], floor: [], locked: [], ours: [], '404': [] };
     const steps: [string, () => Promise<Figure>][] = [
       ['raw', async () => ({ rate: await raw() })],
       ['serial', async () => ({ rate: await serial() })],
       ['floor', () => measure(floor.url + path, floor.pid, w.c, w.batch)],
+      ...(locked ? [['locked', () => measure(locked.url + path, locked.pid, w.c, w.batch)]] as typeof steps : []),
       ['ours', () => measure(ours.url + path, ours.pid, w.c, w.batch)],
       ...(w.batch > 1 ? [] : [
         ['404', () => measure(`${ours.url}/no-such-route`, ours.pid, w.c, 1, false)],
@@ -59,6 +65,7 @@ try {
     ];
     await measure(floor.url + path, floor.pid, w.c, w.batch); // warm-up: connections, plans, JIT
     await measure(ours.url + path, ours.pid, w.c, w.batch);
+    if (locked) await measure(locked.url + path, locked.pid, w.c, w.batch);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, step] of round % 2 === 0 ? steps : [...steps].reverse()) {
         const before = machineCpuMs();
@@ -67,12 +74,12 @@ try {
         figures[name]!.push({ ...figure, machineMs: (machineCpuMs() - before) / (figure.rate * DURATION_S) });
       }
     }
-    await Promise.all([floor.stop(), ours.stop()]);
+    await Promise.all([floor.stop(), ours.stop(), locked?.stop()]);
     const m = (name: string, k: keyof Figure = 'rate') => median(figures[name]!.map((f) => f[k] ?? NaN));
     const base = m('raw');
     const machine = (name: string) => `machine ${m(name, 'machineMs').toFixed(3)}, at most ${Math.round((1000 * cpus().length) / m(name, 'machineMs'))}/s`;
     const cell = (name: string) => `${name} ${Math.round(m(name))}/s ${(m(name) / base).toFixed(2)}x (` + (figures[name]![0]!.p50 === undefined ? '' : `p50 ${m(name, 'p50').toFixed(2)} ms, cpu ${m(name, 'cpuMs').toFixed(3)}, `) + `${machine(name)})`;
-    console.log(`${w.name.padEnd(16)} raw ${Math.round(base)}/s (${machine('raw')}) | ${cell('serial')} | ${cell('floor')} | ${cell('ours')} | ours/floor ${(m('ours') / m('floor')).toFixed(2)}x` +
+    console.log(`${w.name.padEnd(16)} raw ${Math.round(base)}/s (${machine('raw')}) | ${cell('serial')} | ${cell('floor')} | ${locked ? `${cell('locked')} | ` : ''}${cell('ours')} | ours/floor ${(m('ours') / m('floor')).toFixed(2)}x` +
       (w.batch > 1 ? '' : ` | ${cell('404')}`));
   }
 } finally {

@@ -2,16 +2,26 @@
 // the body parsed, a new id, and the rows of the raw baseline (bench/pgbench.ts) written by one
 // prepared statement in its own transaction per request, on a pool of POOL postgres.js
 // connections. No validation, ordering, idempotency, publishing or metrics.
-//   DATABASE_URL (prepared with rawSetup()), PORT, POOL
+// LOCKED=1: the same statement takes the events_head lock first and writes the rows at the next
+// positions, moving the head (what bench/pgbench.ts's locked_append() does): one writer at a
+// time, as our ordering design (SPEC §5), with no group commit.
+//   DATABASE_URL (prepared with rawSetup()), PORT, POOL, LOCKED
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import postgres from 'postgres';
 
 const sql = postgres(process.env.DATABASE_URL!, { max: Number(process.env.POOL ?? 1), onnotice: () => {} });
-const insert = `with r as (
-  select nextval('raw_position') as position, x.* from jsonb_to_recordset($1::text::jsonb)
-    as x(id uuid, event_type text, aggregate_type text, aggregate_id uuid, payload jsonb, metadata jsonb)
-), e as (
+const locked = process.env.LOCKED === '1';
+const input = `jsonb_to_recordset($1::text::jsonb) as x(id uuid, event_type text, aggregate_type text, aggregate_id uuid, payload jsonb, metadata jsonb)`;
+const insert = `with ${locked ? `h as (
+  select last_position as v from events_head where singleton for update
+), r as (
+  select h.v + row_number() over () as position, x.* from h, ${input}
+), u as (
+  update events_head set last_position = (select max(position) from r) where singleton
+), ` : `r as (
+  select nextval('raw_position') as position, x.* from ${input}
+), `}e as (
   insert into events (position, id, event_type, aggregate_type, aggregate_id, sequence, payload, metadata, version, created_at)
   select r.position, r.id, r.event_type, r.aggregate_type, r.aggregate_id, 1, r.payload, r.metadata, 1, now() from r
   returning position, id, aggregate_type, aggregate_id
