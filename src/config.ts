@@ -56,6 +56,7 @@ const envSchema = z.object({
   ARCHIVE_INTERVAL: z.string().refine((v) => parseSecondsOrDuration(v) !== null, 'expected seconds (3600) or an ISO 8601 duration (PT1H); 0 turns the schedule off').default('3600'),
   ARCHIVE_LEASE_MS: int(500, 3_600_000).default(30_000),
   ARCHIVE_SEGMENT_EVENTS: int(1, 10_000_000).default(100_000),
+  ARCHIVE_SEGMENT_MB: int(1, 4096).default(64),
   ARCHIVE_ROW_GROUP_EVENTS: int(1, 1_000_000).default(5_000),
   ARCHIVE_CACHE_MB: int(0, 1_000_000).default(64),
   // Share of a run's time spent reading and removing events in PostgreSQL; it sleeps the rest.
@@ -166,6 +167,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       intervalSeconds: parseSecondsOrDuration(e.ARCHIVE_INTERVAL)!,
       leaseMs: e.ARCHIVE_LEASE_MS,
       segmentEvents: e.ARCHIVE_SEGMENT_EVENTS,
+      segmentBytes: e.ARCHIVE_SEGMENT_MB * 1024 * 1024,
       rowGroupEvents: e.ARCHIVE_ROW_GROUP_EVENTS,
       cacheBytes: e.ARCHIVE_CACHE_MB * 1024 * 1024,
       maxBusy: e.ARCHIVE_MAX_BUSY,

@@ -15,13 +15,20 @@ export interface RunProgress {
   bytes?: number;
 }
 
+/** The most a segment holds: events, and bytes of their JSON (a whole segment is in memory while it is written). */
+export interface SegmentSize {
+  events: number;
+  bytes: number;
+}
+
 export interface ArchiveContext {
   runId: string;
   sql: Sql;
   hot: HotTier;
   storage: ObjectStorage;
   codec: SegmentCodec;
-  maxSegmentEvents: number;
+  /** A segment ends before the event that would take it past either. */
+  segmentSize: SegmentSize;
   rowGroupSize?: number;
   onStep?: OnStep;
   /** In a transaction: throws unless this run still holds the lease, so a run that lost it commits nothing. */

@@ -2,10 +2,12 @@ import { dropPartition, type Partition, removeEvents } from '../store/hot-tier.t
 import type { TypePlan } from './archive-plan.ts';
 import { type ArchiveContext, checkAborted, paced, type Tx } from './archive-context.ts';
 import { insertSegments } from './manifest.ts';
-import type { SegmentRow } from './segment-row.ts';
+import { eventJsonLength, type SegmentRow } from './segment-row.ts';
 import { writeSegment, type WrittenSegment } from './segment-writer.ts';
 
+// The events read at a time: this many, or fewer that reach PAGE_BYTES.
 const PAGE = 5_000;
+const PAGE_BYTES = 16 * 1024 * 1024;
 
 interface Deletion {
   type: string;
@@ -77,22 +79,27 @@ export async function archivePartition(ctx: ArchiveContext, partition: Partition
 async function writeSegments(ctx: ArchiveContext, type: string, from: number, to: number): Promise<WrittenSegment[]> {
   const written: WrittenSegment[] = [];
   let rows: SegmentRow[] = [];
+  let bytes = 0;
   const flush = async () => {
     if (rows.length === 0) return;
     checkAborted(ctx);
     written.push(await writeSegment({ storage: ctx.storage, codec: ctx.codec, rows, runId: ctx.runId, rowGroupSize: ctx.rowGroupSize, onStep: ctx.onStep }));
     rows = [];
+    bytes = 0;
   };
   let after = from - 1;
   for (;;) {
     checkAborted(ctx);
-    const page = await paced(ctx, () => ctx.hot.readRows(type, after, to, PAGE));
+    const page = await paced(ctx, () => ctx.hot.readRows(type, after, to, PAGE, PAGE_BYTES));
+    if (page.length === 0) break;
     for (const row of page) {
       const last = rows[rows.length - 1];
-      if (last && (rows.length >= ctx.maxSegmentEvents || last.created_at.slice(0, 10) !== row.created_at.slice(0, 10))) await flush();
+      const size = eventJsonLength(row);
+      const full = rows.length >= ctx.segmentSize.events || bytes + size > ctx.segmentSize.bytes;
+      if (last && (full || last.created_at.slice(0, 10) !== row.created_at.slice(0, 10))) await flush();
       rows.push(row);
+      bytes += size;
     }
-    if (page.length < PAGE) break;
     after = page[page.length - 1]!.position;
   }
   await flush();

@@ -1,6 +1,7 @@
 import type { Sql } from '../postgres/database.ts';
 import type { HotTier } from '../store/hot-tier.ts';
 import { segmentsCreatedBefore, type SegmentEntry } from './manifest.ts';
+import type { SegmentSize } from './archive-context.ts';
 import type { RetentionPolicy } from './policies.ts';
 
 /**
@@ -42,14 +43,14 @@ export async function planRun(sql: Sql, hot: HotTier, policies: RetentionPolicy[
 }
 
 /** Counts for a plan (a dry run's answer, and a run's expected total); a real run paces the counting. */
-export async function previewPlan(hot: HotTier, plans: TypePlan[], policies: RetentionPolicy[], maxSegmentEvents: number, pace: <T>(work: () => Promise<T>) => Promise<T> = (w) => w()): Promise<TypePreview[]> {
+export async function previewPlan(hot: HotTier, plans: TypePlan[], policies: RetentionPolicy[], segmentSize: SegmentSize, pace: <T>(work: () => Promise<T>) => Promise<T> = (w) => w()): Promise<TypePreview[]> {
   const starts = (await hot.partitions()).map((p) => p.from);
   const previews: TypePreview[] = [];
   for (const t of plans) previews.push(await pace(async () => {
     const policy = policies.find((p) => p.aggregate_type === t.aggregateType)!;
     const from = t.first ?? 0;
     const archiveFrom = Math.max(from, t.deleteBefore);
-    const archived = t.first === null || archiveFrom >= t.archiveBefore ? { events: 0, segments: 0 } : await hot.segmentEstimate(t.aggregateType, archiveFrom, t.archiveBefore, starts, maxSegmentEvents);
+    const archived = t.first === null || archiveFrom >= t.archiveBefore ? { events: 0, segments: 0 } : await hot.segmentEstimate(t.aggregateType, archiveFrom, t.archiveBefore, starts, segmentSize.events);
     return {
       aggregate_type: t.aggregateType, archive_after: policy.archive_after, delete_after: policy.delete_after,
       archive: archived,

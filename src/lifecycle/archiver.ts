@@ -17,7 +17,7 @@ export interface RunPlan {
 export async function runArchive(ctx: ArchiveContext, policies: RetentionPolicies, onPlan: (plan: RunPlan) => Promise<void>): Promise<void> {
   const list = await policies.list();
   const plans = await planRun(ctx.sql, ctx.hot, list);
-  const types = await previewPlan(ctx.hot, plans, list, ctx.maxSegmentEvents, (work) => paced(ctx, work));
+  const types = await previewPlan(ctx.hot, plans, list, ctx.segmentSize, (work) => paced(ctx, work));
   await onPlan({ types, total: totalOf(types) });
   await sweepOrphans(ctx);
   await deleteDueSegments(ctx, plans);
@@ -34,9 +34,9 @@ export async function runArchive(ctx: ArchiveContext, policies: RetentionPolicie
   }
 }
 
-export async function previewArchive(ctx: Pick<ArchiveContext, 'sql' | 'hot' | 'maxSegmentEvents'>, policies: RetentionPolicies): Promise<RunPlan> {
+export async function previewArchive(ctx: Pick<ArchiveContext, 'sql' | 'hot' | 'segmentSize'>, policies: RetentionPolicies): Promise<RunPlan> {
   const list = await policies.list();
-  const types = await previewPlan(ctx.hot, await planRun(ctx.sql, ctx.hot, list), list, ctx.maxSegmentEvents);
+  const types = await previewPlan(ctx.hot, await planRun(ctx.sql, ctx.hot, list), list, ctx.segmentSize);
   return { types, total: totalOf(types) };
 }
 

@@ -39,7 +39,7 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
   const work = database.dedicated('archiver', { statement_timeout: '600000' });
   const runs = createArchiveRuns({
     sql: work, control: database.sql, requests, hot: createHotTier(work), storage, policies, owner, leaseMs: config.leaseMs,
-    maxSegmentEvents: config.segmentEvents, rowGroupSize: config.rowGroupEvents, busy: config.maxBusy, logger, onStep, observer: status.observer,
+    segmentSize: { events: config.segmentEvents, bytes: config.segmentBytes }, rowGroupSize: config.rowGroupEvents, busy: config.maxBusy, logger, onStep, observer: status.observer,
   });
   const scheduler = createArchiveScheduler({ runs, sql: database.sql, intervalSeconds: config.intervalSeconds, logger });
 

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Connections, Sql } from '../postgres/database.ts';
 import { postgresErrorOf } from '../postgres/errors.ts';
 import type { HotTier } from '../store/hot-tier.ts';
-import { type ArchiveContext, type RunProgress, RunAborted } from './archive-context.ts';
+import { type ArchiveContext, type RunProgress, RunAborted, type SegmentSize } from './archive-context.ts';
 import type { TypePreview } from './archive-plan.ts';
 import { previewArchive, runArchive } from './archiver.ts';
 import type { ObjectStorage } from './object-storage.ts';
@@ -47,7 +47,7 @@ export interface ArchiveRunsOptions {
   owner: string;
   /** A run not renewed for this long is taken to have died with its instance. */
   leaseMs: number;
-  maxSegmentEvents: number;
+  segmentSize: SegmentSize;
   rowGroupSize?: number;
   busy?: number;
   logger: Logger;
@@ -86,7 +86,7 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
     let failure: unknown;
     try {
       if (dryRun) {
-        const plan = await previewArchive({ sql: options.sql, hot: options.hot, maxSegmentEvents: options.maxSegmentEvents }, options.policies);
+        const plan = await previewArchive({ sql: options.sql, hot: options.hot, segmentSize: options.segmentSize }, options.policies);
         await control`update archive_runs set plan = ${JSON.stringify(plan.types)}::text::jsonb, planned = ${plan.total} where id = ${id}`;
       } else {
         codec = lazyCodec(options.createCodec ?? createSegmentCodec);
@@ -110,7 +110,7 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
   function context(runId: string, codec: SegmentCodec, signal: AbortSignal): ArchiveContext {
     return {
       runId, sql: options.sql, hot: options.hot, storage: options.storage, codec, signal, logger, busy: options.busy ?? 1,
-      maxSegmentEvents: options.maxSegmentEvents, rowGroupSize: options.rowGroupSize, onStep: options.onStep,
+      segmentSize: options.segmentSize, rowGroupSize: options.rowGroupSize, onStep: options.onStep,
       async fence(tx) {
         const rows = await tx`update archive_runs set updated_at = now() where id = ${runId} and status = 'running' returning id`;
         if (rows.length === 0) throw new RunAborted('another instance took over: this run was presumed dead');

@@ -68,12 +68,21 @@ export function createHotTier(sql: Sql) {
       const [row] = await sql<{ n: string }[]>`select count(*) as n from ${sql(name)}`;
       return Number(row!.n);
     },
-    async readRows(type: string, after: number, before: number, limit: number): Promise<SegmentRow[]> {
+    /**
+     * Up to `limit` of a type's events in (after, before), in position order, ending with the one
+     * whose payload and metadata take the page to `maxBytes`: an empty page is the end.
+     */
+    async readRows(type: string, after: number, before: number, limit: number, maxBytes: number): Promise<SegmentRow[]> {
       const rows = await sql<(Omit<SegmentRow, 'created_at' | 'sequence' | 'position'> & { sequence: string; position: string; created_us: string })[]>`
-        select id::text, event_type, aggregate_type, aggregate_id::text, sequence, position, payload::text as payload,
-          metadata::text as metadata, version, (extract(epoch from created_at) * 1000000)::int8 as created_us
-        from events where aggregate_type = ${type} and position > ${after} and position < ${before}
-        order by position limit ${limit}`;
+        select id, event_type, aggregate_type, aggregate_id, sequence, position, payload, metadata, version, created_us from (
+          select r.*, sum(octet_length(r.payload) + octet_length(r.metadata)) over (order by r.position rows between unbounded preceding and 1 preceding) as before
+          from (
+            select id::text, event_type, aggregate_type, aggregate_id::text, sequence, position, payload::text as payload,
+              metadata::text as metadata, version, (extract(epoch from created_at) * 1000000)::int8 as created_us
+            from events where aggregate_type = ${type} and position > ${after} and position < ${before}
+            order by position limit ${limit}) r) b
+        where coalesce(before, 0) < ${maxBytes}
+        order by position`;
       return rows.map(({ created_us, ...r }) => ({ ...r, sequence: Number(r.sequence), position: Number(r.position), created_at: createdAtFromMicros(BigInt(created_us)) }));
     },
   };
