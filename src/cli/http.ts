@@ -18,7 +18,15 @@ export class TransientError extends Error {
   override name = 'TransientError';
 }
 
-/** `path` of the target's service, with its key; a TransientError when it cannot be reached, answers too late, 429 or 5xx. */
+/** An answer no retry would change (4xx but 429), with its status and the start of its body. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(message: string, readonly status: number, readonly body: string) {
+    super(message);
+  }
+}
+
+/** `path` of the target's service, with its key; a TransientError when it cannot be reached, answers too late, 429 or 5xx, else an HttpError. */
 export async function request(t: Target, path: string, init: RequestInit = {}): Promise<Response> {
   const url = `${t.url}${path}`;
   const late = new AbortController();
@@ -35,7 +43,7 @@ export async function request(t: Target, path: string, init: RequestInit = {}): 
   if (res.ok) return res;
   const text = (await res.text()).slice(0, 500);
   const message = `${init.method ?? 'GET'} ${url} answered ${res.status}: ${text}`;
-  throw res.status === 429 || res.status >= 500 ? new TransientError(message) : new Error(message);
+  throw res.status === 429 || res.status >= 500 ? new TransientError(message) : new HttpError(message, res.status, text);
 }
 
 const PAUSE = { initialMs: 250, maxMs: 5_000 };

@@ -22,8 +22,8 @@ let a: ServiceProcess;
 let b: ServiceProcess;
 let sqlB: postgres.Sql;
 
-const start = async (url: string) => {
-  const p = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix() }, await freePort());
+const start = async (url: string, env: Record<string, string> = {}) => {
+  const p = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(), ...env }, await freePort());
   running.push(p);
   return p;
 };
@@ -106,6 +106,37 @@ describe('events-service CLI', () => {
     } finally {
       await sql.end();
     }
+  });
+
+  it('keeps each request within the body limit: 1 MiB, then the one a 413 names; an event over it stops the import, naming it', async () => {
+    const aggregateId = newId();
+    // Events of about 1.6 KB: a batch of 1,000 would be 1.6 MB.
+    const big = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: aggregateId, payload: { i, note: 'n'.repeat(1500) } }));
+    const file = join(dir, 'big.ndjson');
+    writeFileSync(file, big.join('\n') + '\n');
+    const count = async (sql: postgres.Sql) => (await sql`select count(*)::int as n from events`)[0]!.n;
+    for (const env of [{}, { MAX_BODY_BYTES: '20000' }] as Record<string, string>[]) {
+      const url = await createTestDatabase();
+      const target = await start(url, env);
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const r = cli(['import', '--url', target.url], { stdin: file });
+        expect(r.status, r.stderr).toBe(0);
+        expect(await count(sql)).toBe(1500);
+        const order = await sql<{ i: number }[]>`select (payload->>'i')::int as i from events order by sequence`;
+        expect(order.map((row) => row.i)).toEqual(big.map((_, i) => i));
+      } finally {
+        await sql.end();
+      }
+    }
+    const url = await createTestDatabase();
+    const target = await start(url, { MAX_BODY_BYTES: '20000' });
+    const tooBig = { id: newId(), event_type: 'plan.stepped', aggregate_id: aggregateId, payload: { note: 'n'.repeat(30_000) } };
+    writeFileSync(file, [big[0], JSON.stringify(tooBig), big[1]].join('\n') + '\n');
+    const r = cli(['import', '--url', target.url], { stdin: file });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`event ${tooBig.id} takes`);
+    expect(r.stderr).toContain('(20000 bytes, its MAX_BODY_BYTES)');
   });
 
   it('resends a batch whose outcome is unknown with the same ids: events that came without an id are stored once', async () => {
