@@ -1,39 +1,23 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
-import { newId } from '../support/http.ts';
+import { BIN, cli, cliDir, ROOT, serviceProcesses } from '../support/cli.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
-import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
-import { createTestDatabase, newChannelPrefix } from '../support/service.ts';
+import { adminDatabaseUrl, databaseUrl } from '../support/env.ts';
+import { newId } from '../support/http.ts';
+import type { ServiceProcess } from '../support/process.ts';
+import { createTestDatabase } from '../support/service.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// The command line from the sources (test/package runs the compiled one).
-const BIN = ['--import', 'tsx', join(ROOT, 'src/main.ts')];
-const dir = mkdtempSync(join(tmpdir(), 'evt-cli-'));
-const running: ServiceProcess[] = [];
+const dir = cliDir();
+const services = serviceProcesses();
+const start = services.start;
 let a: ServiceProcess;
 let b: ServiceProcess;
 let sqlB: postgres.Sql;
-
-const start = async (url: string, env: Record<string, string> = {}) => {
-  const p = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(), ...env }, await freePort());
-  running.push(p);
-  return p;
-};
-const cli = (args: string[], io: { stdin?: string; stdout?: string } = {}) =>
-  spawnSync(process.execPath, [...BIN, ...args], {
-    cwd: ROOT,
-    stdio: [io.stdin ? openSync(io.stdin, 'r') : 'ignore', io.stdout ? openSync(io.stdout, 'w') : 'pipe', 'pipe'],
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
 
 beforeAll(async () => {
   a = await start(await createTestDatabase());
@@ -47,7 +31,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  services.stopAll();
   await sqlB.end();
 });
 
@@ -82,94 +66,6 @@ describe('events-service CLI', () => {
     expect(rows.map((r) => r.payload)).toEqual(exported.map((e) => e.payload));
     expect(cli(['import', '--url', b.url], { stdin: file }).status).toBe(0);
     expect(await count()).toBe(2500);
-  });
-
-  it("imports several batches at once, each aggregate's events in the order of the input", async () => {
-    // 3,000 events of 30 aggregates, each aggregate's events spread over every batch.
-    const aggregates = Array.from({ length: 30 }, () => newId());
-    const file = join(dir, 'spread.ndjson');
-    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: aggregates[i % 30], payload: { i } }));
-    writeFileSync(file, lines.join('\n') + '\n');
-    const url = await createTestDatabase();
-    const target = await start(url);
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
-    try {
-      const r = cli(['import', '--url', target.url], { stdin: file });
-      expect(r.status, r.stderr).toBe(0);
-      const rows = await sql<{ aggregate_id: string; sequence: string; i: number }[]>`
-        select aggregate_id::text, sequence, (payload->>'i')::int as i from events order by aggregate_id, sequence`;
-      expect(rows).toHaveLength(3000);
-      for (const id of aggregates) {
-        const mine = rows.filter((row) => row.aggregate_id === id).map((row) => row.i);
-        expect(mine).toEqual([...mine].sort((x, y) => x - y));
-      }
-    } finally {
-      await sql.end();
-    }
-  });
-
-  it('keeps each request within the body limit: 1 MiB, then the one a 413 names; an event over it stops the import, naming it', async () => {
-    const aggregateId = newId();
-    // Events of about 1.6 KB: a batch of 1,000 would be 1.6 MB.
-    const big = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: aggregateId, payload: { i, note: 'n'.repeat(1500) } }));
-    const file = join(dir, 'big.ndjson');
-    writeFileSync(file, big.join('\n') + '\n');
-    const count = async (sql: postgres.Sql) => (await sql`select count(*)::int as n from events`)[0]!.n;
-    for (const env of [{}, { MAX_BODY_BYTES: '20000' }] as Record<string, string>[]) {
-      const url = await createTestDatabase();
-      const target = await start(url, env);
-      const sql = postgres(url, { max: 1, onnotice: () => {} });
-      try {
-        const r = cli(['import', '--url', target.url], { stdin: file });
-        expect(r.status, r.stderr).toBe(0);
-        expect(await count(sql)).toBe(1500);
-        const order = await sql<{ i: number }[]>`select (payload->>'i')::int as i from events order by sequence`;
-        expect(order.map((row) => row.i)).toEqual(big.map((_, i) => i));
-      } finally {
-        await sql.end();
-      }
-    }
-    const url = await createTestDatabase();
-    const target = await start(url, { MAX_BODY_BYTES: '20000' });
-    const tooBig = { id: newId(), event_type: 'plan.stepped', aggregate_id: aggregateId, payload: { note: 'n'.repeat(30_000) } };
-    writeFileSync(file, [big[0], JSON.stringify(tooBig), big[1]].join('\n') + '\n');
-    const r = cli(['import', '--url', target.url], { stdin: file });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`event ${tooBig.id} takes`);
-    expect(r.stderr).toContain('(20000 bytes, its MAX_BODY_BYTES)');
-  });
-
-  it('resends a batch whose outcome is unknown with the same ids: events that came without an id are stored once', async () => {
-    const aggregateId = newId();
-    const file = join(dir, 'no-ids.ndjson');
-    writeFileSync(file, Array.from({ length: 10 }, (_, i) => JSON.stringify({ event_type: 'plan.stepped', aggregate_id: aggregateId, payload: { i } })).join('\n') + '\n');
-    const url = await createTestDatabase();
-    const target = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(), REQUEST_TIMEOUT_MS: '300' }, await freePort());
-    running.push(target);
-    const sql = postgres(url, { max: 2, onnotice: () => {} });
-    try {
-      // Every append waits for the head while this transaction holds it: the service answers 503
-      // (timeout, outcome unknown) and goes on waiting; the import resends.
-      let release!: () => void;
-      const held = sql.begin(async (tx) => {
-        await tx`select 1 from events_head for update`;
-        await new Promise<void>((r) => (release = r));
-      });
-      while (!release) await new Promise((r) => setTimeout(r, 10));
-      const child = spawn(process.execPath, [...BIN, 'import', '--url', target.url, '--retries', '30'], { cwd: ROOT, stdio: [openSync(file, 'r'), 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr!.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((r) => child.once('exit', r));
-      for (let i = 0; i < 100 && !stderr.includes('retry 2 of'); i++) await new Promise((r) => setTimeout(r, 50));
-      release();
-      await held;
-      expect(await exited, stderr).toBe(0);
-      expect(stderr).toContain('answered 503');
-      const rows = await sql<{ sequence: string; i: number }[]>`select sequence, (payload->>'i')::int as i from events where aggregate_id = ${aggregateId} order by sequence`;
-      expect(rows.map((r) => r.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    } finally {
-      await sql.end();
-    }
   });
 
   it('tail prints new events of one aggregate type as they are appended', async () => {

@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/postgres/free-port.ts';
+import { testRedisUrl } from './env.ts';
+import { startServiceProcess, type ServiceProcess } from './process.ts';
+import { newChannelPrefix } from './service.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// The command line from the sources (test/package runs the compiled one).
+export const BIN = ['--import', 'tsx', join(ROOT, 'src/main.ts')];
+
+/** A directory for a test file's NDJSON. */
+export const cliDir = () => mkdtempSync(join(tmpdir(), 'evt-cli-'));
+
+/** `events-service <args>` to its end, stdin and stdout from and to files if given. */
+export const cli = (args: string[], io: { stdin?: string; stdout?: string } = {}) =>
+  spawnSync(process.execPath, [...BIN, ...args], {
+    cwd: ROOT,
+    stdio: [io.stdin ? openSync(io.stdin, 'r') : 'ignore', io.stdout ? openSync(io.stdout, 'w') : 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+/** Services in processes of their own for CLI tests; stopAll() kills what is still running. */
+export function serviceProcesses() {
+  const running: ServiceProcess[] = [];
+  return {
+    async start(url: string, env: Record<string, string> = {}) {
+      const p = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: newChannelPrefix(), ...env }, await freePort());
+      running.push(p);
+      return p;
+    },
+    stopAll() {
+      for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    },
+  };
+}
