@@ -1,7 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import { target, type Target } from './http.ts';
-import { IN_FLIGHT } from './import.ts';
+import { BATCH, IN_FLIGHT } from './import.ts';
 
 // Each command loads what it needs when it runs: --help and the HTTP commands stay quick.
 const EXPORT_FILTERS = ['aggregate_type', 'aggregate_id', 'event_type', 'correlation_id', 'from', 'to', 'after'] as const;
@@ -42,10 +42,11 @@ const retriesOf = (values: Values, fallback = 5): number => {
   return Number(raw);
 };
 
-const limitOf = (values: Values): number | undefined => {
-  const raw = values.limit as string | undefined;
+/** A count of events from --limit or --batch: 1 to 10,000. */
+const countOf = (values: Values, flag: 'limit' | 'batch'): number | undefined => {
+  const raw = values[flag] as string | undefined;
   if (raw === undefined) return undefined;
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 10_000) throw new UsageError(`--limit must be a whole number from 1 to 10000, got "${raw}"`);
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 10_000) throw new UsageError(`--${flag} must be a whole number from 1 to 10000, got "${raw}"`);
   return Number(raw);
 };
 
@@ -99,9 +100,9 @@ export const commands: Record<string, Command> = {
       const parked = await import('./consumer-groups.ts');
       if (action === 'list') {
         if (ids.length > 0) throw new UsageError('--id is for replay');
-        return parked.listParked(targetOf(values), type, group, limitOf(values), retriesOf(values));
+        return parked.listParked(targetOf(values), type, group, countOf(values, 'limit'), retriesOf(values));
       }
-      return parked.replayParked(targetOf(values), type, group, ids, limitOf(values));
+      return parked.replayParked(targetOf(values), type, group, ids, countOf(values, 'limit'));
     },
   },
   retention: {
@@ -124,11 +125,11 @@ export const commands: Record<string, Command> = {
   },
   import: {
     summary: 'append NDJSON events from stdin (ids kept: safe to run again)',
-    usage: `import [--in-order] < events.ndjson\n${CONNECTION_HELP}\n  --in-order       one batch at a time: events of different aggregates keep the input's order too\n                   (by default ${IN_FLIGHT} batches go at once; each aggregate's events keep their order)`,
-    options: { ...CONNECTION, 'in-order': { type: 'boolean' } },
+    usage: `import [--in-order] [--batch N] < events.ndjson\n${CONNECTION_HELP}\n  --in-order       one batch at a time: events of different aggregates keep the input's order too\n                   (by default ${IN_FLIGHT} batches go at once; each aggregate's events keep their order)\n  --batch N        most events per request (default ${BATCH}; at most the service's MAX_BATCH_EVENTS)`,
+    options: { ...CONNECTION, 'in-order': { type: 'boolean' }, batch: { type: 'string' } },
     async run(values) {
       const { importEvents } = await import('./import.ts');
-      await importEvents(targetOf(values), retriesOf(values), values['in-order'] ? 1 : IN_FLIGHT);
+      await importEvents(targetOf(values), retriesOf(values), values['in-order'] ? 1 : IN_FLIGHT, countOf(values, 'batch'));
     },
   },
 };

@@ -4,7 +4,8 @@ import { uuidv7 } from '../events/uuid.ts';
 import { HttpError, request, type Target, withRetries } from './http.ts';
 import { createProgress } from './progress.ts';
 
-const BATCH = 1000;
+/** Events per request unless --batch says otherwise (MAX_BATCH_EVENTS's default). */
+export const BATCH = 1000;
 /** The service's body limit unless a 413 names another (MAX_BODY_BYTES's default). */
 const BODY_LIMIT = 1024 * 1024;
 const ENVELOPE = Buffer.byteLength('{"events":[]}');
@@ -24,7 +25,7 @@ interface Batch {
  * Batches in flight never share an aggregate, so each aggregate keeps the input's order. A batch
  * stays within the service's body limit: 1 MiB until a 413 names the limit, and then that one.
  */
-export async function importEvents(t: Target, retries: number, inFlight = IN_FLIGHT): Promise<number> {
+export async function importEvents(t: Target, retries: number, inFlight = IN_FLIGHT, batchEvents = BATCH): Promise<number> {
   const size = fstatSync(0).isFile() ? fstatSync(0).size : undefined;
   const progress = createProgress('importing', 'the input', size);
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -96,7 +97,7 @@ export async function importEvents(t: Target, retries: number, inFlight = IN_FLI
       batch.lines.push(text);
       batch.bytes += size;
       batch.aggregates.add(String(event.aggregate_id).toLowerCase());
-      if (batch.lines.length >= BATCH) await flush();
+      if (batch.lines.length >= batchEvents) await flush();
     }
     await flush();
     await Promise.all(sent.values());

@@ -100,4 +100,24 @@ describe('events-service import', () => {
       await sql.end();
     }
   });
+
+  it('sends at most --batch events per request, for a service whose MAX_BATCH_EVENTS is lower', async () => {
+    const aggregateId = newId();
+    const file = join(dir, 'batch.ndjson');
+    writeFileSync(file, Array.from({ length: 250 }, (_, i) => JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: aggregateId, payload: { i } })).join('\n') + '\n');
+    const url = await createTestDatabase();
+    const target = await start(url, { MAX_BATCH_EVENTS: '100' });
+    const refused = cli(['import', '--url', target.url], { stdin: file });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('must hold at most 100 events');
+    expect(cli(['import', '--url', target.url, '--batch', '0'], { stdin: file }).status).toBe(2);
+    const r = cli(['import', '--url', target.url, '--batch', '100'], { stdin: file });
+    expect(r.status, r.stderr).toBe(0);
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      expect((await sql`select count(*)::int as n from events`)[0]!.n).toBe(250);
+    } finally {
+      await sql.end();
+    }
+  });
 });
