@@ -39,7 +39,7 @@ const leastBytes = eventJsonLength;
 const leastBytesOf = (rows: SegmentRow[]) => rows.reduce((n, r) => n + leastBytes(r), 0);
 
 /** The rows up to the one that takes them to maxBytes (by leastBytes). */
-function withinBytes(rows: SegmentRow[], maxBytes: number): SegmentRow[] {
+function upToBytes(rows: SegmentRow[], maxBytes: number): SegmentRow[] {
   let n = 0, bytes = 0;
   while (n < rows.length && bytes < maxBytes) bytes += leastBytes(rows[n++]!);
   return n < rows.length ? rows.slice(0, n) : rows;
@@ -144,7 +144,7 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
             const last = collected[collected.length - 1];
             if (full && last && (asc ? edge > last.position : edge < last.position)) return collected;
             const rows = await rowsOf(sql, c, window, asc, max, keep, maxBytes);
-            collected = withinBytes([...collected, ...rows].sort((a, b) => (asc ? a.position - b.position : b.position - a.position)).slice(0, max), maxBytes);
+            collected = upToBytes([...collected, ...rows].sort((a, b) => (asc ? a.position - b.position : b.position - a.position)).slice(0, max), maxBytes);
           }
         }
         return collected;
