@@ -8,7 +8,7 @@ import { indexDirectWrites } from '../seed.ts';
 import type { Suite } from './index.ts';
 
 interface Counter { count: number; total: number; last: string | null }
-const counter = defineAggregate<Counter>({
+export const counter = defineAggregate<Counter>({
   type: 'meter',
   initialState: { count: 0, total: 0, last: null },
   handlers: {
@@ -17,7 +17,7 @@ const counter = defineAggregate<Counter>({
 });
 
 /** One aggregate with `n` events, written inside PostgreSQL (positions and sequences 1..n). */
-async function seedAggregate(sql: postgres.Sql, n: number): Promise<string> {
+export async function seedAggregate(sql: postgres.Sql, n: number): Promise<string> {
   const id = randomUUID();
   await sql`select events_add_partitions(${n + 1})`;
   await sql`
