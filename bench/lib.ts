@@ -350,3 +350,11 @@ export async function waitForRelay(baseUrl: string, timeoutMs = 60_000): Promise
   }
   throw new Error('relay did not catch up');
 }
+
+/** An aggregate's page as the store read it before pages were bounded in bytes: `limit` rows, a short page the last (page-bytes and load-bytes probes). */
+export const unbudgetedAggregateQuery = (type: string, id: string, afterSequence: number, limit: number, afterPosition = 0) => ({
+  text: `select event_json(e) as json, e.position from events e
+    where e.aggregate_id = $1 and e.aggregate_type = $2 and e.sequence > $3 and e.position > $4
+    order by e.position limit $5`,
+  params: [id, type, afterSequence, afterPosition, limit],
+});

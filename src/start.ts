@@ -94,10 +94,11 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const lifecycle = createLifecycle({ config: config.archive, database, metrics, logger, owner, onStep: options.onArchiveStep });
   shutdown.add('archive runs', () => lifecycle.stop());
   const { archive } = lifecycle;
-  const maxPageBytes = config.limits.maxPageBytes;
-  const store = createEventStore(database.reads, { archive, maxPageBytes });
+  // Every store pages its reads by the same byte budget; `null`: PostgreSQL only.
+  const storeOn = (on: Parameters<typeof createEventStore>[0], from: typeof archive | null) => createEventStore(on, { archive: from, maxPageBytes: config.limits.maxPageBytes });
+  const store = storeOn(database.reads, archive);
   // Fails at once while the primary is down, so health, metrics and replays answer quickly.
-  const background = createEventStore(database.background, { archive, maxPageBytes });
+  const background = storeOn(database.background, archive);
   const redis = createPublisherConnection(config.redis, logger);
   const publishCommand = config.redis.pubsub === 'sharded' ? 'SPUBLISH' : 'PUBLISH';
   shutdown.add('Redis connection', () => redis.disconnect());
@@ -105,7 +106,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   // The relay's own connection, never behind appends; no WAL flush wait: a lost checkpoint write only re-publishes.
   const relaySql = database.dedicated('relay', { synchronous_commit: 'off' });
   // Hot only: the relay reads above its checkpoint, and nothing above it is ever archived.
-  const relayStore = createEventStore(relaySql, { archive: null, maxPageBytes });
+  const relayStore = storeOn(relaySql, null);
   const publisher = createPublisher(redis, config.redis.channelPrefix, publishCommand);
   const mirroring = config.redis.streams;
   const mirror = mirroring.enabled
@@ -134,7 +135,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('commit signal', () => commits.stop());
   // Rollups are counted after commits, never in the append transaction, on a connection that need not wait for the WAL.
   const statsSql = database.dedicated('stats', { synchronous_commit: 'off' });
-  const stats = createStatsProjector({ store: createEventStore(statsSql, { archive: null, maxPageBytes }), batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, intervalMs: config.stats.intervalMs, logger });
+  const stats = createStatsProjector({ store: storeOn(statsSql, null), batchSize: config.stats.batchSize, idleMs: config.relay.pollIntervalMs * 4, intervalMs: config.stats.intervalMs, logger });
   shutdown.add('stats projection', () => stats.stop());
   const notifications = createCommitNotifications({
     sql: database.dedicated('notify', { synchronous_commit: 'off' }),
@@ -153,7 +154,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   shutdown.add('partition maintenance', () => partitions.stop());
 
   const appendQueue = createAppendQueue({
-    store: createEventStore(database.appends, { archive, maxPageBytes }),
+    store: storeOn(database.appends, archive),
     maxInFlight: database.appends.size,
     maxBatchEvents: config.append.maxTransactionEvents,
     onBatch: (events) => metrics.batchSize.observe(events),

@@ -5,7 +5,7 @@
 import postgres from 'postgres';
 import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
 import { createEventStore, type EventStore } from '../../src/store/event-store.ts';
-import { cleanup, createDatabase, median } from '../lib.ts';
+import { cleanup, createDatabase, median, unbudgetedAggregateQuery } from '../lib.ts';
 import { counter, seedAggregate } from '../suites/aggregates.ts';
 
 const n = Number(process.argv[2] ?? 100_000);
@@ -16,10 +16,8 @@ const store = createEventStore(sql);
 const plain: EventStore = {
   ...store,
   readAggregate: async (type, aggregateId, afterSequence, limit, afterPosition) => {
-    const rows = await sql<{ json: string; position: string }[]>`
-      select event_json(e) as json, e.position from events e
-      where e.aggregate_id = ${aggregateId} and e.aggregate_type = ${type} and e.sequence > ${afterSequence} and e.position > ${afterPosition ?? 0}
-      order by e.position limit ${limit}`;
+    const { text, params } = unbudgetedAggregateQuery(type, aggregateId, afterSequence, limit, afterPosition);
+    const rows = await sql.unsafe<{ json: string; position: string }[]>(text, params, { prepare: true });
     return { events: rows.map((r) => r.json), nextAfter: rows.length < limit ? null : Number(rows[rows.length - 1]!.position) };
   },
 };

@@ -8,7 +8,7 @@
 import postgres from 'postgres';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
 import { aggregateQuery, eventQuery, MAX_PAGE_BYTES, pagedQuery, type Statement } from '../../src/store/event-query.ts';
-import { cleanup, createDatabase, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
+import { cleanup, createDatabase, latencies, percentile, seedAggregateHistory, startService, unbudgetedAggregateQuery } from '../lib.ts';
 
 const url = await createDatabase();
 const service = await startService({ DATABASE_URL: url });
@@ -23,17 +23,11 @@ const getEvents = (qs: string): [Statement, Statement] => {
   const q = parseEventQueryString(qs);
   return [eventQuery(q), pagedQuery(q, { maxBytes: MAX_PAGE_BYTES })];
 };
-const unbudgetedAggregatePage: Statement = {
-  text: `select event_json(e) as json, e.position from events e
-    where e.aggregate_id = $1 and e.aggregate_type = $2 and e.sequence > $3 and e.position > 0
-    order by e.position limit $4`,
-  params: [aggregateId, 'task', 0, 1000],
-};
 const pairs: [string, [Statement, Statement]][] = [
   ['aggregate history (100 events)', getEvents(`aggregate_id=${aggregateId}`)],
   ['keyset page of 100', getEvents(`after=${middle}&limit=100`)],
   ['keyset page of 1,000', getEvents(`after=${middle}&limit=1000`)],
-  ['loadAggregate page (100 events)', [unbudgetedAggregatePage, aggregateQuery('task', aggregateId, 0, 1000, MAX_PAGE_BYTES)]],
+  ['loadAggregate page (100 events)', [unbudgetedAggregateQuery('task', aggregateId, 0, 1000), aggregateQuery('task', aggregateId, 0, 1000, MAX_PAGE_BYTES)]],
 ];
 for (const [name, statements] of pairs) {
   const [plain, paged] = statements.map(run) as [ReturnType<typeof run>, ReturnType<typeof run>];

@@ -47,7 +47,8 @@ export async function importEvents(t: Target, retries: number, inFlight = IN_FLI
       );
     } catch (error) {
       const limit = error instanceof HttpError && error.status === 413 ? limitOf(error.body) : undefined;
-      if (limit === undefined || lines.length === 1) throw tooLarge(error, lines, limit);
+      if (limit === undefined) throw error;
+      if (lines.length === 1) throw tooLarge(lines[0]!, limit);
       bodyLimit = Math.min(bodyLimit, limit);
       const parts = within(lines, bodyLimit);
       if (parts.length === 1) throw error; // it fits the limit named: the 413 was for something else
@@ -136,8 +137,8 @@ function within(lines: string[], limit: number): string[][] {
   return parts;
 }
 
-function tooLarge(error: unknown, lines: string[], limit: number | undefined): unknown {
-  if (limit === undefined || lines.length !== 1) return error;
-  const event = JSON.parse(lines[0]!) as { id?: string };
-  return new Error(`event ${event.id} takes ${ENVELOPE + Buffer.byteLength(lines[0]!)} bytes in a batch, more than the service accepts (${limit} bytes, its MAX_BODY_BYTES); the import stopped there, and running it again once the limit is raised adds only what is missing`);
+/** An event whose batch of one is over the service's limit. */
+function tooLarge(line: string, limit: number): Error {
+  const event = JSON.parse(line) as { id?: string };
+  return new Error(`event ${event.id} takes ${ENVELOPE + Buffer.byteLength(line)} bytes in a batch, more than the service accepts (${limit} bytes, its MAX_BODY_BYTES); the import stopped there, and running it again once the limit is raised adds only what is missing`);
 }

@@ -173,14 +173,17 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       if (entries.length === 0) return [];
       return guarded(async () => {
         const out: SegmentRow[] = [];
+        let bytes = 0;
         for (const e of entries) {
           const skip = Math.max(0, afterSequence + 1 - Number(e.first_sequence));
           const positions = e.positions.map(Number).slice(skip, skip + limit - out.length);
           if (positions.length === 0) continue;
           const rows = e.rows.slice(skip, skip + positions.length);
           const candidate = { id: Number(e.id), key: e.key, from: positions[0]!, to: positions[positions.length - 1]!, positions, rows };
-          out.push(...(await rowsOf(sql, candidate, { lo: 0, hi: Infinity }, true, positions.length, () => true, maxBytes - leastBytesOf(out))));
-          if (out.length >= limit || leastBytesOf(out) >= maxBytes) break;
+          const read = await rowsOf(sql, candidate, { lo: 0, hi: Infinity }, true, positions.length, () => true, maxBytes - bytes);
+          out.push(...read);
+          bytes += leastBytesOf(read);
+          if (out.length >= limit || bytes >= maxBytes) break;
         }
         return out;
       });

@@ -52,7 +52,10 @@ export async function mergePage(sql: Sql, archive: ArchiveReader, q: EventQuery,
     merged.push(row);
     if (merged.length > q.offset) bytes += size(row);
   }
-  const { page, more } = pageRows(merged.slice(q.offset), q.limit, maxBytes, size);
+  // The loop stopped at the limit's extra row or at the row that reached the budget, as pageRows() would.
+  const rest = merged.slice(q.offset);
+  const page = rest.slice(0, q.limit);
+  const more = rest.length > q.limit || bytes >= maxBytes;
   return { events: page.map((r) => r.json), nextAfter: more || (cut && page.length > 0) ? page[page.length - 1]!.position : null };
 }
 
