@@ -49,8 +49,8 @@ export class AppError extends Error {
 }
 AppError.prototype.name = 'AppError';
 
-export function validationFailed(errors: FieldError[], detail = 'the request breaks a rule') {
-  return new AppError('validation_failed', detail, { errors });
+export function validationFailed(errors: FieldError[], detail = 'the request breaks a rule', extensions: Record<string, unknown> = {}) {
+  return new AppError('validation_failed', detail, { errors, ...extensions });
 }
 
 export function toPointer(path: ReadonlyArray<PropertyKey>): string {

@@ -125,7 +125,7 @@ export const commands: Record<string, Command> = {
   },
   import: {
     summary: 'append NDJSON events from stdin (ids kept: safe to run again)',
-    usage: `import [--in-order] [--batch N] < events.ndjson\n${CONNECTION_HELP}\n  --in-order       one batch at a time: events of different aggregates keep the input's order too\n                   (by default ${IN_FLIGHT} batches go at once; each aggregate's events keep their order)\n  --batch N        most events per request (default ${BATCH}; at most the service's MAX_BATCH_EVENTS)`,
+    usage: `import [--in-order] [--batch N] < events.ndjson\n${CONNECTION_HELP}\n  --in-order       one batch at a time: events of different aggregates keep the input's order too\n                   (by default ${IN_FLIGHT} batches go at once; each aggregate's events keep their order)\n  --batch N        most events per request (default ${BATCH}, or the lower MAX_BATCH_EVENTS a\n                   refusal names)`,
     options: { ...CONNECTION, 'in-order': { type: 'boolean' }, batch: { type: 'string' } },
     async run(values) {
       const { importEvents } = await import('./import.ts');

@@ -23,7 +23,8 @@ interface Batch {
  * Appends NDJSON from stdin through POST /events/batch, keeping ids so a rerun is safe (duplicates);
  * an event without one gets a UUIDv7 here, so that a batch resent after a 503 or a lost answer stores it once.
  * Batches in flight never share an aggregate, so each aggregate keeps the input's order. A batch
- * stays within the service's body limit: 1 MiB until a 413 names the limit, and then that one.
+ * stays within the service's limits: 1 MiB and `batchEvents` until a refusal names lower ones (a 413's
+ * `limit_bytes`, a 422's `limit_events`), and then those; the batch refused is sent again in parts.
  */
 export async function importEvents(t: Target, retries: number, inFlight = IN_FLIGHT, batchEvents = BATCH): Promise<number> {
   const size = fstatSync(0).isFile() ? fstatSync(0).size : undefined;
@@ -37,7 +38,7 @@ export async function importEvents(t: Target, retries: number, inFlight = IN_FLI
   let lineNumber = 0;
   let bodyLimit = BODY_LIMIT;
 
-  // One batch's events, in order: all of them in one request, or in parts within a limit a 413 names.
+  // One batch's events, in order: all of them in one request, or in parts within the limits a refusal names.
   const send = async (lines: string[]): Promise<void> => {
     try {
       await withRetries(
@@ -46,12 +47,13 @@ export async function importEvents(t: Target, retries: number, inFlight = IN_FLI
         (e, n) => process.stderr.write(`import: ${e.message}; retry ${n} of ${retries}\n`),
       );
     } catch (error) {
-      const limit = error instanceof HttpError && error.status === 413 ? limitOf(error.body) : undefined;
-      if (limit === undefined) throw error;
-      if (lines.length === 1) throw tooLarge(lines[0]!, limit);
-      bodyLimit = Math.min(bodyLimit, limit);
-      const parts = within(lines, bodyLimit);
-      if (parts.length === 1) throw error; // it fits the limit named: the 413 was for something else
+      const limits = error instanceof HttpError ? limitsOf(error) : {};
+      if (limits.bytes === undefined && limits.events === undefined) throw error;
+      if (limits.bytes !== undefined && lines.length === 1) throw tooLarge(lines[0]!, limits.bytes);
+      bodyLimit = Math.min(bodyLimit, limits.bytes ?? bodyLimit);
+      batchEvents = Math.min(batchEvents, limits.events ?? batchEvents);
+      const parts = within(lines, bodyLimit, batchEvents);
+      if (parts.length === 1) throw error; // it fits the limits named: the refusal was for something else
       for (const part of parts) await send(part);
       return;
     }
@@ -110,23 +112,28 @@ export async function importEvents(t: Target, retries: number, inFlight = IN_FLI
   }
 }
 
-/** The body limit a 413 names (`limit_bytes`), if it names one. */
-function limitOf(body: string): number | undefined {
+/** The limits a refusal names: the body's (a 413's `limit_bytes`), the events' per batch (a 422's `limit_events`). */
+function limitsOf(error: HttpError): { bytes?: number; events?: number } {
+  const field = error.status === 413 ? 'limit_bytes' : error.status === 422 ? 'limit_events' : undefined;
+  if (field === undefined) return {};
+  let limit: unknown;
   try {
-    const limit = (JSON.parse(body) as { limit_bytes?: unknown }).limit_bytes;
-    return typeof limit === 'number' && limit > ENVELOPE ? limit : undefined;
+    limit = (JSON.parse(error.body) as Record<string, unknown>)[field];
   } catch {
-    return undefined;
+    return {};
   }
+  if (typeof limit !== 'number') return {};
+  if (field === 'limit_bytes') return limit > ENVELOPE ? { bytes: limit } : {};
+  return limit >= 1 ? { events: limit } : {};
 }
 
-/** Events in order, in runs whose batch body stays within `limit` bytes (an event larger than that alone). */
-function within(lines: string[], limit: number): string[][] {
+/** Events in order, in runs of at most `events` whose batch body stays within `limit` bytes (an event larger than that alone). */
+function within(lines: string[], limit: number, events: number): string[][] {
   const parts: string[][] = [];
   let part: string[] = [], bytes = ENVELOPE;
   for (const line of lines) {
     const size = Buffer.byteLength(line) + 1;
-    if (part.length > 0 && bytes + size > limit) {
+    if (part.length > 0 && (bytes + size > limit || part.length >= events)) {
       parts.push(part);
       [part, bytes] = [[], ENVELOPE];
     }

@@ -92,9 +92,17 @@ export function parseAppendBody(body: unknown): NewEvent {
   return toNewEvent(r.data);
 }
 
+/**
+ * Validates the body of POST /events/batch. Throws a 422 AppError naming each bad field; one for a
+ * batch of more than `maxEvents` names that limit (`limit_events`), so a client can send it in parts.
+ */
 export function parseBatchBody(body: unknown, maxEvents = MAX_BATCH_EVENTS): NewEvent[] {
   const r = batchInput(maxEvents).safeParse(body);
-  if (!r.success) throw validationFailed(issuesOf(r.error));
+  if (!r.success) {
+    const items = (body as { events?: unknown } | null)?.events;
+    const over = Array.isArray(items) && items.length > maxEvents;
+    throw validationFailed(issuesOf(r.error), undefined, over ? { limit_events: maxEvents } : {});
+  }
   const events = r.data.events.map(toNewEvent);
   const seen = new Map<string, number>();
   const errors: FieldError[] = [];

@@ -36,6 +36,7 @@ export const problemSchema = z
     id: z.string().optional().describe('409 id conflict: the reused event id'),
     index: z.number().int().optional().describe('in a batch: the item at fault'),
     limit_bytes: z.number().int().optional().describe('413: the body limit'),
+    limit_events: z.number().int().optional().describe('422 for a batch of too many events: the most it may hold (MAX_BATCH_EVENTS)'),
     accepted: z.array(z.string()).optional().describe('415: the media types accepted'),
     required_scope: z.string().optional().describe('403: the scope the operation needs'),
   });

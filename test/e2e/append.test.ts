@@ -239,10 +239,14 @@ describe('POST /events/batch', () => {
     expect(again.text).toBe(first.text);
   });
 
-  it('refuses an empty batch, more than 1000 events and repeated ids with 422', async () => {
-    expect((await postJson(t.app, '/events/batch', { events: [] })).status).toBe(422);
+  it('refuses an empty batch, more than 1000 events (naming the limit) and repeated ids with 422', async () => {
+    const empty = await postJson(t.app, '/events/batch', { events: [] });
+    expect(empty.status).toBe(422);
+    expect(empty.body.limit_events).toBeUndefined();
     const many = Array.from({ length: 1001 }, () => ({ event_type: 'task.created', aggregate_id: newId() }));
-    expect((await postJson(t.app, '/events/batch', { events: many })).status).toBe(422);
+    const over = await postJson(t.app, '/events/batch', { events: many });
+    expect(over.status).toBe(422);
+    expect(over.body).toMatchObject({ limit_events: 1000, errors: [{ pointer: '/events', detail: 'must hold at most 1000 events' }] });
     const id = newId();
     const dup = await postJson(t.app, '/events/batch', {
       events: [

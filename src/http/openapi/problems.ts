@@ -50,7 +50,7 @@ const PROBLEMS: Record<number, ProblemAnswer> = {
     example: { type: '/problems/unsupported-media-type', title: 'Unsupported media type', detail: 'send the body as application/json', accepted: ['application/json'] },
   },
   422: {
-    name: 'ValidationFailed', description: 'Well-formed JSON that breaks a rule (errors names each field by JSON Pointer)',
+    name: 'ValidationFailed', description: 'Well-formed JSON that breaks a rule (errors names each field by JSON Pointer; a batch of too many events also limit_events)',
     example: { type: '/problems/validation-failed', title: 'Validation failed', detail: 'the request breaks a rule', errors: [{ pointer: '/aggregate_id', detail: 'must be a UUID (8-4-4-4-12 hex digits)' }] },
   },
   429: {
