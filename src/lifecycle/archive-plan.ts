@@ -50,7 +50,7 @@ export async function previewPlan(hot: HotTier, plans: TypePlan[], policies: Ret
     const policy = policies.find((p) => p.aggregate_type === t.aggregateType)!;
     const from = t.first ?? 0;
     const archiveFrom = Math.max(from, t.deleteBefore);
-    const archived = t.first === null || archiveFrom >= t.archiveBefore ? { events: 0, segments: 0 } : await hot.segmentEstimate(t.aggregateType, archiveFrom, t.archiveBefore, starts, segmentSize.events);
+    const archived = t.first === null || archiveFrom >= t.archiveBefore ? { events: 0, segments: 0 } : await hot.segmentEstimate(t.aggregateType, archiveFrom, t.archiveBefore, starts, segmentSize);
     return {
       aggregate_type: t.aggregateType, archive_after: policy.archive_after, delete_after: policy.delete_after,
       archive: archived,

@@ -1,6 +1,7 @@
 import type { TransactionSql } from 'postgres';
+import type { SegmentSize } from '../lifecycle/archive-context.ts';
 import type { SegmentRow } from '../lifecycle/segment-row.ts';
-import { createdAtFromMicros } from '../lifecycle/segment-row.ts';
+import { createdAtFromMicros, EVENT_JSON_FIXED_LENGTH } from '../lifecycle/segment-row.ts';
 import type { Sql } from '../postgres/database.ts';
 
 export interface Partition {
@@ -52,11 +53,20 @@ export function createHotTier(sql: Sql) {
         select count(*) as n from events where aggregate_type = ${type} and position >= ${from} and position < ${to}`;
       return Number(row!.n);
     },
-    /** A type's events in [from, to) and their segment count: a segment ends at each of `starts`, each UTC day and every `maxEvents`. */
-    async segmentEstimate(type: string, from: number, to: number, starts: number[], maxEvents: number): Promise<{ events: number; segments: number }> {
+    /**
+     * A type's events in [from, to) and their segment count. A segment ends at each of `starts`,
+     * each UTC day, every `size.events` events and before the event that would take its events' JSON
+     * past `size.bytes`; the last is counted from each day's mean size, so it is exact for events of
+     * one size and an estimate for mixed ones.
+     */
+    async segmentEstimate(type: string, from: number, to: number, starts: number[], size: SegmentSize): Promise<{ events: number; segments: number }> {
       const [row] = await sql<{ events: string; segments: string }[]>`
-        select coalesce(sum(n), 0) as events, coalesce(sum(ceil(n::numeric / ${maxEvents})), 0) as segments from (
-          select count(*) as n from events where aggregate_type = ${type} and position >= ${from} and position < ${to}
+        select coalesce(sum(n), 0) as events,
+          coalesce(sum(ceil(n / least(${size.events}, greatest(1, floor(${size.bytes} / (b / n)))))), 0) as segments
+        from (
+          select count(*) as n, sum(${EVENT_JSON_FIXED_LENGTH} + octet_length(payload::text) + octet_length(metadata::text)
+            + octet_length(event_type) + octet_length(aggregate_type) + length(sequence::text) + length(position::text) + length(version::text)) as b
+          from events where aggregate_type = ${type} and position >= ${from} and position < ${to}
           group by width_bucket(position, ${starts.length > 0 ? starts : [1]}::int8[]), (created_at at time zone 'UTC')::date) g`;
       return { events: Number(row!.events), segments: Number(row!.segments) };
     },

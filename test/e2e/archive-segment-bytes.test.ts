@@ -5,7 +5,7 @@ import { startTestService, type TestService } from '../support/service.ts';
 import { eventTexts } from '../support/tiered-seed.ts';
 
 // ARCHIVE_SEGMENT_MB: a run holds a whole segment in memory while it writes it, so large events
-// end a segment by its bytes long before ARCHIVE_SEGMENT_EVENTS.
+// end a segment by its bytes long before ARCHIVE_SEGMENT_EVENTS; a dry run counts them so too.
 
 describe('archive segments bounded in bytes', () => {
   let t: TestService;
@@ -30,6 +30,8 @@ describe('archive segments bounded in bytes', () => {
   });
 
   it('ends a segment before the event that would take it past ARCHIVE_SEGMENT_MB, and reads every event back', async () => {
+    const dry = await archiveNow(t.app, { dry_run: true });
+    expect(dry.plan).toMatchObject([{ aggregate_type: 'scan', archive: { events: 10, segments: 4 } }]);
     const run = await archiveNow(t.app);
     expect(run).toMatchObject({ status: 'succeeded', archived: 10, segments: 4 });
     const { segments } = (await get(t.app, '/archive/segments?aggregate_type=scan')).body;
