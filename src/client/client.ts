@@ -32,6 +32,10 @@ export interface Problem {
   detail: string;
   errors?: { pointer: string; detail: string }[];
   current_sequence?: number;
+  /** 413: the service's body limit (MAX_BODY_BYTES). */
+  limit_bytes?: number;
+  /** 422 for a batch of too many events: the most one may hold (MAX_BATCH_EVENTS). */
+  limit_events?: number;
   [extension: string]: unknown;
 }
 
