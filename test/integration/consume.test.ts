@@ -4,37 +4,16 @@ import { consume } from '../../src/client/consume.ts';
 import { ConsumeOptionsError } from '../../src/client/consume-options.ts';
 import { eventsStreamKey, parkedStreamKey } from '../../src/events/stream-keys.ts';
 import { closeAfterEach } from '../support/cleanup.ts';
-import { firstSeenOutOfOrder, outOfOrder, record, startConsumer } from '../support/consume.ts';
+import { appendSpread, firstSeenOutOfOrder, outOfOrder, record, sleep, startConsumer, streamsServices } from '../support/consume.ts';
 import { testRedisUrl } from '../support/env.ts';
-import { get, newId, postJson } from '../support/http.ts';
-import { startTestService, type TestService } from '../support/service.ts';
-import { deleteKeys, streamEntries } from '../support/streams.ts';
+import { newId, postJson } from '../support/http.ts';
+import { streamEntries } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const cleanup = closeAfterEach();
-
-async function service(env: Record<string, string> = {}): Promise<TestService> {
-  const t = await startTestService({ REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200', ...env });
-  cleanup.push(async () => (await t.close(), await deleteKeys(t.channelPrefix)));
-  return t;
-}
-
+const service = streamsServices(cleanup);
 const redis = new Redis(testRedisUrl);
 afterAll(() => redis.disconnect());
-
-/** `perAggregate` events on each of `aggregates` new aggregates, interleaved (or each aggregate's together), in one batch per 1000. */
-async function append(t: TestService, aggregates: number, perAggregate: number, payload: (a: number, i: number) => object = () => ({}), grouped = false) {
-  const ids = Array.from({ length: aggregates }, () => newId());
-  const events = [];
-  for (let i = 0; i < perAggregate; i++) for (let a = 0; a < aggregates; a++) events.push({ event_type: 'task.progressed', aggregate_id: ids[a], payload: payload(a, i), i, a });
-  if (grouped) events.sort((x, y) => x.a - y.a || x.i - y.i);
-  for (const e of events) Reflect.deleteProperty(e, 'i'), Reflect.deleteProperty(e, 'a');
-  const stored = [];
-  for (let i = 0; i < events.length; i += 1000) stored.push(...(await postJson(t.app, '/events/batch', { events: events.slice(i, i + 1000) })).body.events);
-  return { aggregateIds: ids, stored: stored as { id: string; aggregate_id: string; sequence: number; position: number }[] };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('consume()', () => {
   it('handles one aggregate at a time in sequence order, up to `concurrency` aggregates in parallel', async () => {
@@ -55,7 +34,7 @@ describe('consume()', () => {
       },
     });
     cleanup.push(() => c.stop());
-    const { stored } = await append(t, 12, 10, () => ({}), true);
+    const { stored } = await appendSpread(t, 12, 10, () => ({}), true);
     expect(await waitUntil(() => c.recorder.handled.length === 120, 15_000)).toBe(true);
     expect(c.recorder.ids()).toEqual(new Set(stored.map((e) => e.id)));
     expect(outOfOrder(c.recorder.handled)).toBe(0);
@@ -77,7 +56,7 @@ describe('consume()', () => {
       },
     });
     cleanup.push(() => c.stop());
-    const { stored, aggregateIds } = await append(t, 6, 5, (a, i) => (a === 0 && i === 1 ? { poison: true } : {}));
+    const { stored, aggregateIds } = await appendSpread(t, 6, 5, (a, i) => (a === 0 && i === 1 ? { poison: true } : {}));
     const poison = stored.find((e) => e.aggregate_id === aggregateIds[0] && e.sequence === 2)!;
     // Every other aggregate is done while the poison event still waits for its third try.
     expect(await waitUntil(() => c.recorder.handled.filter((e) => e.aggregate_id !== aggregateIds[0]).length === 25, 10_000)).toBe(true);
@@ -106,7 +85,7 @@ describe('consume()', () => {
       },
     });
     cleanup.push(() => c.stop());
-    const { stored } = await append(t, 3, 2, (a, i) => (a === 0 && i === 0 ? { hang: true } : {}));
+    const { stored } = await appendSpread(t, 3, 2, (a, i) => (a === 0 && i === 0 ? { hang: true } : {}));
     expect(await waitUntil(() => c.recorder.handled.length === 6, 10_000)).toBe(true);
     expect(hung).toBe(1);
     expect(c.recorder.ids()).toEqual(new Set(stored.map((e) => e.id)));
@@ -170,74 +149,6 @@ describe('consume()', () => {
     }
   });
 
-  it("start 'end' receives only what is appended after it started; 'beginning' reads the history the window lost from the store", async () => {
-    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
-    const before = await append(t, 10, 50);
-    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
-    const late = await startConsumer(t, { redisUrl: testRedisUrl, group: 'late', start: 'end' });
-    cleanup.push(() => late.stop());
-    const all = await startConsumer(t, { redisUrl: testRedisUrl, group: 'all', start: 'beginning', concurrency: 8 });
-    cleanup.push(() => all.stop());
-    const after = await append(t, 2, 3);
-    expect(await waitUntil(() => all.recorder.handled.length === 506 && late.recorder.handled.length === 6, 15_000)).toBe(true);
-    expect(late.recorder.ids()).toEqual(new Set(after.stored.map((e) => e.id)));
-    expect(all.recorder.ids()).toEqual(new Set([...before.stored, ...after.stored].map((e) => e.id)));
-    expect(all.stats().fromStore).toBeGreaterThanOrEqual(300);
-    expect(outOfOrder(all.recorder.handled)).toBe(0);
-  });
-
-  it('a group whose consumers were away while the window moved past it catches up from the store, missing nothing', async () => {
-    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
-    const first = await startConsumer(t, { redisUrl: testRedisUrl, start: 'beginning' });
-    const a = await append(t, 4, 5);
-    expect(await waitUntil(() => first.recorder.handled.length === 20)).toBe(true);
-    await first.stop();
-    const b = await append(t, 20, 30);
-    const second = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'c2', concurrency: 16 });
-    cleanup.push(() => second.stop());
-    const c = await append(t, 2, 2);
-    const expected = [...b.stored, ...c.stored].map((e) => e.id);
-    expect(await waitUntil(() => expected.every((id) => second.recorder.ids().has(id)), 15_000)).toBe(true);
-    expect(a.stored.some((e) => second.recorder.ids().has(e.id))).toBe(false);
-    expect(second.stats().fromStore).toBeGreaterThan(0);
-    expect(outOfOrder(second.recorder.handled)).toBe(0);
-  });
-
-  it('stop() during a catch-up from the store returns once the running handlers finish, and the next consumer goes on from there', async () => {
-    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
-    const { stored } = await append(t, 10, 40);
-    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
-    const first = await startConsumer(t, { redisUrl: testRedisUrl, start: 'beginning', handler: () => sleep(20) });
-    expect(await waitUntil(() => first.recorder.handled.length >= 3, 10_000)).toBe(true);
-    expect(first.stats().fromStore).toBeGreaterThan(0);
-    const stopped = first.stop();
-    expect(await waitUntil(async () => (await Promise.race([stopped.then(() => true), sleep(50).then(() => false)])), 5_000)).toBe(true);
-    const second = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'c2', concurrency: 8 });
-    cleanup.push(() => second.stop());
-    const handled = () => new Set([...first.recorder.ids(), ...second.recorder.ids()]);
-    expect(await waitUntil(() => stored.every((e) => handled().has(e.id)), 15_000)).toBe(true);
-  });
-
-  it('entries the window trimmed while a consumer held them are handled by the group when it stops before handling them', async () => {
-    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
-    const { stored } = await append(t, 6, 1);
-    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
-    const key = eventsStreamKey(t.channelPrefix, 'task');
-    const first = await startConsumer(t, { redisUrl: testRedisUrl, start: 'beginning', concurrency: 1, claimIdleMs: 600, handler: () => sleep(1500) });
-    expect(await waitUntil(async () => ((await redis.xpending(key, 'g1')) as [number])[0] === 6)).toBe(true);
-    await append(t, 400, 1);
-    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
-    const [oldest] = await redis.xrange(key, '-', '+', 'COUNT', 1);
-    expect(Number(oldest![0].split('-')[0])).toBeGreaterThan(6); // the six are out of the window, still held
-    // Past claimIdleMs, the six stay pending for the consumer (a claim would drop them); stop() hands them back through the
-    // replay stream. c2 waits a minute before it would take them from a silent consumer: only the hand-back is in time.
-    await sleep(1500);
-    await first.stop();
-    const second = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'c2', claimIdleMs: 60_000, concurrency: 8 });
-    cleanup.push(() => second.stop());
-    const handled = () => new Set([...first.recorder.ids(), ...second.recorder.ids()]);
-    expect(await waitUntil(() => stored.every((e) => handled().has(e.id)), 15_000)).toBe(true);
-  });
 
   it('competing consumers of one group share the events, each handled once, and a stopped one leaves the group', async () => {
     const t = await service();
@@ -245,7 +156,7 @@ describe('consume()', () => {
     const one = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'one', start: 'beginning', claimIdleMs: 10_000, handler: () => sleep(1) }, shared);
     const two = await startConsumer(t, { redisUrl: testRedisUrl, consumer: 'two', start: 'beginning', claimIdleMs: 10_000, handler: () => sleep(1) }, shared);
     cleanup.push(() => one.stop(), () => two.stop());
-    const { stored } = await append(t, 40, 5);
+    const { stored } = await appendSpread(t, 40, 5);
     expect(await waitUntil(() => shared.handled.length >= 200, 15_000)).toBe(true);
     await sleep(200);
     expect(shared.handled.length).toBe(200);
@@ -266,7 +177,7 @@ describe('consume()', () => {
       started.push(e.id);
       return gate;
     } });
-    const { stored } = await append(t, 6, 2);
+    const { stored } = await appendSpread(t, 6, 2);
     expect(await waitUntil(() => started.length === 2)).toBe(true);
     const stopping = slow.stop();
     await sleep(100);

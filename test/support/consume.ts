@@ -2,7 +2,10 @@ import type { StoredEvent } from '../../src/events/event.ts';
 import { storeEventReader } from '../../src/store/store-reader.ts';
 import { consume, type Consumer } from '../../src/client/consume.ts';
 import type { ConsumeOptions } from '../../src/client/consume-options.ts';
-import type { TestService } from './service.ts';
+import type { closeAfterEach } from './cleanup.ts';
+import { postJson, newId } from './http.ts';
+import { startTestService, type TestService } from './service.ts';
+import { deleteKeys } from './streams.ts';
 
 export interface Recorder {
   /** Every handler call that succeeded, in the order they finished. */
@@ -66,3 +69,26 @@ export function firstSeenOutOfOrder({ handled, sources }: Pick<Recorder, 'handle
   });
   return wrong;
 }
+
+/** Test services with the Streams mirror on, each closed (and its keys deleted) by `cleanup` after its test. */
+export function streamsServices(cleanup: ReturnType<typeof closeAfterEach>): (env?: Record<string, string>) => Promise<TestService> {
+  return async (env = {}) => {
+    const t = await startTestService({ REDIS_STREAMS: 'on', REDIS_STREAMS_CHECK_MS: '200', ...env });
+    cleanup.push(async () => (await t.close(), await deleteKeys(t.channelPrefix)));
+    return t;
+  };
+}
+
+/** `perAggregate` events on each of `aggregates` new aggregates, interleaved (or each aggregate's together), in one batch per 1000. */
+export async function appendSpread(t: TestService, aggregates: number, perAggregate: number, payload: (a: number, i: number) => object = () => ({}), grouped = false) {
+  const ids = Array.from({ length: aggregates }, () => newId());
+  const events = [];
+  for (let i = 0; i < perAggregate; i++) for (let a = 0; a < aggregates; a++) events.push({ event_type: 'task.progressed', aggregate_id: ids[a], payload: payload(a, i), i, a });
+  if (grouped) events.sort((x, y) => x.a - y.a || x.i - y.i);
+  for (const e of events) Reflect.deleteProperty(e, 'i'), Reflect.deleteProperty(e, 'a');
+  const stored = [];
+  for (let i = 0; i < events.length; i += 1000) stored.push(...(await postJson(t.app, '/events/batch', { events: events.slice(i, i + 1000) })).body.events);
+  return { aggregateIds: ids, stored: stored as { id: string; aggregate_id: string; sequence: number; position: number }[] };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
