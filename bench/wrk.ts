@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { HttpResult } from './lib.ts';
+import type { HttpResult } from './http-load.ts';
 
 const run = promisify(execFile);
 

@@ -10,7 +10,8 @@ import { createDatabase as connect } from '../../src/postgres/database.ts';
 import { startEventService } from '../../src/start.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
-import { cleanup, createDatabase, latencies, percentile, redisUrl } from '../lib.ts';
+import { cleanup, createDatabase, redisUrl } from '../lib.ts';
+import { latencies, percentile } from '../http-load.ts';
 
 const url = await createDatabase();
 const service = await startEventService({ env: { DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: `probe-${randomUUID()}:`, LOG_LEVEL: 'silent' } });

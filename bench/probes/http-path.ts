@@ -11,7 +11,8 @@
 // postgres.js's own pool, sequential reads then went to each open connection in turn).
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { cleanup, cpuTimeMs, createDatabase, keepAliveClient, latencies, percentile, rawEventQuery, seedAggregateHistory, startService } from '../lib.ts';
+import { cleanup, cpuTimeMs, createDatabase, rawEventQuery, seedAggregateHistory, startService } from '../lib.ts';
+import { keepAliveClient, latencies, percentile } from '../http-load.ts';
 
 const url = await createDatabase();
 const service = await startService({ DATABASE_URL: url });

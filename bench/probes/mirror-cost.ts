@@ -3,7 +3,8 @@
 //   npx tsx bench/probes/mirror-cost.ts [rounds]
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { cleanup, cpuTimeMs, createDatabase, httpLoad, redisUrl, startService, waitForRelay } from '../lib.ts';
+import { cleanup, cpuTimeMs, createDatabase, redisUrl, startService, waitForRelay } from '../lib.ts';
+import { httpLoad } from '../http-load.ts';
 
 const redis = new Redis(redisUrl);
 const redisCpu = async () => {

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { startPrivatePostgres } from '../../test/support/private-postgres.ts';
 import { startTcpProxy } from '../../test/support/tcp-proxy.ts';
-import { percentile, startService } from '../lib.ts';
+import { startService } from '../lib.ts';
+import { percentile } from '../http-load.ts';
 
 const fault = process.env.FAULT ?? 'immediate';
 const writers = Number(process.env.WRITERS ?? 16);

@@ -8,7 +8,8 @@
 import postgres from 'postgres';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
 import { aggregateQuery, eventQuery, MAX_PAGE_BYTES, pagedQuery, type Statement } from '../../src/store/event-query.ts';
-import { cleanup, createDatabase, latencies, percentile, seedAggregateHistory, startService, unbudgetedAggregateQuery } from '../lib.ts';
+import { cleanup, createDatabase, seedAggregateHistory, startService, unbudgetedAggregateQuery } from '../lib.ts';
+import { latencies, percentile } from '../http-load.ts';
 
 const url = await createDatabase();
 const service = await startService({ DATABASE_URL: url });

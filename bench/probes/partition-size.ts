@@ -10,7 +10,8 @@ import type { NewEvent } from '../../src/events/event.ts';
 import { createDatabase as connect } from '../../src/postgres/database.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
-import { cleanup, createDatabase, latencies, median, percentile, rawEventQuery } from '../lib.ts';
+import { cleanup, createDatabase, median, rawEventQuery } from '../lib.ts';
+import { latencies, percentile } from '../http-load.ts';
 import { seededAggregateId, seedEvents } from '../seed.ts';
 
 const EVENTS = Number(process.argv[2] ?? 200_000);

@@ -11,7 +11,8 @@ import postgres from 'postgres';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
 import { eventQuery } from '../../src/store/event-query.ts';
 import { queries } from '../suites/scale.ts';
-import { cleanup, createDatabase, databaseUrl, latencies, percentile, seedAggregateHistory, startService } from '../lib.ts';
+import { cleanup, createDatabase, databaseUrl, seedAggregateHistory, startService } from '../lib.ts';
+import { latencies, percentile } from '../http-load.ts';
 
 const kept = process.argv[2];
 let url: string;

@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { startPrivatePostgres } from '../../test/support/private-postgres.ts';
-import { httpLoad, percentile, startService } from '../lib.ts';
+import { startService } from '../lib.ts';
+import { httpLoad, percentile } from '../http-load.ts';
 
 const writers = Number(process.env.WRITERS ?? 16);
 const readers = Number(process.env.READERS ?? 8);

@@ -22,7 +22,8 @@ import { MIGRATIONS_FOLDER } from '../../src/postgres/migrate.ts';
 import { createStatsProjector } from '../../src/stats/stats-projector.ts';
 import { createAppendQueue } from '../../src/store/append-queue.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
-import { cleanup, createDatabase, percentile } from '../lib.ts';
+import { cleanup, createDatabase } from '../lib.ts';
+import { percentile } from '../http-load.ts';
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 15);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { createDatabase, histogramQuantiles, pacedHttp, percentile, redisUrl, startService, waitForRelay } from '../lib.ts';
+import { createDatabase, histogramQuantiles, redisUrl, startService, waitForRelay } from '../lib.ts';
+import { pacedHttp, percentile } from '../http-load.ts';
 import { seedEvents } from '../seed.ts';
 import type { Suite } from './index.ts';
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { createDatabase, pacedHttp, percentile, redisUrl, startService } from '../lib.ts';
+import { createDatabase, redisUrl, startService } from '../lib.ts';
+import { pacedHttp, percentile } from '../http-load.ts';
 import type { Suite } from './index.ts';
 
 const CLIENTS = Number(process.env.BENCH_FANOUT_CLIENTS ?? 1000);

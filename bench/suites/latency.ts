@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { createDatabase, DURATION_S, keepAliveClient, latencies, pacedHttp, percentile, rawEventQuery, seedAggregateHistory, startService } from '../lib.ts';
+import { createDatabase, DURATION_S, rawEventQuery, seedAggregateHistory, startService } from '../lib.ts';
+import { keepAliveClient, latencies, pacedHttp, percentile } from '../http-load.ts';
 import { hasPgbench, pgbench, rawAppendScript, rawSetup } from '../pgbench.ts';
 import type { Suite } from './index.ts';
 

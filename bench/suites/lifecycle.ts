@@ -8,7 +8,8 @@ import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
 import { createArchiveReader } from '../../src/lifecycle/archive-reader.ts';
 import { createFileStorage } from '../../src/lifecycle/file-storage.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
-import { createDatabase, DURATION_S, httpLoad, keepAliveClient, latencies, percentile, startService } from '../lib.ts';
+import { createDatabase, DURATION_S, startService } from '../lib.ts';
+import { httpLoad, keepAliveClient, latencies, percentile } from '../http-load.ts';
 import { seededAggregateId, seedEvents } from '../seed.ts';
 import type { Suite } from './index.ts';
 

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { startPrivatePostgres } from '../../test/support/private-postgres.ts';
-import { cpuTimeMs, DURATION_S, httpLoad, median, REPEAT, seedAggregateHistory, startService } from '../lib.ts';
+import { cpuTimeMs, DURATION_S, median, REPEAT, seedAggregateHistory, startService } from '../lib.ts';
+import { httpLoad } from '../http-load.ts';
 import type { Suite } from './index.ts';
 
 const CONNECTIONS = 32;

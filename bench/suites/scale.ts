@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { parseEventQueryString } from '../../src/events/query-input.ts';
 import { eventQuery } from '../../src/store/event-query.ts';
-import { createDatabase, databaseUrl, DURATION_S, httpLoad, percentile, startService } from '../lib.ts';
+import { createDatabase, databaseUrl, DURATION_S, startService } from '../lib.ts';
+import { httpLoad, percentile } from '../http-load.ts';
 import { seededAggregateId, seedEvents } from '../seed.ts';
 import type { Suite } from './index.ts';
 

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
-import { createDatabase, keepAliveClient, latencies, percentile, startService } from '../lib.ts';
+import { createDatabase, startService } from '../lib.ts';
+import { keepAliveClient, latencies, percentile } from '../http-load.ts';
 import { seedEvents } from '../seed.ts';
 import type { Suite } from './index.ts';
 

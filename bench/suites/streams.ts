@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { consume } from '../../src/client/consume.ts';
 import { httpEventReader } from '../../src/client/http-reader.ts';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
-import { createDatabase, DURATION_S, httpLoad, median, pacedHttp, percentile, redisUrl, REPEAT, startService, waitForRelay } from '../lib.ts';
+import { createDatabase, DURATION_S, median, redisUrl, REPEAT, startService, waitForRelay } from '../lib.ts';
+import { httpLoad, pacedHttp, percentile } from '../http-load.ts';
 import type { Suite } from './index.ts';
 
 const payload = { name: 'explore-agent', agent_type: 'exploration' };
