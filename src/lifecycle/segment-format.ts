@@ -1,6 +1,6 @@
 import type { SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { createdAtMicros, type SegmentRow } from './segment-row.ts';
+import { createdAtMicros, eventJsonLength, type SegmentRow } from './segment-row.ts';
 
 /**
  * One Parquet file of events in position order, SNAPPY-compressed (built into every reader),
@@ -12,6 +12,8 @@ export const SEGMENT_COLUMNS = [
 
 export const SEGMENT_CODEC = 'SNAPPY';
 export const DEFAULT_ROW_GROUP_SIZE = 5_000;
+/** Most event JSON per row group (default 4 MiB, MAX_PAGE_BYTES's default): a read decodes whole groups. */
+export const DEFAULT_ROW_GROUP_BYTES = 4 * 1024 * 1024;
 export const SEGMENT_FORMAT_KEY = 'event_service.segment_format';
 export const SEGMENT_FORMAT_VERSION = '1';
 
@@ -38,6 +40,8 @@ const SCHEMA: SchemaElement[] = [
 export interface EncodeSegmentOptions {
   /** Rows per row group (default 5,000): a point read decodes one whole group. */
   rowGroupSize?: number;
+  /** A row group ends before the event that would take its events' JSON past this (DEFAULT_ROW_GROUP_BYTES). */
+  rowGroupBytes?: number;
   /** Target bytes per data page (default 1 MiB); with the offset index a point read decodes only its pages. */
   pageSize?: number;
 }
@@ -54,7 +58,7 @@ export function encodeSegment(rows: readonly SegmentRow[], options: EncodeSegmen
   const buffer = parquetWriteBuffer({
     schema: SCHEMA,
     codec: SEGMENT_CODEC,
-    rowGroupSize: options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE,
+    rowGroupSize: rowGroupSizes(rows, options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE, options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES),
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     statistics: true,
     kvMetadata: [{ key: SEGMENT_FORMAT_KEY, value: SEGMENT_FORMAT_VERSION }],
@@ -72,4 +76,21 @@ export function encodeSegment(rows: readonly SegmentRow[], options: EncodeSegmen
     ],
   });
   return new Uint8Array(buffer);
+}
+
+/** Rows per group, in order: a group ends at `maxRows`, or before the row that would take it past `maxBytes` (by eventJsonLength()). */
+function rowGroupSizes(rows: readonly SegmentRow[], maxRows: number, maxBytes: number): number[] {
+  const sizes: number[] = [];
+  let n = 0, bytes = 0;
+  for (const r of rows) {
+    const size = eventJsonLength(r);
+    if (n > 0 && (n >= maxRows || bytes + size > maxBytes)) {
+      sizes.push(n);
+      [n, bytes] = [0, 0];
+    }
+    n++;
+    bytes += size;
+  }
+  sizes.push(n);
+  return sizes;
 }

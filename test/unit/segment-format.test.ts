@@ -92,6 +92,20 @@ describe('segment format', () => {
     ]);
   });
 
+  it('ends a row group before the event that would take its JSON past rowGroupBytes, so a read decodes a bounded group', async () => {
+    // Events of about 30 KB: three fit in 100,000 bytes, a fourth would not.
+    const rows = sampleRows(10).map((r, i) => ({ ...r, payload: JSON.stringify({ i, data: 'x'.repeat(30_000) }) }));
+    expect(eventJson(rows[0]!).length * 3).toBeLessThan(100_000);
+    const segment = await openSegment(encodeSegment(rows, { rowGroupSize: 1000, rowGroupBytes: 100_000 }));
+    expect(segment.rowGroups.map((g) => g.rowCount)).toEqual([3, 3, 3, 1]);
+    expect(await segment.readAll()).toEqual(rows);
+    // An event larger than the bound is a group of its own.
+    const large = encodeSegment(rows, { rowGroupSize: 1000, rowGroupBytes: 1000 });
+    expect((await openSegment(large)).rowGroups.map((g) => g.rowCount)).toEqual(rows.map(() => 1));
+    // Small events stay in groups of rowGroupSize under the default bound.
+    expect((await openSegment(encodeSegment(sampleRows(25), { rowGroupSize: 10 }))).rowGroups.map((g) => g.rowCount)).toEqual([10, 10, 5]);
+  });
+
   it('a range read fetches only the bytes of the row groups that overlap the range', async () => {
     const bytes = encodeSegment(sampleRows(3000), { rowGroupSize: 1000 });
     const spans = parquetMetadata(bytes).row_groups.map((g) => {
