@@ -6,8 +6,7 @@ import { expectProblem, guardedService, LIMIT, valid } from '../support/bad-inpu
 import { get, newId, postJson, postRaw } from '../support/http.ts';
 import { startTestService } from '../support/service.ts';
 
-// Bad bodies and fields: each refused with a clear 4xx problem naming the place.
-// Whatever a file here sends, the service stays healthy and nothing stored changes but what a test accepts (guardedService).
+// Bad bodies and fields, each refused with a 4xx naming the place; nothing stored changes (guardedService).
 const s = guardedService();
 
 describe('bodies', () => {
