@@ -12,7 +12,7 @@ export const SEGMENT_COLUMNS = [
 
 export const SEGMENT_CODEC = 'SNAPPY';
 export const DEFAULT_ROW_GROUP_SIZE = 5_000;
-/** Most event JSON per row group (default 4 MiB, MAX_PAGE_BYTES's default): a read decodes whole groups. */
+/** Most event JSON per row group unless told otherwise (4 MiB, as MAX_PAGE_BYTES): a read decodes whole groups. */
 export const DEFAULT_ROW_GROUP_BYTES = 4 * 1024 * 1024;
 export const SEGMENT_FORMAT_KEY = 'event_service.segment_format';
 export const SEGMENT_FORMAT_VERSION = '1';
