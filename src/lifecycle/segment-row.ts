@@ -21,9 +21,6 @@ export function eventJson(r: SegmentRow): string {
 
 const KEYS_LENGTH = eventJson({ id: '', event_type: '', aggregate_type: '', aggregate_id: '', sequence: 0, position: 0, payload: '', metadata: '', version: 0, created_at: '' }).length - 3;
 
-/** The part of eventJsonLength() every event has: the keys, two UUIDs and created_at (UTC, µs). */
-export const EVENT_JSON_FIXED_LENGTH = KEYS_LENGTH + 2 * 36 + '2026-01-01T00:00:00.000000Z'.length;
-
 /** eventJson(r).length without building it: UTF-16 units, never more than the JSON's UTF-8 bytes. */
 export function eventJsonLength(r: SegmentRow): number {
   return KEYS_LENGTH + r.id.length + r.event_type.length + r.aggregate_type.length + r.aggregate_id.length + String(r.sequence).length

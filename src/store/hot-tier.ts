@@ -1,7 +1,7 @@
 import type { TransactionSql } from 'postgres';
 import type { SegmentSize } from '../lifecycle/archive-context.ts';
 import type { SegmentRow } from '../lifecycle/segment-row.ts';
-import { createdAtFromMicros, EVENT_JSON_FIXED_LENGTH } from '../lifecycle/segment-row.ts';
+import { createdAtFromMicros } from '../lifecycle/segment-row.ts';
 import type { Sql } from '../postgres/database.ts';
 
 export interface Partition {
@@ -64,9 +64,8 @@ export function createHotTier(sql: Sql) {
         select coalesce(sum(n), 0) as events,
           coalesce(sum(ceil(n / least(${size.events}, greatest(1, floor(${size.bytes} / (b / n)))))), 0) as segments
         from (
-          select count(*) as n, sum(${EVENT_JSON_FIXED_LENGTH} + octet_length(payload::text) + octet_length(metadata::text)
-            + octet_length(event_type) + octet_length(aggregate_type) + length(sequence::text) + length(position::text) + length(version::text)) as b
-          from events where aggregate_type = ${type} and position >= ${from} and position < ${to}
+          select count(*) as n, sum(octet_length(event_json(e))) as b
+          from events e where aggregate_type = ${type} and position >= ${from} and position < ${to}
           group by width_bucket(position, ${starts.length > 0 ? starts : [1]}::int8[]), (created_at at time zone 'UTC')::date) g`;
       return { events: Number(row!.events), segments: Number(row!.segments) };
     },
