@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect } from 'vitest';
-import { get, newId } from './http.ts';
+import { get, newId, postJson } from './http.ts';
 import { startTestService, type TestService } from './service.ts';
 
 /** The body limit of guardedService(): small, so the exact-limit cases are cheap (the default, 1 MiB, is tested apart). */
@@ -23,7 +23,7 @@ export function guardedService(): GuardedService {
     JSON.stringify(await t!.sql`select count(*)::int as n, coalesce(max(position), 0)::int as head, md5(coalesce(string_agg(event_json(e), ',' order by position), '')) as h from events e`);
   beforeAll(async () => {
     t = await startTestService({ MAX_BODY_BYTES: String(LIMIT), PORT: '0', HOST: '127.0.0.1' });
-    expect((await t.app.request('/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'agent.created', aggregate_id: newId(), payload: { keep: 'me' } }) })).status).toBe(201);
+    expect((await postJson(t.app, '/events', { event_type: 'agent.created', aggregate_id: newId(), payload: { keep: 'me' } })).status).toBe(201);
     fingerprint = await storeFingerprint();
   });
   afterAll(async () => {
