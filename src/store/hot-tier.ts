@@ -56,8 +56,8 @@ export function createHotTier(sql: Sql) {
     /**
      * A type's events in [from, to) and their segment count. A segment ends at each of `starts`,
      * each UTC day, every `size.events` events and before the event that would take its events' JSON
-     * past `size.bytes`; the last is counted from each day's mean size, so it is exact for events of
-     * one size and an estimate for mixed ones.
+     * past `size.bytes`; the last is counted from each day's mean size in bytes, so it is exact for
+     * ASCII events of one size (a run counts characters) and an estimate otherwise.
      */
     async segmentEstimate(type: string, from: number, to: number, starts: number[], size: SegmentSize): Promise<{ events: number; segments: number }> {
       const [row] = await sql<{ events: string; segments: string }[]>`
