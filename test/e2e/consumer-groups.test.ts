@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsStreamKey, parkedStreamKey, replayStreamKey } from '../../src/events/stream-keys.ts';
@@ -8,22 +5,13 @@ import { storeEventReader } from '../../src/store/store-reader.ts';
 import type { Consumer } from '../../src/client/consume.ts';
 import { archiveNow, putPolicy, tempArchive, waitPublished } from '../support/archive.ts';
 import { record, startConsumer } from '../support/consume.ts';
+import { runCli as cli } from '../support/cli.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { deleteKeys } from '../support/streams.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// Not spawnSync: the service answers from this process.
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), ...args], { cwd: ROOT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
-}
 
 let t: TestService;
 let url: string;
@@ -87,13 +75,13 @@ describe('/consumer-groups', () => {
     healed = true;
     const replay = await cli(['parked', 'replay', 'task', 'billing', '--url', url]);
     expect(replay.stderr).toContain('replayed 1 parked event of task/billing');
-    expect(replay.status).toBe(0);
+    expect(replay.code).toBe(0);
     expect((await get(t.app, '/consumer-groups/task/billing/parked')).body.parked).toEqual([]);
     const again = await startConsumer(t, { redisUrl: testRedisUrl, group: 'billing', consumer: 'w2', handler: (e, ctx) => void (e.aggregate_id === poisonAggregate && expect(ctx.source).toBe('replay')) }, handled);
     cleanup.push(() => again.stop());
     expect(await waitUntil(() => handled.handled.filter((e) => e.aggregate_id === poisonAggregate).length === 1 && handled.handled.length === 15, 10_000)).toBe(true);
     const listed = await cli(['consumer-groups', '--url', url]);
-    expect(listed.status).toBe(0);
+    expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout.trim())).toMatchObject({ group: 'billing', parked: 0, lag: 0 });
   });
 
@@ -145,7 +133,7 @@ describe('/consumer-groups', () => {
     expect(text.status).toBe(415);
     expect((await t.app.request('/consumer-groups', { method: 'DELETE' })).status).toBe(405);
     const usage = await cli(['parked', 'replay', 'task', '--url', url]);
-    expect(usage.status).toBe(2);
+    expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('expected list or replay, then AGGREGATE_TYPE and GROUP');
   });
 });

@@ -3,7 +3,7 @@ import { tempArchive, waitPublished } from '../support/archive.ts';
 import { newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { runCli as runCommand } from '../../src/cli/commands.ts';
-import { runCli } from '../support/tiered-seed.ts';
+import { runCli } from '../support/cli.ts';
 
 let t: TestService;
 let archive: Awaited<ReturnType<typeof tempArchive>>;

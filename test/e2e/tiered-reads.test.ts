@@ -11,7 +11,8 @@ import { get, newId, postJson } from '../support/http.ts';
 import { startS3Server } from '../support/s3-server.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { readSse } from '../support/sse.ts';
-import { batchTexts, eventTexts, orderAggregate, readAll, runCli, type Seeded, seedTiers } from '../support/tiered-seed.ts';
+import { runCli } from '../support/cli.ts';
+import { batchTexts, eventTexts, orderAggregate, readAll, type Seeded, seedTiers } from '../support/tiered-seed.ts';
 import { waitUntil } from '../support/wait.ts';
 
 // Small segments and row groups, so reads cross several of each.

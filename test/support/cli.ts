@@ -1,16 +1,15 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { testRedisUrl } from './env.ts';
-import { startServiceProcess, type ServiceProcess } from './process.ts';
+import { BIN, startServiceProcess, type ServiceProcess } from './process.ts';
 import { newChannelPrefix } from './service.ts';
 
+export { BIN };
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// The command line from the sources (test/package runs the compiled one).
-export const BIN = ['--import', 'tsx', join(ROOT, 'src/main.ts')];
 
 /** A directory for a test file's NDJSON. */
 export const cliDir = () => mkdtempSync(join(tmpdir(), 'evt-cli-'));
@@ -23,6 +22,17 @@ export const cli = (args: string[], io: { stdin?: string; stdout?: string } = {}
     encoding: 'utf8',
     timeout: 60_000,
   });
+
+/** `events-service <args>` without blocking this process (a service may be serving in it). */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** Services in processes of their own for CLI tests; stopAll() kills what is still running. */
 export function serviceProcesses() {

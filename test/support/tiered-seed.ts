@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { defineAggregate } from '../../src/aggregates/aggregate.ts';
 import { archiveNow, putPolicy, waitPublished } from './archive.ts';
@@ -90,15 +87,3 @@ export function eventTexts(body: string): string[] {
 /** The events of a POST /events/batch answer as the exact texts the service sent. */
 export const batchTexts = (body: string): string[] => body.slice('{"events":['.length, -2).split(/,(?=\{"id":")/);
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Runs the command line from the sources, without blocking this process (a service may be serving in it). */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
