@@ -33,8 +33,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const start = async () => {
-  const p = await startServiceProcess({ DATABASE_URL: '', EMBEDDED_POSTGRES_DIR: join(dir, 'pg'), REDIS_CHANNEL_PREFIX: newChannelPrefix() }, await freePort());
+const start = async (env: Record<string, string> = {}) => {
+  const p = await startServiceProcess({ DATABASE_URL: '', EMBEDDED_POSTGRES_DIR: join(dir, 'pg'), REDIS_CHANNEL_PREFIX: newChannelPrefix(), ...env }, await freePort());
   running.push(p);
   return p;
 };
@@ -81,6 +81,16 @@ describe('zero-config start', () => {
     expect(lstatSync(target).isSymbolicLink()).toBe(true);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+
+  it('a rejection nobody handles that is not a lost connection (a bug) is logged as fatal, stops the embedded server, and exits 1', async () => {
+    const bug = join(dir, 'bug.mjs'); // loaded before the service; SIGUSR2 then rejects a promise nobody holds
+    writeFileSync(bug, "process.on('SIGUSR2', () => { Promise.reject(new Error('a bug nobody caught')); });\n");
+    const p = await start({ NODE_OPTIONS: `--import=${bug}` });
+    p.child.kill('SIGUSR2');
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toMatch(/"msg":"unhandled rejection".*a bug nobody caught|a bug nobody caught.*"msg":"unhandled rejection"/);
+    expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(false);
   });
 });
 
