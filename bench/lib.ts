@@ -1,11 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import ts from 'typescript';
 import { freePort } from '../src/postgres/free-port.ts';
+import { buildIfStale } from '../test/support/build.ts';
 import { parseEventQueryString } from '../src/events/query-input.ts';
 import { eventQuery } from '../src/store/event-query.ts';
 import { runMigrations } from '../src/postgres/migrate.ts';
@@ -60,24 +61,7 @@ export function startService(env: Record<string, string>, nodeArgs: string[] = [
   return startServer([...nodeArgs, 'dist/main.js', 'serve'], env);
 }
 
-// The bench runs what users run, built from the current source: under tsx's loader the service
-// is measurably slower (bench/README.md).
-let built = false;
-export function ensureBuilt() {
-  if (built) return;
-  const mtime = (path: string): number => {
-    const s = statSync(path, { throwIfNoEntry: false });
-    if (!s) return 0;
-    if (!s.isDirectory()) return s.mtimeMs;
-    return Math.max(0, ...readdirSync(path).map((name) => mtime(join(path, name))));
-  };
-  const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json'].map((p) => mtime(join(ROOT, p)));
-  if (Math.max(...inputs) > mtime(join(ROOT, 'dist/main.js'))) {
-    console.error('bench: dist/ is older than src/ or the tsconfig; running npm run build');
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  }
-  built = true;
-}
+export const ensureBuilt = () => buildIfStale('bench');
 
 /**
  * A self-contained bench script (`path` from the repository's root, importing only packages)

@@ -1,16 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../../src/observability/logger.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/postgres/embedded.ts';
 import { runMigrations } from '../../src/postgres/migrate.ts';
+import { buildIfStale } from './build.ts';
 import { adminDatabaseUrl, DEFAULT_DATABASE_URL, databaseUrl, testRedisUrl } from './env.ts';
 
 declare module 'vitest' {
@@ -38,27 +36,6 @@ async function checkRedis() {
   }
 }
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const mtime = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-
-/**
- * Tests run the service and its command line compiled, as `npm start` does (test/support/process.ts).
- * `npm ci` builds dist/; this builds it again when a source or the build's settings are newer.
- */
-function buildIfStale() {
-  const inputs = [
-    ...readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).map((f) => join(ROOT, 'src', f)),
-    ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => join(ROOT, f)),
-  ];
-  if (Math.max(...inputs.map(mtime)) < mtime(join(ROOT, 'dist/main.js'))) return;
-  try {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`npm run build failed:\n${stdout ?? ''}${stderr ?? ''}`);
-  }
-}
-
 async function reachable(url: string) {
   const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 3 });
   try {
@@ -78,7 +55,7 @@ async function reachable(url: string) {
  */
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  buildIfStale();
+  buildIfStale('tests');
   await checkRedis();
   // No TEST_DATABASE_URL and nothing at the local default: an embedded server for this run.
   let embedded: EmbeddedPostgres | undefined;

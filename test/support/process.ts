@@ -3,10 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/**
- * The compiled command line, as `npm start` and the package run it (the global setup rebuilds
- * dist/ when a source is newer). A start under tsx costs about a second of CPU more.
- */
+/** The compiled command line, as `npm start` runs it; the global setup rebuilds it (./build.ts). */
 export const BIN = [join(ROOT, 'dist/main.js')];
 
 export interface ServiceProcess {
