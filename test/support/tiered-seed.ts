@@ -86,4 +86,3 @@ export function eventTexts(body: string): string[] {
 
 /** The events of a POST /events/batch answer as the exact texts the service sent. */
 export const batchTexts = (body: string): string[] => body.slice('{"events":['.length, -2).split(/,(?=\{"id":")/);
-
