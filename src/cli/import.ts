@@ -1,5 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { runsWithin } from '../events/runs-within.ts';
 import { uuidv7 } from '../events/uuid.ts';
 import { HttpError, request, type Target, withRetries } from './http.ts';
 import { createProgress } from './progress.ts';
@@ -52,7 +53,7 @@ export async function importEvents(t: Target, retries: number, inFlight = IN_FLI
       if (limits.bytes !== undefined && lines.length === 1) throw tooLarge(lines[0]!, limits.bytes);
       bodyLimit = Math.min(bodyLimit, limits.bytes ?? bodyLimit);
       batchEvents = Math.min(batchEvents, limits.events ?? batchEvents);
-      const parts = within(lines, bodyLimit, batchEvents);
+      const parts = runsWithin(lines, batchEvents, bodyLimit, (line) => Buffer.byteLength(line) + 1, ENVELOPE);
       if (parts.length === 1) throw error; // it fits the limits named: the refusal was for something else
       for (const part of parts) await send(part);
       return;
@@ -125,23 +126,6 @@ function limitsOf(error: HttpError): { bytes?: number; events?: number } {
   if (typeof limit !== 'number') return {};
   if (field === 'limit_bytes') return limit > ENVELOPE ? { bytes: limit } : {};
   return limit >= 1 ? { events: limit } : {};
-}
-
-/** Events in order, in runs of at most `events` whose batch body stays within `limit` bytes (an event larger than that alone). */
-function within(lines: string[], limit: number, events: number): string[][] {
-  const parts: string[][] = [];
-  let part: string[] = [], bytes = ENVELOPE;
-  for (const line of lines) {
-    const size = Buffer.byteLength(line) + 1;
-    if (part.length > 0 && (bytes + size > limit || part.length >= events)) {
-      parts.push(part);
-      [part, bytes] = [[], ENVELOPE];
-    }
-    part.push(line);
-    bytes += size;
-  }
-  if (part.length > 0) parts.push(part);
-  return parts;
 }
 
 /** An event whose batch of one is over the service's limit. */

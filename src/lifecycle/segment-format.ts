@@ -1,5 +1,6 @@
 import type { SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { runsWithin } from '../events/runs-within.ts';
 import { createdAtMicros, eventJsonLength, type SegmentRow } from './segment-row.ts';
 
 /**
@@ -58,7 +59,8 @@ export function encodeSegment(rows: readonly SegmentRow[], options: EncodeSegmen
   const buffer = parquetWriteBuffer({
     schema: SCHEMA,
     codec: SEGMENT_CODEC,
-    rowGroupSize: rowGroupSizes(rows, options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE, options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES),
+    // A group ends at rowGroupSize rows, or before the row that would take it past rowGroupBytes.
+    rowGroupSize: runsWithin(rows, options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE, options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES, eventJsonLength).map((group) => group.length),
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     statistics: true,
     kvMetadata: [{ key: SEGMENT_FORMAT_KEY, value: SEGMENT_FORMAT_VERSION }],
@@ -76,21 +78,4 @@ export function encodeSegment(rows: readonly SegmentRow[], options: EncodeSegmen
     ],
   });
   return new Uint8Array(buffer);
-}
-
-/** Rows per group, in order: a group ends at `maxRows`, or before the row that would take it past `maxBytes` (by eventJsonLength()). */
-function rowGroupSizes(rows: readonly SegmentRow[], maxRows: number, maxBytes: number): number[] {
-  const sizes: number[] = [];
-  let n = 0, bytes = 0;
-  for (const r of rows) {
-    const size = eventJsonLength(r);
-    if (n > 0 && (n >= maxRows || bytes + size > maxBytes)) {
-      sizes.push(n);
-      [n, bytes] = [0, 0];
-    }
-    n++;
-    bytes += size;
-  }
-  sizes.push(n);
-  return sizes;
 }
