@@ -43,7 +43,7 @@ export function eventJob(stream: StreamState, source: EventJob['source'], event:
  * A job for an entry whose handler may have started before, `attempts` times, in a consumer that died or stopped: it
  * runs alone, so a death now is charged to it only, not to handlers beside it, and one out of tries is parked.
  */
-export function resumedJob(o: Pick<ResolvedConsumeOptions, 'maxAttempts'>, stream: StreamState, source: EventJob['source'], event: StoredEvent, id: string, attempts: number): EventJob {
+export function resumedJob(o: Pick<ResolvedConsumeOptions, 'maxAttempts'>, stream: StreamState, source: EventJob['source'], event: StoredEvent, id: string | undefined, attempts: number): EventJob {
   const job = eventJob(stream, source, event, id, attempts);
   job.alone = attempts > 0;
   if (attempts >= o.maxAttempts) job.parkFor = `its handler started ${attempts} times without finishing (its consumers died or stalled)`;
@@ -70,7 +70,8 @@ export function entriesByStream(jobs: EventJob[]): Map<StreamState, Map<string, 
 
 // Acknowledgements, one pipeline per type per turn of the event loop, and the starts of handlers. Before handlers start
 // (the scheduler's beforeStart), each one's entry gets its delivery count set to the handler's starts + 1 (a read is 1;
-// CLAIM_KEPT, which leaves an entry the stream no longer holds pending):
+// CLAIM_KEPT, which leaves an entry the stream no longer holds pending), and an event read from the store, which has
+// no entry, its starts in the catch-up's hash (GroupKeys.tries):
 // a consumer that dies in a handler leaves that try counted for whoever reclaims the entry (maintenance parks it at
 // maxAttempts), while the entries it read ahead and never started keep 1. The acknowledgements waiting go in the same
 // pipeline, first: a handler that kills the process must not take along those of the events handled before it (they
@@ -86,9 +87,10 @@ export function createAcks(o: ResolvedConsumeOptions, redis: ConsumerRedis, isRu
   // ioredis writes a pipeline to the connection synchronously; the replies come later.
   function send(starting: EventJob[] = []): void {
     const acked = entriesByStream(batch);
+    const handledFromStore = groupBy(batch.filter((job) => !job.id), (job) => job.stream);
     batch = [];
-    const started = groupBy(isRunning() ? starting.filter((job) => job.id && job.parkFor === undefined) : [], (job) => job.stream);
-    const streams = new Set([...acked.keys(), ...started.keys()]);
+    const started = groupBy(isRunning() ? starting.filter((job) => job.parkFor === undefined) : [], (job) => job.stream);
+    const streams = new Set([...acked.keys(), ...handledFromStore.keys(), ...started.keys()]);
     if (streams.size === 0) return;
     // One pipeline per type: its keys share a slot (a cluster refuses a pipeline across slots).
     const sent = Promise.all([...streams].map((s) => {
@@ -97,7 +99,12 @@ export function createAcks(o: ResolvedConsumeOptions, redis: ConsumerRedis, isRu
         p.xack(key, o.group, ...ids);
         if (key === s.keys.replay) p.xdel(key, ...ids);
       }
-      for (const [key, jobs] of groupBy(started.get(s) ?? [], entryKey)) claimKept(p, key, o.group, o.consumer, jobs.map((j) => j.id!), { retryCount: (i) => jobs[i]!.attempts + 2 });
+      const handled = handledFromStore.get(s);
+      if (handled) p.hdel(s.keys.tries, ...handled.map((job) => String(job.position)));
+      const starts = started.get(s) ?? [];
+      for (const [key, jobs] of groupBy(starts.filter((job) => job.id), entryKey)) claimKept(p, key, o.group, o.consumer, jobs.map((j) => j.id!), { retryCount: (i) => jobs[i]!.attempts + 2 });
+      const fromStore = starts.filter((job) => !job.id);
+      if (fromStore.length > 0) p.hset(s.keys.tries, ...fromStore.flatMap((j) => [String(j.position), String(j.attempts + 1)]));
       return p.exec().then((r) => r ?? [], (error: Error) => [[error, null] as [Error, null]]);
     })).then((results) => {
       for (const [error] of results.flat()) if (error) o.onError(error);
@@ -108,7 +115,6 @@ export function createAcks(o: ResolvedConsumeOptions, redis: ConsumerRedis, isRu
 
   return {
     add(job: EventJob) {
-      if (!job.id) return;
       batch.push(job);
       if (scheduled) return;
       scheduled = true;
@@ -135,6 +141,7 @@ export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis,
     await redis.park(job.stream.keys.parked, source, o.group, job.source === 'store' ? '' : job.id!,
       'event', JSON.stringify(job.event), 'error', error, 'attempts', String(job.attempts), 'consumer', o.consumer, 'source', job.source, 'parked_at', new Date().toISOString());
     if (job.source === 'replay') await redis.xdel(source, job.id!);
+    if (job.source === 'store') await redis.hdel(job.stream.keys.tries, String(job.position));
     stats.parked++;
   }
 
@@ -167,3 +174,4 @@ export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis,
     }
   };
 }
+

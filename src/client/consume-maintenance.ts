@@ -14,7 +14,7 @@ export interface Maintenance {
 // handler started maxAttempts times (a poison event), and hands back through the replay stream the entries the window
 // trimmed that dead consumers held (RECLAIM); and samples the mark (every event up to it handled), where a group Redis
 // loses is created again instead of at `start`.
-export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedis, streams: StreamState[], scheduler: Scheduler<EventJob>, stats: ConsumerStats, bufferLimit: number): Maintenance {
+export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedis, streams: StreamState[], scheduler: Scheduler<EventJob>, stats: ConsumerStats): Maintenance {
   let reclaimedAt = 0;
 
   async function heartbeat() {
@@ -33,7 +33,7 @@ export function createMaintenance(o: ResolvedConsumeOptions, redis: ConsumerRedi
 
   async function reclaim(s: StreamState, source: 'stream' | 'replay') {
     const key = source === 'replay' ? s.keys.replay : s.keys.stream;
-    const room = bufferLimit - scheduler.size();
+    const room = scheduler.room();
     if (room <= 0) return;
     // JUSTID: taking an entry over is not a try. A handler start raises its delivery count (see createAcks), so the
     // entries a dead consumer had read ahead keep count 1 (no try) and the one it was running when it died counts.

@@ -5,9 +5,9 @@ import { resolveRetryDelay, type RetryDelay, wholeNumber } from './retry.ts';
 import type { EventReader } from './subscribe.ts';
 
 export interface HandlerContext {
-  /** 1 on the first try; a reclaimed entry counts its earlier deliveries. */
+  /** 1 on the first try; an event taken over from a consumer that died counts the tries it had there. */
   attempt: number;
-  /** Aborted when the handler's time (handlerTimeoutMs) is up, or the consumer stops. */
+  /** Aborted when the handler's time (handlerTimeoutMs) is up; stop() lets running handlers finish without aborting them. */
   signal: AbortSignal;
   /** Where the event came from: the group's stream, the store (the window had lost it), or a replay of parked events. */
   source: 'stream' | 'store' | 'replay';

@@ -2,7 +2,7 @@ import type { ChainableCommander } from 'ioredis';
 import { publishedMarkKey } from '../events/channels.ts';
 import { connectRedis, type RedisConnection, type RedisTarget, whenReady } from '../events/redis-connection.ts';
 import { describeRedisTarget } from '../events/redis-nodes.ts';
-import { catchUpLockKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
+import { catchUpLockKey, catchUpTriesKey, eventsStreamKey, parkedStreamKey, replayStreamKey } from '../events/stream-keys.ts';
 import { CLAIM_KEPT, HAND_BACK, PARK, READ_GROUP, RECLAIM, RENEW_LOCK, SET_ID_IF } from './consume-scripts.ts';
 
 /** The keys one consumer group uses for one aggregate type. */
@@ -12,6 +12,8 @@ export interface GroupKeys {
   replay: string;
   parked: string;
   lock: string;
+  /** Handler starts of the events the catch-up reads from the store. */
+  tries: string;
   /** The relay's record of the newest position published for the type. */
   published: string;
 }
@@ -23,6 +25,7 @@ export function groupKeys(prefix: string, aggregateType: string, group: string):
     replay: replayStreamKey(prefix, aggregateType, group),
     parked: parkedStreamKey(prefix, aggregateType, group),
     lock: catchUpLockKey(prefix, aggregateType, group),
+    tries: catchUpTriesKey(prefix, aggregateType, group),
     published: publishedMarkKey(prefix, aggregateType),
   };
 }

@@ -12,16 +12,31 @@ export type JobOutcome = 'done' | { retryAfterMs: number };
 export interface Scheduler<J extends Job> {
   /** Queues a job; resolves when it is done. Undefined when a job of the same key is held. */
   add(job: J): Promise<void> | undefined;
-  size(): number;
-  whenBelow(limit: number): Promise<void>;
+  /** How many more jobs the buffer takes now (0 or less when full). */
+  room(): number;
+  /** Resolves once the buffer has room (or the scheduler stops). */
+  whenRoom(): Promise<void>;
   held(): J[];
   /** Starts no more jobs; resolves, once those running are done, with the jobs never finished. */
   stop(): Promise<J[]>;
 }
 
+export interface SchedulerOptions<J extends Job> {
+  concurrency: number;
+  /**
+   * The buffer: at most `jobs` held, not counting those whose aggregate waits for a retry, so that a failing aggregate's
+   * events do not hold back the others; and at most `held` in all, which bounds the memory they take.
+   */
+  buffer: { jobs: number; held: number };
+  run(job: J): Promise<JobOutcome>;
+  beforeStart?(jobs: J[]): void;
+}
+
 // At most `concurrency` jobs at once, one per aggregate, in position order: a retry holds back its aggregate, not a slot.
-export function createScheduler<J extends Job>(options: { concurrency: number; run(job: J): Promise<JobOutcome>; beforeStart?(jobs: J[]): void }): Scheduler<J> {
+export function createScheduler<J extends Job>(options: SchedulerOptions<J>): Scheduler<J> {
   const queues = new Map<string, J[]>();
+  /** Aggregates whose first job waits for a retry. */
+  const retrying = new Set<string>();
   const ready: string[] = [];
   const settle = new Map<J, () => void>();
   const keys = new Set<string>();
@@ -48,6 +63,12 @@ export function createScheduler<J extends Job>(options: { concurrency: number; r
       pumping = false;
       startReady();
     });
+  }
+
+  function room(): number {
+    let behindRetries = 0;
+    for (const aggregate of retrying) behindRetries += queues.get(aggregate)?.length ?? 0;
+    return Math.min(options.buffer.jobs - (held - behindRetries), options.buffer.held - held);
   }
 
   let aloneRunning = false;
@@ -85,8 +106,10 @@ export function createScheduler<J extends Job>(options: { concurrency: number; r
       if (queue.length > 0) ready.push(aggregate);
       else queues.delete(aggregate);
     } else if (!stopping) {
+      retrying.add(aggregate);
       const timer = setTimeout(() => {
         timers.delete(timer);
+        retrying.delete(aggregate);
         ready.push(aggregate);
         pump();
       }, outcome.retryAfterMs);
@@ -115,11 +138,11 @@ export function createScheduler<J extends Job>(options: { concurrency: number; r
       pump();
       return done;
     },
-    size: () => held,
-    whenBelow(limit) {
-      if (held < limit || stopping) return Promise.resolve();
+    room,
+    whenRoom() {
+      if (room() > 0 || stopping) return Promise.resolve();
       return new Promise<void>((resolve) => {
-        const check = () => (held < limit || stopping ? resolve() : waiters.push(check));
+        const check = () => (room() > 0 || stopping ? resolve() : waiters.push(check));
         waiters.push(check);
       });
     },
@@ -128,6 +151,7 @@ export function createScheduler<J extends Job>(options: { concurrency: number; r
       stopping = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      retrying.clear();
       notify();
       while (running > 0) await new Promise<void>((resolve) => waiters.push(resolve));
       const left = [...queues.values()].flat();

@@ -27,14 +27,15 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
   const { commands: redis, blocking } = createConsumerConnections(o.redis, o.aggregateTypes.length);
   const streams: StreamState[] = o.aggregateTypes.map((t) => ({ keys: groupKeys(o.channelPrefix, t, o.group), ready: false, pausedUntil: 0 }));
   const stats: ConsumerStats = { handled: 0, failures: 0, parked: 0, fromStore: 0, reclaimed: 0 };
-  const bufferLimit = Math.max(o.readCount, o.concurrency * 4);
+  // Events read ahead; those behind a failing aggregate's retry count apart, up to ten times as many (a bound on memory).
+  const bufferJobs = Math.max(o.readCount, o.concurrency * 4);
   const tickMs = Math.min(1_000, Math.max(20, Math.floor(o.claimIdleMs / 3)));
   let running = true;
   const isRunning = () => running;
   const acks = createAcks(o, redis, isRunning);
-  const scheduler = createScheduler<EventJob>({ concurrency: o.concurrency, run: createJobRunner(o, redis, acks, stats, isRunning), beforeStart: acks.beforeStart });
-  const maintenance = createMaintenance(o, redis, streams, scheduler, stats, bufferLimit);
-  const catchUp = createCatchUp(o, redis, scheduler, stats, bufferLimit, isRunning, tickMs);
+  const scheduler = createScheduler<EventJob>({ concurrency: o.concurrency, buffer: { jobs: bufferJobs, held: bufferJobs * 10 }, run: createJobRunner(o, redis, acks, stats, isRunning), beforeStart: acks.beforeStart });
+  const maintenance = createMaintenance(o, redis, streams, scheduler, stats);
+  const catchUp = createCatchUp(o, redis, scheduler, stats, isRunning, tickMs);
   const catchingUp = new Set<Promise<void>>();
   const startPosition = createStartPosition(o, redis);
 
@@ -64,7 +65,7 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     if (s.catchUpFrom !== undefined || s.pausedUntil > Date.now()) return 0;
     if (!s.ready) await ensureGroup(s);
     if (!s.ready || s.pausedUntil > Date.now()) return 0;
-    const count = Math.max(1, Math.min(o.readCount, Math.floor((bufferLimit - scheduler.size()) / streams.length)));
+    const count = Math.max(1, Math.min(o.readCount, Math.floor(scheduler.room() / streams.length)));
     const pipeline = redis.pipeline() as ReturnType<typeof redis.pipeline> & { readGroup(...args: (string | number)[]): unknown };
     pipeline.readGroup(s.keys.stream, o.group, o.consumer, count, s.last ?? '');
     pipeline.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', count, 'STREAMS', s.keys.replay, '>');
@@ -97,7 +98,7 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     let backoff = 100;
     while (running) {
       try {
-        await scheduler.whenBelow(bufferLimit);
+        await scheduler.whenRoom();
         if (!running) break;
         if ((await readOnce(s)) === 0 && running) await waitForEntries(s, connection);
         backoff = 100;

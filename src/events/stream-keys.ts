@@ -19,6 +19,11 @@ export function catchUpLockKey(prefix: string, aggregateType: string, group: str
   return `{${eventsStreamKey(prefix, aggregateType)}}:catch-up:${group}`;
 }
 
+/** The starts of handlers of the events a catch-up reads from the store, by position (they have no entry to count them in). */
+export function catchUpTriesKey(prefix: string, aggregateType: string, group: string): string {
+  return `{${eventsStreamKey(prefix, aggregateType)}}:catch-up-tries:${group}`;
+}
+
 /** Group and consumer names: no colon, brace, space or glob character reaches a key. */
 export const GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 

@@ -72,6 +72,24 @@ describe('consume()', () => {
     expect(await waitUntil(async () => ((await redis.xpending(eventsStreamKey(t.channelPrefix, 'task'), 'g1')) as [number])[0] === 0, 5000)).toBe(true);
   });
 
+  it("an aggregate failing with more events than a read holds back no other aggregate's events behind them", async () => {
+    const t = await service();
+    const [failing, other] = [newId(), newId()];
+    const c = await startConsumer(t, {
+      redisUrl: testRedisUrl, concurrency: 2, readCount: 20, start: 'beginning', maxAttempts: 2, retryDelay: { initialMs: 3000, maxMs: 3000 },
+      handler: (e) => {
+        if (e.aggregate_id === failing) throw new Error('its database is down');
+      },
+    });
+    cleanup.push(() => c.stop());
+    const batch = (aggregate_id: string, n: number) => postJson(t.app, '/events/batch', { events: Array.from({ length: n }, () => ({ event_type: 'task.progressed', aggregate_id })) });
+    // Twice the read-ahead of the failing aggregate's events, then the other's.
+    await batch(failing, 40);
+    await batch(other, 5);
+    expect(await waitUntil(() => c.recorder.handled.filter((e) => e.aggregate_id === other).length === 5, 10_000)).toBe(true);
+    expect(c.stats().parked).toBe(0); // before the first of the failing aggregate's events is parked
+  });
+
   it('a handler that never returns is timed out and retried; the other aggregates do not wait for it', async () => {
     const t = await service();
     let hung = 0;
