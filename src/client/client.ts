@@ -152,6 +152,9 @@ export function createEventClient(options: ClientOptions) {
     return s ? `?${s}` : '';
   };
 
+  const query = async (q: QueryOptions = {}): Promise<{ events: StoredEvent[]; next_after: number | null }> =>
+    (await call<{ events: StoredEvent[]; next_after: number | null }>('GET', `/events${qs(q)}`)).body;
+
   return {
     /**
      * Appends one event. Without an `id` the client gives it a UUIDv7, so a retry cannot store it
@@ -177,14 +180,12 @@ export function createEventClient(options: ClientOptions) {
         throw error;
       }
     },
-    async query(q: QueryOptions = {}): Promise<{ events: StoredEvent[]; next_after: number | null }> {
-      return (await call<{ events: StoredEvent[]; next_after: number | null }>('GET', `/events${qs(q)}`)).body;
-    },
-    /** Every matching event in position order, fetched page by page. */
+    query,
+    /** Every matching event in position order, fetched page by page (`pageSize` at most the service's MAX_QUERY_LIMIT). */
     async *all(filters: EventFilters = {}, pageSize = 1000): AsyncGenerator<StoredEvent> {
       let after = filters.after ?? 0;
       for (;;) {
-        const page = await this.query({ ...filters, after, limit: pageSize });
+        const page = await query({ ...filters, after, limit: pageSize });
         yield* page.events;
         if (page.next_after === null) return;
         after = page.next_after;

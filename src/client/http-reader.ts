@@ -2,14 +2,15 @@ import type { StoredEvent } from '../events/event.ts';
 import type { EventReader } from './subscribe.ts';
 
 /**
- * Catch-up over HTTP: GET {baseUrl}/events?after=…, with the type filter when there is one (the call's, else the option's).
- * A page not read in full within timeoutMs (default 30,000; 0: no limit) fails; subscribe() and consume() read it again.
+ * Catch-up over HTTP: GET {baseUrl}/events?after=…, with the type filter when the call gives one (consume() does;
+ * subscribe() reads every type). A page not read in full within timeoutMs (default 30,000; 0: no limit) fails;
+ * subscribe() and consume() read it again.
  */
-export function httpEventReader(baseUrl: string, options: { aggregateType?: string; apiKey?: string; fetch?: typeof fetch; timeoutMs?: number } = {}): EventReader {
+export function httpEventReader(baseUrl: string, options: { apiKey?: string; fetch?: typeof fetch; timeoutMs?: number } = {}): EventReader {
   const get = options.fetch ?? fetch;
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const timeoutMs = options.timeoutMs ?? 30_000;
-  return async (after, limit, aggregateType = options.aggregateType) => {
+  return async (after, limit, aggregateType) => {
     const qs = new URLSearchParams({ after: String(after), limit: String(Math.min(limit, 1000)) });
     if (aggregateType) qs.set('aggregate_type', aggregateType);
     const res = await get(`${baseUrl.replace(/\/$/, '')}/events?${qs}`, { headers, ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}) });

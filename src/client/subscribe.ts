@@ -3,7 +3,10 @@ import { allEventsPattern, eventsChannel } from '../events/channels.ts';
 import { describeRedisTarget, parseRedisNodes } from '../events/redis-nodes.ts';
 import { followRedis } from './redis-subscription.ts';
 
-/** Stored events after a position, in position order; `aggregateType` is a hint (callers filter again). */
+/**
+ * Stored events after a position, in position order; only `aggregateType`'s when given (consume() gives it; subscribe()
+ * never does: its catch-up accounts for every position, so a reader that filtered by itself would leave gaps it waits on).
+ */
 export type EventReader = (after: number, limit: number, aggregateType?: string) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
 
 export interface Checkpoint {
