@@ -174,13 +174,15 @@ const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 function normalise(s: string): string | null {
   const m = DECIMAL.exec(s);
   if (!m) return null;
-  let digits = m[2]! + (m[3] ?? '');
+  const digits = m[2]! + (m[3] ?? '');
   let exp = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0);
-  digits = digits.replace(/^0+/, '');
-  if (digits === '') return '0';
-  const trimmed = digits.replace(/0+$/, '');
-  exp += digits.length - trimmed.length;
-  return `${m[1]}${trimmed}e${exp}`;
+  // Trimmed by scanning: /0+$/ retries at every zero of a long run, quadratic in a body's digits.
+  let start = 0, end = digits.length;
+  while (start < end && digits.charCodeAt(start) === 48) start++;
+  if (start === end) return '0';
+  while (digits.charCodeAt(end - 1) === 48) end--;
+  exp += digits.length - end;
+  return `${m[1]}${digits.slice(start, end)}e${exp}`;
 }
 
 /** The length of the text jsonb writes for the JSON number `token`: every digit, no exponent ('1.5e3' as '1500', '1e-3' as '0.001'). */

@@ -36,6 +36,14 @@ describe('findUnstorableJson', () => {
     expect(scan(deep)).toHaveLength(1);
   });
 
+  it('refuses a number of a million digits in one pass (a long run of zeros once took minutes)', () => {
+    const zeros = '0'.repeat(1_000_000);
+    expect(scan(`{"x":1.${zeros}1}`)[0]!.detail).toMatch(/cannot be kept exactly/);
+    expect(scan(`{"x":1${zeros}}`)[0]!.detail).toMatch(/cannot be kept exactly/);
+    expect(scan(`{"x":1.${zeros}}`)).toEqual([]);
+    expect(isExactDouble(`0.${zeros}`)).toBe(true);
+  });
+
   it('reports at most 20 problems', () => {
     expect(scan(JSON.stringify(Array(100).fill('\u0000')))).toHaveLength(20);
   });
