@@ -32,6 +32,15 @@ export function answerExpectation(req: IncomingMessage, res: ServerResponse): vo
 }
 
 /**
+ * An HTTP/1.1 request without Host is refused (RFC 9112, 3.2), as problem+json: the server turns off Node's own check,
+ * which answers with an empty 400, and calls this instead.
+ */
+export function answerMissingHost(res: ServerResponse): void {
+  const body = problemJson(400, 'Bad request', 'malformed-request', 'an HTTP/1.1 request needs a Host header');
+  res.writeHead(400, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+}
+
+/**
  * The Hono adapter's errorHandler. Its RequestError is a request it cannot turn into a Request
  * (a backslash in the path, a Host that is no host, an absolute URL that is none): 400. Anything
  * else escaped the app's own onError: 500, logged.
