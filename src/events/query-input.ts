@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPE_PATTERN, NAME_PATTERN, UUID_PATTERN } from './names.ts';
 import { createQueryReader, type QueryReader } from './query-string.ts';
-import { INSTANT_PATTERN, parseInstant } from './timestamp.ts';
+import { compareInstants, INSTANT_PATTERN, parseInstant } from './timestamp.ts';
 
 /** Default largest `limit` (MAX_QUERY_LIMIT). */
 export const MAX_QUERY_LIMIT = 1000;
@@ -58,7 +58,7 @@ const filterShape = {
 };
 
 const inOrder = (q: { from?: unknown; to?: unknown }) =>
-  typeof q.from !== 'string' || typeof q.to !== 'string' || Date.parse(q.from) <= Date.parse(q.to);
+  typeof q.from !== 'string' || typeof q.to !== 'string' || compareInstants(q.from, q.to) <= 0;
 const inOrderError = { path: ['from'], message: 'must not be later than to', when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
 
 const FILTER_NAMES = Object.keys(filterShape).join(', ');

@@ -2,6 +2,11 @@
 export const INSTANT_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+\- ]\d{2}:?\d{2})?)?$/;
 
+/** Orders two of parseInstant()'s instants to the microsecond: Date.parse keeps only the milliseconds. */
+export function compareInstants(a: string, b: string): number {
+  return Date.parse(a) - Date.parse(b) || Number(a.slice(23, 26)) - Number(b.slice(23, 26));
+}
+
 /** An instant in a form PostgreSQL reads exactly (µs kept), or null if not real (2026-02-30 is refused). */
 export function parseInstant(text: string): string | null {
   const m = INSTANT_PATTERN.exec(text);

@@ -27,8 +27,16 @@ describe('query strings read through the documented parameter schemas', () => {
     ['__proto__=x', [{ pointer: '/__proto__', detail: expect.stringMatching(/^unknown parameter; known: aggregate_type, /) }]],
     ['a~b/c=1', [{ pointer: '/a~0b~1c', detail: expect.stringMatching(/^unknown parameter/) }]],
     ['from=2026-02-01&to=2026-01-01', [{ pointer: '/from', detail: 'must not be later than to' }]],
+    ['from=2026-11-23T00:00:00.000002Z&to=2026-11-23T00:00:00.000001Z', [{ pointer: '/from', detail: 'must not be later than to' }]],
+    ['from=2026-11-23T01:00:00.000002%2B01:00&to=2026-11-23T00:00:00.000001Z', [{ pointer: '/from', detail: 'must not be later than to' }]],
   ])('%s is refused, naming the parameter', (qs, errors) => {
     expect(errorsOf(qs)).toEqual(errors);
+  });
+
+  it('takes from up to to, compared to the microsecond whatever the offsets', () => {
+    for (const qs of ['from=2026-11-23T00:00:00.000001Z&to=2026-11-23T00:00:00.000001Z', 'from=2026-11-23T00:00:00.000001Z&to=2026-11-23T00:00:00.000002Z', 'from=2026-11-23T01:00:00.000002%2B01:00&to=2026-11-23T00:00:00.000002Z']) {
+      expect(() => parseEventQueryString(qs, 500)).not.toThrow();
+    }
   });
 
   it('compares from and to only once both are instants', () => {
