@@ -161,6 +161,8 @@ describe('every route answers as the document says', () => {
     expect((await call(open, 'POST', '/replays', { json: { filter: { aggregate_type: 'nothing-here' }, dry_run: true } })).body.events).toBe(0);
     for (const path of ['/admin', '/admin/assets/app.js', '/admin/assets/app.css', '/admin/assets/lib%2Fapi.js']) {
       expect((await call(open, 'GET', path)).status, path).toBe(200);
+      const etag = (await fetch(`${open.base}${path}`, { method: 'HEAD' })).headers.get('etag')!;
+      expect((await call(open, 'GET', path, { headers: { 'if-none-match': etag } })).status, path).toBe(304);
     }
     expect((await call(open, 'GET', '/admin/assets/nope.js')).status).toBe(404);
   });

@@ -7,6 +7,7 @@ import { json, locationHeader, type OperationSpec } from './operation.ts';
 
 const consoleAssetPath = z.object({ file: z.string().min(1).describe('a file of the console, such as app.js or lib/api.js (its "/" may be sent as %2F)') });
 const savedPath = z.object({ name: z.string().regex(SAVED_QUERY_NAME).describe('the saved query') });
+const notModified = { description: 'Not modified: If-None-Match named the current ETag' };
 const saved = { name: 'failed-tasks', filter: { event_type: 'task.failed', order: 'desc' }, created_at: '2026-11-23T01:44:44.123456Z', updated_at: '2026-11-23T01:44:44.123456Z' };
 
 export function consoleOperations(): OperationSpec[] {
@@ -42,12 +43,12 @@ export function consoleOperations(): OperationSpec[] {
     {
       method: 'get', path: '/admin', operationId: 'adminConsole', tag, summary: 'The admin console: an HTML page using this API (no key needed for the page itself)',
       description: 'Every other path under /admin (not /admin/assets/) is one of its views and gets the same page.',
-      answers: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+      answers: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, 304: notModified },
     },
     {
       method: 'get', path: '/admin/assets/{file}', operationId: 'adminConsoleAsset', tag, summary: 'A script or style sheet of the admin console',
       pathParameters: consoleAssetPath,
-      answers: { 200: { description: 'The asset', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } } },
+      answers: { 200: { description: 'The asset', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } }, 304: notModified },
       problems: [404],
     },
     {
