@@ -36,6 +36,8 @@ export interface Problem {
   limit_bytes?: number;
   /** 422 for a batch of too many events: the most one may hold (MAX_BATCH_EVENTS). */
   limit_events?: number;
+  /** 400 for a query `limit` over the service's MAX_QUERY_LIMIT: its largest page. */
+  limit_max?: number;
   [extension: string]: unknown;
 }
 
@@ -181,11 +183,19 @@ export function createEventClient(options: ClientOptions) {
       }
     },
     query,
-    /** Every matching event in position order, fetched page by page (`pageSize` at most the service's MAX_QUERY_LIMIT). */
+    /** Every matching event in position order, fetched page by page (smaller pages when the service's MAX_QUERY_LIMIT is lower). */
     async *all(filters: EventFilters = {}, pageSize = 1000): AsyncGenerator<StoredEvent> {
       let after = filters.after ?? 0;
       for (;;) {
-        const page = await query({ ...filters, after, limit: pageSize });
+        let page: Awaited<ReturnType<typeof query>>;
+        try {
+          page = await query({ ...filters, after, limit: pageSize });
+        } catch (error) {
+          const most = error instanceof EventServiceError ? error.problem.limit_max : undefined;
+          if (typeof most !== 'number' || most >= pageSize) throw error;
+          pageSize = most;
+          continue;
+        }
         yield* page.events;
         if (page.next_after === null) return;
         after = page.next_after;

@@ -10,12 +10,24 @@ export function httpEventReader(baseUrl: string, options: { apiKey?: string; fet
   const get = options.fetch ?? fetch;
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // Pages of at most this many events: 1,000, or the lower MAX_QUERY_LIMIT a refusal names (limit_max).
+  let most = 1000;
   return async (after, limit, aggregateType) => {
-    const qs = new URLSearchParams({ after: String(after), limit: String(Math.min(limit, 1000)) });
-    if (aggregateType) qs.set('aggregate_type', aggregateType);
-    const res = await get(`${baseUrl.replace(/\/$/, '')}/events?${qs}`, { headers, ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}) });
-    if (!res.ok) throw new Error(`GET /events answered ${res.status}`);
-    const body = (await res.json()) as { events: StoredEvent[]; next_after: number | null };
-    return { events: body.events, nextAfter: body.next_after };
+    for (;;) {
+      const size = Math.min(limit, most);
+      const qs = new URLSearchParams({ after: String(after), limit: String(size) });
+      if (aggregateType) qs.set('aggregate_type', aggregateType);
+      const res = await get(`${baseUrl.replace(/\/$/, '')}/events?${qs}`, { headers, ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}) });
+      if (res.status === 400) {
+        const { limit_max } = (await res.json().catch(() => ({}))) as { limit_max?: unknown };
+        if (typeof limit_max === 'number' && limit_max >= 1 && limit_max < size) {
+          most = limit_max;
+          continue;
+        }
+      }
+      if (!res.ok) throw new Error(`GET /events answered ${res.status}`);
+      const body = (await res.json()) as { events: StoredEvent[]; next_after: number | null };
+      return { events: body.events, nextAfter: body.next_after };
+    }
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
 import { EVENT_TYPE_PATTERN, NAME_PATTERN, UUID_PATTERN } from './names.ts';
 import { createQueryReader, type QueryReader } from './query-string.ts';
 import { compareInstants, INSTANT_PATTERN, parseInstant } from './timestamp.ts';
@@ -114,7 +115,13 @@ export function toEventQuery<T extends EventFilters>(values: Record<string, unkn
 export function parseEventQuery(query: Record<string, string[]>, maxLimit = MAX_QUERY_LIMIT): EventQuery {
   let read = queryReaders.get(maxLimit);
   if (!read) queryReaders.set(maxLimit, (read = createQueryReader(eventQueryParameters(maxLimit), inOrderAcross)));
-  return toEventQuery<EventQuery>(read(query));
+  try {
+    return toEventQuery<EventQuery>(read(query));
+  } catch (error) {
+    // A page larger than this service serves names its largest, so a client can page within it (as a 413 names limit_bytes).
+    if (error instanceof AppError && Number(query.limit?.[0]) > maxLimit) error.extensions.limit_max = maxLimit;
+    throw error;
+  }
 }
 
 export function parseEventFilters(query: Record<string, string[]>): EventFilters {

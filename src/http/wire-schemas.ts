@@ -37,6 +37,7 @@ export const problemSchema = z
     index: z.number().int().optional().describe('in a batch: the item at fault'),
     limit_bytes: z.number().int().optional().describe('413: the body limit'),
     limit_events: z.number().int().optional().describe('422 for a batch of too many events: the most it may hold (MAX_BATCH_EVENTS)'),
+    limit_max: z.number().int().optional().describe('400 for a query limit over MAX_QUERY_LIMIT: the largest page this service serves'),
     accepted: z.array(z.string()).optional().describe('415: the media types accepted'),
     required_scope: z.string().optional().describe('403: the scope the operation needs'),
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventClient, EventServiceError } from '../../src/client/client.ts';
+import { httpEventReader } from '../../src/client/http-reader.ts';
 import { newId } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
@@ -53,5 +54,25 @@ describe('createEventClient', () => {
     expect(error).toBeInstanceOf(EventServiceError);
     expect(error.status).toBe(409);
     expect(error.problem.current_sequence).toBe(1);
+  });
+
+  it('pages within a lower MAX_QUERY_LIMIT, which the refusal of a larger page names (limit_max)', async () => {
+    const small = await startTestService({ MAX_QUERY_LIMIT: '3' });
+    try {
+      const fetchIt = ((url: string, init?: RequestInit) => small.app.request(url, init)) as typeof fetch;
+      const c = createEventClient({ baseUrl: 'http://service', fetch: fetchIt });
+      const aggregateId = newId();
+      const { events } = await c.appendBatch(Array.from({ length: 7 }, () => ({ event_type: 'agent.noted', aggregate_id: aggregateId })));
+      const refused = await c.query({ limit: 4 }).catch((e) => e);
+      expect(refused.problem).toMatchObject({ status: 400, limit_max: 3 });
+      const all = [];
+      for await (const e of c.all({ aggregate_id: aggregateId })) all.push(e.id);
+      expect(all).toEqual(events.map((e) => e.id));
+      const page = await httpEventReader('http://service', { fetch: fetchIt })(0, 1000);
+      expect(page.events.map((e) => e.id)).toEqual(events.slice(0, 3).map((e) => e.id));
+      expect(page.nextAfter).toBe(events[2]!.position);
+    } finally {
+      await small.close();
+    }
   });
 });
