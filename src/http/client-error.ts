@@ -32,11 +32,18 @@ export function answerExpectation(req: IncomingMessage, res: ServerResponse): vo
 }
 
 /**
- * An HTTP/1.1 request without Host is refused (RFC 9112, 3.2), as problem+json: the server turns off Node's own check,
- * which answers with an empty 400, and calls this instead.
+ * What is wrong with a request's Host (RFC 9112, 3.2: HTTP/1.1 needs one, and no request may have two), or undefined.
+ * The server turns off Node's own check, which answers a missing Host with an empty 400 and lets a second one by.
  */
-export function answerMissingHost(res: ServerResponse): void {
-  const body = problemJson(400, 'Bad request', 'malformed-request', 'an HTTP/1.1 request needs a Host header');
+export function hostProblem(req: IncomingMessage): string | undefined {
+  if (req.headers.host === undefined) return req.httpVersionMajor > 1 || req.httpVersionMinor >= 1 ? 'an HTTP/1.1 request needs a Host header' : undefined;
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.length === 4 && req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+  return hosts > 1 ? 'a request may have one Host header, not several' : undefined;
+}
+
+export function answerHostProblem(res: ServerResponse, detail: string): void {
+  const body = problemJson(400, 'Bad request', 'malformed-request', detail);
   res.writeHead(400, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
 }
 

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { Logger } from '../observability/logger.ts';
-import { answerClientError, answerExpectation, answerMissingHost, createAdapterErrorHandler } from './client-error.ts';
+import { answerClientError, answerExpectation, answerHostProblem, createAdapterErrorHandler, hostProblem } from './client-error.ts';
 
 /** The HTTP server could not listen (the port in use, an address not of this machine). */
 export class ListenError extends Error {
@@ -18,8 +18,10 @@ export function listenHttp(fetch: (request: Request) => Response | Promise<Respo
     const failed = (error: Error) => reject(new ListenError(`cannot listen on ${at.host}:${at.port} (${error.message}); is the port in use, or HOST not an address of this machine?`));
     // serve() without its errorHandler, which only getRequestListener() takes.
     const listener = getRequestListener(fetch, { hostname: at.host, errorHandler: createAdapterErrorHandler(logger) });
-    const http = createServer({ requireHostHeader: false }, (req, res) =>
-      req.headers.host === undefined && (req.httpVersionMajor > 1 || req.httpVersionMinor >= 1) ? answerMissingHost(res) : listener(req, res));
+    const http = createServer({ requireHostHeader: false }, (req, res) => {
+      const wrong = hostProblem(req);
+      return wrong === undefined ? listener(req, res) : answerHostProblem(res, wrong);
+    });
     onServer(http);
     http.once('error', failed);
     http.on('clientError', answerClientError);
