@@ -24,6 +24,12 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   socket.destroy();
 }
 
+/** The server's 'connect' listener: CONNECT (a proxy's method) is refused as any unknown method is, not by closing the socket. */
+export function answerConnect(_req: IncomingMessage, socket: Duplex): void {
+  const body = problemJson(405, 'Method not allowed', 'method-not-allowed', 'CONNECT is not supported: this is not a proxy');
+  socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
 /** The server's 'checkExpectation' listener (any Expect but 100-continue, which Node answers itself): 417 problem+json instead of Node's empty one. */
 export function answerExpectation(req: IncomingMessage, res: ServerResponse): void {
   const body = problemJson(417, 'Expectation failed', 'malformed-request', `Expect: ${req.headers.expect} is not supported; only 100-continue is`);

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { Logger } from '../observability/logger.ts';
-import { answerClientError, answerExpectation, answerHostProblem, createAdapterErrorHandler, hostProblem } from './client-error.ts';
+import { answerClientError, answerConnect, answerExpectation, answerHostProblem, createAdapterErrorHandler, hostProblem } from './client-error.ts';
 
 /** The HTTP server could not listen (the port in use, an address not of this machine). */
 export class ListenError extends Error {
@@ -26,6 +26,7 @@ export function listenHttp(fetch: (request: Request) => Response | Promise<Respo
     http.once('error', failed);
     http.on('clientError', answerClientError);
     http.on('checkExpectation', answerExpectation);
+    http.on('connect', answerConnect);
     http.listen(at.port, at.host, () => {
       http.off('error', failed);
       resolve((http.address() as AddressInfo).port);

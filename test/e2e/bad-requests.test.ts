@@ -84,6 +84,7 @@ describe('requests refused before any route: by Node\'s HTTP parser, its Expect 
     ['a backslash in the path', 'GET /events\\x HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     ['a Host that is no host', 'GET /health HTTP/1.1\r\nHost: a b\r\n\r\n', 400],
     ['an absolute URL that is no URL', 'GET http://[::1/health HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['CONNECT, a proxy\'s method', 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n', 405],
     ['two Host headers', 'GET /health HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n', 400],
     ['an HTTP/1.1 request without Host', 'POST /events HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 400],
     ['an expectation other than 100-continue', 'POST /events HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 417],
