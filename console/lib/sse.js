@@ -1,39 +1,62 @@
 /**
  * Splits a Server-Sent Events text stream into messages (the WHATWG rules the console needs:
- * `id`, `data` over several lines, comments ignored). Pure, so the parser is tested alone.
+ * `id`, `data` over several lines, comments ignored, CRLF, LF or CR line ends). Pure, so the
+ * parser is tested alone. Linear in the stream's length however it is chunked: a message arriving
+ * in many small chunks is held as parts and joined once, never rescanned.
  */
 export function createSseParser() {
-  let buffer = '';
+  /** @type {string[]} */
+  let parts = [];
+  let endsInNewline = false;
+  let carriage = false;
   return {
     /**
      * @param {string} chunk
      * @returns {{ id: string | null, data: string }[]}
      */
     push(chunk) {
-      buffer += chunk.replace(/\r\n?/g, '\n');
-      /** @type {{ id: string | null, data: string }[]} */
-      const out = [];
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        /** @type {string | null} */
-        let id = null;
-        /** @type {string[]} */
-        const data = [];
-        for (const line of block.split('\n')) {
-          if (line === '' || line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          const name = colon < 0 ? line : line.slice(0, colon);
-          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (name === 'id') id = value;
-          else if (name === 'data') data.push(value);
-        }
-        if (data.length > 0) out.push({ id, data: data.join('\n') });
+      // A CR ending a chunk ends its line; an LF starting the next is then the second half of a CRLF.
+      const text = (carriage && chunk.startsWith('\n') ? chunk.slice(1) : chunk).replace(/\r\n?/g, '\n');
+      carriage = chunk.endsWith('\r');
+      if (text === '') return [];
+      /** @type {string[]} */
+      const blocks = [];
+      let from = 0;
+      if (endsInNewline && text.startsWith('\n')) {
+        blocks.push(parts.join('').slice(0, -1));
+        parts = [];
+        from = 1;
       }
-      return out;
+      for (let end; (end = text.indexOf('\n\n', from)) >= 0; from = end + 2) {
+        parts.push(text.slice(from, end));
+        blocks.push(parts.join(''));
+        parts = [];
+      }
+      if (from < text.length) parts.push(text.slice(from));
+      endsInNewline = from < text.length && text.endsWith('\n');
+      return blocks.flatMap(message);
     },
   };
+}
+
+/**
+ * @param {string} block
+ * @returns {{ id: string | null, data: string }[]}
+ */
+function message(block) {
+  /** @type {string | null} */
+  let id = null;
+  /** @type {string[]} */
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const name = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (name === 'id') id = value;
+    else if (name === 'data') data.push(value);
+  }
+  return data.length > 0 ? [{ id, data: data.join('\n') }] : [];
 }
 
 /**
