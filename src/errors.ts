@@ -27,6 +27,9 @@ export interface FieldError {
   detail: string;
 }
 
+/** Most field errors one answer lists (a body of 100,000 unknown keys is not answered with 100,000). */
+export const MAX_FIELD_ERRORS = 20;
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly detail: string;

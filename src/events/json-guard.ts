@@ -1,5 +1,4 @@
-import type { FieldError } from '../errors.ts';
-import { toPointer } from '../errors.ts';
+import { type FieldError, MAX_FIELD_ERRORS, toPointer } from '../errors.ts';
 
 export interface JsonGuardOptions {
   maxDepth: number;
@@ -14,7 +13,7 @@ export interface JsonGuardOptions {
 // every number out in full: 1e308 as 309 digits). Scans text JSON.parse accepted; stops at
 // maxDepth so nesting cannot exhaust the stack.
 export function findUnstorableJson(text: string, options: JsonGuardOptions): FieldError[] {
-  const scanner = new Scanner(text, options.maxDepth, options.maxIssues ?? 20, options.size);
+  const scanner = new Scanner(text, options.maxDepth, options.maxIssues ?? MAX_FIELD_ERRORS, options.size);
   try {
     scanner.value(0);
   } catch (e) {

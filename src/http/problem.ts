@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, type ErrorCode } from '../errors.ts';
+import { AppError, type ErrorCode, MAX_FIELD_ERRORS } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { mapStoreError } from '../postgres/errors.ts';
 
@@ -33,14 +33,17 @@ export const statusOf = (code: ErrorCode) => problems[code].status;
 export function problemResponse(c: Context, error: AppError): Response {
   const { status, title } = problems[error.code];
   const requestId = c.get('requestId' as never) as string | undefined;
+  const { errors } = error.extensions;
+  const over = Array.isArray(errors) && errors.length > MAX_FIELD_ERRORS;
   const body = {
     type: `/problems/${error.code.replaceAll('_', '-')}`,
     title,
     status,
-    detail: error.detail,
+    detail: over ? `${error.detail} (the first ${MAX_FIELD_ERRORS} of ${errors.length} problems)` : error.detail,
     instance: c.req.path,
     ...(requestId ? { request_id: requestId } : {}),
     ...error.extensions,
+    ...(over ? { errors: errors.slice(0, MAX_FIELD_ERRORS) } : {}),
   };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json', ...error.headers };
   if (requestId) headers['x-request-id'] = requestId;

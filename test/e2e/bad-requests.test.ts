@@ -49,6 +49,16 @@ describe('routes', () => {
     }
   });
 
+  it('lists at most 20 problems, and says how many there were', async () => {
+    const filter = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 1]));
+    const res = await s.t.app.request('/saved-queries/many', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filter }) });
+    const body = (await res.json()) as { errors: { pointer: string }[]; detail: string };
+    expect(res.status).toBe(422);
+    expect(body.errors).toHaveLength(20);
+    expect(body.errors[0]!.pointer).toBe('/filter/k0');
+    expect(body.detail).toMatch(/\(the first 20 of 100 problems\)$/);
+  });
+
   it('does not take /events/batch for an event id: GET and PUT there are 405 with Allow: POST', async () => {
     for (const method of ['GET', 'PUT']) {
       const res = await s.t.app.request('/events/batch', { method });
