@@ -174,4 +174,3 @@ export function createJobRunner(o: ResolvedConsumeOptions, redis: ConsumerRedis,
     }
   };
 }
-
