@@ -7,7 +7,6 @@
 export function createSseParser() {
   /** @type {string[]} */
   let parts = [];
-  let endsInNewline = false;
   let carriage = false;
   return {
     /**
@@ -22,7 +21,8 @@ export function createSseParser() {
       /** @type {string[]} */
       const blocks = [];
       let from = 0;
-      if (endsInNewline && text.startsWith('\n')) {
+      // A blank line across two chunks: the held part's last newline and this one's first.
+      if (parts.at(-1)?.endsWith('\n') && text.startsWith('\n')) {
         blocks.push(parts.join('').slice(0, -1));
         parts = [];
         from = 1;
@@ -33,7 +33,6 @@ export function createSseParser() {
         parts = [];
       }
       if (from < text.length) parts.push(text.slice(from));
-      endsInNewline = from < text.length && text.endsWith('\n');
       return blocks.flatMap(message);
     },
   };

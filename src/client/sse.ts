@@ -11,7 +11,6 @@ export interface SseMessage {
  */
 function createBlockSplitter(): (chunk: string) => string[] {
   let parts: string[] = [];
-  let endsInNewline = false;
   let carriage = false;
   return (chunk) => {
     // A CR ending a chunk ends its line; an LF starting the next is then the second half of a CRLF.
@@ -20,7 +19,8 @@ function createBlockSplitter(): (chunk: string) => string[] {
     if (text === '') return [];
     const blocks: string[] = [];
     let from = 0;
-    if (endsInNewline && text.startsWith('\n')) {
+    // A blank line across two chunks: the held part's last newline and this one's first.
+    if (parts.at(-1)?.endsWith('\n') && text.startsWith('\n')) {
       blocks.push(parts.join('').slice(0, -1));
       parts = [];
       from = 1;
@@ -31,7 +31,6 @@ function createBlockSplitter(): (chunk: string) => string[] {
       parts = [];
     }
     if (from < text.length) parts.push(text.slice(from));
-    endsInNewline = from < text.length && text.endsWith('\n');
     return blocks;
   };
 }

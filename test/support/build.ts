@@ -18,8 +18,8 @@ let built = false;
 /**
  * Tests and benchmarks run the service and its command line compiled, as `npm start` does: a
  * start under tsx's loader takes about 0.6 s more CPU (`events-service --help`: 0.84 s of user
- * time against 0.25 s), and serves measurably slower (bench/README.md). `npm ci` builds dist/; this builds it again, once per process, when a
- * source or the build's settings are newer.
+ * time against 0.25 s), and serves measurably slower (bench/README.md). `npm ci` builds dist/;
+ * this builds it again, once per process, when a source or the build's settings are newer.
  */
 export function buildIfStale(who: string): void {
   if (built) return;
