@@ -1,19 +1,44 @@
 import type { z } from 'zod';
 import type { StoredEvent } from '../events/event.ts';
 import { NAME_PATTERN } from '../events/names.ts';
+import type { EventTypeRegistry } from './event-types.ts';
 
 /** An event as a fold sees it: stored shape, payload upcast to the newest version. */
 export type AggregateEvent<P = Record<string, unknown>> = Omit<StoredEvent, 'payload'> & { payload: P };
 
-export type Evolve<S> = (state: S, event: AggregateEvent<any>) => S;
+/** What a fold is typed against when the aggregate names no registry: any type, any payload. */
+export type UntypedEvents = EventTypeRegistry<Record<string, any>>;
 
-export interface AggregateOptions<S> {
+type PayloadsIn<R> = R extends EventTypeRegistry<infer P> ? P : never;
+
+/**
+ * An event of registry `R`'s type `K`, its payload at the newest version; without `K`, an event of
+ * any of its types: a union on `event_type`, so a `switch` on it narrows the payload.
+ */
+export type EventOf<R extends EventTypeRegistry<any>, K extends keyof PayloadsIn<R> & string = keyof PayloadsIn<R> & string> = K extends unknown
+  ? Omit<StoredEvent, 'payload' | 'event_type'> & { event_type: K; payload: PayloadsIn<R>[K] }
+  : never;
+
+export type Evolve<S, R extends EventTypeRegistry<any> = UntypedEvents> = (state: S, event: EventOf<R>) => S;
+
+export type Handlers<S, R extends EventTypeRegistry<any> = UntypedEvents> = {
+  [K in keyof PayloadsIn<R> & string]?: (state: S, event: EventOf<R, K>) => S;
+};
+
+export interface AggregateOptions<S, R extends EventTypeRegistry<any> = UntypedEvents> {
   type: string;
   /** State before any event (copied for every load, so it is never shared). */
   initialState: S | (() => S);
+  /**
+   * The typed events this aggregate folds: `evolve` and `handlers` are then typed by their newest
+   * payloads, each event is upcast before it is folded, and events of other types leave the state
+   * as it is. Without it, the fold sees every event as stored (upcast only by `loadAggregate`'s
+   * own `eventTypes`), its payload untyped.
+   */
+  eventTypes?: R;
   /** One pure function for every event, or `handlers` per event type (others leave the state as it is). */
-  evolve?: Evolve<S>;
-  handlers?: Record<string, Evolve<S>>;
+  evolve?: Evolve<S, R>;
+  handlers?: Handlers<S, R>;
   /** Version of the fold. Snapshots of another version are ignored (full replay, then replaced). */
   schemaVersion?: number;
   /** Write a snapshot when a load folded at least this many events after the last one. */
@@ -36,8 +61,9 @@ export class AggregateDefinitionError extends Error {
   override name = 'AggregateDefinitionError';
 }
 
-export function defineAggregate<S>(options: AggregateOptions<S>): AggregateDefinition<S> {
-  const { type, evolve, handlers, stateSchema } = options;
+export function defineAggregate<S, R extends EventTypeRegistry<any> = UntypedEvents>(options: AggregateOptions<S, R>): AggregateDefinition<S> {
+  const { type, eventTypes, handlers, stateSchema } = options;
+  const evolve = options.evolve as Evolve<S> | undefined;
   const schemaVersion = options.schemaVersion ?? 1;
   if (!NAME_PATTERN.test(type)) throw new AggregateDefinitionError(`aggregate type "${type}" must match ${NAME_PATTERN}`);
   if (!!evolve === !!handlers) throw new AggregateDefinitionError(`${type}: give either evolve or handlers`);
@@ -46,17 +72,19 @@ export function defineAggregate<S>(options: AggregateOptions<S>): AggregateDefin
     throw new AggregateDefinitionError(`${type}: snapshotEvery must be an integer >= 1`);
   }
   const initial = options.initialState;
+  const byType = handlers as Record<string, Evolve<S>> | undefined;
+  const fold: Evolve<S> =
+    evolve ??
+    ((state, event) => {
+      const handler = Object.hasOwn(byType!, event.event_type) ? byType![event.event_type] : undefined;
+      return handler ? handler(state, event) : state;
+    });
   return {
     type,
     schemaVersion,
     snapshotEvery: options.snapshotEvery,
     initialState: () => (typeof initial === 'function' ? (initial as () => S)() : structuredClone(initial)),
-    evolve:
-      evolve ??
-      ((state, event) => {
-        const handler = Object.hasOwn(handlers!, event.event_type) ? handlers![event.event_type] : undefined;
-        return handler ? handler(state, event) : state;
-      }),
+    evolve: eventTypes ? (state, event) => (eventTypes.isRegistered(event.event_type) ? fold(state, eventTypes.upcast(event)) : state) : fold,
     readSnapshotState(state) {
       if (!stateSchema) return state as S;
       const r = stateSchema.safeParse(state);

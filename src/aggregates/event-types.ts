@@ -12,7 +12,18 @@ export interface EventTypeVersion {
   upcast?: (previous: Payload) => Payload;
 }
 
-export interface EventTypeRegistry {
+/** Each registered event type's payload at its newest version, as `defineEventTypes` infers it. */
+export type EventPayloads = Record<string, unknown>;
+
+declare const payloadTypes: unique symbol;
+
+/**
+ * `P` carries each type's newest payload for typed folds (`defineAggregate`'s `eventTypes`); it
+ * exists only for the compiler. A registry of a list typed `EventTypeVersion[]` (not written
+ * inline, nor `as const`) has every payload `unknown`.
+ */
+export interface EventTypeRegistry<P extends EventPayloads = EventPayloads> {
+  readonly [payloadTypes]?: P;
   readonly types: ReadonlyMap<string, ReadonlyMap<number, EventTypeVersion>>;
   isRegistered(type: string): boolean;
   /** Problems with a payload to be appended, as JSON Pointers relative to the payload. */
@@ -26,11 +37,25 @@ export class EventTypeError extends Error {
   override name = 'EventTypeError';
 }
 
+// The numbers below N (N a literal up to 999), to tell each type's newest version at compile time.
+type Below<N extends number, Counted extends unknown[] = [], Found = never> = Counted['length'] extends N
+  ? Found
+  : Counted['length'] extends 999 ? number : Below<N, [...Counted, unknown], Found | Counted['length']>;
+
+type Newest<V extends EventTypeVersion, All extends EventTypeVersion> = V extends EventTypeVersion
+  ? [Exclude<Extract<All, { type: V['type'] }>['version'], V['version'] | Below<V['version']>>] extends [never] ? V : never
+  : never;
+
+/** What a registry's newest versions accept: payloads are stored as sent (see `jsonSchemas`). */
+export type PayloadsOf<V extends readonly EventTypeVersion[]> = {
+  [E in Newest<V[number], V[number]> as E['type']]: z.input<E['schema']>;
+};
+
 /**
  * Typed events: zod payload schemas per (event_type, version), versions 1..n without holes, each
  * after the first with an upcaster from the previous one.
  */
-export function defineEventTypes(versions: EventTypeVersion[]): EventTypeRegistry {
+export function defineEventTypes<const V extends readonly EventTypeVersion[]>(versions: V): EventTypeRegistry<PayloadsOf<V>> {
   const types = new Map<string, Map<number, EventTypeVersion>>();
   for (const v of versions) {
     if (!Number.isInteger(v.version) || v.version < 1) throw new EventTypeError(`${v.type}: version must be an integer >= 1`);
