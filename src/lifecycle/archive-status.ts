@@ -16,11 +16,11 @@ export function createArchiveStatus(registry: Registry, description: string) {
     if (status !== storage.status || (error && error.message !== storage.error)) storage = { status, error: error?.message ?? null, since: new Date().toISOString() };
     up.set(error ? 0 : 1);
   };
-  const runs = new Counter({ name: 'archive_runs_total', help: 'Archive runs of this instance that finished, by outcome (dry runs included)', labelNames: ['outcome'] as const, registers: [registry] });
+  const runs = new Counter({ name: 'archive_runs_total', help: 'Archive runs of this instance that finished, by outcome (dry runs not included)', labelNames: ['outcome'] as const, registers: [registry] });
   const events = new Counter({ name: 'archive_events_total', help: 'Events this instance archived or deleted, by action', labelNames: ['action'] as const, registers: [registry] });
   const segments = new Counter({ name: 'archive_segments_written_total', help: 'Segments this instance wrote, verified and committed', registers: [registry] });
   const bytes = new Counter({ name: 'archive_bytes_written_total', help: 'Bytes of the segments this instance committed', registers: [registry] });
-  const lastRun = new Gauge({ name: 'archive_last_run_timestamp_seconds', help: 'When a run of this instance last finished, by outcome', labelNames: ['outcome'] as const, registers: [registry] });
+  const lastRun = new Gauge({ name: 'archive_last_run_timestamp_seconds', help: 'When an archive run of this instance last finished, by outcome (dry runs not included)', labelNames: ['outcome'] as const, registers: [registry] });
   const up = new Gauge({ name: 'archive_storage_up', help: `1 when the archive storage (${description}) answered this instance's last operation, 0 when it failed`, registers: [registry] });
   const running = new Gauge({ name: 'archive_run_in_progress', help: '1 while a run of this instance is going', registers: [registry] });
 
@@ -35,9 +35,13 @@ export function createArchiveStatus(registry: Registry, description: string) {
     },
     finished(run: ArchiveRun | undefined, error?: unknown) {
       running.dec();
-      const outcome = error === undefined ? 'succeeded' : 'failed';
-      runs.inc({ outcome });
-      lastRun.set({ outcome }, Date.now() / 1000);
+      // A dry run only reads PostgreSQL: counted as a run, it would let a preview stand in for the
+      // archiving that an alert on the last succeeded run is there to miss.
+      if (!run?.dry_run) {
+        const outcome = error === undefined ? 'succeeded' : 'failed';
+        runs.inc({ outcome });
+        lastRun.set({ outcome }, Date.now() / 1000);
+      }
       if (error instanceof StorageError || (error as { cause?: unknown })?.cause instanceof StorageError) setStorage((error instanceof StorageError ? error : (error as { cause: StorageError }).cause));
       else if (error === undefined && run && !run.dry_run) setStorage(null);
     },

@@ -49,7 +49,7 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
     segments: (q: Parameters<typeof listSegments>[1]) => requests.use((sql) => listSegments(sql, q)),
     start: () => scheduler.start(),
     async health() {
-      const [last] = await runs.list(1);
+      const last = await runs.lastReal();
       return {
         storage: status.storage().status, storage_error: status.storage().error,
         last_run: last ? { id: last.id, status: last.status, dry_run: last.dry_run, started_at: last.started_at, finished_at: last.finished_at, error: last.error } : null,

@@ -146,6 +146,8 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
     },
     get,
     list: (limit: number) => requests.use((sql) => read(sql, 'where $1::int > 0 order by started_at desc limit $1', limit)),
+    /** The latest run that was not a dry run, as /health reports it. */
+    lastReal: () => requests.use(async (sql) => (await read(sql, 'where not dry_run and $1::int > 0 order by started_at desc limit $1', 1))[0]),
     async wait(id: string): Promise<ArchiveRun | undefined> {
       await tasks.get(id)?.done;
       return get(id);

@@ -36,6 +36,13 @@ async function expectFailedCleanly(t: TestService, type: string, n: number, reas
   expect(health.body.archive.storage_error).toMatch(reason);
   expect(await metricValue(t, 'archive_storage_up')).toBe(0);
   expect(await metricValue(t, 'archive_runs_total{outcome="failed"}')).toBeGreaterThanOrEqual(1);
+  // A dry run after it (a preview in the console) neither replaces it in /health nor counts as a run.
+  const succeeded = await metricValue(t, 'archive_runs_total{outcome="succeeded"}');
+  const lastSucceeded = await metricValue(t, 'archive_last_run_timestamp_seconds{outcome="succeeded"}');
+  expect(await archiveNow(t.app, { dry_run: true })).toMatchObject({ status: 'succeeded', dry_run: true });
+  expect((await get(t.app, '/health')).body.archive.last_run).toMatchObject({ id: run.id, status: 'failed' });
+  expect(await metricValue(t, 'archive_runs_total{outcome="succeeded"}')).toEqual(succeeded);
+  expect(await metricValue(t, 'archive_last_run_timestamp_seconds{outcome="succeeded"}')).toEqual(lastSucceeded);
 }
 
 describe('when the archive storage fails', () => {
