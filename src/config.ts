@@ -2,27 +2,33 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { parseSecondsOrDuration } from './lifecycle/duration.ts';
-import { isPostgresUrl } from './postgres/url.ts';
+import { isPostgresUrl, namesDatabase } from './postgres/url.ts';
 import { MAX_PAGE_BYTES } from './store/event-query.ts';
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 // Digits only: Number() would read ' ' as 0 and 0x1F4B as 8011.
 const int = (min: number, max: number) => z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 // redis:// or rediss://, with a database number if any (ioredis reads another scheme as a socket path).
-const isRedisUrl = (v: string) => /^rediss?:\/\//.test(v) && /^\/?(\d+)?$/.test(new URL(v).pathname);
+// zod runs the refinement after z.url() failed too, so a URL that does not parse must not throw here.
+const isRedisUrl = (v: string) => /^rediss?:\/\//.test(v) && URL.canParse(v) && /^\/?(\d+)?$/.test(new URL(v).pathname);
+// The service creates its tables in the database named: one left to PostgreSQL's default (the user's) is refused.
+const postgresUrl = () =>
+  z.string()
+    .refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL')
+    .refine(namesDatabase, 'name the database in the URL (postgres://host:5432/dbname): the service creates its tables there');
 
 const envSchema = z.object({
   PORT: int(0, 65535).default(8011),
   HOST: z.string().min(1).default('0.0.0.0'),
   // Unset: an embedded PostgreSQL in EMBEDDED_POSTGRES_DIR. A host or a Unix socket, as libpq takes them.
-  DATABASE_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
+  DATABASE_URL: postgresUrl().optional(),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default('./.data/postgres'),
   EMBEDDED_POSTGRES_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default('postgres'),
   DATABASE_POOL_MAX: int(1, 500).default(10),
   DATABASE_CONNECT_TIMEOUT_S: int(1, 600).default(5),
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
   // A streaming replica of DATABASE_URL that serves requests' reads.
-  DATABASE_READ_URL: z.string().refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL').optional(),
+  DATABASE_READ_URL: postgresUrl().optional(),
   DATABASE_READ_MIN_POSITION_WAIT_MS: int(0, 60_000).default(250),
   // How a PostgreSQL server that stopped answering is found out (README "Failing fast").
   DATABASE_PROBE_AFTER_MS: int(10, 60_000).default(300),

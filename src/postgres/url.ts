@@ -58,6 +58,11 @@ export function withDatabaseName(url: string, name: string): string {
   return `${parts[1]}${parts[2]}/${encodeURIComponent(name)}${parts[4] ?? ''}`;
 }
 
+/** Whether the URL names its database: without one, PostgreSQL connects to the one named as the user. */
+export function namesDatabase(url: string): boolean {
+  return (URL_PARTS.exec(url)?.[3]?.length ?? 0) > 1;
+}
+
 export function isPostgresUrl(url: string): boolean {
   try {
     new URL(postgresTarget(url).url);

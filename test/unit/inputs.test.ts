@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.ts';
+import { ConfigError, parseConfig } from '../../src/config.ts';
 import { AppError } from '../../src/errors.ts';
 import { parseAppendBody } from '../../src/events/append-input.ts';
 import { parseEventQuery } from '../../src/events/query-input.ts';
@@ -87,6 +87,16 @@ describe('parseConfig', () => {
     for (const url of ['redis://127.0.0.1:6379', 'rediss://user:pw@cache.internal:6380/2', 'redis://h/']) expect(parseConfig({ REDIS_URL: url }).redis.url).toBe(url);
     // ioredis read http:// as a Unix socket path; a database "abc" failed after the start.
     for (const url of ['http://127.0.0.1:6379', 'localhost:6379', 'redis://127.0.0.1:6379/abc']) expect(() => parseConfig({ REDIS_URL: url }), url).toThrow(/REDIS_URL/);
+    // URLs that do not parse at all: the refinement threw "Invalid URL", past the variable's name.
+    for (const url of ['redis://[bad', 'redis://host:99999', 'rediss://a b']) expect(() => parseConfig({ REDIS_URL: url }), url).toThrow(ConfigError);
+  });
+
+  it('refuses a DATABASE_URL that leaves the database to PostgreSQL (the one named as the user)', () => {
+    for (const url of ['postgres://', 'postgres://db.internal:5432', 'postgresql://app@db/?sslmode=require']) {
+      expect(() => parseConfig({ DATABASE_URL: url }), url).toThrow(/DATABASE_URL.*name the database/s);
+      expect(() => parseConfig({ DATABASE_URL: 'postgres://db/x', DATABASE_READ_URL: url }), url).toThrow(/DATABASE_READ_URL/);
+    }
+    expect(parseConfig({ DATABASE_URL: 'postgres:///events?host=/run/postgresql' }).database.url).toBe('postgres:///events?host=/run/postgresql');
   });
 });
 
