@@ -29,7 +29,7 @@ export const problemSchema = z
     instance: z.string().optional(),
     request_id: z.string().optional(),
     errors: z.array(z.strictObject({ pointer: z.string(), detail: z.string() })).optional().describe('each field or parameter at fault, by JSON Pointer'),
-    current_sequence: z.number().int().optional().describe('409 sequence conflict: the aggregate\'s sequence now'),
+    current_sequence: z.number().int().optional().describe('409 sequence conflict: the aggregate\'s sequence now; in a batch, at the refused item, the batch\'s earlier events of it counted'),
     expected_sequence: z.number().int().optional(),
     aggregate_type: z.string().optional(),
     aggregate_id: z.string().optional(),

@@ -71,9 +71,11 @@ function failure(events: NewEvent[], index: number, row: AppendRow): AppError {
     return new AppError('id_conflict', `an event with id ${e.id} is already stored with a different body`, { id: e.id, ...where });
   }
   const current = Number(row.r_current_sequence);
+  // In a batch, the sequence this item meets counts the batch's earlier events of its aggregate.
+  const counted = events.slice(0, index).some((o) => o.aggregateId === e.aggregateId && o.aggregateType === e.aggregateType);
   return new AppError(
     'sequence_conflict',
-    `expected_sequence ${e.expectedSequence} but ${e.aggregateType} ${e.aggregateId} is at sequence ${current}`,
+    `expected_sequence ${e.expectedSequence} but ${e.aggregateType} ${e.aggregateId} is at sequence ${current}${counted ? ' with the batch\'s earlier events of it' : ''}`,
     { aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, expected_sequence: e.expectedSequence, current_sequence: current, ...where },
   );
 }

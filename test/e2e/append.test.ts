@@ -161,6 +161,16 @@ describe('expected_sequence', () => {
     expect((await postJson(t.app, '/events', agentCreated(aggregateId, { expected_sequence: 5 }))).status).toBe(409);
   });
 
+  it('in a batch, names the sequence the refused item meets, the batch\'s earlier events of its aggregate counted', async () => {
+    const [a, b] = [newId(), newId()];
+    const items = (expected: number) => [agentCreated(a), agentCreated(b), { event_type: 'agent.renamed', aggregate_id: a, expected_sequence: expected }];
+    const refused = await postJson(t.app, '/events/batch', { events: items(5) });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ index: 2, current_sequence: 1, expected_sequence: 5 });
+    expect(refused.body.detail).toBe(`expected_sequence 5 but agent ${a} is at sequence 1 with the batch's earlier events of it`);
+    expect((await postJson(t.app, '/events/batch', { events: items(refused.body.current_sequence) })).status).toBe(201);
+  });
+
   it('lets exactly one of 10 racing expected_sequence 0 appends win', async () => {
     const aggregateId = newId();
     const results = await Promise.all(

@@ -34,7 +34,7 @@ const PROBLEMS: Record<number, ProblemAnswer> = {
     headers: { allow: { description: 'the methods of this path', schema: text } },
   },
   409: {
-    name: 'Conflict', description: 'expected_sequence does not match (current_sequence says the sequence now), or an id is reused with another body; nothing is stored',
+    name: 'Conflict', description: 'expected_sequence does not match (current_sequence says the sequence now, in a batch with its earlier events counted), or an id is reused with another body; nothing is stored',
     example: { type: '/problems/sequence-conflict', title: 'Sequence conflict', detail: 'expected_sequence 0 but agent 550e8400-e29b-41d4-a716-446655440000 is at sequence 1', current_sequence: 1, expected_sequence: 0 },
   },
   410: {
