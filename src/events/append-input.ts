@@ -15,9 +15,11 @@ function correlationIdBytes(value: unknown): number {
   return Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
+// A missing field is named as such (zod's own message reads "expected string, received undefined").
+const text = () => z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') });
+
 const uuid = (what: string) =>
-  z
-    .string()
+  text()
     .regex(UUID_PATTERN, `must be a UUID (8-4-4-4-12 hex digits)`)
     .refine((s) => s !== NIL_UUID, `the nil UUID is not a valid ${what}`);
 
@@ -29,8 +31,7 @@ const jsonObject = z
 export const eventInput = z
   .strictObject({
     id: uuid('event id').optional(),
-    event_type: z
-      .string()
+    event_type: text()
       .regex(EVENT_TYPE_PATTERN, 'must be <aggregate>.<verb>, each part matching [a-z][a-z0-9_-]{0,63}'),
     aggregate_type: z.string().regex(NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,63}').optional(),
     aggregate_id: uuid('aggregate id'),

@@ -29,3 +29,9 @@ export function parseInstant(text: string): string | null {
   const micros = (frac ?? '').slice(0, 6).padEnd(6, '0');
   return `${y}-${mo}-${d}T${h}:${mi}:${s}.${micros}${offset}`;
 }
+
+/** One of parseInstant()'s instants as the API writes instants, in UTC (`…000000Z`); as given where UTC needs a year outside 0001–9999. */
+export function instantInUtc(instant: string): string {
+  const iso = new Date(Date.parse(instant)).toISOString();
+  return /^(?!0000)\d{4}-/.test(iso) ? `${iso.slice(0, 23)}${instant.slice(23, 26)}Z` : instant;
+}

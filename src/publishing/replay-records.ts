@@ -1,3 +1,4 @@
+import { instantInUtc } from '../events/timestamp.ts';
 import type { Sql } from '../postgres/database.ts';
 
 export type ReplayState = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -23,7 +24,9 @@ export const STALE_AFTER_S = 30;
 const WIRE_NAMES: Record<string, string> = {
   aggregateType: 'aggregate_type', aggregateId: 'aggregate_id', eventType: 'event_type', correlationId: 'correlation_id',
 };
-export const wireFilter = (stored: Record<string, unknown>) => Object.fromEntries(Object.entries(stored).map(([k, v]) => [WIRE_NAMES[k] ?? k, v]));
+// Instants are kept with the offset they were given in, and written in UTC like every other instant.
+const wireValue = (key: string, value: unknown) => ((key === 'from' || key === 'to') && typeof value === 'string' ? instantInUtc(value) : value);
+export const wireFilter = (stored: Record<string, unknown>) => Object.fromEntries(Object.entries(stored).map(([k, v]) => [WIRE_NAMES[k] ?? k, wireValue(k, v)]));
 
 type ReplayRow = Omit<ReplayStatus, 'filter' | 'up_to' | 'last_position' | 'published'> & { filter: string; up_to: string; last_position: string; published: string };
 

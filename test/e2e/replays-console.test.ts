@@ -22,6 +22,9 @@ describe('replays for the console', () => {
     expect(res.body).toEqual({ dry_run: true, events: 7, up_to: stored.at(-1).position, channel: null, filter: { aggregate_id: task } });
     const after = await postJson(t.app, '/replays', { filter: { aggregate_id: task, after: stored[2].position, event_type: 'task.progressed' }, channel: 'replay:x', dry_run: true });
     expect(after.body).toMatchObject({ events: 4, channel: 'replay:x', filter: { aggregate_id: task, after: stored[2].position, event_type: 'task.progressed' } });
+    // Instants are written back in UTC, as every instant the API answers.
+    const since = await postJson(t.app, '/replays', { filter: { aggregate_id: task, from: '2026-11-01T02:00:00.5+02:00', to: '2999-01-01' }, dry_run: true });
+    expect(since.body.filter).toEqual({ aggregate_id: task, from: '2026-11-01T00:00:00.500000Z', to: '2999-01-01T00:00:00.000000Z' });
     expect((await postJson(t.app, '/replays', { filter: { aggregate_id: task }, dry_run: false })).status).toBe(202);
     expect(await replayCount()).toBe(before + 1);
   });

@@ -3,7 +3,17 @@ import { ConfigError, parseConfig } from '../../src/config.ts';
 import { AppError } from '../../src/errors.ts';
 import { parseAppendBody } from '../../src/events/append-input.ts';
 import { parseEventQuery } from '../../src/events/query-input.ts';
-import { parseInstant } from '../../src/events/timestamp.ts';
+import { instantInUtc, parseInstant } from '../../src/events/timestamp.ts';
+
+describe('instantInUtc', () => {
+  it.each([
+    ['2026-11-01T02:00:00.123456+02:00', '2026-11-01T00:00:00.123456Z'],
+    ['2026-12-31T23:30:00.000001-01:00', '2027-01-01T00:30:00.000001Z'],
+    ['2026-01-01T00:00:00.000000+00:00', '2026-01-01T00:00:00.000000Z'],
+    ['0001-01-01T00:30:00.000000+01:00', '0001-01-01T00:30:00.000000+01:00'],
+    ['9999-12-31T23:00:00.000000-02:00', '9999-12-31T23:00:00.000000-02:00'],
+  ])('%s → %s', (input, output) => expect(instantInUtc(input)).toBe(output));
+});
 
 describe('parseInstant', () => {
   it.each([
@@ -55,6 +65,18 @@ describe('parseAppendBody', () => {
   it('keeps payload objects as sent, without copying', () => {
     const payload = JSON.parse('{"a":{"b":[1,{"c":null}]}}');
     expect(parseAppendBody({ event_type: 'agent.created', aggregate_id: '550e8400-e29b-41d4-a716-446655440000', payload }).payload).toBe(payload);
+  });
+
+  it('names a missing field as missing, and a field of another JSON type by the type it needs', () => {
+    const errors = (body: unknown) => {
+      try {
+        parseAppendBody(body);
+      } catch (error) {
+        return (error as AppError).extensions.errors;
+      }
+    };
+    expect(errors({ payload: {} })).toEqual([{ pointer: '/event_type', detail: 'is required' }, { pointer: '/aggregate_id', detail: 'is required' }]);
+    expect(errors({ event_type: 7, aggregate_id: ['x'] })).toEqual([{ pointer: '/event_type', detail: 'must be a string' }, { pointer: '/aggregate_id', detail: 'must be a string' }]);
   });
 });
 
