@@ -32,6 +32,9 @@ const matching = (pattern: RegExp, expect: string) => z.string({ error: `must be
 const integer = (min: number, max: number, message: string) =>
   z.number({ error: message }).int({ error: message, abort: true }).min(min, message).max(max, message);
 
+/** A position in a query: an integer >= 0, named so in a refusal. */
+export const positionParameter = () => integer(0, Number.MAX_SAFE_INTEGER, 'must be a position (integer >= 0)');
+
 const INSTANT = 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z';
 const instant = (description: string) =>
   matching(INSTANT_PATTERN, INSTANT)
@@ -53,7 +56,7 @@ const filterShape = {
     .optional(),
   from: instant('created_at from this instant, inclusive').optional(),
   to: instant('created_at before this instant, exclusive').optional(),
-  after: integer(0, Number.MAX_SAFE_INTEGER, 'must be a position (integer >= 0)')
+  after: positionParameter()
     .describe('position cursor: events after it (before it with order=desc)')
     .optional(),
 };
@@ -72,7 +75,7 @@ export const eventFilterSchema = z
 
 const tier = z.enum(['hot', 'all'], { error: 'must be "hot" (PostgreSQL only) or "all"' }).optional().describe('hot: PostgreSQL only, leaving out archived events; all (default): every tier');
 
-const minPosition = integer(0, Number.MAX_SAFE_INTEGER, 'must be a position (integer >= 0)')
+const minPosition = positionParameter()
   .describe('read-your-writes: answer only from a server that has this position (the X-Min-Position header does the same)')
   .optional();
 

@@ -1,9 +1,10 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { positionParameter } from '../events/query-input.ts';
 import { createQueryReader } from '../events/query-string.ts';
 
-const position = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const position = positionParameter();
 const POSITION = /^(0|[1-9]\d{0,15})$/;
 const HEADER = 'read-your-writes: answer only from a server that has replayed this position';
 

@@ -27,7 +27,7 @@ const url = (path: string, ...params: string[]) => `${path}?${params.filter(Bool
 async function status(path: string, headers: Record<string, string> = {}) {
   const res = await t.app.request(path, { headers });
   const type = res.headers.get('content-type');
-  const body = type?.includes('json') ? ((await res.json()) as { errors: { pointer: string }[] }) : undefined;
+  const body = type?.includes('json') ? ((await res.json()) as { errors: { pointer: string; detail: string }[] }) : undefined;
   if (body === undefined) await res.body?.cancel(); // the open SSE stream
   return { status: res.status, type, body };
 }
@@ -52,6 +52,7 @@ describe('min_position and X-Min-Position on every route that reads', () => {
         expect(query.status, `${r.path} min_position=${bad}`).toBe(400);
         expect(query.type).toBe('application/problem+json');
         expect(query.body!.errors.map((e: { pointer: string }) => e.pointer)).toContain('/min_position');
+        expect(query.body!.errors, `${r.path} min_position=${bad}`).toContainEqual({ pointer: '/min_position', detail: 'must be a position (integer >= 0)' });
         if (bad === '') continue; // an empty header is no header
         const header = await status(url(r.path, r.query), { 'x-min-position': bad });
         expect(header.status, `${r.path} X-Min-Position: ${bad}`).toBe(400);
