@@ -14,7 +14,7 @@ import { createMetrics, registerStoreGauges } from './observability/metrics.ts';
 import { createDatabase } from './postgres/database.ts';
 import { driverHasWriteFix } from './postgres/driver-check.ts';
 import { startEmbeddedPostgres } from './postgres/embedded.ts';
-import { appliedMigrations, knownMigrations, runMigrations } from './postgres/migrate.ts';
+import { appliedMigrations, checkReplica, knownMigrations, runMigrations } from './postgres/migrate.ts';
 import { postgresTarget } from './postgres/url.ts';
 import { createCheckpoint } from './publishing/checkpoint.ts';
 import { createLease } from './publishing/lease.ts';
@@ -69,6 +69,7 @@ async function openDatabase(config: ReturnType<typeof parseConfig>, logger: Logg
     logger.info({ database: postgresTarget(url).where }, 'applying migrations');
     await runMigrations(url, config.database.connectTimeoutSeconds, { signal, logger });
   }
+  if (config.database.readUrl) await checkReplica(config.database.readUrl, config.database.connectTimeoutSeconds, logger);
   return withDatabaseUrl(config, url);
 }
 

@@ -47,6 +47,14 @@ export function isMissingPartition(error: unknown): boolean {
   return pg?.code === '23514' && pg.message.startsWith('no partition of relation');
 }
 
+// SQLSTATEs of a connection refused for its settings (login, database), not for the server's state.
+const MISCONFIGURED_STATES = new Set(['28P01', '28000', '3D000']);
+
+export function isMisconfigured(error: unknown): boolean {
+  const code = postgresErrorOf(error)?.code;
+  return code !== undefined && MISCONFIGURED_STATES.has(code);
+}
+
 export function isUnavailable(error: unknown): boolean {
   const pg = postgresErrorOf(error);
   if (pg) return pg.code.startsWith('08') || UNAVAILABLE_STATES.has(pg.code);

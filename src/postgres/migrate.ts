@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { withDeadline } from '../events/deadline.ts';
-import { isUnavailable, postgresErrorOf } from './errors.ts';
+import { isMisconfigured, isUnavailable, postgresErrorOf } from './errors.ts';
 import type { Sql } from './database.ts';
 import type { Logger } from '../observability/logger.ts';
 import { connectPostgres, postgresTarget } from './url.ts';
@@ -58,29 +58,46 @@ export class StartAbortedError extends Error {
 // postgres.js opens a new connection, without end, when one closes before it is ready (a port
 // where something other than PostgreSQL answers), and connect_timeout covers only the TCP
 // connect: the first answer is bounded here instead.
-async function firstAnswer(sql: Sql, seconds: number, where: string): Promise<void> {
+async function firstAnswer(sql: Sql, seconds: number, where: string, variable = 'DATABASE_URL'): Promise<void> {
   await withDeadline(
-    sql`select 1`.catch((error) => Promise.reject(explainConnectFailure(error, where))),
+    sql`select 1`.catch((error) => Promise.reject(explainConnectFailure(error, where, variable))),
     seconds * 1000,
-    () => new DatabaseStartError(`no answer from PostgreSQL at ${where} within ${seconds} s (DATABASE_CONNECT_TIMEOUT_S); is a PostgreSQL server listening there, and does DATABASE_URL point at it?`),
+    () => new DatabaseStartError(`no answer from PostgreSQL at ${where} within ${seconds} s (DATABASE_CONNECT_TIMEOUT_S); is a PostgreSQL server listening there, and does ${variable} point at it?`),
   );
+}
+
+/**
+ * DATABASE_READ_URL at the start: a login or database it names wrongly stops the start, as
+ * DATABASE_URL's would (every read would fail otherwise); an unreachable replica does not, reads
+ * going to the primary until it answers.
+ */
+export async function checkReplica(url: string, connectTimeoutSeconds: number, logger: Pick<Logger, 'warn'>): Promise<void> {
+  const sql = connectPostgres(url, { max: 1, onnotice: () => {}, connect_timeout: connectTimeoutSeconds });
+  try {
+    await firstAnswer(sql, connectTimeoutSeconds, postgresTarget(url).where, 'DATABASE_READ_URL');
+  } catch (error) {
+    if (!(error instanceof DatabaseStartError) || isMisconfigured(error.cause)) throw error;
+    logger.warn({ err: error.message }, 'the read replica does not answer: reads go to the primary until it does');
+  } finally {
+    await sql.end({ timeout: 0 });
+  }
 }
 
 export class DatabaseStartError extends Error {
   override name = 'DatabaseStartError';
 }
 
-function explainConnectFailure(error: unknown, where: string): unknown {
+function explainConnectFailure(error: unknown, where: string, variable = 'DATABASE_URL'): unknown {
   const detail = (error as Error).message;
   const code = postgresErrorOf(error)?.code;
   if (code === '28P01' || code === '28000') {
-    return new DatabaseStartError(`PostgreSQL at ${where} refused the login (${detail}); check the user and password in DATABASE_URL`, { cause: error });
+    return new DatabaseStartError(`PostgreSQL at ${where} refused the login (${detail}); check the user and password in ${variable}`, { cause: error });
   }
   if (code === '3D000') {
-    return new DatabaseStartError(`PostgreSQL at ${where}: ${detail}; create it (createdb) or name an existing database in DATABASE_URL`, { cause: error });
+    return new DatabaseStartError(`PostgreSQL at ${where}: ${detail}; create it (createdb) or name an existing database in ${variable}`, { cause: error });
   }
   if (isUnavailable(error)) {
-    return new DatabaseStartError(`cannot reach PostgreSQL at ${where} (${detail}); is it running, and does DATABASE_URL point at it?`, { cause: error });
+    return new DatabaseStartError(`cannot reach PostgreSQL at ${where} (${detail}); is it running, and does ${variable} point at it?`, { cause: error });
   }
   return error;
 }

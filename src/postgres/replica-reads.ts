@@ -1,7 +1,7 @@
 import type { Circuit } from './circuit.ts';
 import type { Connections } from './connections.ts';
 import type { Sql } from './database.ts';
-import { isUnavailable, postgresErrorOf } from './errors.ts';
+import { isMisconfigured, isUnavailable, postgresErrorOf } from './errors.ts';
 
 export interface ReplicaReadsOptions {
   replica: Connections;
@@ -13,11 +13,15 @@ export interface ReplicaReadsOptions {
   onRead?(server: 'replica' | 'primary'): void;
 }
 
-/** The replica is down, in recovery conflict or not migrated yet; not a statement timeout, which the primary would repeat. */
+/**
+ * The replica is down, in recovery conflict, not migrated yet, or refuses the login or database
+ * (checked at the start, but a role or pg_hba.conf can change); not a statement timeout, which
+ * the primary would repeat.
+ */
 function replicaCannotServe(error: unknown): boolean {
   const code = postgresErrorOf(error)?.code;
   if (code === '57014') return false;
-  return isUnavailable(error) || code === '42P01' || code === '42883';
+  return isUnavailable(error) || isMisconfigured(error) || code === '42P01' || code === '42883';
 }
 
 // A head read answers a burst of reads only briefly: the replica behind the URL could be replaced by one further behind.

@@ -158,6 +158,28 @@ describe('the service as a process', () => {
     }
   });
 
+  it('refuses to start with a DATABASE_READ_URL whose database or login is wrong; starts without an unreachable replica, reading the primary', async () => {
+    const { username, host } = new URL(url);
+    const cases = [
+      { readUrl: `postgres://${username}@${host}/evt_no_such_database`, says: 'does not exist; create it (createdb) or name an existing database in DATABASE_READ_URL' },
+      { readUrl: `postgres://evt_no_such_role@${host}/postgres`, says: 'check the user and password in DATABASE_READ_URL' },
+    ];
+    for (const { readUrl, says } of cases) {
+      const p = spawnServiceProcess({ DATABASE_URL: url, DATABASE_READ_URL: readUrl, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix }, await freePort());
+      running.push(p);
+      expect(await p.exited, p.output()).toBe(1);
+      expect(p.output()).toContain(says);
+      expect(p.output()).not.toMatch(/^\s+at /m);
+    }
+    const port = await freePort();
+    const p = await startServiceProcess({ DATABASE_URL: url, DATABASE_READ_URL: 'postgres://postgres@127.0.0.1:1/x', REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix }, port);
+    running.push(p);
+    expect(p.output()).toContain('the read replica does not answer: reads go to the primary until it does');
+    expect((await fetch(`http://127.0.0.1:${port}/events?limit=1`)).status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
   it('while another instance holds the migrations, says it waits, and a SIGTERM then ends the start at once (exit 0)', async () => {
     const holder = postgres(url, { max: 1, onnotice: () => {} });
     const held = await holder.reserve();
