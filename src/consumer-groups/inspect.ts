@@ -1,3 +1,4 @@
+import { ReplyError } from 'ioredis';
 import { eventsStreamKey, parkedStreamKey, positionOfEntryId, replayStreamKey } from '../events/stream-keys.ts';
 import type { RedisConnection } from '../publishing/redis.ts';
 import type { EventStore } from '../store/event-store.ts';
@@ -21,6 +22,12 @@ export interface ConsumerGroupStatus {
 export const LAG_CAP = 1_000_000;
 
 type Info = Record<string, unknown>;
+
+/** An error Redis answered with (no such key, no such group): passed on; any other (no answer, no connection) is thrown. */
+function replied(error: Error): Error {
+  if (error instanceof ReplyError) return error;
+  throw error;
+}
 const record = (flat: unknown[]): Info => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]]));
 
 // Lag is counted in the store, archive included: the stream may no longer hold what a group has not read.
@@ -31,7 +38,8 @@ export function createConsumerGroupsInspector({ redis, store, channelPrefix }: {
       // The store's types, and those of streams it has no event of yet (a group created before the first one).
       const types = aggregateType ? [aggregateType] : [...new Set((await Promise.all([store.aggregateTypes(), streamTypes()])).flat())].sort();
       // Side by side, not one pipeline: in a Redis Cluster the types' keys are in different slots.
-      const settle = (p: Promise<unknown>) => p.then((reply): [Error | null, unknown] => [null, reply], (error: Error): [Error | null, unknown] => [error, null]);
+      // Redis's answer that a key or group is not there is settled; a Redis that does not answer fails the listing.
+      const settle = (p: Promise<unknown>) => p.then((reply): [Error | null, unknown] => [null, reply], (error: Error): [Error | null, unknown] => [replied(error), null]);
       const infos = await Promise.all(types.map((t) => settle(redis.xinfo('GROUPS', eventsStreamKey(channelPrefix, t)))));
       const groups = types.flatMap((t, i) => {
         const [error, reply] = infos[i] ?? [null, []];
@@ -65,7 +73,7 @@ export function createConsumerGroupsInspector({ redis, store, channelPrefix }: {
       );
     },
     async exists(aggregateType: string, group: string): Promise<boolean> {
-      const groups = (await redis.xinfo('GROUPS', eventsStreamKey(channelPrefix, aggregateType)).catch(() => [])) as unknown[][];
+      const groups = (await redis.xinfo('GROUPS', eventsStreamKey(channelPrefix, aggregateType)).catch((error: Error) => (replied(error), []))) as unknown[][];
       return groups.some((g) => record(g).name === group);
     },
   };

@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
 import type { ConsumerGroupsInspector } from '../consumer-groups/inspect.ts';
 import type { ParkedEvents } from '../consumer-groups/parked.ts';
+import { ReplyError } from 'ioredis';
 import { AppError, toPointer, validationFailed } from '../errors.ts';
+import { withDeadline } from '../events/deadline.ts';
+import { isUnavailable, postgresErrorOf } from '../postgres/errors.ts';
 import type { RedisConnection } from '../publishing/redis.ts';
 import { createQueryReader } from '../events/query-string.ts';
 import { consumerGroupPath, consumerGroupsQuery, parkedQuery, parkedReplayRequestSchema } from './consumer-groups.schemas.ts';
@@ -19,33 +22,46 @@ const MAX_REPLAY = 1000;
 const readGroupsQuery = createQueryReader(consumerGroupsQuery);
 const readParkedQuery = createQueryReader(parkedQuery);
 
+// As for PostgreSQL (SPEC §11): a Redis that stops answering is reported in this time, not after
+// the connection's command timeout (5 s a command, and a listing sends several in turn).
+export const REDIS_ANSWER_MS = 1_500;
+
 export function createConsumerGroupsRoutes({ redis, groups, parked, maxBodyBytes }: ConsumerGroupsDeps) {
-  const redisUp = () => {
-    if (redis.status !== 'ready') throw new AppError('redis_unavailable', 'Redis cannot be reached: consumer groups live there');
-  };
+  const unavailable = (why: string) => new AppError('redis_unavailable', `${why}: consumer groups live there`);
+  /** `work`'s answer from Redis; 503 redis_unavailable when Redis is away or does not answer in `ms` (null: its command timeout). */
+  async function fromRedis<T>(work: () => Promise<T>, ms: number | null = REDIS_ANSWER_MS): Promise<T> {
+    if (redis.status !== 'ready') throw unavailable('Redis cannot be reached');
+    try {
+      return await (ms === null ? work() : withDeadline(work(), ms, () => unavailable(`Redis did not answer within ${ms} ms`)));
+    } catch (error) {
+      // PostgreSQL's errors (the lag is counted in the store) are mapped by the error handler.
+      if (error instanceof AppError || error instanceof ReplyError || postgresErrorOf(error) || isUnavailable(error)) throw error;
+      throw unavailable(`Redis failed: ${(error as Error).message}`);
+    }
+  }
   async function knownGroup(params: Record<string, string>) {
     const { aggregate_type: type, group } = readPath(consumerGroupPath, params, 'invalid path');
-    redisUp();
-    if (!(await groups.exists(type, group))) throw new AppError('not_found', `no consumer group ${group} on the ${type} stream`);
+    if (!(await fromRedis(() => groups.exists(type, group)))) throw new AppError('not_found', `no consumer group ${group} on the ${type} stream`);
     return { type, group };
   }
   return new Hono()
     .get('/', async (c) => {
       const q = readGroupsQuery(c.req.queries());
-      redisUp();
-      return c.json({ groups: await groups.list(q.aggregate_type) });
+      return c.json({ groups: await fromRedis(() => groups.list(q.aggregate_type)) });
     })
     .get('/:aggregate_type/:group/parked', async (c) => {
       const q = readParkedQuery(c.req.queries());
       const { type, group } = await knownGroup(c.req.param());
-      return c.json(await parked.list(type, group, q.after, q.limit));
+      return c.json(await fromRedis(() => parked.list(type, group, q.after, q.limit)));
     })
     .post('/:aggregate_type/:group/parked/replay', async (c) => {
       readPath(consumerGroupPath, c.req.param(), 'invalid path');
       const body = parkedReplayRequestSchema.safeParse(await readJsonBody(c, maxBodyBytes));
       if (!body.success) throw validationFailed(body.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })));
       const { type, group } = await knownGroup(c.req.param());
-      const ids = await parked.replay(type, group, { ids: body.data.ids, limit: body.data.limit ?? MAX_REPLAY });
+      // Not under the deadline: the script may have moved entries by the time it ran out, and its
+      // answer (the ids moved) would be lost. It runs once, as any command, within the command timeout.
+      const ids = await fromRedis(() => parked.replay(type, group, { ids: body.data.ids, limit: body.data.limit ?? MAX_REPLAY }), null);
       return c.json({ replayed: ids.length, ids });
     });
 }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { withDeadline } from '../events/deadline.ts';
 import type { Circuit } from '../postgres/circuit.ts';
 import type { Lifecycle } from '../lifecycle/lifecycle.ts';
 import type { RedisConnection } from '../publishing/redis.ts';
@@ -20,9 +21,23 @@ const RETRY = { 'retry-after': '1' };
 
 const replicaField = (databases: HealthDeps['databases']) => (databases.replica ? { replica: databases.replica.up ? 'ok' : 'unavailable' } : {});
 
+const REDIS_PING_MS = 500;
+
+/**
+ * Redis is 'ok' when connected, answering a PING in time, and taking this instance's publishes (a
+ * cluster missing a slot's master answers PING but not PUBLISH): a connection alone says nothing
+ * of a server that stopped answering.
+ */
+async function redisField(redis: RedisConnection, relay: Relay): Promise<'ok' | 'unavailable'> {
+  if (redis.status !== 'ready' || relay.status().state === 'redis_unavailable') return 'unavailable';
+  const answered = await withDeadline(redis.ping(), REDIS_PING_MS, () => new Error('no PONG')).then(() => true, () => false);
+  return answered ? 'ok' : 'unavailable';
+}
+
 /** 200 while PostgreSQL answers (appends work), else 503; Redis being away shows but is not unhealthy. */
 export function createHealthRoutes({ background, redis, relay, databases, lifecycle }: HealthDeps) {
   return new Hono().get('/', async (c) => {
+    const redisState = redisField(redis, relay);
     let head: number | null = null;
     try {
       head = await background.headPosition();
@@ -34,7 +49,7 @@ export function createHealthRoutes({ background, redis, relay, databases, lifecy
       status: head === null ? 'unavailable' : 'ok',
       postgres: head === null ? 'unavailable' : 'ok',
       ...replicaField(databases),
-      redis: redis.status === 'ready' ? 'ok' : 'unavailable',
+      redis: await redisState,
       head_position: head,
       published_position: relayStatus.publishedPosition,
       publish_lag: head === null ? null : Math.max(0, head - relayStatus.publishedPosition),
@@ -52,8 +67,9 @@ export interface ReadyDeps extends HealthDeps {
 }
 
 /** 200 when PostgreSQL answers and every migration is applied, else 503; Redis is reported, not required. */
-export function createReadyRoutes({ redis, expectedMigrations, appliedMigrations, databases }: ReadyDeps) {
+export function createReadyRoutes({ redis, relay, expectedMigrations, appliedMigrations, databases }: ReadyDeps) {
   return new Hono().get('/', async (c) => {
+    const redisState = redisField(redis, relay);
     let postgres = 'ok';
     let migrations: string;
     try {
@@ -64,7 +80,7 @@ export function createReadyRoutes({ redis, expectedMigrations, appliedMigrations
       migrations = 'unknown';
     }
     const ready = postgres === 'ok' && migrations === 'ok';
-    const body = { status: ready ? 'ready' : 'not_ready', postgres, ...replicaField(databases), migrations, redis: redis.status === 'ready' ? 'ok' : 'unavailable' };
+    const body = { status: ready ? 'ready' : 'not_ready', postgres, ...replicaField(databases), migrations, redis: await redisState };
     return ready ? c.json(body, 200) : c.json(body, 503, RETRY);
   });
 }

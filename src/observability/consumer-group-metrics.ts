@@ -1,14 +1,20 @@
 import { Gauge } from 'prom-client';
 import type { ConsumerGroupStatus } from '../consumer-groups/inspect.ts';
+import { withDeadline } from '../events/deadline.ts';
 import type { Metrics } from './metrics.ts';
 
 const FRESH_MS = 1_000;
+const ANSWER_MS = 1_000;
 
 /** Scrape-time gauges of GET /consumer-groups, one reading per scrape; empty while Redis is away. */
 export function registerConsumerGroupGauges(metrics: Metrics, list: () => Promise<ConsumerGroupStatus[]>) {
   let reading: { at: number; groups: Promise<ConsumerGroupStatus[]> } | null = null;
   const current = () => {
-    if (!reading || Date.now() - reading.at > FRESH_MS) reading = { at: Date.now(), groups: list().catch(() => []) };
+    if (!reading || Date.now() - reading.at > FRESH_MS) {
+      // A scrape must not wait for a Redis that stopped answering: Prometheus gives up after 10 s, and the
+      // whole scrape (publish lag included) would be lost with it.
+      reading = { at: Date.now(), groups: withDeadline(list(), ANSWER_MS, () => new Error('Redis did not answer')).catch(() => []) };
+    }
     return reading.groups;
   };
   const gauge = (name: string, help: string, value: (g: ConsumerGroupStatus) => number | null) =>

@@ -46,4 +46,34 @@ describe.skipIf(!hasRedisServer)('Redis away', () => {
     expect(await metricValue(t, 'relay_publish_delay_seconds_count')).toBe(20);
     expect(await metricValue(t, 'relay_publish_delay_seconds_sum')).toBeGreaterThanOrEqual((20 * (unlockedAt - lastAckAt)) / 1000);
   });
+
+  it('a Redis that stops answering shows in /health and /ready, and /metrics and the consumer-group routes answer within 2 s', async () => {
+    const redis = privateRedis(await freePort());
+    cleanup.push(() => redis.stop());
+    await redis.start();
+    const t: TestService = await startTestService({ REDIS_URL: redis.url, REDIS_STREAMS: 'on' });
+    cleanup.push(() => t.close());
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.relay === 'running', 5000)).toBe(true);
+    expect((await get(t.app, '/consumer-groups')).status).toBe(200);
+
+    redis.pause();
+    try {
+      // Connected all along, so the connection's state alone said "ok" (and these routes took 5-10 s).
+      for (const path of ['/health', '/ready', '/metrics', '/consumer-groups', '/consumer-groups/task/g1/parked']) {
+        const started = performance.now();
+        const res = await t.app.request(path);
+        expect(performance.now() - started, path).toBeLessThan(2000);
+        if (path === '/health' || path === '/ready') expect((await res.json()).redis, path).toBe('unavailable');
+        else if (path === '/metrics') expect(res.status).toBe(200);
+        else {
+          expect(res.status, path).toBe(503);
+          expect(await res.json(), path).toMatchObject({ type: '/problems/redis-unavailable' });
+        }
+      }
+    } finally {
+      redis.resume();
+    }
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.redis === 'ok', 10_000)).toBe(true);
+    expect((await get(t.app, '/consumer-groups')).status).toBe(200);
+  });
 });

@@ -30,7 +30,15 @@ export function privateRedis(port: number) {
     unlock() {
       cli('-a', 'locked', '--no-auth-warning', 'config', 'set', 'requirepass', '');
     },
+    /** Stops the server answering (SIGSTOP): connections stay open, nothing is read or written. */
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
+      child?.kill('SIGCONT');
       if (!child) return;
       const exited = new Promise((r) => child!.once('exit', r));
       child.kill('SIGKILL');
