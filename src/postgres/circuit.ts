@@ -15,6 +15,8 @@ export interface CircuitOptions extends ProbeSettings {
   received?(): number;
   onProbeFailed?(error: UnreachableError): void;
   onChange?(up: boolean): void;
+  /** A server believed up is being probed. */
+  onSuspect?(): void;
 }
 
 export interface RunState {
@@ -92,6 +94,7 @@ export function createCircuit(options: CircuitOptions): Circuit {
   function suspect() {
     if (probing || stopped) return;
     probing = true;
+    if (up) options.onSuspect?.();
     void probeOnce().then((ok) => {
       probing = false;
       if (stopped) return;

@@ -12,6 +12,8 @@ export interface ServerOptions {
   statementTimeoutMs: number;
   probe: ProbeSettings;
   logger?: Pick<Logger, 'warn' | 'info'>;
+  /** This server, believed up, is being probed. */
+  onSuspect?(): void;
 }
 
 export interface Server {
@@ -52,6 +54,7 @@ export function openServer(options: ServerOptions): Server {
     probe: () => probe`select 1`,
     received: () => sockets.received(),
     onProbeFailed: (error) => sockets.destroyAll(() => new UnreachableError(error.message)),
+    onSuspect: options.onSuspect,
     onChange: (up) =>
       up
         ? options.logger?.info({ postgres: where, role: options.role }, `PostgreSQL (${options.role}) answers again`)

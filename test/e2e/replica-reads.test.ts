@@ -181,6 +181,28 @@ describe('reads on a replica', () => {
     expect(await served('replica')).toBe(replicaBefore + 1);
   }, 60_000);
 
+  it('when the primary and the replica both stop answering (a partition), a read is answered 503 within 2 s', async () => {
+    const primaryProxy = await startTcpProxy({ port: Number(new URL(pg.url).port) });
+    cleanup.push(() => primaryProxy.close());
+    const s = await startTestService({ DATABASE_READ_URL: pg.replicaUrl.replace(/:\d+\//, `:${proxy.port}/`), DATABASE_POOL_MAX: '2' }, pg.url.replace(/:\d+\//, `:${primaryProxy.port}/`), { migrate: true });
+    cleanup.push(() => s.close());
+    const e = (await postJson(s.app, '/events', agentCreated())).body as { id: string };
+    expect((await get(s.app, `/events/${e.id}`)).status).toBe(200);
+    proxy.blackhole();
+    primaryProxy.blackhole();
+    try {
+      const started = performance.now();
+      const read = await get(s.app, `/events/${e.id}`);
+      // The replica found down first, then the primary probed only after it: 2.6 s here before.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(read.status).toBe(503);
+    } finally {
+      proxy.restore();
+      primaryProxy.restore();
+    }
+    expect(await waitUntil(async () => (await get(s.app, `/events/${e.id}`)).status === 200, 10_000)).toBe(true);
+  }, 60_000);
+
   it('before the replica has replayed the migrations, reads answer from the primary', async () => {
     const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
     await admin`create database fresh`;
