@@ -1,4 +1,4 @@
-import { request, type Target, withRetries, writeOut } from './http.ts';
+import { didNothing, request, type Target, withRetries, writeOut } from './http.ts';
 import { createProgress } from './progress.ts';
 
 interface Run {
@@ -13,8 +13,10 @@ interface Run {
 const POLL_MS = 500;
 
 export async function archive(t: Target, dryRun: boolean, retries: number): Promise<void> {
-  const retry = <T>(fn: () => Promise<T>) => withRetries(fn, retries, (e, n) => process.stderr.write(`archive: ${e.message}; retry ${n} of ${retries}\n`));
-  const started = await request(t, '/archive/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dry_run: dryRun }) });
+  const retry = <T>(fn: () => Promise<T>, retryable?: (e: Error) => boolean) =>
+    withRetries(fn, retries, (e, n) => process.stderr.write(`archive: ${e.message}; retry ${n} of ${retries}\n`), retryable);
+  // Sent again only when it surely started nothing: a second real run would be refused as one in progress.
+  const started = await retry(() => request(t, '/archive/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dry_run: dryRun }) }), didNothing);
   let run = (await started.json()) as Run;
   let progress: ReturnType<typeof createProgress> | undefined;
   try {

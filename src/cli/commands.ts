@@ -1,6 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
-import { target, type Target } from './http.ts';
+import { OutputClosed, target, type Target } from './http.ts';
 import { BATCH, IN_FLIGHT } from './import.ts';
 
 // Each command loads what it needs when it runs: --help and the HTTP commands stay quick.
@@ -28,11 +28,17 @@ const CONNECTION_HELP = `  --url URL        the service (default: EVENTS_URL, el
   --retries N      attempts after a failure to reach the service, or a 429/5xx (default 5)
   --timeout S      seconds to wait for an answer to begin before trying again (default 60; 0: no limit)`;
 
-/** The service to talk to, from --url, --key and --timeout. */
+/** The service to talk to, from --url, --key and --timeout; a URL that is not http(s) is refused before anything is tried. */
 const targetOf = (values: Values): Target => {
   const raw = values.timeout as string | undefined;
   if (raw !== undefined && !/^\d{1,6}$/.test(raw)) throw new UsageError(`--timeout must be a whole number of seconds, got "${raw}"`);
-  return target(values as { url?: string; key?: string }, Number(raw ?? 60) * 1000);
+  const t = target(values as { url?: string; key?: string }, Number(raw ?? 60) * 1000);
+  if (!URL.canParse(t.url) || !/^https?:$/.test(new URL(t.url).protocol)) {
+    const problem = `must be an http:// or https:// URL, got "${t.url}"`;
+    if (values.url === undefined) throw new ConfigError(`events-service: EVENTS_URL ${problem}`);
+    throw new UsageError(`--url ${problem}`);
+  }
+  return t;
 };
 
 const retriesOf = (values: Values, fallback = 5): number => {
@@ -40,6 +46,13 @@ const retriesOf = (values: Values, fallback = 5): number => {
   if (raw === undefined) return fallback;
   if (!/^\d{1,6}$/.test(raw)) throw new UsageError(`--retries must be a whole number, got "${raw}"`);
   return Number(raw);
+};
+
+/** A position from --after: a whole number, checked here so the service is never sent after=NaN. */
+const positionOf = (values: Values): string | undefined => {
+  const raw = values.after as string | undefined;
+  if (raw !== undefined && !(/^\d{1,16}$/.test(raw) && Number.isSafeInteger(Number(raw)))) throw new UsageError(`--after must be a position (a whole number), got "${raw}"`);
+  return raw;
 };
 
 /** A count of events from --limit or --batch: 1 to 10,000. */
@@ -72,7 +85,7 @@ export const commands: Record<string, Command> = {
     usage: `tail [AGGREGATE_TYPE] [--after POSITION] [--follow]\n${CONNECTION_HELP}\n  --after P        start after this position (default: new events only)\n  --follow         reconnect forever instead of giving up after --retries`,
     options: { ...CONNECTION, after: { type: 'string' }, follow: { type: 'boolean' } },
     positionals: 1,
-    run: async (values, [type]) => (await import('./tail.ts')).tail(targetOf(values), type, values.after as string | undefined, values.follow ? Infinity : retriesOf(values)),
+    run: async (values, [type]) => (await import('./tail.ts')).tail(targetOf(values), type, positionOf(values), values.follow ? Infinity : retriesOf(values)),
   },
   export: {
     summary: 'print stored events as NDJSON, in position order',
@@ -80,6 +93,7 @@ export const commands: Record<string, Command> = {
     options: { ...CONNECTION, ...Object.fromEntries(EXPORT_FILTERS.map((f) => [f, { type: 'string' }])) },
     async run(values) {
       const filters = Object.fromEntries(EXPORT_FILTERS.map((f) => [f, values[f] as string | undefined]));
+      filters.after = positionOf(values);
       await (await import('./export.ts')).exportEvents(targetOf(values), filters, retriesOf(values));
     },
   },
@@ -102,7 +116,7 @@ export const commands: Record<string, Command> = {
         if (ids.length > 0) throw new UsageError('--id is for replay');
         return parked.listParked(targetOf(values), type, group, countOf(values, 'limit'), retriesOf(values));
       }
-      return parked.replayParked(targetOf(values), type, group, ids, countOf(values, 'limit'));
+      return parked.replayParked(targetOf(values), type, group, ids, countOf(values, 'limit'), retriesOf(values));
     },
   },
   retention: {
@@ -153,7 +167,8 @@ export function parseCommand(command: Command, args: string[]): { values: Values
 
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return print(USAGE, 0);
+  if (name === undefined || name === '--help' || name === '-h') return print(USAGE, 0);
+  if (name === 'help') return args[0] === undefined ? print(USAGE, 0) : runCli([args[0], '--help']);
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) return print(`events-service: unknown command "${name}"\n\n${USAGE}`, 2);
   try {
@@ -162,6 +177,7 @@ export async function runCli(argv: string[]): Promise<number> {
     await command.run(values, positionals);
     return 0;
   } catch (error) {
+    if (error instanceof OutputClosed) return 0;
     if (error instanceof UsageError) return print(`events-service ${name}: ${error.message}\nusage: events-service ${command.usage.split('\n')[0]}`, 2);
     if (error instanceof ConfigError) return print(error.message, 2);
     return print(`events-service ${name}: ${(error as Error).message}`, 1);

@@ -1,4 +1,4 @@
-import { request, type Target, withRetries, writeOut } from './http.ts';
+import { didNothing, request, type Target, withRetries, writeOut } from './http.ts';
 
 const retrying = (retries: number, what: string) => <T>(fn: () => Promise<T>) =>
   withRetries(fn, retries, (e, n) => process.stderr.write(`${what}: ${e.message}; retry ${n} of ${retries}\n`));
@@ -24,11 +24,16 @@ export async function listParked(t: Target, aggregateType: string, group: string
   } while (after && left > 0);
 }
 
-/** Sends parked events back to the group; never retried, as a replay that reached the service must not be sent twice. */
-export async function replayParked(t: Target, aggregateType: string, group: string, ids: string[], limit: number | undefined): Promise<void> {
+/** Sends parked events back to the group; retried only when it surely did nothing, as a replay that reached the service must not be sent twice. */
+export async function replayParked(t: Target, aggregateType: string, group: string, ids: string[], limit: number | undefined, retries: number): Promise<void> {
   const path = `/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked/replay`;
   const body = JSON.stringify({ ...(ids.length > 0 ? { ids } : {}), ...(limit !== undefined ? { limit } : {}) });
-  const res = await request(t, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await withRetries(
+    () => request(t, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+    retries,
+    (e, n) => process.stderr.write(`parked replay: ${e.message}; retry ${n} of ${retries}\n`),
+    didNothing,
+  );
   const { replayed } = (await res.json()) as { replayed: number };
   process.stderr.write(`replayed ${replayed} parked event${replayed === 1 ? '' : 's'} of ${aggregateType}/${group}\n`);
 }

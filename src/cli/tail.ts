@@ -1,5 +1,5 @@
 import { readSse } from '../client/sse.ts';
-import { request, type Target, TransientError, writeOut } from './http.ts';
+import { OutputClosed, request, type Target, TransientError, writeOut } from './http.ts';
 
 /** Follows GET /events/stream, reconnecting with Last-Event-ID so nothing is missed or repeated. */
 export async function tail(t: Target, aggregateType: string | undefined, after: string | undefined, retries: number): Promise<void> {
@@ -19,7 +19,7 @@ export async function tail(t: Target, aggregateType: string | undefined, after: 
           if (message.id !== undefined) last = message.id;
         }
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw error; // our reader went away
+        if (error instanceof OutputClosed) throw error;
         throw new TransientError(`${t.url}${path}: the stream broke (${(error as Error).message})`);
       }
       throw new TransientError(`${t.url}${path}: the stream ended`);

@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, cliDir, ROOT, serviceProcesses } from '../support/cli.ts';
 import { newId } from '../support/http.ts';
+import type { ServiceProcess } from '../support/process.ts';
 import { createTestDatabase } from '../support/service.ts';
 
 // events-service import against services of its own (the export round trip is in cli.test.ts).
@@ -119,5 +120,67 @@ describe('events-service import', () => {
         await sql.end();
       }
     }
+  });
+});
+
+describe('what events-service import refuses, by input line', () => {
+  let target: ServiceProcess;
+  let sql: postgres.Sql;
+  beforeAll(async () => {
+    const url = await createTestDatabase();
+    target = await start(url);
+    sql = postgres(url, { max: 1, onnotice: () => {} });
+  });
+  afterAll(() => sql.end());
+
+  const importLines = (lines: string[], flags: string[] = []) => {
+    const file = join(dir, `${newId()}.ndjson`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    return cli(['import', '--url', target.url, ...flags], { stdin: file });
+  };
+  const stored = async (aggregateId: string) => (await sql`select count(*)::int as n from events where aggregate_id = ${aggregateId}`)[0]!.n;
+
+  it('refuses JSON that would reach the service changed (big numbers, duplicate keys), unknown fields and lines that are no event, instead of changing or dropping them', async () => {
+    const id = newId();
+    const ok = JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: id });
+    const cases: [string, string[]][] = [
+      [`{"event_type":"big.made","aggregate_id":"${id}","payload":{"big":9007199254740993,"huge":1e400,"tiny":1e-400,"dec":0.12345678901234567890123}}`, ['/payload/big: ', '/payload/huge: ', '/payload/tiny: ', '/payload/dec: ']],
+      [`{"event_type":"big.made","aggregate_id":"${id}","payload":{"a":1,"a":2}}`, ['/payload/a: duplicate key "a"']],
+      [JSON.stringify({ event_type: 'big.made', aggregate_id: id, payload: {}, paylod: { typo: 1 } }), ['unknown field "paylod"']],
+      ['null', ['is not an event: it must be a JSON object']],
+    ];
+    for (const [line, expected] of cases) {
+      const r = importLines([ok, line]);
+      expect(r.status, line).toBe(1);
+      expect(r.stderr).toMatch(/^events-service import: line 2[ :]/);
+      for (const text of expected) expect(r.stderr).toContain(text);
+    }
+    expect(await stored(id)).toBe(0); // line 1 waited in the batch that line 2 would have joined
+  });
+
+  it('names the input line of an event the service refuses, and how many events were stored before it stopped', async () => {
+    const id = newId();
+    const lines = [0, 1, 2, 3].map((i) => JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: id, payload: { i } }));
+    lines.push(JSON.stringify({ id: newId(), event_type: 'Plan.stepped', aggregate_id: id }));
+    const r = importLines(lines, ['--batch', '2', '--in-order']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('line 5: POST');
+    expect(r.stderr).toContain('\n  line 5 /event_type: must be');
+    expect(r.stderr).toContain('the import stopped there, with 4 events stored');
+    expect(r.stderr).not.toContain('/events/0');
+    expect(await stored(id)).toBe(4);
+  });
+
+  it('passes expected_sequence on: the target checks it, and running the import again adds nothing', async () => {
+    const id = newId();
+    const first = JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: id, expected_sequence: 0 });
+    const stale = JSON.stringify({ id: newId(), event_type: 'plan.stepped', aggregate_id: id, expected_sequence: 0 });
+    expect(importLines([first]).status).toBe(0);
+    expect(importLines([first]).status).toBe(0);
+    const r = importLines([first, stale]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('line 2: POST');
+    expect(r.stderr).toContain('answered 409 (Sequence conflict)');
+    expect(await stored(id)).toBe(1);
   });
 });

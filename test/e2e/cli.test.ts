@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BIN, cli, cliDir, ROOT, serviceProcesses } from '../support/cli.ts';
+import { BIN, cli, cliDir, ROOT, runCli, runCliUntilFirstOutput, serviceProcesses } from '../support/cli.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { adminDatabaseUrl, databaseUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
@@ -85,6 +86,24 @@ describe('events-service CLI', () => {
     expect(out).not.toContain(task.id);
   });
 
+  it('export and tail end quietly with exit 0 when their reader closes stdout, as with | head -1', async () => {
+    for (const args of [['export'], ['tail', '--after', '0']]) {
+      const r = await runCliUntilFirstOutput([...args, '--url', a.url]);
+      expect(r.first, args.join(' ')).toMatch(/^\{"id":/);
+      expect({ code: r.code, stderr: r.stderr }, args.join(' ')).toEqual({ code: 0, stderr: '' });
+    }
+  });
+
+  it("prints what the service refused as the problem's title, detail and fields, not as its JSON", () => {
+    for (const [args, field] of [[['tail', 'BAD'], '/aggregate_type: '], [['export', '--from', 'yesterday'], '/from: ']] as const) {
+      const r = cli([...args, '--url', a.url]);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain('answered 400 (Malformed request): ');
+      expect(r.stderr).toContain(`\n  ${field}must be`);
+      expect(r.stderr).not.toContain('{"type"');
+    }
+  });
+
   it('migrate applies the migrations to an empty database', async () => {
     const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
     const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
@@ -124,12 +143,33 @@ describe('command-line arguments', () => {
     expect(r.stderr).toContain("'--aggregate_type <value>' argument missing");
   });
 
-  it('prints help for each command and exits 0', () => {
+  it('prints help for each command and exits 0, also as help <command>', () => {
     for (const command of ['serve', 'migrate', 'tail', 'export', 'import']) {
-      const r = cli([command, '--help']);
-      expect(r.status, command).toBe(0);
-      expect(r.stdout).toContain(`usage: events-service ${command}`);
+      for (const args of [[command, '--help'], ['help', command]]) {
+        const r = cli(args);
+        expect(r.status, args.join(' ')).toBe(0);
+        expect(r.stdout).toContain(`usage: events-service ${command}`);
+      }
     }
+    expect(cli(['help', 'frobnicate']).status).toBe(2);
+  });
+
+  it('refuses at once with exit 2 what it can check itself: a URL that is not http(s), a position that is not a whole number', async () => {
+    const refusals: [string[], string][] = [
+      [['export', '--url', 'notaurl'], '--url must be an http:// or https:// URL, got "notaurl"'],
+      [['archive', '--url', 'localhost:8011'], '--url must be an http:// or https:// URL'],
+      [['export', '--after', 'abc'], '--after must be a position (a whole number), got "abc"'],
+      [['tail', 'agent', '--after', '1.5'], '--after must be a position (a whole number), got "1.5"'],
+    ];
+    for (const [args, message] of refusals) {
+      const r = cli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toContain('retry');
+    }
+    const fromEnv = await runCli(['export'], { EVENTS_URL: 'notaurl' });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('EVENTS_URL must be an http:// or https:// URL');
   });
 
   it('gives up on a service that takes the connection but never answers, after --timeout per attempt', async () => {
@@ -151,13 +191,38 @@ describe('command-line arguments', () => {
     }
   });
 
-  it('names the URL and the cause when the service cannot be reached, and gives up after --retries', async () => {
+  it('names the URL and the cause when the service cannot be reached, and gives up after --retries, spent once per command', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    for (const command of [['export'], ['tail', 'agent']]) {
+    for (const command of [['export'], ['tail', 'agent'], ['archive'], ['parked', 'replay', 'task', 'billing']]) {
       const r = cli([...command, '--url', url, '--retries', '1']);
       expect(r.status, command.join(' ')).toBe(1);
       expect(r.stderr).toContain(`cannot reach ${url}`);
       expect(r.stderr).toContain('ECONNREFUSED');
+      expect(r.stderr.match(/(?:retry |reconnecting \()1 of 1/g), command.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('sends a POST that starts something again only when it surely did nothing: after a 429, not after a 503', async () => {
+    let posts = 0;
+    let status = 429;
+    const server = createHttpServer((req, res) => {
+      posts++;
+      req.resume();
+      res.writeHead(status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: '/problems/x', title: 'Refused', status, detail: 'refused' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const [answer, attempts] of [[429, 3], [503, 1]]) {
+        for (const command of [['archive'], ['parked', 'replay', 'task', 'billing']]) {
+          [posts, status] = [0, answer!];
+          const r = await runCli([...command, '--url', url, '--retries', '2']);
+          expect(r.code, r.stderr).toBe(1);
+          expect(posts, `${command.join(' ')} answered ${answer}`).toBe(attempts);
+        }
+      }
+    } finally {
+      server.close();
     }
   });
 });

@@ -34,6 +34,20 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   });
 }
 
+/** `events-service <args>` whose reader closes stdout after the first chunk, as `| head -1` does. */
+export function runCliUntilFirstOutput(args: string[]): Promise<{ code: number | null; first: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let first = '', stderr = '';
+    child.stdout.once('data', (d) => {
+      first = String(d);
+      child.stdout.destroy();
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, first, stderr }));
+  });
+}
+
 /** Services in processes of their own for CLI tests; stopAll() kills what is still running. */
 export function serviceProcesses() {
   const running: ServiceProcess[] = [];
