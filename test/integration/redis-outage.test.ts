@@ -63,7 +63,7 @@ describe.skipIf(!hasRedisServer)('Redis away', () => {
         const started = performance.now();
         const res = await t.app.request(path);
         expect(performance.now() - started, path).toBeLessThan(2000);
-        if (path === '/health' || path === '/ready') expect((await res.json()).redis, path).toBe('unavailable');
+        if (path === '/health' || path === '/ready') expect(((await res.json()) as { redis: string }).redis, path).toBe('unavailable');
         else if (path === '/metrics') expect(res.status).toBe(200);
         else {
           expect(res.status, path).toBe(503);
