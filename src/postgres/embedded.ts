@@ -69,8 +69,9 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
 function idOf(user: string): { uid: number; gid: number } {
   try {
     return {
-      uid: Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim()),
-      gid: Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim()),
+      // stderr kept: the message below says it, without `id`'s own line before it.
+      uid: Number(execFileSync('id', ['-u', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()),
+      gid: Number(execFileSync('id', ['-g', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()),
     };
   } catch {
     throw new Error(

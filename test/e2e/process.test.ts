@@ -180,6 +180,14 @@ describe('the service as a process', () => {
     expect(await p.exited).toBe(0);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('as root without DATABASE_URL, names the missing EMBEDDED_POSTGRES_USER in one line', async () => {
+    const p = spawnServiceProcess({ DATABASE_URL: '', EMBEDDED_POSTGRES_USER: 'evt_no_such_user', EMBEDDED_POSTGRES_DIR: `/tmp/evt-embedded-${randomBytes(4).toString('hex')}`, REDIS_URL: testRedisUrl }, await freePort());
+    running.push(p);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain('there is no user "evt_no_such_user" to run it as');
+    expect(p.output()).not.toContain('no such user'); // id's own line, printed before ours until this fix
+  });
+
   it('while another instance holds the migrations, says it waits, and a SIGTERM then ends the start at once (exit 0)', async () => {
     const holder = postgres(url, { max: 1, onnotice: () => {} });
     const held = await holder.reserve();
