@@ -30,12 +30,27 @@ export function createAggregateHistory(api, capabilities, type, id, signal) {
   };
 
   /**
-   * What the event at `sequence` changed, against the state before it (nothing before the first).
-   * @param {number} sequence
+   * What the event at `sequence` changed, against the state before it. Not for the first event:
+   * the state before it (the definition's initial state) is not something the API gives
+   * (at_sequence=0 is refused), and undefined in its place would show the whole state as added.
+   * @param {number} sequence 2 or more
    */
   async function changesOf(sequence) {
-    const [before, after] = await Promise.all([sequence > 1 ? stateAt(sequence - 1) : undefined, stateAt(sequence)]);
+    const [before, after] = await Promise.all([stateAt(sequence - 1), stateAt(sequence)]);
     return diffJson(before, after);
+  }
+
+  /** @param {number} sequence */
+  async function changesView(sequence) {
+    if (sequence === 1) {
+      return [h('p', { class: 'muted' }, 'The state after the first event (the service does not give the state before it, so what it changed cannot be shown):'),
+        h('pre', { class: 'json', tabindex: 0, 'aria-label': 'State after the first event' }, JSON.stringify(await stateAt(1), null, 2))];
+    }
+    const changes = await changesOf(sequence);
+    return changes.length === 0 ? h('p', { class: 'muted' }, 'No change to the state.') : h('ul', { class: 'diff' }, changes.map((c) =>
+      h('li', { class: c.kind }, h('code', {}, c.path || '(whole state)'), ` ${c.kind}`,
+        c.kind !== 'added' ? [' from ', h('code', {}, JSON.stringify(c.before))] : null,
+        c.kind !== 'removed' ? [' to ', h('code', {}, JSON.stringify(c.after))] : null)));
   }
 
   /** A disclosure button per event row that shows its changes. @param {{ sequence: number }} event */
@@ -49,11 +64,7 @@ export function createAggregateHistory(api, capabilities, type, id, signal) {
       }
       button.setAttribute('aria-expanded', 'true');
       try {
-        const changes = await changesOf(event.sequence);
-        out.replaceChildren(changes.length === 0 ? h('p', { class: 'muted' }, 'No change to the state.') : h('ul', { class: 'diff' }, changes.map((c) =>
-          h('li', { class: c.kind }, h('code', {}, c.path || '(whole state)'), ` ${c.kind}`,
-            c.kind !== 'added' ? [' from ', h('code', {}, JSON.stringify(c.before))] : null,
-            c.kind !== 'removed' ? [' to ', h('code', {}, JSON.stringify(c.after))] : null))));
+        out.replaceChildren(...[await changesView(event.sequence)].flat());
       } catch (error) {
         out.replaceChildren(problemView(error));
       }

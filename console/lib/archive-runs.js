@@ -1,5 +1,6 @@
 import { formatNumber, formatTime, h } from './dom.js';
 import { formatBytes, runProgress } from './lifecycle.js';
+import { poll } from './poll.js';
 
 /** @param {import('./lifecycle.js').ArchiveRun} r */
 const runBadge = (r) => h('span', { class: `badge ${r.status}` }, r.status);
@@ -50,21 +51,23 @@ export function runTable(runs) {
 
 /**
  * Polls a run until it has finished, calling `show` with each state; resolves with the last.
+ * A failed read is passed to `fail` and read again after the same interval (null once one
+ * succeeds); a 4xx is thrown, and so is the abort of `signal`.
  * @param {import('./api.js').Api} api
  * @param {string} id
  * @param {AbortSignal} signal
  * @param {(run: import('./lifecycle.js').ArchiveRun) => void} show
+ * @param {(error: unknown) => void} [fail]
  * @param {number} [everyMs]
  */
-export async function followRun(api, id, signal, show, everyMs = 500) {
-  /** @type {import('./lifecycle.js').ArchiveRun} */
-  let run = await api.get(`/archive/runs/${encodeURIComponent(id)}`, { signal });
-  show(run);
-  while (run.status === 'running' && !signal.aborted) {
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-    if (signal.aborted) break;
-    run = await api.get(`/archive/runs/${encodeURIComponent(id)}`, { signal });
+export async function followRun(api, id, signal, show, fail = () => {}, everyMs = 500) {
+  /** @type {import('./lifecycle.js').ArchiveRun | undefined} */
+  let run;
+  await poll(signal, everyMs, async () => {
+    run = /** @type {import('./lifecycle.js').ArchiveRun} */ (await api.get(`/archive/runs/${encodeURIComponent(id)}`, { signal }));
     show(run);
-  }
-  return run;
+    return run.status === 'running';
+  }, fail);
+  signal.throwIfAborted();
+  return /** @type {import('./lifecycle.js').ArchiveRun} */ (run);
 }

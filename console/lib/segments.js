@@ -1,5 +1,6 @@
 import { formatNumber, formatTime, h } from './dom.js';
 import { formatBytes } from './lifecycle.js';
+import { ApiError, problemView } from './problem.js';
 
 const PAGE = 50;
 
@@ -22,7 +23,7 @@ export async function segmentsSection({ api, query, signal, navigate }) {
     return `/admin/retention${next.size > 0 ? `?${next}` : ''}`;
   };
   const form = h('form', { class: 'inline narrow', 'aria-label': 'Segment filter' },
-    h('div', { class: 'field' }, h('label', { for: 'f-segments-type' }, 'Segments of type'), h('input', { id: 'f-segments-type', name: 'segments_type', value: type, placeholder: 'all', autocomplete: 'off', spellcheck: 'false' })),
+    h('div', { class: 'field' }, h('label', { for: 'f-segments-type' }, 'Segments of type'), h('input', { id: 'f-segments-type', name: 'segments_type', value: type, placeholder: 'all', autocomplete: 'off', spellcheck: 'false', pattern: '[a-z][a-z0-9_\\-]{0,63}', title: 'An aggregate type: a lowercase letter, then up to 63 lowercase letters, digits, _ or -' })),
     h('button', { type: 'submit', class: 'secondary' }, 'Show'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -31,7 +32,7 @@ export async function segmentsSection({ api, query, signal, navigate }) {
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   const section = h('section', { class: 'panel', 'aria-labelledby': 'segments-title', id: 'segments' }, h('h2', { id: 'segments-title' }, 'Archive segments'), form, list);
 
-  const load = async () => {
+  const show = async () => {
     /** @type {{ segments: import('./lifecycle.js').Segment[], next_after: number | null }} */
     const page = await api.get('/archive/segments', { query: { limit: String(size), ...(type ? { aggregate_type: type } : {}), ...(after ? { after } : {}) }, signal });
     const pager = h('nav', { class: 'pager', 'aria-label': 'Segment pages' },
@@ -49,5 +50,11 @@ export async function segmentsSection({ api, query, signal, navigate }) {
         h('td', {}, `${formatTime(s.first_created_at).replace(' UTC', '')} – ${formatTime(s.last_created_at).replace(' UTC', '')}`),
         h('td', {}, h('code', { title: `sha256 ${s.sha256}` }, s.key))))))), pager);
   };
+  // Its problem (a type the service refuses) shows here; the rest of the page loads regardless.
+  const load = () => show().catch((error) => {
+    if (signal.aborted || (error instanceof ApiError && error.status === 401)) throw error;
+    if (error instanceof ApiError && error.status === 400) form.querySelector('input')?.setAttribute('aria-invalid', 'true');
+    list.replaceChildren(problemView(error));
+  });
   return { section, load };
 }

@@ -3,7 +3,9 @@ export const BUCKET_S = /** @type {const} */ ({ minute: 60, hour: 3600, day: 864
 
 /**
  * GET /stats' answer (buckets with events only) as uPlot's aligned data: every bucket of the
- * range on the x axis (seconds), one series per event type, zero where a bucket had none.
+ * range on the x axis (seconds), one series per event type, zero where a bucket had none. A
+ * closing point at `to` repeats the last bucket's counts: drawn as steps that hold a bucket's
+ * count until the next point, the last bucket (the current one) gets its full width too.
  * @param {{ bucket: keyof typeof BUCKET_S, from: string, to: string, buckets: { start: string, counts: Record<string, number> }[], totals: Record<string, number> }} stats
  * @returns {{ types: string[], data: [number[], ...number[][]] }}
  */
@@ -23,6 +25,10 @@ export function statsSeries(stats) {
       const row = series[k];
       if (row && i >= 0 && i < xs.length) row[i] = b.counts[type] ?? 0;
     });
+  }
+  if (xs.length > 0) {
+    xs.push(to);
+    for (const row of series) row.push(row.at(-1) ?? 0);
   }
   return { types, data: [xs, ...series] };
 }

@@ -1,6 +1,6 @@
 import { loadUPlot, PALETTE } from '../lib/charts.js';
 import { formatNumber, h } from '../lib/dom.js';
-import { problemView } from '../lib/problem.js';
+import { ApiError, problemView } from '../lib/problem.js';
 import { selectField } from '../lib/filters.js';
 import { BUCKET_S, statsSeries } from '../lib/stats-series.js';
 
@@ -22,7 +22,7 @@ function settings(query) {
 }
 
 /**
- * @typedef {{ form?: HTMLFormElement, chart?: HTMLElement, table?: HTMLElement, note?: HTMLElement, plot?: import('uplot'), key?: string }} Memory
+ * @typedef {{ form?: HTMLFormElement, problem?: HTMLElement, chart?: HTMLElement, table?: HTMLElement, note?: HTMLElement, plot?: import('uplot'), key?: string }} Memory
  */
 
 /**
@@ -60,71 +60,101 @@ async function draw(m, series, key) {
 }
 
 /**
+ * The chart's form, built once and kept (what is typed in it survives the refreshes), with the
+ * place for a problem beside it, the note, the chart and the totals.
+ * @param {import('./index.js').PanelContext} ctx
+ * @param {HTMLElement} body
+ * @param {Memory} m
+ */
+function build(ctx, body, m) {
+  const { query, setQuery, signal } = ctx;
+  const s = settings(query());
+  const form = h('form', { class: 'inline', 'aria-label': 'Chart settings' },
+    selectField('bucket', 'Bucket', s.bucket, [['minute', 'Minute'], ['hour', 'Hour'], ['day', 'Day']]),
+    selectField('range', 'Range', s.range[0], RANGES.map(([v, label]) => [v, label])),
+    h('div', { class: 'field' }, h('label', { for: 'f-stats-type' }, 'Aggregate type'), h('input', { id: 'f-stats-type', name: 'aggregate_type', value: s.type, placeholder: 'all', autocomplete: 'off', spellcheck: 'false' })),
+    h('button', { type: 'submit', class: 'secondary' }, 'Show'));
+  const apply = () => {
+    const next = query();
+    for (const [name, value] of new FormData(form)) {
+      const v = String(value).trim();
+      if (v && v !== /** @type {Record<string, string>} */ (DEFAULTS)[name]) next.set(name, v);
+      else next.delete(name);
+    }
+    setQuery(next);
+    void statsPanel.refresh(ctx, body, m).catch((/** @type {unknown} */ error) => {
+      if (!signal.aborted) problem.replaceChildren(problemView(error));
+    });
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    apply();
+  });
+  form.addEventListener('change', (e) => {
+    if (e.target instanceof HTMLSelectElement) apply();
+  });
+  const problem = h('div');
+  m.plot?.destroy();
+  Object.assign(m, { form, problem, plot: undefined, note: h('p', { class: 'muted', role: 'status' }), chart: h('div', { class: 'chart', id: 'stats-chart', role: 'img', 'aria-label': 'Events per bucket by event type' }), table: h('div') });
+  body.replaceChildren(form, problem, /** @type {HTMLElement} */ (m.note), /** @type {HTMLElement} */ (m.chart), /** @type {HTMLElement} */ (m.table));
+}
+
+/**
+ * Reads GET /stats for the settings in the URL and shows it.
+ * @param {import('./index.js').PanelContext} ctx
+ * @param {Memory} m
+ */
+async function update({ api, signal, query }, m) {
+  const s = settings(query());
+  const note = /** @type {HTMLElement} */ (m.note);
+  const table = /** @type {HTMLElement} */ (m.table);
+  const to = Math.ceil(Date.now() / 1000 / BUCKET_S[s.bucket]) * BUCKET_S[s.bucket];
+  const params = { bucket: s.bucket, from: new Date((to - s.range[2]) * 1000).toISOString(), to: new Date(to * 1000).toISOString(), ...(s.type ? { aggregate_type: s.type } : {}) };
+  const too = s.range[2] / BUCKET_S[s.bucket] > MAX_BUCKETS;
+  for (const option of /** @type {HTMLFormElement} */ (m.form).querySelectorAll('#f-range option')) {
+    const seconds = RANGES.find(([v]) => v === /** @type {HTMLOptionElement} */ (option).value)?.[2] ?? 0;
+    /** @type {HTMLOptionElement} */ (option).disabled = seconds / BUCKET_S[s.bucket] > MAX_BUCKETS;
+  }
+  if (too) {
+    m.plot?.destroy();
+    m.plot = undefined;
+    m.chart?.replaceChildren();
+    table.replaceChildren();
+    note.textContent = `${s.range[1]} in ${s.bucket} buckets is more than ${formatNumber(MAX_BUCKETS)} buckets: choose a larger bucket or a shorter range.`;
+    return;
+  }
+  const stats = await api.get('/stats', { query: params, signal });
+  const series = statsSeries(stats);
+  const total = Object.values(/** @type {Record<string, number>} */ (stats.totals)).reduce((a, b) => a + b, 0);
+  note.textContent = `${formatNumber(total)} events, ${s.range[1].toLowerCase()} by ${s.bucket} (UTC)${s.type ? `, aggregate type ${s.type}` : ''}; counted up to position ${formatNumber(stats.up_to)}.`;
+  table.replaceChildren(series.types.length === 0 ? '' : h('div', { class: 'table-wrap' }, h('table', { id: 'stats-totals' },
+    h('caption', {}, 'Events in the range, by event type'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Event type'), h('th', { scope: 'col', class: 'num' }, 'Events'))),
+    h('tbody', {}, series.types.map((t) => h('tr', {}, h('th', { scope: 'row' }, t), h('td', { class: 'num' }, formatNumber(stats.totals[t] ?? 0))))))));
+  await draw(m, series, `${s.bucket}|${s.range[0]}|${s.type}|${series.types.join()}`);
+}
+
+/**
  * GET /stats as a chart of events per bucket and event type (UTC), with the bucket, the range
- * and an aggregate type chosen in the page and kept in its URL, and the totals as a table.
+ * and an aggregate type chosen in the page and kept in its URL, and the totals as a table. A
+ * failed refresh (a type the service refuses, an outage) shows its problem beside the form and
+ * keeps what was shown; the next one that succeeds clears it. 401 and 404 are the overview's.
  * @type {import('./index.js').Panel}
  */
 export const statsPanel = {
   id: 'stats',
   title: 'Events over time',
   path: '/stats',
-  async refresh({ api, signal, query, setQuery }, body, memory) {
+  async refresh(ctx, body, memory) {
     const m = /** @type {Memory} */ (memory);
-    const s = settings(query());
-    if (!m.form) {
-      const form = h('form', { class: 'inline', 'aria-label': 'Chart settings' },
-        selectField('bucket', 'Bucket', s.bucket, [['minute', 'Minute'], ['hour', 'Hour'], ['day', 'Day']]),
-        selectField('range', 'Range', s.range[0], RANGES.map(([v, label]) => [v, label])),
-        h('div', { class: 'field' }, h('label', { for: 'f-stats-type' }, 'Aggregate type'), h('input', { id: 'f-stats-type', name: 'aggregate_type', value: s.type, placeholder: 'all', autocomplete: 'off', spellcheck: 'false' })),
-        h('button', { type: 'submit', class: 'secondary' }, 'Show'));
-      const apply = () => {
-        const next = query();
-        for (const [name, value] of new FormData(form)) {
-          const v = String(value).trim();
-          if (v && v !== /** @type {Record<string, string>} */ (DEFAULTS)[name]) next.set(name, v);
-          else next.delete(name);
-        }
-        setQuery(next);
-        void statsPanel.refresh({ api, signal, query, setQuery }, body, memory).catch((/** @type {unknown} */ error) => {
-          if (!signal.aborted) note.replaceChildren(problemView(error));
-        });
-      };
-      form.addEventListener('submit', (e) => {
-        e.preventDefault();
-        apply();
-      });
-      form.addEventListener('change', (e) => {
-        if (e.target instanceof HTMLSelectElement) apply();
-      });
-      const note = h('p', { class: 'muted', role: 'status' });
-      Object.assign(m, { form, note, chart: h('div', { class: 'chart', id: 'stats-chart', role: 'img', 'aria-label': 'Events per bucket by event type' }), table: h('div') });
-      body.replaceChildren(form, note, /** @type {HTMLElement} */ (m.chart), /** @type {HTMLElement} */ (m.table));
+    if (!m.form || !body.contains(m.form)) build(ctx, body, m);
+    const problem = /** @type {HTMLElement} */ (m.problem);
+    try {
+      await update(ctx, m);
+      problem.replaceChildren();
+    } catch (error) {
+      if (ctx.signal.aborted || (error instanceof ApiError && (error.status === 401 || error.status === 404))) throw error;
+      problem.replaceChildren(problemView(error));
     }
-    const note = /** @type {HTMLElement} */ (m.note);
-    const table = /** @type {HTMLElement} */ (m.table);
-    const to = Math.ceil(Date.now() / 1000 / BUCKET_S[s.bucket]) * BUCKET_S[s.bucket];
-    const params = { bucket: s.bucket, from: new Date((to - s.range[2]) * 1000).toISOString(), to: new Date(to * 1000).toISOString(), ...(s.type ? { aggregate_type: s.type } : {}) };
-    const too = s.range[2] / BUCKET_S[s.bucket] > MAX_BUCKETS;
-    for (const option of /** @type {HTMLFormElement} */ (m.form).querySelectorAll('#f-range option')) {
-      const seconds = RANGES.find(([v]) => v === /** @type {HTMLOptionElement} */ (option).value)?.[2] ?? 0;
-      /** @type {HTMLOptionElement} */ (option).disabled = seconds / BUCKET_S[s.bucket] > MAX_BUCKETS;
-    }
-    if (too) {
-      m.plot?.destroy();
-      m.plot = undefined;
-      m.chart?.replaceChildren();
-      table.replaceChildren();
-      note.textContent = `${s.range[1]} in ${s.bucket} buckets is more than ${formatNumber(MAX_BUCKETS)} buckets: choose a larger bucket or a shorter range.`;
-      return;
-    }
-    const stats = await api.get('/stats', { query: params, signal });
-    const series = statsSeries(stats);
-    const total = Object.values(/** @type {Record<string, number>} */ (stats.totals)).reduce((a, b) => a + b, 0);
-    note.textContent = `${formatNumber(total)} events, ${s.range[1].toLowerCase()} by ${s.bucket} (UTC)${s.type ? `, aggregate type ${s.type}` : ''}; counted up to position ${formatNumber(stats.up_to)}.`;
-    table.replaceChildren(series.types.length === 0 ? '' : h('div', { class: 'table-wrap' }, h('table', { id: 'stats-totals' },
-      h('caption', {}, 'Events in the range, by event type'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Event type'), h('th', { scope: 'col', class: 'num' }, 'Events'))),
-      h('tbody', {}, series.types.map((t) => h('tr', {}, h('th', { scope: 'row' }, t), h('td', { class: 'num' }, formatNumber(stats.totals[t] ?? 0))))))));
-    await draw(m, series, `${s.bucket}|${s.range[0]}|${s.type}|${series.types.join()}`);
   },
 };

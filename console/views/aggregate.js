@@ -49,7 +49,8 @@ function stateAtForm(history, current, initial, remember) {
     remember(n);
     void show(n);
   });
-  if (initial && /^\d+$/.test(initial)) void show(Number(initial));
+  if (initial && /^[1-9]\d*$/.test(initial)) void show(Number(initial));
+  else if (initial) out.replaceChildren(h('p', { class: 'note', role: 'status' }, `at_sequence=${initial} in the address is not a sequence (a whole number from 1 to ${current}): no earlier state is shown.`));
   return h('div', {}, form, out);
 }
 

@@ -10,16 +10,34 @@ const DEFAULT_LIMIT = '50';
 /** Any page size up to the largest offered: a link or a saved query may hold one the select lacks. */
 const isLimit = (/** @type {string | null} */ v) => /^[1-9]\d*$/.test(v ?? '') && Number(v) <= Number(LIMITS.at(-1));
 
+/** An offset GET /events takes (SPEC §3: 0 to 100000); 0 is the same as none. */
+const isOffset = (/** @type {string | null} */ v) => /^[1-9]\d*$/.test(v ?? '') && Number(v) <= 100_000;
+
 /**
  * The page's state lives in its URL: the filters, order, limit and the keyset cursor `after`
- * that reproduces the page shown, so a link or a reload shows the same events.
+ * (or an `offset` a link gave) that reproduce the page shown, so a link or a reload shows the
+ * same events. Next and Previous page by keyset from the events shown, dropping the offset.
  * @param {URLSearchParams} query
  */
 function pageQuery(query) {
-  const out = pick(query, [...FILTER_NAMES, 'order', 'limit', 'after']);
+  const out = pick(query, [...FILTER_NAMES, 'order', 'limit', 'after', 'offset']);
   if (out.get('order') !== 'desc') out.delete('order');
   if (!isLimit(out.get('limit')) || out.get('limit') === DEFAULT_LIMIT) out.delete('limit');
+  if (!isOffset(out.get('offset'))) out.delete('offset');
   return out;
+}
+
+/**
+ * What of the URL the page could not use, said rather than dropped silently.
+ * @param {URLSearchParams} query
+ */
+function ignored(query) {
+  const notes = [];
+  const limit = query.get('limit')?.trim();
+  if (limit && !isLimit(limit)) notes.push(`limit=${limit} is not a page size from 1 to ${LIMITS.at(-1)}: ${DEFAULT_LIMIT} events per page are shown.`);
+  const offset = query.get('offset')?.trim();
+  if (offset && offset !== '0' && !isOffset(offset)) notes.push(`offset=${offset} is not a number from 0 to 100000: it is ignored.`);
+  return notes.length === 0 ? null : h('p', { class: 'note', id: 'url-note' }, `The address asked for what this page cannot show: ${notes.join(' ')}`);
 }
 
 /** @param {URLSearchParams} q */
@@ -56,7 +74,7 @@ export const eventsView = {
     const next = h('button', { type: 'button', class: 'secondary', 'data-page': 'next' }, 'Next →');
     const status = h('span', { class: 'muted', role: 'status' });
     const results = h('div', { id: 'results' });
-    main.append(h('h1', { tabindex: -1 }, 'Events'), form, h('div', { class: 'pager' }, prev, next, status), results);
+    main.append(h('h1', { tabindex: -1 }, 'Events'), ignored(ctx.query) ?? '', form, h('div', { class: 'pager' }, prev, next, status), results);
     const saved = ctx.capabilities.has('/saved-queries') ? savedQueries(ctx, form, () => pageQuery(formQuery(form))) : null;
     if (saved) main.append(saved.section);
 
@@ -74,14 +92,14 @@ export const eventsView = {
     function show(events, after) {
       shown = events;
       nextAfter = after;
-      prev.disabled = !q.has('after');
+      prev.disabled = !q.has('after') && !q.has('offset');
       next.disabled = after === null;
       const first = events[0];
       const last = events.at(-1);
       status.textContent = first && last ? `positions ${first.position} – ${last.position}` : '';
       results.replaceChildren(events.length > 0
         ? eventTable(events, { caption: `${events.length} events` })
-        : h('p', { class: 'empty' }, q.has('after') ? 'No more events match these filters.' : 'No events match these filters.'));
+        : h('p', { class: 'empty' }, q.has('after') || q.has('offset') ? 'No more events match these filters.' : 'No events match these filters.'));
     }
 
     /** @param {unknown} error */
@@ -113,6 +131,7 @@ export const eventsView = {
     next.addEventListener('click', () => {
       if (nextAfter === null) return;
       const n = new URLSearchParams(q);
+      n.delete('offset');
       n.set('after', String(nextAfter));
       setUrl(n);
       void load();
@@ -126,6 +145,7 @@ export const eventsView = {
       const first = shown[0];
       const base = new URLSearchParams(q);
       base.delete('after');
+      base.delete('offset');
       if (!first) {
         setUrl(base);
         return void load();

@@ -1,5 +1,6 @@
 import { whileBusy } from '../lib/busy.js';
 import { formatNumber, formatTime, h } from '../lib/dom.js';
+import { poll } from '../lib/poll.js';
 import { problemView } from '../lib/problem.js';
 import { adminNote, learnScope, replayProgress } from '../lib/replay-admin.js';
 
@@ -13,9 +14,10 @@ export const replayView = {
     const id = params[0] ?? '';
     const body = h('div');
     const problem = h('div');
+    const polling = h('div');
     const cancel = h('button', { type: 'button', class: 'danger', hidden: true, disabled: session.admin === false }, 'Cancel replay');
     const note = h('div', {}, adminNote(session));
-    main.append(h('h1', { tabindex: -1 }, 'Replay ', h('code', { class: 'id' }, id)), note, body, h('div', { class: 'actions' }, cancel), problem);
+    main.append(h('h1', { tabindex: -1 }, 'Replay ', h('code', { class: 'id' }, id)), note, body, polling, h('div', { class: 'actions' }, cancel), problem);
 
     /** @param {import('../lib/replay-admin.js').Replay} r */
     function show(r) {
@@ -46,14 +48,12 @@ export const replayView = {
       }
     });
 
-    /** @type {import('../lib/replay-admin.js').Replay} */
-    let replay = await api.get(`/replays/${encodeURIComponent(id)}`, { signal });
-    show(replay);
-    while (replay.status === 'running' && !signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      if (signal.aborted) return;
-      replay = await api.get(`/replays/${encodeURIComponent(id)}`, { signal });
+    // Followed while it runs; a failed read is shown and read again, the next answer clears it.
+    await poll(signal, POLL_MS, async () => {
+      /** @type {import('../lib/replay-admin.js').Replay} */
+      const replay = await api.get(`/replays/${encodeURIComponent(id)}`, { signal });
       show(replay);
-    }
+      return replay.status === 'running';
+    }, (error) => polling.replaceChildren(error ? problemView(error) : ''));
   },
 };

@@ -1,6 +1,7 @@
 import { whileBusy } from '../lib/busy.js';
 import { field, formatNumber, h } from '../lib/dom.js';
 import { EVENT_FILTERS, filterFields, formQuery, markInvalid, selectField } from '../lib/filters.js';
+import { poll } from '../lib/poll.js';
 import { ApiError, problemView } from '../lib/problem.js';
 import { adminNote, learnScope } from '../lib/replay-admin.js';
 import { replayTable } from '../lib/replay-list.js';
@@ -88,7 +89,8 @@ export const replaysView = {
       navigate(`/admin/replays${s ? `?status=${s}` : ''}`, { focus: 'f-status' });
     });
     const list = h('div');
-    const recent = h('section', { class: 'panel', 'aria-labelledby': 'recent-title' }, h('h2', { id: 'recent-title' }, listed ? 'Recent replays' : 'Started in this tab'), listed ? statusForm : null, list);
+    const listProblem = h('div');
+    const recent = h('section', { class: 'panel', 'aria-labelledby': 'recent-title' }, h('h2', { id: 'recent-title' }, listed ? 'Recent replays' : 'Started in this tab'), listed ? statusForm : null, listProblem, list);
     main.append(h('h1', { tabindex: -1 }, 'Replays'), note, form, problem, recent);
 
     if (!listed) {
@@ -100,12 +102,10 @@ export const replaysView = {
       return void list.replaceChildren(replayTable(replays.filter((r) => r !== null), 'Started in this tab'));
     }
     // Newest first; refreshed while one of them runs, so progress moves on the list too.
-    for (;;) {
+    await poll(signal, LIST_REFRESH_MS, async () => {
       const { replays } = await api.get('/replays', { query: { limit: '50', ...(status ? { status } : {}) }, signal });
       list.replaceChildren(replayTable(replays, status ? `The newest 50 ${status}` : 'The newest 50'));
-      if (signal.aborted || !replays.some((/** @type {{ status: string }} */ r) => r.status === 'running')) return;
-      await new Promise((resolve) => setTimeout(resolve, LIST_REFRESH_MS));
-      if (signal.aborted) return;
-    }
+      return replays.some((/** @type {{ status: string }} */ r) => r.status === 'running');
+    }, (error) => listProblem.replaceChildren(error ? problemView(error) : ''));
   },
 };

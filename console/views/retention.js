@@ -2,6 +2,7 @@ import { planTable, followRun, runTable } from '../lib/archive-runs.js';
 import { whileBusy } from '../lib/busy.js';
 import { formatNumber, h } from '../lib/dom.js';
 import { formatBytes, runSummary } from '../lib/lifecycle.js';
+import { poll } from '../lib/poll.js';
 import { ApiError, problemView } from '../lib/problem.js';
 import { adminNote, learnScope } from '../lib/replay-admin.js';
 import { loadPolicies, NOT_ADMIN, policiesTable, policyForm } from '../lib/retention-policies.js';
@@ -56,7 +57,7 @@ function runControls({ api, session, navigate, signal }, previewed) {
       const run = await whileBusy(previewButton, async () => {
         const started = await api.send('POST', '/archive/runs', { dry_run: true });
         session.setAdmin(true);
-        return followRun(api, started.id, signal, () => {});
+        return followRun(api, started.id, signal, () => {}, (error) => problem.replaceChildren(error ? problemView(error) : ''));
       });
       previewed();
       if (run.status === 'failed') throw new Error(`The dry run failed: ${run.error ?? 'no reason given'}`);
@@ -85,6 +86,7 @@ export const retentionView = {
     const detail = h('div');
     const form = h('div');
     const runs = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+    const runsProblem = h('div');
     const segments = capabilities.has('/archive/segments') || !capabilities.known ? await segmentsSection(ctx) : null;
     const hasRuns = capabilities.has('/archive/runs') || !capabilities.known;
     const showRuns = async () => {
@@ -94,7 +96,7 @@ export const retentionView = {
     };
     main.append(h('h1', { tabindex: -1 }, 'Retention and archive'),
       h('section', { class: 'panel', 'aria-labelledby': 'policies-title' }, h('h2', { id: 'policies-title' }, 'Policies'), policies, detail, form),
-      hasRuns ? h('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, h('h2', { id: 'runs-title' }, 'Archive runs'), runControls(ctx, () => void showRuns().catch(() => {})), runs) : '',
+      hasRuns ? h('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, h('h2', { id: 'runs-title' }, 'Archive runs'), runControls(ctx, () => void showRuns().catch(() => {})), runsProblem, runs) : '',
       segments?.section ?? '');
 
     /** @type {Awaited<ReturnType<typeof loadPolicies>>} */
@@ -120,11 +122,7 @@ export const retentionView = {
     }), segments?.load()]);
     if (!hasRuns) return;
     // Refreshed while a run is going on, so its progress moves here too.
-    for (;;) {
-      const list = await showRuns();
-      if (signal.aborted || !list.some((/** @type {{ status: string }} */ r) => r.status === 'running')) return;
-      await new Promise((resolve) => setTimeout(resolve, RUNS_REFRESH_MS));
-      if (signal.aborted) return;
-    }
+    await poll(signal, RUNS_REFRESH_MS, async () => (await showRuns()).some((/** @type {{ status: string }} */ r) => r.status === 'running'),
+      (error) => runsProblem.replaceChildren(error ? problemView(error) : ''));
   },
 };

@@ -2,6 +2,7 @@ import { formatTime, h, shortId } from '../lib/dom.js';
 import { aggregateHref, eventHref } from '../lib/event-table.js';
 import { EVENT_FILTERS, filterFields, formQuery, pick } from '../lib/filters.js';
 import { ApiError, problemView } from '../lib/problem.js';
+import { sleep } from '../lib/poll.js';
 import { readSse } from '../lib/sse.js';
 
 // The stream takes the filters of GET /events except the time range.
@@ -9,12 +10,6 @@ const FILTERS = EVENT_FILTERS.filter(([name]) => name !== 'from' && name !== 'to
 const NAMES = FILTERS.map(([name]) => name);
 const KEEP = 500;
 const RETRY_MS = 1000;
-
-/** @param {number} ms @param {AbortSignal} signal */
-const sleep = (ms, signal) => new Promise((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(undefined); }, { once: true });
-});
 
 /** @type {import('../lib/view.js').View} */
 export const tailView = {
@@ -47,8 +42,12 @@ export const tailView = {
      */
     let cursor = null;
     let paused = false;
-    /** @type {AbortController | null} */
-    let connection = null;
+    /**
+     * The one loop following the stream. Pause aborts it, its wait before reconnecting included,
+     * so a Resume starts the only one: an old loop waking later would show every event twice.
+     * @type {AbortController | null}
+     */
+    let following = null;
 
     /** @param {import('../lib/event-table.js').StoredEvent} e */
     function add(e) {
@@ -62,37 +61,40 @@ export const tailView = {
     }
 
     async function follow() {
-      while (!paused && !signal.aborted) {
-        const controller = new AbortController();
-        connection = controller;
-        const stop = () => controller.abort();
-        signal.addEventListener('abort', stop, { once: true });
-        try {
-          const q = new URLSearchParams(filters);
-          if (cursor !== null) q.set('after', String(cursor));
-          const res = await api.request('GET', '/events/stream', { query: q, signal: controller.signal, headers: { accept: 'text/event-stream' } });
-          problem.replaceChildren();
-          status.textContent = cursor === null ? 'Live: following new events.' : `Live: following after position ${cursor}.`;
-          await readSse(res, (message) => {
-            const event = JSON.parse(message.data);
-            cursor = Number(message.id ?? event.position);
-            add(event);
-          });
-          if (!paused && !signal.aborted) status.textContent = 'The service ended the stream; reconnecting…';
-        } catch (error) {
-          if (controller.signal.aborted) return;
-          if (error instanceof ApiError && (error.status === 401 || (error.status >= 400 && error.status < 500 && error.status !== 429))) {
+      following?.abort();
+      const loop = new AbortController();
+      following = loop;
+      const stop = () => loop.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        while (!loop.signal.aborted) {
+          try {
+            const q = new URLSearchParams(filters);
+            if (cursor !== null) q.set('after', String(cursor));
+            const res = await api.request('GET', '/events/stream', { query: q, signal: loop.signal, headers: { accept: 'text/event-stream' } });
+            problem.replaceChildren();
+            status.textContent = cursor === null ? 'Live: following new events.' : `Live: following after position ${cursor}.`;
+            await readSse(res, (message) => {
+              const event = JSON.parse(message.data);
+              cursor = Number(message.id ?? event.position);
+              add(event);
+            });
+            if (!loop.signal.aborted) status.textContent = 'The service ended the stream; reconnecting…';
+          } catch (error) {
+            if (loop.signal.aborted) return;
+            if (error instanceof ApiError && (error.status === 401 || (error.status >= 400 && error.status < 500 && error.status !== 429))) {
+              problem.replaceChildren(problemView(error));
+              status.textContent = 'Stopped.';
+              toggle.disabled = true;
+              return;
+            }
             problem.replaceChildren(problemView(error));
-            status.textContent = 'Stopped.';
-            toggle.disabled = true;
-            return;
+            status.textContent = 'Connection lost; reconnecting…';
           }
-          problem.replaceChildren(problemView(error));
-          status.textContent = 'Connection lost; reconnecting…';
-        } finally {
-          signal.removeEventListener('abort', stop);
+          await sleep(RETRY_MS, loop.signal);
         }
-        await sleep(RETRY_MS, signal);
+      } finally {
+        signal.removeEventListener('abort', stop);
       }
     }
 
@@ -100,7 +102,7 @@ export const tailView = {
       paused = !paused;
       toggle.textContent = paused ? 'Resume' : 'Pause';
       if (paused) {
-        connection?.abort();
+        following?.abort();
         status.textContent = cursor === null ? 'Paused.' : `Paused after position ${cursor}. Resuming continues from there.`;
       } else {
         void follow();
@@ -110,6 +112,6 @@ export const tailView = {
     // Start from the head now, so that a pause before the first event still resumes without a gap.
     const health = await api.get('/health', { signal }).catch(() => null);
     cursor = typeof health?.head_position === 'number' ? health.head_position : null;
-    void follow();
+    if (!paused) void follow();
   },
 };

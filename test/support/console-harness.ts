@@ -10,8 +10,8 @@ export interface ConsoleHarness {
   readonly url: string;
   /** The page open() gave last: expectHttpError(), problems(). */
   readonly page: ConsolePage;
-  /** A fresh page at `path` (openConsolePage's options); `before` runs before it loads, e.g. to watch its requests. */
-  open(path: string, options?: Parameters<typeof openConsolePage>[1] & { before?: (page: Page) => void }): Promise<Page>;
+  /** A fresh page at `path` (openConsolePage's options); `before` runs (and is awaited) before it loads, e.g. to watch or route its requests. */
+  open(path: string, options?: Parameters<typeof openConsolePage>[1] & { before?: (page: Page) => void | Promise<void> }): Promise<Page>;
   /** Closes the page, failing the test if the console reported a problem; after each test it runs by itself. */
   closePage(): Promise<void>;
 }
@@ -59,7 +59,7 @@ export function consoleHarness(start: () => Promise<TestService>, options: { aft
     async open(path, { before, ...options } = {}) {
       await closePage();
       current = await openConsolePage(ready(browser), options);
-      before?.(current.page);
+      await before?.(current.page);
       await current.page.goto(ready(server).url + path);
       return current.page;
     },
