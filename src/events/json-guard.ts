@@ -23,9 +23,10 @@ export function findUnstorableJson(text: string, options: JsonGuardOptions): Fie
 }
 
 const STOP = Symbol('stop');
-const STRING_SPECIAL = /["\\]/g;
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const WHITESPACE = /[ \t\n\r]*/y;
+// Character codes the scan compares (charCodeAt: no string per character).
+const MINUS = 45, DOT = 46, ZERO = 48, NINE = 57, LOWER_E = 101, UPPER_E = 69, PLUS = 43;
+// An object's keys are compared in an array up to this many, then in a Set.
+const FEW_KEYS = 8;
 
 class Scanner {
   readonly issues: FieldError[] = [];
@@ -33,6 +34,10 @@ class Scanner {
   private readonly path: (string | number)[] = [];
   /** Bytes the numbers in exponent form gain when written out in full; -1 once reported. */
   private growth = 0;
+  // The next '"' and '\\' at or after the scan (-1: none left), each searched for again only
+  // once the scan has passed it: every search starts where the last ended, so the scan stays linear.
+  private quote = -1;
+  private backslash = -1;
 
   constructor(
     private readonly s: string,
@@ -41,6 +46,7 @@ class Scanner {
     private readonly size?: { bytes: number; maxBytes: number },
   ) {
     if (s.charCodeAt(0) === 0xfeff) this.i = 1;
+    this.backslash = s.indexOf('\\');
   }
 
   value(depth: number): void {
@@ -66,7 +72,8 @@ class Scanner {
 
   private object(depth: number) {
     this.i++;
-    const keys = new Set<string>();
+    const few: string[] = [];
+    let many: Set<string> | undefined;
     this.ws();
     if (this.s[this.i] === '}') return void this.i++;
     for (;;) {
@@ -77,8 +84,9 @@ class Scanner {
       // problems inside the key itself were found before the key was known: address them to it
       for (let n = before; n < this.issues.length; n++) this.issues[n]!.pointer = toPointer(this.path);
       if (key === '__proto__') this.report('the key "__proto__" is not allowed');
-      if (keys.has(key)) this.report(`duplicate key "${key}"`);
-      keys.add(key);
+      if (many ? many.has(key) : few.includes(key)) this.report(`duplicate key "${key}"`);
+      if (many) many.add(key);
+      else if (few.push(key) > FEW_KEYS) many = new Set(few);
       this.ws();
       this.i++; // ':'
       this.value(depth);
@@ -106,15 +114,16 @@ class Scanner {
     let escaped = false;
     let j = start + 1;
     for (;;) {
-      STRING_SPECIAL.lastIndex = j;
-      STRING_SPECIAL.exec(this.s);
-      const k = STRING_SPECIAL.lastIndex - 1;
-      if (this.s[k] === '"') {
-        this.i = k + 1;
+      if (this.quote < j) this.quote = this.s.indexOf('"', j);
+      if (this.backslash !== -1 && this.backslash < j) this.backslash = this.s.indexOf('\\', j);
+      // JSON.parse accepted the text, so the string has its closing quote.
+      if (this.backslash === -1 || this.backslash > this.quote) {
+        this.i = this.quote + 1;
         break;
       }
+      const k = this.backslash;
       escaped = true;
-      if (this.s[k + 1] === 'u') {
+      if (this.s.charCodeAt(k + 1) === 117 /* u */) {
         j = k + this.unicodeEscape(k);
       } else {
         j = k + 2;
@@ -141,13 +150,25 @@ class Scanner {
   }
 
   private number() {
-    NUMBER.lastIndex = this.i;
-    const m = NUMBER.exec(this.s);
-    const token = m ? m[0] : '';
-    this.i += Math.max(token.length, 1);
+    const s = this.s;
+    const start = this.i;
+    let i = start;
+    if (s.charCodeAt(i) === MINUS) i++;
+    i = this.digits(i);
+    if (s.charCodeAt(i) === DOT) i = this.digits(i + 1);
+    const exponent = s.charCodeAt(i) === LOWER_E || s.charCodeAt(i) === UPPER_E;
+    if (exponent) {
+      i++;
+      if (s.charCodeAt(i) === PLUS || s.charCodeAt(i) === MINUS) i++;
+      i = this.digits(i);
+    }
+    this.i = Math.max(i, start + 1);
+    // Up to 15 significant digits always survive a round trip through a double: no token to look at.
+    if (!exponent && i - start <= 15) return;
+    const token = s.slice(start, i);
     if (!isExactDouble(token)) {
       this.report(`the number ${token.length > 40 ? token.slice(0, 40) + '…' : token} cannot be kept exactly (beyond double precision); send it as a string`);
-    } else if (this.size && this.growth >= 0 && /[eE]/.test(token)) {
+    } else if (this.size && this.growth >= 0 && exponent) {
       this.growth += Math.max(0, storedNumberLength(token) - token.length);
       if (this.size.bytes + this.growth > this.size.maxBytes) {
         this.growth = -1;
@@ -156,10 +177,18 @@ class Scanner {
     }
   }
 
+  private digits(i: number): number {
+    let c = this.s.charCodeAt(i);
+    while (c >= ZERO && c <= NINE) c = this.s.charCodeAt(++i);
+    return i;
+  }
+
   private ws() {
-    WHITESPACE.lastIndex = this.i;
-    WHITESPACE.exec(this.s);
-    this.i = WHITESPACE.lastIndex;
+    const s = this.s;
+    let i = this.i;
+    let c = s.charCodeAt(i);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++i);
+    this.i = i;
   }
 
   private report(detail: string) {
