@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiKey, Scope } from '../config.ts';
 import { AppError } from '../errors.ts';
 
@@ -19,6 +19,10 @@ export function requiredScope(method: string, path: string): Scope | null {
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Set on a request with a valid key, or on every request while no key is configured. */
+const TRUSTED = 'trusted' as never;
+export const isTrusted = (c: Context): boolean => c.get(TRUSTED) === true;
 const REALM = 'Bearer realm="event-service"';
 const TOKEN = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 
@@ -48,15 +52,28 @@ export function createAuth({ keys, ratePerSecond }: AuthOptions): MiddlewareHand
     return Math.ceil((1 - b.tokens) / ratePerSecond);
   }
 
-  return async function auth(c, next) {
-    const scope = requiredScope(c.req.method, c.req.path);
-    if (scope === null || known.length === 0) return next();
-    const header = c.req.header('authorization');
-    if (!header) throw new AppError('unauthorized', 'send an API key: Authorization: Bearer <key>', {}, { headers: { 'www-authenticate': REALM } });
+  function keyOf(header: string): ApiKey | undefined {
     const token = TOKEN.exec(header.trim())?.[1];
     const presented = digest(token ?? '');
     let match: ApiKey | undefined;
     for (const k of known) if (timingSafeEqual(k.digest, presented) && token) match = k.key;
+    return match;
+  }
+
+  return async function auth(c, next) {
+    const scope = requiredScope(c.req.method, c.req.path);
+    const header = c.req.header('authorization');
+    if (known.length === 0) {
+      c.set(TRUSTED, true);
+      return next();
+    }
+    if (scope === null) {
+      // An open route answers anyone; given a valid key it may say more (/health's error texts).
+      if (header && keyOf(header)) c.set(TRUSTED, true);
+      return next();
+    }
+    if (!header) throw new AppError('unauthorized', 'send an API key: Authorization: Bearer <key>', {}, { headers: { 'www-authenticate': REALM } });
+    const match = keyOf(header);
     if (!match) {
       throw new AppError('unauthorized', 'the API key is not valid', {}, { headers: { 'www-authenticate': `${REALM}, error="invalid_token"` } });
     }
@@ -68,6 +85,7 @@ export function createAuth({ keys, ratePerSecond }: AuthOptions): MiddlewareHand
     const wait = allow(match.label);
     if (wait > 0) throw new AppError('rate_limited', `more than ${ratePerSecond} requests per second with this key`, {}, { headers: { 'retry-after': String(wait) } });
     c.set('apiKey' as never, match.label as never);
+    c.set(TRUSTED, true);
     await next();
   };
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { withDeadline } from '../events/deadline.ts';
+import { isTrusted } from './auth.ts';
 import type { Circuit } from '../postgres/circuit.ts';
 import type { Lifecycle } from '../lifecycle/lifecycle.ts';
 import type { RedisConnection } from '../publishing/redis.ts';
@@ -34,6 +35,16 @@ async function redisField(redis: RedisConnection, relay: Relay): Promise<'ok' | 
   return answered ? 'ok' : 'unavailable';
 }
 
+/**
+ * The archive's storage and last run. The error texts name the bucket, endpoint or directory: with
+ * API keys on, only a request with a valid key gets them (anyone may ask /health).
+ */
+async function archiveHealth(lifecycle: Pick<Lifecycle, 'health'>, trusted: boolean) {
+  const health = await lifecycle.health().catch(() => null);
+  if (!health || trusted) return health;
+  return { ...health, storage_error: null, last_run: health.last_run && { ...health.last_run, error: null } };
+}
+
 /** 200 while PostgreSQL answers (appends work), else 503; Redis being away shows but is not unhealthy. */
 export function createHealthRoutes({ background, redis, relay, databases, lifecycle }: HealthDeps) {
   return new Hono().get('/', async (c) => {
@@ -55,7 +66,7 @@ export function createHealthRoutes({ background, redis, relay, databases, lifecy
       publish_lag: head === null ? null : Math.max(0, head - relayStatus.publishedPosition),
       relay: relayStatus.state,
       // A failing archive storage is reported, not unhealthy: appends and hot reads work without it.
-      ...(lifecycle ? { archive: head === null ? null : await lifecycle.health().catch(() => null) } : {}),
+      ...(lifecycle ? { archive: head === null ? null : await archiveHealth(lifecycle, isTrusted(c)) } : {}),
     };
     return head === null ? c.json(body, 503, RETRY) : c.json(body, 200);
   });

@@ -1,8 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config.ts';
 import { newId } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const READ = 'read-key-0123456789abcdef';
 const WRITE = 'write-key-0123456789abcde';
@@ -74,6 +79,28 @@ describe('API keys', () => {
   it('keeps /health and /ready open', async () => {
     expect((await req('GET', '/health')).status).toBe(200);
     expect((await req('GET', '/ready')).status).toBe(200);
+  });
+
+  it("keeps the archive's error texts (they name its bucket or directory) from /health's answer to a request without a valid key", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evt-health-'));
+    await writeFile(join(dir, 'a-file'), '');
+    const s = await startTestService({ API_KEYS: `${READ}:read,${ADMIN}:admin`, ARCHIVE_URL: pathToFileURL(join(dir, 'a-file', 'archive')).href, ARCHIVE_INTERVAL: '0' });
+    try {
+      const as = (key?: string): RequestInit => ({ headers: key ? { authorization: `Bearer ${key}` } : {} });
+      await s.app.request('/retention/agent', { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ archive_after: 'PT0S' }) });
+      const started = (await (await s.app.request('/archive/runs', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string };
+      expect(await waitUntil(async () => ((await (await s.app.request(`/archive/runs/${started.id}`, as(READ))).json()) as { status: string }).status === 'failed')).toBe(true);
+      const health = async (key?: string) => ((await (await s.app.request('/health', as(key))).json()) as { archive: { storage: string; storage_error: string | null; last_run: { status: string; error: string | null } } }).archive;
+      for (const key of [undefined, 'not-a-key-at-all']) {
+        expect(await health(key)).toMatchObject({ storage: 'failing', storage_error: null, last_run: { status: 'failed', error: null } });
+      }
+      const told = await health(READ);
+      expect(told.storage_error).toContain(dir);
+      expect(told.last_run.error).toContain(dir);
+    } finally {
+      await s.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts a lowercase scheme and refuses malformed headers with 401', async () => {
