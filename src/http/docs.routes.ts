@@ -16,6 +16,9 @@ const page = `<!doctype html>
 <script>SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true, validatorUrl: null, layout: 'BaseLayout' });</script>
 </body></html>`;
 
+// Not to be framed by another site (the page runs Swagger UI's inline start-up, so no script policy).
+const PAGE_HEADERS = { 'content-security-policy': "frame-ancestors 'none'", 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+
 export function createDocsRoutes() {
   const loaded = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   const load = (file: keyof typeof ASSETS) => {
@@ -24,11 +27,11 @@ export function createDocsRoutes() {
     return bytes;
   };
   return new Hono()
-    .get('/', (c) => c.html(page))
+    .get('/', (c) => c.html(page, 200, PAGE_HEADERS))
     .get('/:file', async (c) => {
       const parsed = docsAssetPath.safeParse(c.req.param());
       if (!parsed.success) throw new AppError('not_found', `no docs asset ${c.req.param('file')}`);
       const { file } = parsed.data;
-      return c.body(await load(file), 200, { 'content-type': ASSETS[file], 'cache-control': 'public, max-age=3600' });
+      return c.body(await load(file), 200, { 'content-type': ASSETS[file], 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' });
     });
 }

@@ -29,14 +29,20 @@ async function initialPage(): Promise<string[]> {
 
 describe('GET /admin', () => {
   it('serves the page without a key even when keys are on, with a policy that allows only this origin', async () => {
-    for (const path of ['/admin', '/admin/', '/admin/events', `/admin/aggregates/agent/${crypto.randomUUID()}`]) {
+    // The page is also an asset (assets/index.html): served without the policy, it could be framed.
+    for (const path of ['/admin', '/admin/', '/admin/events', `/admin/aggregates/agent/${crypto.randomUUID()}`, '/admin/assets/index.html']) {
       const res = await fetchRaw(path);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy'), path).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
       expect(await res.text()).toContain('<script type="module" src="/admin/assets/app.js">');
     }
     expect((await fetchRaw('/events')).status).toBe(401);
+    const docs = await fetchRaw('/docs');
+    expect(docs.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('serves assets with their type, compressed as the client accepts, and answers 304 to a matching ETag', async () => {
