@@ -49,6 +49,8 @@ export interface AggregateOptions<S, R extends EventTypeRegistry<any> = UntypedE
 
 export interface AggregateDefinition<S = unknown> {
   type: string;
+  /** The event types it was defined with: it upcasts their events itself and folds no other type. */
+  eventTypes?: EventTypeRegistry;
   schemaVersion: number;
   snapshotEvery?: number;
   initialState(): S;
@@ -61,7 +63,11 @@ export class AggregateDefinitionError extends Error {
   override name = 'AggregateDefinitionError';
 }
 
-export function defineAggregate<S, R extends EventTypeRegistry<any> = UntypedEvents>(options: AggregateOptions<S, R>): AggregateDefinition<S> {
+// Typed by a registry (not the untyped default): its events must reach the fold through it, so it is required.
+type Untyped<R> = [R] extends [UntypedEvents] ? ([UntypedEvents] extends [R] ? true : false) : false;
+type RegistryGiven<R> = Untyped<R> extends true ? unknown : { eventTypes: R };
+
+export function defineAggregate<S, R extends EventTypeRegistry<any> = UntypedEvents>(options: AggregateOptions<S, R> & RegistryGiven<R>): AggregateDefinition<S> {
   const { type, eventTypes, handlers, stateSchema } = options;
   const evolve = options.evolve as Evolve<S> | undefined;
   const schemaVersion = options.schemaVersion ?? 1;
@@ -81,6 +87,7 @@ export function defineAggregate<S, R extends EventTypeRegistry<any> = UntypedEve
     });
   return {
     type,
+    eventTypes,
     schemaVersion,
     snapshotEvery: options.snapshotEvery,
     initialState: () => (typeof initial === 'function' ? (initial as () => S)() : structuredClone(initial)),

@@ -19,8 +19,8 @@ declare const payloadTypes: unique symbol;
 
 /**
  * `P` carries each type's newest payload for typed folds (`defineAggregate`'s `eventTypes`); it
- * exists only for the compiler. A registry of a list typed `EventTypeVersion[]` (not written
- * inline, nor `as const`) has every payload `unknown`.
+ * exists only for the compiler. A registry of entries not all written as literals (a list typed
+ * `EventTypeVersion[]`, or spread from one that is not `as const`) has every payload `unknown`.
  */
 export interface EventTypeRegistry<P extends EventPayloads = EventPayloads> {
   readonly [payloadTypes]?: P;
@@ -46,10 +46,17 @@ type Newest<V extends EventTypeVersion, All extends EventTypeVersion> = V extend
   ? [Exclude<Extract<All, { type: V['type'] }>['version'], V['version'] | Below<V['version']>>] extends [never] ? V : never
   : never;
 
-/** What a registry's newest versions accept: payloads are stored as sent (see `jsonSchemas`). */
-export type PayloadsOf<V extends readonly EventTypeVersion[]> = {
-  [E in Newest<V[number], V[number]> as E['type']]: z.input<E['schema']>;
-};
+// An entry whose type or version is not a literal (a list built elsewhere, not `as const`).
+type Wide<E extends EventTypeVersion> = E extends EventTypeVersion ? (string extends E['type'] ? true : number extends E['version'] ? true : never) : never;
+
+/**
+ * What a registry's newest versions accept: payloads are stored as sent (see `jsonSchemas`). One
+ * entry not written as literals leaves every type name open and every payload `unknown`: its type
+ * or version could be any, so no payload can be told for sure.
+ */
+export type PayloadsOf<V extends readonly EventTypeVersion[]> = [Wide<V[number]>] extends [never]
+  ? { [E in Newest<V[number], V[number]> as E['type']]: z.input<E['schema']> }
+  : Record<string, unknown>;
 
 /**
  * Typed events: zod payload schemas per (event_type, version), versions 1..n without holes, each

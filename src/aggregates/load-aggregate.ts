@@ -12,6 +12,7 @@ export interface LoadedAggregate<S> {
 }
 
 export interface LoadOptions {
+  /** Upcasts the events of an aggregate defined without `eventTypes` of its own (one with them uses those). */
   eventTypes?: EventTypeRegistry;
   /** Events read per query, fewer when they reach the store's MAX_PAGE_BYTES; the aggregate's history never sits in memory as a whole. */
   pageSize?: number;
@@ -26,7 +27,8 @@ export interface LoadOptions {
  */
 export async function loadAggregate<S>(source: EventStore | Sql, definition: AggregateDefinition<S>, aggregateId: string, options: LoadOptions = {}): Promise<LoadedAggregate<S>> {
   const store = typeof source === 'function' ? createEventStore(source) : source;
-  const eventTypes = options.eventTypes ?? emptyEventTypes;
+  // An aggregate with event types of its own upcasts with them (its fold is typed by them); another registry must not go first.
+  const eventTypes = definition.eventTypes ? emptyEventTypes : (options.eventTypes ?? emptyEventTypes);
   const pageSize = options.pageSize ?? 1000;
   const until = options.atSequence ?? Number.MAX_SAFE_INTEGER;
   const snapshot = await store.readSnapshot(definition.type, aggregateId, definition.schemaVersion);
@@ -54,8 +56,10 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
   const stale = snapshot !== undefined && snapshot.sequence <= until && !fromSnapshot;
   if ((due || stale) && sequence > 0 && options.atSequence === undefined) {
     const write = { aggregateType: definition.type, aggregateId, schemaVersion: definition.schemaVersion, sequence, state };
-    await store.writeSnapshot(write, stale ? snapshot : undefined).catch((error: Error) =>
-      options.logger?.warn({ err: error.message, aggregate: `${definition.type}/${aggregateId}` }, 'snapshot write failed; the load is unaffected'),
+    const failed = (why: string) => options.logger?.warn({ err: why, aggregate: `${definition.type}/${aggregateId}` }, 'snapshot write failed; the load is unaffected');
+    await store.writeSnapshot(write, stale ? snapshot : undefined).then(
+      (result) => result.ok || failed(`the store has the aggregate at sequence ${result.currentSequence}, before the load's ${sequence}`),
+      (error: Error) => failed(error.message),
     );
   }
   return { state, sequence, fromSnapshot };

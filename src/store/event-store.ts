@@ -84,10 +84,11 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
     const { text, params } = pagedQuery(q, { maxBytes, skip });
     return sql.unsafe<Row[]>(text, params, { prepare: true });
   };
+  // One word for the column: a client of the user's with `transform: postgres.camel` renames last_sequence.
   const sequenceOf = async (sql: Sql, type: string, id: string) => {
-    const [row] = await sql<{ last_sequence: string }[]>`
-      select last_sequence from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
-    return Number(row?.last_sequence ?? 0);
+    const [row] = await sql<{ current: string }[]>`
+      select last_sequence as current from aggregates where aggregate_id = ${id} and aggregate_type = ${type}`;
+    return Number(row?.current ?? 0);
   };
 
   const store: EventStore = {

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldEvents, type AggregateEvent } from '../../src/aggregates/aggregate.ts';
+import postgres from 'postgres';
+import { z } from 'zod';
+import { defineAggregate, foldEvents, type AggregateEvent } from '../../src/aggregates/aggregate.ts';
+import { defineEventTypes } from '../../src/aggregates/event-types.ts';
 import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
 import { agentAggregate, agentEventTypes, initialAgent, type AgentState } from '../support/agent-aggregate.ts';
@@ -67,6 +70,36 @@ describe('loadAggregate', () => {
     // Stored events never change.
     const [row] = await t.sql`select version, payload from events where aggregate_id = ${id}`;
     expect(row).toEqual({ version: 1, payload: { name: 'old' } });
+  });
+
+  it("an aggregate given event types of its own is upcast by them, whatever registry the load is given", async () => {
+    // Its own registry stops at v2; the load's (as the service passes its own) goes on to v3, another shape.
+    const ownTypes = defineEventTypes([
+      { type: 'agent.created', version: 1, schema: z.object({ name: z.string() }) },
+      { type: 'agent.created', version: 2, schema: z.object({ name: z.string(), kind: z.string() }), upcast: (p) => ({ ...p, kind: 'general' }) },
+    ]);
+    const typed = defineAggregate<{ name: string | null; kind: string | null }, typeof ownTypes>({
+      type: 'agent', eventTypes: ownTypes, initialState: { name: null, kind: null },
+      handlers: { 'agent.created': (_, e) => ({ name: e.payload.name, kind: e.payload.kind }) },
+    });
+    const id = newId();
+    await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'old' } }]);
+    for (const options of [{}, { eventTypes: agentEventTypes }]) {
+      expect((await loadAggregate(t.sql, typed, id, options)).state, JSON.stringify(options)).toEqual({ name: 'old', kind: 'general' });
+    }
+  });
+
+  it('writes snapshots through a client of the user\'s that renames columns (transform: postgres.camel)', async () => {
+    const camel = postgres(t.databaseUrl, { max: 1, onnotice: () => {}, transform: postgres.camel });
+    try {
+      const id = newId();
+      await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, { event_type: 'agent.renamed', payload: { name: 'b' } }]);
+      const first = await loadAggregate(camel, agentAggregate({ snapshotEvery: 1 }), id, { eventTypes: agentEventTypes });
+      expect(first).toMatchObject({ sequence: 2, fromSnapshot: false });
+      expect(await loadAggregate(camel, agentAggregate({ snapshotEvery: 1 }), id, { eventTypes: agentEventTypes })).toMatchObject({ sequence: 2, fromSnapshot: true });
+    } finally {
+      await camel.end();
+    }
   });
 
   it('ignores snapshots of another schema version and writes its own', async () => {

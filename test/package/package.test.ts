@@ -71,6 +71,22 @@ describe('the installed package', () => {
     expect(tsc.status).toBe(0);
   });
 
+  it('lets a library export a registry and a typed aggregate with declarations (tsc --declaration names their types)', { timeout: 120_000 }, () => {
+    writeFileSync(join(project, 'registry.ts'), `import { z } from 'zod';
+import { defineAggregate, defineEventTypes } from 'event-service/aggregates';
+export const eventTypes = defineEventTypes([
+  { type: 'agent.created', version: 1, schema: z.object({ name: z.string() }) },
+  { type: 'agent.created', version: 2, schema: z.object({ name: z.string(), kind: z.string() }), upcast: (v1) => ({ ...v1, kind: 'general' }) },
+]);
+export const agent = defineAggregate<{ kind: string | null }, typeof eventTypes>({
+  type: 'agent', eventTypes, initialState: { kind: null }, handlers: { 'agent.created': (_, e) => ({ kind: e.payload.kind }) },
+});
+`);
+    const tsc = run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--declaration', '--emitDeclarationOnly', '--outDir', 'declarations', '--types', 'node', 'registry.ts']);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(readFileSync(join(project, 'declarations/registry.d.ts'), 'utf8')).toContain('EventTypeRegistry<');
+  });
+
   it('runs its command line with npx', { timeout: 60_000 }, () => {
     const r = run('npx', ['--no-install', 'events-service', '--help']);
     expect(r.status, r.stderr).toBe(0);

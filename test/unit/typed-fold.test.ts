@@ -80,6 +80,25 @@ describe('an aggregate given its typed events', () => {
     expect(seen).toEqual(['account.opened', 'account.deposited', 'account.deposited']);
   });
 
+  it('needs the registry itself when typed by it: without it, nothing would upcast what the types promise', () => {
+    // @ts-expect-error: eventTypes is missing
+    defineAggregate<Account, typeof accountEvents>({ type: 'account', initialState: opened, handlers: { 'account.deposited': deposit } });
+  });
+
+  it('types every payload unknown when one entry is not written as literals (spread from a list that is not as const)', () => {
+    const shared = [{ type: 'account.opened', version: 1, schema: z.object({ owner: z.string() }) }];
+    const mixed = defineEventTypes([...shared, { type: 'account.closed', version: 1, schema: z.object({ reason: z.string() }) }]);
+    defineAggregate({
+      type: 'account',
+      eventTypes: mixed,
+      initialState: opened,
+      evolve: (s, e) => {
+        expectTypeOf(e.payload).toBeUnknown();
+        return s;
+      },
+    });
+  });
+
   it('types a registry of a list built elsewhere by its type names, payloads unknown until checked', () => {
     const list: EventTypeVersion[] = [{ type: 'account.opened', version: 1, schema: z.object({ owner: z.string() }) }];
     defineAggregate({
