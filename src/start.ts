@@ -73,6 +73,9 @@ async function openDatabase(config: ReturnType<typeof parseConfig>, logger: Logg
   return withDatabaseUrl(config, url);
 }
 
+// Guessing is not limited (a 401 counts against no key): a key must be too long to guess.
+const MIN_KEY_LENGTH = 16;
+
 function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptions, shutdown: ReturnType<typeof createShutdown>) {
   const aggregates = new Map<string, AggregateDefinition<unknown>>();
   for (const a of options.aggregates ?? []) {
@@ -82,6 +85,10 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const eventTypes = options.eventTypes ?? emptyEventTypes;
   if (config.auth.keys.length === 0) {
     logger.warn(config.auth.disabled ? 'AUTH=disabled: the API is open to anyone who can reach it' : 'no API_KEYS: the API is open to anyone who can reach it; set API_KEYS="<secret>:read+write,…" to require keys');
+    if (config.limits.ratePerSecond > 0) logger.warn('RATE_LIMIT_PER_SECOND limits requests per API key, and there are none: nothing is limited');
+  }
+  for (const key of config.auth.keys) {
+    if (key.secret.length < MIN_KEY_LENGTH) logger.warn({ key: key.label }, `API key ${key.label} is shorter than ${MIN_KEY_LENGTH} characters: guesses are not rate limited, so use a long random key`);
   }
 
   const metrics = createMetrics();

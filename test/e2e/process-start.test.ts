@@ -115,4 +115,18 @@ describe('the service as a process, starting', () => {
       busy.close();
     }
   });
+
+  it('warns at start about a limit that limits nothing and a key short enough to guess', async () => {
+    for (const [env, says] of [
+      [{ RATE_LIMIT_PER_SECOND: '5' }, 'RATE_LIMIT_PER_SECOND limits requests per API key, and there are none: nothing is limited'],
+      [{ API_KEYS: 'short-key:read' }, 'API key key1 is shorter than 16 characters'],
+    ] as const) {
+      const p = await startServiceProcess({ DATABASE_URL: url, REDIS_URL: testRedisUrl, REDIS_CHANNEL_PREFIX: channelPrefix, ...env }, await freePort());
+      running.push(p);
+      expect(p.output()).toContain(says);
+      expect(p.output()).not.toContain('short-key');
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    }
+  });
 });
