@@ -54,10 +54,10 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
       const outcome = await appendQueue.append(events);
       if (!outcome.ok) {
         const kind = outcome.error.code === 'sequence_conflict' || outcome.error.code === 'id_conflict' ? 'conflict' : 'refused';
-        for (const e of events) metrics.appends.inc({ event_type: e.eventType, outcome: kind });
+        for (const e of events) metrics.appends.inc({ event_type: metrics.eventTypeLabel(e.eventType), outcome: kind });
         throw route === 'single' ? withoutIndex(outcome.error) : outcome.error;
       }
-      outcome.events.forEach((r, i) => metrics.appends.inc({ event_type: events[i]!.eventType, outcome: r.created ? 'created' : 'duplicate' }));
+      outcome.events.forEach((r, i) => metrics.appends.inc({ event_type: metrics.eventTypeLabel(events[i]!.eventType), outcome: r.created ? 'created' : 'duplicate' }));
       return { records: outcome.events, created: outcome.events.some((e) => e.created) };
     } finally {
       stop();

@@ -11,8 +11,20 @@ export interface MetricSources {
   databases(): Record<string, boolean>;
 }
 
+/** Event types with series of their own; later ones share `event_type="(other)"`. */
+export const MAX_EVENT_TYPE_SERIES = 1000;
+
 export function createMetrics() {
   const registry = new Registry();
+  // Event types are the clients' to name: a client minting one per entity must not grow the
+  // service's memory and every scrape without bound.
+  const labelled = new Set<string>();
+  const eventTypeLabel = (type: string) => {
+    if (labelled.has(type)) return type;
+    if (labelled.size >= MAX_EVENT_TYPE_SERIES) return '(other)';
+    labelled.add(type);
+    return type;
+  };
   // The event loop's delay sampled every 100 ms: prom-client's default of 10 ms wakes an idle
   // service a hundred times a second for it alone (README, Observability).
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
@@ -21,9 +33,10 @@ export function createMetrics() {
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const metrics = {
     registry,
+    eventTypeLabel,
     appends: new Counter({
       name: 'events_appended_total',
-      help: 'Events in append requests, by event type and outcome (created, duplicate, conflict, refused)',
+      help: `Events in append requests, by event type (the first ${MAX_EVENT_TYPE_SERIES}; later ones as "(other)") and outcome (created, duplicate, conflict, refused)`,
       labelNames: ['event_type', 'outcome'] as const,
       registers: [registry],
     }),

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics, MAX_EVENT_TYPE_SERIES } from '../../src/observability/metrics.ts';
+
+describe('events_appended_total', () => {
+  it(`keeps a series for each of the first ${MAX_EVENT_TYPE_SERIES} event types, and counts later ones together as "(other)"`, async () => {
+    const metrics = createMetrics();
+    for (let i = 0; i < MAX_EVENT_TYPE_SERIES + 500; i++) metrics.appends.inc({ event_type: metrics.eventTypeLabel(`t${i}.made`), outcome: 'created' });
+    metrics.appends.inc({ event_type: metrics.eventTypeLabel('t0.made'), outcome: 'created' });
+    const lines = (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('events_appended_total{'));
+    expect(lines).toHaveLength(MAX_EVENT_TYPE_SERIES + 1);
+    expect(lines).toContain('events_appended_total{event_type="(other)",outcome="created"} 500');
+    expect(lines).toContain('events_appended_total{event_type="t0.made",outcome="created"} 2');
+  });
+});
