@@ -49,6 +49,8 @@ export interface AppDeps {
   rejectUnregisteredEventTypes: boolean;
   commits: CommitSignal;
   sseHeartbeatMs: number;
+  /** Most SSE streams open at once (SSE_MAX_STREAMS). */
+  sseMaxStreams: number;
   /** Aborted when the service begins to shut down: open SSE streams end. */
   shutdown?: AbortSignal;
   replays: ReplayRunner;
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestContext({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.logRequests, timeoutMs: deps.requestTimeoutMs }));
   app.use('*', createAuth({ keys: deps.apiKeys, ratePerSecond: deps.ratePerSecond }));
   // Before /events, whose /:id would otherwise take "stream".
-  app.route('/events/stream', createStreamRoutes({ store: deps.store, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, shutdown: deps.shutdown, logger: deps.logger }));
+  app.route('/events/stream', createStreamRoutes({ store: deps.store, commits: deps.commits, heartbeatMs: deps.sseHeartbeatMs, maxStreams: deps.sseMaxStreams, shutdown: deps.shutdown, logger: deps.logger }));
   app.route('/events', createEventsRoutes(deps));
   app.route('/health', createHealthRoutes(deps));
   app.route('/ready', createReadyRoutes(deps));

@@ -54,6 +54,7 @@ const envSchema = z.object({
   RELAY_LEASE_MS: int(500, 600_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  SSE_MAX_STREAMS: int(1, 1_000_000).default(10_000),
   // Positions per partition of the events table for partitions made from now on (docs/storage.md).
   EVENTS_PARTITION_SIZE: int(1, 1_000_000_000_000).optional(),
   // The archive: a directory or s3://bucket/prefix; an S3-compatible endpoint; how often runs are scheduled (0: never).
@@ -164,7 +165,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     append: { maxTransactionEvents: e.GROUP_COMMIT_MAX_EVENTS ?? e.APPEND_MAX_BATCH_EVENTS ?? 2000, maxInFlight: e.APPEND_MAX_IN_FLIGHT },
     relay: { batchSize: e.RELAY_BATCH_SIZE, pollIntervalMs: e.RELAY_POLL_INTERVAL_MS, leaseMs: e.RELAY_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
+    sse: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxStreams: e.SSE_MAX_STREAMS },
     replays: { batchSize: e.REPLAY_BATCH_SIZE, pauseMs: e.REPLAY_PAUSE_MS },
     partitions: { size: e.EVENTS_PARTITION_SIZE, maintenanceIntervalMs: 30_000 },
     archive: {

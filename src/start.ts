@@ -185,7 +185,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const app = createApp({
     store, background, appendQueue, redis, relay, logger, maxBodyBytes: config.http.maxBodyBytes,
     aggregates, eventTypes, rejectUnregisteredEventTypes: config.eventTypes.rejectUnregistered,
-    commits, sseHeartbeatMs: config.sse.heartbeatMs, shutdown: streams.signal, replays, consumerGroups, parked, savedQueries: createSavedQueries(database.reads),
+    commits, sseHeartbeatMs: config.sse.heartbeatMs, sseMaxStreams: config.sse.maxStreams, shutdown: streams.signal, replays, consumerGroups, parked, savedQueries: createSavedQueries(database.reads),
     metrics, apiKeys: config.auth.keys, ratePerSecond: config.limits.ratePerSecond,
     maxBatchEvents: config.limits.maxBatchEvents, maxQueryLimit: config.limits.maxQueryLimit,
     requestTimeoutMs: config.limits.requestTimeoutMs, logRequests: config.logRequests,

@@ -14,6 +14,8 @@ export interface StreamRoutesDeps {
   store: EventStore;
   commits: CommitSignal;
   heartbeatMs: number;
+  /** Most streams open at once on this instance; another is refused with 429 until one closes. */
+  maxStreams: number;
   /** Ends every open stream (the client reconnects with Last-Event-ID, elsewhere or later). */
   shutdown?: AbortSignal;
   logger: Logger;
@@ -27,11 +29,15 @@ export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).describ
 
 // SSE from `after=` or Last-Event-ID (else the head), then live; each `id` is a position. A page is read only once the
 // previous is written, so a slow client holds one page.
-export function createStreamRoutes({ store, commits, heartbeatMs, shutdown, logger }: StreamRoutesDeps) {
+export function createStreamRoutes({ store, commits, heartbeatMs, maxStreams, shutdown, logger }: StreamRoutesDeps) {
   const sharedPage = createSharedPages(store);
   const open = new Set<() => void>();
   shutdown?.addEventListener('abort', () => open.forEach((end) => end()), { once: true });
   return new Hono<{ Bindings: Partial<HttpBindings> }>().get('/', async (c) => {
+    // Each stream holds a connection and reads on every commit: one client must not open them without end.
+    if (open.size >= maxStreams) {
+      throw new AppError('rate_limited', `${maxStreams} streams are open on this instance (SSE_MAX_STREAMS); retry once one closes`, { limit_streams: maxStreams }, { headers: { 'retry-after': '5' } });
+    }
     const filters = parseEventFilters(c.req.queries());
     const lastEventId = c.req.header('last-event-id')?.trim();
     if (lastEventId !== undefined && !lastEventIdHeader.safeParse(lastEventId).success) {

@@ -47,6 +47,7 @@ export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): 
       query: eventFilterParameters,
       headers: { 'Last-Event-ID': lastEventIdHeader, ...minPositionHeader },
       answers: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      problems: [429],
     },
   ];
 }

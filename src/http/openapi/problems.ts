@@ -54,7 +54,7 @@ const PROBLEMS: Record<number, ProblemAnswer> = {
     example: { type: '/problems/validation-failed', title: 'Validation failed', detail: 'the request breaks a rule', errors: [{ pointer: '/aggregate_id', detail: 'must be a UUID (8-4-4-4-12 hex digits)' }] },
   },
   429: {
-    name: 'TooManyRequests', description: 'More requests per second with this key than RATE_LIMIT_PER_SECOND',
+    name: 'TooManyRequests', description: 'More requests per second with this key than RATE_LIMIT_PER_SECOND, or (GET /events/stream) SSE_MAX_STREAMS streams open',
     example: { type: '/problems/rate-limited', title: 'Too many requests', detail: 'more than 100 requests per second with this key' },
     headers: retryAfter,
   },
