@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../support/env.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { spawnServiceProcess, startServiceProcess, type ServiceProcess } from '../support/process.ts';
-import { newChannelPrefix } from '../support/service.ts';
+import { createTestDatabase, newChannelPrefix } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
 // The service as a process that cannot start, or is stopped while it starts: one line saying why.
@@ -14,11 +14,7 @@ const channelPrefix = newChannelPrefix();
 const running: ServiceProcess[] = [];
 
 beforeAll(async () => {
-  const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  url = databaseUrl(name);
+  url = await createTestDatabase({ empty: true });
 });
 afterAll(() => {
   for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');

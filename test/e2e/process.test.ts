@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminDatabaseUrl, databaseUrl, testRedisUrl } from '../support/env.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/process.ts';
-import { newChannelPrefix, subscribeAll } from '../support/service.ts';
+import { createTestDatabase, newChannelPrefix, subscribeAll } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
 // An empty database (not the migrated template): the service must migrate it itself.
@@ -18,11 +17,7 @@ const channelPrefix = newChannelPrefix();
 const running: ServiceProcess[] = [];
 
 beforeAll(async () => {
-  const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  url = databaseUrl(name);
+  url = await createTestDatabase({ empty: true });
   sql = postgres(url, { max: 2, onnotice: () => {} });
 });
 afterAll(async () => {

@@ -1,13 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/postgres/migrate.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
-import { adminDatabaseUrl, databaseUrl } from '../support/env.ts';
 import { get, postJson } from '../support/http.ts';
 import { seedUnpartitionedStore, UNPARTITIONED_MIGRATIONS } from '../support/legacy-store.ts';
 import { migrateFirst } from '../support/migrations.ts';
-import { startTestService } from '../support/service.ts';
+import { createTestDatabase, startTestService } from '../support/service.ts';
 
 // bench/probes/migrate-1m.ts runs the same at 1M events.
 const EVENTS = 100_000;
@@ -16,11 +15,7 @@ const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 let url: string;
 let sql: postgres.Sql;
 beforeAll(async () => {
-  const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  url = databaseUrl(name);
+  url = await createTestDatabase({ empty: true });
   await migrateFirst(url, UNPARTITIONED_MIGRATIONS);
   sql = postgres(url, { max: 2, onnotice: () => {} });
   await seedUnpartitionedStore(sql, EVENTS);

@@ -1,9 +1,9 @@
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/postgres/migrate.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
-import { adminDatabaseUrl, databaseUrl } from '../support/env.ts';
 import { migrateFirst, migrationsBefore } from '../support/migrations.ts';
+import { createTestDatabase } from '../support/service.ts';
 import { countedDirectly, insertEvents, rollups } from '../support/stats-events.ts';
 
 const BACKFILL = '0012_stats_rollups';
@@ -11,11 +11,7 @@ let url: string;
 let sql: postgres.Sql;
 
 beforeAll(async () => {
-  const name = `evt_${inject('runId')}_backfill`;
-  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  url = databaseUrl(name);
+  url = await createTestDatabase({ empty: true });
   sql = postgres(url, { max: 2, onnotice: () => {} });
 });
 afterAll(async () => {

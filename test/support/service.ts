@@ -8,12 +8,12 @@ import { type RunningService, startEventService } from '../../src/start.ts';
 import { adminDatabaseUrl, databaseUrl, testRedisUrl } from './env.ts';
 import { waitUntil } from './wait.ts';
 
-/** A fresh database copied from the migrated template; dropped by the global teardown. */
-export async function createTestDatabase(): Promise<string> {
+/** A fresh database copied from the migrated template (`empty`: with no table, to be migrated); dropped by the global teardown. */
+export async function createTestDatabase({ empty = false } = {}): Promise<string> {
   const name = `evt_${inject('runId')}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
+    await admin.unsafe(`create database "${name}"${empty ? '' : ` template "${inject('templateDatabase')}"`}`);
   } finally {
     await admin.end();
   }
