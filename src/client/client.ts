@@ -70,6 +70,16 @@ export interface ClientOptions {
 }
 
 // Transient: the service was not reached or did not answer in time, or answered one of these.
+/** A snapshot as the service answers it. */
+export interface SnapshotAnswer {
+  aggregate_type: string;
+  aggregate_id: string;
+  schema_version: number;
+  sequence: number;
+  state: unknown;
+  created_at: string;
+}
+
 // Every request the client sends is safe to resend: reads, snapshot PUTs (the same snapshot
 // again), and appends, whose events always carry an id (the client makes one when the caller
 // gives none), so a resend is answered from the stored event (README, Idempotency).
@@ -201,14 +211,15 @@ export function createEventClient(options: ClientOptions) {
         after = page.next_after;
       }
     },
-    async aggregate<S = unknown>(type: string, id: string): Promise<{ aggregate_type: string; aggregate_id: string; sequence: number; state?: S }> {
-      return (await call<{ aggregate_type: string; aggregate_id: string; sequence: number; state?: S }>('GET', `/aggregates/${segment(type)}/${segment(id)}`)).body;
+    /** The aggregate's sequence, and its state where the service has its definition; `atSequence`: as it was after that event. */
+    async aggregate<S = unknown>(type: string, id: string, options: { atSequence?: number } = {}): Promise<{ aggregate_type: string; aggregate_id: string; sequence: number; state?: S }> {
+      return (await call<{ aggregate_type: string; aggregate_id: string; sequence: number; state?: S }>('GET', `/aggregates/${segment(type)}/${segment(id)}${qs({ at_sequence: options.atSequence })}`)).body;
     },
     async putSnapshot(type: string, id: string, snapshot: { sequence: number; schema_version: number; state: unknown }) {
-      return (await call<{ sequence: number; schema_version: number; state: unknown; stored: boolean }>('PUT', `/aggregates/${segment(type)}/${segment(id)}/snapshot`, snapshot)).body;
+      return (await call<SnapshotAnswer & { stored: boolean }>('PUT', `/aggregates/${segment(type)}/${segment(id)}/snapshot`, snapshot)).body;
     },
     async getSnapshot(type: string, id: string, schemaVersion?: number) {
-      return (await call<{ sequence: number; schema_version: number; state: unknown }>('GET', `/aggregates/${segment(type)}/${segment(id)}/snapshot${qs({ schema_version: schemaVersion })}`)).body;
+      return (await call<SnapshotAnswer>('GET', `/aggregates/${segment(type)}/${segment(id)}/snapshot${qs({ schema_version: schemaVersion })}`)).body;
     },
   };
 }

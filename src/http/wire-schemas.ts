@@ -86,7 +86,7 @@ const replayStatus = z.enum(['running', 'completed', 'failed', 'cancelled']);
 // A short replay can be over by the time POST /replays answers.
 export const replayAcceptedSchema = z.strictObject({ id: uuid, channel: z.string().nullable(), status: replayStatus });
 
-// The filters POST /replays took, in the names of GET /events (from and to as given).
+// The filters POST /replays took, in the names of GET /events (from and to in UTC).
 const replayFilterSchema = z.strictObject({
   aggregate_type: z.string().optional(), aggregate_id: uuid.optional(), event_type: z.string().optional(), correlation_id: z.string().optional(),
   from: z.string().optional(), to: z.string().optional(), after: z.number().int().optional(),

@@ -32,8 +32,11 @@ describe('createEventClient', () => {
     for await (const e of pages({ aggregate_id: aggregateId }, 2)) all.push(e.sequence);
     expect(all).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await c.aggregate('agent', aggregateId)).sequence).toBe(6);
+    expect((await c.aggregate('agent', aggregateId, { atSequence: 2 })).sequence).toBe(2);
     expect((await c.putSnapshot('agent', aggregateId, { sequence: 6, schema_version: 1, state: { n: 6 } })).stored).toBe(true);
-    expect((await c.getSnapshot('agent', aggregateId, 1)).state).toEqual({ n: 6 });
+    const snapshot = await c.getSnapshot('agent', aggregateId, 1);
+    expect(snapshot).toEqual({ aggregate_type: 'agent', aggregate_id: aggregateId, schema_version: 1, sequence: 6, state: { n: 6 }, created_at: snapshot.created_at });
+    expect(snapshot.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
   });
 
   it('sends an id as one path segment, never to another route', async () => {
