@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { eventInput } from '../events/append-input.ts';
-import type { StoredEvent } from '../events/event.ts';
+import type { Snapshot, StoredEvent } from '../events/event.ts';
 import { uuidv7 } from '../events/uuid.ts';
 import { backoffMs, resolveRetryDelay, type RetryDelay, wholeNumber } from './retry.ts';
 
@@ -71,14 +71,7 @@ export interface ClientOptions {
 
 // Transient: the service was not reached or did not answer in time, or answered one of these.
 /** A snapshot as the service answers it. */
-export interface SnapshotAnswer {
-  aggregate_type: string;
-  aggregate_id: string;
-  schema_version: number;
-  sequence: number;
-  state: unknown;
-  created_at: string;
-}
+export type SnapshotAnswer = Snapshot;
 
 // Every request the client sends is safe to resend: reads, snapshot PUTs (the same snapshot
 // again), and appends, whose events always carry an id (the client makes one when the caller

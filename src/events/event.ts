@@ -26,3 +26,13 @@ export interface StoredEvent {
   version: number;
   created_at: string;
 }
+
+/** A stored snapshot of an aggregate's state after `sequence`, as reads return it. */
+export interface Snapshot {
+  aggregate_type: string;
+  aggregate_id: string;
+  schema_version: number;
+  sequence: number;
+  state: unknown;
+  created_at: string;
+}

@@ -1,13 +1,7 @@
+import type { Snapshot } from '../events/event.ts';
 import type { Sql } from '../postgres/database.ts';
 
-export interface Snapshot {
-  aggregate_type: string;
-  aggregate_id: string;
-  schema_version: number;
-  sequence: number;
-  state: unknown;
-  created_at: string;
-}
+export type { Snapshot };
 
 export interface SnapshotWrite {
   aggregateType: string;
