@@ -20,7 +20,7 @@ export function requiredScope(method: string, path: string): Scope | null {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Set on a request with a valid key, or on every request while no key is configured. */
+/** Set on a request to an open route that carries a valid key, or on any while no key is configured. */
 const TRUSTED = 'trusted' as never;
 export const isTrusted = (c: Context): boolean => c.get(TRUSTED) === true;
 const REALM = 'Bearer realm="event-service"';
@@ -62,16 +62,14 @@ export function createAuth({ keys, ratePerSecond }: AuthOptions): MiddlewareHand
 
   return async function auth(c, next) {
     const scope = requiredScope(c.req.method, c.req.path);
-    const header = c.req.header('authorization');
-    if (known.length === 0) {
-      c.set(TRUSTED, true);
-      return next();
-    }
     if (scope === null) {
-      // An open route answers anyone; given a valid key it may say more (/health's error texts).
-      if (header && keyOf(header)) c.set(TRUSTED, true);
+      // An open route answers anyone; with no key configured, or given a valid one, it may say more (/health's error texts).
+      const header = known.length > 0 ? c.req.header('authorization') : undefined;
+      if (known.length === 0 || (header && keyOf(header))) c.set(TRUSTED, true);
       return next();
     }
+    if (known.length === 0) return next();
+    const header = c.req.header('authorization');
     if (!header) throw new AppError('unauthorized', 'send an API key: Authorization: Bearer <key>', {}, { headers: { 'www-authenticate': REALM } });
     const match = keyOf(header);
     if (!match) {
@@ -85,7 +83,6 @@ export function createAuth({ keys, ratePerSecond }: AuthOptions): MiddlewareHand
     const wait = allow(match.label);
     if (wait > 0) throw new AppError('rate_limited', `more than ${ratePerSecond} requests per second with this key`, {}, { headers: { 'retry-after': String(wait) } });
     c.set('apiKey' as never, match.label as never);
-    c.set(TRUSTED, true);
     await next();
   };
 }
