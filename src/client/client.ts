@@ -69,10 +69,10 @@ export interface ClientOptions {
   readYourWrites?: boolean;
 }
 
-// Transient: the service was not reached or did not answer in time, or answered one of these.
 /** A snapshot as the service answers it. */
 export type SnapshotAnswer = Snapshot;
 
+// Transient: the service was not reached or did not answer in time, or answered one of these.
 // Every request the client sends is safe to resend: reads, snapshot PUTs (the same snapshot
 // again), and appends, whose events always carry an id (the client makes one when the caller
 // gives none), so a resend is answered from the stored event (README, Idempotency).
