@@ -11,7 +11,7 @@ export interface Duration {
 
 const DURATION = /^P(?!$)(?:(\d{1,6})Y)?(?:(\d{1,6})M)?(?:(\d{1,6})W)?(?:(\d{1,7})D)?(?:T(?=\d)(?:(\d{1,8})H)?(?:(\d{1,9})M)?(?:(\d{1,10})S)?)?$/;
 
-// Beyond this, PostgreSQL's interval arithmetic on timestamps would overflow; nobody keeps events longer.
+// Nobody keeps events longer; a cutoff that far back stops at year 1 (`cutoff` in store/hot-tier.ts).
 const MAX_SECONDS = 10_000 * 365 * 86_400;
 
 export function parseDuration(text: string): Duration | null {

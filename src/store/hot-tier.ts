@@ -30,9 +30,13 @@ export function createHotTier(sql: Sql) {
       const [row] = await sql<{ p: string }[]>`select events_published_position() as p`;
       return Number(row!.p);
     },
-    /** Microseconds since the epoch of now() minus an ISO 8601 duration, by PostgreSQL's calendar. */
+    /**
+     * Microseconds since the epoch of now() minus an ISO 8601 duration, by PostgreSQL's calendar.
+     * Never before year 1: now() less thousands of years is below PostgreSQL's timestamps (4713 BC).
+     */
     async cutoff(duration: string): Promise<bigint> {
-      const [row] = await sql<{ us: string }[]>`select (extract(epoch from now() - ${duration}::interval) * 1000000)::int8 as us`;
+      const [row] = await sql<{ us: string }[]>`
+        select (extract(epoch from now() - least(${duration}::interval, now() - '0001-01-01 00:00:00+00'::timestamptz)) * 1000000)::int8 as us`;
       return BigInt(row!.us);
     },
     /** The first position created at or after `micros` (or head + 1); created_at never decreases along position. */

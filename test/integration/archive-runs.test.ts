@@ -114,6 +114,17 @@ describe('archive runs', () => {
     expect(after).toContain(`crate/0000000000000920-0000000000000930-${live}.parquet`);
   });
 
+  it('runs with a policy of thousands of years, beyond what PostgreSQL subtracts from now(), archiving nothing of its type', async () => {
+    await append('ark', 3);
+    await append('skip', 2);
+    await putPolicy(t.app, 'ark', { archive_after: 'P9999Y', delete_after: 'P10000Y' });
+    await putPolicy(t.app, 'skip', { archive_after: 'PT0S' });
+    const run = await archiveNow(t.app);
+    expect(run).toMatchObject({ status: 'succeeded', error: null, archived: 2 });
+    expect(await hotCount('ark')).toBe(3);
+    expect(await hotCount('skip')).toBe(0);
+  });
+
   it('refuses bad requests to the run and manifest routes with problem+json', async () => {
     for (const [body, status] of [[{ dry_run: 'yes' }, 422], [{ dryRun: true }, 422], ['[1]', 422], ['{', 400]] as const) {
       const res = await postJson(t.app, '/archive/runs', body);
