@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { AppendQueue } from '../store/append-queue.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { readJsonBody } from './json-body.ts';
+import { CORRELATION_HEADER_RULE } from './request-context.ts';
 import { readEventByIdQuery, readFloor } from './min-position.ts';
 import { eventPath, readPath } from './path-params.ts';
 
@@ -43,8 +44,9 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
   // The header's correlation id is marked as such: a gateway may give each attempt its own, and a
   // resend is the same event whatever it carries (see append_events_careful in drizzle/0013_*.sql).
   function withCorrelation(c: Context, events: NewEvent[]): NewEvent[] {
-    const correlationId = c.get('correlationId' as never) as string | undefined;
-    if (!correlationId) return events;
+    const correlationId = c.get('correlationId' as never) as string | null | undefined;
+    if (correlationId === undefined) return events;
+    if (correlationId === null) throw new AppError('malformed_request', CORRELATION_HEADER_RULE);
     return events.map((e) => (e.metadata.correlation_id === undefined ? { ...e, metadata: { ...e.metadata, correlation_id: correlationId }, correlationFromHeader: true } : e));
   }
 

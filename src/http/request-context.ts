@@ -1,12 +1,34 @@
+import { isUtf8 } from 'node:buffer';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import { z } from 'zod';
 import { withDeadline } from '../events/deadline.ts';
 import { AppError } from '../errors.ts';
+import { MAX_CORRELATION_ID_BYTES } from '../events/append-input.ts';
 import { uuidv7 } from '../events/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
+const CONTROL = /[\x00-\x1f\x7f]/;
+const ASCII = /^[\x20-\x7e]*$/;
+
+/** What X-Correlation-Id can be: text a body's metadata.correlation_id could hold. */
+export const CORRELATION_HEADER_RULE = `X-Correlation-Id must be 1 to ${MAX_CORRELATION_ID_BYTES} bytes of UTF-8 text without control characters`;
+
+/** For the API description of the appends. */
+export const correlationIdHeader = {
+  'X-Correlation-Id': z.string().min(1).max(MAX_CORRELATION_ID_BYTES)
+    .describe(`fills metadata.correlation_id of each event whose body has none (a resend is the same event whatever header it comes with); echoed when ASCII. ${CORRELATION_HEADER_RULE}: else 400`),
+};
+
+/** The header's value as text (Node reads header bytes as latin1), or null when it breaks the rule. */
+function correlationFromHeader(raw: string): string | null {
+  const bytes = Buffer.from(raw, 'latin1');
+  if (bytes.length === 0 || bytes.length > MAX_CORRELATION_ID_BYTES || !isUtf8(bytes)) return null;
+  const text = bytes.toString('utf8');
+  return CONTROL.test(text) ? null : text;
+}
 
 export interface RequestContextOptions {
   logger: Logger;
@@ -21,14 +43,16 @@ export function requestContext({ logger, metrics, logRequests, timeoutMs }: Requ
     const started = performance.now();
     const given = c.req.header('x-request-id');
     const requestId = given && HEADER_VALUE.test(given) ? given : uuidv7();
-    const correlationId = c.req.header('x-correlation-id');
-    const saneCorrelationId = correlationId && HEADER_VALUE.test(correlationId) ? correlationId : undefined;
+    const rawCorrelationId = c.req.header('x-correlation-id');
     c.set('requestId' as never, requestId as never);
     // Set before the handler runs: a header set on a finished response makes Hono rebuild it around a body stream.
     c.header('x-request-id', requestId);
-    if (saneCorrelationId) {
-      c.set('correlationId' as never, saneCorrelationId as never);
-      c.header('x-correlation-id', saneCorrelationId);
+    if (rawCorrelationId) {
+      // The appends refuse one that breaks the rule (`null`); other routes only leave it out of the answer.
+      const correlationId = correlationFromHeader(rawCorrelationId);
+      c.set('correlationId' as never, correlationId as never);
+      // Echoed only as ASCII: Node writes a header's other characters as latin1 or as UTF-8 depending on the body.
+      if (correlationId !== null && ASCII.test(rawCorrelationId)) c.header('x-correlation-id', rawCorrelationId);
     }
     try {
       if (timeoutMs > 0 && !c.req.path.startsWith('/events/stream')) {

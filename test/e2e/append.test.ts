@@ -131,6 +131,30 @@ describe('idempotency by client id', () => {
     expect((await get(t.app, `/events/${body.id}`)).text).toBe(first.text);
   });
 
+  it('takes any X-Correlation-Id a body could give (spaces, UTF-8, 1024 bytes) and refuses the rest with 400, storing nothing', async () => {
+    // Node reads header bytes as latin1: the UTF-8 bytes of "café 42" arrive as these characters.
+    const asSent = (text: string) => Buffer.from(text).toString('latin1');
+    for (const id of ['order 42', 'café 42', 'x'.repeat(1024)]) {
+      const res = await postJson(t.app, '/events', { ...agentCreated(), metadata: {} }, { 'x-correlation-id': asSent(id) });
+      expect(res.status, id).toBe(201);
+      expect(res.body.metadata.correlation_id).toBe(id);
+      expect(res.headers.get('x-correlation-id')).toBe(id === 'café 42' ? null : id);
+    }
+    const before = await count();
+    for (const raw of ['x'.repeat(1025), '\xe9t\xe9', 'tab\there']) {
+      for (const [path, body] of [['/events', agentCreated()], ['/events/batch', { events: [agentCreated()] }]] as const) {
+        const res = await postJson(t.app, path, body, { 'x-correlation-id': raw });
+        expect(res.status, `${path} ${JSON.stringify(raw)}`).toBe(400);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        expect(res.body.detail).toBe('X-Correlation-Id must be 1 to 1024 bytes of UTF-8 text without control characters');
+        expect(res.headers.get('x-correlation-id')).toBeNull();
+      }
+    }
+    expect(await count()).toBe(before);
+    // Reads only leave such a header out of the answer.
+    expect((await t.app.request('/events?limit=1', { headers: { 'x-correlation-id': '\xe9t\xe9' } })).status).toBe(200);
+  });
+
   it('answers a resend with 200 even though its expected_sequence is no longer current', async () => {
     const body = { ...agentCreated(), id: newId(), expected_sequence: 0 };
     expect((await postJson(t.app, '/events', body)).status).toBe(201);

@@ -1,6 +1,7 @@
 import { eventByIdQuery, minPositionHeader } from '../min-position.ts';
 import { eventFilterParameters, eventQueryParameters } from '../../events/query-input.ts';
 import { eventPath } from '../path-params.ts';
+import { correlationIdHeader } from '../request-context.ts';
 import { lastEventIdHeader } from '../stream.routes.ts';
 import { appendExample, storedExample } from './examples.ts';
 import { json, locationHeader, type OperationSpec } from './operation.ts';
@@ -11,7 +12,7 @@ export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): 
     {
       method: 'post', path: '/events', operationId: 'appendEvent', tag, summary: 'Append one event',
       description: 'Stores the event with the next sequence of its aggregate and the next position. With a client-chosen id, a resend of the same body answers 200 with the stored event and stores nothing; a resend of an event deleted by retention answers 410.',
-      body: { schema: 'AppendEvent', example: appendExample },
+      body: { schema: 'AppendEvent', example: appendExample }, headers: correlationIdHeader,
       answers: {
         201: json('Stored', 'Event', storedExample, locationHeader('event')),
         200: json('An identical resend of a stored id: the stored event', 'Event'),
@@ -21,7 +22,7 @@ export function eventsOperations({ maxQueryLimit }: { maxQueryLimit: number }): 
     {
       method: 'post', path: '/events/batch', operationId: 'appendBatch', tag, summary: 'Append events atomically, in order',
       description: 'All or nothing; events of one aggregate get consecutive sequences. A conflict, or a resent event deleted by retention (410), names the item (index).',
-      body: { schema: 'AppendBatch', example: { events: [appendExample, { ...appendExample, event_type: 'agent.renamed', payload: { name: 'x' } }] } },
+      body: { schema: 'AppendBatch', example: { events: [appendExample, { ...appendExample, event_type: 'agent.renamed', payload: { name: 'x' } }] } }, headers: correlationIdHeader,
       answers: {
         201: json('All stored', 'BatchResult', { events: [storedExample] }),
         200: json('Every event was an identical resend: the stored events', 'BatchResult'),
