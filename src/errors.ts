@@ -30,6 +30,9 @@ export interface FieldError {
 /** Most field errors one answer lists (a body of 100,000 unknown keys is not answered with 100,000). */
 export const MAX_FIELD_ERRORS = 20;
 
+/** A problem's detail, saying how many problems there were when its answer lists only the first MAX_FIELD_ERRORS. */
+export const countedDetail = (detail: string, found: number) => (found > MAX_FIELD_ERRORS ? `${detail} (the first ${MAX_FIELD_ERRORS} of ${found} problems)` : detail);
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly detail: string;

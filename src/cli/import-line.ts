@@ -1,3 +1,4 @@
+import { countedDetail } from '../errors.ts';
 import { eventInput } from '../events/append-input.ts';
 import { findUnstorableJson } from '../events/json-guard.ts';
 import { uuidv7 } from '../events/uuid.ts';
@@ -32,8 +33,8 @@ export function toItem(text: string, line: number, maxBytes: number): Item {
     throw new Error(`line ${line} is not JSON (${(error as Error).message})`);
   }
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new Error(`line ${line} is not an event: it must be a JSON object`);
-  const issues = findUnstorableJson(text, { maxDepth: MAX_LINE_DEPTH, size: { bytes: Buffer.byteLength(text), maxBytes } });
-  if (issues.length > 0) throw new Error(`line ${line} holds JSON that cannot be stored as sent: ${issues.map((i) => `${i.pointer || '/'}: ${i.detail}`).join('; ')}`);
+  const { issues, found } = findUnstorableJson(text, { maxDepth: MAX_LINE_DEPTH, size: { bytes: Buffer.byteLength(text), maxBytes } });
+  if (found > 0) throw new Error(`${countedDetail(`line ${line} holds JSON that cannot be stored as sent`, found)}: ${issues.map((i) => `${i.pointer || '/'}: ${i.detail}`).join('; ')}`);
   const unknown = Object.keys(event).filter((f) => !KNOWN.has(f));
   if (unknown.length > 0) throw new Error(`line ${line}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `"${f}"`).join(', ')} (an event line has ${[...KNOWN].join(', ')})`);
   const item: Record<string, unknown> = Object.fromEntries(Object.entries(event).filter(([f]) => !SOURCE_ONLY.includes(f)));

@@ -2,6 +2,7 @@ import { type FieldError, MAX_FIELD_ERRORS, toPointer } from '../errors.ts';
 
 export interface JsonGuardOptions {
   maxDepth: number;
+  /** The most issues kept (all are counted). */
   maxIssues?: number;
   /** The body's size and the most it may take once stored (both in bytes); unchecked without them. */
   size?: { bytes: number; maxBytes: number };
@@ -12,14 +13,14 @@ export interface JsonGuardOptions {
 // numbers in exponent form that would grow the body past its limit once stored (jsonb writes
 // every number out in full: 1e308 as 309 digits). Scans text JSON.parse accepted; stops at
 // maxDepth so nesting cannot exhaust the stack.
-export function findUnstorableJson(text: string, options: JsonGuardOptions): FieldError[] {
+export function findUnstorableJson(text: string, options: JsonGuardOptions): { issues: FieldError[]; found: number } {
   const scanner = new Scanner(text, options.maxDepth, options.maxIssues ?? MAX_FIELD_ERRORS, options.size);
   try {
     scanner.value(0);
   } catch (e) {
     if (e !== STOP) throw e;
   }
-  return scanner.issues;
+  return { issues: scanner.issues, found: scanner.found };
 }
 
 const STOP = Symbol('stop');
@@ -30,6 +31,7 @@ const FEW_KEYS = 8;
 
 class Scanner {
   readonly issues: FieldError[] = [];
+  found = 0;
   private i = 0;
   private readonly path: (string | number)[] = [];
   /** Bytes the numbers in exponent form gain when written out in full; -1 once reported. */
@@ -192,8 +194,7 @@ class Scanner {
   }
 
   private report(detail: string) {
-    this.issues.push({ pointer: toPointer(this.path), detail });
-    if (this.issues.length >= this.maxIssues) throw STOP;
+    if (++this.found <= this.maxIssues) this.issues.push({ pointer: toPointer(this.path), detail });
   }
 }
 

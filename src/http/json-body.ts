@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { AppError } from '../errors.ts';
+import { AppError, countedDetail } from '../errors.ts';
 import { findUnstorableJson } from '../events/json-guard.ts';
 
 export const MAX_JSON_DEPTH = 64;
@@ -93,9 +93,9 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   } catch (error) {
     throw new AppError('malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
-  const issues = findUnstorableJson(text, { maxDepth: MAX_JSON_DEPTH, size: { bytes: bytes.length, maxBytes } });
-  if (issues.length > 0) {
-    throw new AppError('validation_failed', 'the body holds JSON that cannot be stored as sent', { errors: issues });
+  const { issues, found } = findUnstorableJson(text, { maxDepth: MAX_JSON_DEPTH, size: { bytes: bytes.length, maxBytes } });
+  if (found > 0) {
+    throw new AppError('validation_failed', countedDetail('the body holds JSON that cannot be stored as sent', found), { errors: issues });
   }
   return body;
 }

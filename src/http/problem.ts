@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, type ErrorCode, MAX_FIELD_ERRORS } from '../errors.ts';
+import { AppError, countedDetail, type ErrorCode, MAX_FIELD_ERRORS } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { mapStoreError } from '../postgres/errors.ts';
 
@@ -39,7 +39,7 @@ export function problemResponse(c: Context, error: AppError): Response {
     type: `/problems/${error.code.replaceAll('_', '-')}`,
     title,
     status,
-    detail: over ? `${error.detail} (the first ${MAX_FIELD_ERRORS} of ${errors.length} problems)` : error.detail,
+    detail: over ? countedDetail(error.detail, errors.length) : error.detail,
     instance: c.req.path,
     ...(requestId ? { request_id: requestId } : {}),
     ...error.extensions,

@@ -57,6 +57,15 @@ describe('routes', () => {
     expect(body.errors).toHaveLength(20);
     expect(body.errors[0]!.pointer).toBe('/filter/k0');
     expect(body.detail).toMatch(/\(the first 20 of 100 problems\)$/);
+    // The same for what JSON allows and the store cannot keep (json-guard.ts): 30 lone surrogates.
+    const payload = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`s${i}`, '\\ud800']));
+    const text = JSON.stringify({ event_type: 'agent.noted', aggregate_id: crypto.randomUUID(), payload }).replaceAll('\\\\', '\\');
+    const guarded = await s.t.app.request('/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+    const refusal = (await guarded.json()) as { errors: { pointer: string }[]; detail: string };
+    expect(guarded.status).toBe(422);
+    expect(refusal.errors).toHaveLength(20);
+    expect(refusal.errors[0]!.pointer).toBe('/payload/s0');
+    expect(refusal.detail).toBe('the body holds JSON that cannot be stored as sent (the first 20 of 30 problems)');
   });
 
   it('does not take /events/batch for an event id: GET and PUT there are 405 with Allow: POST', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findUnstorableJson, isExactDouble } from '../../src/events/json-guard.ts';
 
-const scan = (text: string, maxDepth = 64) => findUnstorableJson(text, { maxDepth });
+const scan = (text: string, maxDepth = 64) => findUnstorableJson(text, { maxDepth }).issues;
 const pointers = (text: string) => scan(text).map((i) => i.pointer);
 
 describe('findUnstorableJson', () => {
