@@ -36,7 +36,8 @@ const integer = (min: number, max: number, message: string) =>
 export const positionParameter = () => integer(0, Number.MAX_SAFE_INTEGER, 'must be a position (integer >= 0)');
 
 const INSTANT = 'an ISO 8601 instant, e.g. 2026-11-23T01:44:44.123456Z';
-const instant = (description: string) =>
+/** An instant in a query, as parseInstant() writes it; a date alone is midnight, no offset means UTC. */
+export const instantParameter = (description: string) =>
   matching(INSTANT_PATTERN, INSTANT)
     .transform((v, ctx) => parseInstant(v) ?? (ctx.addIssue({ code: 'custom', message: `must be ${INSTANT}` }), z.NEVER))
     .describe(`${description}; a date alone is midnight, no offset means UTC`);
@@ -54,8 +55,8 @@ const filterShape = {
     .refine((v) => !v.includes('\0') && v.isWellFormed(), correlationMessage)
     .describe('exact match on metadata.correlation_id')
     .optional(),
-  from: instant('created_at from this instant, inclusive').optional(),
-  to: instant('created_at before this instant, exclusive').optional(),
+  from: instantParameter('created_at from this instant, inclusive').optional(),
+  to: instantParameter('created_at before this instant, exclusive').optional(),
   after: positionParameter()
     .describe('position cursor: events after it (before it with order=desc)')
     .optional(),

@@ -3,15 +3,14 @@ import type { ReplayState } from '../publishing/replay-records.ts';
 import { parseQuery } from './query-errors.ts';
 
 export const REPLAY_LIST_DEFAULT = 20;
-export const REPLAY_LIST_MAX = 100;
+export const REPLAY_LIST_MAX = 100; // the limit's pattern spells it
 
 export const replayListQuerySchema = z.strictObject({
   status: z.enum(['running', 'completed', 'failed', 'cancelled'], 'must be running, completed, failed or cancelled').optional(),
   limit: z
     .string()
-    .regex(/^[1-9]\d{0,2}$/, `must be an integer from 1 to ${REPLAY_LIST_MAX}`)
+    .regex(/^(?:[1-9]\d?|100)$/, `must be an integer from 1 to ${REPLAY_LIST_MAX}`)
     .transform(Number)
-    .refine((n) => n <= REPLAY_LIST_MAX, `must be an integer from 1 to ${REPLAY_LIST_MAX}`)
     .default(REPLAY_LIST_DEFAULT),
 });
 

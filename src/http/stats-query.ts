@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError, type FieldError } from '../errors.ts';
 import { EVENT_TYPE_PATTERN, NAME_PATTERN } from '../events/names.ts';
+import { instantParameter } from '../events/query-input.ts';
 import { parseInstant } from '../events/timestamp.ts';
 import type { StatsBucket, StatsQuery } from '../store/stats-rollups.ts';
 import { parseQuery } from './query-errors.ts';
@@ -18,12 +19,11 @@ const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
 const LAST_MS = Date.parse('9999-12-31T00:00:00Z');
 const BOUNDS = 'must fall from 0001-01-01 to 9999-12-31 in UTC, once aligned to whole buckets';
 
-const instant = z.string().refine((v) => parseInstant(v) !== null, 'must be an ISO 8601 instant, e.g. 2026-11-23T00:00:00Z');
 
 export const statsQuerySchema = z.strictObject({
   bucket: z.enum(['minute', 'hour', 'day'], 'must be minute, hour or day').default('hour'),
-  from: instant.optional(),
-  to: instant.optional(),
+  from: instantParameter('the range\'s start, widened to its bucket\'s').optional(),
+  to: instantParameter('the range\'s end, widened to its bucket\'s').optional(),
   aggregate_type: z.string().regex(NAME_PATTERN, 'must be an aggregate type matching [a-z][a-z0-9_-]{0,63}').optional(),
   event_type: z.string().regex(EVENT_TYPE_PATTERN, 'must be an event type <aggregate>.<verb>').optional(),
 });

@@ -158,8 +158,14 @@ describe('every route answers as the document says', () => {
     expect((await call(open, 'GET', '/saved-queries/contract')).status).toBe(404);
     expect((await call(open, 'GET', '/saved-queries/Not%20A%20Name')).status).toBe(400);
     expect((await call(open, 'GET', '/replays?limit=5')).status).toBe(200);
+    // What the document's pattern allows is what the server takes, at the edges too.
+    const pattern = new RegExp(open.document.paths['/replays'].get.parameters.find((p: any) => p.name === 'limit').schema.pattern);
+    for (const limit of ['1', '100', '101', '999', '0']) {
+      expect((await call(open, 'GET', `/replays?limit=${limit}`)).status === 200, limit).toBe(pattern.test(limit));
+    }
+    expect(open.document.paths['/stats'].get.parameters.find((p: any) => p.name === 'from').schema.pattern).toBeDefined();
     expect((await call(open, 'POST', '/replays', { json: { filter: { aggregate_type: 'nothing-here' }, dry_run: true } })).body.events).toBe(0);
-    for (const path of ['/admin', '/admin/assets/app.js', '/admin/assets/app.css', '/admin/assets/lib%2Fapi.js']) {
+    for (const path of ['/admin', '/admin/assets/app.js', '/admin/assets/app.css', '/admin/assets/lib%2Fapi.js', '/admin/assets/index.html']) {
       expect((await call(open, 'GET', path)).status, path).toBe(200);
       const etag = (await fetch(`${open.base}${path}`, { method: 'HEAD' })).headers.get('etag')!;
       expect((await call(open, 'GET', path, { headers: { 'if-none-match': etag } })).status, path).toBe(304);

@@ -48,7 +48,7 @@ export function consoleOperations(): OperationSpec[] {
     {
       method: 'get', path: '/admin/assets/{file}', operationId: 'adminConsoleAsset', tag, summary: 'A script or style sheet of the admin console',
       pathParameters: consoleAssetPath,
-      answers: { 200: { description: 'The asset', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } }, 304: notModified },
+      answers: { 200: { description: 'The asset', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } } }, 304: notModified },
       problems: [404],
     },
     {
