@@ -142,6 +142,49 @@ describe('connections of the append path', () => {
     }
   });
 
+  it("fails only the request PostgreSQL refuses when it shares a group commit with others' appends", async () => {
+    // A refusal no check before PostgreSQL foresees: a trigger raising "number out of range" (22003, a 422) for one payload.
+    await t.sql.unsafe(`
+      create function refuse_poison() returns trigger language plpgsql as $$
+      begin if new.payload ? 'poison' then raise exception 'poisoned' using errcode = '22003'; end if; return new; end $$;
+      create trigger refuse_poison before insert on events for each row execute function refuse_poison()`);
+    // Transactions of more than two events, from the group-commit histogram.
+    const large = async () => {
+      const text = await (await t.app.request('/metrics')).text();
+      const at = (le: string) => Number(new RegExp(`append_transaction_events_bucket\\{le="${le}"\\} (\\d+)`).exec(text)![1]);
+      return at('\\+Inf') - at('2');
+    };
+    const largeBefore = await large();
+    const lock = await t.sql.reserve();
+    try {
+      // Both transactions in flight wait for the lock held here, so the next requests queue and go in one transaction.
+      await lock`begin`;
+      await lock`select 1 from events_head for update`;
+      const waiting = [];
+      for (const n of [1, 2]) {
+        waiting.push(postJson(t.app, '/events', agentCreated(newId())));
+        expect(await waitUntil(async () => (await sessionsOf(t.sql, 'event-service-append', t.sql`wait_event_type = 'Lock'`)).length === n)).toBe(true);
+      }
+      const goods = Array.from({ length: 3 }, () => ({ ...agentCreated(newId()), id: newId() }));
+      const poison = { ...agentCreated(newId()), id: newId(), payload: { poison: true } };
+      const queued = [postJson(t.app, '/events', goods[0]), postJson(t.app, '/events', poison), postJson(t.app, '/events/batch', { events: goods.slice(1) })];
+      await new Promise((r) => setTimeout(r, 50));
+      await lock`rollback`;
+      const [one, refused, batch] = await Promise.all(queued);
+      expect((await Promise.all(waiting)).map((r) => r.status)).toEqual([201, 201]);
+      expect([one.status, batch.status]).toEqual([201, 201]);
+      expect(refused.status).toBe(422);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      for (const e of goods) expect((await get(t.app, `/events/${e.id}`)).status).toBe(200);
+      expect((await get(t.app, `/events/${poison.id}`)).status).toBe(404);
+      // The four events went to PostgreSQL in one transaction first (then one request at a time).
+      expect(await large()).toBe(largeBefore + 1);
+    } finally {
+      lock.release();
+      await t.sql.unsafe('drop trigger refuse_poison on events; drop function refuse_poison()');
+    }
+  });
+
   it("runs one client's appends on one connection, and concurrent ones on APPEND_MAX_IN_FLIGHT of their own", async () => {
     const appendSessions = (where?: Parameters<typeof sessionsOf>[2]) => sessionsOf(t.sql, 'event-service-append', where);
     // Two transactions in flight: the first waits for the append lock held here, the second for the first.
