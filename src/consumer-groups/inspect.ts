@@ -13,7 +13,7 @@ export interface ConsumerGroupStatus {
   pending: number;
   /** Events of the type after the group's last delivered position (counted in the store, up to LAG_CAP). */
   lag: number;
-  /** Seconds since the pending entry of the lowest position was last delivered (null: none pending). */
+  /** Seconds since the event of the lowest pending position was appended (null: none pending). */
   oldest_pending_seconds: number | null;
   parked: number;
   last_delivered_position: number;
@@ -31,8 +31,18 @@ function replied(error: Error): Error {
 const record = (flat: unknown[]): Info => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]]));
 
 // Lag is counted in the store, archive included: the stream may no longer hold what a group has not read.
-export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: RedisConnection; store: Pick<EventStore, 'aggregateTypes' | 'countAfter'>; channelPrefix: string }) {
+export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: RedisConnection; store: Pick<EventStore, 'aggregateTypes' | 'countAfter' | 'query'>; channelPrefix: string }) {
   const streamTypes = createStreamTypes(redis, channelPrefix);
+  // The age of the oldest pending event is taken from its append, not from Redis's idle time: a live
+  // consume() claims its entries every second (ADR 36), which would keep a hung handler's entry at 0 s.
+  // Redis's figure only where the store no longer has the event (deleted by retention).
+  async function pendingAge(aggregateType: string, entryId: string, idleMs: number): Promise<number> {
+    const position = positionOfEntryId(entryId);
+    const [json] = (await store.query({ aggregateType, after: position - 1, limit: 1, offset: 0, order: 'asc' })).events;
+    const event = json ? (JSON.parse(json) as { position: number; created_at: string }) : undefined;
+    if (event?.position !== position) return idleMs / 1000;
+    return Math.max(0, Date.now() - Date.parse(event.created_at)) / 1000;
+  }
   return {
     async list(aggregateType?: string): Promise<ConsumerGroupStatus[]> {
       // The store's types, and those of streams it has no event of yet (a group created before the first one).
@@ -65,7 +75,7 @@ export function createConsumerGroupsInspector({ redis, store, channelPrefix }: {
             consumers: Number(info.consumers),
             pending: Number(info.pending) + replayPending,
             lag: await store.countAfter(t, last, LAG_CAP),
-            oldest_pending_seconds: oldest ? oldest[2] / 1000 : null,
+            oldest_pending_seconds: oldest ? await pendingAge(t, oldest[0], oldest[2]) : null,
             parked: Number(replies[3 * i + 2]?.[1] ?? 0),
             last_delivered_position: last,
           };

@@ -35,6 +35,6 @@ export function registerConsumerGroupGauges(metrics: Metrics, list: () => Promis
   gauge('consumer_group_consumers', 'Consumers in the group (Redis Streams mirror)', (g) => g.consumers);
   gauge('consumer_group_pending', 'Entries delivered to the group and not acknowledged', (g) => g.pending);
   gauge('consumer_group_lag_events', 'Events of the type after the group\'s last delivered position (capped at 1,000,000)', (g) => g.lag);
-  gauge('consumer_group_oldest_pending_seconds', 'Seconds since the pending entry of the lowest position was last delivered', (g) => g.oldest_pending_seconds);
+  gauge('consumer_group_oldest_pending_seconds', 'Seconds since the event of the lowest pending position was appended', (g) => g.oldest_pending_seconds);
   gauge('consumer_group_parked_events', "Events in the group's dead-letter stream", (g) => g.parked);
 }

@@ -167,10 +167,10 @@ describe('connections of the append path', () => {
       }
       const goods = Array.from({ length: 3 }, () => ({ ...agentCreated(newId()), id: newId() }));
       const poison = { ...agentCreated(newId()), id: newId(), payload: { poison: true } };
-      const queued = [postJson(t.app, '/events', goods[0]), postJson(t.app, '/events', poison), postJson(t.app, '/events/batch', { events: goods.slice(1) })];
+      const queued = Promise.all([postJson(t.app, '/events', goods[0]), postJson(t.app, '/events', poison), postJson(t.app, '/events/batch', { events: goods.slice(1) })]);
       await new Promise((r) => setTimeout(r, 50));
       await lock`rollback`;
-      const [one, refused, batch] = await Promise.all(queued);
+      const [one, refused, batch] = await queued;
       expect((await Promise.all(waiting)).map((r) => r.status)).toEqual([201, 201]);
       expect([one.status, batch.status]).toEqual([201, 201]);
       expect(refused.status).toBe(422);

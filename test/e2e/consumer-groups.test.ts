@@ -85,6 +85,26 @@ describe('/consumer-groups', () => {
     expect(JSON.parse(listed.stdout.trim())).toMatchObject({ group: 'billing', parked: 0, lag: 0 });
   });
 
+  it('ages the oldest pending entry from its event\'s append, however often its consumer claims it again', async () => {
+    const redis = new Redis(testRedisUrl);
+    cleanup.push(() => redis.quit());
+    const res = await postJson(t.app, '/events', { event_type: 'parcel.created', aggregate_id: newId() });
+    await waitPublished(t, res.body.position);
+    const stream = eventsStreamKey(t.channelPrefix, 'parcel');
+    await redis.xgroup('CREATE', stream, 'slow', '0');
+    const [[, [[id]]]] = (await redis.xreadgroup('GROUP', 'slow', 'w1', 'COUNT', 1, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+    // What a live consume() does to the entries it holds (ADR 36): Redis's idle time stays near 0.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      await redis.xclaim(stream, 'slow', 'w1', 0, id!, 'JUSTID');
+    }
+    const [group] = (await get(t.app, '/consumer-groups?aggregate_type=parcel')).body.groups;
+    expect(group).toMatchObject({ group: 'slow', pending: 1 });
+    const appendedAgo = (Date.now() - Date.parse(res.body.created_at)) / 1000;
+    expect(group.oldest_pending_seconds).toBeGreaterThanOrEqual(1.2);
+    expect(group.oldest_pending_seconds).toBeLessThanOrEqual(appendedAgo);
+  });
+
   it('counts a consumer from its start, before anything is delivered to it', async () => {
     // Redis 7.0 registers a consumer only when XREADGROUP delivers it something.
     await postJson(t.app, '/events', { event_type: 'shipment.created', aggregate_id: newId() });
