@@ -10,6 +10,7 @@ import { eventJsonLength, type SegmentRow } from './segment-row.ts';
 export interface Candidate {
   id: number;
   key: string;
+  sha256: string;
   from: number;
   to: number;
   positions: number[] | null;
@@ -29,6 +30,8 @@ export interface ArchiveReaderOptions {
   storage: ObjectStorage | null;
   cacheBytes: number;
   onStorage?: (error: StorageError | null) => void;
+  /** A segment the manifest lists, opened for a read: null when whole, else missing or damaged. */
+  onSegment?: (key: string, error: StorageError | null) => void;
 }
 
 const CHUNK = 200;
@@ -60,6 +63,8 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       return result;
     } catch (error) {
       if (!(error instanceof StorageError)) throw error;
+      // A segment missing or damaged is named (its key says nothing of where the storage is); retrying will not mend it.
+      if (error.key !== undefined) throw new AppError('storage_unavailable', error.message, { tier: 'archive' }, { cause: error });
       options.onStorage?.(error);
       throw new AppError('storage_unavailable', `the archive storage cannot be read now (${error.kind}); retry later`, { tier: 'archive' }, { cause: error });
     }
@@ -68,9 +73,13 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
   // A candidate's footer; undefined when retention deleted the segment since the manifest was read.
   async function openCandidate(sql: Sql, c: Candidate) {
     try {
-      return await cache!.open(c.key);
+      const reader = await cache!.open(c);
+      options.onSegment?.(c.key, null);
+      return reader;
     } catch (error) {
-      if (error instanceof StorageError && error.kind === 'not_found' && (await sql`select 1 from archive_segments where id = ${c.id}`).length === 0) return undefined;
+      if (!(error instanceof StorageError) || error.key === undefined) throw error;
+      if (error.kind === 'not_found' && (await sql`select 1 from archive_segments where id = ${c.id}`).length === 0) return undefined;
+      options.onSegment?.(c.key, error);
       throw error;
     }
   }
@@ -91,7 +100,7 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       const picked = c.rows.filter((_, k) => c.positions![k]! > window.lo && c.positions![k]! < window.hi);
       if (!asc) picked.reverse();
       for (let k = 0; k < picked.length; k += max) {
-        for (const r of await cache!.rowsAt(c.key, picked.slice(k, k + max))) if (keep(r) && !take(r)) return out;
+        for (const r of await cache!.rowsAt(c, picked.slice(k, k + max))) if (keep(r) && !take(r)) return out;
       }
       return out;
     }
@@ -101,7 +110,7 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       .map(({ i }) => i);
     if (!asc) indexes.reverse();
     for (const i of indexes) {
-      const rows = await cache!.group(c.key, i);
+      const rows = await cache!.group(c, i);
       for (let k = 0; k < rows.length; k++) {
         const r = rows[asc ? k : rows.length - 1 - k]!;
         if (r.position <= window.lo || r.position >= window.hi || !keep(r)) continue;
@@ -116,11 +125,11 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
     if (!reader) return undefined;
     const g = reader.rowGroups.findIndex((x) => position >= x.minPosition && position <= x.maxPosition);
     if (g < 0) return undefined;
-    const positions = await cache!.groupPositions(c.key, g);
+    const positions = await cache!.groupPositions(c, g);
     let lo = 0, hi = positions.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (positions[mid] === position) return (await cache!.rowsAt(c.key, [reader.rowGroups[g]!.rowStart + mid]))[0];
+      if (positions[mid] === position) return (await cache!.rowsAt(c, [reader.rowGroups[g]!.rowStart + mid]))[0];
       if (positions[mid]! < position) lo = mid + 1;
       else hi = mid - 1;
     }
@@ -152,12 +161,12 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
     },
 
     async readPosition(sql: Sql, position: number): Promise<SegmentRow | undefined> {
-      const found = await sql<{ id: string; key: string }[]>`
-        select id, key from archive_segments where from_position <= ${position} and to_position >= ${position}`;
+      const found = await sql<{ id: string; key: string; sha256: string }[]>`
+        select id, key, sha256 from archive_segments where from_position <= ${position} and to_position >= ${position}`;
       if (found.length === 0) return undefined;
       return guarded(async () => {
         for (const s of found) {
-          const row = await rowAtPosition(sql, { id: Number(s.id), key: s.key, from: position, to: position, positions: null, rows: null }, position);
+          const row = await rowAtPosition(sql, { id: Number(s.id), key: s.key, sha256: s.sha256, from: position, to: position, positions: null, rows: null }, position);
           if (row) return row;
         }
         return undefined;
@@ -166,8 +175,8 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
 
     /** An aggregate's archived events after a sequence, in sequence order: `limit` of them, or up to the one taking them to `maxBytes`. */
     async readAggregate(sql: Sql, type: string, id: string, afterSequence: number, limit: number, maxBytes = Infinity): Promise<SegmentRow[]> {
-      const entries = await sql<{ id: string; key: string; first_sequence: string; positions: string[]; rows: number[] }[]>`
-        select s.id, s.key, a.first_sequence, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
+      const entries = await sql<{ id: string; key: string; sha256: string; first_sequence: string; positions: string[]; rows: number[] }[]>`
+        select s.id, s.key, s.sha256, a.first_sequence, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
         where a.aggregate_id = ${id} and a.aggregate_type = ${type} and a.last_sequence > ${afterSequence}
         order by a.first_sequence`;
       if (entries.length === 0) return [];
@@ -179,7 +188,7 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
           const positions = e.positions.map(Number).slice(skip, skip + limit - out.length);
           if (positions.length === 0) continue;
           const rows = e.rows.slice(skip, skip + positions.length);
-          const candidate = { id: Number(e.id), key: e.key, from: positions[0]!, to: positions[positions.length - 1]!, positions, rows };
+          const candidate = { id: Number(e.id), key: e.key, sha256: e.sha256, from: positions[0]!, to: positions[positions.length - 1]!, positions, rows };
           const read = await rowsOf(sql, candidate, { lo: 0, hi: Infinity }, true, positions.length, () => true, maxBytes - bytes);
           out.push(...read);
           bytes += leastBytesOf(read);
@@ -195,7 +204,7 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
 
 export type ArchiveReader = ReturnType<typeof createArchiveReader>;
 
-type CandidateRow = { id: string; key: string; from_position: string; to_position: string; positions: string[] | null; rows: number[] | null };
+type CandidateRow = { id: string; key: string; sha256: string; from_position: string; to_position: string; positions: string[] | null; rows: number[] | null };
 
 async function candidates(sql: Sql, q: ArchiveQuery, after?: Candidate): Promise<Candidate[]> {
   const asc = q.order === 'asc';
@@ -210,10 +219,10 @@ async function candidates(sql: Sql, q: ArchiveQuery, after?: Candidate): Promise
   if (after) where.push(asc ? `(s.from_position, s.id) > (${p(after.from)}, ${p(after.id)})` : `(s.to_position, s.id) < (${p(after.to)}, ${p(after.id)})`);
   const order = asc ? 's.from_position, s.id' : 's.to_position desc, s.id desc';
   const text = q.aggregateId
-    ? `select s.id, s.key, s.from_position, s.to_position, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
+    ? `select s.id, s.key, s.sha256, s.from_position, s.to_position, a.positions, a.rows from archive_aggregate_segments a join archive_segments s on s.id = a.segment_id
        where a.aggregate_id = ${p(q.aggregateId)} ${where.map((w) => `and ${w}`).join(' ')} order by ${order} limit ${CHUNK}`
-    : `select s.id, s.key, s.from_position, s.to_position, null as positions, null as rows from archive_segments s
+    : `select s.id, s.key, s.sha256, s.from_position, s.to_position, null as positions, null as rows from archive_segments s
        ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by ${order} limit ${CHUNK}`;
   const rows = await sql.unsafe<CandidateRow[]>(text, params, { prepare: true });
-  return rows.map((r) => ({ id: Number(r.id), key: r.key, from: Number(r.from_position), to: Number(r.to_position), positions: r.positions?.map(Number) ?? null, rows: r.rows }));
+  return rows.map((r) => ({ id: Number(r.id), key: r.key, sha256: r.sha256, from: Number(r.from_position), to: Number(r.to_position), positions: r.positions?.map(Number) ?? null, rows: r.rows }));
 }

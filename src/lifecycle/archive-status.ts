@@ -9,20 +9,34 @@ export interface StorageStatus {
   since: string | null;
 }
 
+// Reads, runs and damaged segments each keep their own state: a read that succeeds must not hide
+// that runs cannot write, nor one segment's good read another's damage.
 export function createArchiveStatus(registry: Registry, description: string) {
   let storage: StorageStatus = { status: 'unknown', error: null, since: null };
-  const setStorage = (error: StorageError | null) => {
+  const last: { read?: StorageError | null; run?: StorageError | null } = {};
+  const damaged = new Map<string, string>();
+  const update = () => {
+    const [firstDamaged] = damaged.values();
+    const error = last.run?.message ?? last.read?.message ?? (firstDamaged === undefined ? null : damaged.size > 1 ? `${firstDamaged} (and ${damaged.size - 1} more)` : firstDamaged);
     const status = error ? 'failing' : 'ok';
-    if (status !== storage.status || (error && error.message !== storage.error)) storage = { status, error: error?.message ?? null, since: new Date().toISOString() };
+    if (status !== storage.status || (error && error !== storage.error)) storage = { status, error, since: new Date().toISOString() };
     up.set(error ? 0 : 1);
+    damagedGauge.set(damaged.size);
+  };
+  // A run that wrote or finished shows the storage answering reads as well; a read shows nothing of writes.
+  const setRun = (error: StorageError | null) => {
+    last.run = error;
+    if (!error) last.read = null;
+    update();
   };
   const runs = new Counter({ name: 'archive_runs_total', help: 'Archive runs of this instance that finished, by outcome (dry runs not included)', labelNames: ['outcome'] as const, registers: [registry] });
   const events = new Counter({ name: 'archive_events_total', help: 'Events this instance archived or deleted, by action', labelNames: ['action'] as const, registers: [registry] });
   const segments = new Counter({ name: 'archive_segments_written_total', help: 'Segments this instance wrote, verified and committed', registers: [registry] });
   const bytes = new Counter({ name: 'archive_bytes_written_total', help: 'Bytes of the segments this instance committed', registers: [registry] });
   const lastRun = new Gauge({ name: 'archive_last_run_timestamp_seconds', help: 'When an archive run of this instance last finished, by outcome (dry runs not included)', labelNames: ['outcome'] as const, registers: [registry] });
-  const up = new Gauge({ name: 'archive_storage_up', help: `1 when the archive storage (${description}) answered this instance's last operation, 0 when it failed`, registers: [registry] });
+  const up = new Gauge({ name: 'archive_storage_up', help: `1 when the archive storage (${description}) answered this instance's last read and last run and no segment was found damaged, else 0`, registers: [registry] });
   const running = new Gauge({ name: 'archive_run_in_progress', help: '1 while a run of this instance is going', registers: [registry] });
+  const damagedGauge = new Gauge({ name: 'archive_segments_damaged', help: 'Segments the manifest lists that this instance found missing or not matching their SHA-256 (until one opens whole again)', registers: [registry] });
 
   const observer: RunObserver & { started(): void } = {
     started: () => running.inc(),
@@ -31,7 +45,7 @@ export function createArchiveStatus(registry: Registry, description: string) {
       if (p.deleted) events.inc({ action: 'deleted' }, p.deleted);
       if (p.segments) segments.inc(p.segments);
       if (p.bytes) bytes.inc(p.bytes);
-      if (p.segments || p.bytes) setStorage(null);
+      if (p.segments || p.bytes) setRun(null);
     },
     finished(run: ArchiveRun | undefined, error?: unknown) {
       running.dec();
@@ -42,13 +56,23 @@ export function createArchiveStatus(registry: Registry, description: string) {
         runs.inc({ outcome });
         lastRun.set({ outcome }, Date.now() / 1000);
       }
-      if (error instanceof StorageError || (error as { cause?: unknown })?.cause instanceof StorageError) setStorage((error instanceof StorageError ? error : (error as { cause: StorageError }).cause));
-      else if (error === undefined && run && !run.dry_run) setStorage(null);
+      if (error instanceof StorageError || (error as { cause?: unknown })?.cause instanceof StorageError) setRun((error instanceof StorageError ? error : (error as { cause: StorageError }).cause));
+      else if (error === undefined && run && !run.dry_run) setRun(null);
     },
   };
   return {
     observer,
-    onStorage: setStorage,
+    /** A read of archived events: null when the storage answered it. */
+    onStorage: (error: StorageError | null) => {
+      last.read = error;
+      update();
+    },
+    /** A segment opened for reading: whole (null), or missing or damaged. */
+    onSegment: (key: string, error: StorageError | null) => {
+      if (error) damaged.set(key, error.message);
+      else if (!damaged.delete(key)) return;
+      update();
+    },
     storage: () => storage,
   };
 }

@@ -123,6 +123,6 @@ const KINDS: Record<string, StorageErrorKind> = {
 function fileError(action: string, location: string, error: unknown): StorageError {
   const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
   const kind = KINDS[code] ?? 'unavailable';
-  const reason = { not_found: 'no such object', full: 'no space left', refused: 'not allowed', unavailable: 'I/O error' }[kind];
+  const reason = { not_found: 'no such object', full: 'no space left', refused: 'not allowed', unavailable: 'I/O error', damaged: 'damaged' }[kind];
   return new StorageError(kind, `${action} ${location}: ${reason} (${code})`, { cause: error });
 }

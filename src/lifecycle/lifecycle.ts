@@ -31,7 +31,7 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
     throw new ConfigError(`invalid configuration:\n  ARCHIVE_URL: ${(error as Error).message}`);
   }
   const status = createArchiveStatus(metrics.registry, storage.description);
-  const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage });
+  const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage, onSegment: status.onSegment });
   // What answers requests goes through the primary's circuit: while PostgreSQL is known down it fails at once.
   const requests = database.background;
   const policies = createRetentionPolicies(requests);

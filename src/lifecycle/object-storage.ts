@@ -20,18 +20,25 @@ export interface ObjectStorage {
   close(): Promise<void>;
 }
 
-/** unavailable: worth retrying later; not_found: no object or bucket; full: no space; refused: permission or read-only. */
-export type StorageErrorKind = 'unavailable' | 'not_found' | 'full' | 'refused';
+/**
+ * unavailable: worth retrying later; not_found: no object or bucket; full: no space; refused: permission or read-only;
+ * damaged: a segment's bytes are not those the manifest's SHA-256 was taken of.
+ */
+export type StorageErrorKind = 'unavailable' | 'not_found' | 'full' | 'refused' | 'damaged';
 
 export class StorageError extends Error {
   override readonly name = 'StorageError';
   constructor(
     readonly kind: StorageErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; key?: string },
   ) {
     super(message, options);
+    this.key = options?.key;
   }
+
+  /** The segment a read failed on, where there is one. */
+  readonly key: string | undefined;
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._=-]*(\/[A-Za-z0-9][A-Za-z0-9._=-]*)*$/;

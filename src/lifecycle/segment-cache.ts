@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ObjectStorage } from './object-storage.ts';
 import { StorageError } from './object-storage.ts';
 import { openSegment, type SegmentReader } from './segment-reader.ts';
@@ -9,6 +10,21 @@ export interface SegmentCacheOptions {
   /** Most bytes of decoded events kept (about: their JSON text plus a fixed overhead per event). */
   maxBytes: number;
   maxSegments?: number;
+}
+
+/** A segment as the manifest lists it. */
+export interface SegmentRef {
+  key: string;
+  sha256: string;
+}
+
+/** A segment's source, once its whole file hashes to what the manifest recorded: nothing is served from a damaged file. */
+async function verifiedSource(storage: ObjectStorage, key: string, sha256: string) {
+  const source = await segmentSource(storage, key);
+  if (!source) throw new StorageError('not_found', `the archive has no segment ${key}, which the manifest lists: restore it from a backup`, { key });
+  const actual = createHash('sha256').update(await source.read(0, source.byteLength)).digest('hex');
+  if (actual !== sha256) throw new StorageError('damaged', `segment ${key} is damaged (its SHA-256 is not the manifest's): restore it from a backup`, { key });
+  return source;
 }
 
 const ROW_OVERHEAD = 320;
@@ -24,18 +40,15 @@ export function createSegmentCache(options: SegmentCacheOptions) {
   const entries = new Map<string, { value: Promise<unknown>; bytes: number }>();
   let bytes = 0;
 
-  function open(key: string): Promise<SegmentReader> {
+  /** A segment by its key, checked against its SHA-256 the first time it is opened. */
+  function open({ key, sha256 }: SegmentRef): Promise<SegmentReader> {
     const cached = footers.get(key);
     if (cached) {
       footers.delete(key);
       footers.set(key, cached);
       return cached;
     }
-    const reader = (async () => {
-      const source = await segmentSource(options.storage, key);
-      if (!source) throw new StorageError('not_found', `the archive has no segment ${key}`);
-      return openSegment(source);
-    })();
+    const reader = verifiedSource(options.storage, key, sha256).then(openSegment);
     reader.catch(() => footers.delete(key));
     footers.set(key, reader);
     while (footers.size > maxSegments) footers.delete(footers.keys().next().value!);
@@ -69,24 +82,26 @@ export function createSegmentCache(options: SegmentCacheOptions) {
     }
   }
 
-  const group = (key: string, index: number) =>
-    cached(`${key}#${index}`, async () => {
-      const g = (await open(key)).rowGroups[index]!;
-      return (await open(key)).readPositionRange(g.minPosition, g.maxPosition);
+  const group = (segment: SegmentRef, index: number) =>
+    cached(`${segment.key}#${index}`, async () => {
+      const reader = await open(segment);
+      const g = reader.rowGroups[index]!;
+      return reader.readPositionRange(g.minPosition, g.maxPosition);
     }, (rows) => rows.reduce((n, r) => n + rowBytes(r), 0));
 
   return {
     open,
     group,
-    groupPositions: (key: string, index: number) => cached(`${key}#${index}:positions`, async () => (await open(key)).readGroupPositions(index), (p) => p.length * 8 + ROW_OVERHEAD),
+    groupPositions: (segment: SegmentRef, index: number) => cached(`${segment.key}#${index}:positions`, async () => (await open(segment)).readGroupPositions(index), (p) => p.length * 8 + ROW_OVERHEAD),
     /** Rows by index in the file, in the order asked. */
-    async rowsAt(key: string, indexes: number[]): Promise<SegmentRow[]> {
-      const reader = await open(key);
+    async rowsAt(segment: SegmentRef, indexes: number[]): Promise<SegmentRow[]> {
+      const { key } = segment;
+      const reader = await open(segment);
       const found = new Map<number, SegmentRow>();
       const missing: number[] = [];
       for (const i of indexes) {
         const g = reader.rowGroups.findIndex((x) => i >= x.rowStart && i < x.rowStart + x.rowCount);
-        if (entries.has(`${key}#${g}`)) found.set(i, (await group(key, g))[i - reader.rowGroups[g]!.rowStart]!);
+        if (entries.has(`${key}#${g}`)) found.set(i, (await group(segment, g))[i - reader.rowGroups[g]!.rowStart]!);
         else if (entries.has(`${key}@${i}`)) found.set(i, await cached(`${key}@${i}`, async () => undefined as never, rowBytes));
         else missing.push(i);
       }

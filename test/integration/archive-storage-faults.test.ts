@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -89,8 +89,52 @@ describe('when the archive storage fails', () => {
     });
     const t = await startTestService({ ARCHIVE_URL: pathToFileURL(dir).href, ARCHIVE_INTERVAL: '0' });
     cleanup.push(() => t.close());
+    const [archived] = await seed(t, 'crate', 3);
+    expect((await archiveNow(t.app)).status).toBe('succeeded');
     // Random bytes do not compress: 300 events of 1 kB make a segment far beyond 64 kB.
     await seed(t, 'pallet', 300, 512);
     await expectFailedCleanly(t, 'pallet', 300, /no space left/);
+    // Reading what is archived still works, and does not make the runs' failure look mended.
+    expect((await get(t.app, `/events/${archived!.id}`)).status).toBe(200);
+    expect((await get(t.app, '/health')).body.archive).toMatchObject({ storage: 'failing', storage_error: expect.stringMatching(/no space left/) });
+    expect(await metricValue(t, 'archive_storage_up')).toBe(0);
+  });
+
+  it('a segment damaged or missing: reads that need it answer 503 naming it, never other bytes; /health and /metrics say so until it is restored', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evt-damaged-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const t = await startTestService({ ARCHIVE_URL: pathToFileURL(dir).href, ARCHIVE_INTERVAL: '0' });
+    cleanup.push(() => t.close());
+    const events = await seed(t, 'tote', 10);
+    expect((await archiveNow(t.app)).status).toBe('succeeded');
+    const { key } = (await t.sql<{ key: string }[]>`select key from archive_segments where aggregate_type = 'tote'`)[0]!;
+    const file = join(dir, key);
+    const whole = await readFile(file);
+    const expectRefused = async (detail: RegExp) => {
+      for (const path of [`/events/${events[4]!.id}`, '/events?aggregate_type=tote']) {
+        const res = await get(t.app, path);
+        expect(res.status, path).toBe(503);
+        expect(res.body.detail, path).toMatch(detail);
+      }
+      const health = (await get(t.app, '/health')).body.archive;
+      expect(health).toMatchObject({ storage: 'failing', storage_error: expect.stringMatching(detail) });
+      expect(await metricValue(t, 'archive_segments_damaged')).toBe(1);
+      expect(await metricValue(t, 'archive_storage_up')).toBe(0);
+    };
+
+    // One bit flipped in the events' bytes: the reader would have served another event (an id changed).
+    const flipped = Buffer.from(whole);
+    flipped[Math.floor(flipped.length / 3)]! ^= 1;
+    await writeFile(file, flipped);
+    await expectRefused(new RegExp(`segment ${key} is damaged`));
+    await rm(file);
+    await expectRefused(new RegExp(`no segment ${key}, which the manifest lists`));
+
+    await writeFile(file, whole);
+    const read = await get(t.app, `/events/${events[4]!.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.id).toBe(events[4]!.id);
+    expect((await get(t.app, '/health')).body.archive.storage).toBe('ok');
+    expect(await metricValue(t, 'archive_segments_damaged')).toBe(0);
   });
 });
