@@ -104,19 +104,19 @@ export const commands: Record<string, Command> = {
     run: async (values) => (await import('./consumer-groups.ts')).listConsumerGroups(targetOf(values), values.aggregate_type as string | undefined, retriesOf(values)),
   },
   parked: {
-    summary: "list a consumer group's parked events, or replay them to the group",
-    usage: `parked list|replay AGGREGATE_TYPE GROUP [--limit N] [--id ENTRY_ID ...]\n${CONNECTION_HELP}\n  --limit N        list: at most N; replay: the oldest N (default 1000)\n  --id ENTRY_ID    replay: only these parked entries (repeatable)`,
+    summary: "list a consumer group's parked events, replay them to the group, or discard them",
+    usage: `parked list|replay|discard AGGREGATE_TYPE GROUP [--limit N] [--id ENTRY_ID ...]\n${CONNECTION_HELP}\n  --limit N        list: at most N; replay, discard: the oldest N (default 1000)\n  --id ENTRY_ID    replay, discard: only these parked entries (repeatable)`,
     options: { ...CONNECTION, limit: { type: 'string' }, id: { type: 'string', multiple: true } },
     positionals: 3,
     async run(values, [action, type, group]) {
-      if (!type || !group || (action !== 'list' && action !== 'replay')) throw new UsageError('expected list or replay, then AGGREGATE_TYPE and GROUP');
+      if (!type || !group || (action !== 'list' && action !== 'replay' && action !== 'discard')) throw new UsageError('expected list, replay or discard, then AGGREGATE_TYPE and GROUP');
       const ids = (values.id as unknown as string[] | undefined) ?? [];
       const parked = await import('./consumer-groups.ts');
       if (action === 'list') {
-        if (ids.length > 0) throw new UsageError('--id is for replay');
+        if (ids.length > 0) throw new UsageError('--id is for replay and discard');
         return parked.listParked(targetOf(values), type, group, countOf(values, 'limit'), retriesOf(values));
       }
-      return parked.replayParked(targetOf(values), type, group, ids, countOf(values, 'limit'), retriesOf(values));
+      return parked.takeParked(action, targetOf(values), type, group, ids, countOf(values, 'limit'), retriesOf(values));
     },
   },
   retention: {

@@ -24,16 +24,17 @@ export async function listParked(t: Target, aggregateType: string, group: string
   } while (after && left > 0);
 }
 
-/** Sends parked events back to the group; retried only when it surely did nothing, as a replay that reached the service must not be sent twice. */
-export async function replayParked(t: Target, aggregateType: string, group: string, ids: string[], limit: number | undefined, retries: number): Promise<void> {
-  const path = `/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked/replay`;
+/** Sends parked events back to the group, or discards them; retried only when it surely did nothing, as one that reached the service must not be sent twice. */
+export async function takeParked(action: 'replay' | 'discard', t: Target, aggregateType: string, group: string, ids: string[], limit: number | undefined, retries: number): Promise<void> {
+  const path = `/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked/${action}`;
   const body = JSON.stringify({ ...(ids.length > 0 ? { ids } : {}), ...(limit !== undefined ? { limit } : {}) });
   const res = await withRetries(
     () => request(t, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
     retries,
-    (e, n) => process.stderr.write(`parked replay: ${e.message}; retry ${n} of ${retries}\n`),
+    (e, n) => process.stderr.write(`parked ${action}: ${e.message}; retry ${n} of ${retries}\n`),
     didNothing,
   );
-  const { replayed } = (await res.json()) as { replayed: number };
-  process.stderr.write(`replayed ${replayed} parked event${replayed === 1 ? '' : 's'} of ${aggregateType}/${group}\n`);
+  const answer = (await res.json()) as { replayed?: number; discarded?: number };
+  const n = answer.replayed ?? answer.discarded ?? 0;
+  process.stderr.write(`${action === 'replay' ? 'replayed' : 'discarded'} ${n} parked event${n === 1 ? '' : 's'} of ${aggregateType}/${group}\n`);
 }

@@ -14,33 +14,45 @@ export interface ParkedEvent {
   parked_at: string;
 }
 
-const REPLAY_PARKED = `
+// ARGV: 'replay' or 'discard', the most entries, then the ids (none: the oldest).
+const TAKE_PARKED = `
 local entries = {}
-if #ARGV > 1 then
-  for i = 2, #ARGV do
+if #ARGV > 2 then
+  for i = 3, #ARGV do
     local e = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])[1]
     if e then entries[#entries + 1] = e end
   end
 else
-  entries = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', ARGV[1])
+  entries = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', ARGV[2])
 end
-local moved = {}
+local taken = {}
 for _, e in ipairs(entries) do
-  local event
-  for i = 1, #e[2], 2 do if e[2][i] == 'event' then event = e[2][i + 1] end end
-  redis.call('XADD', KEYS[2], '*', 'event', event, 'parked_id', e[1])
+  if ARGV[1] == 'replay' then
+    local event
+    for i = 1, #e[2], 2 do if e[2][i] == 'event' then event = e[2][i + 1] end end
+    redis.call('XADD', KEYS[2], '*', 'event', event, 'parked_id', e[1])
+  end
   redis.call('XDEL', KEYS[1], e[1])
-  moved[#moved + 1] = e[1]
+  taken[#taken + 1] = e[1]
 end
-return moved`;
+return taken`;
 
 const LAST_ENTRY_ID = '18446744073709551615-18446744073709551615';
 
-type ReplayingRedis = RedisConnection & { replayParked(parked: string, replay: string, ...args: (string | number)[]): Promise<string[]> };
+type TakingRedis = RedisConnection & { takeParked(parked: string, replay: string, ...args: (string | number)[]): Promise<string[]> };
 
-/** A group's dead letters: listed, and replayed (its consume() consumers read the replay stream). */
+/** The given parked entries, or the oldest `limit`, chosen for a replay or a discard. */
+export interface ParkedSelection {
+  ids?: string[];
+  limit: number;
+}
+
+/** A group's dead letters: listed, replayed (its consume() consumers read the replay stream) or discarded. */
 export function createParkedEvents(redis: RedisConnection, channelPrefix: string) {
-  if (!('replayParked' in redis)) redis.defineCommand('replayParked', { numberOfKeys: 2, lua: REPLAY_PARKED });
+  if (!('takeParked' in redis)) redis.defineCommand('takeParked', { numberOfKeys: 2, lua: TAKE_PARKED });
+  // In one step; an id given twice is one entry, taken once. Returns the ids taken.
+  const take = (action: 'replay' | 'discard', aggregateType: string, group: string, selection: ParkedSelection): Promise<string[]> =>
+    (redis as TakingRedis).takeParked(parkedStreamKey(channelPrefix, aggregateType, group), replayStreamKey(channelPrefix, aggregateType, group), action, selection.limit, ...new Set(selection.ids ?? []));
   return {
     async list(aggregateType: string, group: string, after: string | undefined, limit: number): Promise<{ parked: ParkedEvent[]; next_after: string | null }> {
       // Redis refuses an exclusive start at the largest id: nothing can follow it.
@@ -52,12 +64,10 @@ export function createParkedEvents(redis: RedisConnection, channelPrefix: string
       });
       return { parked: page, next_after: entries.length > limit ? page[page.length - 1]!.id : null };
     },
-    /** Moves parked events back to the group in one step: the given ones, or the oldest `limit`. Returns the ids moved. */
-    async replay(aggregateType: string, group: string, selection: { ids?: string[]; limit: number }): Promise<string[]> {
-      // An id given twice is one entry, moved once.
-      const ids = [...new Set(selection.ids ?? [])];
-      return (redis as ReplayingRedis).replayParked(parkedStreamKey(channelPrefix, aggregateType, group), replayStreamKey(channelPrefix, aggregateType, group), selection.limit, ...ids);
-    },
+    /** Moves parked events back to the group. */
+    replay: (aggregateType: string, group: string, selection: ParkedSelection) => take('replay', aggregateType, group, selection),
+    /** Deletes parked events the group will not handle (the events stay in the store). */
+    discard: (aggregateType: string, group: string, selection: ParkedSelection) => take('discard', aggregateType, group, selection),
   };
 }
 

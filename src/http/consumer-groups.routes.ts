@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { ConsumerGroupsInspector } from '../consumer-groups/inspect.ts';
 import type { ParkedEvents } from '../consumer-groups/parked.ts';
 import { ReplyError } from 'ioredis';
@@ -7,7 +7,7 @@ import { withDeadline } from '../events/deadline.ts';
 import { isUnavailable, postgresErrorOf } from '../postgres/errors.ts';
 import type { RedisConnection } from '../publishing/redis.ts';
 import { createQueryReader } from '../events/query-string.ts';
-import { consumerGroupPath, consumerGroupsQuery, parkedQuery, parkedReplayRequestSchema } from './consumer-groups.schemas.ts';
+import { consumerGroupPath, consumerGroupsQuery, parkedQuery, parkedSelectionSchema } from './consumer-groups.schemas.ts';
 import { readJsonBody } from './json-body.ts';
 import { readPath } from './path-params.ts';
 
@@ -18,7 +18,7 @@ export interface ConsumerGroupsDeps {
   maxBodyBytes: number;
 }
 
-const MAX_REPLAY = 1000;
+const MAX_TAKEN = 1000;
 const readGroupsQuery = createQueryReader(consumerGroupsQuery);
 const readParkedQuery = createQueryReader(parkedQuery);
 
@@ -44,6 +44,17 @@ export function createConsumerGroupsRoutes({ redis, groups, parked, maxBodyBytes
     if (!(await fromRedis(() => groups.exists(type, group)))) throw new AppError('not_found', `no consumer group ${group} on the ${type} stream`);
     return { type, group };
   }
+  /** Replays or discards the parked events a request's body chooses. */
+  async function take(c: Context, action: 'replay' | 'discard') {
+    readPath(consumerGroupPath, c.req.param(), 'invalid path');
+    const body = parkedSelectionSchema.safeParse(await readJsonBody(c, maxBodyBytes));
+    if (!body.success) throw validationFailed(body.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })));
+    const { type, group } = await knownGroup(c.req.param());
+    // Not under the deadline: the script may have taken entries by the time it ran out, and its
+    // answer (the ids taken) would be lost. It runs once, as any command, within the command timeout.
+    const ids = await fromRedis(() => parked[action](type, group, { ids: body.data.ids, limit: body.data.limit ?? MAX_TAKEN }), null);
+    return action === 'replay' ? { replayed: ids.length, ids } : { discarded: ids.length, ids };
+  }
   return new Hono()
     .get('/', async (c) => {
       const q = readGroupsQuery(c.req.queries());
@@ -54,14 +65,6 @@ export function createConsumerGroupsRoutes({ redis, groups, parked, maxBodyBytes
       const { type, group } = await knownGroup(c.req.param());
       return c.json(await fromRedis(() => parked.list(type, group, q.after, q.limit)));
     })
-    .post('/:aggregate_type/:group/parked/replay', async (c) => {
-      readPath(consumerGroupPath, c.req.param(), 'invalid path');
-      const body = parkedReplayRequestSchema.safeParse(await readJsonBody(c, maxBodyBytes));
-      if (!body.success) throw validationFailed(body.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })));
-      const { type, group } = await knownGroup(c.req.param());
-      // Not under the deadline: the script may have moved entries by the time it ran out, and its
-      // answer (the ids moved) would be lost. It runs once, as any command, within the command timeout.
-      const ids = await fromRedis(() => parked.replay(type, group, { ids: body.data.ids, limit: body.data.limit ?? MAX_REPLAY }), null);
-      return c.json({ replayed: ids.length, ids });
-    });
+    .post('/:aggregate_type/:group/parked/replay', async (c) => c.json(await take(c, 'replay')))
+    .post('/:aggregate_type/:group/parked/discard', async (c) => c.json(await take(c, 'discard')));
 }

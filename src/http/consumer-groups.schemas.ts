@@ -54,10 +54,12 @@ export const parkedPageSchema = z
     next_after: z.string().nullable(),
   });
 
-export const parkedReplayRequestSchema = z
+/** Which parked events a replay or a discard takes: the given ids, or the oldest `limit` (default 1000). */
+export const parkedSelectionSchema = z
   .strictObject({
     ids: z.array(entryId).min(1).max(1000).optional(),
     limit: z.number().int().min(1).max(10_000).optional(),
   });
 
 export const parkedReplayResultSchema = z.strictObject({ replayed: z.number().int().min(0), ids: z.array(z.string()) });
+export const parkedDiscardResultSchema = z.strictObject({ discarded: z.number().int().min(0), ids: z.array(z.string()) });

@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parkedStreamKey } from '../../src/events/stream-keys.ts';
 import { tempArchive, waitPublished } from '../support/archive.ts';
 import { openConsolePage, overflowsHorizontally, screenshot } from '../support/browser.ts';
 import { seedConsoleData } from '../support/console-data.ts';
@@ -178,6 +180,30 @@ describe('admin console: retention and archive', () => {
     await page.locator('p.empty').waitFor();
     expect(replays).toEqual(['/consumer-groups/task/billing/parked/replay']);
     expect((await call('GET', '/consumer-groups/task/billing/parked')).body.parked).toEqual([]);
+
+    // Two parked again (as consume() parks them); discarding asks first, and leaves the events in the store.
+    const stored = (await call('GET', '/events?aggregate_type=task&limit=2')).body.events as { id: string }[];
+    const redis = new Redis(testRedisUrl);
+    try {
+      for (const e of stored) await redis.xadd(parkedStreamKey(ui.t.channelPrefix, 'task', 'billing'), '*', 'event', JSON.stringify(e), 'error', 'given up', 'attempts', '2', 'consumer', 'w1', 'source', 'stream', 'parked_at', new Date().toISOString());
+    } finally {
+      redis.disconnect();
+    }
+    expect(stored).toHaveLength(2);
+    await page.reload();
+    await page.locator('#parked tbody tr').nth(1).waitFor();
+    const dialogs: string[] = [];
+    page.once('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
+    await page.getByRole('button', { name: 'Discard these 2' }).click();
+    expect(await waitUntil(async () => dialogs.length === 1)).toBe(true);
+    expect(dialogs[0]).toMatch(/^Discard these 2 parked events\? The group will never handle them/);
+    expect((await call('GET', '/consumer-groups/task/billing/parked')).body.parked).toHaveLength(2);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Discard these 2' }).click();
+    await page.locator('p.empty').waitFor();
+    expect(replays.slice(1)).toEqual(['/consumer-groups/task/billing/parked/discard']);
+    expect((await call('GET', '/consumer-groups/task/billing/parked')).body.parked).toEqual([]);
+    for (const e of stored) expect((await call('GET', `/events/${e.id}`)).status).toBe(200);
 
     for (const path of ['/admin', '/admin/retention']) {
       await page.setViewportSize({ width: 390, height: 800 });

@@ -80,6 +80,15 @@ describe('/consumer-groups', () => {
     const again = await startConsumer(t, { redisUrl: testRedisUrl, group: 'billing', consumer: 'w2', handler: (e, ctx) => void (e.aggregate_id === poisonAggregate && expect(ctx.source).toBe('replay')) }, handled);
     cleanup.push(() => again.stop());
     expect(await waitUntil(() => handled.handled.filter((e) => e.aggregate_id === poisonAggregate).length === 1 && handled.handled.length === 15, 10_000)).toBe(true);
+    // A parked event discarded with the CLI: gone from the list, still in the store.
+    const redis = new Redis(testRedisUrl);
+    cleanup.push(() => redis.quit());
+    const event = (await get(t.app, `/events?aggregate_id=${poisonAggregate}`)).body.events[0];
+    const parkedId = (await redis.xadd(parkedStreamKey(t.channelPrefix, 'task', 'billing'), '*', 'event', JSON.stringify(event), 'error', 'given up', 'attempts', '2', 'consumer', 'w2', 'source', 'stream', 'parked_at', new Date().toISOString()))!;
+    const discarded = await cli(['parked', 'discard', 'task', 'billing', '--id', parkedId, '--url', url]);
+    expect(discarded.stderr).toContain('discarded 1 parked event of task/billing');
+    expect((await get(t.app, '/consumer-groups/task/billing/parked')).body.parked).toEqual([]);
+    expect((await get(t.app, `/events/${event.id}`)).status).toBe(200);
     const listed = await cli(['consumer-groups', '--url', url]);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout.trim())).toMatchObject({ group: 'billing', parked: 0, lag: 0 });
@@ -155,7 +164,7 @@ describe('/consumer-groups', () => {
     expect((await t.app.request('/consumer-groups', { method: 'DELETE' })).status).toBe(405);
     const usage = await cli(['parked', 'replay', 'task', '--url', url]);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('expected list or replay, then AGGREGATE_TYPE and GROUP');
+    expect(usage.stderr).toContain('expected list, replay or discard, then AGGREGATE_TYPE and GROUP');
   });
 });
 

@@ -7,7 +7,7 @@ import { authKeySchema, replayListSchema, replayPreviewSchema, savedQueryListSch
 import { savedQueryBody } from '../saved-query-body.ts';
 import { retentionPolicyBody } from '../../lifecycle/policy-input.ts';
 import { archiveRunSchema, archiveRunsSchema, archiveSegmentsSchema, retentionPoliciesSchema, retentionPolicySchema, retentionTiersSchema } from '../lifecycle.schemas.ts';
-import { consumerGroupsSchema, parkedPageSchema, parkedReplayRequestSchema, parkedReplayResultSchema } from '../consumer-groups.schemas.ts';
+import { consumerGroupsSchema, parkedDiscardResultSchema, parkedPageSchema, parkedReplayResultSchema, parkedSelectionSchema } from '../consumer-groups.schemas.ts';
 import { replayRequest } from '../replays.routes.ts';
 import {
   aggregateSchema, batchResultSchema, healthSchema, pageSchema, problemSchema, readySchema, replayAcceptedSchema,
@@ -35,7 +35,7 @@ export function componentSchemas(maxBatchEvents: number): Record<string, JsonSch
     ['ArchiveRuns', archiveRunsSchema], ['ArchiveSegments', archiveSegmentsSchema],
     ['Stats', statsSchema], ['AuthKey', authKeySchema], ['ReplayPreview', replayPreviewSchema], ['ReplayList', replayListSchema],
     ['SavedQuery', savedQuerySchema], ['SavedQueryList', savedQueryListSchema], ['SavedQueryWrite', savedQueryBody],
-    ['ConsumerGroups', consumerGroupsSchema], ['ParkedEvents', parkedPageSchema], ['ParkedReplayRequest', parkedReplayRequestSchema], ['ParkedReplayResult', parkedReplayResultSchema],
+    ['ConsumerGroups', consumerGroupsSchema], ['ParkedEvents', parkedPageSchema], ['ParkedSelection', parkedSelectionSchema], ['ParkedReplayResult', parkedReplayResultSchema], ['ParkedDiscardResult', parkedDiscardResultSchema],
   ];
   for (const [id, schema] of named) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };

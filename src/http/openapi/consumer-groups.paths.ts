@@ -26,8 +26,16 @@ export function consumerGroupsOperations(): OperationSpec[] {
       method: 'post', path: '/consumer-groups/{aggregate_type}/{group}/parked/replay', operationId: 'replayParkedEvents', tag,
       summary: "Sends parked events back to the group's consume() consumers (given ids, or the oldest limit)",
       pathParameters: consumerGroupPath,
-      body: { schema: 'ParkedReplayRequest', example: { limit: 100 } },
+      body: { schema: 'ParkedSelection', example: { limit: 100 } },
       answers: { 200: json('The parked entries moved to the replay stream', 'ParkedReplayResult', { replayed: 1, ids: ['1767225600000-0'] }) },
+      problems: [404],
+    },
+    {
+      method: 'post', path: '/consumer-groups/{aggregate_type}/{group}/parked/discard', operationId: 'discardParkedEvents', tag,
+      summary: 'Deletes parked events the group is not to handle (given ids, or the oldest limit); the events stay in the store',
+      pathParameters: consumerGroupPath,
+      body: { schema: 'ParkedSelection', example: { ids: ['1767225600000-0'] } },
+      answers: { 200: json('The parked entries deleted', 'ParkedDiscardResult', { discarded: 1, ids: ['1767225600000-0'] }) },
       problems: [404],
     },
   ];
