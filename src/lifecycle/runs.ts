@@ -127,7 +127,7 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
     /** Starts a run in this instance; a real run while another is going answers archive_run_in_progress. */
     async start(trigger: ArchiveRun['trigger'], dryRun: boolean): Promise<ArchiveRun> {
       const id = uuidv7();
-      await requests.use(async (sql) => {
+      const run = await requests.use(async (sql) => {
         await sql`update archive_runs set status = 'failed', error = 'its instance stopped during the run', finished_at = now()
           where status = 'running' and updated_at < now() - ${options.leaseMs} * interval '1 millisecond'`;
         try {
@@ -137,12 +137,15 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
           const [running] = await read(sql, `where status = 'running' and not dry_run and id <> $1::uuid`, id);
           throw new AppError('archive_run_in_progress', `archive run ${running?.id ?? '(just finished)'} is in progress; one runs at a time`, { run_id: running?.id ?? null });
         }
+        // Read back on the connection that stored it: another one (idle, perhaps cut off by the
+        // server) could fail, answering 503 for a run that starts all the same.
+        return (await read(sql, 'where id = $1', id))[0]!;
       });
       const abort = new AbortController();
       const done = execute(id, dryRun, abort).finally(() => tasks.delete(id));
       tasks.set(id, { abort, done });
       options.observer?.started?.();
-      return (await get(id))!;
+      return run;
     },
     get,
     list: (limit: number) => requests.use((sql) => read(sql, 'where $1::int > 0 order by started_at desc limit $1', limit)),

@@ -6,6 +6,7 @@ import { uuidv7 } from '../../src/events/uuid.ts';
 import { archiveNow, putPolicy, tempArchive, waitPublished } from '../support/archive.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { waitUntil } from '../support/wait.ts';
 
 // Partitions of 50 positions, so that a run can drop whole ones.
 let t: TestService;
@@ -139,5 +140,18 @@ describe('archive runs', () => {
     }
     expect((await t.app.request('/archive/segments', { method: 'DELETE' })).status).toBe(405);
     expect((await get(t.app, '/archive/runs')).body.runs.length).toBeGreaterThan(2);
+  });
+
+  it('answers 503 to a request for a run only when no run started: its connections cut off by the server, as after a restart', async () => {
+    const runsNow = async () => Number((await t.sql`select count(*) as n from archive_runs`)[0]!.n);
+    for (let round = 0; round < 3; round++) {
+      await t.sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'event-service'`;
+      expect(await waitUntil(async () => (await t.app.request('/ready')).status === 200, 10_000)).toBe(true);
+      const before = await runsNow();
+      const res = await postJson(t.app, '/archive/runs', { dry_run: true });
+      expect([202, 503], res.text).toContain(res.status);
+      expect(await runsNow(), `answered ${res.status}`).toBe(before + (res.status === 202 ? 1 : 0));
+      if (res.status === 202) expect(await waitUntil(async () => (await get(t.app, res.headers.get('location')!)).body.status === 'succeeded', 10_000)).toBe(true);
+    }
   });
 });
