@@ -18,14 +18,8 @@ export interface SegmentRef {
   sha256: string;
 }
 
-/** A segment's source, once its whole file hashes to what the manifest recorded: nothing is served from a damaged file. */
-async function verifiedSource(storage: ObjectStorage, key: string, sha256: string) {
-  const source = await segmentSource(storage, key);
-  if (!source) throw new StorageError('not_found', `the archive has no segment ${key}, which the manifest lists: restore it from a backup`, { key });
-  const actual = createHash('sha256').update(await source.read(0, source.byteLength)).digest('hex');
-  if (actual !== sha256) throw new StorageError('damaged', `segment ${key} is damaged (its SHA-256 is not the manifest's): restore it from a backup`, { key });
-  return source;
-}
+// Segments checked whole, remembered past their footers' eviction (a key names one file for good).
+const MAX_VERIFIED = 100_000;
 
 const ROW_OVERHEAD = 320;
 const rowBytes = (r: SegmentRow) => r.payload.length + r.metadata.length + ROW_OVERHEAD;
@@ -37,18 +31,32 @@ const rowBytes = (r: SegmentRow) => r.payload.length + r.metadata.length + ROW_O
 export function createSegmentCache(options: SegmentCacheOptions) {
   const maxSegments = options.maxSegments ?? 512;
   const footers = new Map<string, Promise<SegmentReader>>();
+  const verified = new Set<string>();
+
+  /** A segment's source, once its whole file hashes to what the manifest recorded: nothing is served from a damaged file. */
+  async function verifiedSource({ key, sha256 }: SegmentRef) {
+    const source = await segmentSource(options.storage, key);
+    if (!source) throw new StorageError('not_found', `the archive has no segment ${key}, which the manifest lists: restore it from a backup`, { key });
+    if (verified.has(`${key}:${sha256}`)) return source;
+    const actual = createHash('sha256').update(await source.read(0, source.byteLength)).digest('hex');
+    if (actual !== sha256) throw new StorageError('damaged', `segment ${key} is damaged (its SHA-256 is not the manifest's): restore it from a backup`, { key });
+    verified.add(`${key}:${sha256}`);
+    if (verified.size > MAX_VERIFIED) verified.delete(verified.values().next().value!);
+    return source;
+  }
   const entries = new Map<string, { value: Promise<unknown>; bytes: number }>();
   let bytes = 0;
 
   /** A segment by its key, checked against its SHA-256 the first time it is opened. */
-  function open({ key, sha256 }: SegmentRef): Promise<SegmentReader> {
+  function open(segment: SegmentRef): Promise<SegmentReader> {
+    const { key } = segment;
     const cached = footers.get(key);
     if (cached) {
       footers.delete(key);
       footers.set(key, cached);
       return cached;
     }
-    const reader = verifiedSource(options.storage, key, sha256).then(openSegment);
+    const reader = verifiedSource(segment).then(openSegment);
     reader.catch(() => footers.delete(key));
     footers.set(key, reader);
     while (footers.size > maxSegments) footers.delete(footers.keys().next().value!);
