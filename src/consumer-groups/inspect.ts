@@ -31,18 +31,8 @@ function replied(error: Error): Error {
 const record = (flat: unknown[]): Info => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]]));
 
 // Lag is counted in the store, archive included: the stream may no longer hold what a group has not read.
-export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: RedisConnection; store: Pick<EventStore, 'aggregateTypes' | 'countAfter' | 'query'>; channelPrefix: string }) {
+export function createConsumerGroupsInspector({ redis, store, channelPrefix }: { redis: RedisConnection; store: Pick<EventStore, 'aggregateTypes' | 'countAfter' | 'secondsSinceAppended'>; channelPrefix: string }) {
   const streamTypes = createStreamTypes(redis, channelPrefix);
-  // The age of the oldest pending event is taken from its append, not from Redis's idle time: a live
-  // consume() claims its entries every second (ADR 36), which would keep a hung handler's entry at 0 s.
-  // Redis's figure only where the store no longer has the event (deleted by retention).
-  async function pendingAge(aggregateType: string, entryId: string, idleMs: number): Promise<number> {
-    const position = positionOfEntryId(entryId);
-    const [json] = (await store.query({ aggregateType, after: position - 1, limit: 1, offset: 0, order: 'asc' })).events;
-    const event = json ? (JSON.parse(json) as { position: number; created_at: string }) : undefined;
-    if (event?.position !== position) return idleMs / 1000;
-    return Math.max(0, Date.now() - Date.parse(event.created_at)) / 1000;
-  }
   return {
     async list(aggregateType?: string): Promise<ConsumerGroupStatus[]> {
       // The store's types, and those of streams it has no event of yet (a group created before the first one).
@@ -63,9 +53,18 @@ export function createConsumerGroupsInspector({ redis, store, channelPrefix }: {
           settle(redis.xlen(parkedStreamKey(channelPrefix, t, String(info.name)))),
         ]),
       );
+      // The oldest pending event's age runs from its append, not from Redis's idle time: a live consume()
+      // claims its entries every second (ADR 36), which keeps a hung handler's entry near 0 s. One
+      // PostgreSQL lookup for all groups; Redis's figure for an event PostgreSQL no longer holds (archived).
+      const oldestOf = (i: number) => ((replies[3 * i]?.[1] ?? []) as [string, string, number, number][])[0];
+      const pendingPositions = groups.flatMap((_, i) => {
+        const oldest = oldestOf(i);
+        return oldest ? [positionOfEntryId(oldest[0])] : [];
+      });
+      const ages = await store.secondsSinceAppended([...new Set(pendingPositions)]);
       return Promise.all(
         groups.map(async ({ aggregateType: t, info }, i) => {
-          const [oldest] = (replies[3 * i]?.[1] ?? []) as [string, string, number, number][];
+          const oldest = oldestOf(i);
           const replayPending = replies[3 * i + 1]?.[0] ? 0 : Number((replies[3 * i + 1]?.[1] as [number] | undefined)?.[0] ?? 0);
           const last = positionOfEntryId(String(info['last-delivered-id']));
           return {
@@ -75,7 +74,7 @@ export function createConsumerGroupsInspector({ redis, store, channelPrefix }: {
             consumers: Number(info.consumers),
             pending: Number(info.pending) + replayPending,
             lag: await store.countAfter(t, last, LAG_CAP),
-            oldest_pending_seconds: oldest ? await pendingAge(t, oldest[0], oldest[2]) : null,
+            oldest_pending_seconds: oldest ? (ages.get(positionOfEntryId(oldest[0])) ?? oldest[2] / 1000) : null,
             parked: Number(replies[3 * i + 2]?.[1] ?? 0),
             last_delivered_position: last,
           };

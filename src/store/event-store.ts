@@ -10,7 +10,7 @@ import { type AppendOutcome, appendRequests } from './append.ts';
 import { countArchived, countEvents, type EventFilter } from './event-count.ts';
 import { aggregateQuery, MAX_PAGE_BYTES, pagedQuery, pageRows } from './event-query.ts';
 import { aggregatePage, mergePage, type PageRow, readTiers, sequenceOf as sequenceInJson } from './tiered-reads.ts';
-import { aggregateTypes, countAfter, lastPositionOfType, typeWindow } from './type-positions.ts';
+import { aggregateTypes, countAfter, lastPositionOfType, secondsSinceAppended, typeWindow } from './type-positions.ts';
 import { readSnapshot, type Snapshot, type SnapshotWrite, writeSnapshot, type WriteSnapshotResult } from './snapshots.ts';
 import { projectStats, readStats, type StatsAnswer, type StatsProjection, type StatsQuery, statsPosition } from './stats-rollups.ts';
 
@@ -43,6 +43,8 @@ export interface EventStore {
   typeWindow(aggregateType: string, after: number, upTo: number, size: number): Promise<{ start: number | null; all: boolean }>;
   /** The type's events after a position, archived ones included unless this store reads PostgreSQL only (up to `cap`). */
   countAfter(aggregateType: string, after: number, cap: number): Promise<number>;
+  /** Seconds since each position was appended, for those still in PostgreSQL (the archive is not read). */
+  secondsSinceAppended(positions: number[]): Promise<Map<number, number>>;
   /** A store whose reads see every event up to `position` (read-your-writes on a replica). */
   atLeast(position: number | undefined): EventStore;
   countEvents(filter: EventFilter, upTo: number): Promise<number>;
@@ -155,6 +157,7 @@ export function createEventStore(on: Connections | Sql, options: EventStoreOptio
     lastPositionOfType: (type, atMost) => use((sql) => lastPositionOfType(sql, type, atMost)),
     typeWindow: (type, after, upTo, size) => use((sql) => typeWindow(sql, type, after, upTo, size)),
     countAfter: (type, after, cap) => use((sql) => countAfter(sql, type, after, cap, archive !== null)),
+    secondsSinceAppended: (positions) => use((sql) => secondsSinceAppended(sql, positions)),
     atLeast: (position) => (position === undefined || !connections.atLeast ? store : createEventStore(connections.atLeast(position), options)),
     countEvents: (filter, upTo) =>
       use((sql) => {

@@ -54,3 +54,11 @@ export async function countAfter(sql: Sql, aggregateType: string, after: number,
       as n) c`;
   return Number(row!.n);
 }
+
+/** Seconds since each of these positions was appended, by PostgreSQL's clock; positions no longer in PostgreSQL are left out. */
+export async function secondsSinceAppended(sql: Sql, positions: number[]): Promise<Map<number, number>> {
+  if (positions.length === 0) return new Map();
+  const rows = await sql<{ position: string; seconds: number }[]>`
+    select position, extract(epoch from now() - created_at)::float8 as seconds from events where position = any(${positions}::int8[])`;
+  return new Map(rows.map((r) => [Number(r.position), Math.max(0, r.seconds)]));
+}
