@@ -78,7 +78,12 @@ export function createArchiveReader(options: ArchiveReaderOptions) {
       return reader;
     } catch (error) {
       if (!(error instanceof StorageError) || error.key === undefined) throw error;
-      if (error.kind === 'not_found' && (await sql`select 1 from archive_segments where id = ${c.id}`).length === 0) return undefined;
+      // The storage answered: what failed is this segment.
+      options.onStorage?.(null);
+      if (error.kind === 'not_found' && (await sql`select 1 from archive_segments where id = ${c.id}`).length === 0) {
+        options.onSegment?.(c.key, null);
+        return undefined;
+      }
       options.onSegment?.(c.key, error);
       throw error;
     }

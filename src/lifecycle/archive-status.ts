@@ -11,7 +11,7 @@ export interface StorageStatus {
 
 // Reads, runs and damaged segments each keep their own state: a read that succeeds must not hide
 // that runs cannot write, nor one segment's good read another's damage.
-export function createArchiveStatus(registry: Registry, description: string) {
+export function createArchiveStatus(registry: Registry, description: string, listed: (keys: string[]) => Promise<Set<string>>) {
   let storage: StorageStatus = { status: 'unknown', error: null, since: null };
   const last: { read?: StorageError | null; run?: StorageError | null } = {};
   const damaged = new Map<string, string>();
@@ -58,6 +58,14 @@ export function createArchiveStatus(registry: Registry, description: string) {
       }
       if (error instanceof StorageError || (error as { cause?: unknown })?.cause instanceof StorageError) setRun((error instanceof StorageError ? error : (error as { cause: StorageError }).cause));
       else if (error === undefined && run && !run.dry_run) setRun(null);
+      // A damaged segment that retention deleted is no longer a fault: nothing will read it again.
+      if (damaged.size > 0) {
+        const keys = [...damaged.keys()];
+        void listed(keys).then((kept) => {
+          for (const key of keys) if (!kept.has(key)) damaged.delete(key);
+          update();
+        }, () => {});
+      }
     },
   };
   return {

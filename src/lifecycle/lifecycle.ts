@@ -30,7 +30,8 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n  ARCHIVE_URL: ${(error as Error).message}`);
   }
-  const status = createArchiveStatus(metrics.registry, storage.description);
+  const listed = async (keys: string[]) => new Set((await database.background.use((sql) => sql<{ key: string }[]>`select key from archive_segments where key = any(${keys})`)).map((r) => r.key));
+  const status = createArchiveStatus(metrics.registry, storage.description, listed);
   const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage, onSegment: status.onSegment });
   // What answers requests goes through the primary's circuit: while PostgreSQL is known down it fails at once.
   const requests = database.background;

@@ -11,6 +11,7 @@ import { archiveNow, putPolicy, waitPublished } from '../support/archive.ts';
 import { closeAfterEach } from '../support/cleanup.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { metricValue, startTestService, type TestService } from '../support/service.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const cleanup = closeAfterEach();
 
@@ -136,5 +137,18 @@ describe('when the archive storage fails', () => {
     expect(read.body.id).toBe(events[4]!.id);
     expect((await get(t.app, '/health')).body.archive.storage).toBe('ok');
     expect(await metricValue(t, 'archive_segments_damaged')).toBe(0);
+
+    // Another segment damaged, then deleted by retention: nothing will read it again, so it is no longer a fault.
+    await seed(t, 'bin', 5);
+    expect((await archiveNow(t.app)).status).toBe('succeeded');
+    const binFile = join(dir, (await t.sql<{ key: string }[]>`select key from archive_segments where aggregate_type = 'bin'`)[0]!.key);
+    await writeFile(binFile, Buffer.alloc((await readFile(binFile)).length));
+    expect((await get(t.app, '/events?aggregate_type=bin')).status).toBe(503);
+    expect(await metricValue(t, 'archive_segments_damaged')).toBe(1);
+    await putPolicy(t.app, 'bin', { archive_after: 'PT0S', delete_after: 'PT0S' });
+    expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', deleted: 5 });
+    expect(await waitUntil(async () => (await metricValue(t, 'archive_segments_damaged')) === 0)).toBe(true);
+    expect((await get(t.app, '/health')).body.archive.storage).toBe('ok');
+    expect((await get(t.app, '/events?aggregate_type=bin')).body.events).toEqual([]);
   });
 });
