@@ -20,6 +20,7 @@ export interface SegmentRef {
 
 // Segments checked whole, remembered past their footers' eviction (a key names one file for good).
 const MAX_VERIFIED = 100_000;
+const VERIFY_CHUNK = 8 << 20;
 
 const ROW_OVERHEAD = 320;
 const rowBytes = (r: SegmentRow) => r.payload.length + r.metadata.length + ROW_OVERHEAD;
@@ -38,7 +39,10 @@ export function createSegmentCache(options: SegmentCacheOptions) {
     const source = await segmentSource(options.storage, key);
     if (!source) throw new StorageError('not_found', `the archive has no segment ${key}, which the manifest lists: restore it from a backup`, { key });
     if (verified.has(`${key}:${sha256}`)) return source;
-    const actual = createHash('sha256').update(await source.read(0, source.byteLength)).digest('hex');
+    // Read in pieces: a check holds VERIFY_CHUNK in memory, not the whole file.
+    const hash = createHash('sha256');
+    for (let at = 0; at < source.byteLength; at += VERIFY_CHUNK) hash.update(await source.read(at, Math.min(source.byteLength, at + VERIFY_CHUNK)));
+    const actual = hash.digest('hex');
     if (actual !== sha256) throw new StorageError('damaged', `segment ${key} is damaged (its SHA-256 is not the manifest's): restore it from a backup`, { key });
     verified.add(`${key}:${sha256}`);
     if (verified.size > MAX_VERIFIED) verified.delete(verified.values().next().value!);
