@@ -105,7 +105,7 @@ export const commands: Record<string, Command> = {
   },
   parked: {
     summary: "list a consumer group's parked events, replay them to the group, or discard them",
-    usage: `parked list|replay|discard AGGREGATE_TYPE GROUP [--limit N] [--id ENTRY_ID ...]\n${CONNECTION_HELP}\n  --limit N        list: at most N; replay, discard: the oldest N (default 1000)\n  --id ENTRY_ID    replay, discard: only these parked entries (repeatable)`,
+    usage: `parked list|replay|discard AGGREGATE_TYPE GROUP [--limit N] [--id ENTRY_ID ...]\n${CONNECTION_HELP}\n  --limit N        list: at most N; replay: the oldest N (default 1000); discard: the oldest N (--id or --limit required)\n  --id ENTRY_ID    replay, discard: only these parked entries (repeatable)`,
     options: { ...CONNECTION, limit: { type: 'string' }, id: { type: 'string', multiple: true } },
     positionals: 3,
     async run(values, [action, type, group]) {
@@ -116,7 +116,9 @@ export const commands: Record<string, Command> = {
         if (ids.length > 0) throw new UsageError('--id is for replay and discard');
         return parked.listParked(targetOf(values), type, group, countOf(values, 'limit'), retriesOf(values));
       }
-      return parked.takeParked(action, targetOf(values), type, group, ids, countOf(values, 'limit'), retriesOf(values));
+      const limit = countOf(values, 'limit');
+      if (action === 'discard' && ids.length === 0 && limit === undefined) throw new UsageError('discard deletes only what it is told to: give --id ENTRY_ID or --limit N');
+      return parked.takeParked(action, targetOf(values), type, group, ids, limit, retriesOf(values));
     },
   },
   retention: {

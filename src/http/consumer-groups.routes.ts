@@ -49,6 +49,10 @@ export function createConsumerGroupsRoutes({ redis, groups, parked, maxBodyBytes
     readPath(consumerGroupPath, c.req.param(), 'invalid path');
     const body = parkedSelectionSchema.safeParse(await readJsonBody(c, maxBodyBytes));
     if (!body.success) throw validationFailed(body.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })));
+    // A discard cannot be undone: it takes only what it is told to, never a default.
+    if (action === 'discard' && body.data.ids === undefined && body.data.limit === undefined) {
+      throw validationFailed([{ pointer: '', detail: 'a discard names what it deletes: ids, or limit for the oldest' }]);
+    }
     const { type, group } = await knownGroup(c.req.param());
     // Not under the deadline: the script may have taken entries by the time it ran out, and its
     // answer (the ids taken) would be lost. It runs once, as any command, within the command timeout.

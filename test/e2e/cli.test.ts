@@ -214,7 +214,7 @@ describe('command-line arguments', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       for (const [answer, attempts] of [[429, 3], [503, 1]]) {
-        for (const command of [['archive'], ['parked', 'replay', 'task', 'billing'], ['parked', 'discard', 'task', 'billing']]) {
+        for (const command of [['archive'], ['parked', 'replay', 'task', 'billing'], ['parked', 'discard', 'task', 'billing', '--limit', '5']]) {
           [posts, status] = [0, answer!];
           const r = await runCli([...command, '--url', url, '--retries', '2']);
           expect(r.code, r.stderr).toBe(1);

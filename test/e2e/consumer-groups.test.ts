@@ -85,6 +85,9 @@ describe('/consumer-groups', () => {
     cleanup.push(() => redis.quit());
     const event = (await get(t.app, `/events?aggregate_id=${poisonAggregate}`)).body.events[0];
     const parkedId = (await redis.xadd(parkedStreamKey(t.channelPrefix, 'task', 'billing'), '*', 'event', JSON.stringify(event), 'error', 'given up', 'attempts', '2', 'consumer', 'w2', 'source', 'stream', 'parked_at', new Date().toISOString()))!;
+    const unnamed = await cli(['parked', 'discard', 'task', 'billing', '--url', url]);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain('discard deletes only what it is told to: give --id ENTRY_ID or --limit N');
     const discarded = await cli(['parked', 'discard', 'task', 'billing', '--id', parkedId, '--url', url]);
     expect(discarded.stderr).toContain('discarded 1 parked event of task/billing');
     expect((await get(t.app, '/consumer-groups/task/billing/parked')).body.parked).toEqual([]);

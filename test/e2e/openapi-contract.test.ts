@@ -211,7 +211,8 @@ describe('every route answers as the document says', () => {
       expect((await call(open, 'GET', '/consumer-groups/task/billing/parked?limit=10')).status).toBe(200);
       expect((await call(open, 'POST', '/consumer-groups/task/billing/parked/replay', { json: { limit: 10 } })).body).toEqual({ replayed: 0, ids: [] });
       expect((await call(open, 'POST', '/consumer-groups/task/billing/parked/discard', { json: { ids: ['1-0'] } })).body).toEqual({ discarded: 0, ids: [] });
-      expect((await call(open, 'POST', '/consumer-groups/task/nobody/parked/discard', { json: {} })).status).toBe(404);
+      expect((await call(open, 'POST', '/consumer-groups/task/nobody/parked/discard', { json: { limit: 1 } })).status).toBe(404);
+      expect((await call(open, 'POST', '/consumer-groups/task/billing/parked/discard', { json: {} })).status).toBe(422);
       expect((await call(open, 'GET', '/consumer-groups/task/nobody/parked')).status).toBe(404);
       expect((await call(open, 'GET', '/consumer-groups/task/bad:name/parked')).status).toBe(400);
     } finally {

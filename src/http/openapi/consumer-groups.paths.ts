@@ -32,7 +32,7 @@ export function consumerGroupsOperations(): OperationSpec[] {
     },
     {
       method: 'post', path: '/consumer-groups/{aggregate_type}/{group}/parked/discard', operationId: 'discardParkedEvents', tag,
-      summary: 'Deletes parked events the group is not to handle (given ids, or the oldest limit); the events stay in the store',
+      summary: 'Deletes parked events the group is not to handle (given ids, or the oldest limit: one of them is required); the events stay in the store',
       pathParameters: consumerGroupPath,
       body: { schema: 'ParkedSelection', example: { ids: ['1767225600000-0'] } },
       answers: { 200: json('The parked entries deleted', 'ParkedDiscardResult', { discarded: 1, ids: ['1767225600000-0'] }) },
