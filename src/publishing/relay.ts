@@ -64,6 +64,8 @@ export function createRelay(options: RelayOptions): Relay {
   let wakeQueued = false;
   // Before this process first publishes, Redis must hold no position past the store's head (ADR 33).
   let historyChecked = false;
+  /** The store's head when Redis was found ahead of it (null: not found ahead). */
+  let aheadOf: number | null = null;
   // Caught up, the relay reads the store only every pollIntervalMs (for lost wake-ups), not after each publish.
   let polledAt = -Infinity;
   const untilPoll = () => Math.max(0, polledAt + options.pollIntervalMs - performance.now());
@@ -119,7 +121,9 @@ export function createRelay(options: RelayOptions): Relay {
           continue;
         }
         if (!historyChecked) {
-          const found = await options.history.pastHead(() => store.headPosition());
+          // Compared with the head it was found ahead of, not the growing one: new appends at the
+          // positions Redis saw would take the head past its marks and go unpublished for good.
+          const found = await options.history.pastHead(aheadOf === null ? () => store.headPosition() : async () => aheadOf!);
           if (found === null) {
             state = 'redis_unavailable';
             if (stopping) return;
@@ -128,6 +132,7 @@ export function createRelay(options: RelayOptions): Relay {
           }
           const { head, past } = found;
           if (past.length > 0) {
+            aheadOf = head;
             if (state !== 'redis_ahead') {
               log.error({ head, ahead: past.slice(0, 10) }, "Redis holds positions past this store's head (a store restored from a backup, or another database on this REDIS_CHANNEL_PREFIX): nothing is published until they are removed (README, Backup and restore)");
             }
@@ -137,6 +142,7 @@ export function createRelay(options: RelayOptions): Relay {
             continue;
           }
           if (state === 'redis_ahead') log.info({ head }, "Redis holds no position past the store's head any more; publishing");
+          aheadOf = null;
           historyChecked = true;
         }
         if (state === 'starting' || state === 'standby' || state === 'redis_ahead') state = 'running';
