@@ -69,11 +69,10 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
     dry_run, trigger, archived, deleted, segments, bytes, planned, plan,
     case when status = 'running' and updated_at < now() - $2::int * interval '1 millisecond' then 'its instance stopped during the run' else error end as error,
     ${TIME('started_at')}, ${TIME('updated_at')}, ${TIME('finished_at')}`;
-  const read = async (sql: Sql, where: string, param: string | number): Promise<ArchiveRun[]> => {
-    const rows = await sql.unsafe<(Omit<ArchiveRun, 'archived' | 'deleted' | 'bytes' | 'planned'> & Record<'archived' | 'deleted' | 'bytes' | 'planned', string | null>)[]>(
-      `select ${columns} from archive_runs ${where}`, [param, options.leaseMs]);
-    return rows.map((r) => ({ ...r, archived: Number(r.archived), deleted: Number(r.deleted), bytes: Number(r.bytes), planned: r.planned === null ? null : Number(r.planned) }));
-  };
+  type RunRow = Omit<ArchiveRun, 'archived' | 'deleted' | 'bytes' | 'planned'> & Record<'archived' | 'deleted' | 'bytes' | 'planned', string | null>;
+  const runOf = (r: RunRow): ArchiveRun => ({ ...r, archived: Number(r.archived), deleted: Number(r.deleted), bytes: Number(r.bytes), planned: r.planned === null ? null : Number(r.planned) });
+  const read = async (sql: Sql, where: string, param: string | number): Promise<ArchiveRun[]> =>
+    (await sql.unsafe<RunRow[]>(`select ${columns} from archive_runs ${where}`, [param, options.leaseMs])).map(runOf);
   const get = (id: string) => requests.use(async (sql) => (await read(sql, 'where id = $1', id))[0]);
 
   async function execute(id: string, dryRun: boolean, abort: AbortController) {
@@ -131,15 +130,17 @@ export function createArchiveRuns(options: ArchiveRunsOptions) {
         await sql`update archive_runs set status = 'failed', error = 'its instance stopped during the run', finished_at = now()
           where status = 'running' and updated_at < now() - ${options.leaseMs} * interval '1 millisecond'`;
         try {
-          await sql`insert into archive_runs (id, status, dry_run, trigger, owner) values (${id}, 'running', ${dryRun}, ${trigger}, ${options.owner})`;
+          // Answered by the statement that stores it: a read after it could fail (another pooled
+          // connection cut off by the server), answering 503 for a run that starts all the same.
+          const [row] = await sql.unsafe<RunRow[]>(
+            `insert into archive_runs (id, status, dry_run, trigger, owner) values ($1, 'running', $3, $4, $5) returning ${columns}`,
+            [id, options.leaseMs, dryRun, trigger, options.owner]);
+          return runOf(row!);
         } catch (error) {
           if (postgresErrorOf(error)?.constraint_name !== 'archive_runs_one_running_idx') throw error;
           const [running] = await read(sql, `where status = 'running' and not dry_run and id <> $1::uuid`, id);
           throw new AppError('archive_run_in_progress', `archive run ${running?.id ?? '(just finished)'} is in progress; one runs at a time`, { run_id: running?.id ?? null });
         }
-        // Read back on the connection that stored it: another one (idle, perhaps cut off by the
-        // server) could fail, answering 503 for a run that starts all the same.
-        return (await read(sql, 'where id = $1', id))[0]!;
       });
       const abort = new AbortController();
       const done = execute(id, dryRun, abort).finally(() => tasks.delete(id));
