@@ -1,7 +1,7 @@
 import { didNothing, request, type Target, withRetries, writeOut } from './http.ts';
 
-const retrying = (retries: number, what: string) => <T>(fn: () => Promise<T>) =>
-  withRetries(fn, retries, (e, n) => process.stderr.write(`${what}: ${e.message}; retry ${n} of ${retries}\n`));
+const retrying = (retries: number, what: string, retryable?: (e: Error) => boolean) => <T>(fn: () => Promise<T>) =>
+  withRetries(fn, retries, (e, n) => process.stderr.write(`${what}: ${e.message}; retry ${n} of ${retries}\n`), retryable);
 
 export async function listConsumerGroups(t: Target, aggregateType: string | undefined, retries: number): Promise<void> {
   const query = new URLSearchParams(aggregateType ? { aggregate_type: aggregateType } : {});
@@ -28,12 +28,7 @@ export async function listParked(t: Target, aggregateType: string, group: string
 export async function takeParked(action: 'replay' | 'discard', t: Target, aggregateType: string, group: string, ids: string[], limit: number | undefined, retries: number): Promise<void> {
   const path = `/consumer-groups/${encodeURIComponent(aggregateType)}/${encodeURIComponent(group)}/parked/${action}`;
   const body = JSON.stringify({ ...(ids.length > 0 ? { ids } : {}), ...(limit !== undefined ? { limit } : {}) });
-  const res = await withRetries(
-    () => request(t, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
-    retries,
-    (e, n) => process.stderr.write(`parked ${action}: ${e.message}; retry ${n} of ${retries}\n`),
-    didNothing,
-  );
+  const res = await retrying(retries, `parked ${action}`, didNothing)(() => request(t, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
   const answer = (await res.json()) as { replayed?: number; discarded?: number };
   const n = answer.replayed ?? answer.discarded ?? 0;
   process.stderr.write(`${action === 'replay' ? 'replayed' : 'discarded'} ${n} parked event${n === 1 ? '' : 's'} of ${aggregateType}/${group}\n`);
