@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { AppError, type FieldError } from '../errors.ts';
 import { EVENT_TYPE_PATTERN, NAME_PATTERN } from '../events/names.ts';
 import { instantParameter } from '../events/query-input.ts';
-import { parseInstant } from '../events/timestamp.ts';
 import type { StatsBucket, StatsQuery } from '../store/stats-rollups.ts';
 import { parseQuery } from './query-errors.ts';
 
@@ -29,9 +28,8 @@ export const statsQuerySchema = z.strictObject({
 });
 const KNOWN = Object.keys(statsQuerySchema.shape);
 
-// Rounded up when it has microseconds past the millisecond.
-function instantMs(text: string, up: boolean): number {
-  const iso = parseInstant(text)!;
+// An instant as instantParameter() gives it, rounded up when it has microseconds past the millisecond.
+function instantMs(iso: string, up: boolean): number {
   const micros = Number(/\.\d{3}(\d{3})/.exec(iso)?.[1] ?? 0);
   return Date.parse(iso) + (up && micros > 0 ? 1 : 0);
 }
