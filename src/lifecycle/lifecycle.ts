@@ -6,7 +6,7 @@ import type { Database } from '../postgres/database.ts';
 import { createHotTier } from '../store/hot-tier.ts';
 import { createArchiveReader } from './archive-reader.ts';
 import { createArchiveStatus } from './archive-status.ts';
-import { listSegments } from './manifest.ts';
+import { listSegments, manifestKeys } from './manifest.ts';
 import { createRetentionPolicies } from './policies.ts';
 import { createArchiveRuns } from './runs.ts';
 import { createArchiveScheduler } from './scheduler.ts';
@@ -30,11 +30,10 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n  ARCHIVE_URL: ${(error as Error).message}`);
   }
-  const listed = async (keys: string[]) => new Set((await database.background.use((sql) => sql<{ key: string }[]>`select key from archive_segments where key = any(${keys})`)).map((r) => r.key));
-  const status = createArchiveStatus(metrics.registry, storage.description, listed);
-  const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage, onSegment: status.onSegment });
   // What answers requests goes through the primary's circuit: while PostgreSQL is known down it fails at once.
   const requests = database.background;
+  const status = createArchiveStatus(metrics.registry, storage.description, (keys) => requests.use((sql) => manifestKeys(sql, keys)));
+  const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage, onSegment: status.onSegment });
   const policies = createRetentionPolicies(requests);
   // Its own connection: a run's statements may take longer than requests are allowed to.
   const work = database.dedicated('archiver', { statement_timeout: '600000' });

@@ -75,6 +75,10 @@ export async function forgetSegments(tx: Tx, ids: number[]): Promise<void> {
   await tx`delete from archive_segments where id = any(${ids}::int8[])`;
 }
 
-export async function manifestKeys(sql: Sql): Promise<Set<string>> {
-  return new Set((await sql<{ key: string }[]>`select key from archive_segments`).map((r) => r.key));
+/** The segment keys the manifest lists; with `among`, only which of those it lists. */
+export async function manifestKeys(sql: Sql, among?: string[]): Promise<Set<string>> {
+  const rows = among
+    ? await sql<{ key: string }[]>`select key from archive_segments where key = any(${among})`
+    : await sql<{ key: string }[]>`select key from archive_segments`;
+  return new Set(rows.map((r) => r.key));
 }
