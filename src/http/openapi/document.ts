@@ -42,11 +42,11 @@ const answerOf = ({ description, content, headers }: Answer) => ({
   ...(content ? { content: Object.fromEntries(Object.entries(content).map(([type, c]) => [type, { ...c, schema: schemaOf(c.schema) }])) } : {}),
 });
 
-/** An operation's problems: its own plus its kind's (405 and 503 for all; 400/413/415/422 for input; 401/403/429 when secured). */
+/** An operation's problems: its own plus its kind's (405 and 503 for all; 400 for input, 413/415/417/422 with a body; 401/403/429 when secured). */
 function problemsOf(op: OperationSpec, secured: boolean): number[] {
   const statuses = new Set([...(op.problems ?? []), 405, 503]);
   if (op.query || op.headers) statuses.add(400);
-  if (op.body) for (const s of [400, 413, 415, 422]) statuses.add(s);
+  if (op.body) for (const s of [400, 413, 415, 417, 422]) statuses.add(s);
   if (secured) for (const s of [401, 403, 429]) statuses.add(s);
   return [...statuses].sort((a, b) => a - b);
 }

@@ -49,6 +49,10 @@ const PROBLEMS: Record<number, ProblemAnswer> = {
     name: 'UnsupportedMediaType', description: 'The body is not sent as application/json in UTF-8, or is sent with a Content-Encoding other than identity (then Accept-Encoding: identity)',
     example: { type: '/problems/unsupported-media-type', title: 'Unsupported media type', detail: 'send the body as application/json', accepted: ['application/json'] },
   },
+  417: {
+    name: 'ExpectationFailed', description: 'An Expect header other than 100-continue; the connection is then closed',
+    example: { type: '/problems/malformed-request', title: 'Expectation failed', detail: 'Expect: fancy is not supported; only 100-continue is' },
+  },
   422: {
     name: 'ValidationFailed', description: 'Well-formed JSON that breaks a rule (errors names each field by JSON Pointer; a batch of too many events also limit_events)',
     example: { type: '/problems/validation-failed', title: 'Validation failed', detail: 'the request breaks a rule', errors: [{ pointer: '/aggregate_id', detail: 'must be a UUID (8-4-4-4-12 hex digits)' }] },
