@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { eventInput } from '../events/append-input.ts';
 import type { Snapshot, StoredEvent } from '../events/event.ts';
 import { uuidv7 } from '../events/uuid.ts';
+import { AppendOutcomeUnknownError, EventServiceError, problemOf, type Problem } from './problems.ts';
 import { backoffMs, resolveRetryDelay, type RetryDelay, wholeNumber } from './retry.ts';
 
 /** What POST /events takes (the server's own zod schema, as its input type). */
@@ -23,30 +24,6 @@ export interface QueryOptions extends EventFilters {
   order?: 'asc' | 'desc';
   /** Answer only from a server that has replayed this position (README, Read replicas). */
   min_position?: number;
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: { pointer: string; detail: string }[];
-  current_sequence?: number;
-  /** 413: the service's body limit (MAX_BODY_BYTES). */
-  limit_bytes?: number;
-  /** 422 for a batch of too many events: the most one may hold (MAX_BATCH_EVENTS). */
-  limit_events?: number;
-  /** 400 for a query `limit` over the service's MAX_QUERY_LIMIT: its largest page. */
-  limit_max?: number;
-  [extension: string]: unknown;
-}
-
-/** A problem+json answer, as an error. */
-export class EventServiceError extends Error {
-  override name = 'EventServiceError';
-  constructor(readonly status: number, readonly problem: Problem) {
-    super(`${problem.title}: ${problem.detail}`);
-  }
 }
 
 export interface ClientOptions {
@@ -87,15 +64,6 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
-function problemOf(res: Response, text: string): Problem {
-  try {
-    return JSON.parse(text) as Problem;
-  } catch {
-    // not problem+json (a proxy's error page): described by the status alone
-    return { type: 'about:blank', title: res.statusText, status: res.status, detail: text.slice(0, 200) };
-  }
-}
-
 /** A typed client for the HTTP API; `created` tells a new event (201) from an identical resend (200). Transient failures are retried. */
 export function createEventClient(options: ClientOptions) {
   const base = options.baseUrl.replace(/\/$/, '');
@@ -129,7 +97,8 @@ export function createEventClient(options: ClientOptions) {
     }
   }
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; attempts: number }> {
+  /** `ids`: an append's, for the error that says its outcome is unknown when the retries run out. */
+  async function call<T>(method: string, path: string, body?: unknown, ids?: string[]): Promise<{ status: number; body: T; attempts: number }> {
     const text = body === undefined ? undefined : JSON.stringify(body);
     for (let attempts = 1; ; attempts++) {
       const sent = await attempt(method, path, text);
@@ -144,7 +113,7 @@ export function createEventClient(options: ClientOptions) {
         if (!RETRY_STATUSES.has(sent.res.status)) throw failure;
         wait = retryAfterMs(sent.res.headers.get('retry-after'));
       }
-      if (attempts > retries) throw failure;
+      if (attempts > retries) throw ids ? new AppendOutcomeUnknownError(ids, attempts, { cause: failure }) : failure;
       const delayMs = Math.min(retryDelay.maxMs, wait ?? backoffMs(retryDelay, attempts) * (1 - Math.random() / 2));
       options.onRetry?.({ retry: attempts, delayMs, error: failure });
       await new Promise((r) => setTimeout(r, delayMs));
@@ -166,13 +135,15 @@ export function createEventClient(options: ClientOptions) {
      * twice; `created` is then also true when an earlier attempt of this call stored it.
      */
     async append(event: AppendInput): Promise<{ event: StoredEvent; created: boolean }> {
-      const r = await call<StoredEvent>('POST', '/events', { ...event, id: event.id ?? uuidv7() });
+      const id = event.id ?? uuidv7();
+      const r = await call<StoredEvent>('POST', '/events', { ...event, id }, [id]);
       wrote([r.body]);
       return { event: r.body, created: r.status === 201 || (r.attempts > 1 && event.id === undefined) };
     },
     /** Appends the events atomically; ids as for append(), `created` likewise when no event came with an id. */
     async appendBatch(events: AppendInput[]): Promise<{ events: StoredEvent[]; created: boolean }> {
-      const r = await call<{ events: StoredEvent[] }>('POST', '/events/batch', { events: events.map((e) => ({ ...e, id: e.id ?? uuidv7() })) });
+      const sent = events.map((e) => ({ ...e, id: e.id ?? uuidv7() }));
+      const r = await call<{ events: StoredEvent[] }>('POST', '/events/batch', { events: sent }, sent.map((e) => e.id));
       wrote(r.body.events);
       return { events: r.body.events, created: r.status === 201 || (r.attempts > 1 && events.every((e) => e.id === undefined)) };
     },

@@ -2,12 +2,13 @@ import type { StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
 import { describeRedisTarget, parseRedisNodes } from '../events/redis-nodes.ts';
 import { followRedis } from './redis-subscription.ts';
+import { backoffMs } from './retry.ts';
 
 /**
  * Stored events after a position, in position order; only `aggregateType`'s when given (consume() gives it; subscribe()
  * never does: its catch-up accounts for every position, so a reader that filtered by itself would leave gaps it waits on).
  */
-export type EventReader = (after: number, limit: number, aggregateType?: string) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
+export type EventReader = (after: number, limit: number, aggregateType?: string, signal?: AbortSignal) => Promise<{ events: StoredEvent[]; nextAfter: number | null }>;
 
 export interface Checkpoint {
   /** The position of the last event handled, or undefined to start from `after`. */
@@ -33,7 +34,7 @@ export interface SubscribeOptions {
   checkpoint?: Checkpoint;
   /** Called once per event, in position order; the next waits until it resolves. */
   onEvent(event: StoredEvent): Promise<void> | void;
-  /** Errors of the reader, the handler, or a reconnect to Redis; the subscription retries after a pause. */
+  /** Errors of the reader, the handler, or a reconnect to Redis; the subscription retries after a pause (0.5 s, doubling to 10 s while failures follow each other). */
   onError?(error: unknown): void;
   pageSize?: number;
 }
@@ -50,6 +51,7 @@ interface Passing {
 }
 
 const POSITION = /"position":(\d+)/;
+const PAUSE = { initialMs: 500, maxMs: 10_000 };
 
 /**
  * Every event exactly once, in position order: catches up from the store after the checkpoint, then follows Redis,
@@ -72,6 +74,9 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
   let needCatchUp = true;
   let closed = false;
   let running: Promise<void> | null = null;
+  let failures = 0;
+  // Aborted by close(): a catch-up read or a pause in progress ends at once.
+  const closing = new AbortController();
 
   const onMessage = (channel: string, body: string) => {
     try {
@@ -117,7 +122,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
           // Every type is read: page on what was read, not on what was delivered.
           let cursor = seen;
           for (;;) {
-            const page = await options.reader(cursor, pageSize);
+            const page = await options.reader(cursor, pageSize, undefined, closing.signal);
             for (const e of page.events) {
               if (closed) return;
               await deliver(e);
@@ -142,10 +147,21 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
           seen = e.position;
         }
       }
+      failures = 0;
     } catch (error) {
+      if (closed) return;
       options.onError?.(error);
       needCatchUp = true;
-      await new Promise((r) => setTimeout(r, 500));
+      failures++;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, backoffMs(PAUSE, failures));
+        closing.signal.addEventListener('abort', done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          closing.signal.removeEventListener('abort', done);
+          resolve();
+        }
+      });
     }
   }
 
@@ -159,6 +175,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     },
     async close() {
       closed = true;
+      closing.abort();
       redis.close();
       await running;
     },

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { createEventClient, EventServiceError } from '../../src/client/client.ts';
+import { createEventClient } from '../../src/client/client.ts';
+import { AppendOutcomeUnknownError, EventServiceError } from '../../src/client/problems.ts';
 import { httpEventReader } from '../../src/client/http-reader.ts';
+import { subscribe } from '../../src/client/subscribe.ts';
 import { freePort } from '../../src/postgres/free-port.ts';
+import { testRedisUrl } from '../support/env.ts';
 import { newId } from '../support/http.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -128,6 +131,42 @@ describe('the client', () => {
     for (const ms of retried) expect(ms).toBeGreaterThanOrEqual(5);
   });
 
+  it('gives up on an append whose answers were lost with the ids it sent, and a resend with them stores nothing twice', async () => {
+    // Each attempt reaches the service and is stored, then its answer is lost on the way back.
+    const lost = (async (url: string, init: RequestInit) => {
+      await t.app.request(url, init);
+      throw new TypeError('fetch failed');
+    }) as typeof fetch;
+    const client = createEventClient({ baseUrl: 'http://service', fetch: lost, retries: 1, retryDelay: { initialMs: 1 } });
+    const aggregateId = newId();
+    const own = newId();
+    const failure = await client.appendBatch([{ event_type: 'task.created', aggregate_id: aggregateId }, { id: own, event_type: 'task.noted', aggregate_id: aggregateId }]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AppendOutcomeUnknownError);
+    const { ids, attempts, cause } = failure as AppendOutcomeUnknownError;
+    expect([ids[1], attempts, (cause as Error).message]).toEqual([own, 2, 'fetch failed']);
+    const single = (await client.append({ event_type: 'task.noted', aggregate_id: aggregateId }).catch((e: unknown) => e)) as AppendOutcomeUnknownError;
+    expect(single.ids).toHaveLength(1);
+
+    const resent = createEventClient({ baseUrl: 'http://service', fetch: recorded(t).fetch });
+    expect((await resent.appendBatch([{ id: ids[0], event_type: 'task.created', aggregate_id: aggregateId }, { id: own, event_type: 'task.noted', aggregate_id: aggregateId }])).created).toBe(false);
+    expect((await resent.append({ id: single.ids[0], event_type: 'task.noted', aggregate_id: aggregateId })).created).toBe(false);
+    const rows = await t.sql<{ id: string }[]>`select id::text from events where aggregate_id = ${aggregateId} order by position`;
+    expect(rows.map((r) => r.id)).toEqual([ids[0], own, single.ids[0]]);
+  });
+
+  it('throws refusals as EventServiceError with the problem filled in, whatever the body, from the client and the reader', async () => {
+    const answering = (body: string, status: number) => (async () => new Response(body, { status, headers: { 'content-type': 'application/json' } })) as unknown as typeof fetch;
+    for (const body of ['{"error":"nope"}', 'null', '[1]', '<html>']) {
+      const failure = await createEventClient({ baseUrl: 'http://service', fetch: answering(body, 400) }).query().catch((e: unknown) => e);
+      expect(failure, body).toBeInstanceOf(EventServiceError);
+      expect((failure as EventServiceError).problem, body).toMatchObject({ type: 'about:blank', status: 400, title: expect.any(String), detail: body });
+    }
+    const reader = httpEventReader('http://service', { fetch: ((url: string, init: RequestInit) => t.app.request(url, init)) as typeof fetch });
+    const refused = (await reader(0, 10, 'Not A Type').catch((e: unknown) => e)) as EventServiceError;
+    expect(refused).toBeInstanceOf(EventServiceError);
+    expect([refused.status, refused.problem.type, refused.problem.errors?.[0]?.pointer]).toEqual([400, '/problems/malformed-request', '/aggregate_type']);
+  });
+
   it('refuses options out of range, naming them', () => {
     expect(() => createEventClient({ baseUrl: 'http://service', retries: -1 })).toThrow(/retries must be a whole number from 0/);
     expect(() => createEventClient({ baseUrl: 'http://service', timeoutMs: 1.5 })).toThrow(/timeoutMs/);
@@ -144,6 +183,15 @@ describe('the client', () => {
       await expect(createEventClient({ baseUrl, timeoutMs: 200, retries: 1, retryDelay: { initialMs: 10 } }).get(newId())).rejects.toMatchObject({ name: 'TimeoutError' });
       await expect(httpEventReader(baseUrl, { timeoutMs: 200 })(0, 10)).rejects.toMatchObject({ name: 'TimeoutError' });
       expect(performance.now() - started).toBeLessThan(10_000);
+
+      // close() ends a catch-up read in progress instead of waiting out its timeout (30 s here).
+      const errors: unknown[] = [];
+      const subscription = await subscribe({ redisUrl: testRedisUrl, channelPrefix: `client-retries-${newId()}:`, reader: httpEventReader(baseUrl), onEvent: () => {}, onError: (e) => errors.push(e) });
+      await new Promise((r) => setTimeout(r, 300));
+      const closing = performance.now();
+      await subscription.close();
+      expect(performance.now() - closing).toBeLessThan(10_000);
+      expect(errors).toEqual([]);
     } finally {
       for (const socket of open) socket.destroy();
       silent.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventClient, EventServiceError } from '../../src/client/client.ts';
+import { createEventClient } from '../../src/client/client.ts';
+import { EventServiceError } from '../../src/client/problems.ts';
 import { httpEventReader } from '../../src/client/http-reader.ts';
 import { newId } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
