@@ -1,7 +1,6 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { parseSecondsOrDuration } from './lifecycle/duration.ts';
+import { archiveUrl } from './lifecycle/segment-storage.ts';
 import { isPostgresUrl, namesDatabase } from './postgres/url.ts';
 import { MAX_PAGE_BYTES } from './store/event-query.ts';
 
@@ -169,7 +168,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     replays: { batchSize: e.REPLAY_BATCH_SIZE, pauseMs: e.REPLAY_PAUSE_MS },
     partitions: { size: e.EVENTS_PARTITION_SIZE, maintenanceIntervalMs: 30_000 },
     archive: {
-      url: /^(s3|file):/.test(e.ARCHIVE_URL) ? e.ARCHIVE_URL : pathToFileURL(resolve(e.ARCHIVE_URL)).href,
+      url: archiveUrl(e.ARCHIVE_URL),
       s3Endpoint: e.ARCHIVE_S3_ENDPOINT,
       intervalSeconds: parseSecondsOrDuration(e.ARCHIVE_INTERVAL)!,
       leaseMs: e.ARCHIVE_LEASE_MS,

@@ -21,9 +21,12 @@ export type EventOf<R extends EventTypeRegistry<any>, K extends keyof PayloadsIn
 
 export type Evolve<S, R extends EventTypeRegistry<any> = UntypedEvents> = (state: S, event: EventOf<R>) => S;
 
-export type Handlers<S, R extends EventTypeRegistry<any> = UntypedEvents> = {
-  [K in keyof PayloadsIn<R> & string]?: (state: S, event: EventOf<R, K>) => S;
-};
+// A registry whose type names are not all known (untyped, or an entry not written as a literal) has
+// handlers for any name, each typed as any event: a mapped type over `string` would type a handler by
+// its own name's literal, which its index signature then refuses.
+export type Handlers<S, R extends EventTypeRegistry<any> = UntypedEvents> = string extends keyof PayloadsIn<R>
+  ? Record<string, (state: S, event: EventOf<R>) => S>
+  : { [K in keyof PayloadsIn<R> & string]?: (state: S, event: EventOf<R, K>) => S };
 
 export interface AggregateOptions<S, R extends EventTypeRegistry<any> = UntypedEvents> {
   type: string;

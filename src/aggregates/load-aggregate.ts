@@ -31,6 +31,8 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
   const eventTypes = definition.eventTypes ? emptyEventTypes : (options.eventTypes ?? emptyEventTypes);
   const pageSize = options.pageSize ?? 1000;
   const until = options.atSequence ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`loadAggregate: pageSize must be a whole number from 1, got ${pageSize}`);
+  if (!Number.isSafeInteger(until) || until < 0) throw new RangeError(`loadAggregate: atSequence must be a whole number from 0, got ${until}`);
   const snapshot = await store.readSnapshot(definition.type, aggregateId, definition.schemaVersion);
   const usable = snapshot && snapshot.sequence <= until ? definition.readSnapshotState(snapshot.state) : undefined;
   const fromSnapshot = usable !== undefined;
@@ -39,17 +41,18 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
   let sequence = snapshotSequence;
   let position: number | undefined;
 
-  for (;;) {
+  // A snapshot at atSequence (or atSequence 0) leaves nothing to read.
+  while (sequence < until) {
     const page = await store.readAggregate(definition.type, aggregateId, sequence, Math.min(pageSize, until - sequence), position);
     for (const json of page.events) {
       const event = JSON.parse(json) as AggregateEvent;
       // A fold of a repeated or missing event would be saved as a snapshot and served from then on.
       if (event.sequence !== sequence + 1) throw new Error(`loading ${definition.type} ${aggregateId}: the store gave sequence ${event.sequence} after ${sequence}; the load is refused and no snapshot written`);
       position = event.position;
-      state = definition.evolve(state, eventTypes.upcast(event));
+      state = fold(definition, eventTypes, state, event, aggregateId);
       sequence = event.sequence;
     }
-    if (page.nextAfter === null || sequence >= until) break;
+    if (page.nextAfter === null) break;
   }
 
   const due = definition.snapshotEvery !== undefined && sequence - snapshotSequence >= definition.snapshotEvery;
@@ -63,4 +66,18 @@ export async function loadAggregate<S>(source: EventStore | Sql, definition: Agg
     );
   }
   return { state, sequence, fromSnapshot };
+}
+
+/** An error of the definition's fold or of an upcaster, naming the event it met; the thrown error is its `cause`. */
+export class AggregateFoldError extends Error {
+  override name = 'AggregateFoldError';
+}
+
+function fold<S>(definition: AggregateDefinition<S>, eventTypes: EventTypeRegistry, state: S, event: AggregateEvent, aggregateId: string): S {
+  try {
+    return definition.evolve(state, eventTypes.upcast(event));
+  } catch (error) {
+    const what = `${definition.type} ${aggregateId}, ${event.event_type} v${event.version} at sequence ${event.sequence} (position ${event.position}, id ${event.id})`;
+    throw new AggregateFoldError(`folding ${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }

@@ -1,5 +1,5 @@
-import { isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createFileStorage } from './file-storage.ts';
 import type { ObjectStorage } from './object-storage.ts';
 import { createS3Storage, type S3StorageOptions } from './s3-storage.ts';
@@ -10,8 +10,12 @@ export { StorageError } from './object-storage.ts';
 
 export type SegmentStorageOptions = Omit<S3StorageOptions, 'bucket' | 'prefix'>;
 
-/** The archive's storage from ARCHIVE_URL: `file:///absolute/dir` or `s3://bucket/prefix`; throws for any other form. */
-export function createSegmentStorage(url: string, options: SegmentStorageOptions = {}): ObjectStorage {
+/** ARCHIVE_URL as a URL: a directory (relative to the working directory) becomes its file:/// URL; a URL is kept. */
+export const archiveUrl = (value: string): string => (/^[a-z][a-z0-9+.-]*:/i.test(value) ? value : pathToFileURL(resolve(value)).href);
+
+/** The archive's storage from ARCHIVE_URL: a directory, `file:///absolute/dir` or `s3://bucket/prefix`; throws for any other form. */
+export function createSegmentStorage(location: string, options: SegmentStorageOptions = {}): ObjectStorage {
+  const url = archiveUrl(location);
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -43,6 +43,16 @@ describe('GET /aggregates/{type}/{id}?at_sequence=N', () => {
     expect((await get(t.app, `/aggregates/agent/${id}/snapshot`)).body).toEqual(snapshot);
   });
 
+  it('answers from the snapshot when it is at N, reading no event', async () => {
+    const id = await agentWithEvents();
+    expect((await get(t.app, `/aggregates/agent/${id}`)).body.sequence).toBe(4); // the snapshot at 4
+    await postJson(t.app, '/events', { event_type: 'agent.renamed', aggregate_id: id, payload: { name: 'di' } });
+    const res = await get(t.app, `/aggregates/agent/${id}?at_sequence=4`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ sequence: 4, state: { name: 'cy', renames: 2 } });
+    expect(res.body.state.log).toHaveLength(4);
+  });
+
   it('without a registered definition answers the sequence and no state', async () => {
     const id = newId();
     await postJson(t.app, '/events/batch', { events: [{ event_type: 'task.created', aggregate_id: id }, { event_type: 'task.started', aggregate_id: id }] });

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import { z } from 'zod';
 import { defineAggregate, foldEvents, type AggregateEvent } from '../../src/aggregates/aggregate.ts';
 import { defineEventTypes } from '../../src/aggregates/event-types.ts';
-import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
+import { AggregateFoldError, loadAggregate } from '../../src/aggregates/load-aggregate.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
 import { agentAggregate, agentEventTypes, initialAgent, type AgentState } from '../support/agent-aggregate.ts';
 import { newId, postJson } from '../support/http.ts';
@@ -42,9 +42,32 @@ describe('loadAggregate', () => {
         await createEventStore(t.sql).writeSnapshot({ aggregateType: 'agent', aggregateId: id, schemaVersion: 1, sequence: k, state: fold(stored.slice(0, k)) });
         const loaded = await loadAggregate(t.sql, definition, id, { eventTypes: agentEventTypes, pageSize: 7 });
         expect(loaded).toEqual({ state: fold(stored), sequence: stored.length, fromSnapshot: true });
+        // At the snapshot's own sequence: the snapshot, nothing read after it.
+        expect(await loadAggregate(t.sql, definition, id, { eventTypes: agentEventTypes, atSequence: k })).toEqual({ state: fold(stored.slice(0, k)), sequence: k, fromSnapshot: true });
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('names the event a fold or upcaster failed on, its error the cause; refuses a pageSize or atSequence it cannot use', async () => {
+    const id = newId();
+    await append(id, [{ event_type: 'agent.created', version: 1, payload: { name: 'a' } }, { event_type: 'agent.noted', payload: { note: 'n' } }]);
+    const broken = new TypeError('no notes here');
+    const definition = defineAggregate<{ n: number }>({
+      type: 'agent',
+      initialState: { n: 0 },
+      evolve: (state, e) => {
+        if (e.event_type === 'agent.noted') throw broken;
+        return { n: state.n + 1 };
+      },
+    });
+    const failure = await loadAggregate(t.sql, definition, id).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AggregateFoldError);
+    expect((failure as Error).message).toMatch(new RegExp(`^folding agent ${id}, agent.noted v1 at sequence 2 \\(position \\d+, id [0-9a-f-]{36}\\): no notes here$`));
+    expect((failure as Error).cause).toBe(broken);
+    await expect(loadAggregate(t.sql, definition, id, { pageSize: 0 })).rejects.toThrow(/pageSize must be a whole number from 1/);
+    await expect(loadAggregate(t.sql, definition, id, { atSequence: -1 })).rejects.toThrow(/atSequence must be a whole number from 0/);
+    expect(await loadAggregate(t.sql, definition, id, { atSequence: 0 })).toEqual({ state: { n: 0 }, sequence: 0, fromSnapshot: false });
   });
 
   it('reads a long history page by page', async () => {

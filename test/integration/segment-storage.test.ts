@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/postgres/free-port.ts';
@@ -96,8 +96,11 @@ describe.each(backends)('%s storage', (_, create) => {
 });
 
 describe('file storage faults', () => {
-  it('names the directory as a file URL', () => {
+  it('names the directory as a file URL, also when given as a path (as ARCHIVE_URL takes it: relative to the working directory)', () => {
     expect(createSegmentStorage(pathToFileURL(dir).href).description).toBe(pathToFileURL(dir).href);
+    expect(createSegmentStorage(dir).description).toBe(pathToFileURL(dir).href);
+    expect(createSegmentStorage(relative(process.cwd(), dir)).description).toBe(pathToFileURL(dir).href);
+    expect(() => createSegmentStorage('ftp://host/dir')).toThrow(/scheme ftp: is not supported/);
   });
 
   it('a put that fails leaves neither the object nor a temporary file', async () => {

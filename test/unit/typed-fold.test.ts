@@ -111,4 +111,21 @@ describe('an aggregate given its typed events', () => {
       },
     });
   });
+
+  it('takes handlers that read the event with no type arguments, untyped or with a registry built elsewhere', () => {
+    const untyped = defineAggregate({
+      type: 'account',
+      initialState: (): Account => ({ ...opened }),
+      handlers: { 'account.opened': (s, e) => ({ ...s, owner: String(e.payload.owner) }) },
+    });
+    const list: EventTypeVersion[] = [{ type: 'account.opened', version: 1, schema: z.object({ owner: z.string() }) }];
+    const wide = defineAggregate({
+      type: 'account',
+      eventTypes: defineEventTypes(list),
+      initialState: (): Account => ({ ...opened }),
+      handlers: { 'account.opened': (s, e) => ({ ...s, owner: (e.payload as { owner: string }).owner }) },
+    });
+    const event = { event_type: 'account.opened', version: 1, payload: { owner: 'ada' } } as unknown as AggregateEvent;
+    expect([foldEvents(untyped, opened, [event]).owner, foldEvents(wide, opened, [event]).owner]).toEqual(['ada', 'ada']);
+  });
 });
