@@ -65,6 +65,7 @@ const envSchema = z.object({
   ARCHIVE_SEGMENT_MB: int(1, 4096).default(64),
   ARCHIVE_ROW_GROUP_EVENTS: int(1, 1_000_000).default(5_000),
   ARCHIVE_CACHE_MB: int(0, 1_000_000).default(64),
+  ARCHIVE_READ_TIMEOUT_MS: int(100, 600_000).default(10_000),
   // Share of a run's time spent reading and removing events in PostgreSQL; it sleeps the rest.
   ARCHIVE_MAX_BUSY: z.string().regex(/^\d+(\.\d+)?$/, 'expected a number from 0.05 to 1').transform(Number).pipe(z.number().min(0.05).max(1)).default(0.5),
   REPLAY_BATCH_SIZE: int(1, 10_000).default(500),
@@ -176,6 +177,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       segmentBytes: e.ARCHIVE_SEGMENT_MB * 1024 * 1024,
       rowGroupEvents: e.ARCHIVE_ROW_GROUP_EVENTS,
       cacheBytes: e.ARCHIVE_CACHE_MB * 1024 * 1024,
+      readTimeoutMs: e.ARCHIVE_READ_TIMEOUT_MS,
       maxBusy: e.ARCHIVE_MAX_BUSY,
     },
     stats: { batchSize: e.STATS_BATCH_SIZE, intervalMs: e.STATS_INTERVAL_MS },

@@ -3,6 +3,7 @@ import type { EventQuery } from '../events/query-input.ts';
 import type { Sql } from '../postgres/database.ts';
 import { rowFilter } from './archive-filter.ts';
 import { StorageError, type ObjectStorage } from './object-storage.ts';
+import { readCircuit, type ReadCircuitOptions } from './read-circuit.ts';
 import { createSegmentCache } from './segment-cache.ts';
 import { eventJsonLength, type SegmentRow } from './segment-row.ts';
 
@@ -32,6 +33,8 @@ export interface ArchiveReaderOptions {
   onStorage?: (error: StorageError | null) => void;
   /** A segment the manifest lists, opened for a read: null when whole, else missing or damaged. */
   onSegment?: (key: string, error: StorageError | null) => void;
+  /** How long a storage read may take, and how long reads then fail at once (read-circuit.ts). */
+  readCircuit?: ReadCircuitOptions;
 }
 
 const CHUNK = 200;
@@ -53,7 +56,7 @@ function upToBytes(rows: SegmentRow[], maxBytes: number): SegmentRow[] {
  * on and runs after that read, so an event archived in between is found (de-duplicated), never missed.
  */
 export function createArchiveReader(options: ArchiveReaderOptions) {
-  const cache = options.storage ? createSegmentCache({ storage: options.storage, maxBytes: options.cacheBytes }) : null;
+  const cache = options.storage ? createSegmentCache({ storage: readCircuit(options.storage, options.readCircuit), maxBytes: options.cacheBytes }) : null;
 
   async function guarded<T>(fn: () => Promise<T>): Promise<T> {
     if (!cache) throw new Error('these events are in the archive tier: give createEventStore() the archive ({ archive: createArchiveReader(…) }) to read them');

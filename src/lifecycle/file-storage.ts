@@ -58,9 +58,11 @@ export function createFileStorage(root: string): ObjectStorage {
         const s = await stat(pathOf(key));
         return s.isFile() ? { key, size: s.size } : null;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw fail('cannot stat', key, error);
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fail('cannot stat', key, error);
       }
+      // A missing root is the storage's fault (a wrong ARCHIVE_URL, an unmounted volume), not the object's.
+      if (!(await stat(root).then((r) => r.isDirectory(), () => false))) throw new StorageError('not_found', `cannot stat ${description}: the directory does not exist`);
+      return null;
     },
     async list(prefix = '') {
       checkPrefix(prefix);

@@ -11,6 +11,7 @@ import { createRetentionPolicies } from './policies.ts';
 import { createArchiveRuns } from './runs.ts';
 import { createArchiveScheduler } from './scheduler.ts';
 import type { OnStep } from './segment-writer.ts';
+import { DEFAULT_READ_CIRCUIT } from './read-circuit.ts';
 import { createSegmentStorage } from './segment-storage.ts';
 
 export interface LifecycleOptions {
@@ -33,7 +34,10 @@ export function createLifecycle({ config, database, metrics, logger, owner, onSt
   // What answers requests goes through the primary's circuit: while PostgreSQL is known down it fails at once.
   const requests = database.background;
   const status = createArchiveStatus(metrics.registry, storage.description, (keys) => requests.use((sql) => manifestKeys(sql, keys)));
-  const archive = createArchiveReader({ storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage, onSegment: status.onSegment });
+  const archive = createArchiveReader({
+    storage, cacheBytes: config.cacheBytes, onStorage: status.onStorage, onSegment: status.onSegment,
+    readCircuit: { ...DEFAULT_READ_CIRCUIT, timeoutMs: config.readTimeoutMs },
+  });
   const policies = createRetentionPolicies(requests);
   // Its own connection: a run's statements may take longer than requests are allowed to.
   const work = database.dedicated('archiver', { statement_timeout: '600000' });

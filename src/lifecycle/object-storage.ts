@@ -12,6 +12,7 @@ export interface ObjectStorage {
   get(key: string): Promise<Uint8Array>;
   /** Bytes [start, end) of an object; fewer if the object ends sooner. */
   getRange(key: string, start: number, end: number): Promise<Uint8Array>;
+  /** null: no such object; a missing bucket or directory is a not_found StorageError, the storage's fault, not the object's. */
   head(key: string): Promise<ObjectInfo | null>;
   /** Sorted by key. */
   list(prefix?: string): Promise<ObjectInfo[]>;

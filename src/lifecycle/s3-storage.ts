@@ -1,5 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { checkKey, checkPrefix, type ObjectInfo, type ObjectStorage } from './object-storage.ts';
+import { checkKey, checkPrefix, type ObjectInfo, type ObjectStorage, StorageError } from './object-storage.ts';
 import { s3Error } from './s3-errors.ts';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
@@ -59,15 +59,21 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
       // A server that ignores Range answers with the whole object.
       return out.ContentRange ? bytes : bytes.subarray(start, end);
     }),
-    // A HEAD response has no body, so a missing bucket looks like a missing object here.
+    // A HEAD response has no body, so a missing bucket looks like a missing object: the bucket is asked about then.
     head: (key) => run('cannot stat', key, async (Key, { s3, client }) => {
       try {
         const out = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key }));
         return { key, size: out.ContentLength ?? 0 };
       } catch (error) {
-        if ((error as { name?: string }).name === 'NotFound') return null;
+        if ((error as { name?: string }).name !== 'NotFound') throw error;
+      }
+      try {
+        await client.send(new s3.HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NotFound') throw new StorageError('not_found', `cannot stat ${description}: the bucket does not exist`);
         throw error;
       }
+      return null;
     }),
     async list(listPrefix = '') {
       const Prefix = prefix ? `${prefix}/${checkPrefix(listPrefix)}` : checkPrefix(listPrefix);

@@ -11,6 +11,7 @@ import { archiveNow, putPolicy, waitPublished } from '../support/archive.ts';
 import { closeAfterEach } from '../support/cleanup.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { metricValue, startTestService, type TestService } from '../support/service.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { waitUntil } from '../support/wait.ts';
 
 const cleanup = closeAfterEach();
@@ -78,7 +79,46 @@ describe('when the archive storage fails', () => {
     expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: 15 });
     expect((await get(t.app, '/health')).body.archive.storage).toBe('ok');
     expect(await metricValue(t, 'archive_storage_up')).toBe(1);
-    expect((await get(t.app, `/events/${first[3]!.id}`)).status).toBe(200);
+    // Reads try the storage again at most a second after one found it unavailable (ADR 40).
+    expect(await waitUntil(async () => (await get(t.app, `/events/${first[3]!.id}`)).status === 200, 5_000)).toBe(true);
+  });
+
+  it('S3 silent: reads of archived events answer 503 within ARCHIVE_READ_TIMEOUT_MS, then at once, never holding the pool from hot reads', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 's3rver-silent-'));
+    cleanup.push(() => rm(directory, { recursive: true, force: true }));
+    const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: 'archive' }] });
+    const { port } = await server.run();
+    cleanup.push(() => server.close());
+    const proxy = await startTcpProxy({ port });
+    cleanup.push(() => proxy.close());
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    // Two read connections; a request gives up after 5 s (the S3 client alone would wait up to 3 x 15 s).
+    const t = await startTestService({
+      ARCHIVE_URL: 's3://archive/silent', ARCHIVE_S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`, ARCHIVE_INTERVAL: '0',
+      ARCHIVE_READ_TIMEOUT_MS: '500', DATABASE_POOL_MAX: '2', REQUEST_TIMEOUT_MS: '5000',
+    });
+    cleanup.push(() => t.close());
+    const archived = await seed(t, 'parcel', 20);
+    expect((await archiveNow(t.app)).status).toBe('succeeded');
+    const [hot] = await seed(t, 'crate', 1);
+    await putPolicy(t.app, 'crate', {});
+
+    proxy.blackhole();
+    const reads = archived.slice(0, 6).map((e) => get(t.app, `/events/${e.id}`));
+    await new Promise((r) => setTimeout(r, 100));
+    const hotRead = await get(t.app, `/events/${hot!.id}`);
+    expect(hotRead.status).toBe(200);
+    for (const res of await Promise.all(reads)) {
+      expect(res.status).toBe(503);
+      expect(res.body.detail).toMatch(/archive storage cannot be read now/);
+    }
+    expect((await get(t.app, '/health')).body.archive).toMatchObject({ storage: 'failing', storage_error: expect.stringMatching(/did not answer within 0.5 s/) });
+    expect((await get(t.app, `/events/${archived[7]!.id}`)).status).toBe(503);
+
+    proxy.restore();
+    expect(await waitUntil(async () => (await get(t.app, `/events/${archived[7]!.id}`)).status === 200, 10_000)).toBe(true);
+    expect((await get(t.app, '/health')).body.archive.storage).toBe('ok');
   });
 
   it.skipIf(process.getuid?.() !== 0)('a full directory (a 64 kB tmpfs): the run fails, nothing leaves PostgreSQL, /health and /metrics say "no space left"', async () => {

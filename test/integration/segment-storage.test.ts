@@ -103,6 +103,12 @@ describe('file storage faults', () => {
     expect(() => createSegmentStorage('ftp://host/dir')).toThrow(/scheme ftp: is not supported/);
   });
 
+  it('a segment looked for in a missing directory is the directory\'s fault, not a missing segment', async () => {
+    const missing = join(dir, 'never-made');
+    const error = await storageError(createSegmentStorage(missing).head('segments/a.parquet'));
+    expect([error.kind, error.key, error.message]).toEqual(['not_found', undefined, `cannot stat ${pathToFileURL(missing).href}: the directory does not exist`]);
+  });
+
   it('a put that fails leaves neither the object nor a temporary file', async () => {
     const storage = createSegmentStorage(pathToFileURL(join(dir, 'blocked')).href);
     mkdirSync(join(dir, 'blocked', 'a.bin'), { recursive: true }); // a directory where the object would go
@@ -199,6 +205,9 @@ describe('S3 storage faults', () => {
     const storage = createSegmentStorage('s3://no-such-bucket/p', { endpoint: s3.endpoint, credentials: s3.credentials });
     const { error } = await failsAs(storage, 'not_found');
     expect(error.message).toBe(`cannot write s3://no-such-bucket/p/x.parquet at ${s3.endpoint}: the bucket does not exist`);
+    // A segment looked for in a missing bucket is the bucket's fault, not a missing segment (no key named).
+    const missing = await storageError(storage.head('segments/a.parquet'));
+    expect([missing.kind, missing.key, missing.message]).toEqual(['not_found', undefined, `cannot stat s3://no-such-bucket/p at ${s3.endpoint}: the bucket does not exist`]);
   });
 
   it('unknown credentials are refused, and no message shows the secret', async () => {

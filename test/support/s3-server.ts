@@ -12,7 +12,7 @@ export interface S3Server {
 }
 
 /**
- * A real S3-compatible HTTP server (s3rver: objects on disk, SigV4 checked) on a free port of
+ * A real S3-compatible HTTP server (s3rver: objects on disk; it checks the access key id, not the SigV4 signature) on a free port of
  * 127.0.0.1, with one empty bucket and its own temporary directory, removed by stop().
  */
 export async function startS3Server(bucket = 'archive'): Promise<S3Server> {
