@@ -1,9 +1,11 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAggregate } from '../../src/aggregates/load-aggregate.ts';
 import { createEventStore } from '../../src/store/event-store.ts';
+import { createPartitionMaintenance } from '../../src/store/partitions.ts';
 import { agentAggregate, agentEventTypes } from '../support/agent-aggregate.ts';
 import { get, newId, pageWhile, postJson } from '../support/http.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { createTestDatabase, startTestService, type TestService } from '../support/service.ts';
 import { waitUntil } from '../support/wait.ts';
 
 // Partitions of 10 positions, so that every test crosses several boundaries.
@@ -158,5 +160,47 @@ describe("the archiver's path", () => {
     expect(page).toHaveLength(3);
     const [removed] = await t.sql`select sum(events)::int as n from event_removals where from_position = ${full.from} and reason = 'archived'`;
     expect(removed!.n).toBe(SIZE);
+  });
+});
+
+describe('the partition size', () => {
+  it('is set once per instance: instances started with different sizes do not undo each other every round', async () => {
+    const sql = postgres(await createTestDatabase(), { max: 2, onnotice: () => {} });
+    const warned: unknown[] = [];
+    const maintenance = (size: number) => createPartitionMaintenance({ sql, logger: { warn: (o: unknown) => warned.push(o) }, intervalMs: 60_000, partitionSize: size });
+    const sizeNow = async () => Number((await sql`select partition_size from events_partitioning`)[0]!.partition_size);
+    try {
+      const first = maintenance(20);
+      await first.runOnce();
+      expect(await sizeNow()).toBe(20);
+      await maintenance(30).runOnce(); // started later: its size is the store's now
+      expect(await sizeNow()).toBe(30);
+      await first.runOnce();
+      await first.runOnce();
+      expect(await sizeNow()).toBe(30);
+      expect(warned).toEqual([{ stored: 30, configured: 20 }]);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('a size change waits for an append that makes partitions, and neither fails (one lock order)', async () => {
+    const sql = postgres(await createTestDatabase(), { max: 4, onnotice: () => {} });
+    const append = await sql.reserve();
+    try {
+      await sql`select events_set_partition_size(10)`;
+      // As append_events() does: the head row, then (making partitions) the partitioning lock.
+      await append`begin`;
+      await append`select 1 from events_head where singleton for update`;
+      const change = sql`select events_set_partition_size(10)`.execute();
+      expect(await waitUntil(async () => (await sql`select 1 from pg_stat_activity where query like 'select events_set_partition_size%' and wait_event_type = 'Lock'`).length > 0)).toBe(true);
+      await append`select events_add_partitions((select partitioned_until + 25 from events_partitioning))`;
+      await append`commit`;
+      await change;
+      expect(Number((await sql`select partition_size from events_partitioning`)[0]!.partition_size)).toBe(10);
+    } finally {
+      append.release();
+      await sql.end();
+    }
   });
 });
