@@ -108,12 +108,18 @@ async function update({ api, signal, query }, m) {
   const s = settings(query());
   const note = /** @type {HTMLElement} */ (m.note);
   const table = /** @type {HTMLElement} */ (m.table);
-  const to = Math.ceil(Date.now() / 1000 / BUCKET_S[s.bucket]) * BUCKET_S[s.bucket];
-  const params = { bucket: s.bucket, from: new Date((to - s.range[2]) * 1000).toISOString(), to: new Date(to * 1000).toISOString(), ...(s.type ? { aggregate_type: s.type } : {}) };
-  const too = s.range[2] / BUCKET_S[s.bucket] > MAX_BUCKETS;
+  // The range ending now, widened to whole buckets at both ends: "last hour" by hour is the hour
+  // before now, over two buckets, not the current clock hour alone.
+  const size = BUCKET_S[s.bucket];
+  const now = Date.now() / 1000;
+  const span = (/** @type {number} */ seconds) => ({ from: Math.floor((now - seconds) / size) * size, to: Math.ceil(now / size) * size });
+  const { from, to } = span(s.range[2]);
+  const params = { bucket: s.bucket, from: new Date(from * 1000).toISOString(), to: new Date(to * 1000).toISOString(), ...(s.type ? { aggregate_type: s.type } : {}) };
+  const buckets = (/** @type {number} */ seconds) => (span(seconds).to - span(seconds).from) / size;
+  const too = buckets(s.range[2]) > MAX_BUCKETS;
   for (const option of /** @type {HTMLFormElement} */ (m.form).querySelectorAll('#f-range option')) {
     const seconds = RANGES.find(([v]) => v === /** @type {HTMLOptionElement} */ (option).value)?.[2] ?? 0;
-    /** @type {HTMLOptionElement} */ (option).disabled = seconds / BUCKET_S[s.bucket] > MAX_BUCKETS;
+    /** @type {HTMLOptionElement} */ (option).disabled = buckets(seconds) > MAX_BUCKETS;
   }
   if (too) {
     m.plot?.destroy();
@@ -126,7 +132,7 @@ async function update({ api, signal, query }, m) {
   const stats = await api.get('/stats', { query: params, signal });
   const series = statsSeries(stats);
   const total = Object.values(/** @type {Record<string, number>} */ (stats.totals)).reduce((a, b) => a + b, 0);
-  note.textContent = `${formatNumber(total)} events, ${s.range[1].toLowerCase()} by ${s.bucket} (UTC)${s.type ? `, aggregate type ${s.type}` : ''}; counted up to position ${formatNumber(stats.up_to)}.`;
+  note.textContent = `${formatNumber(total)} events, ${s.range[1].toLowerCase()} by ${s.bucket} (UTC, whole buckets from ${params.from.slice(0, 16).replace('T', ' ')})${s.type ? `, aggregate type ${s.type}` : ''}; counted up to position ${formatNumber(stats.up_to)}.`;
   table.replaceChildren(series.types.length === 0 ? '' : h('div', { class: 'table-wrap' }, h('table', { id: 'stats-totals' },
     h('caption', {}, 'Events in the range, by event type'),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Event type'), h('th', { scope: 'col', class: 'num' }, 'Events'))),

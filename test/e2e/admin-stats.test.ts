@@ -31,7 +31,7 @@ describe('admin console: events over time', () => {
     const expected = (await get(ui.t.app, '/stats?bucket=hour')).body.totals;
     expect(shown).toEqual(expected);
     expect(Object.values(shown).reduce((a, b) => a + b, 0)).toBe(history + 67);
-    expect(await page.locator('#panel-stats [role="status"]').innerText()).toMatch(/events, last 24 hours by hour \(UTC\); counted up to position/);
+    expect(await page.locator('#panel-stats [role="status"]').innerText()).toMatch(/events, last 24 hours by hour \(UTC, whole buckets from \d{4}-\d\d-\d\d \d\d:00\); counted up to position/);
     await screenshot(page, 'overview');
   });
 
@@ -58,6 +58,14 @@ describe('admin console: events over time', () => {
     await page.getByLabel('Bucket', { exact: true }).selectOption('day');
     await expect.poll(() => new URL(page.url()).searchParams.get('bucket')).toBe('day');
     expect(await page.locator('#f-range option[value="90d"]').isDisabled()).toBe(false);
+    // "Last hour" by day covers the last hour, widened to whole days, not today's bucket alone.
+    const asked = page.waitForRequest((r) => r.url().includes('/stats?') && r.url().includes('bucket=day'));
+    await page.getByLabel('Range', { exact: true }).selectOption('1h');
+    const query = new URL((await asked).url()).searchParams;
+    const [from, to, now] = [Date.parse(query.get('from')!), Date.parse(query.get('to')!), Date.now()];
+    expect([from % 86_400_000, to % 86_400_000]).toEqual([0, 0]);
+    expect(from).toBeLessThanOrEqual(now - 3_600_000);
+    expect(to).toBeGreaterThanOrEqual(now - 60_000);
   });
 
   it('fits 390 px without scrolling sideways', async () => {
