@@ -41,8 +41,8 @@ export class AppError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}, options?: { cause?: unknown; headers?: Record<string, string> }) {
-    // A client's mistake is answered, never logged with a stack; capturing one was about a fifth
-    // of a 404's CPU (bench/README.md). An internal error keeps its stack for the log.
+    // A client's mistake is answered, never logged with a stack, which costs CPU on every refusal
+    // (bench/README.md, "Tried and not adopted"). An internal error keeps its stack for the log.
     const limit = Error.stackTraceLimit;
     if (code !== 'internal') Error.stackTraceLimit = 0;
     super(detail, options);
@@ -54,6 +54,12 @@ export class AppError extends Error {
   }
 }
 AppError.prototype.name = 'AppError';
+
+/** The error with its `index` extension (a batch item's place) set, or removed when undefined. */
+export function withIndex(error: AppError, index: number | undefined): AppError {
+  const { index: _, ...extensions } = error.extensions;
+  return new AppError(error.code, error.detail, index === undefined ? extensions : { ...extensions, index }, { cause: error.cause, headers: error.headers });
+}
 
 export function validationFailed(errors: FieldError[], detail = 'the request breaks a rule', extensions: Record<string, unknown> = {}) {
   return new AppError('validation_failed', detail, { errors, ...extensions });

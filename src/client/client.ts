@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { eventInput } from '../events/append-input.ts';
 import type { Snapshot, StoredEvent } from '../events/event.ts';
 import { uuidv7 } from '../events/uuid.ts';
-import { AppendOutcomeUnknownError, EventServiceError, problemOf, type Problem } from './problems.ts';
+import { AppendOutcomeUnknownError, EventServiceError, problemOf } from './problems.ts';
 import { backoffMs, resolveRetryDelay, type RetryDelay, wholeNumber } from './retry.ts';
 
 /** What POST /events takes (the server's own zod schema, as its input type). */

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../events/event.ts';
+import { positionOf, type StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
 import { describeRedisTarget, parseRedisNodes } from '../events/redis-nodes.ts';
 import { followRedis } from './redis-subscription.ts';
@@ -50,7 +50,6 @@ interface Passing {
   passing: true;
 }
 
-const POSITION = /"position":(\d+)/;
 const PAUSE = { initialMs: 500, maxMs: 10_000 };
 
 /**
@@ -80,7 +79,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
 
   const onMessage = (channel: string, body: string) => {
     try {
-      if (types && !types.has(channel.slice(typeOffset))) live.push({ position: Number(POSITION.exec(body)![1]), passing: true });
+      if (types && !types.has(channel.slice(typeOffset))) live.push({ position: positionOf(body), passing: true });
       else live.push(JSON.parse(body) as StoredEvent);
     } catch {
       return;

@@ -36,3 +36,12 @@ export interface Snapshot {
   state: unknown;
   created_at: string;
 }
+
+// position comes before payload and metadata in event_json() (and every message the relay sends),
+// so the first match is the event's own: reading it back avoids parsing the whole event.
+const POSITION = /"position":(\d+)/;
+
+/** The position of an event in its canonical JSON. */
+export function positionOf(json: string): number {
+  return Number(POSITION.exec(json)![1]);
+}

@@ -1,12 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { AppError, toPointer, validationFailed } from '../errors.ts';
-import { NAME_PATTERN, UUID_PATTERN } from '../events/names.ts';
+import { NAME_PATTERN } from '../events/names.ts';
 import { createQueryReader } from '../events/query-string.ts';
 import type { Lifecycle } from '../lifecycle/lifecycle.ts';
 import type { ArchiveRuns } from '../lifecycle/runs.ts';
 import { readBody, readJsonBody } from './json-body.ts';
-import { readPath } from './path-params.ts';
+import { readPath, uuid } from './path-params.ts';
 
 export const archiveRunBody = z.strictObject({ dry_run: z.boolean().default(false).meta({ description: 'preview: count what a run would do, change nothing' }) });
 
@@ -15,7 +15,7 @@ export const segmentsQuery = z.strictObject({
   after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('segment id cursor: next_after of the previous page'),
   limit: z.number().int().min(1).max(1000).default(100).describe('1 to 1000, default 100'),
 });
-export const archiveRunPath = z.object({ id: z.string().regex(UUID_PATTERN, 'must be a UUID').transform((v) => v.toLowerCase()).describe('the run id') });
+export const archiveRunPath = z.object({ id: uuid.describe('the run id') });
 const readSegmentsQuery = createQueryReader(segmentsQuery);
 
 // The body is optional: without one (and without a content type) the run is a real one.

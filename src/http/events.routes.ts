@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { EventTypeRegistry } from '../aggregates/event-types.ts';
 import { validatePayloads } from '../aggregates/payload-validation.ts';
-import { AppError, validationFailed } from '../errors.ts';
+import { AppError, validationFailed, withIndex } from '../errors.ts';
 import { parseAppendBody, parseBatchBody } from '../events/append-input.ts';
 import type { NewEvent } from '../events/event.ts';
 import { parseEventQuery } from '../events/query-input.ts';
@@ -27,12 +27,6 @@ export interface EventsRoutesDeps {
 const json = (c: Context, body: string | Uint8Array<ArrayBuffer>, status: 200 | 201, headers: Record<string, string> = {}) =>
   c.newResponse(body, status, { 'content-type': 'application/json', ...headers });
 
-/** A problem's `index` names an item of a batch; a single append's problem has none. */
-function withoutIndex(error: AppError): AppError {
-  const { index: _, ...extensions } = error.extensions;
-  return new AppError(error.code, error.detail, extensions, { cause: error.cause, headers: error.headers });
-}
-
 export function createEventsRoutes(deps: EventsRoutesDeps) {
   const { store, appendQueue, maxBodyBytes, eventTypes, rejectUnregisteredEventTypes, metrics } = deps;
   // Checked before joining the group-commit queue, so one client's invalid payload never fails another's transaction.
@@ -57,7 +51,7 @@ export function createEventsRoutes(deps: EventsRoutesDeps) {
       if (!outcome.ok) {
         const kind = outcome.error.code === 'sequence_conflict' || outcome.error.code === 'id_conflict' ? 'conflict' : 'refused';
         for (const e of events) metrics.appends.inc({ event_type: metrics.eventTypeLabel(e.eventType), outcome: kind });
-        throw route === 'single' ? withoutIndex(outcome.error) : outcome.error;
+        throw route === 'single' ? withIndex(outcome.error, undefined) : outcome.error;
       }
       outcome.events.forEach((r, i) => metrics.appends.inc({ event_type: metrics.eventTypeLabel(events[i]!.eventType), outcome: r.created ? 'created' : 'duplicate' }));
       return { records: outcome.events, created: outcome.events.some((e) => e.created) };

@@ -20,11 +20,6 @@ export const readEventByIdQuery = (query: Record<string, string[]>) => readEvent
 
 export const minPositionHeader = { 'X-Min-Position': position.describe(HEADER) };
 
-const readMinPositionQuery = createQueryReader(minPositionQuery);
-
-/** min_position from a query that has no other parameter; a 400 naming anything else. */
-export const minPositionParam = (c: Context): number | undefined => readMinPositionQuery(c.req.queries()).min_position;
-
 /** The position a read must reflect: the larger of `min_position` and X-Min-Position; undefined lets a lagging replica answer. */
 export function readFloor(c: Context, fromQuery: number | undefined): number | undefined {
   const raw = c.req.header('x-min-position')?.trim();

@@ -3,7 +3,7 @@ import { AppError } from '../errors.ts';
 import { fieldErrorsOf } from '../events/field-errors.ts';
 import { NAME_PATTERN, UUID_PATTERN } from '../events/names.ts';
 
-const uuid = z.string().regex(UUID_PATTERN, 'must be a UUID').transform((v) => v.toLowerCase());
+export const uuid = z.string().regex(UUID_PATTERN, 'must be a UUID').transform((v) => v.toLowerCase());
 const name = z.string().regex(NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,63}');
 
 export const eventPath = z.object({ id: uuid.describe('the event id') });

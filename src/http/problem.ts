@@ -27,8 +27,6 @@ const problems: Record<ErrorCode, { status: ContentfulStatusCode; title: string 
   internal: { status: 500, title: 'Internal server error' },
 };
 
-export const statusOf = (code: ErrorCode) => problems[code].status;
-
 /** RFC 9457 body for an AppError. `type` is a relative URI naming the error code. */
 export function problemResponse(c: Context, error: AppError): Response {
   const { status, title } = problems[error.code];

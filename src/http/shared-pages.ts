@@ -1,5 +1,5 @@
 import type { EventQuery } from '../events/query-input.ts';
-import { positionOf } from '../store/event-record.ts';
+import { positionOf } from '../events/event.ts';
 import type { EventPage, EventStore } from '../store/event-store.ts';
 
 export interface SharedPage {

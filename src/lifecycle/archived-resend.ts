@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, withIndex } from '../errors.ts';
 import type { NewEvent } from '../events/event.ts';
 import type { Sql } from '../postgres/database.ts';
 import type { AppendOutcome } from '../store/append.ts';
@@ -79,5 +79,5 @@ function jsonbEqual(a: unknown, b: unknown): boolean {
 function reindexed(error: AppError, rest: NewEvent[], events: NewEvent[]): AppError {
   const index = error.extensions.index;
   if (typeof index !== 'number') return error;
-  return new AppError(error.code, error.detail, { ...error.extensions, index: events.indexOf(rest[index]!) }, { cause: error.cause, headers: error.headers });
+  return withIndex(error, events.indexOf(rest[index]!));
 }

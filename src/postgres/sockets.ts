@@ -52,7 +52,7 @@ export function createServerSockets(): ServerSockets {
  * client, say) goes to the dead socket, and 'close' after an error fails nothing, so that query
  * never settles. Here 'close' follows 'error' in a microtask, before the failed queries' callers
  * run, and the handle's own 'close' finds no listener. Listeners, not a wrapped emit(): a socket
- * with an emit() of its own made appends at one connection 0.90x as fast (bench/README.md).
+ * with an emit() of its own made appends at one connection slower (bench/README.md, "Tried and not adopted").
  */
 function closeOnError(socket: Socket) {
   socket.once('error', () => {

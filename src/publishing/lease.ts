@@ -25,7 +25,6 @@ export function createLease({ sql, name, owner, leaseMs, clock = () => performan
   let validUntil = 0;
   return {
     held: () => clock() < validUntil,
-    remaining: () => Math.max(0, validUntil - clock()),
     untilRenewal: () => untilRenewal(validUntil, leaseMs, clock()),
     /** Takes or renews the lease; `checkpoint` is the row's position either way. */
     async acquire(): Promise<LeaseResult> {

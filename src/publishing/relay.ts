@@ -30,7 +30,6 @@ export interface RelayStatus {
   state: RelayState;
   /** Highest position published (and acknowledged by Redis). */
   publishedPosition: number;
-  knownPosition: number;
 }
 
 export interface Relay {
@@ -69,7 +68,8 @@ export function createRelay(options: RelayOptions): Relay {
   // Caught up, the relay reads the store only every pollIntervalMs (for lost wake-ups), not after each publish.
   let polledAt = -Infinity;
   const untilPoll = () => Math.max(0, polledAt + options.pollIntervalMs - performance.now());
-  const readFromStore = () => {
+  // The next batch comes from the store: what the fast path holds is dropped and the poll is due now.
+  const pollStoreNext = () => {
     local.forget();
     polledAt = -Infinity;
   };
@@ -98,14 +98,14 @@ export function createRelay(options: RelayOptions): Relay {
       published = result.checkpoint;
       checkpoint.reset(published);
       publisher.reset?.();
-      readFromStore();
+      pollStoreNext();
       log.info({ published }, 'relay lease taken; publishing');
     }
     return true;
   }
 
   async function backOff(backoff: number): Promise<number> {
-    readFromStore();
+    pollStoreNext();
     await sleep(backoff);
     return Math.min(backoff * 2, 2_000);
   }
@@ -203,7 +203,7 @@ export function createRelay(options: RelayOptions): Relay {
       known = Math.max(known, position);
       if (state === 'running' && position > published) wake();
     },
-    status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published, knownPosition: Math.max(known, published) }),
+    status: () => ({ state: stopping ? 'stopped' : state, publishedPosition: published }),
     async stop() {
       stopping = true;
       stopDeadline = performance.now() + DRAIN_MS;

@@ -8,7 +8,7 @@ export type AppendOutcome =
   | { ok: true; events: (EventRecord & { created: boolean })[] }
   | { ok: false; error: AppError; /** the failure is an id whose event has left PostgreSQL (archived or deleted) */ moved?: true };
 
-export interface AppendRow {
+interface AppendRow {
   r_idx: number;
   r_status: 'created' | 'duplicate' | 'conflict' | 'id_conflict' | 'moved' | 'skipped';
   r_current_sequence: string | null;
@@ -35,7 +35,7 @@ export async function appendRequests(sql: Sql, requests: NewEvent[][]): Promise<
 }
 
 /** Runs an append, and again after making partitions if a concurrent partition-size change left it without one. */
-export async function withPartitions<T>(sql: Sql, events: number, append: () => Promise<T>): Promise<T> {
+async function withPartitions<T>(sql: Sql, events: number, append: () => Promise<T>): Promise<T> {
   try {
     return await append();
   } catch (error) {
@@ -45,7 +45,7 @@ export async function withPartitions<T>(sql: Sql, events: number, append: () => 
   }
 }
 
-export function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOutcome[] {
+function outcomesOf(requests: NewEvent[][], rows: AppendRow[]): AppendOutcome[] {
   let offset = 0;
   return requests.map((events) => {
     const mine = rows.slice(offset, offset + events.length);

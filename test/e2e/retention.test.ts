@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveNow, putPolicy, tempArchive, waitPublished } from '../support/archive.ts';
-import { get, newId, postJson } from '../support/http.ts';
+import { newId, postJson } from '../support/http.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 let t: TestService;
