@@ -10,9 +10,13 @@ const int = (min: number, max: number) => z.string().regex(/^\d+$/, 'expected a 
 // redis:// or rediss://, with a database number if any (ioredis reads another scheme as a socket path).
 // zod runs the refinement after z.url() failed too, so a URL that does not parse must not throw here.
 const isRedisUrl = (v: string) => /^rediss?:\/\//.test(v) && URL.canParse(v) && /^\/?(\d+)?$/.test(new URL(v).pathname);
+// Drivers decode a URL's user and password: a % not followed by two hex digits would fail there, naming nothing.
+const decodable = (v: string) => !/%(?![0-9a-fA-F]{2})/.test(v);
+const ESCAPE = 'has a % that is not a percent-escape (%XX): write a % in a password as %25';
 // The service creates its tables in the database named: one left to PostgreSQL's default (the user's) is refused.
 const postgresUrl = () =>
   z.string()
+    .refine(decodable, ESCAPE)
     .refine(isPostgresUrl, 'expected a postgres:// or postgresql:// URL')
     .refine(namesDatabase, 'name the database in the URL (postgres://host:5432/dbname): the service creates its tables there');
 
@@ -33,7 +37,7 @@ const envSchema = z.object({
   DATABASE_PROBE_AFTER_MS: int(10, 60_000).default(300),
   DATABASE_PROBE_TIMEOUT_MS: int(10, 60_000).default(1000),
   DATABASE_PROBE_INTERVAL_MS: int(10, 60_000).default(250),
-  REDIS_URL: z.url().refine(isRedisUrl, 'expected redis://[user:password@]host[:port][/db] or rediss://…').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.url().refine(decodable, ESCAPE).refine(isRedisUrl, 'expected redis://[user:password@]host[:port][/db] or rediss://…').default('redis://127.0.0.1:6379'),
   // A Redis Cluster instead of REDIS_URL: some of its nodes.
   REDIS_CLUSTER_NODES: z.string().refine((v) => v.split(',').every((a) => HOST_PORT.test(a.trim())), 'expected host:port,host:port,…').optional(),
   // broadcast: PUBLISH (any node's PSUBSCRIBE sees every channel); sharded: SPUBLISH (Redis 7).

@@ -118,7 +118,7 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   const publisher = createPublisher(redis, config.redis.channelPrefix, publishCommand);
   const mirroring = config.redis.streams;
   const mirror = mirroring.enabled
-    ? createStreamMirror({ redis, publisher, store: relayStore, channelPrefix: config.redis.channelPrefix, maxlen: mirroring.maxlen, logger, onRefill: (type, events) => metrics.streamRefills.inc({ aggregate_type: type }, events) })
+    ? createStreamMirror({ redis, publisher, store: relayStore, channelPrefix: config.redis.channelPrefix, maxlen: mirroring.maxlen, logger, onRefill: (type, events) => metrics.streamRefills.inc({ aggregate_type: metrics.aggregateTypeLabel(type) }, events) })
     : null;
   const relay = createRelay({
     store: relayStore,

@@ -15,6 +15,7 @@ export function createArchiveStatus(registry: Registry, description: string, lis
   let storage: StorageStatus = { status: 'unknown', error: null, since: null };
   const last: { read?: StorageError | null; run?: StorageError | null } = {};
   const damaged = new Map<string, string>();
+  // Unknown until this instance used the storage (update() runs only then): a run with nothing to write says nothing of it.
   const update = () => {
     const [firstDamaged] = damaged.values();
     const error = last.run?.message ?? last.read?.message ?? (firstDamaged === undefined ? null : damaged.size > 1 ? `${firstDamaged} (and ${damaged.size - 1} more)` : firstDamaged);
@@ -34,7 +35,9 @@ export function createArchiveStatus(registry: Registry, description: string, lis
   const segments = new Counter({ name: 'archive_segments_written_total', help: 'Segments this instance wrote, verified and committed', registers: [registry] });
   const bytes = new Counter({ name: 'archive_bytes_written_total', help: 'Bytes of the segments this instance committed', registers: [registry] });
   const lastRun = new Gauge({ name: 'archive_last_run_timestamp_seconds', help: 'When an archive run of this instance last finished, by outcome (dry runs not included)', labelNames: ['outcome'] as const, registers: [registry] });
-  const up = new Gauge({ name: 'archive_storage_up', help: `1 when the archive storage (${description}) answered this instance's last read and last run and no segment was found damaged, else 0`, registers: [registry] });
+  // 0 only on evidence: an instance that has not used the storage yet (another won the runs) is not failing.
+  const up = new Gauge({ name: 'archive_storage_up', help: `0 when the archive storage (${description}) failed this instance's last read or last run, or a segment was found damaged; else 1 (also before this instance used it)`, registers: [registry] });
+  up.set(1);
   const running = new Gauge({ name: 'archive_run_in_progress', help: '1 while a run of this instance is going', registers: [registry] });
   const damagedGauge = new Gauge({ name: 'archive_segments_damaged', help: 'Segments the manifest lists that this instance found missing or not matching their SHA-256 (until one opens whole again)', registers: [registry] });
 
@@ -57,7 +60,8 @@ export function createArchiveStatus(registry: Registry, description: string, lis
         lastRun.set({ outcome }, Date.now() / 1000);
       }
       if (error instanceof StorageError || (error as { cause?: unknown })?.cause instanceof StorageError) setRun((error instanceof StorageError ? error : (error as { cause: StorageError }).cause));
-      else if (error === undefined && run && !run.dry_run) setRun(null);
+      // One that succeeded without writing clears an earlier run's failure, and shows nothing more.
+      else if (error === undefined && run && !run.dry_run && last.run) setRun(null);
       // A damaged segment that retention deleted is no longer a fault: nothing will read it again.
       if (damaged.size > 0) {
         const keys = [...damaged.keys()];

@@ -11,20 +11,24 @@ export interface MetricSources {
   databases(): Record<string, boolean>;
 }
 
-/** Event types with series of their own; later ones share `event_type="(other)"`. */
+/** Event (and aggregate) types with series of their own; later ones share `"(other)"`. */
 export const MAX_EVENT_TYPE_SERIES = 1000;
+
+// Types are the clients' to name: a client minting one per entity must not grow the service's
+// memory and every scrape without bound.
+function cappedLabel(max: number) {
+  const labelled = new Set<string>();
+  return (name: string) => {
+    if (labelled.has(name)) return name;
+    if (labelled.size >= max) return '(other)';
+    labelled.add(name);
+    return name;
+  };
+}
 
 export function createMetrics() {
   const registry = new Registry();
-  // Event types are the clients' to name: a client minting one per entity must not grow the
-  // service's memory and every scrape without bound.
-  const labelled = new Set<string>();
-  const eventTypeLabel = (type: string) => {
-    if (labelled.has(type)) return type;
-    if (labelled.size >= MAX_EVENT_TYPE_SERIES) return '(other)';
-    labelled.add(type);
-    return type;
-  };
+  const eventTypeLabel = cappedLabel(MAX_EVENT_TYPE_SERIES);
   // The event loop's delay sampled every 100 ms: prom-client's default of 10 ms wakes an idle
   // service a hundred times a second for it alone (README, Observability).
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
@@ -34,6 +38,7 @@ export function createMetrics() {
   const metrics = {
     registry,
     eventTypeLabel,
+    aggregateTypeLabel: cappedLabel(MAX_EVENT_TYPE_SERIES),
     appends: new Counter({
       name: 'events_appended_total',
       help: `Events in append requests, by event type (the first ${MAX_EVENT_TYPE_SERIES}; later ones as "(other)") and outcome (created, duplicate, conflict, refused)`,
@@ -61,7 +66,7 @@ export function createMetrics() {
     }),
     streamRefills: new Counter({
       name: 'stream_mirror_refilled_events_total',
-      help: 'Events the relay copied from PostgreSQL into a Redis stream that had lost them (REDIS_STREAMS=on)',
+      help: `Events the relay copied from PostgreSQL into a Redis stream that had lost them (REDIS_STREAMS=on), by aggregate type (the first ${MAX_EVENT_TYPE_SERIES}; later ones as "(other)")`,
       labelNames: ['aggregate_type'] as const,
       registers: [registry],
     }),

@@ -159,8 +159,8 @@ export function createRelay(options: RelayOptions): Relay {
         if (!lease.held()) continue;
         try {
           await publisher.publish(batch);
-        } catch {
-          if (state !== 'redis_unavailable') log.warn({ published }, 'publish failed; retrying from the checkpoint');
+        } catch (error) {
+          if (state !== 'redis_unavailable') log.warn({ err: (error as Error).message, published }, 'publish failed; retrying from the checkpoint');
           state = 'redis_unavailable';
           if (stopping) return;
           backoff = await backOff(backoff);

@@ -99,6 +99,9 @@ describe('when the archive storage fails', () => {
       ARCHIVE_READ_TIMEOUT_MS: '500', DATABASE_POOL_MAX: '2', REQUEST_TIMEOUT_MS: '5000',
     });
     cleanup.push(() => t.close());
+    // Not used yet, not even by a run with nothing to do: unknown, and not counted as down.
+    expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: 0 });
+    expect([(await get(t.app, '/health')).body.archive.storage, await metricValue(t, 'archive_storage_up')]).toEqual(['unknown', 1]);
     const archived = await seed(t, 'parcel', 20);
     expect((await archiveNow(t.app)).status).toBe('succeeded');
     const [hot] = await seed(t, 'crate', 1);

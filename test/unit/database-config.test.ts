@@ -23,3 +23,12 @@ describe('the configuration of read replicas and failing fast', () => {
     expect(() => parseConfig({ DATABASE_READ_URL: PRIMARY })).toThrow(/DATABASE_READ_URL.*DATABASE_URL/);
   });
 });
+
+describe('URLs with credentials', () => {
+  it('refuses a % that is not a percent-escape, naming the variable, and takes %25', () => {
+    expect(() => parseConfig({ DATABASE_URL: 'postgres://u:Secret%zz@db:5432/events' })).toThrow(/DATABASE_URL: has a % that is not a percent-escape/);
+    expect(() => parseConfig({ DATABASE_URL: PRIMARY, DATABASE_READ_URL: 'postgres://u:50%@db:5432/events' })).toThrow(/DATABASE_READ_URL: has a %/);
+    expect(() => parseConfig({ REDIS_URL: 'redis://u:Sec%zz@cache:6379' })).toThrow(/REDIS_URL: has a %/);
+    expect(parseConfig({ DATABASE_URL: 'postgres://u:50%25@db:5432/events' }).database.url).toBe('postgres://u:50%25@db:5432/events');
+  });
+});
