@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
@@ -25,19 +25,36 @@ const PAGE = 100;
 // On shutdown, how long an ended stream's last bytes may take to reach its client before the connection is cut.
 const FLUSH_ON_SHUTDOWN_MS = 500;
 
-export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).describe('resume after this position (a reconnecting EventSource sends it)');
+export const lastEventIdHeader = z.string().regex(/^(0|[1-9]\d{0,15})$/).refine((v) => Number.isSafeInteger(Number(v))).describe('resume after this position (a reconnecting EventSource sends it)');
 
 // SSE from `after=` or Last-Event-ID (else the head), then live; each `id` is a position. A page is read only once the
 // previous is written, so a slow client holds one page.
 export function createStreamRoutes({ store, commits, heartbeatMs, maxStreams, shutdown, logger }: StreamRoutesDeps) {
   const sharedPage = createSharedPages(store);
   const open = new Set<() => void>();
+  // Streams admitted and still reading their first page: counted from admission, so that requests
+  // arriving together cannot all pass the limit while each awaits its first page.
+  let starting = 0;
   shutdown?.addEventListener('abort', () => open.forEach((end) => end()), { once: true });
   return new Hono<{ Bindings: Partial<HttpBindings> }>().get('/', async (c) => {
     // Each stream holds a connection and reads on every commit: one client must not open them without end.
-    if (open.size >= maxStreams) {
+    if (open.size + starting >= maxStreams) {
       throw new AppError('rate_limited', `${maxStreams} streams are open on this instance (SSE_MAX_STREAMS); retry once one closes`, { limit_streams: maxStreams }, { headers: { 'retry-after': '5' } });
     }
+    starting++;
+    let admitted = true;
+    const leave = () => {
+      if (admitted) starting--;
+      admitted = false;
+    };
+    try {
+      return await openStream(c, leave);
+    } finally {
+      leave();
+    }
+  });
+
+  async function openStream(c: Context<{ Bindings: Partial<HttpBindings> }>, leave: () => void) {
     const filters = parseEventFilters(c.req.queries());
     const lastEventId = c.req.header('last-event-id')?.trim();
     if (lastEventId !== undefined && !lastEventIdHeader.safeParse(lastEventId).success) {
@@ -62,6 +79,7 @@ export function createStreamRoutes({ store, commits, heartbeatMs, maxStreams, sh
         setTimeout(() => outgoing?.writableFinished || outgoing?.destroy(), FLUSH_ON_SHUTDOWN_MS).unref();
       };
       open.add(end);
+      leave();
       if (shutdown?.aborted) end();
       const ended = () => stream.aborted || stream.closed || abort.signal.aborted;
       try {
@@ -93,5 +111,5 @@ export function createStreamRoutes({ store, commits, heartbeatMs, maxStreams, sh
         open.delete(end);
       }
     });
-  });
+  }
 }

@@ -35,4 +35,25 @@ describe('GET /events/stream, SSE_MAX_STREAMS', () => {
       await b.close();
     }
   });
+
+  it('counts a stream from its admission: requests arriving together cannot pass the limit while each reads its first page', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => t.app.request('/events/stream?after=0&correlation_id=nothing-matches')));
+    try {
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(2);
+      expect(answers.filter((r) => r.status === 429)).toHaveLength(28);
+    } finally {
+      for (const res of answers) await res.body?.cancel();
+    }
+    // Every slot is given back: once those close, two streams open again.
+    expect(await waitUntil(async () => {
+      const res = await t.app.request('/events/stream?aggregate_type=nothing');
+      await res.body?.cancel();
+      return res.status === 200;
+    })).toBe(true);
+  });
+
+  it('refuses a Last-Event-ID past the largest exact position, as after= is', async () => {
+    const res = await t.app.request('/events/stream', { headers: { 'last-event-id': '9007199254740993' } });
+    expect(res.status).toBe(400);
+  });
 });
