@@ -56,7 +56,9 @@ export function requestContext({ logger, metrics, logRequests, timeoutMs }: Requ
     }
     try {
       if (timeoutMs > 0 && !c.req.path.startsWith('/events/stream')) {
-        await withDeadline(next(), timeoutMs, () => new AppError('timeout', `no answer within ${timeoutMs} ms; the outcome is unknown: resend with the same id`));
+        // A read can simply be sent again; anything else may have taken effect.
+        const advice = c.req.method === 'GET' || c.req.method === 'HEAD' ? 'retry' : 'the outcome is unknown: resend it (an append with the same id)';
+        await withDeadline(next(), timeoutMs, () => new AppError('timeout', `no answer within ${timeoutMs} ms; ${advice}`));
       } else {
         await next();
       }

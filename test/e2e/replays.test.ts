@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, newId, postJson } from '../support/http.ts';
 import { testRedisUrl } from '../support/env.ts';
 import { startTestService, subscribeAll, type TestService } from '../support/service.ts';
+import { freePort } from '../../src/postgres/free-port.ts';
+import { hasRedisServer, privateRedis } from '../support/private-redis.ts';
+import { waitUntil } from '../support/wait.ts';
 
 let t: TestService;
 beforeAll(async () => {
@@ -119,4 +122,35 @@ describe('replays', () => {
     expect((await get(t.app, '/replays/nope')).status).toBe(400);
     expect((await t.app.request(`/replays/${newId()}`, { method: 'DELETE' })).status).toBe(404);
   });
+});
+
+describe.runIf(hasRedisServer)('a replay while Redis is down', () => {
+  it('can be cancelled at once, and publishes nothing once Redis is back', async () => {
+    const redis = privateRedis(await freePort());
+    await redis.start();
+    const r = await startTestService({ REDIS_URL: redis.url, REPLAY_BATCH_SIZE: '50', REQUEST_TIMEOUT_MS: '5000' });
+    try {
+      expect((await postJson(r.app, '/events/batch', { events: Array.from({ length: 20 }, () => ({ event_type: 'crate.noted', aggregate_id: newId() })) })).status).toBe(201);
+      await redis.stop();
+      const started = await postJson(r.app, '/replays', { filter: { aggregate_type: 'crate' }, channel: 'replay:down' });
+      expect(started.status).toBe(202);
+      expect(await waitUntil(async () => String((await get(r.app, `/replays/${started.body.id}`)).body.error).startsWith('retrying'))).toBe(true);
+      const cancelled = await r.app.request(`/replays/${started.body.id}`, { method: 'DELETE' });
+      expect(cancelled.status).toBe(200);
+      expect(await cancelled.json()).toMatchObject({ status: 'cancelled', published: 0 });
+
+      await redis.start();
+      const sub = new Redis(redis.url);
+      const got: string[] = [];
+      sub.on('message', (_c: string, body: string) => got.push(body));
+      await sub.subscribe(`${r.channelPrefix}replay:down`);
+      await new Promise((res) => setTimeout(res, 1500));
+      sub.disconnect();
+      expect(got).toEqual([]);
+      expect((await get(r.app, `/replays/${started.body.id}`)).body).toMatchObject({ status: 'cancelled', published: 0 });
+    } finally {
+      await r.close();
+      await redis.stop();
+    }
+  }, 30_000);
 });
