@@ -11,7 +11,7 @@ const PAGE = 500;
 // under an expiring lock, handles the events between from the store, then moves the group (stopping first moves nothing).
 // A consumer dying here leaves the starts of its running handlers counted (GroupKeys.tries): the next catch-up runs
 // those events alone and parks one that has used up its tries, as for entries (ADR 35).
-export function createCatchUp(o: ResolvedConsumeOptions, redis: ConsumerRedis, scheduler: Scheduler<EventJob>, stats: ConsumerStats, isRunning: () => boolean, pauseMs: number) {
+export function createCatchUp(o: ResolvedConsumeOptions, redis: ConsumerRedis, scheduler: Scheduler<EventJob>, stats: ConsumerStats, isRunning: () => boolean, pauseMs: number, signal: AbortSignal) {
   return async function catchUp(s: StreamState, last: string, first: string): Promise<void> {
     const holder = `${o.consumer}:${randomUUID()}`;
     const renewal = setInterval(() => void redis.renewLock(s.keys.lock, holder, o.claimIdleMs).catch(() => {}), Math.max(50, o.claimIdleMs / 3));
@@ -26,7 +26,7 @@ export function createCatchUp(o: ResolvedConsumeOptions, redis: ConsumerRedis, s
       const done: Promise<void>[] = [];
       for (let cursor = s.catchUpFrom; isRunning(); ) {
         await scheduler.whenRoom();
-        const page = await o.reader(cursor, PAGE, s.keys.aggregateType);
+        const page = await o.reader(cursor, PAGE, s.keys.aggregateType, signal);
         for (const e of page.events) {
           if (e.position >= until) break;
           if (e.aggregate_type !== s.keys.aggregateType || e.position <= cursor) continue;
@@ -46,7 +46,7 @@ export function createCatchUp(o: ResolvedConsumeOptions, redis: ConsumerRedis, s
         await redis.del(s.keys.tries);
       }
     } catch (error) {
-      o.onError(error);
+      if (isRunning()) o.onError(error);
     } finally {
       clearInterval(renewal);
       if (held) await redis.renewLock(s.keys.lock, holder, 0).catch(() => {});

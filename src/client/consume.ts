@@ -32,10 +32,12 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
   const tickMs = Math.min(1_000, Math.max(20, Math.floor(o.claimIdleMs / 3)));
   let running = true;
   const isRunning = () => running;
+  // Aborted by stop(): a catch-up's read of the store in progress ends at once.
+  const stopping = new AbortController();
   const acks = createAcks(o, redis, isRunning);
   const scheduler = createScheduler<EventJob>({ concurrency: o.concurrency, buffer: { jobs: bufferJobs, held: bufferJobs * 10 }, run: createJobRunner(o, redis, acks, stats, isRunning), beforeStart: acks.beforeStart });
   const maintenance = createMaintenance(o, redis, streams, scheduler, stats);
-  const catchUp = createCatchUp(o, redis, scheduler, stats, isRunning, tickMs);
+  const catchUp = createCatchUp(o, redis, scheduler, stats, isRunning, tickMs, stopping.signal);
   const catchingUp = new Set<Promise<void>>();
   const startPosition = createStartPosition(o, redis);
 
@@ -132,6 +134,7 @@ export async function consume(options: ConsumeOptions): Promise<Consumer> {
     async stop() {
       if (!running) return;
       running = false;
+      stopping.abort();
       for (const r of blocking) r.disconnect();
       clearInterval(ticker);
       // First: the read loops and catch-ups may wait for room in a full buffer, and a catch-up for its jobs; once the

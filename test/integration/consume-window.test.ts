@@ -1,5 +1,7 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { httpEventReader } from '../../src/client/http-reader.ts';
 import { eventsStreamKey } from '../../src/events/stream-keys.ts';
 import { closeAfterEach } from '../support/cleanup.ts';
 import { appendSpread, outOfOrder, sleep, startConsumer, streamsServices } from '../support/consume.ts';
@@ -61,6 +63,27 @@ describe('consume() and the Streams window', () => {
     cleanup.push(() => second.stop());
     const handled = () => new Set([...first.recorder.ids(), ...second.recorder.ids()]);
     expect(await waitUntil(() => stored.every((e) => handled().has(e.id)), 15_000)).toBe(true);
+  });
+
+  it('stop() during a catch-up read that gets no answer returns at once, reporting nothing', async () => {
+    const t = await service({ REDIS_STREAMS_MAXLEN: '100' });
+    await appendSpread(t, 10, 20);
+    expect(await waitUntil(async () => (await get(t.app, '/health')).body.publish_lag === 0)).toBe(true);
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket)); // takes the connection, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanup.push(async () => {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    });
+    const errors: unknown[] = [];
+    const reader = httpEventReader(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`); // 30 s a page by default
+    const consumer = await startConsumer(t, { redisUrl: testRedisUrl, start: 'beginning', reader, onError: (e) => errors.push(e) });
+    expect(await waitUntil(() => sockets.length > 0)).toBe(true);
+    const stopping = performance.now();
+    await consumer.stop();
+    expect(performance.now() - stopping).toBeLessThan(10_000);
+    expect(errors).toEqual([]);
   });
 
   it('entries the window trimmed while a consumer held them are handled by the group when it stops before handling them', async () => {
