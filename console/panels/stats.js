@@ -132,7 +132,7 @@ async function update({ api, signal, query }, m) {
   const stats = await api.get('/stats', { query: params, signal });
   const series = statsSeries(stats);
   const total = Object.values(/** @type {Record<string, number>} */ (stats.totals)).reduce((a, b) => a + b, 0);
-  note.textContent = `${formatNumber(total)} events, ${s.range[1].toLowerCase()} by ${s.bucket} (UTC, whole buckets from ${params.from.slice(0, 16).replace('T', ' ')})${s.type ? `, aggregate type ${s.type}` : ''}; counted up to position ${formatNumber(stats.up_to)}.`;
+  note.textContent = `${formatNumber(total)} events, ${s.range[1].toLowerCase()} by ${s.bucket} (UTC), whole buckets from ${params.from.slice(0, 16).replace('T', ' ')}${s.type ? `, aggregate type ${s.type}` : ''}; counted up to position ${formatNumber(stats.up_to)}.`;
   table.replaceChildren(series.types.length === 0 ? '' : h('div', { class: 'table-wrap' }, h('table', { id: 'stats-totals' },
     h('caption', {}, 'Events in the range, by event type'),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Event type'), h('th', { scope: 'col', class: 'num' }, 'Events'))),

@@ -150,6 +150,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     } catch (error) {
       if (closed) return;
       options.onError?.(error);
+      if (closed) return; // closed by onError itself
       needCatchUp = true;
       failures++;
       await new Promise<void>((resolve) => {

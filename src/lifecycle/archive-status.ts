@@ -15,7 +15,7 @@ export function createArchiveStatus(registry: Registry, description: string, lis
   let storage: StorageStatus = { status: 'unknown', error: null, since: null };
   const last: { read?: StorageError | null; run?: StorageError | null } = {};
   const damaged = new Map<string, string>();
-  // Unknown until this instance used the storage (update() runs only then): a run with nothing to write says nothing of it.
+  // Unknown until this instance used the storage (update() runs only then).
   const update = () => {
     const [firstDamaged] = damaged.values();
     const error = last.run?.message ?? last.read?.message ?? (firstDamaged === undefined ? null : damaged.size > 1 ? `${firstDamaged} (and ${damaged.size - 1} more)` : firstDamaged);
@@ -60,8 +60,8 @@ export function createArchiveStatus(registry: Registry, description: string, lis
         lastRun.set({ outcome }, Date.now() / 1000);
       }
       if (error instanceof StorageError || (error as { cause?: unknown })?.cause instanceof StorageError) setRun((error instanceof StorageError ? error : (error as { cause: StorageError }).cause));
-      // One that succeeded without writing clears an earlier run's failure, and shows nothing more.
-      else if (error === undefined && run && !run.dry_run && last.run) setRun(null);
+      // Every run lists the storage (its orphan sweep), so one that succeeded shows it answering.
+      else if (error === undefined && run && !run.dry_run) setRun(null);
       // A damaged segment that retention deleted is no longer a fault: nothing will read it again.
       if (damaged.size > 0) {
         const keys = [...damaged.keys()];

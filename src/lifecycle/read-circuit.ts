@@ -23,7 +23,7 @@ export function readCircuit(storage: ObjectStorage, options: ReadCircuitOptions 
   async function read<T>(op: () => Promise<T>): Promise<T> {
     const probe = down !== undefined;
     if (probe && (performance.now() < downUntil || probing)) {
-      throw new StorageError('unavailable', `${down!.message}; not tried again for up to ${options.pauseMs / 1000} s`, { cause: down });
+      throw new StorageError('unavailable', `${down!.message}; reads fail at once until it answers again`, { cause: down });
     }
     probing ||= probe;
     let timer: NodeJS.Timeout | undefined;
@@ -35,11 +35,12 @@ export function readCircuit(storage: ObjectStorage, options: ReadCircuitOptions 
       down = undefined;
       return result;
     } catch (error) {
-      // Only the storage as a whole not answering opens the circuit; a missing or refused object does not.
+      // Only the storage as a whole not answering opens the circuit; any other answer (a missing or
+      // refused object, a missing bucket) shows it answering.
       if (error instanceof StorageError && error.kind === 'unavailable' && error.key === undefined) {
         down = error;
         downUntil = performance.now() + options.pauseMs;
-      }
+      } else down = undefined;
       throw error;
     } finally {
       clearTimeout(timer);

@@ -63,6 +63,7 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
           const alive = await sql`update replays set updated_at = now(), error = ${`retrying: ${(error as Error).message}`} where id = ${id} and status = 'running' returning id`;
           if (alive.length === 0) return;
           await new Promise((r) => setTimeout(r, backoff));
+          if ((await readReplay(sql, id))?.status !== 'running') return;
           backoff = Math.min(backoff * 2, 2_000);
           continue;
         }

@@ -31,7 +31,7 @@ describe('admin console: events over time', () => {
     const expected = (await get(ui.t.app, '/stats?bucket=hour')).body.totals;
     expect(shown).toEqual(expected);
     expect(Object.values(shown).reduce((a, b) => a + b, 0)).toBe(history + 67);
-    expect(await page.locator('#panel-stats [role="status"]').innerText()).toMatch(/events, last 24 hours by hour \(UTC, whole buckets from \d{4}-\d\d-\d\d \d\d:00\); counted up to position/);
+    expect(await page.locator('#panel-stats [role="status"]').innerText()).toMatch(/events, last 24 hours by hour \(UTC\), whole buckets from \d{4}-\d\d-\d\d \d\d:00; counted up to position/);
     await screenshot(page, 'overview');
   });
 

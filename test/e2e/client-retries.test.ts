@@ -10,6 +10,7 @@ import { newId } from '../support/http.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { waitUntil } from '../support/wait.ts';
 
 // The client's retries (README, API description and client): what it resends, how long it
 // waits, and that a resend never stores an event twice, against a real service and faults.
@@ -192,6 +193,23 @@ describe('the client', () => {
       await subscription.close();
       expect(performance.now() - closing).toBeLessThan(10_000);
       expect(errors).toEqual([]);
+
+      // Closed by its own onError (README: close the subscription to stop on a refusal): no pause waited out.
+      let failures = 0;
+      let closedAt = 0;
+      const refusing = await subscribe({
+        redisUrl: testRedisUrl, channelPrefix: `client-retries-${newId()}:`, onEvent: () => {},
+        reader: async () => Promise.reject(new Error('refused')),
+        onError: () => {
+          if (++failures === 4) {
+            closedAt = performance.now();
+            void refusing.close();
+          }
+        },
+      });
+      expect(await waitUntil(() => failures >= 4, 15_000)).toBe(true);
+      await refusing.close();
+      expect(performance.now() - closedAt).toBeLessThan(1_000);
     } finally {
       for (const socket of open) socket.destroy();
       silent.close();

@@ -193,7 +193,7 @@ describe('the partition size', () => {
       await append`begin`;
       await append`select 1 from events_head where singleton for update`;
       const change = sql`select events_set_partition_size(10)`.execute();
-      expect(await waitUntil(async () => (await sql`select 1 from pg_stat_activity where query like 'select events_set_partition_size%' and wait_event_type = 'Lock'`).length > 0)).toBe(true);
+      expect(await waitUntil(async () => (await sql`select 1 from pg_stat_activity where datname = current_database() and query like 'select events_set_partition_size%' and wait_event_type = 'Lock'`).length > 0)).toBe(true);
       await append`select events_add_partitions((select partitioned_until + 25 from events_partitioning))`;
       await append`commit`;
       await change;

@@ -7,10 +7,12 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/postgres/free-port.ts';
 import { encodeSegment } from '../../src/lifecycle/segment-format.ts';
+import { readCircuit } from '../../src/lifecycle/read-circuit.ts';
 import { openSegment } from '../../src/lifecycle/segment-reader.ts';
 import { createdAtFromMicros } from '../../src/lifecycle/segment-row.ts';
 import { createSegmentStorage, type ObjectStorage, segmentSource, StorageError, type StorageErrorKind } from '../../src/lifecycle/segment-storage.ts';
 import { startS3Server, type S3Server } from '../support/s3-server.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const bytes = (n: number, seed = 0) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256);
 
@@ -216,5 +218,27 @@ describe('S3 storage faults', () => {
     const { error } = await failsAs(storage, 'refused');
     expect(error.message).toMatch(/: the access key is not known$/);
     expect(error.message).not.toContain('very-secret-value');
+  });
+});
+
+describe('the read circuit (archived reads, ADR 40)', () => {
+  it('fails reads at once after one found the storage silent, and closes on any answer, a refusal included', async () => {
+    const proxy = await startTcpProxy({ port: Number(new URL(s3.endpoint).port) });
+    const raw = createSegmentStorage(`s3://${s3.bucket}/circuit`, { endpoint: `http://127.0.0.1:${proxy.port}`, credentials: s3.credentials });
+    const storage = readCircuit(raw, { timeoutMs: 300, pauseMs: 200 });
+    try {
+      await raw.put('a.bin', bytes(10));
+      proxy.blackhole();
+      expect((await storageError(storage.head('a.bin'))).message).toMatch(/did not answer within 0.3 s$/);
+      expect((await storageError(storage.head('a.bin'))).message).toMatch(/reads fail at once until it answers again$/);
+      proxy.restore();
+      await new Promise((r) => setTimeout(r, 250));
+      // The probe meets a refusal (no such object): the storage answered, so reads go through again.
+      expect((await storageError(storage.get('missing.bin'))).kind).toBe('not_found');
+      expect(await Promise.all([storage.head('a.bin'), storage.head('a.bin')])).toEqual([{ key: 'a.bin', size: 10 }, { key: 'a.bin', size: 10 }]);
+    } finally {
+      await raw.close();
+      await proxy.close();
+    }
   });
 });
