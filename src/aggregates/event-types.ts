@@ -33,6 +33,15 @@ export interface EventTypeRegistry<P extends EventPayloads = EventPayloads> {
   jsonSchemas(): { event_type: string; version: number; schema: unknown }[];
 }
 
+/**
+ * An upcaster typed by the schemas it connects: it takes what `previous` accepts and must give what
+ * `next` accepts, so a renamed or missing field does not compile. At run time it is `upcast` itself
+ * (the schemas are there for the compiler: stored payloads were checked when appended).
+ */
+export function upcaster<P extends z.ZodType, N extends z.ZodType>(_previous: P, _next: N, upcast: (payload: z.input<P>) => z.input<N>): (previous: Payload) => Payload {
+  return upcast as unknown as (previous: Payload) => Payload;
+}
+
 export class EventTypeError extends Error {
   override name = 'EventTypeError';
 }

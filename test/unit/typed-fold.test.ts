@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { defineAggregate, foldEvents, type AggregateEvent, type EventOf } from '../../src/aggregates/aggregate.ts';
-import { defineEventTypes, type EventTypeVersion } from '../../src/aggregates/event-types.ts';
+import { defineEventTypes, type EventTypeVersion, upcaster } from '../../src/aggregates/event-types.ts';
 
 // An aggregate given its typed events: `npm test`'s type check fails if a typo in a payload field
 // or an event type compiles (each `@ts-expect-error` must meet an error), and the tests below
 // check what the fold does at run time.
 
+const openedV1 = z.object({ owner: z.string() });
+const openedV2 = z.object({ owner: z.string(), currency: z.string() });
 const accountEvents = defineEventTypes([
-  { type: 'account.opened', version: 1, schema: z.object({ owner: z.string() }) },
-  { type: 'account.opened', version: 2, schema: z.object({ owner: z.string(), currency: z.string() }), upcast: (p) => ({ ...p, currency: 'EUR' }) },
+  { type: 'account.opened', version: 1, schema: openedV1 },
+  { type: 'account.opened', version: 2, schema: openedV2, upcast: upcaster(openedV1, openedV2, (p) => ({ ...p, currency: 'EUR' })) },
   { type: 'account.deposited', version: 1, schema: z.object({ amount: z.number() }) },
 ]);
 
@@ -127,5 +129,14 @@ describe('an aggregate given its typed events', () => {
     });
     const event = { event_type: 'account.opened', version: 1, payload: { owner: 'ada' } } as unknown as AggregateEvent;
     expect([foldEvents(untyped, opened, [event]).owner, foldEvents(wide, opened, [event]).owner]).toEqual(['ada', 'ada']);
+  });
+
+  it('types an upcaster by the schemas it connects (upcaster())', () => {
+    // @ts-expect-error: version 2 needs a currency
+    upcaster(openedV1, openedV2, (p) => ({ ...p }));
+    // @ts-expect-error: version 1 has no name
+    upcaster(openedV1, openedV2, (p) => ({ owner: p.name, currency: 'EUR' }));
+    const up = upcaster(openedV1, openedV2, (p) => ({ owner: p.owner.toUpperCase(), currency: 'EUR' }));
+    expect(up({ owner: 'ada' })).toEqual({ owner: 'ADA', currency: 'EUR' });
   });
 });
