@@ -63,6 +63,11 @@ const envSchema = z.object({
   // The archive: a directory or s3://bucket/prefix; an S3-compatible endpoint; how often runs are scheduled (0: never).
   ARCHIVE_URL: z.string().refine((v) => /^(s3:\/\/[^/]+|file:\/\/\/)/.test(v) || !/^[a-z][a-z0-9+.-]*:/i.test(v), 'expected a directory, file:///absolute/dir or s3://bucket/prefix').default('./.data/archive'),
   ARCHIVE_S3_ENDPOINT: z.url().optional(),
+  // The standard AWS variables, read here so that a service given `env` uses its own (else the SDK's chain: profiles, roles).
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
+  AWS_REGION: z.string().optional(),
   ARCHIVE_INTERVAL: z.string().refine((v) => parseSecondsOrDuration(v) !== null, 'expected seconds (3600) or an ISO 8601 duration (PT1H); 0 turns the schedule off').default('3600'),
   ARCHIVE_LEASE_MS: int(500, 3_600_000).default(30_000),
   ARCHIVE_SEGMENT_EVENTS: int(1, 10_000_000).default(100_000),
@@ -175,6 +180,10 @@ export function parseConfig(env: Record<string, string | undefined>) {
     archive: {
       url: archiveUrl(e.ARCHIVE_URL),
       s3Endpoint: e.ARCHIVE_S3_ENDPOINT,
+      s3Region: e.AWS_REGION || undefined,
+      s3Credentials: e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}) }
+        : undefined,
       intervalSeconds: parseSecondsOrDuration(e.ARCHIVE_INTERVAL)!,
       leaseMs: e.ARCHIVE_LEASE_MS,
       segmentEvents: e.ARCHIVE_SEGMENT_EVENTS,

@@ -4,7 +4,7 @@ import type { ServerType } from '@hono/node-server';
 import type { AggregateDefinition } from './aggregates/aggregate.ts';
 import { emptyEventTypes } from './aggregates/event-types.ts';
 import { createApp } from './app.ts';
-import { closeServer, listenHttp } from './http/server.ts';
+import { closeServer, ListenError, listenHttp } from './http/server.ts';
 import { parseConfig, type ResolvedConfig, withDatabaseUrl } from './config.ts';
 import { createConsumerGroupsInspector } from './consumer-groups/inspect.ts';
 import { createParkedEvents } from './consumer-groups/parked.ts';
@@ -208,18 +208,30 @@ function wire(config: ResolvedConfig, logger: Logger, options: EventServiceOptio
   stats.start();
 
   let server: ServerType | undefined;
+  let listening: Promise<number> | undefined;
+  let closed = false;
   // Registered last, so it runs first: no new connections, SSE streams end, requests in flight finish.
   shutdown.add('HTTP server', async () => {
+    closed = true;
     streams.abort();
+    // A listen() under way is let finish, then closed: a server that is not listening yet cannot be.
+    await listening?.catch(() => {});
     if (server) await closeServer(server, config.shutdownTimeoutMs, logger);
   }, { finishesRequests: true });
 
   return {
     app, store, database, appendQueue, relay, redis, replays, aggregates, eventTypes, partitions,
     async listen(): Promise<{ port: number }> {
+      // One HTTP server per service: a second would be one close() does not know of.
+      if (closed) throw new ListenError('the service is closed');
+      if (listening) throw new ListenError('listen() was called already: a service serves one HTTP server');
       // Redis is optional: say so once without delaying the start by more than a second.
       const redisReady = whenReady(redis, 1_000);
-      const port = await listenHttp(app.fetch, config.http, logger, (http) => (server = http));
+      const attempt = listenHttp(app.fetch, config.http, logger, (http) => (server = http));
+      listening = attempt;
+      attempt.catch(() => (listening = undefined));
+      const port = await attempt;
+      if (closed) throw new ListenError('the service was closed while it started listening');
       if (!(await redisReady)) {
         logger.warn({ redis: describeRedisTarget(redisTargetOf(config.redis)) }, 'Redis is not reachable: appends, reads and streams work, and publication to Redis waits until it is. Start one with "docker compose up -d redis" or your distribution\'s redis-server package, or set REDIS_URL.');
       }

@@ -27,7 +27,7 @@ export interface LifecycleOptions {
 export function createLifecycle({ config, database, metrics, logger, owner, onStep }: LifecycleOptions) {
   let storage;
   try {
-    storage = createSegmentStorage(config.url, { endpoint: config.s3Endpoint });
+    storage = createSegmentStorage(config.url, { endpoint: config.s3Endpoint, region: config.s3Region, credentials: config.s3Credentials });
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n  ARCHIVE_URL: ${(error as Error).message}`);
   }

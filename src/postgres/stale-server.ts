@@ -23,11 +23,10 @@ export async function releaseLeftover(dataDir: string, log: Logger): Promise<voi
     return;
   }
   const owner = Number((await readFile(ownerFile(dataDir), 'utf8').catch(() => '')).trim());
-  if (owner > 0 && owner !== process.pid && describeProcess(pid)?.ppid === owner && describeProcess(owner)) {
-    throw new Error(
-      `the embedded PostgreSQL in ${dataDir} is in use by another event service (pid ${owner}). ` +
-        'Stop that one first, or give this one its own EMBEDDED_POSTGRES_DIR.',
-    );
+  // Its parent alive and the owner: in use, by another process or by another service in this one.
+  if (owner > 0 && describeProcess(pid)?.ppid === owner && describeProcess(owner)) {
+    const by = owner === process.pid ? 'another event service in this process' : `another event service (pid ${owner})`;
+    throw new Error(`the embedded PostgreSQL in ${dataDir} is in use by ${by}. Stop that one first, or give this one its own EMBEDDED_POSTGRES_DIR.`);
   }
   log.warn({ pid, dataDir }, 'a PostgreSQL server left running on the data directory by a service that was killed; stopping it');
   // SIGINT is PostgreSQL's fast shutdown and SIGQUIT its immediate one; SIGKILL would leave its backends behind.

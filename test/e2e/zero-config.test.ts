@@ -171,6 +171,18 @@ describe('the embedded server and its data directory', () => {
     await stop(first);
   });
 
+  it('a second embedded server on a data directory in use by this very process is refused, and the first keeps running', async () => {
+    const dataDir = await freshDataDir();
+    const options = { dataDir, user: 'postgres', logger: createLogger('silent') };
+    const first = await startEmbeddedPostgres(options);
+    try {
+      await expect(startEmbeddedPostgres(options)).rejects.toThrow(/in use by another event service in this process/);
+      expect(isRunning(serverPid(dataDir)!)).toBe(true);
+    } finally {
+      await first.stop();
+    }
+  });
+
   it('SIGTERM during start-up stops the embedded server that was already started, and exits 0', async () => {
     const dataDir = await freshDataDir();
     const p = spawnServiceProcess(env(dataDir), await freePort());

@@ -83,6 +83,20 @@ describe('when the archive storage fails', () => {
     expect(await waitUntil(async () => (await get(t.app, `/events/${first[3]!.id}`)).status === 200, 5_000)).toBe(true);
   });
 
+  it('S3 credentials come from the env the service is given, not only from the process environment', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 's3rver-env-'));
+    cleanup.push(() => rm(directory, { recursive: true, force: true }));
+    const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: 'archive' }] });
+    const { port } = await server.run();
+    cleanup.push(() => server.close());
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    const t = await startTestService({ ARCHIVE_URL: 's3://archive/env', ARCHIVE_S3_ENDPOINT: `http://127.0.0.1:${port}`, ARCHIVE_INTERVAL: '0', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+    cleanup.push(() => t.close());
+    await seed(t, 'parcel', 3);
+    expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: 3 });
+  });
+
   it('S3 silent: reads of archived events answer 503 within ARCHIVE_READ_TIMEOUT_MS, then at once, never holding the pool from hot reads', async () => {
     const directory = await mkdtemp(join(tmpdir(), 's3rver-silent-'));
     cleanup.push(() => rm(directory, { recursive: true, force: true }));
