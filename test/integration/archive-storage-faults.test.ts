@@ -11,6 +11,7 @@ import { archiveNow, putPolicy, waitPublished } from '../support/archive.ts';
 import { closeAfterEach } from '../support/cleanup.ts';
 import { get, newId, postJson } from '../support/http.ts';
 import { metricValue, startTestService, type TestService } from '../support/service.ts';
+import { startS3Server } from '../support/s3-server.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -84,26 +85,20 @@ describe('when the archive storage fails', () => {
   });
 
   it('S3 credentials come from the env the service is given, not only from the process environment', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 's3rver-env-'));
-    cleanup.push(() => rm(directory, { recursive: true, force: true }));
-    const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: 'archive' }] });
-    const { port } = await server.run();
-    cleanup.push(() => server.close());
+    const s3 = await startS3Server();
+    cleanup.push(() => s3.stop());
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
-    const t = await startTestService({ ARCHIVE_URL: 's3://archive/env', ARCHIVE_S3_ENDPOINT: `http://127.0.0.1:${port}`, ARCHIVE_INTERVAL: '0', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+    const t = await startTestService({ ARCHIVE_URL: 's3://archive/env', ARCHIVE_S3_ENDPOINT: s3.endpoint, ARCHIVE_INTERVAL: '0', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
     cleanup.push(() => t.close());
     await seed(t, 'parcel', 3);
     expect(await archiveNow(t.app)).toMatchObject({ status: 'succeeded', archived: 3 });
   });
 
   it('S3 silent: reads of archived events answer 503 within ARCHIVE_READ_TIMEOUT_MS, then at once, never holding the pool from hot reads', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 's3rver-silent-'));
-    cleanup.push(() => rm(directory, { recursive: true, force: true }));
-    const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: 'archive' }] });
-    const { port } = await server.run();
-    cleanup.push(() => server.close());
-    const proxy = await startTcpProxy({ port });
+    const s3 = await startS3Server();
+    cleanup.push(() => s3.stop());
+    const proxy = await startTcpProxy({ port: Number(new URL(s3.endpoint).port) });
     cleanup.push(() => proxy.close());
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
