@@ -2,6 +2,7 @@ import { positionOf, type StoredEvent } from '../events/event.ts';
 import { allEventsPattern, eventsChannel } from '../events/channels.ts';
 import { describeRedisTarget, parseRedisNodes } from '../events/redis-nodes.ts';
 import { followRedis } from './redis-subscription.ts';
+import { createSleeper } from '../events/sleeper.ts';
 import { backoffMs } from './retry.ts';
 
 /**
@@ -74,8 +75,9 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
   let closed = false;
   let running: Promise<void> | null = null;
   let failures = 0;
-  // Aborted by close(): a catch-up read or a pause in progress ends at once.
+  // Both ended by close() at once: a catch-up read (aborted) and a pause after a failure (woken).
   const closing = new AbortController();
+  const pause = createSleeper();
 
   const onMessage = (channel: string, body: string) => {
     try {
@@ -153,15 +155,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
       if (closed) return; // closed by onError itself
       needCatchUp = true;
       failures++;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, backoffMs(PAUSE, failures));
-        closing.signal.addEventListener('abort', done, { once: true });
-        function done() {
-          clearTimeout(timer);
-          closing.signal.removeEventListener('abort', done);
-          resolve();
-        }
-      });
+      await pause.sleep(backoffMs(PAUSE, failures));
     }
   }
 
@@ -176,6 +170,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     async close() {
       closed = true;
       closing.abort();
+      pause.wake();
       redis.close();
       await running;
     },

@@ -22,6 +22,9 @@ export const correlationIdHeader = {
     .describe(`fills metadata.correlation_id of each event whose body has none (a resend is the same event whatever header it comes with); echoed when ASCII. ${CORRELATION_HEADER_RULE}: else 400`),
 };
 
+/** A read can simply be sent again; anything else may have taken effect. */
+const timeoutAdvice = (method: string) => (method === 'GET' || method === 'HEAD' ? 'retry' : 'the outcome is unknown: resend it (an append with the same id)');
+
 /** The header's value as text (Node reads header bytes as latin1), or null when it breaks the rule. */
 function correlationFromHeader(raw: string): string | null {
   const bytes = Buffer.from(raw, 'latin1');
@@ -56,9 +59,7 @@ export function requestContext({ logger, metrics, logRequests, timeoutMs }: Requ
     }
     try {
       if (timeoutMs > 0 && !c.req.path.startsWith('/events/stream')) {
-        // A read can simply be sent again; anything else may have taken effect.
-        const advice = c.req.method === 'GET' || c.req.method === 'HEAD' ? 'retry' : 'the outcome is unknown: resend it (an append with the same id)';
-        await withDeadline(next(), timeoutMs, () => new AppError('timeout', `no answer within ${timeoutMs} ms; ${advice}`));
+        await withDeadline(next(), timeoutMs, () => new AppError('timeout', `no answer within ${timeoutMs} ms; ${timeoutAdvice(c.req.method)}`));
       } else {
         await next();
       }

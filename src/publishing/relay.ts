@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../observability/logger.ts';
-import { createSleeper } from '../sleeper.ts';
+import { createSleeper } from '../events/sleeper.ts';
 import { eventRecord, type EventRecord } from '../store/event-record.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Checkpoint } from './checkpoint.ts';

@@ -59,11 +59,10 @@ export function createReplayRunner(options: ReplayRunnerOptions) {
           if (!(await publishMessages(connection(), messages, options.publishCommand))) throw new Error('Redis refused a publish');
           backoff = 100;
         } catch (error) {
-          // Redis away: keep the replay alive and retry the same batch, unless it was cancelled meanwhile.
+          // Redis away: keep the replay alive and retry the same batch after a pause, unless it was cancelled meanwhile.
+          await new Promise((r) => setTimeout(r, backoff));
           const alive = await sql`update replays set updated_at = now(), error = ${`retrying: ${(error as Error).message}`} where id = ${id} and status = 'running' returning id`;
           if (alive.length === 0) return;
-          await new Promise((r) => setTimeout(r, backoff));
-          if ((await readReplay(sql, id))?.status !== 'running') return;
           backoff = Math.min(backoff * 2, 2_000);
           continue;
         }

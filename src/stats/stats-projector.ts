@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.ts';
 import type { EventStore } from '../store/event-store.ts';
-import { createSleeper } from '../sleeper.ts';
+import { createSleeper } from '../events/sleeper.ts';
 
 export interface StatsProjectorOptions {
   store: Pick<EventStore, 'projectStats'>;

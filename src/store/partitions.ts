@@ -29,7 +29,7 @@ export function createPartitionMaintenance(options: PartitionMaintenanceOptions)
   let stopped = false;
   // The size is set once, by the first round that succeeds: instances started with different sizes
   // (a rolling change) would otherwise undo each other's every round, dropping and making partitions.
-  let sizeSet = options.partitionSize === undefined;
+  let sizeSet = false;
   let warnedOf: number | undefined;
 
   async function round() {
@@ -37,10 +37,13 @@ export function createPartitionMaintenance(options: PartitionMaintenanceOptions)
       await tx.unsafe(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
       const [row] = await tx<{ partition_size: string }[]>`select partition_size from events_partitioning`;
       const stored = Number(row!.partition_size);
-      if (!sizeSet && stored !== options.partitionSize) await tx`select events_set_partition_size(${options.partitionSize!})`;
-      else if (sizeSet && options.partitionSize !== undefined && stored !== options.partitionSize && warnedOf !== stored) {
-        warnedOf = stored;
-        logger.warn({ stored, configured: options.partitionSize }, 'another instance set EVENTS_PARTITION_SIZE since this one started; the size set last stays until an instance starts with another');
+      const configured = options.partitionSize;
+      if (configured !== undefined && stored !== configured) {
+        if (!sizeSet) await tx`select events_set_partition_size(${configured})`;
+        else if (warnedOf !== stored) {
+          warnedOf = stored;
+          logger.warn({ stored, configured }, 'another instance set EVENTS_PARTITION_SIZE since this one started; the size set last stays until an instance starts with another');
+        }
       }
       await tx`select events_prepare_partitions()`;
       const [next] = await tx<{ due: string }[]>`select partitioned_until - partition_size as due from events_partitioning`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSleeper } from '../../src/sleeper.ts';
+import { createSleeper } from '../../src/events/sleeper.ts';
 
 describe('createSleeper', () => {
   it('ends a sleep at its time when nobody wakes it', async () => {
